@@ -1,0 +1,23 @@
+#include "config/base/ids.h"
+
+#include <charconv>
+
+namespace orch {
+
+Result<TeamId> parse_team_id(std::string_view text) {
+  std::int64_t value = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || ptr != end || value < 1 || value > kMaxTeamId) {
+    return invalid_argument("team id '" + std::string(text) +
+                            "' is not allowed: a team id is a whole number from 1 to " +
+                            std::to_string(kMaxTeamId));
+  }
+  return TeamId{value};
+}
+
+std::string describe_team(const std::optional<TeamId>& team) {
+  return team ? "team " + std::to_string(team->value) : std::string("general");
+}
+
+}  // namespace orch

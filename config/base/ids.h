@@ -1,0 +1,31 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config/base/result.h"
+
+namespace orch {
+
+// A sales team's id: a positive integer. The general run has no team (std::nullopt).
+struct TeamId {
+  std::int64_t value = 0;
+  friend auto operator<=>(const TeamId&, const TeamId&) = default;
+};
+
+// The largest team id we accept; it keeps ids within a 32-bit column and within folder names.
+inline constexpr std::int64_t kMaxTeamId = 2147483647;
+
+// Parses a team id ("3"); anything but a positive integer up to kMaxTeamId is refused.
+Result<TeamId> parse_team_id(std::string_view text);
+
+// "team 3" or "general": how a run's owner is named in messages.
+std::string describe_team(const std::optional<TeamId>& team);
+
+// The key the database uses for a run's owner: the team id, or 0 for the general run, so that
+// uniqueness constraints also hold for the general run (SQL treats NULLs as all different).
+inline std::int64_t team_key(const std::optional<TeamId>& team) { return team ? team->value : 0; }
+
+}  // namespace orch

@@ -1,0 +1,112 @@
+#include "config/base/log.h"
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+
+#include <date/date.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+namespace orch::log {
+namespace {
+
+std::atomic<Format> g_format{Format::kText};
+
+spdlog::level::level_enum to_spdlog(Level level) {
+  switch (level) {
+    case Level::kTrace: return spdlog::level::trace;
+    case Level::kDebug: return spdlog::level::debug;
+    case Level::kInfo: return spdlog::level::info;
+    case Level::kWarn: return spdlog::level::warn;
+    case Level::kError: return spdlog::level::err;
+    case Level::kOff: return spdlog::level::off;
+  }
+  return spdlog::level::info;
+}
+
+const char* level_name(Level level) {
+  switch (level) {
+    case Level::kTrace: return "trace";
+    case Level::kDebug: return "debug";
+    case Level::kInfo: return "info";
+    case Level::kWarn: return "warn";
+    case Level::kError: return "error";
+    case Level::kOff: return "off";
+  }
+  return "info";
+}
+
+// The process-wide logger: stderr, thread-safe. The line is formatted here rather than by an
+// spdlog pattern, so that the JSON form is one valid object with the fields at the top level.
+spdlog::logger& logger() {
+  static std::shared_ptr<spdlog::logger> instance = [] {
+    auto l = std::make_shared<spdlog::logger>("orchestrator",
+                                              std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    l->set_pattern("%v");
+    l->set_level(spdlog::level::info);
+    l->flush_on(spdlog::level::trace);
+    return l;
+  }();
+  return *instance;
+}
+
+std::string now_utc() {
+  auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now());
+  return date::format("%FT%TZ", now);
+}
+
+// Quotes a text value when it has spaces or quotes, so that key=value lines stay parseable.
+std::string text_value(const std::string& value) {
+  if (!value.empty() && value.find_first_of(" \"=\t\n") == std::string::npos) {
+    return value;
+  }
+  return nlohmann::json(value).dump();
+}
+
+}  // namespace
+
+void init(Level level, Format format) {
+  g_format = format;
+  logger().set_level(to_spdlog(level));
+}
+
+Result<Level> parse_level(std::string_view text) {
+  for (Level l : {Level::kTrace, Level::kDebug, Level::kInfo, Level::kWarn, Level::kError,
+                  Level::kOff}) {
+    if (text == level_name(l)) {
+      return l;
+    }
+  }
+  return invalid_argument("log level '" + std::string(text) +
+                          "' is not allowed: use trace, debug, info, warn, error or off");
+}
+
+void write(Level level, std::string_view message, const Fields& fields) {
+  auto& l = logger();
+  if (!l.should_log(to_spdlog(level))) {
+    return;
+  }
+  std::string line;
+  if (g_format.load() == Format::kJson) {
+    nlohmann::ordered_json j;
+    j["ts"] = now_utc();
+    j["level"] = level_name(level);
+    j["msg"] = std::string(message);
+    for (const auto& [key, value] : fields) {
+      j[key] = value;
+    }
+    line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  } else {
+    line = now_utc() + " " + level_name(level) + " " + std::string(message);
+    for (const auto& [key, value] : fields) {
+      line += " " + key + "=" + text_value(value);
+    }
+  }
+  l.log(to_spdlog(level), "{}", line);
+}
+
+}  // namespace orch::log

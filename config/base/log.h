@@ -1,0 +1,43 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "config/base/result.h"
+
+namespace orch::log {
+
+enum class Level { kTrace, kDebug, kInfo, kWarn, kError, kOff };
+enum class Format { kText, kJson };
+
+// One key=value pair of a structured log line. Values are strings; numbers are formatted by the
+// caller so that the text and JSON forms agree.
+using Field = std::pair<std::string, std::string>;
+using Fields = std::vector<Field>;
+
+// Sets up the process-wide logger (stderr). Call once, early, from main; before that, lines go
+// out in text form at info level.
+void init(Level level, Format format);
+
+Result<Level> parse_level(std::string_view text);
+
+// Thread-safe. Text form: "2026-11-23T02:00:00.123Z info run_started run_id=... team=3";
+// JSON form: {"ts":"...","level":"info","msg":"run_started","run_id":"...","team":"3"}.
+void write(Level level, std::string_view message, const Fields& fields = {});
+
+inline void info(std::string_view message, const Fields& fields = {}) {
+  write(Level::kInfo, message, fields);
+}
+inline void warn(std::string_view message, const Fields& fields = {}) {
+  write(Level::kWarn, message, fields);
+}
+inline void error(std::string_view message, const Fields& fields = {}) {
+  write(Level::kError, message, fields);
+}
+inline void debug(std::string_view message, const Fields& fields = {}) {
+  write(Level::kDebug, message, fields);
+}
+
+}  // namespace orch::log

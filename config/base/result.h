@@ -1,0 +1,85 @@
+#pragma once
+
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+namespace orch {
+
+// What the caller should do about a failure, in the spirit of absl::StatusCode.
+enum class ErrorCode {
+  kInvalidArgument,     // Bad input: never retry.
+  kNotFound,            // The thing named does not exist.
+  kAlreadyExists,       // The thing to create is there already.
+  kFailedPrecondition,  // The state forbids it now (e.g. the team is busy): retry once it changes.
+  kUnavailable,         // A dependency (database, SMTP) is down: retry with backoff.
+  kAborted,             // Someone else won (e.g. the slot is already recorded): do not retry.
+  kDeadlineExceeded,    // It took too long.
+  kInternal,            // A bug.
+};
+
+const char* to_string(ErrorCode code);
+
+struct Error {
+  ErrorCode code = ErrorCode::kInternal;
+  std::string message;
+};
+
+inline Error invalid_argument(std::string message) {
+  return {ErrorCode::kInvalidArgument, std::move(message)};
+}
+inline Error not_found(std::string message) { return {ErrorCode::kNotFound, std::move(message)}; }
+inline Error failed_precondition(std::string message) {
+  return {ErrorCode::kFailedPrecondition, std::move(message)};
+}
+inline Error unavailable(std::string message) {
+  return {ErrorCode::kUnavailable, std::move(message)};
+}
+inline Error internal_error(std::string message) {
+  return {ErrorCode::kInternal, std::move(message)};
+}
+
+// A value or an Error, shaped like std::expected so that it can become an alias of it once we
+// build as C++23.
+template <class T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : data_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Result(Error error) : data_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
+
+  bool has_value() const { return data_.index() == 0; }
+  explicit operator bool() const { return has_value(); }
+
+  T& value() & { return std::get<0>(data_); }
+  const T& value() const& { return std::get<0>(data_); }
+  T&& value() && { return std::get<0>(std::move(data_)); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+
+  const Error& error() const { return std::get<1>(data_); }
+
+ private:
+  std::variant<T, Error> data_;
+};
+
+template <>
+class [[nodiscard]] Result<void> {
+ public:
+  Result() = default;
+  Result(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT: implicit by design
+
+  bool has_value() const { return ok_; }
+  explicit operator bool() const { return ok_; }
+  const Error& error() const { return error_; }
+
+ private:
+  Error error_;
+  bool ok_ = true;
+};
+
+using Status = Result<void>;
+
+}  // namespace orch

@@ -1,0 +1,117 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <date/date.h>
+
+#include "config/base/log.h"
+#include "config/base/result.h"
+#include "config/base/time.h"
+
+namespace date {
+class time_zone;
+}
+
+namespace orch::config {
+
+enum class Channel { kLog, kEmail, kSlack };
+
+struct SchedulerConfig {
+  bool enabled = true;                                  // ENABLE_SCHEDULER
+  TimeOfDay daily_run_time{std::chrono::hours(2)};      // DAILY_RUN_TIME
+  std::string timezone = "UTC";                         // SCHEDULER_TIMEZONE
+  const date::time_zone* zone = nullptr;                // `timezone`, looked up; never null after load
+  std::chrono::seconds misfire_grace{3600};             // MISFIRE_GRACE_SECONDS
+  bool general_run = true;                              // GENERAL_RUN_ENABLED
+  int max_parallel_runs = 0;                            // MAX_PARALLEL_RUNS (default: cores)
+  std::chrono::seconds shutdown_grace{30};              // SHUTDOWN_GRACE_SECONDS
+};
+
+struct PathsConfig {
+  std::filesystem::path input_dir = "./data/inputs";    // INPUT_DIR
+  std::filesystem::path output_dir = "./data/outputs";  // OUTPUT_DIR
+};
+
+struct DatabaseConfig {
+  std::string url = "sqlite:./data/orchestrator.db";    // DATABASE_URL
+};
+
+struct PipelineConfig {
+  std::vector<std::string> command;                     // PIPELINE_COMMAND (argv, no shell)
+  std::chrono::seconds timeout{3600};                   // PIPELINE_TIMEOUT_SECONDS
+  date::weekday purchase_weekday = date::Tuesday;       // PURCHASE_WEEKDAY
+  std::vector<std::string> required_inputs;             // glob patterns
+  std::map<std::string, std::string> env;               // extra environment for the pipeline
+  std::uint64_t log_max_bytes = 10 * 1024 * 1024;       // PIPELINE_LOG_MAX_BYTES
+};
+
+struct SmtpConfig {
+  std::string host;                                     // SMTP_HOST
+  int port = 25;                                        // SMTP_PORT
+  std::string user;                                     // SMTP_USER
+  std::string password;                                 // SMTP_PASSWORD (secret)
+  std::string from;                                     // SMTP_FROM
+  bool starttls = false;                                // SMTP_STARTTLS
+};
+
+struct NotifyConfig {
+  std::vector<Channel> channels{Channel::kLog};         // NOTIFY_CHANNELS
+  SmtpConfig smtp;
+  std::vector<std::string> email_to;                    // NOTIFY_EMAIL_TO
+  std::string slack_webhook_url;                        // SLACK_WEBHOOK_URL (secret)
+};
+
+struct ApiConfig {
+  std::string listen = "127.0.0.1:8080";                // API_LISTEN
+  std::string token;                                    // API_TOKEN (secret)
+};
+
+struct LogConfig {
+  log::Level level = log::Level::kInfo;                 // LOG_LEVEL
+  log::Format format = log::Format::kText;              // LOG_FORMAT
+};
+
+// The effective configuration: defaults, then the TOML file, then the environment (which wins).
+// A plain value: every field is validated and every path made absolute by load().
+struct Config {
+  SchedulerConfig scheduler;
+  PathsConfig paths;
+  DatabaseConfig database;
+  PipelineConfig pipeline;
+  NotifyConfig notify;
+  ApiConfig api;
+  LogConfig log;
+  std::optional<std::filesystem::path> source_file;     // the TOML file read, if any
+};
+
+struct LoadOptions {
+  // --config: must exist. Without it, "orchestrator.toml" in `working_dir` is read if present.
+  std::optional<std::filesystem::path> config_path;
+  // Relative paths in the configuration are taken relative to this folder.
+  std::filesystem::path working_dir;
+  // The environment to read overrides from (a snapshot, so tests need not touch the process's).
+  std::map<std::string, std::string> env;
+  // The bundled example pipeline, used when pipeline.command is not set.
+  std::filesystem::path default_pipeline;
+};
+
+// Reads and validates the configuration. A bad value gives kInvalidArgument with one line that
+// names the key (or variable), the value and what is allowed; an unknown key is refused too.
+Result<Config> load(const LoadOptions& options);
+
+// The process's environment as a map, for LoadOptions::env.
+std::map<std::string, std::string> process_environment();
+
+// The effective configuration as TOML, secrets (passwords, tokens, webhook URLs) redacted.
+std::string describe(const Config& config);
+
+// A database URL with its password replaced by "***", for logs and messages.
+std::string redact_url(const std::string& url);
+
+}  // namespace orch::config

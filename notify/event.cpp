@@ -1,0 +1,53 @@
+#include "notify/event.h"
+
+namespace orch::notify {
+
+const char* event_name(EventKind kind) {
+  switch (kind) {
+    case EventKind::kRunStarted: return "run_started";
+    case EventKind::kRunCompleted: return "run_completed";
+    case EventKind::kRunFailed: return "run_failed";
+    case EventKind::kRunMissed: return "run_missed";
+    case EventKind::kRunSkipped: return "run_skipped";
+  }
+  return "run_event";
+}
+
+log::Fields event_fields(const RunEvent& e) {
+  log::Fields f;
+  auto add = [&f](const char* key, const std::string& value) {
+    if (!value.empty()) {
+      f.emplace_back(key, value);
+    }
+  };
+  auto add_time = [&add](const char* key, const std::optional<SysTime>& t) {
+    if (t) {
+      add(key, format_utc(*t));
+    }
+  };
+  auto add_int = [&add](const char* key, const auto& v) {
+    if (v) {
+      add(key, std::to_string(*v));
+    }
+  };
+  add("run_id", e.run_id);
+  add("team", e.team ? std::to_string(e.team->value) : "general");
+  add("team_name", e.team_name);
+  add("status", e.status);
+  add("triggered_by", e.triggered_by);
+  add_time("scheduled_for", e.scheduled_for);
+  add("run_date", e.run_date);
+  add("purchase_date", e.purchase_date);
+  add_time("started_at", e.started_at);
+  add_time("completed_at", e.completed_at);
+  add_int("duration_ms", e.duration_ms);
+  add_int("total_loans", e.total_loans);
+  add_int("exceptions_count", e.exceptions_count);
+  add_int("exit_code", e.exit_code);
+  add("error", e.error);
+  add("log", e.log_path);
+  add("instance", e.instance);
+  return f;
+}
+
+}  // namespace orch::notify

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/base/ids.h"
+#include "config/base/log.h"
+#include "config/base/time.h"
+
+namespace orch::notify {
+
+enum class EventKind {
+  kRunStarted,
+  kRunCompleted,
+  kRunFailed,   // failed, timed_out, interrupted, abandoned
+  kRunMissed,   // a slot past its grace window
+  kRunSkipped,  // a slot whose team was still running
+};
+
+const char* event_name(EventKind kind);  // "run_started", ...
+
+// What people are told about one run. A plain value; the notifier formats it for its channel.
+struct RunEvent {
+  EventKind kind = EventKind::kRunStarted;
+  std::string run_id;
+  std::optional<TeamId> team;
+  std::string team_name;
+  std::string status;             // the run's status: running, completed, failed, ...
+  std::string triggered_by;
+  std::optional<SysTime> scheduled_for;
+  std::optional<SysTime> started_at;
+  std::optional<SysTime> completed_at;
+  std::optional<std::int64_t> duration_ms;
+  std::string run_date;
+  std::string purchase_date;
+  std::optional<std::int64_t> total_loans;
+  std::optional<std::int64_t> exceptions_count;
+  std::optional<int> exit_code;
+  std::string error;
+  std::string log_path;
+  std::string instance;
+};
+
+// The event's fields as key/value pairs, in a stable order, empty ones left out.
+log::Fields event_fields(const RunEvent& event);
+
+}  // namespace orch::notify

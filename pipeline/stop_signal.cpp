@@ -1,0 +1,1 @@
+// Written by the pipeline module's author.

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <filesystem>
+#include <optional>
+
+#include "config/base/ids.h"
+#include "config/base/result.h"
+
+namespace orch::pipeline {
+
+// The folders of one run's owner (a team, or the general run when the team is std::nullopt).
+struct RunFolders {
+  std::filesystem::path input_dir;         // <input_dir>/sales_team_<id>/files_required
+  std::filesystem::path output_dir;        // <output_dir>/sales_team_<id>/output
+  std::filesystem::path output_share_dir;  // <output_dir>/sales_team_<id>/output_share
+  std::filesystem::path runs_dir;          // <output_dir>/sales_team_<id>/runs: per-run logs, files
+  std::filesystem::path input_root;        // <input_dir>/sales_team_<id> (general: <input_dir>)
+  std::filesystem::path output_root;       // <output_dir>/sales_team_<id> (general: <output_dir>)
+};
+
+// Every path of a team's isolated tree, and the checks that keep a run inside it. Nothing from
+// outside is joined into a path unchecked: a team id is a validated TeamId, and any folder that
+// resolves (through a symlink) outside the team's tree is refused. Stateless and thread-safe.
+//
+// The general run's tree is the root itself minus the teams' subtrees: its folders are
+// <input_dir>/files_required and <output_dir>/{output,output_share,runs}.
+class TeamTree {
+ public:
+  TeamTree(std::filesystem::path input_root, std::filesystem::path output_root);
+
+  // The folders of `team`, without touching the disk.
+  RunFolders folders(const std::optional<TeamId>& team) const;
+
+  // Creates the folders when missing and checks that each resolves inside the owner's tree.
+  // Fails with kInvalidArgument naming the folder and where it leads when one escapes; with
+  // kUnavailable when a folder cannot be created.
+  Result<RunFolders> prepare(const std::optional<TeamId>& team) const;
+
+  // Checks that `path` (a file or folder, which must exist) resolves inside `root` once every
+  // symlink is followed. Fails with kInvalidArgument naming both paths.
+  static Status check_inside(const std::filesystem::path& path, const std::filesystem::path& root);
+
+ private:
+  std::filesystem::path input_root_;
+  std::filesystem::path output_root_;
+};
+
+}  // namespace orch::pipeline
