@@ -1,1 +1,309 @@
-// placeholder
+#include "config/config.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <system_error>
+#include <thread>
+
+#include "config/config_internal.h"
+
+namespace orch::config {
+namespace {
+
+namespace fs = std::filesystem;
+using internal::Kind;
+using internal::quote;
+using internal::refusal;
+using internal::Secrecy;
+using internal::Setting;
+using internal::Value;
+
+constexpr std::string_view kDefaultFileName = "orchestrator.toml";
+
+std::string shown(const Setting& s, const std::string& text) {
+  switch (s.secrecy) {
+    case Secrecy::kPublic:
+      return quote(text);
+    case Secrecy::kUrl:
+      return quote(redact_url(text));
+    case Secrecy::kSecret:
+      break;
+  }
+  return std::string(internal::kSecretShown);
+}
+
+Result<Value> from_env(const Setting& s, const std::string& text) {
+  switch (s.kind) {
+    case Kind::kBool: {
+      auto b = internal::parse_bool(text);
+      return b ? Result<Value>(Value{*b}) : Result<Value>(b.error());
+    }
+    case Kind::kInteger: {
+      auto n = internal::parse_integer(text);
+      return n ? Result<Value>(Value{*n}) : invalid_argument("use " + internal::range_text(s));
+    }
+    case Kind::kStringList: {
+      if (s.env_syntax == internal::EnvSyntax::kCommandLine) {
+        auto argv = internal::parse_command_line(text);
+        return argv ? Result<Value>(Value{*argv}) : Result<Value>(argv.error());
+      }
+      return Value{internal::split_comma_list(text)};
+    }
+    case Kind::kString:
+    case Kind::kStringTable:
+      break;
+  }
+  return Value{text};
+}
+
+Status apply_environment(const std::map<std::string, std::string>& env, Config& config) {
+  for (const Setting& s : internal::settings()) {
+    if (s.env.empty()) {
+      continue;
+    }
+    auto it = env.find(std::string(s.env));
+    // An empty variable counts as unset: `FOO= orchestrator` is how a shell clears one.
+    if (it == env.end() || it->second.empty()) {
+      continue;
+    }
+    if (auto ok = internal::apply_setting(s, from_env(s, it->second), config); !ok) {
+      return internal::not_allowed(s, {.env = s.env}, shown(s, it->second), ok.error().message);
+    }
+  }
+  return {};
+}
+
+// The file to read: --config (which must exist), else orchestrator.toml if present.
+Result<std::optional<fs::path>> choose_file(const LoadOptions& options, const fs::path& dir) {
+  std::error_code ec;
+  fs::path file = options.config_path ? fs::absolute(*options.config_path, ec).lexically_normal()
+                                      : dir / kDefaultFileName;
+  if (!fs::exists(file, ec)) {
+    if (options.config_path) {
+      return refusal("configuration: the file given with --config, " + file.string() +
+                     ", does not exist");
+    }
+    return std::optional<fs::path>();
+  }
+  // toml++ reads a folder as an empty file, which would quietly mean "all defaults".
+  if (!fs::is_regular_file(file, ec)) {
+    return refusal("configuration: " + file.string() + " is not a file");
+  }
+  return std::optional<fs::path>(file);
+}
+
+fs::path absolute_in(const fs::path& dir, const fs::path& path) {
+  fs::path out = (dir / path).lexically_normal();
+  // "data/inputs/" and "data/inputs" name one folder: drop the trailing separator.
+  if (!out.has_filename() && out.has_relative_path()) {
+    out = out.parent_path();
+  }
+  return out;
+}
+
+Status require_for_channel(Channel channel, const Config& config) {
+  auto missing = [&](std::string_view key, std::string_view env) {
+    return refusal("configuration: " + std::string(key) + " (" + std::string(env) +
+                   ") must be set when notify.channels includes " +
+                   std::string(internal::channel_name(channel)));
+  };
+  const auto& notify = config.notify;
+  if (channel == Channel::kEmail && notify.smtp.host.empty()) {
+    return missing("notify.smtp.host", "SMTP_HOST");
+  }
+  if (channel == Channel::kEmail && notify.smtp.from.empty()) {
+    return missing("notify.smtp.from", "SMTP_FROM");
+  }
+  if (channel == Channel::kSlack && notify.slack_webhook_url.empty()) {
+    return missing("notify.slack.webhook_url", "SLACK_WEBHOOK_URL");
+  }
+  return {};
+}
+
+// What no single key can check: absolute paths, the zone of the default, channel requirements.
+Status finish(const fs::path& dir, Config& config) {
+  config.paths.input_dir = absolute_in(dir, config.paths.input_dir);
+  config.paths.output_dir = absolute_in(dir, config.paths.output_dir);
+  if (auto path = internal::sqlite_path(config.database.url)) {
+    config.database.url = "sqlite:" + absolute_in(dir, *path).string();
+  }
+  if (config.scheduler.zone == nullptr) {
+    auto zone = find_zone(config.scheduler.timezone);
+    if (!zone) {
+      return refusal("configuration: scheduler.timezone = " + quote(config.scheduler.timezone) +
+                     " is not allowed: it is not in the system's time zone database");
+    }
+    config.scheduler.zone = *zone;
+  }
+  for (Channel channel : config.notify.channels) {
+    if (auto ok = require_for_channel(channel, config); !ok) {
+      return ok;
+    }
+  }
+  return {};
+}
+
+std::string toml_bool(bool value) {
+  return value ? "true" : "false";
+}
+
+std::string toml_list(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    out += (out.empty() ? "" : ", ") + quote(item);
+  }
+  return "[" + out + "]";
+}
+
+std::string toml_secret(const std::string& value) {
+  return quote(value.empty() ? "" : internal::kSecretShown);
+}
+
+std::string toml_time(TimeOfDay t) {
+  std::string text = format_time_of_day(t);  // HH:MM:SS
+  if (t.since_midnight % std::chrono::minutes(1) == std::chrono::seconds(0)) {
+    text.resize(5);
+  }
+  return quote(text);
+}
+
+}  // namespace
+
+Result<Config> load(const LoadOptions& options) {
+  std::error_code ec;
+  fs::path dir =
+      options.working_dir.empty() ? fs::current_path(ec) : fs::absolute(options.working_dir, ec);
+  if (ec) {
+    return refusal("configuration: cannot resolve the working folder: " + ec.message());
+  }
+  dir = dir.lexically_normal();
+
+  Config config;
+  // hardware_concurrency() may return 0 when it cannot tell.
+  config.scheduler.max_parallel_runs =
+      std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 1024);
+  if (!options.default_pipeline.empty()) {
+    config.pipeline.command = {options.default_pipeline.string()};
+  }
+
+  auto file = choose_file(options, dir);
+  if (!file) {
+    return file.error();
+  }
+  if (*file) {
+    if (auto ok = internal::apply_file(**file, config); !ok) {
+      return ok.error();
+    }
+    config.source_file = **file;
+  }
+  if (auto ok = apply_environment(options.env, config); !ok) {
+    return ok.error();
+  }
+  if (auto ok = finish(dir, config); !ok) {
+    return ok.error();
+  }
+  return config;
+}
+
+std::map<std::string, std::string> process_environment() {
+  std::map<std::string, std::string> env;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    std::string_view text(*entry);
+    auto eq = text.find('=');
+    if (eq != std::string_view::npos) {
+      env.emplace(text.substr(0, eq), text.substr(eq + 1));
+    }
+  }
+  return env;
+}
+
+std::string redact_url(const std::string& url) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) {
+    return url;
+  }
+  auto user_start = scheme_end + 3;
+  // The last '@' ends the user information, so a password holding '@', '/' or '#' is still
+  // hidden; an '@' later in the URL can only make this hide too much, never too little.
+  auto at = url.rfind('@');
+  if (at == std::string::npos || at < user_start) {
+    return url;
+  }
+  auto colon = url.find(':', user_start);
+  if (colon == std::string::npos || colon > at) {
+    return url;
+  }
+  return url.substr(0, colon + 1) + std::string(internal::kSecretShown) + url.substr(at);
+}
+
+std::string describe(const Config& config) {
+  std::string source = config.source_file ? config.source_file->string() : "built-in defaults";
+  std::replace_if(
+      source.begin(), source.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+  std::string out = "# source: " + source + "\n";
+  out += "# Built-in defaults, then the file, then the environment; secrets show as \"***\".\n";
+  auto section = [&out](std::string_view name) {
+    out += "\n[";
+    out += name;
+    out += "]\n";
+  };
+  auto entry = [&out](std::string_view key, const std::string& value) {
+    out += key;
+    out += " = ";
+    out += value;
+    out += "\n";
+  };
+  const auto& sched = config.scheduler;
+  section("scheduler");
+  entry("enabled", toml_bool(sched.enabled));
+  entry("daily_run_time", toml_time(sched.daily_run_time));
+  entry("timezone", quote(sched.timezone));
+  entry("misfire_grace_seconds", std::to_string(sched.misfire_grace.count()));
+  entry("general_run", toml_bool(sched.general_run));
+  entry("max_parallel_runs", std::to_string(sched.max_parallel_runs));
+  entry("shutdown_grace_seconds", std::to_string(sched.shutdown_grace.count()));
+  section("paths");
+  entry("input_dir", quote(config.paths.input_dir.string()));
+  entry("output_dir", quote(config.paths.output_dir.string()));
+  section("database");
+  entry("url", quote(redact_url(config.database.url)));
+  const auto& pipeline = config.pipeline;
+  section("pipeline");
+  entry("command", toml_list(pipeline.command));
+  entry("timeout_seconds", std::to_string(pipeline.timeout.count()));
+  entry("purchase_weekday", quote(internal::weekday_name(pipeline.purchase_weekday)));
+  entry("required_inputs", toml_list(pipeline.required_inputs));
+  entry("log_max_bytes", std::to_string(pipeline.log_max_bytes));
+  section("pipeline.env");
+  for (const auto& [name, value] : pipeline.env) {
+    entry(internal::is_bare_key(name) ? name : quote(name), quote(value));
+  }
+  const auto& notify = config.notify;
+  std::vector<std::string> channels;
+  for (Channel channel : notify.channels) {
+    channels.emplace_back(internal::channel_name(channel));
+  }
+  section("notify");
+  entry("channels", toml_list(channels));
+  section("notify.smtp");
+  entry("host", quote(notify.smtp.host));
+  entry("port", std::to_string(notify.smtp.port));
+  entry("user", quote(notify.smtp.user));
+  entry("password", toml_secret(notify.smtp.password));
+  entry("from", quote(notify.smtp.from));
+  entry("starttls", toml_bool(notify.smtp.starttls));
+  section("notify.email");
+  entry("to", toml_list(notify.email_to));
+  section("notify.slack");
+  entry("webhook_url", toml_secret(notify.slack_webhook_url));
+  section("api");
+  entry("listen", quote(config.api.listen));
+  entry("token", toml_secret(config.api.token));
+  section("log");
+  entry("level", quote(internal::level_name(config.log.level)));
+  entry("format", quote(internal::format_name(config.log.format)));
+  return out;
+}
+
+}  // namespace orch::config

@@ -1,1 +1,228 @@
-// Written by the pipeline module's author.
+#include "pipeline/team_tree.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <deque>
+#include <string>
+#include <system_error>
+#include <utility>
+
+namespace orch::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Linux gives up after 40 symlinks (ELOOP); so do we, which also ends symlink cycles.
+constexpr int kMaxSymlinkHops = 40;
+constexpr std::string_view kTeamFolderPrefix = "sales_team_";
+
+// True when `path` is `root` or below it. Both must be canonical. Components are compared, not
+// strings, so that /a/b2 is not taken to be inside /a/b.
+bool is_within(const fs::path& path, const fs::path& root) {
+  return std::mismatch(root.begin(), root.end(), path.begin(), path.end()).first == root.end();
+}
+
+Result<fs::path> canonical_root(const fs::path& root) {
+  std::error_code ec;
+  fs::path absolute = fs::absolute(root, ec);
+  if (!ec) {
+    absolute = fs::weakly_canonical(absolute, ec);
+  }
+  if (ec) {
+    return unavailable("cannot resolve folder " + root.string() + ": " + ec.message());
+  }
+  return absolute;
+}
+
+// Where `path` leads once every symlink is followed, including a dangling one, with the part that
+// does not exist yet kept as written. This is where create_directories would create folders, so
+// checking it first refuses an escape before anything is created outside the tree
+// (fs::weakly_canonical stops at a dangling symlink and would miss one leading to /etc/new).
+Result<fs::path> where_it_leads(const fs::path& path) {
+  std::error_code ec;
+  fs::path absolute = fs::absolute(path, ec);
+  if (ec) {
+    return unavailable("cannot resolve " + path.string() + ": " + ec.message());
+  }
+  const fs::path relative = absolute.relative_path();
+  std::deque<fs::path> todo(relative.begin(), relative.end());
+  fs::path done = absolute.root_path();
+  int hops = 0;
+  while (!todo.empty()) {
+    fs::path part = std::move(todo.front());
+    todo.pop_front();
+    if (part.empty() || part == ".") {
+      continue;
+    }
+    if (part == "..") {
+      done = done.parent_path();  // `done` has no symlinks left, so its parent is the real one.
+      continue;
+    }
+    fs::path next = done / part;
+    fs::file_status status = fs::symlink_status(next, ec);
+    if (ec && status.type() != fs::file_type::not_found) {
+      return unavailable("cannot resolve " + path.string() + ": " + ec.message());
+    }
+    if (status.type() == fs::file_type::not_found) {
+      // Nothing below a missing folder exists either: the rest is taken as written.
+      for (const fs::path& rest : todo) {
+        next /= rest;
+      }
+      return next.lexically_normal();
+    }
+    if (status.type() != fs::file_type::symlink) {
+      done = std::move(next);
+      continue;
+    }
+    if (++hops > kMaxSymlinkHops) {
+      return invalid_argument("cannot resolve " + path.string() + ": too many levels of symlinks");
+    }
+    fs::path target = fs::read_symlink(next, ec);
+    if (ec) {
+      return unavailable("cannot read symlink " + next.string() + ": " + ec.message());
+    }
+    if (target.is_absolute()) {
+      done = target.root_path();
+    }
+    const fs::path target_parts = target.relative_path();
+    todo.insert(todo.begin(), target_parts.begin(), target_parts.end());
+  }
+  return done;
+}
+
+// "sales_team_3" (any positive decimal id) names a team's subtree.
+bool is_team_folder_name(const std::string& name) {
+  if (name.size() <= kTeamFolderPrefix.size() || !name.starts_with(kTeamFolderPrefix)) {
+    return false;
+  }
+  return std::all_of(name.begin() + static_cast<std::ptrdiff_t>(kTeamFolderPrefix.size()),
+                     name.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+}
+
+std::string tree_name(const std::optional<TeamId>& team) {
+  return team ? describe_team(team) + "'s tree" : std::string("the general run's tree");
+}
+
+// One folder to create and keep inside `owner_root` (canonical).
+struct FolderCheck {
+  const fs::path* folder;
+  const fs::path* owner_root;
+};
+
+// Refuses `resolved` (where `folder` leads) unless it stays inside the owner's tree. The general
+// run's tree is the root minus the teams' subtrees, so it may not lead into one of those either.
+Status check_destination(const fs::path& folder, const fs::path& resolved,
+                         const fs::path& owner_root, const std::optional<TeamId>& team) {
+  bool inside = is_within(resolved, owner_root);
+  if (inside && !team) {
+    fs::path below = resolved.lexically_relative(owner_root);
+    inside = below.empty() || !is_team_folder_name(below.begin()->string());
+  }
+  if (!inside) {
+    return invalid_argument("folder " + folder.string() + " leads outside " + tree_name(team) +
+                            " (to " + resolved.string() + "); refused");
+  }
+  return {};
+}
+
+}  // namespace
+
+TeamTree::TeamTree(std::filesystem::path input_root, std::filesystem::path output_root)
+    : input_root_(std::move(input_root)), output_root_(std::move(output_root)) {}
+
+RunFolders TeamTree::folders(const std::optional<TeamId>& team) const {
+  RunFolders f;
+  if (team) {
+    std::string owner = std::string(kTeamFolderPrefix) + std::to_string(team->value);
+    f.input_root = input_root_ / owner;
+    f.output_root = output_root_ / owner;
+  } else {
+    f.input_root = input_root_;
+    f.output_root = output_root_;
+  }
+  f.input_dir = f.input_root / "files_required";
+  f.output_dir = f.output_root / "output";
+  f.output_share_dir = f.output_root / "output_share";
+  f.runs_dir = f.output_root / "runs";
+  return f;
+}
+
+Result<RunFolders> TeamTree::prepare(const std::optional<TeamId>& team) const {
+  if (team && team->value < 1) {
+    return invalid_argument("team id " + std::to_string(team->value) +
+                            " is not allowed: a team id is a positive whole number");
+  }
+  // The configured roots may themselves be symlinks (e.g. to a bigger disk): resolve them once,
+  // and build every folder on the resolved roots, so that only what lies below them is judged.
+  auto input_root = canonical_root(input_root_);
+  if (!input_root) {
+    return input_root.error();
+  }
+  auto output_root = canonical_root(output_root_);
+  if (!output_root) {
+    return output_root.error();
+  }
+  RunFolders f = TeamTree(*input_root, *output_root).folders(team);
+
+  // Parents come before their children, so that the first refusal names the folder at fault.
+  const std::array<FolderCheck, 6> checks = {{
+      {&f.input_root, &f.input_root},
+      {&f.input_dir, &f.input_root},
+      {&f.output_root, &f.output_root},
+      {&f.output_dir, &f.output_root},
+      {&f.output_share_dir, &f.output_root},
+      {&f.runs_dir, &f.output_root},
+  }};
+  for (const FolderCheck& check : checks) {
+    auto resolved = where_it_leads(*check.folder);
+    if (!resolved) {
+      return resolved.error();
+    }
+    if (Status s = check_destination(*check.folder, *resolved, *check.owner_root, team); !s) {
+      return s.error();
+    }
+  }
+  for (const FolderCheck& check : checks) {
+    std::error_code ec;
+    fs::create_directories(*check.folder, ec);
+    if (ec) {
+      return unavailable("cannot create folder " + check.folder->string() + ": " + ec.message());
+    }
+  }
+  // Checked again once everything exists, now with the kernel's own resolution: this is
+  // check_inside, with a message that names the owner.
+  for (const FolderCheck& check : checks) {
+    std::error_code ec;
+    fs::path resolved = fs::canonical(*check.folder, ec);
+    if (ec) {
+      return unavailable("cannot resolve folder " + check.folder->string() + ": " + ec.message());
+    }
+    if (Status s = check_destination(*check.folder, resolved, *check.owner_root, team); !s) {
+      return s.error();
+    }
+  }
+  return f;
+}
+
+Status TeamTree::check_inside(const std::filesystem::path& path,
+                              const std::filesystem::path& root) {
+  auto resolved_root = canonical_root(root);
+  if (!resolved_root) {
+    return invalid_argument("cannot check that " + path.string() + " is inside " + root.string() +
+                            ": " + resolved_root.error().message);
+  }
+  std::error_code ec;
+  fs::path resolved = fs::canonical(path, ec);
+  if (ec) {
+    return invalid_argument("cannot check that " + path.string() + " is inside " + root.string() +
+                            ": " + ec.message());
+  }
+  if (!is_within(resolved, *resolved_root)) {
+    return invalid_argument(path.string() + " leads outside " + root.string() + " (to " +
+                            resolved.string() + "); refused");
+  }
+  return {};
+}
+
+}  // namespace orch::pipeline

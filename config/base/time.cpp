@@ -57,7 +57,7 @@ Result<TimeOfDay> parse_time_of_day(std::string_view text) {
 }
 
 std::string format_time_of_day(TimeOfDay t) {
-  return date::format("%T", date::hh_mm_ss<std::chrono::seconds>(t.since_midnight));
+  return date::format("%T", t.since_midnight);
 }
 
 Result<Date> parse_date(std::string_view text) {

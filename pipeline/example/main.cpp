@@ -1,1 +1,428 @@
-int main() { return 0; }
+// orchestrator-example-pipeline: the pipeline bundled with the orchestrator, and a reference for
+// the protocol a pipeline follows (PRODUCT.md, "How the pipeline is run"). It reads the CSV loan
+// tapes listed in INPUT_MANIFEST, checks every loan, writes a per-loan report to OUTPUT_DIR, a
+// summary to OUTPUT_SHARE_DIR and its metrics to RESULT_FILE.
+//
+// Exit codes: 0 when the run did its job (exception rows are findings, not failures); 2 when the
+// environment is incomplete, an input cannot be read or an output cannot be written.
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+using Record = std::vector<std::string>;
+
+constexpr int kFailure = 2;
+
+// Thrown for anything that stops the run; main() turns it into exit 2.
+struct Fatal : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Environment {
+  std::string run_id;
+  std::string team;  // empty for the general run
+  std::string run_date;
+  std::string purchase_date;
+  fs::path input_dir;
+  fs::path output_dir;
+  fs::path share_dir;
+  fs::path manifest;
+  fs::path result_file;
+};
+
+bool is_date(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') {
+    return false;
+  }
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (text[i] < '0' || text[i] > '9') {
+      return false;
+    }
+  }
+  return true;
+}
+
+Environment read_environment() {
+  std::vector<std::string> missing;
+  auto get = [&missing](const char* name, bool may_be_empty = false) {
+    const char* value = std::getenv(name);
+    if (value == nullptr || (*value == '\0' && !may_be_empty)) {
+      missing.emplace_back(name);
+      return std::string();
+    }
+    return std::string(value);
+  };
+  Environment env{get("RUN_ID"),           get("SALES_TEAM_ID", true), get("RUN_DATE"),
+                  get("PURCHASE_DATE"),    get("INPUT_DIR"),           get("OUTPUT_DIR"),
+                  get("OUTPUT_SHARE_DIR"), get("INPUT_MANIFEST"),      get("RESULT_FILE")};
+  if (!missing.empty()) {
+    std::string names;
+    for (const auto& name : missing) {
+      names += (names.empty() ? "" : ", ") + name;
+    }
+    throw Fatal("incomplete environment: missing " + names);
+  }
+  // The purchase date becomes part of file names: accept nothing but a date.
+  if (!is_date(env.purchase_date)) {
+    throw Fatal("PURCHASE_DATE is not a YYYY-MM-DD date: " + env.purchase_date);
+  }
+  return env;
+}
+
+std::string read_whole_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.is_open() || in.bad()) {
+    throw Fatal("cannot read " + path.string());
+  }
+  return content;
+}
+
+// A small RFC 4180 reader: comma-separated fields, optionally in double quotes (which may hold
+// commas, newlines and doubled quotes ""); records end with \n or \r\n; a UTF-8 BOM is skipped.
+// Blank lines are not records.
+std::vector<Record> parse_csv(std::string_view text) {
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") {
+    text.remove_prefix(3);
+  }
+  std::vector<Record> records;
+  Record record;
+  std::string field;
+  bool quoted = false;
+  bool field_started = false;
+  auto end_field = [&] {
+    record.push_back(std::move(field));
+    field.clear();
+    field_started = false;
+  };
+  auto end_record = [&] {
+    if (field_started || !record.empty()) {
+      end_field();
+      records.push_back(std::move(record));
+    }
+    record.clear();
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c != '"') {
+        field += c;
+      } else if (i + 1 < text.size() && text[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else {
+        quoted = false;
+      }
+    } else if (c == '"') {
+      quoted = true;
+      field_started = true;
+    } else if (c == ',') {
+      end_field();
+    } else if (c == '\n') {
+      end_record();
+    } else if (c != '\r') {
+      field += c;
+      field_started = true;
+    }
+  }
+  end_record();
+  return records;
+}
+
+std::string trim(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t");
+  if (first == std::string_view::npos) {
+    return "";
+  }
+  const auto last = text.find_last_not_of(" \t");
+  return std::string(text.substr(first, last - first + 1));
+}
+
+std::string lower(std::string text) {
+  for (char& c : text) {
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+  }
+  return text;
+}
+
+// A plain decimal: optional sign, digits, optional fraction ("12", "-0.5", "1000.25", ".5").
+// No exponents, hex, inf or thousands separators: a loan tape has none.
+std::optional<double> parse_decimal(std::string_view text) {
+  std::size_t i = (!text.empty() && (text[0] == '-' || text[0] == '+')) ? 1 : 0;
+  std::size_t digits = 0;
+  bool point = false;
+  for (std::size_t j = i; j < text.size(); ++j) {
+    if (text[j] >= '0' && text[j] <= '9') {
+      ++digits;
+    } else if (text[j] == '.' && !point) {
+      point = true;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (digits == 0) {
+    return std::nullopt;
+  }
+  return std::strtod(std::string(text).c_str(), nullptr);
+}
+
+bool is_positive_integer(std::string_view text) {
+  if (text.empty() || text.size() > 9) {
+    return false;
+  }
+  for (char c : text) {
+    if (c < '0' || c > '9') {
+      return false;
+    }
+  }
+  return std::stol(std::string(text)) > 0;
+}
+
+struct Loan {
+  std::string file;
+  std::string loan_id;
+  std::string borrower;
+  std::string amount;
+  std::string reason;  // empty when the loan is ok
+};
+
+struct FileSummary {
+  std::string name;
+  long loans = 0;
+  long exceptions = 0;
+  double total_amount = 0;
+};
+
+class TapeChecker {
+ public:
+  // Checks every data row of one tape and adds its loans to the report.
+  FileSummary check(const std::string& name, const std::vector<Record>& records) {
+    FileSummary summary{name};
+    if (records.empty()) {
+      return summary;
+    }
+    std::map<std::string, std::size_t> columns;
+    for (std::size_t i = 0; i < records[0].size(); ++i) {
+      columns.emplace(lower(trim(records[0][i])), i);
+    }
+    std::string missing_columns;
+    for (const char* required : {"loan_id", "borrower", "amount"}) {
+      if (columns.count(required) == 0) {
+        missing_columns +=
+            std::string(missing_columns.empty() ? "" : "; ") + "missing column " + required;
+      }
+    }
+    for (std::size_t r = 1; r < records.size(); ++r) {
+      auto field = [&](const char* column) {
+        const auto found = columns.find(column);
+        return found == columns.end() || found->second >= records[r].size()
+                   ? std::string()
+                   : trim(records[r][found->second]);
+      };
+      Loan loan{name, field("loan_id"), field("borrower"), field("amount"), missing_columns};
+      if (missing_columns.empty()) {
+        loan.reason = check_row(loan, field("rate"), field("term_months"));
+      }
+      ++summary.loans;
+      if (loan.reason.empty()) {
+        summary.total_amount += *parse_decimal(loan.amount);
+      } else {
+        ++summary.exceptions;
+      }
+      loans_.push_back(std::move(loan));
+    }
+    return summary;
+  }
+
+  const std::vector<Loan>& loans() const { return loans_; }
+
+ private:
+  std::string check_row(const Loan& loan, const std::string& rate, const std::string& term) {
+    std::vector<std::string> reasons;
+    if (loan.loan_id.empty()) {
+      reasons.emplace_back("missing loan_id");
+    }
+    if (loan.borrower.empty()) {
+      reasons.emplace_back("missing borrower");
+    }
+    if (loan.amount.empty()) {
+      reasons.emplace_back("missing amount");
+    } else if (auto amount = parse_decimal(loan.amount); !amount || *amount <= 0) {
+      reasons.emplace_back("amount is not a positive number");
+    }
+    if (auto value = parse_decimal(rate); !rate.empty() && (!value || *value < 0 || *value > 100)) {
+      reasons.emplace_back("rate is not a number between 0 and 100");
+    }
+    if (!term.empty() && !is_positive_integer(term)) {
+      reasons.emplace_back("term_months is not a positive integer");
+    }
+    if (!loan.loan_id.empty()) {
+      if (auto [seen, first] = seen_ids_.emplace(loan.loan_id, loan.file); !first) {
+        reasons.emplace_back("duplicate loan_id (first seen in " + seen->second + ")");
+      }
+    }
+    std::string joined;
+    for (const auto& reason : reasons) {
+      joined += (joined.empty() ? "" : "; ") + reason;
+    }
+    return joined;
+  }
+
+  std::vector<Loan> loans_;
+  std::map<std::string, std::string> seen_ids_;  // loan_id -> file it first appeared in
+};
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) {
+    return text;
+  }
+  std::string quoted = "\"";
+  for (char c : text) {
+    quoted += c;
+    if (c == '"') {
+      quoted += '"';
+    }
+  }
+  return quoted + "\"";
+}
+
+double round_cents(double amount) {
+  return std::round(amount * 100) / 100;
+}
+
+// Writes to a temporary name in the same folder, then renames: readers see the old file or the
+// whole new one, never half of it.
+void write_atomically(const fs::path& path, const std::string& content) {
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  const fs::path temp =
+      path.parent_path() / ("." + path.filename().string() + ".tmp" + std::to_string(::getpid()));
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    out << content;
+    out.close();
+    if (!out) {
+      fs::remove(temp, ec);
+      throw Fatal("cannot write " + path.string());
+    }
+  }
+  fs::rename(temp, path, ec);
+  if (ec) {
+    fs::remove(temp, ec);
+    throw Fatal("cannot write " + path.string() + ": " + ec.message());
+  }
+}
+
+// The manifest's CSV files, in its order, as (name, path); a relative path is taken from INPUT_DIR.
+std::vector<std::pair<std::string, fs::path>> csv_inputs(const fs::path& manifest_path,
+                                                         const fs::path& input_dir) {
+  Json manifest;
+  try {
+    manifest = Json::parse(read_whole_file(manifest_path));
+  } catch (const Json::exception& e) {
+    throw Fatal("INPUT_MANIFEST " + manifest_path.string() + " is not valid JSON: " + e.what());
+  }
+  if (!manifest.is_array()) {
+    throw Fatal("INPUT_MANIFEST " + manifest_path.string() + " is not a JSON array");
+  }
+  std::vector<std::pair<std::string, fs::path>> inputs;
+  for (const auto& entry : manifest) {
+    if (!entry.is_object() || !entry.contains("path") || !entry["path"].is_string()) {
+      throw Fatal("INPUT_MANIFEST entry without a path: " + entry.dump());
+    }
+    const fs::path path = input_dir / entry["path"].get<std::string>();
+    const std::string name = entry.value("name", path.filename().string());
+    if (lower(path.extension().string()) == ".csv") {
+      inputs.emplace_back(name, path);
+    }
+  }
+  return inputs;
+}
+
+int run() {
+  const Environment env = read_environment();
+  std::cout << "example pipeline: run " << env.run_id << ", "
+            << (env.team.empty() ? std::string("general run") : "team " + env.team)
+            << ", purchase date " << env.purchase_date << std::endl;
+
+  TapeChecker checker;
+  std::vector<FileSummary> files;
+  for (const auto& [name, path] : csv_inputs(env.manifest, env.input_dir)) {
+    files.push_back(checker.check(name, parse_csv(read_whole_file(path))));
+    std::cout << name << ": " << files.back().loans << " loans, " << files.back().exceptions
+              << " exceptions" << std::endl;
+  }
+
+  std::string report = "file,loan_id,borrower,amount,status,reason\n";
+  for (const Loan& loan : checker.loans()) {
+    report += csv_field(loan.file) + "," + csv_field(loan.loan_id) + "," +
+              csv_field(loan.borrower) + "," + csv_field(loan.amount) + "," +
+              (loan.reason.empty() ? "ok" : "exception") + "," + csv_field(loan.reason) + "\n";
+  }
+
+  long total_loans = 0;
+  long exceptions = 0;
+  double total_amount = 0;
+  Json per_file = Json::array();
+  for (const FileSummary& file : files) {
+    total_loans += file.loans;
+    exceptions += file.exceptions;
+    total_amount += file.total_amount;
+    per_file.push_back({{"name", file.name},
+                        {"loans", file.loans},
+                        {"exceptions", file.exceptions},
+                        {"total_amount", round_cents(file.total_amount)}});
+  }
+  const Json summary = {{"run_id", env.run_id},
+                        {"sales_team_id", env.team.empty() ? Json(nullptr) : Json(env.team)},
+                        {"run_date", env.run_date},
+                        {"purchase_date", env.purchase_date},
+                        {"files", per_file},
+                        {"total_loans", total_loans},
+                        {"exceptions_count", exceptions},
+                        {"total_amount", round_cents(total_amount)}};
+  const Json result = {{"total_loans", total_loans},
+                       {"exceptions_count", exceptions},
+                       {"total_amount", round_cents(total_amount)},
+                       {"files", files.size()}};
+
+  write_atomically(env.output_dir / ("loan_report_" + env.purchase_date + ".csv"), report);
+  write_atomically(env.share_dir / ("summary_" + env.purchase_date + ".json"),
+                   summary.dump(2) + "\n");
+  write_atomically(env.result_file, result.dump() + "\n");
+  std::cout << "total: " << total_loans << " loans, " << exceptions << " exceptions, amount "
+            << round_cents(total_amount) << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int main() {
+  try {
+    return run();
+  } catch (const Fatal& e) {
+    std::cerr << "example pipeline: " << e.what() << std::endl;
+  } catch (const std::exception& e) {
+    std::cerr << "example pipeline: unexpected error: " << e.what() << std::endl;
+  }
+  return kFailure;
+}

@@ -1,0 +1,255 @@
+// Reading orchestrator.toml: every key must be known and of the right TOML type.
+
+#include <algorithm>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "config/config_internal.h"
+
+namespace orch::config::internal {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string expected_type(const Setting& s) {
+  switch (s.kind) {
+    case Kind::kBool:
+      return "a boolean (true or false)";
+    case Kind::kInteger:
+      return range_text(s);
+    case Kind::kString:
+      return "a string";
+    case Kind::kStringList:
+      return "an array of strings";
+    case Kind::kStringTable:
+      return "a table of strings";
+  }
+  return "?";
+}
+
+std::string type_name(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+    case toml::node_type::time:
+    case toml::node_type::date_time:
+      return "a date or time";
+    case toml::node_type::none:
+      break;
+  }
+  return "nothing";
+}
+
+// A TOML value on one line, for messages (toml++'s own printer spreads tables over lines).
+std::string render(const toml::node& node) {
+  if (const auto* str = node.as_string()) {
+    return quote(str->get());
+  }
+  std::string out;
+  if (const auto* array = node.as_array()) {
+    for (const auto& item : *array) {
+      out += (out.empty() ? "" : ", ") + render(item);
+    }
+    return "[" + out + "]";
+  }
+  if (const auto* table = node.as_table()) {
+    for (const auto& [key, item] : *table) {
+      std::string name = is_bare_key(key.str()) ? std::string(key.str()) : quote(key.str());
+      out += (out.empty() ? "" : ", ") + name + " = " + render(item);
+    }
+    return out.empty() ? "{}" : "{ " + out + " }";
+  }
+  std::ostringstream text;
+  node.visit([&text](const auto& leaf) { text << leaf; });
+  return text.str();
+}
+
+std::string shown(const Setting& s, const toml::node& node) {
+  if (s.secrecy == Secrecy::kPublic) {
+    return render(node);
+  }
+  const auto* str = node.as_string();
+  return s.secrecy == Secrecy::kUrl && str != nullptr ? quote(redact_url(str->get()))
+                                                      : std::string(kSecretShown);
+}
+
+// Checks the TOML type only; the content is checked by the setting's apply.
+Result<Value> from_node(const Setting& s, const toml::node& node) {
+  switch (s.kind) {
+    case Kind::kBool:
+      if (const auto* b = node.as_boolean()) {
+        return Value{b->get()};
+      }
+      break;
+    case Kind::kInteger:
+      if (const auto* i = node.as_integer()) {
+        return Value{i->get()};
+      }
+      break;
+    case Kind::kString:
+      if (const auto* str = node.as_string()) {
+        return Value{str->get()};
+      }
+      break;
+    case Kind::kStringList:
+      if (const auto* array = node.as_array()) {
+        std::vector<std::string> items;
+        for (const auto& item : *array) {
+          if (!item.is_string()) {
+            return invalid_argument("expected " + expected_type(s) + ", not an array holding " +
+                                    type_name(item));
+          }
+          items.push_back(item.as_string()->get());
+        }
+        return Value{std::move(items)};
+      }
+      break;
+    case Kind::kStringTable:
+      if (const auto* table = node.as_table()) {
+        std::map<std::string, std::string> entries;
+        for (const auto& [key, item] : *table) {
+          if (!item.is_string()) {
+            return invalid_argument("expected " + expected_type(s) + ", not a table holding " +
+                                    type_name(item));
+          }
+          entries.emplace(key.str(), item.as_string()->get());
+        }
+        return Value{std::move(entries)};
+      }
+      break;
+  }
+  return invalid_argument("expected " + expected_type(s) + ", not " + type_name(node));
+}
+
+bool is_key(std::string_view name) {
+  const auto all = settings();
+  return std::any_of(all.begin(), all.end(), [&](const Setting& s) { return s.key == name; });
+}
+
+// "notify" is a section because "notify.smtp.host" is a key.
+bool is_section(std::string_view name) {
+  const auto all = settings();
+  return std::any_of(all.begin(), all.end(), [&](const Setting& s) {
+    return s.key.size() > name.size() && s.key.starts_with(name) && s.key[name.size()] == '.';
+  });
+}
+
+// What may appear in `section` (the top level when empty): "enabled, [notify.smtp], ...".
+std::string allowed_in(std::string_view section) {
+  std::string prefix = section.empty() ? "" : std::string(section) + ".";
+  std::vector<std::string> names;
+  for (const Setting& s : settings()) {
+    if (!s.key.starts_with(prefix)) {
+      continue;
+    }
+    auto rest = s.key.substr(prefix.size());
+    auto dot = rest.find('.');
+    std::string name = dot == std::string_view::npos
+                           ? std::string(rest)
+                           : "[" + prefix + std::string(rest.substr(0, dot)) + "]";
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      names.push_back(std::move(name));
+    }
+  }
+  std::string out;
+  for (const auto& name : names) {
+    out += (out.empty() ? "" : ", ") + name;
+  }
+  return out;
+}
+
+Error unknown(const std::string& name, const toml::node& node, const std::string& section,
+              const fs::path& file) {
+  std::string message = "configuration: ";
+  message += node.is_table() ? "unknown section [" + name + "]" : "unknown key " + quote(name);
+  message += " in " + file.string();
+  message += section.empty() ? " (allowed: " : " (allowed in [" + section + "]: ";
+  message += allowed_in(section);
+  message += ")";
+  return refusal(std::move(message));
+}
+
+// Finds every known key in `table`, refusing anything else: a misspelt key would otherwise be
+// silently ignored and its default used.
+Status collect(const toml::table& table, const std::string& prefix, const fs::path& file,
+               std::map<std::string, const toml::node*>& found) {
+  for (const auto& [key, node] : table) {
+    std::string name(key.str());
+    std::string full = prefix;
+    if (!full.empty()) {
+      full += '.';
+    }
+    full += name;
+    // A quoted key holding a dot ("scheduler.enabled" = true) is not one of ours.
+    bool plain = name.find('.') == std::string::npos;
+    if (plain && is_key(full)) {
+      found[full] = &node;
+      continue;
+    }
+    if (plain && is_section(full) && node.is_table()) {
+      if (auto ok = collect(*node.as_table(), full, file, found); !ok) {
+        return ok;
+      }
+      continue;
+    }
+    if (plain && is_section(full)) {
+      // No value printed: it may be a secret put where its section belongs.
+      std::string message = "configuration: " + full;
+      message += " in " + file.string();
+      message += " must be a table [" + full + "], not " + type_name(node);
+      return refusal(std::move(message));
+    }
+    return unknown(full, node, prefix, file);
+  }
+  return {};
+}
+
+Result<toml::table> parse_file(const fs::path& file) {
+  try {
+    return toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    return refusal("configuration: " + file.string() + ":" + std::to_string(e.source().begin.line) +
+                   ":" + std::to_string(e.source().begin.column) + ": " +
+                   std::string(e.description()));
+  } catch (const std::exception& e) {
+    return refusal("configuration: cannot read " + file.string() + ": " + e.what());
+  }
+}
+
+}  // namespace
+
+Status apply_file(const fs::path& file, Config& config) {
+  auto table = parse_file(file);
+  if (!table) {
+    return table.error();
+  }
+  std::map<std::string, const toml::node*> found;
+  if (auto ok = collect(*table, "", file, found); !ok) {
+    return ok;
+  }
+  for (const Setting& s : settings()) {
+    auto it = found.find(std::string(s.key));
+    if (it == found.end()) {
+      continue;
+    }
+    const toml::node& node = *it->second;
+    if (auto ok = apply_setting(s, from_node(s, node), config); !ok) {
+      return not_allowed(s, {.file = &file}, shown(s, node), ok.error().message);
+    }
+  }
+  return {};
+}
+
+}  // namespace orch::config::internal

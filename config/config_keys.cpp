@@ -1,0 +1,392 @@
+// The table of configuration keys: each key's type, environment variable and validation.
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include "config/base/time.h"
+#include "config/config_internal.h"
+
+namespace orch::config::internal {
+namespace {
+
+constexpr std::string_view kTimeOfDayAllowed = "use HH:MM or HH:MM:SS, 00:00 to 23:59:59";
+constexpr std::string_view kZoneAllowed = "use an IANA time zone name such as UTC or Europe/Berlin";
+constexpr std::string_view kFolderAllowed = "use a folder path";
+constexpr std::string_view kDatabaseUrlAllowed =
+    "use sqlite:PATH, sqlite://PATH or postgresql://user:password@host:port/database "
+    "(or postgres://...)";
+constexpr std::string_view kCommandAllowed =
+    "use a non-empty list whose first item is the program to run";
+constexpr std::string_view kWeekdayAllowed = "use a weekday: monday to sunday, or mon to sun";
+constexpr std::string_view kPatternsAllowed = "use a list of non-empty glob patterns";
+constexpr std::string_view kWebhookAllowed = "use an http:// or https:// URL";
+constexpr std::string_view kListenAllowed = "use HOST:PORT with a port from 1 to 65535";
+constexpr std::string_view kLevelAllowed = "use trace, debug, info, warn, error or off";
+constexpr std::string_view kFormatAllowed = "use text or json";
+
+Status refuse(std::string_view reason) {
+  return invalid_argument(std::string(reason));
+}
+
+bool flag(const Value& v) {
+  return std::get<bool>(v);
+}
+std::int64_t number(const Value& v) {
+  return std::get<std::int64_t>(v);
+}
+const std::string& text(const Value& v) {
+  return std::get<std::string>(v);
+}
+const std::vector<std::string>& items(const Value& v) {
+  return std::get<std::vector<std::string>>(v);
+}
+
+bool is_env_name(std::string_view name) {
+  auto word = [](unsigned char c) { return std::isalnum(c) != 0 || c == '_'; };
+  return !name.empty() && std::isdigit(static_cast<unsigned char>(name[0])) == 0 &&
+         std::all_of(name.begin(), name.end(), word);
+}
+
+// Deliberately loose: one '@' with text on both sides and no blanks. The mail server is the
+// judge of the rest.
+bool is_email_address(std::string_view address) {
+  auto at = address.find('@');
+  auto blank = [](unsigned char c) { return std::isspace(c) != 0 || std::iscntrl(c) != 0; };
+  return at != std::string_view::npos && at > 0 && at + 1 < address.size() &&
+         address.find('@', at + 1) == std::string_view::npos &&
+         std::none_of(address.begin(), address.end(), blank);
+}
+
+bool is_port(std::string_view text) {
+  auto port = parse_integer(text);
+  return port && *port >= 1 && *port <= 65535;
+}
+
+Status check_database_url(std::string_view url) {
+  if (auto path = sqlite_path(url)) {
+    return path->empty() ? refuse(kDatabaseUrlAllowed) : Status{};
+  }
+  std::string_view rest;
+  for (std::string_view scheme : {"postgresql://", "postgres://"}) {
+    if (url.starts_with(scheme)) {
+      rest = url.substr(scheme.size());
+    }
+  }
+  if (rest.empty()) {
+    return refuse(kDatabaseUrlAllowed);
+  }
+  // user:password@host:port/db; the password may hold anything, so the host starts after the
+  // last '@'. Only a port that is present is checked: libpq accepts several hosts and options.
+  auto at = rest.rfind('@');
+  std::string_view host_port = at == std::string_view::npos ? rest : rest.substr(at + 1);
+  host_port = host_port.substr(0, host_port.find_first_of("/?"));
+  auto colon = host_port.rfind(':');
+  if (colon != std::string_view::npos && host_port.find(']', colon) == std::string_view::npos &&
+      !is_port(host_port.substr(colon + 1))) {
+    return refuse("the port must be a number from 1 to 65535; " + std::string(kDatabaseUrlAllowed));
+  }
+  return {};
+}
+
+Status apply_command(const Value& v, Config& c) {
+  const auto& argv = items(v);
+  if (argv.empty() || argv.front().empty()) {
+    return refuse(kCommandAllowed);
+  }
+  c.pipeline.command = argv;
+  return {};
+}
+
+Status apply_channels(const Value& v, Config& c) {
+  // "log" is always on: it is the record of last resort when mail or Slack fail.
+  std::vector<Channel> channels{Channel::kLog};
+  for (const auto& name : items(v)) {
+    std::optional<Channel> found;
+    for (Channel ch : {Channel::kLog, Channel::kEmail, Channel::kSlack}) {
+      if (to_lower(name) == channel_name(ch)) {
+        found = ch;
+      }
+    }
+    if (!found) {
+      return refuse(quote(name) + " is not a channel: use log, email or slack");
+    }
+    if (std::find(channels.begin(), channels.end(), *found) == channels.end()) {
+      channels.push_back(*found);
+    }
+  }
+  c.notify.channels = std::move(channels);
+  return {};
+}
+
+Status apply_email_to(const Value& v, Config& c) {
+  for (const auto& address : items(v)) {
+    if (!is_email_address(address)) {
+      return refuse(quote(address) + " is not an email address: use name@domain");
+    }
+  }
+  c.notify.email_to = items(v);
+  return {};
+}
+
+Status apply_pipeline_env(const Value& v, Config& c) {
+  const auto& env = std::get<std::map<std::string, std::string>>(v);
+  for (const auto& [name, unused] : env) {
+    if (!is_env_name(name)) {
+      return refuse(quote(name) + " is not a variable name: use [A-Za-z_][A-Za-z0-9_]*");
+    }
+  }
+  c.pipeline.env = env;
+  return {};
+}
+
+Status apply_listen(const Value& v, Config& c) {
+  auto colon = text(v).rfind(':');
+  if (colon == std::string::npos || colon == 0 || !is_port(text(v).substr(colon + 1))) {
+    return refuse(kListenAllowed);
+  }
+  c.api.listen = text(v);
+  return {};
+}
+
+constexpr std::int64_t kGiB = std::int64_t{1} << 30;
+constexpr std::int64_t kDaySeconds = std::int64_t{24} * 3600;
+// A year: no sensible grace is longer, and it keeps every later time computation from overflow.
+constexpr std::int64_t kMaxMisfireGraceSeconds = 366 * kDaySeconds;
+
+constexpr std::array kSettings = {
+    Setting{.key = "scheduler.enabled",
+            .env = "ENABLE_SCHEDULER",
+            .kind = Kind::kBool,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.scheduler.enabled = flag(v);
+              return {};
+            }},
+    Setting{.key = "scheduler.daily_run_time",
+            .env = "DAILY_RUN_TIME",
+            .apply = [](const Value& v, Config& c) -> Status {
+              auto t = parse_time_of_day(text(v));
+              if (!t) {
+                return refuse(kTimeOfDayAllowed);
+              }
+              c.scheduler.daily_run_time = *t;
+              return {};
+            }},
+    Setting{.key = "scheduler.timezone",
+            .env = "SCHEDULER_TIMEZONE",
+            .apply = [](const Value& v, Config& c) -> Status {
+              auto zone = find_zone(text(v));
+              if (!zone) {
+                return refuse(kZoneAllowed);
+              }
+              c.scheduler.timezone = text(v);
+              c.scheduler.zone = *zone;
+              return {};
+            }},
+    Setting{.key = "scheduler.misfire_grace_seconds",
+            .env = "MISFIRE_GRACE_SECONDS",
+            .kind = Kind::kInteger,
+            .min = 0,
+            .max = kMaxMisfireGraceSeconds,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.scheduler.misfire_grace = std::chrono::seconds(number(v));
+              return {};
+            }},
+    Setting{.key = "scheduler.general_run",
+            .env = "GENERAL_RUN_ENABLED",
+            .kind = Kind::kBool,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.scheduler.general_run = flag(v);
+              return {};
+            }},
+    Setting{.key = "scheduler.max_parallel_runs",
+            .env = "MAX_PARALLEL_RUNS",
+            .kind = Kind::kInteger,
+            .min = 1,
+            .max = 1024,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.scheduler.max_parallel_runs = static_cast<int>(number(v));
+              return {};
+            }},
+    Setting{.key = "scheduler.shutdown_grace_seconds",
+            .env = "SHUTDOWN_GRACE_SECONDS",
+            .kind = Kind::kInteger,
+            .min = 0,
+            .max = 86400,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.scheduler.shutdown_grace = std::chrono::seconds(number(v));
+              return {};
+            }},
+    Setting{.key = "paths.input_dir",
+            .env = "INPUT_DIR",
+            .apply = [](const Value& v, Config& c) -> Status {
+              if (text(v).empty()) {
+                return refuse(kFolderAllowed);
+              }
+              c.paths.input_dir = text(v);
+              return {};
+            }},
+    Setting{.key = "paths.output_dir",
+            .env = "OUTPUT_DIR",
+            .apply = [](const Value& v, Config& c) -> Status {
+              if (text(v).empty()) {
+                return refuse(kFolderAllowed);
+              }
+              c.paths.output_dir = text(v);
+              return {};
+            }},
+    Setting{.key = "database.url",
+            .env = "DATABASE_URL",
+            .secrecy = Secrecy::kUrl,
+            .apply = [](const Value& v, Config& c) -> Status {
+              if (auto ok = check_database_url(text(v)); !ok) {
+                return ok;
+              }
+              c.database.url = text(v);
+              return {};
+            }},
+    Setting{.key = "pipeline.command",
+            .env = "PIPELINE_COMMAND",
+            .kind = Kind::kStringList,
+            .env_syntax = EnvSyntax::kCommandLine,
+            .apply = apply_command},
+    Setting{.key = "pipeline.timeout_seconds",
+            .env = "PIPELINE_TIMEOUT_SECONDS",
+            .kind = Kind::kInteger,
+            .min = 1,
+            .max = 7 * kDaySeconds,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.pipeline.timeout = std::chrono::seconds(number(v));
+              return {};
+            }},
+    Setting{.key = "pipeline.purchase_weekday",
+            .env = "PURCHASE_WEEKDAY",
+            .apply = [](const Value& v, Config& c) -> Status {
+              auto day = parse_weekday(text(v));
+              if (!day) {
+                return refuse(kWeekdayAllowed);
+              }
+              c.pipeline.purchase_weekday = *day;
+              return {};
+            }},
+    Setting{.key = "pipeline.required_inputs",
+            .kind = Kind::kStringList,
+            .apply = [](const Value& v, Config& c) -> Status {
+              if (std::any_of(items(v).begin(), items(v).end(),
+                              [](auto& p) { return p.empty(); })) {
+                return refuse(kPatternsAllowed);
+              }
+              c.pipeline.required_inputs = items(v);
+              return {};
+            }},
+    Setting{.key = "pipeline.log_max_bytes",
+            .env = "PIPELINE_LOG_MAX_BYTES",
+            .kind = Kind::kInteger,
+            .min = 1024,
+            .max = kGiB,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.pipeline.log_max_bytes = static_cast<std::uint64_t>(number(v));
+              return {};
+            }},
+    Setting{.key = "pipeline.env", .kind = Kind::kStringTable, .apply = apply_pipeline_env},
+    Setting{.key = "notify.channels",
+            .env = "NOTIFY_CHANNELS",
+            .kind = Kind::kStringList,
+            .env_syntax = EnvSyntax::kCommaList,
+            .apply = apply_channels},
+    Setting{.key = "notify.smtp.host",
+            .env = "SMTP_HOST",
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.notify.smtp.host = text(v);
+              return {};
+            }},
+    Setting{.key = "notify.smtp.port",
+            .env = "SMTP_PORT",
+            .kind = Kind::kInteger,
+            .min = 1,
+            .max = 65535,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.notify.smtp.port = static_cast<int>(number(v));
+              return {};
+            }},
+    Setting{.key = "notify.smtp.user",
+            .env = "SMTP_USER",
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.notify.smtp.user = text(v);
+              return {};
+            }},
+    Setting{.key = "notify.smtp.password",
+            .env = "SMTP_PASSWORD",
+            .secrecy = Secrecy::kSecret,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.notify.smtp.password = text(v);
+              return {};
+            }},
+    Setting{.key = "notify.smtp.from",
+            .env = "SMTP_FROM",
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.notify.smtp.from = text(v);
+              return {};
+            }},
+    Setting{.key = "notify.smtp.starttls",
+            .env = "SMTP_STARTTLS",
+            .kind = Kind::kBool,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.notify.smtp.starttls = flag(v);
+              return {};
+            }},
+    Setting{.key = "notify.email.to",
+            .env = "NOTIFY_EMAIL_TO",
+            .kind = Kind::kStringList,
+            .env_syntax = EnvSyntax::kCommaList,
+            .apply = apply_email_to},
+    Setting{.key = "notify.slack.webhook_url",
+            .env = "SLACK_WEBHOOK_URL",
+            .secrecy = Secrecy::kSecret,
+            .apply = [](const Value& v, Config& c) -> Status {
+              // An empty string is "not set", so that describe()'s output loads back.
+              const auto& url = text(v);
+              if (!url.empty() && !(url.starts_with("http://") && url.size() > 7) &&
+                  !(url.starts_with("https://") && url.size() > 8)) {
+                return refuse(kWebhookAllowed);
+              }
+              c.notify.slack_webhook_url = url;
+              return {};
+            }},
+    Setting{.key = "api.listen", .env = "API_LISTEN", .apply = apply_listen},
+    Setting{.key = "api.token",
+            .env = "API_TOKEN",
+            .secrecy = Secrecy::kSecret,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.api.token = text(v);
+              return {};
+            }},
+    Setting{.key = "log.level",
+            .env = "LOG_LEVEL",
+            .apply = [](const Value& v, Config& c) -> Status {
+              auto level = log::parse_level(to_lower(text(v)));
+              if (!level) {
+                return refuse(kLevelAllowed);
+              }
+              c.log.level = *level;
+              return {};
+            }},
+    Setting{.key = "log.format",
+            .env = "LOG_FORMAT",
+            .apply = [](const Value& v, Config& c) -> Status {
+              auto lower = to_lower(text(v));
+              if (lower != "text" && lower != "json") {
+                return refuse(kFormatAllowed);
+              }
+              c.log.format = lower == "json" ? log::Format::kJson : log::Format::kText;
+              return {};
+            }},
+};
+
+}  // namespace
+
+std::span<const Setting> settings() {
+  return kSettings;
+}
+
+}  // namespace orch::config::internal

@@ -1,0 +1,25 @@
+#include <iostream>
+
+#include "orchestrator/cli/commands.h"
+
+namespace orch::cli {
+
+int migrate(const config::Config& config) {
+  auto db = open_database(config, 1);
+  if (!db) {
+    return fail(db.error());
+  }
+  auto version = (*db)->migrate();
+  if (!version) {
+    return fail(version.error());
+  }
+  std::cout << "schema version " << *version << " in place (" << (*db)->describe() << ")\n";
+  return kExitOk;
+}
+
+int check_config(const config::Config& config) {
+  std::cout << config::describe(config);
+  return kExitOk;
+}
+
+}  // namespace orch::cli

@@ -1,0 +1,182 @@
+#include "orchestrator/cli/cli.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "config/base/log.h"
+#include "orchestrator/cli/commands.h"
+
+namespace orch::cli {
+namespace {
+
+// The bundled example pipeline sits beside the binary.
+std::filesystem::path bundled_pipeline() {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) {
+    return "orchestrator-example-pipeline";
+  }
+  return self.parent_path() / "orchestrator-example-pipeline";
+}
+
+void add_format(CLI::App* command, Format& format, bool with_csv = true) {
+  static const std::map<std::string, Format> kAll{
+      {"table", Format::kTable}, {"json", Format::kJson}, {"csv", Format::kCsv}};
+  static const std::map<std::string, Format> kNoCsv{{"table", Format::kTable},
+                                                    {"json", Format::kJson}};
+  command->add_option("--format", format, "Output format")
+      ->transform(CLI::CheckedTransformer(with_csv ? kAll : kNoCsv, CLI::ignore_case));
+}
+
+void add_team_settings(CLI::App* command, TeamOptions& o) {
+  command->add_option("--name", o.name, "The team's name");
+  command->add_option("--run-time", o.run_time,
+                      "Daily run time, HH:MM or HH:MM:SS (\"\": the default)");
+  command->add_option("--timezone", o.timezone, "IANA time zone (\"\": the default)");
+  command->add_option("--email", o.email, "Notification email addresses, comma-separated");
+  command->add_option("--slack-webhook", o.slack_webhook, "The team's Slack webhook URL");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Pipeline Orchestrator: runs the daily data pipeline once per sales team, each in its own "
+      "folders, records every run in SQL and tells people how it went."};
+  app.name("orchestrator");
+  app.require_subcommand(1);
+  app.fallthrough();
+  // As with most command lines, an option given twice takes its last value.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+
+  std::optional<std::string> config_path, log_level, log_format;
+  app.add_option("--config", config_path,
+                 "TOML configuration file (default: ./orchestrator.toml if present)");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off");
+  app.add_option("--log-format", log_format, "text or json");
+
+  auto* serve_cmd = app.add_subcommand("serve", "Run the service until SIGTERM/SIGINT");
+
+  RunOptions run_options;
+  auto* run_cmd = app.add_subcommand("run", "Run one team (or the general run) now");
+  run_cmd->add_option("--team", run_options.team, "The team's id");
+  run_cmd->add_flag("--general", run_options.general, "The general run (no team)");
+  run_cmd->add_option("--purchase-date", run_options.purchase_date,
+                      "YYYY-MM-DD instead of the computed one");
+
+  RescheduleOptions reschedule_options;
+  auto* reschedule_cmd = app.add_subcommand(
+      "reschedule", "Make every live service reload the teams; print the new schedule");
+  reschedule_cmd->add_option("--timeout", reschedule_options.timeout_seconds,
+                             "Seconds to wait for the services (default 10)");
+
+  TeamOptions team_options;
+  auto* teams_cmd = app.add_subcommand("teams", "Manage sales teams");
+  teams_cmd->require_subcommand(1);
+  auto* teams_list_cmd = teams_cmd->add_subcommand("list", "List every team");
+  add_format(teams_list_cmd, team_options.format);
+  auto* teams_add_cmd = teams_cmd->add_subcommand("add", "Add a team");
+  teams_add_cmd->add_option("--id", team_options.id, "The team's id (default: the next free)");
+  add_team_settings(teams_add_cmd, team_options);
+  auto* teams_update_cmd = teams_cmd->add_subcommand("update", "Change a team's settings");
+  teams_update_cmd->add_option("id", team_options.id, "The team's id")->required();
+  add_team_settings(teams_update_cmd, team_options);
+  auto* teams_deactivate_cmd = teams_cmd->add_subcommand("deactivate", "Stop scheduling a team");
+  teams_deactivate_cmd->add_option("id", team_options.id, "The team's id")->required();
+  auto* teams_activate_cmd = teams_cmd->add_subcommand("activate", "Schedule a team again");
+  teams_activate_cmd->add_option("id", team_options.id, "The team's id")->required();
+
+  RunsOptions runs_options;
+  auto* runs_cmd = app.add_subcommand("runs", "The run history, newest first");
+  runs_cmd->add_option("--team", runs_options.team, "A team's id, or 'general'");
+  runs_cmd->add_option("--status", runs_options.status, "running, completed, failed, ...");
+  runs_cmd->add_option("--since", runs_options.since, "YYYY-MM-DD or an ISO-8601 instant");
+  runs_cmd->add_option("--limit", runs_options.limit, "At most this many runs (default 20)");
+  add_format(runs_cmd, runs_options.format);
+
+  PlanOptions plan_options;
+  auto* plan_cmd = app.add_subcommand("plan", "The next fire times of every active team");
+  plan_cmd->add_option("--team", plan_options.team, "Only this team's id, or 'general'");
+  plan_cmd->add_option("--count", plan_options.count, "Slots per team (default 3)");
+  add_format(plan_cmd, plan_options.format);
+
+  auto* migrate_cmd = app.add_subcommand("migrate", "Create or upgrade the database schema");
+  auto* check_cmd = app.add_subcommand(
+      "check-config", "Validate the configuration and print it, secrets redacted");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+
+  config::LoadOptions load;
+  if (config_path) {
+    load.config_path = std::filesystem::path(*config_path);
+  }
+  load.working_dir = std::filesystem::current_path();
+  load.env = config::process_environment();
+  load.default_pipeline = bundled_pipeline();
+  auto loaded = config::load(load);
+  if (!loaded) {
+    return fail(loaded.error());
+  }
+  config::Config config = std::move(*loaded);
+  if (log_level) {
+    auto level = log::parse_level(*log_level);
+    if (!level) {
+      return fail(invalid_argument("--log-level: " + level.error().message));
+    }
+    config.log.level = *level;
+  }
+  if (log_format) {
+    if (*log_format != "text" && *log_format != "json") {
+      return fail(invalid_argument("--log-format: '" + *log_format +
+                                   "' is not allowed: use text or json"));
+    }
+    config.log.format = *log_format == "json" ? log::Format::kJson : log::Format::kText;
+  }
+  log::init(config.log.level, config.log.format);
+
+  if (serve_cmd->parsed()) {
+    return serve(config);
+  }
+  if (run_cmd->parsed()) {
+    return run(config, run_options);
+  }
+  if (reschedule_cmd->parsed()) {
+    return reschedule(config, reschedule_options);
+  }
+  if (teams_list_cmd->parsed()) {
+    return teams_list(config, team_options);
+  }
+  if (teams_add_cmd->parsed()) {
+    return teams_add(config, team_options);
+  }
+  if (teams_update_cmd->parsed()) {
+    return teams_update(config, team_options);
+  }
+  if (teams_deactivate_cmd->parsed() || teams_activate_cmd->parsed()) {
+    return teams_set_active(config, team_options, teams_activate_cmd->parsed());
+  }
+  if (runs_cmd->parsed()) {
+    return runs(config, runs_options);
+  }
+  if (plan_cmd->parsed()) {
+    return plan(config, plan_options);
+  }
+  if (migrate_cmd->parsed()) {
+    return migrate(config);
+  }
+  if (check_cmd->parsed()) {
+    return check_config(config);
+  }
+  return kExitUsage;
+}
+
+}  // namespace orch::cli

@@ -1,0 +1,80 @@
+#pragma once
+
+// The commands of the `orchestrator` binary. cli.cpp parses the command line (CLI11 stays in that
+// one file) into these plain option structs; each command lives in a file of its own.
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "config/config.h"
+#include "orchestrator/store/database.h"
+
+namespace orch::cli {
+
+// The exit codes of PRODUCT.md.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitRunFailed = 1,
+  kExitUsage = 2,
+  kExitBusy = 3,
+  kExitDatabase = 4,
+  kExitTimeout = 5,
+};
+
+// Prints "error: <message>" on one line and returns the exit code its kind calls for.
+int fail(const Error& error);
+
+// Opens the configured database (migrating it when needed).
+Result<std::unique_ptr<Database>> open_database(const config::Config& config, int connections);
+
+enum class Format { kTable, kJson, kCsv };
+
+int serve(const config::Config& config);
+
+struct RunOptions {
+  std::optional<std::string> team;  // the id as typed
+  bool general = false;
+  std::optional<std::string> purchase_date;
+};
+int run(const config::Config& config, const RunOptions& options);
+
+struct TeamOptions {
+  std::optional<std::string> id;
+  std::optional<std::string> name;
+  std::optional<std::string> run_time;
+  std::optional<std::string> timezone;
+  std::optional<std::string> email;
+  std::optional<std::string> slack_webhook;
+  Format format = Format::kTable;
+};
+int teams_list(const config::Config& config, const TeamOptions& options);
+int teams_add(const config::Config& config, const TeamOptions& options);
+int teams_update(const config::Config& config, const TeamOptions& options);
+int teams_set_active(const config::Config& config, const TeamOptions& options, bool active);
+
+struct RunsOptions {
+  std::optional<std::string> team;  // an id, or "general"
+  std::optional<std::string> status;
+  std::optional<std::string> since;  // YYYY-MM-DD (UTC midnight) or an ISO-8601 instant
+  int limit = 20;
+  Format format = Format::kTable;
+};
+int runs(const config::Config& config, const RunsOptions& options);
+
+struct PlanOptions {
+  std::optional<std::string> team;
+  int count = 3;
+  Format format = Format::kTable;
+};
+int plan(const config::Config& config, const PlanOptions& options);
+
+struct RescheduleOptions {
+  int timeout_seconds = 10;
+};
+int reschedule(const config::Config& config, const RescheduleOptions& options);
+
+int migrate(const config::Config& config);
+int check_config(const config::Config& config);
+
+}  // namespace orch::cli

@@ -1,0 +1,107 @@
+#include "orchestrator/cli/output.h"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+namespace orch::cli {
+namespace {
+
+std::string csv_field(const std::string& value) {
+  if (value.find_first_of(",\"\n\r") == std::string::npos) {
+    return value;
+  }
+  std::string quoted = "\"";
+  for (char c : value) {
+    quoted += c;
+    if (c == '"') {
+      quoted += '"';
+    }
+  }
+  return quoted + "\"";
+}
+
+void print_json(const Table& table, std::ostream& out) {
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  for (const auto& row : table.rows) {
+    nlohmann::ordered_json object = nlohmann::ordered_json::object();
+    for (std::size_t i = 0; i < table.columns.size(); ++i) {
+      const auto& cell = row[i];
+      const auto& column = table.columns[i];
+      if (!cell) {
+        object[column.name] = nullptr;
+      } else if (column.json_value) {
+        object[column.name] = nlohmann::ordered_json::parse(*cell, nullptr, false);
+        if (object[column.name].is_discarded()) {
+          object[column.name] = *cell;
+        }
+      } else {
+        object[column.name] = *cell;
+      }
+    }
+    rows.push_back(std::move(object));
+  }
+  out << rows.dump(2) << "\n";
+}
+
+void print_table(const Table& table, std::ostream& out) {
+  std::vector<std::size_t> widths;
+  for (const auto& column : table.columns) {
+    widths.push_back(column.name.size());
+  }
+  for (const auto& row : table.rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      widths[i] = std::max(widths[i], row[i] ? row[i]->size() : 1);
+    }
+  }
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string text;
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      std::string cell = cells[i];
+      if (i + 1 < cells.size()) {
+        cell.resize(widths[i], ' ');
+        cell += "  ";
+      }
+      text += cell;
+    }
+    out << text << "\n";
+  };
+  std::vector<std::string> header;
+  for (const auto& column : table.columns) {
+    header.push_back(column.name);
+  }
+  line(header);
+  for (const auto& row : table.rows) {
+    std::vector<std::string> cells;
+    for (const auto& cell : row) {
+      cells.push_back(cell.value_or("-"));
+    }
+    line(cells);
+  }
+}
+
+}  // namespace
+
+void print(const Table& table, Format format, std::ostream& out) {
+  switch (format) {
+    case Format::kJson: print_json(table, out); return;
+    case Format::kCsv: {
+      std::string header;
+      for (const auto& column : table.columns) {
+        header += (header.empty() ? "" : ",") + csv_field(column.name);
+      }
+      out << header << "\n";
+      for (const auto& row : table.rows) {
+        std::string line;
+        for (std::size_t i = 0; i < row.size(); ++i) {
+          line += (i == 0 ? "" : ",") + csv_field(row[i].value_or(""));
+        }
+        out << line << "\n";
+      }
+      return;
+    }
+    case Format::kTable: print_table(table, out); return;
+  }
+}
+
+}  // namespace orch::cli

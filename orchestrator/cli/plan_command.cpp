@@ -1,0 +1,70 @@
+#include <iostream>
+
+#include <date/tz.h>
+
+#include "config/base/clock.h"
+#include "orchestrator/cli/commands.h"
+#include "orchestrator/cli/schedule_table.h"
+#include "orchestrator/core/team_schedules.h"
+#include "orchestrator/schedule/daily_slot.h"
+
+namespace orch::cli {
+
+Result<Table> schedule_table(const config::Config& config, Database& db,
+                             std::optional<std::int64_t> only, int count) {
+  auto teams = db.teams().list(TeamStore::Which::kActive);
+  if (!teams) {
+    return teams.error();
+  }
+  Table t;
+  t.columns = {{"team"}, {"name"}, {"timezone"}, {"run_date"}, {"local_time"}, {"utc"}};
+  SysTime now = SystemClock().now();
+  for (const auto& r : resolve_schedules(*teams, config, now)) {
+    if (only && team_key(r.schedule.team) != *only) {
+      continue;
+    }
+    const auto& s = r.schedule;
+    for (const auto& slot : next_daily_slots(s.run_time, *s.zone, now, count)) {
+      t.rows.push_back({s.team ? std::to_string(s.team->value) : "general", s.name,
+                        std::string(s.zone->name()), format_date(slot.run_date),
+                        format_local(slot.at, *s.zone), format_utc_seconds(slot.at)});
+    }
+  }
+  return t;
+}
+
+int plan(const config::Config& config, const PlanOptions& options) {
+  if (options.count < 1 || options.count > 1000) {
+    return fail(invalid_argument("--count: use a whole number from 1 to 1000"));
+  }
+  std::optional<std::int64_t> only;
+  if (options.team) {
+    if (*options.team == "general") {
+      only = 0;
+    } else {
+      auto id = parse_team_id(*options.team);
+      if (!id) {
+        return fail(invalid_argument("--team: " + id.error().message + ", or 'general'"));
+      }
+      only = id->value;
+    }
+  }
+  auto db = open_database(config, 1);
+  if (!db) {
+    return fail(db.error());
+  }
+  if (!config.scheduler.enabled) {
+    std::cerr << "note: scheduler.enabled is false: `serve` runs nothing on its own\n";
+  }
+  auto table = schedule_table(config, **db, only, options.count);
+  if (!table) {
+    return fail(table.error());
+  }
+  if (only && *only != 0 && table->rows.empty()) {
+    return fail(not_found("team " + std::to_string(*only) + " is not an active team"));
+  }
+  print(*table, options.format, std::cout);
+  return kExitOk;
+}
+
+}  // namespace orch::cli

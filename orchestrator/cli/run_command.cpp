@@ -1,0 +1,135 @@
+#include <signal.h>
+
+#include <iostream>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "config/base/clock.h"
+#include "config/base/log.h"
+#include "notify/notifier.h"
+#include "orchestrator/cli/commands.h"
+#include "orchestrator/core/heartbeat.h"
+#include "orchestrator/core/run_executor.h"
+#include "orchestrator/core/service.h"
+#include "orchestrator/core/team_schedules.h"
+
+namespace orch::cli {
+namespace {
+
+void print_outcome(const RunOutcome& outcome, const RunTarget& target) {
+  const RunRecord& r = outcome.record;
+  std::cout << "run_id: " << r.run_id << "\n";
+  std::cout << "status: " << to_string(r.status) << "\n";
+  std::cout << "team: " << (target.team ? std::to_string(target.team->value) : "general")
+            << " (" << target.name << ")\n";
+  std::cout << "run_date: " << r.run_date << "\n";
+  std::cout << "purchase_date: " << r.purchase_date << "\n";
+  if (r.total_loans) {
+    std::cout << "total_loans: " << *r.total_loans << "\n";
+  }
+  if (r.exceptions_count) {
+    std::cout << "exceptions_count: " << *r.exceptions_count << "\n";
+  }
+  if (r.exit_code) {
+    std::cout << "exit_code: " << *r.exit_code << "\n";
+  }
+  if (r.duration_ms) {
+    std::cout << "duration_ms: " << *r.duration_ms << "\n";
+  }
+  if (!r.error.empty()) {
+    std::cout << "error: " << r.error << "\n";
+  }
+  if (!r.log_path.empty()) {
+    std::cout << "log: " << r.log_path << "\n";
+  }
+}
+
+}  // namespace
+
+int run(const config::Config& config, const RunOptions& options) {
+  if (options.general == options.team.has_value()) {
+    return fail(invalid_argument("run: give exactly one of --team ID or --general"));
+  }
+  std::optional<Date> purchase;
+  if (options.purchase_date) {
+    auto parsed = parse_date(*options.purchase_date);
+    if (!parsed) {
+      return fail(invalid_argument("--purchase-date: " + parsed.error().message));
+    }
+    purchase = *parsed;
+  }
+  std::optional<TeamId> team_id;
+  if (options.team) {
+    auto id = parse_team_id(*options.team);
+    if (!id) {
+      return fail(invalid_argument("--team: " + id.error().message));
+    }
+    team_id = *id;
+  }
+  auto db = open_database(config, 2);
+  if (!db) {
+    return fail(db.error());
+  }
+  std::optional<Team> team;
+  if (team_id) {
+    auto found = (*db)->teams().find(*team_id);
+    if (!found) {
+      return fail(found.error());
+    }
+    if (!found->has_value()) {
+      return fail(not_found("team " + std::to_string(team_id->value) +
+                            " does not exist (see `orchestrator teams list`)"));
+    }
+    team = **found;
+  }
+  auto resolved = resolve_team(team, config, SysTime{});
+  if (!resolved) {
+    return fail(resolved.error());
+  }
+
+  std::vector<std::unique_ptr<notify::Notifier>> channels;
+  channels.push_back(notify::make_log_notifier());
+  auto notifier = notify::make_fanout_notifier(std::move(channels));
+  auto launcher = pipeline::make_posix_process_launcher();
+  SystemClock clock;
+  std::string instance = this_instance();
+  RunExecutor executor(config, (*db)->runs(), *launcher, *notifier, clock, instance);
+
+  // Ctrl-C or SIGTERM stops the pipeline like a service shutdown does: the run is recorded
+  // `interrupted`, never left `running`.
+  pipeline::StopSignal stop;
+  boost::asio::io_context signal_io;
+  boost::asio::signal_set signals(signal_io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (!ec) {
+      stop.request_stop(std::chrono::duration_cast<std::chrono::milliseconds>(
+          config.scheduler.shutdown_grace));
+    }
+  });
+  std::thread signal_thread([&] { signal_io.run(); });
+  Heartbeat heartbeat(kHeartbeatInterval, [&] { (void)(*db)->runs().heartbeat(instance, clock.now()); });
+
+  RunRequest request;
+  request.target = resolved->target;
+  request.trigger = Trigger::kManual;
+  request.purchase_date = purchase;
+  auto outcome = executor.execute(request, stop);
+
+  heartbeat.stop();
+  signal_io.stop();
+  signal_thread.join();
+  notifier->flush();
+  if (!outcome) {
+    return fail(outcome.error());
+  }
+  if (outcome->claim == ClaimOutcome::kTeamBusy) {
+    return fail(failed_precondition(describe_team(team_id) + " already has a run in progress (" +
+                                    outcome->busy_run_id + "); nothing was started"));
+  }
+  print_outcome(*outcome, resolved->target);
+  return outcome->record.status == RunStatus::kCompleted ? kExitOk : kExitRunFailed;
+}
+
+}  // namespace orch::cli

@@ -1,0 +1,108 @@
+#include <iostream>
+
+#include "orchestrator/cli/commands.h"
+#include "orchestrator/cli/output.h"
+
+namespace orch::cli {
+namespace {
+
+std::optional<std::string> opt_time(const std::optional<SysTime>& t) {
+  return t ? std::optional<std::string>(format_utc(*t)) : std::nullopt;
+}
+
+template <class T>
+std::optional<std::string> opt_number(const std::optional<T>& v) {
+  return v ? std::optional<std::string>(std::to_string(*v)) : std::nullopt;
+}
+
+std::optional<std::string> opt_text(const std::string& s) {
+  return s.empty() ? std::nullopt : std::optional<std::string>(s);
+}
+
+Table run_table(const std::vector<RunRecord>& runs, Format format) {
+  Table t;
+  bool full = format != Format::kTable;  // the terminal table keeps to what fits a screen
+  t.columns = {{"run_id"},      {"sales_team_id", true}, {"status"},        {"triggered_by"},
+               {"attempt", true}, {"run_date"},          {"purchase_date"}, {"scheduled_for"},
+               {"started_at"},  {"completed_at"},        {"duration_ms", true},
+               {"total_loans", true}, {"exceptions_count", true}, {"exit_code", true},
+               {"error"}};
+  if (full) {
+    t.columns.insert(t.columns.end(), {{"instance"}, {"log_path"}, {"created_at"},
+                                       {"metrics", true}, {"inputs", true}});
+  }
+  for (const RunRecord& r : runs) {
+    std::vector<std::optional<std::string>> row = {
+        r.run_id,
+        r.team ? std::optional<std::string>(std::to_string(r.team->value)) : std::nullopt,
+        to_string(r.status),
+        to_string(r.triggered_by),
+        std::to_string(r.attempt),
+        r.run_date,
+        opt_text(r.purchase_date),
+        opt_time(r.scheduled_for),
+        opt_time(r.started_at),
+        opt_time(r.completed_at),
+        opt_number(r.duration_ms),
+        opt_number(r.total_loans),
+        opt_number(r.exceptions_count),
+        opt_number(r.exit_code),
+        opt_text(r.error)};
+    if (full) {
+      row.insert(row.end(), {opt_text(r.instance), opt_text(r.log_path), format_utc(r.created_at),
+                             opt_text(r.metrics), opt_text(r.inputs)});
+    }
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+}  // namespace
+
+int runs(const config::Config& config, const RunsOptions& options) {
+  RunFilter filter;
+  filter.limit = options.limit;
+  if (options.limit < 1) {
+    return fail(invalid_argument("--limit: use a whole number of at least 1"));
+  }
+  if (options.team) {
+    if (*options.team == "general") {
+      filter.team_key = 0;
+    } else {
+      auto id = parse_team_id(*options.team);
+      if (!id) {
+        return fail(invalid_argument("--team: " + id.error().message + ", or 'general'"));
+      }
+      filter.team_key = id->value;
+    }
+  }
+  if (options.status) {
+    auto status = parse_run_status(*options.status);
+    if (!status) {
+      return fail(invalid_argument("--status: " + status.error().message));
+    }
+    filter.status = *status;
+  }
+  if (options.since) {
+    if (auto day = parse_date(*options.since)) {
+      filter.since = SysTime(date::sys_days(*day));
+    } else if (auto instant = parse_utc(*options.since)) {
+      filter.since = *instant;
+    } else {
+      return fail(invalid_argument("--since: '" + *options.since +
+                                   "' is neither a date (YYYY-MM-DD) nor an ISO-8601 instant"));
+    }
+  }
+  auto db = open_database(config, 1);
+  if (!db) {
+    return fail(db.error());
+  }
+  auto rows = (*db)->runs().list(filter);
+  if (!rows) {
+    return fail(rows.error());
+  }
+  print(run_table(*rows, options.format), options.format, std::cout);
+  return kExitOk;
+}
+
+}  // namespace orch::cli

@@ -1,0 +1,175 @@
+#include <iostream>
+
+#include "config/base/clock.h"
+#include "orchestrator/cli/commands.h"
+#include "orchestrator/cli/output.h"
+
+namespace orch::cli {
+namespace {
+
+// Checks the settings a person typed; returns them as the store's changes.
+Result<TeamChanges> validate(const TeamOptions& o) {
+  TeamChanges c;
+  if (o.name) {
+    if (o.name->empty() || o.name->size() > 200) {
+      return invalid_argument("--name: a team name is 1 to 200 characters");
+    }
+    c.name = o.name;
+  }
+  if (o.run_time) {
+    if (!o.run_time->empty()) {
+      auto t = parse_time_of_day(*o.run_time);
+      if (!t) {
+        return invalid_argument("--run-time: " + t.error().message + " (\"\" for the default)");
+      }
+      c.run_time = format_time_of_day(*t);
+    } else {
+      c.run_time = "";
+    }
+  }
+  if (o.timezone) {
+    if (!o.timezone->empty()) {
+      auto zone = find_zone(*o.timezone);
+      if (!zone) {
+        return invalid_argument("--timezone: " + zone.error().message + " (\"\" for the default)");
+      }
+    }
+    c.timezone = o.timezone;
+  }
+  if (o.email) {
+    std::string list = *o.email;
+    std::size_t start = 0;
+    while (!list.empty() && start <= list.size()) {
+      auto comma = list.find(',', start);
+      std::string address = list.substr(start, comma == std::string::npos ? std::string::npos
+                                                                           : comma - start);
+      auto at = address.find('@');
+      if (at == std::string::npos || at == 0 || at + 1 == address.size() ||
+          address.find_first_of(" \t") != std::string::npos) {
+        return invalid_argument("--email: '" + address +
+                                "' is not an email address: use name@example.com, several "
+                                "separated by commas");
+      }
+      if (comma == std::string::npos) {
+        break;
+      }
+      start = comma + 1;
+    }
+    c.notify_email = o.email;
+  }
+  if (o.slack_webhook) {
+    const std::string& url = *o.slack_webhook;
+    if (!url.empty() && url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
+      return invalid_argument("--slack-webhook: use an http:// or https:// URL");
+    }
+    c.notify_slack_webhook = o.slack_webhook;
+  }
+  return c;
+}
+
+Table team_table(const std::vector<Team>& teams) {
+  Table t;
+  t.columns = {{"id", true},      {"name"},         {"active", true}, {"run_time"},
+               {"timezone"},      {"notify_email"}, {"slack_webhook"}, {"active_since"},
+               {"updated_at"}};
+  for (const Team& team : teams) {
+    t.rows.push_back({std::to_string(team.id.value), team.name,
+                      team.active ? "true" : "false", team.run_time, team.timezone,
+                      team.notify_email,
+                      // A webhook URL is a secret (its path is the token).
+                      team.notify_slack_webhook ? std::optional<std::string>("***")
+                                                : std::nullopt,
+                      format_utc(team.active_since), format_utc(team.updated_at)});
+  }
+  return t;
+}
+
+Result<TeamId> required_id(const TeamOptions& o) {
+  if (!o.id) {
+    return invalid_argument("a team id is required");
+  }
+  return parse_team_id(*o.id);
+}
+
+int show(const Result<Team>& team, const TeamOptions& o, const char* what) {
+  if (!team) {
+    return fail(team.error());
+  }
+  if (o.format == Format::kTable) {
+    std::cout << what << " team " << team->id.value << " (" << team->name << ")"
+              << "; run `orchestrator reschedule` to apply it to a running service\n";
+  } else {
+    print(team_table({*team}), o.format, std::cout);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int teams_list(const config::Config& config, const TeamOptions& options) {
+  auto db = open_database(config, 1);
+  if (!db) {
+    return fail(db.error());
+  }
+  auto teams = (*db)->teams().list(TeamStore::Which::kAll);
+  if (!teams) {
+    return fail(teams.error());
+  }
+  print(team_table(*teams), options.format, std::cout);
+  return kExitOk;
+}
+
+int teams_add(const config::Config& config, const TeamOptions& options) {
+  if (!options.name) {
+    return fail(invalid_argument("teams add: --name is required"));
+  }
+  std::optional<TeamId> id;
+  if (options.id) {
+    auto parsed = parse_team_id(*options.id);
+    if (!parsed) {
+      return fail(invalid_argument("--id: " + parsed.error().message));
+    }
+    id = *parsed;
+  }
+  auto changes = validate(options);
+  if (!changes) {
+    return fail(changes.error());
+  }
+  auto db = open_database(config, 1);
+  if (!db) {
+    return fail(db.error());
+  }
+  return show((*db)->teams().add(id, *options.name, *changes, SystemClock().now()), options,
+              "added");
+}
+
+int teams_update(const config::Config& config, const TeamOptions& options) {
+  auto id = required_id(options);
+  if (!id) {
+    return fail(id.error());
+  }
+  auto changes = validate(options);
+  if (!changes) {
+    return fail(changes.error());
+  }
+  auto db = open_database(config, 1);
+  if (!db) {
+    return fail(db.error());
+  }
+  return show((*db)->teams().update(*id, *changes, SystemClock().now()), options, "updated");
+}
+
+int teams_set_active(const config::Config& config, const TeamOptions& options, bool active) {
+  auto id = required_id(options);
+  if (!id) {
+    return fail(id.error());
+  }
+  auto db = open_database(config, 1);
+  if (!db) {
+    return fail(db.error());
+  }
+  return show((*db)->teams().set_active(*id, active, SystemClock().now()), options,
+              active ? "activated" : "deactivated");
+}
+
+}  // namespace orch::cli

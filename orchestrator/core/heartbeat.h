@@ -1,0 +1,37 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace orch {
+
+// Calls `beat` every `interval` on a thread of its own until stopped, so that a slow database
+// write never delays the caller's loop. Stops (and joins) when destroyed.
+class Heartbeat {
+ public:
+  Heartbeat(std::chrono::milliseconds interval, std::function<void()> beat);
+  ~Heartbeat();
+  Heartbeat(const Heartbeat&) = delete;
+  Heartbeat& operator=(const Heartbeat&) = delete;
+
+  void stop();
+
+ private:
+  std::chrono::milliseconds interval_;
+  std::function<void()> beat_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+// This process as the database knows it: "host:pid".
+std::string this_instance();
+
+// Whether `instance` ("host:pid") names a process on this host that no longer exists.
+bool is_dead_local_instance(const std::string& instance);
+
+}  // namespace orch

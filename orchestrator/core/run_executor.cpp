@@ -1,0 +1,295 @@
+#include "orchestrator/core/run_executor.h"
+
+#include <stdlib.h>
+
+#include <fstream>
+#include <thread>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "config/base/log.h"
+#include "pipeline/input_discovery.h"
+#include "pipeline/purchase_date.h"
+
+namespace orch {
+namespace {
+
+// Writes `content` to `path` through a temporary name, so a reader never sees half a file.
+Status write_atomically(const std::filesystem::path& path, const std::string& content) {
+  auto tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << content;
+    if (!out) {
+      return unavailable("cannot write " + tmp.string());
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    return unavailable("cannot write " + path.string() + ": " + ec.message());
+  }
+  return {};
+}
+
+// The variables a pipeline may inherit from the orchestrator; nothing else of its environment
+// (which holds the database URL, SMTP password and API token) reaches the pipeline.
+void inherit(std::map<std::string, std::string>& env, const char* name, const char* fallback) {
+  const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): nobody calls setenv
+  if (value != nullptr && *value != '\0') {
+    env[name] = value;
+  } else if (fallback != nullptr) {
+    env[name] = fallback;
+  }
+}
+
+std::optional<std::int64_t> metric(const nlohmann::json& metrics, const char* name) {
+  auto it = metrics.find(name);
+  if (it != metrics.end() && it->is_number_integer()) {
+    return it->get<std::int64_t>();
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+RunExecutor::RunExecutor(const config::Config& config, RunStore& runs,
+                         pipeline::ProcessLauncher& launcher, notify::Notifier& notifier,
+                         const Clock& clock, std::string instance)
+    : config_(config),
+      runs_(runs),
+      launcher_(launcher),
+      notifier_(notifier),
+      clock_(clock),
+      instance_(std::move(instance)),
+      tree_(config.paths.input_dir, config.paths.output_dir) {}
+
+Result<RunOutcome> RunExecutor::record_missed(const RunTarget& target, const Slot& slot,
+                                              int slots) {
+  ClaimRequest request;
+  request.team = target.team;
+  request.triggered_by = Trigger::kSchedule;
+  request.slot_key = slot.key();
+  request.scheduled_for = slot.at;
+  request.run_date = format_date(slot.run_date);
+  request.purchase_date =
+      format_date(pipeline::purchase_date(slot.run_date, config_.pipeline.purchase_weekday));
+  request.instance = instance_;
+  request.now = clock_.now();
+  std::string reason = "not started within the grace window of " +
+                       std::to_string(config_.scheduler.misfire_grace.count()) + " s";
+  if (slots > 1) {
+    reason += " (" + std::to_string(slots) + " slots missed, coalesced into this one)";
+  }
+  auto recorded = runs_.record_missed(request, reason);
+  if (!recorded) {
+    return recorded.error();
+  }
+  RunOutcome outcome;
+  outcome.missed = true;
+  outcome.claim = recorded->has_value() ? ClaimOutcome::kClaimed : ClaimOutcome::kAlreadyRecorded;
+  if (recorded->has_value()) {
+    outcome.record = **recorded;
+    tell(notify::EventKind::kRunMissed, outcome.record, target);
+  }
+  return outcome;
+}
+
+Result<RunOutcome> RunExecutor::execute(const RunRequest& request, pipeline::StopSignal& stop) {
+  SysTime now = clock_.now();
+  const RunTarget& target = request.target;
+  if (request.slot && now - request.slot->at > config_.scheduler.misfire_grace) {
+    // Queued behind other runs for longer than the grace window.
+    return record_missed(target, *request.slot, 1);
+  }
+  Date run_date = request.slot ? request.slot->run_date
+                               : request.run_date.value_or(local_date(now, *target.zone));
+  Date purchase = request.purchase_date.value_or(
+      pipeline::purchase_date(run_date, config_.pipeline.purchase_weekday));
+
+  ClaimRequest claim_request;
+  claim_request.team = target.team;
+  claim_request.triggered_by = request.trigger;
+  claim_request.attempt = request.attempt;
+  if (request.slot) {
+    claim_request.slot_key = request.slot->key();
+    claim_request.scheduled_for = request.slot->at;
+  }
+  claim_request.run_date = format_date(run_date);
+  claim_request.purchase_date = format_date(purchase);
+  claim_request.instance = instance_;
+  claim_request.now = now;
+  auto claim = runs_.claim(claim_request);
+  if (!claim) {
+    return claim.error();
+  }
+  RunOutcome outcome;
+  outcome.claim = claim->outcome;
+  outcome.record = claim->record;
+  outcome.busy_run_id = claim->busy_run_id;
+  if (claim->outcome == ClaimOutcome::kTeamBusy && !claim->record.run_id.empty()) {
+    tell(notify::EventKind::kRunSkipped, claim->record, target);
+  }
+  if (claim->outcome != ClaimOutcome::kClaimed) {
+    return outcome;
+  }
+
+  RunRecord run = claim->record;
+  tell(notify::EventKind::kRunStarted, run, target);
+  RunFinish done = run_pipeline(run, target, stop);
+  finish(run, target, done, outcome);
+  return outcome;
+}
+
+RunFinish RunExecutor::run_pipeline(const RunRecord& run, const RunTarget& target,
+                                    pipeline::StopSignal& stop) {
+  RunFinish done;
+  done.run_id = run.run_id;
+  done.status = RunStatus::kFailed;
+  auto fail = [&](const std::string& error) {
+    done.error = error;
+    done.completed_at = clock_.now();
+    return done;
+  };
+
+  auto folders = tree_.prepare(target.team);
+  if (!folders) {
+    return fail(folders.error().message);
+  }
+  auto run_date = parse_date(run.run_date);
+  pipeline::DiscoveryRequest discovery{folders->input_dir, folders->input_root,
+                                       run_date ? *run_date : Date{},
+                                       config_.pipeline.required_inputs};
+  auto inputs = pipeline::discover_inputs(discovery);
+  if (!inputs) {
+    return fail(inputs.error().message);
+  }
+  done.inputs = pipeline::manifest_json(*inputs);
+
+  std::filesystem::path run_dir = folders->runs_dir / run.run_id;
+  std::error_code ec;
+  std::filesystem::create_directories(run_dir, ec);
+  if (ec) {
+    return fail("cannot create the run folder " + run_dir.string() + ": " + ec.message());
+  }
+  auto manifest = run_dir / "inputs.json";
+  if (auto written = write_atomically(manifest, done.inputs); !written) {
+    return fail(written.error().message);
+  }
+  auto result_file = run_dir / "result.json";
+
+  pipeline::ProcessSpec spec;
+  spec.argv = config_.pipeline.command;
+  spec.env = config_.pipeline.env;
+  inherit(spec.env, "PATH", "/usr/local/bin:/usr/bin:/bin");
+  inherit(spec.env, "HOME", nullptr);
+  inherit(spec.env, "LANG", "C.UTF-8");
+  inherit(spec.env, "TZ", nullptr);
+  spec.env["RUN_ID"] = run.run_id;
+  spec.env["SALES_TEAM_ID"] = target.team ? std::to_string(target.team->value) : "";
+  spec.env["RUN_DATE"] = run.run_date;
+  spec.env["PURCHASE_DATE"] = run.purchase_date;
+  spec.env["INPUT_DIR"] = folders->input_dir.string();
+  spec.env["OUTPUT_DIR"] = folders->output_dir.string();
+  spec.env["OUTPUT_SHARE_DIR"] = folders->output_share_dir.string();
+  spec.env["INPUT_MANIFEST"] = manifest.string();
+  spec.env["RESULT_FILE"] = result_file.string();
+  spec.working_dir = run_dir;
+  spec.log_file = run_dir / "pipeline.log";
+  spec.log_limit_bytes = config_.pipeline.log_max_bytes;
+  spec.timeout = config_.pipeline.timeout;
+  done.log_path = spec.log_file.string();
+
+  pipeline::ProcessOutcome result = launcher_.run(spec, stop);
+  done.completed_at = clock_.now();
+  using Kind = pipeline::ProcessOutcome::Kind;
+  switch (result.kind) {
+    case Kind::kExited:
+      done.exit_code = result.exit_code;
+      done.status = result.exit_code == 0 ? RunStatus::kCompleted : RunStatus::kFailed;
+      break;
+    case Kind::kTimedOut: done.status = RunStatus::kTimedOut; break;
+    case Kind::kStopped: done.status = RunStatus::kInterrupted; break;
+    case Kind::kSignaled:
+    case Kind::kFailedToStart: done.status = RunStatus::kFailed; break;
+  }
+  done.error = result.kind == Kind::kExited && result.exit_code == 0 ? "" : result.error;
+
+  std::ifstream in(result_file);
+  if (in) {
+    auto metrics = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (metrics.is_object()) {
+      done.metrics = metrics.dump();
+      done.total_loans = metric(metrics, "total_loans");
+      done.exceptions_count = metric(metrics, "exceptions_count");
+    } else {
+      std::string warning = "RESULT_FILE " + result_file.string() + " is not a JSON object";
+      log::warn("pipeline_result_ignored", {{"run_id", run.run_id}, {"reason", warning}});
+      done.error += (done.error.empty() ? "" : "; ") + warning;
+    }
+  }
+  return done;
+}
+
+void RunExecutor::finish(const RunRecord& run, const RunTarget& target, const RunFinish& done,
+                         RunOutcome& outcome) {
+  // The run happened: its end must be recorded even through a short database outage.
+  Status recorded = runs_.finish(done);
+  for (int attempt = 1; !recorded && attempt < 6; ++attempt) {
+    log::warn("run_end_not_recorded", {{"run_id", run.run_id},
+                                       {"attempt", std::to_string(attempt)},
+                                       {"reason", recorded.error().message}});
+    std::this_thread::sleep_for(std::chrono::milliseconds(200) * (1 << attempt));
+    recorded = runs_.finish(done);
+  }
+  if (!recorded) {
+    log::error("run_end_lost", {{"run_id", run.run_id}, {"reason", recorded.error().message}});
+  }
+  RunRecord final_run = run;
+  final_run.status = done.status;
+  final_run.exit_code = done.exit_code;
+  final_run.error = done.error;
+  final_run.inputs = done.inputs;
+  final_run.metrics = done.metrics;
+  final_run.total_loans = done.total_loans;
+  final_run.exceptions_count = done.exceptions_count;
+  final_run.log_path = done.log_path;
+  final_run.completed_at = done.completed_at;
+  if (run.started_at) {
+    final_run.duration_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(done.completed_at -
+                                                              *run.started_at)
+            .count();
+  }
+  outcome.record = final_run;
+  tell(done.status == RunStatus::kCompleted ? notify::EventKind::kRunCompleted
+                                            : notify::EventKind::kRunFailed,
+       final_run, target);
+}
+
+void RunExecutor::tell(notify::EventKind kind, const RunRecord& run, const RunTarget& target) {
+  notify::RunEvent e;
+  e.kind = kind;
+  e.run_id = run.run_id;
+  e.team = run.team;
+  e.team_name = target.name;
+  e.status = to_string(run.status);
+  e.triggered_by = to_string(run.triggered_by);
+  e.scheduled_for = run.scheduled_for;
+  e.started_at = run.started_at;
+  e.completed_at = run.completed_at;
+  e.duration_ms = run.duration_ms;
+  e.run_date = run.run_date;
+  e.purchase_date = run.purchase_date;
+  e.total_loans = run.total_loans;
+  e.exceptions_count = run.exceptions_count;
+  e.exit_code = run.exit_code;
+  e.error = run.error;
+  e.log_path = run.log_path;
+  e.instance = run.instance;
+  notifier_.notify(e);
+}
+
+}  // namespace orch

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "config/base/clock.h"
+#include "config/base/ids.h"
+#include "config/config.h"
+#include "notify/notifier.h"
+#include "orchestrator/schedule/scheduler.h"
+#include "orchestrator/store/run_store.h"
+#include "pipeline/process_launcher.h"
+#include "pipeline/team_tree.h"
+
+namespace orch {
+
+// Who a run is for, resolved from the team's row and the defaults.
+struct RunTarget {
+  std::optional<TeamId> team;
+  std::string name;
+  const date::time_zone* zone = nullptr;
+};
+
+struct RunRequest {
+  RunTarget target;
+  Trigger trigger = Trigger::kManual;
+  std::optional<Slot> slot;             // scheduled runs: the slot they stand for
+  std::optional<Date> run_date;         // manual runs: default today in the team's zone
+  std::optional<Date> purchase_date;    // default: computed from the run date
+  int attempt = 1;
+};
+
+struct RunOutcome {
+  ClaimOutcome claim = ClaimOutcome::kClaimed;
+  RunRecord record;         // the final row (completed, failed, skipped, missed, ...)
+  std::string busy_run_id;  // kTeamBusy: the run that was in progress
+  bool missed = false;      // the slot could not start within the grace window
+};
+
+// Carries out one run end to end: records its start (the database arbitrates), prepares the
+// team's folders, discovers the inputs, starts the pipeline, records how it ended and notifies.
+// Every failure of the run itself ends recorded in its row; an Error is returned only when the
+// database could not record the start. Thread-safe: the service calls it from its workers.
+class RunExecutor {
+ public:
+  RunExecutor(const config::Config& config, RunStore& runs, pipeline::ProcessLauncher& launcher,
+              notify::Notifier& notifier, const Clock& clock, std::string instance);
+
+  Result<RunOutcome> execute(const RunRequest& request, pipeline::StopSignal& stop);
+
+  // Records a slot as missed (past its grace window) and notifies; `slots` > 1 when several
+  // missed slots were coalesced into this one record.
+  Result<RunOutcome> record_missed(const RunTarget& target, const Slot& slot, int slots);
+
+ private:
+  RunFinish run_pipeline(const RunRecord& run, const RunTarget& target,
+                         pipeline::StopSignal& stop);
+  void finish(const RunRecord& run, const RunTarget& target, const RunFinish& finish,
+              RunOutcome& outcome);
+  void tell(notify::EventKind kind, const RunRecord& run, const RunTarget& target);
+
+  const config::Config& config_;
+  RunStore& runs_;
+  pipeline::ProcessLauncher& launcher_;
+  notify::Notifier& notifier_;
+  const Clock& clock_;
+  std::string instance_;
+  pipeline::TeamTree tree_;
+};
+
+}  // namespace orch

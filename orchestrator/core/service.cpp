@@ -1,0 +1,376 @@
+#include "orchestrator/core/service.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/system_timer.hpp>
+
+#include "config/base/log.h"
+#include "orchestrator/core/heartbeat.h"
+#include "orchestrator/core/run_executor.h"
+#include "orchestrator/core/team_schedules.h"
+#include "orchestrator/schedule/scheduler.h"
+
+namespace orch {
+namespace asio = boost::asio;
+
+namespace {
+
+// The longest single timer wait: the wall clock can jump (NTP, suspend), so the loop re-reads
+// it at least this often instead of trusting one long wait (cronie's lesson).
+constexpr std::chrono::seconds kMaxWait{60};
+// How often the loop looks for a `reschedule`: well inside its one-second promise.
+constexpr std::chrono::milliseconds kControlPoll{200};
+
+}  // namespace
+
+struct Service::Impl {
+  Impl(const config::Config& c, Database& d, notify::Notifier& n, pipeline::ProcessLauncher& l,
+       const Clock& k)
+      : config(c),
+        db(d),
+        notifier(n),
+        clock(k),
+        instance(this_instance()),
+        executor(c, d.runs(), l, n, k, instance),
+        scheduler(c.scheduler.misfire_grace),
+        signals(io, SIGTERM, SIGINT, SIGHUP),
+        wake_timer(io),
+        control_timer(io) {}
+
+  struct Job {
+    RunRequest request;
+  };
+
+  const config::Config& config;
+  Database& db;
+  notify::Notifier& notifier;
+  const Clock& clock;
+  std::string instance;
+  RunExecutor executor;
+  Scheduler scheduler;
+  std::map<std::int64_t, RunTarget> targets;  // by team key, for the scheduler's actions
+  std::int64_t applied_generation = 0;
+
+  asio::io_context io;
+  asio::signal_set signals;
+  asio::system_timer wake_timer;
+  asio::steady_timer control_timer;
+
+  // Jobs waiting for a worker, and the stop signals of the runs in progress.
+  std::mutex mutex;
+  std::condition_variable work;
+  std::deque<Job> queue;
+  std::set<pipeline::StopSignal*> active;
+  bool stopping = false;
+  std::vector<std::thread> workers;
+
+  void start_workers() {
+    int n = std::max(1, config.scheduler.max_parallel_runs);
+    for (int i = 0; i < n; ++i) {
+      workers.emplace_back([this] { work_loop(); });
+    }
+  }
+
+  void work_loop() {
+    while (true) {
+      Job job;
+      pipeline::StopSignal stop;
+      {
+        std::unique_lock lock(mutex);
+        work.wait(lock, [this] { return stopping || !queue.empty(); });
+        if (stopping) {
+          return;
+        }
+        job = std::move(queue.front());
+        queue.pop_front();
+        active.insert(&stop);
+      }
+      try {
+        auto outcome = executor.execute(job.request, stop);
+        if (!outcome) {
+          log::error("run_not_started", {{"team", describe_team(job.request.target.team)},
+                                         {"reason", outcome.error().message}});
+        }
+      } catch (const std::exception& e) {
+        log::error("run_crashed", {{"team", describe_team(job.request.target.team)},
+                                   {"reason", e.what()}});
+      }
+      std::lock_guard lock(mutex);
+      active.erase(&stop);
+    }
+  }
+
+  void dispatch(const std::vector<Action>& actions) {
+    std::vector<Job> jobs;
+    for (const Action& action : actions) {
+      auto it = targets.find(team_key(action.slot.team));
+      if (it == targets.end()) {
+        continue;
+      }
+      if (action.kind == ActionKind::kRecordMissed) {
+        auto missed = executor.record_missed(it->second, action.slot, action.slots);
+        if (!missed) {
+          log::error("missed_not_recorded", {{"team", describe_team(action.slot.team)},
+                                             {"reason", missed.error().message}});
+        }
+        continue;
+      }
+      RunRequest request;
+      request.target = it->second;
+      request.trigger = action.trigger;
+      request.slot = action.slot;
+      jobs.push_back(Job{std::move(request)});
+    }
+    if (jobs.empty()) {
+      return;
+    }
+    {
+      std::lock_guard lock(mutex);
+      if (stopping) {
+        return;
+      }
+      for (auto& job : jobs) {
+        queue.push_back(std::move(job));
+      }
+    }
+    work.notify_all();
+  }
+
+  // Loads the teams and rebuilds the schedule. On failure the previous schedule stays.
+  bool reload(const char* why) {
+    auto teams = db.teams().list(TeamStore::Which::kActive);
+    auto done = db.runs().last_slot_keys();
+    auto installed = db.registry().installed_at();
+    if (!teams || !done || !installed) {
+      const Error& e = !teams ? teams.error() : !done ? done.error() : installed.error();
+      log::error("schedule_not_reloaded", {{"reason", e.message}});
+      return false;
+    }
+    std::vector<ScheduledTeam> schedules;
+    targets.clear();
+    if (config.scheduler.enabled) {
+      for (auto& r : resolve_schedules(*teams, config, *installed)) {
+        targets[team_key(r.target.team)] = r.target;
+        schedules.push_back(std::move(r.schedule));
+      }
+    }
+    SysTime now = clock.now();
+    auto actions = scheduler.load(schedules, *done, now);
+    auto next = scheduler.next_wake();
+    log::info("schedule_loaded", {{"why", why},
+                                  {"schedules", std::to_string(scheduler.size())},
+                                  {"due_now", std::to_string(actions.size())},
+                                  {"next_slot", next ? format_utc(*next) : "none"}});
+    dispatch(actions);
+    arm_wake();
+    return true;
+  }
+
+  void arm_wake() {
+    SysTime now = clock.now();
+    SysTime at = now + kMaxWait;
+    if (auto next = scheduler.next_wake(); next && *next < at) {
+      at = *next;
+    }
+    wake_timer.expires_at(std::chrono::system_clock::time_point(at.time_since_epoch()));
+    wake_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) {
+        return;
+      }
+      dispatch(scheduler.on_wake(clock.now()));
+      arm_wake();
+    });
+  }
+
+  void poll_control() {
+    control_timer.expires_after(kControlPoll);
+    control_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) {
+        return;
+      }
+      auto generation = db.registry().generation();
+      if (generation && *generation != applied_generation) {
+        if (reload("reschedule")) {
+          applied_generation = *generation;
+          acknowledge();
+        }
+      }
+      poll_control();
+    });
+  }
+
+  void acknowledge() {
+    if (auto ack = db.registry().acknowledge(instance, applied_generation); !ack) {
+      log::warn("reschedule_not_acknowledged", {{"reason", ack.error().message}});
+    }
+  }
+
+  void wait_signals() {
+    signals.async_wait([this](const boost::system::error_code& ec, int signal) {
+      if (ec) {
+        return;
+      }
+      if (signal == SIGHUP) {
+        auto generation = db.registry().generation();
+        if (reload("SIGHUP") && generation) {
+          applied_generation = *generation;
+          acknowledge();
+        }
+        wait_signals();
+        return;
+      }
+      begin_stop(signal);
+    });
+  }
+
+  // No new runs; runs in progress get the shutdown grace, then their groups are killed and they
+  // are recorded `interrupted` by their workers. Slots still waiting for a worker are not
+  // recorded, so the next start catches them up if they are still inside the grace window.
+  void begin_stop(int signal) {
+    std::size_t dropped = 0;
+    std::size_t running = 0;
+    {
+      std::lock_guard lock(mutex);
+      stopping = true;
+      dropped = queue.size();
+      queue.clear();
+      running = active.size();
+      auto grace = std::chrono::duration_cast<std::chrono::milliseconds>(
+          config.scheduler.shutdown_grace);
+      for (auto* stop : active) {
+        stop->request_stop(grace);
+      }
+    }
+    work.notify_all();
+    log::info("stopping", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"},
+                           {"runs_in_progress", std::to_string(running)},
+                           {"not_started", std::to_string(dropped)},
+                           {"grace_s", std::to_string(config.scheduler.shutdown_grace.count())}});
+    wake_timer.cancel();
+    control_timer.cancel();
+    io.stop();
+  }
+
+  // Runs of a service on this host that died (kill -9, power loss) are abandoned at once; those
+  // of other hosts once their heartbeat is older than kHeartbeatTimeout.
+  void recover_abandoned() {
+    RunFilter filter;
+    filter.status = RunStatus::kRunning;
+    filter.limit = 1000000;
+    auto running = db.runs().list(filter);
+    if (running) {
+      for (const RunRecord& run : *running) {
+        if (!is_dead_local_instance(run.instance)) {
+          continue;
+        }
+        RunFinish f;
+        f.run_id = run.run_id;
+        f.status = RunStatus::kAbandoned;
+        f.error = "its service (" + run.instance + ") is no longer running";
+        f.completed_at = clock.now();
+        if (db.runs().finish(f)) {
+          log::warn("run_abandoned", {{"run_id", run.run_id},
+                                      {"team", describe_team(run.team)},
+                                      {"reason", f.error}});
+        }
+      }
+    }
+    abandon_stale();
+  }
+
+  void abandon_stale() {
+    SysTime now = clock.now();
+    auto stale = db.runs().abandon_stale(now - kHeartbeatTimeout, now);
+    if (stale) {
+      for (const RunRecord& run : *stale) {
+        log::warn("run_abandoned", {{"run_id", run.run_id},
+                                    {"team", describe_team(run.team)},
+                                    {"reason", run.error}});
+      }
+    }
+  }
+
+  void beat() {
+    SysTime now = clock.now();
+    auto a = db.registry().heartbeat(instance, now);
+    auto b = db.runs().heartbeat(instance, now);
+    if (!a || !b) {
+      log::warn("heartbeat_failed", {{"reason", (!a ? a.error() : b.error()).message}});
+      return;
+    }
+    abandon_stale();
+  }
+};
+
+Service::Service(const config::Config& config, Database& db, notify::Notifier& notifier,
+                 pipeline::ProcessLauncher& launcher, const Clock& clock)
+    : impl_(std::make_unique<Impl>(config, db, notifier, launcher, clock)) {}
+
+Service::~Service() = default;
+
+int Service::run() {
+  Impl& s = *impl_;
+  SysTime started = s.clock.now();
+  auto generation = s.db.registry().generation();
+  if (!generation) {
+    log::error("service_not_started", {{"reason", generation.error().message}});
+    return 4;
+  }
+  s.applied_generation = *generation;
+  ServiceInstance me{s.instance, s.instance.substr(0, s.instance.rfind(':')),
+                     static_cast<std::int64_t>(getpid()), started, started, *generation};
+  if (auto registered = s.db.registry().register_instance(me); !registered) {
+    log::error("service_not_started", {{"reason", registered.error().message}});
+    return 4;
+  }
+  s.recover_abandoned();
+  s.wait_signals();
+  s.start_workers();
+  if (!s.reload("start")) {
+    std::lock_guard lock(s.mutex);
+    s.stopping = true;
+  }
+  bool failed_start = false;
+  {
+    std::lock_guard lock(s.mutex);
+    failed_start = s.stopping;
+  }
+  if (!failed_start) {
+    s.poll_control();
+    Heartbeat heartbeat(kHeartbeatInterval, [&s] { s.beat(); });
+    log::info("ready", {{"instance", s.instance},
+                        {"database", s.db.describe()},
+                        {"schedules", std::to_string(s.scheduler.size())},
+                        {"max_parallel_runs", std::to_string(s.config.scheduler.max_parallel_runs)},
+                        {"scheduler", s.config.scheduler.enabled ? "enabled" : "disabled"},
+                        {"startup_ms", std::to_string((s.clock.now() - started).count())}});
+    s.io.run();
+    heartbeat.stop();
+  }
+  s.work.notify_all();
+  for (auto& worker : s.workers) {
+    worker.join();
+  }
+  s.notifier.flush();
+  if (auto gone = s.db.registry().deregister(s.instance); !gone) {
+    log::warn("service_not_deregistered", {{"reason", gone.error().message}});
+  }
+  log::info("stopped", {{"instance", s.instance}});
+  return failed_start ? 4 : 0;
+}
+
+}  // namespace orch

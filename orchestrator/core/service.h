@@ -1,0 +1,37 @@
+#pragma once
+
+#include <memory>
+
+#include "config/base/clock.h"
+#include "config/config.h"
+#include "notify/notifier.h"
+#include "orchestrator/store/database.h"
+#include "pipeline/process_launcher.h"
+
+namespace orch {
+
+// How often a service proves it is alive, and after how long without a heartbeat its running
+// runs count as abandoned.
+inline constexpr std::chrono::seconds kHeartbeatInterval{2};
+inline constexpr std::chrono::seconds kHeartbeatTimeout{30};
+
+// The long-running service (`serve`): keeps every active team's schedule in one timer queue,
+// runs due slots on a bounded pool of workers, records and notifies, reloads the teams on SIGHUP
+// or `reschedule`, and stops gracefully on SIGTERM/SIGINT. Owns its threads; run() blocks.
+class Service {
+ public:
+  Service(const config::Config& config, Database& db, notify::Notifier& notifier,
+          pipeline::ProcessLauncher& launcher, const Clock& clock);
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  // Runs until SIGTERM or SIGINT; returns the process's exit code.
+  int run();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace orch

@@ -1,0 +1,68 @@
+#include "orchestrator/core/team_schedules.h"
+
+#include "config/base/log.h"
+
+namespace orch {
+
+Result<ResolvedTeam> resolve_team(const std::optional<Team>& team, const config::Config& config,
+                                  SysTime general_since) {
+  ResolvedTeam r;
+  r.schedule.run_time = config.scheduler.daily_run_time;
+  r.schedule.zone = config.scheduler.zone;
+  r.schedule.active_since = general_since;
+  r.target.name = "general";
+  if (team) {
+    r.schedule.team = team->id;
+    r.schedule.name = team->name;
+    r.schedule.active_since = team->active_since;
+    r.target.team = team->id;
+    r.target.name = team->name;
+    if (team->run_time) {
+      auto t = parse_time_of_day(*team->run_time);
+      if (!t) {
+        return invalid_argument("team " + std::to_string(team->id.value) +
+                                ": run_time " + t.error().message);
+      }
+      r.schedule.run_time = *t;
+    }
+    if (team->timezone) {
+      auto zone = find_zone(*team->timezone);
+      if (!zone) {
+        return invalid_argument("team " + std::to_string(team->id.value) + ": timezone " +
+                                zone.error().message);
+      }
+      r.schedule.zone = *zone;
+    }
+  } else {
+    r.schedule.name = "general";
+  }
+  r.target.zone = r.schedule.zone;
+  return r;
+}
+
+std::vector<ResolvedTeam> resolve_schedules(const std::vector<Team>& teams,
+                                            const config::Config& config,
+                                            SysTime general_since) {
+  std::vector<ResolvedTeam> out;
+  out.reserve(teams.size() + 1);
+  for (const Team& team : teams) {
+    if (!team.active) {
+      continue;
+    }
+    auto r = resolve_team(team, config, general_since);
+    if (!r) {
+      log::error("team_not_scheduled", {{"reason", r.error().message}});
+      continue;
+    }
+    out.push_back(std::move(*r));
+  }
+  if (config.scheduler.general_run) {
+    auto general = resolve_team(std::nullopt, config, general_since);
+    if (general) {
+      out.push_back(std::move(*general));
+    }
+  }
+  return out;
+}
+
+}  // namespace orch

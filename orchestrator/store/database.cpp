@@ -1,0 +1,160 @@
+#include "orchestrator/store/database.h"
+
+#include <filesystem>
+#include <memory>
+#include <utility>
+
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include "config/base/clock.h"
+#include "config/config.h"
+#include "orchestrator/store/schema.h"
+#include "orchestrator/store/soci_stores.h"
+
+namespace orch {
+namespace {
+
+using store::Dialect;
+using store::SociConnection;
+
+struct Target {
+  Dialect dialect;
+  std::string connect;  // SOCI's connect string
+};
+
+Result<Target> parse_url(const std::string& url) {
+  for (const char* prefix : {"sqlite://", "sqlite:"}) {
+    std::string p(prefix);
+    if (url.rfind(p, 0) == 0) {
+      std::string path = url.substr(p.size());
+      if (path.empty()) {
+        break;
+      }
+      return Target{Dialect::kSqlite, path};
+    }
+  }
+  for (const char* prefix : {"postgresql://", "postgres://"}) {
+    if (url.rfind(prefix, 0) == 0) {
+      // libpq takes URLs as they are; keep server NOTICEs off stderr.
+      std::string connect = url;
+      connect += (url.find('?') == std::string::npos ? "?" : "&");
+      connect += "options=-c%20client_min_messages%3Dwarning";
+      return Target{Dialect::kPostgres, connect};
+    }
+  }
+  return invalid_argument("database url '" + config::redact_url(url) +
+                          "' is not allowed: use sqlite:PATH or "
+                          "postgresql://user:password@host:port/database");
+}
+
+void open_session(soci::session& sql, const Target& target) {
+  if (target.dialect == Dialect::kSqlite) {
+    sql.open(soci::sqlite3, "db=" + target.connect + " timeout=30");
+    // WAL lets readers (runs, sqlite3 queries) go on while a service writes; NORMAL sync is
+    // durable across process crashes, which is what a WAL database needs here.
+    sql << "PRAGMA journal_mode=WAL";
+    sql << "PRAGMA synchronous=NORMAL";
+    sql << "PRAGMA foreign_keys=ON";
+    sql << "PRAGMA busy_timeout=30000";
+  } else {
+    sql.open(soci::postgresql, target.connect);
+    sql << "SET TIME ZONE 'UTC'";
+  }
+}
+
+class SociDatabase final : public Database {
+ public:
+  SociDatabase(std::size_t size, Dialect dialect, std::string redacted)
+      : connection_(size, dialect, std::move(redacted)),
+        runs_(connection_),
+        teams_(connection_),
+        registry_(connection_) {}
+
+  SociConnection& connection() { return connection_; }
+
+  Result<int> migrate() override {
+    try {
+      soci::session sql(connection_.pool());
+      if (connection_.dialect() == Dialect::kSqlite) {
+        sql << "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+               "applied_at TEXT NOT NULL)";
+      } else {
+        sql << "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+               "applied_at TIMESTAMPTZ NOT NULL)";
+      }
+      store::WriteTransaction tx(connection_, sql);
+      if (connection_.dialect() == Dialect::kPostgres) {
+        // Replicas starting together: one migrates, the others wait here and then see it done.
+        sql << "SELECT pg_advisory_xact_lock(724201)";
+      }
+      int current = 0;
+      soci::indicator ind = soci::i_null;
+      sql << "SELECT MAX(version) FROM schema_migrations", soci::into(current, ind);
+      if (ind != soci::i_ok) {
+        current = 0;
+      }
+      for (const auto& m : store::migrations(connection_.dialect())) {
+        if (m.version <= current) {
+          continue;
+        }
+        for (const auto& statement : m.statements) {
+          sql << statement;
+        }
+        std::string now = format_utc(SystemClock().now());
+        sql << "INSERT INTO schema_migrations (version, applied_at) VALUES (:v, " +
+                   connection_.time_param("t") + ")",
+            soci::use(m.version, "v"), soci::use(now, "t");
+        current = m.version;
+      }
+      tx.commit();
+      return current;
+    } catch (const std::exception& e) {
+      return connection_.to_error(e, "cannot migrate the schema");
+    }
+  }
+
+  RunStore& runs() override { return runs_; }
+  TeamStore& teams() override { return teams_; }
+  ServiceRegistry& registry() override { return registry_; }
+  std::string describe() const override { return connection_.redacted_url(); }
+
+ private:
+  SociConnection connection_;
+  store::SociRunStore runs_;
+  store::SociTeamStore teams_;
+  store::SociServiceRegistry registry_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Database>> Database::open(const std::string& url, int connections) {
+  auto target = parse_url(url);
+  if (!target) {
+    return target.error();
+  }
+  std::size_t size = static_cast<std::size_t>(std::max(1, connections));
+  auto db = std::make_unique<SociDatabase>(size, target->dialect, config::redact_url(url));
+  try {
+    if (target->dialect == Dialect::kSqlite) {
+      auto parent = std::filesystem::path(target->connect).parent_path();
+      if (!parent.empty()) {
+        std::filesystem::create_directories(parent);
+      }
+    }
+    for (std::size_t i = 0; i < size; ++i) {
+      open_session(db->connection().pool().at(i), *target);
+    }
+  } catch (const std::exception& e) {
+    Error error = db->connection().to_error(e, "cannot open the database");
+    error.code = ErrorCode::kUnavailable;
+    return error;
+  }
+  auto version = db->migrate();
+  if (!version) {
+    return version.error();
+  }
+  return std::unique_ptr<Database>(std::move(db));
+}
+
+}  // namespace orch

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "config/base/result.h"
+#include "orchestrator/store/run_store.h"
+#include "orchestrator/store/service_registry.h"
+#include "orchestrator/store/team_store.h"
+
+namespace orch {
+
+// The SQL database behind every store: SQLite (`sqlite:PATH`, the embedded default) or
+// PostgreSQL (`postgresql://...`). Owns a pool of connections, so the stores it hands out may be
+// used from several threads at once.
+class Database {
+ public:
+  // Connects and upgrades the schema when needed. `connections` bounds the pool. Fails with
+  // kUnavailable (the database cannot be reached or opened) or kInvalidArgument (a bad URL).
+  static Result<std::unique_ptr<Database>> open(const std::string& url, int connections);
+
+  virtual ~Database() = default;
+
+  // Creates or upgrades the schema; safe to run from several processes at once. Returns the
+  // schema version now in place.
+  virtual Result<int> migrate() = 0;
+
+  virtual RunStore& runs() = 0;
+  virtual TeamStore& teams() = 0;
+  virtual ServiceRegistry& registry() = 0;
+
+  // The URL with its password redacted.
+  virtual std::string describe() const = 0;
+};
+
+}  // namespace orch

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config/base/ids.h"
+#include "config/base/result.h"
+#include "config/base/time.h"
+
+namespace orch {
+
+enum class RunStatus {
+  kRunning,
+  kCompleted,
+  kFailed,
+  kTimedOut,
+  kSkipped,      // a run of that team was still in progress
+  kMissed,       // past the grace window
+  kInterrupted,  // stopped by a shutdown
+  kAbandoned,    // its service died
+};
+const char* to_string(RunStatus status);
+Result<RunStatus> parse_run_status(std::string_view text);
+bool is_failure(RunStatus status);  // failed, timed_out, interrupted, abandoned
+
+enum class Trigger { kSchedule, kCatchup, kManual, kRetry, kBackfill };
+const char* to_string(Trigger trigger);
+Result<Trigger> parse_trigger(std::string_view text);
+
+// One row of pipeline_runs.
+struct RunRecord {
+  std::int64_t id = 0;
+  std::string run_id;
+  std::optional<TeamId> team;              // sales_team_id; std::nullopt for the general run
+  RunStatus status = RunStatus::kRunning;
+  Trigger triggered_by = Trigger::kManual;
+  int attempt = 1;
+  std::optional<std::string> slot_key;     // the slot's run date for daily schedules
+  std::optional<SysTime> scheduled_for;
+  std::string run_date;                    // YYYY-MM-DD
+  std::string purchase_date;               // YYYY-MM-DD
+  std::optional<std::int64_t> total_loans;
+  std::optional<std::int64_t> exceptions_count;
+  std::optional<int> exit_code;
+  std::string error;
+  std::string inputs;                      // JSON array of the discovered files
+  std::string metrics;                     // JSON object the pipeline wrote
+  std::string log_path;
+  std::string instance;
+  SysTime created_at;
+  std::optional<SysTime> started_at;
+  std::optional<SysTime> completed_at;
+  std::optional<SysTime> heartbeat_at;
+  std::optional<std::int64_t> duration_ms;
+};
+
+// One row of sales_teams. Unset schedule fields fall back to the configured defaults.
+struct Team {
+  TeamId id;
+  std::string name;
+  bool active = true;
+  std::optional<std::string> run_time;     // "HH:MM[:SS]"
+  std::optional<std::string> timezone;     // IANA name
+  std::optional<std::string> notify_email; // comma-separated addresses
+  std::optional<std::string> notify_slack_webhook;
+  SysTime active_since;                    // when it was created or last activated
+  SysTime created_at;
+  SysTime updated_at;
+};
+
+}  // namespace orch

@@ -1,0 +1,94 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/base/result.h"
+#include "orchestrator/store/records.h"
+
+namespace orch {
+
+// What a run asks to be recorded as when it starts.
+struct ClaimRequest {
+  std::optional<TeamId> team;
+  Trigger triggered_by = Trigger::kManual;
+  int attempt = 1;
+  std::optional<std::string> slot_key;  // set for scheduled runs: at most one row per team and key
+  std::optional<SysTime> scheduled_for;
+  std::string run_date;
+  std::string purchase_date;
+  std::string instance;
+  SysTime now;
+};
+
+// What the database decided.
+enum class ClaimOutcome {
+  kClaimed,          // a `running` row was inserted: the caller runs the pipeline
+  kTeamBusy,         // the team has a running run; for a slot a `skipped` row was recorded
+  kAlreadyRecorded,  // the slot has a row already (run earlier, or by another service)
+};
+
+struct Claim {
+  ClaimOutcome outcome = ClaimOutcome::kClaimed;
+  RunRecord record;             // the inserted row (running or skipped); empty otherwise
+  std::string busy_run_id;      // for kTeamBusy: the run in progress
+};
+
+// How a claimed run ended.
+struct RunFinish {
+  std::string run_id;
+  RunStatus status = RunStatus::kCompleted;
+  std::optional<int> exit_code;
+  std::string error;
+  std::string inputs;   // JSON
+  std::string metrics;  // JSON
+  std::optional<std::int64_t> total_loans;
+  std::optional<std::int64_t> exceptions_count;
+  std::string log_path;
+  SysTime completed_at;
+};
+
+struct RunFilter {
+  std::optional<std::int64_t> team_key;  // 0: the general run
+  std::optional<RunStatus> status;
+  std::optional<SysTime> since;          // created at or after
+  int limit = 50;
+};
+
+// The run history (pipeline_runs). The database itself guarantees at most one row per team and
+// slot key and at most one `running` row per team, whatever number of processes share it.
+// Thread-safe.
+class RunStore {
+ public:
+  virtual ~RunStore() = default;
+
+  // Records the start of a run, atomically: a slot already recorded gives kAlreadyRecorded; a
+  // team with a running run gives kTeamBusy (and, for a slot, a `skipped` row); else a `running`
+  // row is inserted. Fails with kUnavailable when the database cannot be reached.
+  virtual Result<Claim> claim(const ClaimRequest& request) = 0;
+
+  // Records a slot that will not run (`missed`), unless the slot has a row already.
+  virtual Result<std::optional<RunRecord>> record_missed(const ClaimRequest& request,
+                                                         const std::string& reason) = 0;
+
+  // Records how a running run ended. Requires: the run is `running`.
+  virtual Status finish(const RunFinish& finish) = 0;
+
+  // Sets heartbeat_at of every running run of `instance`.
+  virtual Status heartbeat(const std::string& instance, SysTime now) = 0;
+
+  // Marks `abandoned` every running run whose heartbeat is older than `stale_before` (its
+  // service died); returns them.
+  virtual Result<std::vector<RunRecord>> abandon_stale(SysTime stale_before, SysTime now) = 0;
+
+  // The latest slot key recorded per team key: slots up to it are done and never run again.
+  virtual Result<std::map<std::int64_t, std::string>> last_slot_keys() = 0;
+
+  virtual Result<std::vector<RunRecord>> list(const RunFilter& filter) = 0;
+  virtual Result<std::optional<RunRecord>> find(const std::string& run_id) = 0;
+};
+
+}  // namespace orch

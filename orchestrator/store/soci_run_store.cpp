@@ -1,0 +1,398 @@
+#include <random>
+#include <utility>
+
+#include "orchestrator/store/soci_stores.h"
+
+namespace orch::store {
+namespace {
+
+// Every column of pipeline_runs, bound for reading; dates and JSON are read as text so that both
+// dialects give the same strings.
+struct RunRow {
+  long long id = 0;
+  std::string run_id;
+  NullableInt sales_team_id;
+  std::string status;
+  std::string triggered_by;
+  int attempt = 1;
+  NullableText slot_key, scheduled_for, run_date, purchase_date;
+  NullableInt total_loans, exceptions_count, exit_code;
+  NullableText error, inputs, metrics, log_path, instance;
+  std::string created_at;
+  NullableText started_at, completed_at, heartbeat_at;
+  NullableInt duration_ms;
+
+  void bind(soci::statement& st) {
+    st.exchange(soci::into(id));
+    st.exchange(soci::into(run_id));
+    st.exchange(soci::into(sales_team_id.value, sales_team_id.ind));
+    st.exchange(soci::into(status));
+    st.exchange(soci::into(triggered_by));
+    st.exchange(soci::into(attempt));
+    for (NullableText* t : {&slot_key, &scheduled_for, &run_date, &purchase_date}) {
+      st.exchange(soci::into(t->value, t->ind));
+    }
+    for (NullableInt* i : {&total_loans, &exceptions_count, &exit_code}) {
+      st.exchange(soci::into(i->value, i->ind));
+    }
+    for (NullableText* t : {&error, &inputs, &metrics, &log_path, &instance}) {
+      st.exchange(soci::into(t->value, t->ind));
+    }
+    st.exchange(soci::into(created_at));
+    for (NullableText* t : {&started_at, &completed_at, &heartbeat_at}) {
+      st.exchange(soci::into(t->value, t->ind));
+    }
+    st.exchange(soci::into(duration_ms.value, duration_ms.ind));
+  }
+
+  RunRecord to_record() const {
+    RunRecord r;
+    r.id = id;
+    r.run_id = run_id;
+    if (auto team = sales_team_id.get()) {
+      r.team = TeamId{*team};
+    }
+    r.status = parse_run_status(status).has_value() ? *parse_run_status(status)
+                                                    : RunStatus::kFailed;
+    r.triggered_by = parse_trigger(triggered_by).has_value() ? *parse_trigger(triggered_by)
+                                                             : Trigger::kManual;
+    r.attempt = attempt;
+    r.slot_key = slot_key.get();
+    r.scheduled_for = parse_time_text(scheduled_for);
+    r.run_date = run_date.get().value_or("");
+    r.purchase_date = purchase_date.get().value_or("");
+    r.total_loans = total_loans.get();
+    r.exceptions_count = exceptions_count.get();
+    if (auto code = exit_code.get()) {
+      r.exit_code = static_cast<int>(*code);
+    }
+    r.error = error.get().value_or("");
+    r.inputs = inputs.get().value_or("");
+    r.metrics = metrics.get().value_or("");
+    r.log_path = log_path.get().value_or("");
+    r.instance = instance.get().value_or("");
+    NullableText created;
+    created.value = created_at;
+    created.ind = soci::i_ok;
+    r.created_at = parse_time_text(created).value_or(SysTime{});
+    r.started_at = parse_time_text(started_at);
+    r.completed_at = parse_time_text(completed_at);
+    r.heartbeat_at = parse_time_text(heartbeat_at);
+    r.duration_ms = duration_ms.get();
+    return r;
+  }
+};
+
+std::string select_columns(const SociConnection& db) {
+  return "SELECT id, run_id, sales_team_id, status, triggered_by, attempt, slot_key, " +
+         db.time_column("scheduled_for") +
+         ", CAST(run_date AS TEXT), CAST(purchase_date AS TEXT), total_loans, exceptions_count, "
+         "exit_code, error, CAST(inputs AS TEXT), CAST(metrics AS TEXT), log_path, instance, " +
+         db.time_column("created_at") + ", " + db.time_column("started_at") + ", " +
+         db.time_column("completed_at") + ", " + db.time_column("heartbeat_at") +
+         ", duration_ms FROM pipeline_runs";
+}
+
+}  // namespace
+
+std::string new_run_id() {
+  thread_local std::mt19937_64 engine{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::uint64_t value = engine();
+  std::string id = "run_";
+  for (int shift = 60; shift >= 0; shift -= 4) {
+    id += kHex[(value >> shift) & 0xF];
+  }
+  return id;
+}
+
+RunRecord SociRunStore::insert(soci::session& sql, const ClaimRequest& request, RunStatus status,
+                               const std::string& error) {
+  RunRecord r;
+  r.run_id = new_run_id();
+  r.team = request.team;
+  r.status = status;
+  r.triggered_by = request.triggered_by;
+  r.attempt = request.attempt;
+  r.slot_key = request.slot_key;
+  r.scheduled_for = request.scheduled_for;
+  r.run_date = request.run_date;
+  r.purchase_date = request.purchase_date;
+  r.error = error;
+  r.instance = request.instance;
+  r.created_at = request.now;
+  if (status == RunStatus::kRunning) {
+    r.started_at = request.now;
+    r.heartbeat_at = request.now;
+  } else {
+    r.completed_at = request.now;
+  }
+
+  NullableInt team(request.team ? std::optional<long long>(request.team->value) : std::nullopt);
+  long long key = team_key(request.team);
+  std::string status_text = to_string(status);
+  std::string trigger_text = to_string(request.triggered_by);
+  NullableText slot(request.slot_key);
+  NullableText scheduled = time_text(request.scheduled_for);
+  NullableText purchase(request.purchase_date.empty()
+                            ? std::nullopt
+                            : std::optional<std::string>(request.purchase_date));
+  NullableText error_text(error.empty() ? std::nullopt : std::optional<std::string>(error));
+  std::string created = format_utc(request.now);
+  NullableText started = time_text(r.started_at);
+  NullableText completed = time_text(r.completed_at);
+  sql << "INSERT INTO pipeline_runs (run_id, sales_team_id, team_key, status, triggered_by, "
+         "attempt, slot_key, scheduled_for, run_date, purchase_date, error, instance, "
+         "created_at, started_at, completed_at, heartbeat_at) VALUES (:run_id, :team, :key, "
+         ":status, :trigger, :attempt, :slot, " +
+             db_.time_param("scheduled") + ", :run_date, :purchase, :error, :instance, " +
+             db_.time_param("created") + ", " + db_.time_param("started") + ", " +
+             db_.time_param("completed") + ", " + db_.time_param("heartbeat") + ")",
+      soci::use(r.run_id, "run_id"), soci::use(team.value, team.ind, "team"),
+      soci::use(key, "key"), soci::use(status_text, "status"),
+      soci::use(trigger_text, "trigger"), soci::use(r.attempt, "attempt"),
+      soci::use(slot.value, slot.ind, "slot"),
+      soci::use(scheduled.value, scheduled.ind, "scheduled"),
+      soci::use(r.run_date, "run_date"), soci::use(purchase.value, purchase.ind, "purchase"),
+      soci::use(error_text.value, error_text.ind, "error"),
+      soci::use(r.instance, "instance"), soci::use(created, "created"),
+      soci::use(started.value, started.ind, "started"),
+      soci::use(completed.value, completed.ind, "completed"),
+      soci::use(started.value, started.ind, "heartbeat");
+  return r;
+}
+
+Result<Claim> SociRunStore::claim(const ClaimRequest& request) {
+  try {
+    soci::session sql(db_.pool());
+    WriteTransaction tx(db_, sql);
+    long long key = team_key(request.team);
+    if (request.slot_key) {
+      long long recorded = 0;
+      sql << "SELECT COUNT(*) FROM pipeline_runs WHERE team_key = :key AND slot_key = :slot "
+             "AND attempt = :attempt",
+          soci::use(key, "key"), soci::use(*request.slot_key, "slot"),
+          soci::use(request.attempt, "attempt"), soci::into(recorded);
+      if (recorded > 0) {
+        return Claim{ClaimOutcome::kAlreadyRecorded, {}, {}};
+      }
+    }
+    std::string busy;
+    soci::indicator busy_ind = soci::i_null;
+    sql << "SELECT run_id FROM pipeline_runs WHERE team_key = :key AND status = 'running'",
+        soci::use(key, "key"), soci::into(busy, busy_ind);
+    if (sql.got_data() && busy_ind == soci::i_ok) {
+      Claim claim{ClaimOutcome::kTeamBusy, {}, busy};
+      if (request.slot_key) {
+        claim.record = insert(sql, request, RunStatus::kSkipped,
+                              describe_team(request.team) + " was still running " + busy);
+      }
+      tx.commit();
+      return claim;
+    }
+    Claim claim{ClaimOutcome::kClaimed, insert(sql, request, RunStatus::kRunning, ""), {}};
+    tx.commit();
+    return claim;
+  } catch (const std::exception& e) {
+    Error error = db_.to_error(e, "cannot record the start of a run");
+    if (error.code == ErrorCode::kAborted) {
+      // A unique index caught a race the checks above could not see (another database client
+      // between our read and our write): the database's answer stands.
+      return Claim{request.slot_key ? ClaimOutcome::kAlreadyRecorded : ClaimOutcome::kTeamBusy,
+                   {}, {}};
+    }
+    return error;
+  }
+}
+
+Result<std::optional<RunRecord>> SociRunStore::record_missed(const ClaimRequest& request,
+                                                             const std::string& reason) {
+  try {
+    soci::session sql(db_.pool());
+    WriteTransaction tx(db_, sql);
+    long long key = team_key(request.team);
+    long long recorded = 0;
+    std::string slot = request.slot_key.value_or("");
+    sql << "SELECT COUNT(*) FROM pipeline_runs WHERE team_key = :key AND slot_key = :slot",
+        soci::use(key, "key"), soci::use(slot, "slot"), soci::into(recorded);
+    if (recorded > 0) {
+      return std::optional<RunRecord>();
+    }
+    RunRecord r = insert(sql, request, RunStatus::kMissed, reason);
+    tx.commit();
+    return std::optional<RunRecord>(std::move(r));
+  } catch (const std::exception& e) {
+    Error error = db_.to_error(e, "cannot record a missed slot");
+    if (error.code == ErrorCode::kAborted) {
+      return std::optional<RunRecord>();
+    }
+    return error;
+  }
+}
+
+Status SociRunStore::finish(const RunFinish& f) {
+  try {
+    soci::session sql(db_.pool());
+    std::string status = to_string(f.status);
+    NullableInt exit_code(f.exit_code ? std::optional<long long>(*f.exit_code) : std::nullopt);
+    NullableText error(f.error.empty() ? std::nullopt : std::optional<std::string>(f.error));
+    NullableText inputs(f.inputs.empty() ? std::nullopt : std::optional<std::string>(f.inputs));
+    NullableText metrics(f.metrics.empty() ? std::nullopt
+                                           : std::optional<std::string>(f.metrics));
+    NullableInt loans(f.total_loans);
+    NullableInt exceptions(f.exceptions_count);
+    NullableText log_path(f.log_path.empty() ? std::nullopt
+                                             : std::optional<std::string>(f.log_path));
+    std::string completed = format_utc(f.completed_at);
+    std::string started;
+    sql << "SELECT " + db_.time_column("started_at") +
+               " FROM pipeline_runs WHERE run_id = :id",
+        soci::use(f.run_id, "id"), soci::into(started);
+    auto started_at = parse_utc(started);
+    long long duration =
+        started_at ? std::chrono::duration_cast<std::chrono::milliseconds>(f.completed_at -
+                                                                           *started_at)
+                         .count()
+                   : 0;
+    sql << "UPDATE pipeline_runs SET status = :status, exit_code = :exit_code, error = :error, "
+           "inputs = :inputs, metrics = :metrics, total_loans = :loans, exceptions_count = "
+           ":exceptions, log_path = :log, completed_at = " +
+               db_.time_param("completed") +
+               ", duration_ms = :duration WHERE run_id = :id AND status = 'running'",
+        soci::use(status, "status"), soci::use(exit_code.value, exit_code.ind, "exit_code"),
+        soci::use(error.value, error.ind, "error"), soci::use(inputs.value, inputs.ind, "inputs"),
+        soci::use(metrics.value, metrics.ind, "metrics"),
+        soci::use(loans.value, loans.ind, "loans"),
+        soci::use(exceptions.value, exceptions.ind, "exceptions"),
+        soci::use(log_path.value, log_path.ind, "log"), soci::use(completed, "completed"),
+        soci::use(duration, "duration"), soci::use(f.run_id, "id");
+    return {};
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot record the end of run " + f.run_id);
+  }
+}
+
+Status SociRunStore::heartbeat(const std::string& instance, SysTime now) {
+  try {
+    soci::session sql(db_.pool());
+    std::string at = format_utc(now);
+    sql << "UPDATE pipeline_runs SET heartbeat_at = " + db_.time_param("at") +
+               " WHERE instance = :instance AND status = 'running'",
+        soci::use(at, "at"), soci::use(instance, "instance");
+    return {};
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot record the heartbeat of running runs");
+  }
+}
+
+Result<std::vector<RunRecord>> SociRunStore::abandon_stale(SysTime stale_before, SysTime now) {
+  try {
+    soci::session sql(db_.pool());
+    WriteTransaction tx(db_, sql);
+    std::string before = format_utc(stale_before);
+    auto stale = select(sql,
+                        "status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < " +
+                            db_.time_param("p0") + ")",
+                        {before}, 100000);
+    std::string at = format_utc(now);
+    for (auto& run : stale) {
+      std::string reason = "its service (" + run.instance + ") stopped without recording an end";
+      sql << "UPDATE pipeline_runs SET status = 'abandoned', error = :error, completed_at = " +
+                 db_.time_param("at") + " WHERE run_id = :id AND status = 'running'",
+          soci::use(reason, "error"), soci::use(at, "at"), soci::use(run.run_id, "id");
+      run.status = RunStatus::kAbandoned;
+      run.error = reason;
+      run.completed_at = now;
+    }
+    tx.commit();
+    return stale;
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot look for abandoned runs");
+  }
+}
+
+Result<std::map<std::int64_t, std::string>> SociRunStore::last_slot_keys() {
+  try {
+    soci::session sql(db_.pool());
+    long long key = 0;
+    std::string slot;
+    soci::statement st = (sql.prepare << "SELECT team_key, MAX(slot_key) FROM pipeline_runs "
+                                         "WHERE slot_key IS NOT NULL GROUP BY team_key",
+                          soci::into(key), soci::into(slot));
+    st.execute();
+    std::map<std::int64_t, std::string> out;
+    while (st.fetch()) {
+      out[key] = slot;
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot read the recorded slots");
+  }
+}
+
+std::vector<RunRecord> SociRunStore::select(soci::session& sql, const std::string& where,
+                                            const std::vector<std::string>& params, int limit) {
+  std::string query = select_columns(db_);
+  if (!where.empty()) {
+    query += " WHERE " + where;
+  }
+  query += " ORDER BY created_at DESC, id DESC LIMIT " + std::to_string(limit);
+  RunRow row;
+  soci::statement st(sql);
+  row.bind(st);
+  std::vector<std::string> bound = params;
+  for (std::size_t i = 0; i < bound.size(); ++i) {
+    st.exchange(soci::use(bound[i], "p" + std::to_string(i)));
+  }
+  st.alloc();
+  st.prepare(query);
+  st.define_and_bind();
+  st.execute();
+  std::vector<RunRecord> out;
+  while (st.fetch()) {
+    out.push_back(row.to_record());
+  }
+  return out;
+}
+
+Result<std::vector<RunRecord>> SociRunStore::list(const RunFilter& filter) {
+  try {
+    soci::session sql(db_.pool());
+    // Every filter is bound as text; both databases infer the parameter's type from the column
+    // it is compared with.
+    std::string where;
+    std::vector<std::string> params;
+    auto add = [&](const std::string& column_and_operator, std::string value) {
+      where += (where.empty() ? "" : " AND ") + column_and_operator + " :p" +
+               std::to_string(params.size());
+      params.push_back(std::move(value));
+    };
+    if (filter.team_key) {
+      add("team_key =", std::to_string(*filter.team_key));
+    }
+    if (filter.status) {
+      add("status =", to_string(*filter.status));
+    }
+    if (filter.since) {
+      add("created_at >=", format_utc(*filter.since));
+    }
+    return select(sql, where, params, std::max(1, filter.limit));
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot list runs");
+  }
+}
+
+Result<std::optional<RunRecord>> SociRunStore::find(const std::string& run_id) {
+  try {
+    soci::session sql(db_.pool());
+    auto rows = select(sql, "run_id = :p0", {run_id}, 1);
+    if (rows.empty()) {
+      return std::optional<RunRecord>();
+    }
+    return std::optional<RunRecord>(std::move(rows.front()));
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot read run " + run_id);
+  }
+}
+
+}  // namespace orch::store

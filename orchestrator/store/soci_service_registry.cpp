@@ -1,0 +1,138 @@
+#include "orchestrator/store/soci_stores.h"
+
+namespace orch::store {
+
+Status SociServiceRegistry::register_instance(const ServiceInstance& s) {
+  try {
+    soci::session sql(db_.pool());
+    WriteTransaction tx(db_, sql);
+    std::string started = format_utc(s.started_at);
+    std::string beat = format_utc(s.heartbeat_at);
+    long long pid = s.pid;
+    long long applied = s.applied_generation;
+    sql << "DELETE FROM service_instances WHERE instance = :instance",
+        soci::use(s.instance, "instance");
+    sql << "INSERT INTO service_instances (instance, host, pid, started_at, heartbeat_at, "
+           "applied_generation) VALUES (:instance, :host, :pid, " +
+               db_.time_param("started") + ", " + db_.time_param("beat") + ", :applied)",
+        soci::use(s.instance, "instance"), soci::use(s.host, "host"), soci::use(pid, "pid"),
+        soci::use(started, "started"), soci::use(beat, "beat"), soci::use(applied, "applied");
+    tx.commit();
+    return {};
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot register service " + s.instance);
+  }
+}
+
+Status SociServiceRegistry::heartbeat(const std::string& instance, SysTime now) {
+  try {
+    soci::session sql(db_.pool());
+    std::string at = format_utc(now);
+    sql << "UPDATE service_instances SET heartbeat_at = " + db_.time_param("at") +
+               " WHERE instance = :instance",
+        soci::use(at, "at"), soci::use(instance, "instance");
+    return {};
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot record the heartbeat of " + instance);
+  }
+}
+
+Status SociServiceRegistry::acknowledge(const std::string& instance, std::int64_t generation) {
+  try {
+    soci::session sql(db_.pool());
+    long long g = generation;
+    sql << "UPDATE service_instances SET applied_generation = :g WHERE instance = :instance",
+        soci::use(g, "g"), soci::use(instance, "instance");
+    return {};
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot acknowledge the schedule of " + instance);
+  }
+}
+
+Status SociServiceRegistry::deregister(const std::string& instance) {
+  try {
+    soci::session sql(db_.pool());
+    sql << "DELETE FROM service_instances WHERE instance = :instance",
+        soci::use(instance, "instance");
+    return {};
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot deregister " + instance);
+  }
+}
+
+Result<std::vector<ServiceInstance>> SociServiceRegistry::live(SysTime alive_since) {
+  try {
+    soci::session sql(db_.pool());
+    ServiceInstance row;
+    long long pid = 0, applied = 0;
+    std::string started, beat;
+    std::string since = format_utc(alive_since);
+    soci::statement st =
+        (sql.prepare << "SELECT instance, host, pid, " + db_.time_column("started_at") + ", " +
+                            db_.time_column("heartbeat_at") +
+                            ", applied_generation FROM service_instances WHERE heartbeat_at >= " +
+                            db_.time_param("since") + " ORDER BY instance",
+         soci::into(row.instance), soci::into(row.host), soci::into(pid), soci::into(started),
+         soci::into(beat), soci::into(applied), soci::use(since, "since"));
+    st.execute();
+    std::vector<ServiceInstance> out;
+    while (st.fetch()) {
+      row.pid = pid;
+      row.applied_generation = applied;
+      auto s = parse_utc(started);
+      auto b = parse_utc(beat);
+      row.started_at = s ? *s : SysTime{};
+      row.heartbeat_at = b ? *b : SysTime{};
+      out.push_back(row);
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot list live services");
+  }
+}
+
+Result<SysTime> SociServiceRegistry::installed_at() {
+  try {
+    soci::session sql(db_.pool());
+    std::string at;
+    sql << "SELECT " + db_.time_column("applied_at") +
+               " FROM schema_migrations WHERE version = 1",
+        soci::into(at);
+    auto parsed = parse_utc(at);
+    if (!parsed) {
+      return internal_error("schema_migrations holds a bad time: " + at);
+    }
+    return *parsed;
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot read when the schema was created");
+  }
+}
+
+Result<std::int64_t> SociServiceRegistry::generation() {
+  try {
+    soci::session sql(db_.pool());
+    long long value = 0;
+    sql << "SELECT value FROM orchestrator_state WHERE name = 'schedule_generation'",
+        soci::into(value);
+    return static_cast<std::int64_t>(value);
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot read the schedule generation");
+  }
+}
+
+Result<std::int64_t> SociServiceRegistry::bump_generation() {
+  try {
+    soci::session sql(db_.pool());
+    WriteTransaction tx(db_, sql);
+    sql << "UPDATE orchestrator_state SET value = value + 1 WHERE name = 'schedule_generation'";
+    long long value = 0;
+    sql << "SELECT value FROM orchestrator_state WHERE name = 'schedule_generation'",
+        soci::into(value);
+    tx.commit();
+    return static_cast<std::int64_t>(value);
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot bump the schedule generation");
+  }
+}
+
+}  // namespace orch::store

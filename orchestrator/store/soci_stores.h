@@ -1,0 +1,77 @@
+#pragma once
+
+// Internal to orchestrator/store: the SOCI implementations of the store interfaces.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "orchestrator/store/run_store.h"
+#include "orchestrator/store/service_registry.h"
+#include "orchestrator/store/soci_connection.h"
+#include "orchestrator/store/team_store.h"
+
+namespace orch::store {
+
+class SociRunStore final : public RunStore {
+ public:
+  explicit SociRunStore(SociConnection& connection) : db_(connection) {}
+
+  Result<Claim> claim(const ClaimRequest& request) override;
+  Result<std::optional<RunRecord>> record_missed(const ClaimRequest& request,
+                                                 const std::string& reason) override;
+  Status finish(const RunFinish& finish) override;
+  Status heartbeat(const std::string& instance, SysTime now) override;
+  Result<std::vector<RunRecord>> abandon_stale(SysTime stale_before, SysTime now) override;
+  Result<std::map<std::int64_t, std::string>> last_slot_keys() override;
+  Result<std::vector<RunRecord>> list(const RunFilter& filter) override;
+  Result<std::optional<RunRecord>> find(const std::string& run_id) override;
+
+ private:
+  RunRecord insert(soci::session& sql, const ClaimRequest& request, RunStatus status,
+                   const std::string& error);
+  std::vector<RunRecord> select(soci::session& sql, const std::string& where,
+                                const std::vector<std::string>& params, int limit);
+
+  SociConnection& db_;
+};
+
+class SociTeamStore final : public TeamStore {
+ public:
+  explicit SociTeamStore(SociConnection& connection) : db_(connection) {}
+
+  Result<std::vector<Team>> list(Which which) override;
+  Result<std::optional<Team>> find(TeamId id) override;
+  Result<Team> add(std::optional<TeamId> id, const std::string& name, const TeamChanges& settings,
+                   SysTime now) override;
+  Result<Team> update(TeamId id, const TeamChanges& changes, SysTime now) override;
+  Result<Team> set_active(TeamId id, bool active, SysTime now) override;
+
+ private:
+  std::vector<Team> select(soci::session& sql, const std::string& where, long long id);
+
+  SociConnection& db_;
+};
+
+class SociServiceRegistry final : public ServiceRegistry {
+ public:
+  explicit SociServiceRegistry(SociConnection& connection) : db_(connection) {}
+
+  Status register_instance(const ServiceInstance& instance) override;
+  Status heartbeat(const std::string& instance, SysTime now) override;
+  Status acknowledge(const std::string& instance, std::int64_t generation) override;
+  Status deregister(const std::string& instance) override;
+  Result<std::vector<ServiceInstance>> live(SysTime alive_since) override;
+  Result<SysTime> installed_at() override;
+  Result<std::int64_t> generation() override;
+  Result<std::int64_t> bump_generation() override;
+
+ private:
+  SociConnection& db_;
+};
+
+// A random run id, "run_" and 16 hex digits: unique across services without coordination.
+std::string new_run_id();
+
+}  // namespace orch::store

@@ -1,0 +1,208 @@
+#include "orchestrator/store/soci_stores.h"
+
+namespace orch::store {
+namespace {
+
+struct TeamRow {
+  long long id = 0;
+  std::string name;
+  int active = 1;
+  NullableText run_time, timezone, notify_email, notify_slack_webhook;
+  std::string active_since, created_at, updated_at;
+
+  Team to_team() const {
+    auto time = [](const std::string& text) {
+      auto t = parse_utc(text);
+      return t ? *t : SysTime{};
+    };
+    Team t;
+    t.id = TeamId{id};
+    t.name = name;
+    t.active = active != 0;
+    t.run_time = run_time.get();
+    t.timezone = timezone.get();
+    t.notify_email = notify_email.get();
+    t.notify_slack_webhook = notify_slack_webhook.get();
+    t.active_since = time(active_since);
+    t.created_at = time(created_at);
+    t.updated_at = time(updated_at);
+    return t;
+  }
+};
+
+// An empty string clears an optional setting.
+NullableText setting(const std::optional<std::string>& value) {
+  return NullableText(value && !value->empty() ? value : std::nullopt);
+}
+
+}  // namespace
+
+std::vector<Team> SociTeamStore::select(soci::session& sql, const std::string& where,
+                                        long long id) {
+  TeamRow row;
+  soci::statement st(sql);
+  st.exchange(soci::into(row.id));
+  st.exchange(soci::into(row.name));
+  st.exchange(soci::into(row.active));
+  for (NullableText* t : {&row.run_time, &row.timezone, &row.notify_email,
+                          &row.notify_slack_webhook}) {
+    st.exchange(soci::into(t->value, t->ind));
+  }
+  st.exchange(soci::into(row.active_since));
+  st.exchange(soci::into(row.created_at));
+  st.exchange(soci::into(row.updated_at));
+  if (where.find(":id") != std::string::npos) {
+    st.exchange(soci::use(id, "id"));
+  }
+  st.alloc();
+  st.prepare("SELECT id, name, is_active, run_time, timezone, notify_email, "
+             "notify_slack_webhook, " +
+             db_.time_column("active_since") + ", " + db_.time_column("created_at") + ", " +
+             db_.time_column("updated_at") + " FROM sales_teams" +
+             (where.empty() ? "" : " WHERE " + where) + " ORDER BY id");
+  st.define_and_bind();
+  st.execute();
+  std::vector<Team> out;
+  while (st.fetch()) {
+    out.push_back(row.to_team());
+  }
+  return out;
+}
+
+Result<std::vector<Team>> SociTeamStore::list(Which which) {
+  try {
+    soci::session sql(db_.pool());
+    return select(sql, which == Which::kActive ? "is_active = 1" : "", 0);
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot list teams");
+  }
+}
+
+Result<std::optional<Team>> SociTeamStore::find(TeamId id) {
+  try {
+    soci::session sql(db_.pool());
+    auto rows = select(sql, "id = :id", id.value);
+    if (rows.empty()) {
+      return std::optional<Team>();
+    }
+    return std::optional<Team>(rows.front());
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot read team " + std::to_string(id.value));
+  }
+}
+
+Result<Team> SociTeamStore::add(std::optional<TeamId> id, const std::string& name,
+                                const TeamChanges& settings, SysTime now) {
+  try {
+    soci::session sql(db_.pool());
+    WriteTransaction tx(db_, sql);
+    long long new_id = 0;
+    if (id) {
+      new_id = id->value;
+      long long taken = 0;
+      sql << "SELECT COUNT(*) FROM sales_teams WHERE id = :id", soci::use(new_id, "id"),
+          soci::into(taken);
+      if (taken > 0) {
+        return Error{ErrorCode::kAlreadyExists,
+                     "team " + std::to_string(new_id) + " exists already"};
+      }
+    } else {
+      long long max_id = 0;
+      soci::indicator ind = soci::i_null;
+      sql << "SELECT MAX(id) FROM sales_teams", soci::into(max_id, ind);
+      new_id = (ind == soci::i_ok ? max_id : 0) + 1;
+    }
+    NullableText run_time = setting(settings.run_time);
+    NullableText timezone = setting(settings.timezone);
+    NullableText email = setting(settings.notify_email);
+    NullableText slack = setting(settings.notify_slack_webhook);
+    std::string at = format_utc(now);
+    std::string team_name = name;
+    sql << "INSERT INTO sales_teams (id, name, is_active, run_time, timezone, notify_email, "
+           "notify_slack_webhook, active_since, created_at, updated_at) VALUES (:id, :name, 1, "
+           ":run_time, :timezone, :email, :slack, " +
+               db_.time_param("a1") + ", " + db_.time_param("a2") + ", " + db_.time_param("a3") +
+               ")",
+        soci::use(new_id, "id"), soci::use(team_name, "name"),
+        soci::use(run_time.value, run_time.ind, "run_time"),
+        soci::use(timezone.value, timezone.ind, "timezone"),
+        soci::use(email.value, email.ind, "email"), soci::use(slack.value, slack.ind, "slack"),
+        soci::use(at, "a1"), soci::use(at, "a2"), soci::use(at, "a3");
+    auto rows = select(sql, "id = :id", new_id);
+    tx.commit();
+    return rows.at(0);
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot add team");
+  }
+}
+
+Result<Team> SociTeamStore::update(TeamId id, const TeamChanges& changes, SysTime now) {
+  try {
+    soci::session sql(db_.pool());
+    WriteTransaction tx(db_, sql);
+    auto rows = select(sql, "id = :id", id.value);
+    if (rows.empty()) {
+      return not_found("team " + std::to_string(id.value) + " does not exist");
+    }
+    Team t = rows.front();
+    auto apply = [](std::optional<std::string>& field, const std::optional<std::string>& change) {
+      if (change) {
+        field = change->empty() ? std::nullopt : change;
+      }
+    };
+    if (changes.name) {
+      t.name = *changes.name;
+    }
+    apply(t.run_time, changes.run_time);
+    apply(t.timezone, changes.timezone);
+    apply(t.notify_email, changes.notify_email);
+    apply(t.notify_slack_webhook, changes.notify_slack_webhook);
+    NullableText run_time(t.run_time), timezone(t.timezone), email(t.notify_email),
+        slack(t.notify_slack_webhook);
+    std::string at = format_utc(now);
+    long long team_id = id.value;
+    sql << "UPDATE sales_teams SET name = :name, run_time = :run_time, timezone = :timezone, "
+           "notify_email = :email, notify_slack_webhook = :slack, updated_at = " +
+               db_.time_param("at") + " WHERE id = :id",
+        soci::use(t.name, "name"), soci::use(run_time.value, run_time.ind, "run_time"),
+        soci::use(timezone.value, timezone.ind, "timezone"),
+        soci::use(email.value, email.ind, "email"), soci::use(slack.value, slack.ind, "slack"),
+        soci::use(at, "at"), soci::use(team_id, "id");
+    auto updated = select(sql, "id = :id", id.value);
+    tx.commit();
+    return updated.at(0);
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot update team " + std::to_string(id.value));
+  }
+}
+
+Result<Team> SociTeamStore::set_active(TeamId id, bool active, SysTime now) {
+  try {
+    soci::session sql(db_.pool());
+    WriteTransaction tx(db_, sql);
+    auto rows = select(sql, "id = :id", id.value);
+    if (rows.empty()) {
+      return not_found("team " + std::to_string(id.value) + " does not exist");
+    }
+    int flag = active ? 1 : 0;
+    std::string at = format_utc(now);
+    long long team_id = id.value;
+    if (active && !rows.front().active) {
+      // A reactivated team starts afresh: what it would have run while inactive is not missed.
+      sql << "UPDATE sales_teams SET is_active = 1, active_since = " + db_.time_param("a1") +
+                 ", updated_at = " + db_.time_param("a2") + " WHERE id = :id",
+          soci::use(at, "a1"), soci::use(at, "a2"), soci::use(team_id, "id");
+    } else if (rows.front().active != active) {
+      sql << "UPDATE sales_teams SET is_active = :flag, updated_at = " + db_.time_param("at") +
+                 " WHERE id = :id",
+          soci::use(flag, "flag"), soci::use(at, "at"), soci::use(team_id, "id");
+    }
+    auto updated = select(sql, "id = :id", id.value);
+    tx.commit();
+    return updated.at(0);
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot change team " + std::to_string(id.value));
+  }
+}
+
+}  // namespace orch::store

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/base/result.h"
+#include "orchestrator/store/records.h"
+
+namespace orch {
+
+// Changes to a team; unset fields stay as they are. An empty string clears an optional field.
+struct TeamChanges {
+  std::optional<std::string> name;
+  std::optional<std::string> run_time;
+  std::optional<std::string> timezone;
+  std::optional<std::string> notify_email;
+  std::optional<std::string> notify_slack_webhook;
+};
+
+// The sales teams (sales_teams). Values are validated by the caller. Thread-safe.
+class TeamStore {
+ public:
+  virtual ~TeamStore() = default;
+
+  enum class Which { kActive, kAll };
+  virtual Result<std::vector<Team>> list(Which which) = 0;
+  virtual Result<std::optional<Team>> find(TeamId id) = 0;
+  // Adds a team; without an id, the next free one. kAlreadyExists when the id is taken.
+  virtual Result<Team> add(std::optional<TeamId> id, const std::string& name,
+                           const TeamChanges& settings, SysTime now) = 0;
+  virtual Result<Team> update(TeamId id, const TeamChanges& changes, SysTime now) = 0;
+  virtual Result<Team> set_active(TeamId id, bool active, SysTime now) = 0;
+};
+
+}  // namespace orch

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Checks the direction of dependencies between the top-level folders (see STYLE in the README's
+# Layout section): config/base -> nothing of ours; config -> base; pipeline and notify -> config,
+# never each other; only orchestrator/ and tests/ may include orchestrator/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+status=0
+check() {  # check FOLDER FORBIDDEN-INCLUDE-PREFIX...
+  local folder=$1
+  shift
+  for prefix in "$@"; do
+    if grep -rn --include='*.h' --include='*.cpp' "#include \"$prefix" "$folder" 2>/dev/null; then
+      echo "layering: $folder must not include $prefix" >&2
+      status=1
+    fi
+  done
+}
+check config/base config/config pipeline/ notify/ orchestrator/
+check config pipeline/ notify/ orchestrator/
+check pipeline notify/ orchestrator/
+check notify pipeline/ orchestrator/
+exit $status

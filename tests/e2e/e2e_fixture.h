@@ -1,0 +1,50 @@
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/command.h"
+#include "tests/support/temp_dir.h"
+
+namespace orch::testing {
+
+// A fresh installation in a temporary folder: its own SQLite file, input and output trees, and
+// an environment that points the built `orchestrator` binary at them.
+class E2eTest : public ::testing::Test {
+ protected:
+  E2eTest();
+
+  CommandResult orch(const std::vector<std::string>& args,
+                     const std::map<std::string, std::string>& extra_env = {});
+  std::unique_ptr<BackgroundProcess> serve(const std::map<std::string, std::string>& extra_env = {});
+  // Waits until the service logged `text` (e.g. "ready").
+  bool wait_for_log(BackgroundProcess& service, const std::string& text,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+  nlohmann::json runs_json(const std::vector<std::string>& filters = {});
+  // Runs `sql` with the sqlite3 command-line shell on the database file.
+  CommandResult sqlite(const std::string& sql);
+
+  void add_team(int id, const std::string& name, const std::vector<std::string>& extra = {});
+  // A loan tape with `good` valid loans and `bad` exception rows, dated `date` (YYYYMMDD).
+  void write_tape(const std::filesystem::path& folder, int good, int bad,
+                  const std::string& date);
+  std::filesystem::path team_inputs(int team) const;
+  std::filesystem::path team_outputs(int team) const;
+
+  // HH:MM:SS in UTC, `seconds` from now.
+  static std::string utc_time_in(int seconds);
+  static std::string today_utc_compact();  // YYYYMMDD
+
+  TempDir dir_;
+  std::map<std::string, std::string> env_;
+};
+
+}  // namespace orch::testing

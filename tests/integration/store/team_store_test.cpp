@@ -1,0 +1,359 @@
+#include "orchestrator/store/team_store.h"
+
+#include <chrono>
+#include <filesystem>
+#include <latch>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "config/base/ids.h"
+#include "config/base/time.h"
+#include "orchestrator/store/database.h"
+#include "tests/support/command.h"
+#include "tests/support/temp_dir.h"
+
+namespace orch {
+namespace {
+
+using std::chrono::seconds;
+
+SysTime utc(const std::string& text) {
+  auto t = parse_utc(text);
+  EXPECT_TRUE(t.has_value()) << text;
+  return t ? *t : SysTime{};
+}
+
+std::unique_ptr<Database> open_database(const std::filesystem::path& file) {
+  auto db = Database::open("sqlite:" + file.string(), 2);
+  if (!db) {
+    ADD_FAILURE() << "cannot open " << file << ": " << db.error().message;
+    return nullptr;
+  }
+  return std::move(*db);
+}
+
+// What the sqlite3 command-line shell prints for `sql` on `file`, trailing newline removed.
+std::string sqlite3(const std::filesystem::path& file, const std::string& sql) {
+  auto result = testing::run_command({"sqlite3", file.string(), sql});
+  EXPECT_EQ(result.exit_code, 0) << sql << ": " << result.err;
+  while (!result.out.empty() && result.out.back() == '\n') {
+    result.out.pop_back();
+  }
+  return result.out;
+}
+
+TEST(Database, MigratingTwiceIsANoOp) {
+  testing::TempDir dir;
+  auto db = open_database(dir / "orchestrator.db");
+  ASSERT_NE(db, nullptr);
+  auto first = db->migrate();
+  ASSERT_TRUE(first.has_value()) << first.error().message;
+  EXPECT_EQ(*first, 1);
+  auto second = db->migrate();
+  ASSERT_TRUE(second.has_value()) << second.error().message;
+  EXPECT_EQ(*second, 1);
+  EXPECT_EQ(
+      sqlite3(dir / "orchestrator.db", "SELECT COUNT(*), MAX(version) FROM schema_migrations"),
+      "1|1");
+}
+
+TEST(Database, SeveralServicesOpeningANewFileAtOnceMigrateItOnce) {
+  testing::TempDir dir;
+  std::string url = "sqlite:" + (dir / "orchestrator.db").string();
+  constexpr int kServices = 8;
+  std::latch ready(kServices);
+  std::vector<std::string> errors(kServices);
+  std::vector<std::thread> threads;
+  threads.reserve(kServices);
+  for (int i = 0; i < kServices; ++i) {
+    threads.emplace_back([&url, &ready, &errors, i] {
+      ready.arrive_and_wait();
+      auto db = Database::open(url, 2);
+      if (!db) {
+        errors[static_cast<std::size_t>(i)] = db.error().message;
+        return;
+      }
+      auto version = (*db)->migrate();
+      if (!version || *version != 1) {
+        errors[static_cast<std::size_t>(i)] =
+            version ? "version " + std::to_string(*version) : version.error().message;
+      }
+    });
+  }
+  for (std::thread& t : threads) {
+    t.join();
+  }
+  for (int i = 0; i < kServices; ++i) {
+    EXPECT_EQ(errors[static_cast<std::size_t>(i)], "") << "service " << i;
+  }
+  EXPECT_EQ(
+      sqlite3(dir / "orchestrator.db", "SELECT COUNT(*), MAX(version) FROM schema_migrations"),
+      "1|1");
+  EXPECT_EQ(sqlite3(dir / "orchestrator.db",
+                    "SELECT COUNT(*) FROM orchestrator_state WHERE name = 'schedule_generation'"),
+            "1");
+}
+
+TEST(Database, ReopeningKeepsTheDataAndTheVersion) {
+  testing::TempDir dir;
+  {
+    auto db = open_database(dir / "orchestrator.db");
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->teams().add(TeamId{1}, "East", {}, utc("2026-03-01T00:00:00Z")).has_value());
+  }
+  auto db = open_database(dir / "orchestrator.db");
+  ASSERT_NE(db, nullptr);
+  auto version = db->migrate();
+  ASSERT_TRUE(version.has_value());
+  EXPECT_EQ(*version, 1);
+  auto team = db->teams().find(TeamId{1});
+  ASSERT_TRUE(team.has_value());
+  ASSERT_TRUE(team->has_value());
+  EXPECT_EQ((*team)->name, "East");
+}
+
+TEST(Database, CreatesTheFoldersOfANewFile) {
+  testing::TempDir dir;
+  auto db = open_database(dir / "nested" / "deeper" / "orchestrator.db");
+  ASSERT_NE(db, nullptr);
+  EXPECT_TRUE(std::filesystem::exists(dir / "nested" / "deeper" / "orchestrator.db"));
+}
+
+TEST(Database, RefusesAnUnknownUrl) {
+  auto db = Database::open("mysql://localhost/orchestrator", 1);
+  ASSERT_FALSE(db.has_value());
+  EXPECT_EQ(db.error().code, ErrorCode::kInvalidArgument);
+  auto empty = Database::open("sqlite:", 1);
+  ASSERT_FALSE(empty.has_value());
+  EXPECT_EQ(empty.error().code, ErrorCode::kInvalidArgument);
+}
+
+class TeamStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = open_database(file_);
+    ASSERT_NE(db_, nullptr);
+  }
+
+  TeamStore& teams() { return db_->teams(); }
+
+  Team add(std::optional<TeamId> id, const std::string& name, const TeamChanges& settings,
+           SysTime now) {
+    auto team = teams().add(id, name, settings, now);
+    EXPECT_TRUE(team.has_value()) << team.error().message;
+    return team ? *team : Team{};
+  }
+
+  Team find(TeamId id) {
+    auto team = teams().find(id);
+    EXPECT_TRUE(team.has_value()) << team.error().message;
+    EXPECT_TRUE(team.has_value() && team->has_value()) << "no team " << id.value;
+    return team && *team ? **team : Team{};
+  }
+
+  testing::TempDir dir_;
+  std::filesystem::path file_ = dir_ / "orchestrator.db";
+  std::unique_ptr<Database> db_;
+};
+
+std::vector<std::int64_t> ids(const std::vector<Team>& teams) {
+  std::vector<std::int64_t> out;
+  out.reserve(teams.size());
+  for (const Team& t : teams) {
+    out.push_back(t.id.value);
+  }
+  return out;
+}
+
+TEST_F(TeamStoreTest, AddsATeamWithItsSettings) {
+  SysTime now = utc("2026-03-01T09:15:00.250Z");
+  TeamChanges settings;
+  settings.run_time = "02:00";
+  settings.timezone = "America/New_York";
+  settings.notify_email = "ops@example.com,lead@example.com";
+  settings.notify_slack_webhook = "https://hooks.slack.com/services/T/B/X";
+  Team added = add(TeamId{7}, "East coast", settings, now);
+  EXPECT_EQ(added.id, TeamId{7});
+  EXPECT_EQ(added.name, "East coast");
+  EXPECT_TRUE(added.active);
+  EXPECT_EQ(added.run_time, "02:00");
+  EXPECT_EQ(added.timezone, "America/New_York");
+  EXPECT_EQ(added.notify_email, "ops@example.com,lead@example.com");
+  EXPECT_EQ(added.notify_slack_webhook, "https://hooks.slack.com/services/T/B/X");
+  EXPECT_EQ(format_utc(added.active_since), "2026-03-01T09:15:00.250Z");
+  EXPECT_EQ(format_utc(added.created_at), "2026-03-01T09:15:00.250Z");
+  EXPECT_EQ(format_utc(added.updated_at), "2026-03-01T09:15:00.250Z");
+
+  Team found = find(TeamId{7});
+  EXPECT_EQ(found.name, "East coast");
+  EXPECT_EQ(found.run_time, "02:00");
+  EXPECT_EQ(found.timezone, "America/New_York");
+  EXPECT_EQ(found.active_since, now);
+}
+
+TEST_F(TeamStoreTest, LeavesUnsetSettingsEmpty) {
+  TeamChanges settings;
+  settings.timezone = "";  // an empty string is no value
+  Team added = add(TeamId{1}, "Plain", settings, utc("2026-03-01T00:00:00Z"));
+  EXPECT_EQ(added.run_time, std::nullopt);
+  EXPECT_EQ(added.timezone, std::nullopt);
+  EXPECT_EQ(added.notify_email, std::nullopt);
+  EXPECT_EQ(added.notify_slack_webhook, std::nullopt);
+  EXPECT_EQ(sqlite3(file_, "SELECT timezone IS NULL, run_time IS NULL FROM sales_teams"), "1|1");
+}
+
+TEST_F(TeamStoreTest, RefusesATakenId) {
+  add(TeamId{3}, "First", {}, utc("2026-03-01T00:00:00Z"));
+  auto again = teams().add(TeamId{3}, "Second", {}, utc("2026-03-02T00:00:00Z"));
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(find(TeamId{3}).name, "First");
+}
+
+TEST_F(TeamStoreTest, AddsWithoutAnIdAsTheNextAfterTheLargest) {
+  SysTime now = utc("2026-03-01T00:00:00Z");
+  EXPECT_EQ(add(std::nullopt, "First", {}, now).id, TeamId{1});
+  EXPECT_EQ(add(TeamId{5}, "Fifth", {}, now).id, TeamId{5});
+  EXPECT_EQ(add(std::nullopt, "Sixth", {}, now).id, TeamId{6});
+  EXPECT_EQ(add(TeamId{3}, "Third", {}, now).id, TeamId{3});
+  EXPECT_EQ(add(std::nullopt, "Seventh", {}, now).id, TeamId{7});
+}
+
+TEST_F(TeamStoreTest, ListsActiveOrAllTeamsById) {
+  SysTime now = utc("2026-03-01T00:00:00Z");
+  add(TeamId{3}, "Three", {}, now);
+  add(TeamId{1}, "One", {}, now);
+  add(TeamId{2}, "Two", {}, now);
+  ASSERT_TRUE(teams().set_active(TeamId{2}, false, now + seconds(1)).has_value());
+
+  auto active = teams().list(TeamStore::Which::kActive);
+  ASSERT_TRUE(active.has_value());
+  EXPECT_EQ(ids(*active), (std::vector<std::int64_t>{1, 3}));
+  auto all = teams().list(TeamStore::Which::kAll);
+  ASSERT_TRUE(all.has_value());
+  EXPECT_EQ(ids(*all), (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_FALSE((*all)[1].active);
+}
+
+TEST_F(TeamStoreTest, ListsNothingWhenEmpty) {
+  auto all = teams().list(TeamStore::Which::kAll);
+  ASSERT_TRUE(all.has_value());
+  EXPECT_TRUE(all->empty());
+}
+
+TEST_F(TeamStoreTest, FindsNothingForAnUnknownId) {
+  auto team = teams().find(TeamId{42});
+  ASSERT_TRUE(team.has_value());
+  EXPECT_EQ(*team, std::nullopt);
+}
+
+TEST_F(TeamStoreTest, UpdatesOnlyTheFieldsGiven) {
+  SysTime created = utc("2026-03-01T00:00:00Z");
+  TeamChanges settings;
+  settings.run_time = "02:00";
+  settings.timezone = "Europe/London";
+  settings.notify_email = "ops@example.com";
+  add(TeamId{1}, "One", settings, created);
+
+  TeamChanges changes;
+  changes.name = "Uno";
+  changes.run_time = "03:30";
+  SysTime later = utc("2026-03-05T12:00:00.500Z");
+  auto updated = teams().update(TeamId{1}, changes, later);
+  ASSERT_TRUE(updated.has_value()) << updated.error().message;
+  EXPECT_EQ(updated->name, "Uno");
+  EXPECT_EQ(updated->run_time, "03:30");
+  EXPECT_EQ(updated->timezone, "Europe/London");
+  EXPECT_EQ(updated->notify_email, "ops@example.com");
+  EXPECT_EQ(format_utc(updated->updated_at), "2026-03-05T12:00:00.500Z");
+  EXPECT_EQ(updated->created_at, created);
+  EXPECT_EQ(updated->active_since, created);
+
+  Team found = find(TeamId{1});
+  EXPECT_EQ(found.name, "Uno");
+  EXPECT_EQ(found.run_time, "03:30");
+  EXPECT_EQ(found.timezone, "Europe/London");
+}
+
+TEST_F(TeamStoreTest, ClearsAnOptionalFieldGivenAnEmptyString) {
+  TeamChanges settings;
+  settings.run_time = "02:00";
+  settings.timezone = "Europe/London";
+  settings.notify_slack_webhook = "https://hooks.slack.com/services/T/B/X";
+  add(TeamId{1}, "One", settings, utc("2026-03-01T00:00:00Z"));
+
+  TeamChanges changes;
+  changes.timezone = "";
+  changes.notify_slack_webhook = "";
+  auto updated = teams().update(TeamId{1}, changes, utc("2026-03-02T00:00:00Z"));
+  ASSERT_TRUE(updated.has_value()) << updated.error().message;
+  EXPECT_EQ(updated->timezone, std::nullopt);
+  EXPECT_EQ(updated->notify_slack_webhook, std::nullopt);
+  EXPECT_EQ(updated->run_time, "02:00");
+  EXPECT_EQ(sqlite3(file_,
+                    "SELECT timezone IS NULL, notify_slack_webhook IS NULL, run_time "
+                    "FROM sales_teams WHERE id = 1"),
+            "1|1|02:00");
+}
+
+TEST_F(TeamStoreTest, RefusesToUpdateAnUnknownTeam) {
+  TeamChanges changes;
+  changes.name = "Nobody";
+  auto updated = teams().update(TeamId{9}, changes, utc("2026-03-02T00:00:00Z"));
+  ASSERT_FALSE(updated.has_value());
+  EXPECT_EQ(updated.error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(TeamStoreTest, ReactivationResetsActiveSince) {
+  SysTime created = utc("2026-03-01T00:00:00Z");
+  add(TeamId{1}, "One", {}, created);
+
+  SysTime deactivated = utc("2026-03-02T00:00:00Z");
+  auto off = teams().set_active(TeamId{1}, false, deactivated);
+  ASSERT_TRUE(off.has_value()) << off.error().message;
+  EXPECT_FALSE(off->active);
+  EXPECT_EQ(off->active_since, created);
+  EXPECT_EQ(off->updated_at, deactivated);
+
+  SysTime reactivated = utc("2026-03-09T08:00:00.125Z");
+  auto on = teams().set_active(TeamId{1}, true, reactivated);
+  ASSERT_TRUE(on.has_value()) << on.error().message;
+  EXPECT_TRUE(on->active);
+  EXPECT_EQ(format_utc(on->active_since), "2026-03-09T08:00:00.125Z");
+  EXPECT_EQ(on->updated_at, reactivated);
+  EXPECT_EQ(on->created_at, created);
+  EXPECT_EQ(find(TeamId{1}).active_since, reactivated);
+}
+
+TEST_F(TeamStoreTest, ActivatingAnActiveTeamKeepsActiveSince) {
+  SysTime created = utc("2026-03-01T00:00:00Z");
+  add(TeamId{1}, "One", {}, created);
+  auto on = teams().set_active(TeamId{1}, true, utc("2026-03-05T00:00:00Z"));
+  ASSERT_TRUE(on.has_value()) << on.error().message;
+  EXPECT_TRUE(on->active);
+  EXPECT_EQ(on->active_since, created);
+}
+
+TEST_F(TeamStoreTest, RefusesToActivateAnUnknownTeam) {
+  auto on = teams().set_active(TeamId{9}, true, utc("2026-03-05T00:00:00Z"));
+  ASSERT_FALSE(on.has_value());
+  EXPECT_EQ(on.error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(TeamStoreTest, SeesTeamsAddedByAnotherProcess) {
+  auto other = open_database(file_);
+  ASSERT_NE(other, nullptr);
+  ASSERT_TRUE(other->teams().add(TeamId{4}, "Four", {}, utc("2026-03-01T00:00:00Z")).has_value());
+  EXPECT_EQ(find(TeamId{4}).name, "Four");
+  auto taken = teams().add(TeamId{4}, "Again", {}, utc("2026-03-01T00:00:00Z"));
+  ASSERT_FALSE(taken.has_value());
+  EXPECT_EQ(taken.error().code, ErrorCode::kAlreadyExists);
+}
+
+}  // namespace
+}  // namespace orch

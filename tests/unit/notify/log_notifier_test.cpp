@@ -1,0 +1,89 @@
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "config/base/log.h"
+#include "notify/notifier.h"
+
+namespace orch::notify {
+namespace {
+
+RunEvent failed_run() {
+  RunEvent e;
+  e.kind = EventKind::kRunFailed;
+  e.run_id = "run_0123456789abcdef";
+  e.team = TeamId{3};
+  e.team_name = "West Coast";
+  e.status = "timed_out";
+  e.triggered_by = "schedule";
+  e.run_date = "2026-11-23";
+  e.purchase_date = "2026-11-24";
+  e.exit_code = 9;
+  e.error = "timed out after 60 s; process group killed";
+  return e;
+}
+
+class LogNotifierTest : public ::testing::Test {
+ protected:
+  void TearDown() override { log::init(log::Level::kInfo, log::Format::kText); }
+
+  std::string capture(log::Format format, const RunEvent& event) {
+    log::init(log::Level::kInfo, format);
+    auto notifier = make_log_notifier();
+    ::testing::internal::CaptureStderr();
+    notifier->notify(event);
+    return ::testing::internal::GetCapturedStderr();
+  }
+};
+
+TEST_F(LogNotifierTest, JsonLineCarriesTheEventAndItsFields) {
+  std::string line = capture(log::Format::kJson, failed_run());
+  ASSERT_EQ(std::count(line.begin(), line.end(), '\n'), 1) << line;
+  auto j = nlohmann::json::parse(line);
+  EXPECT_EQ(j["msg"], "run_failed");
+  EXPECT_EQ(j["level"], "error");
+  EXPECT_EQ(j["team"], "3");
+  EXPECT_EQ(j["team_name"], "West Coast");
+  EXPECT_EQ(j["status"], "timed_out");
+  EXPECT_EQ(j["exit_code"], "9");
+  EXPECT_EQ(j["error"], "timed out after 60 s; process group killed");
+  EXPECT_FALSE(j.contains("total_loans"));  // unset fields are left out
+}
+
+TEST_F(LogNotifierTest, TextLineQuotesValuesWithSpaces) {
+  std::string line = capture(log::Format::kText, failed_run());
+  EXPECT_NE(line.find(" error run_failed run_id=run_0123456789abcdef team=3 "), std::string::npos)
+      << line;
+  EXPECT_NE(line.find("team_name=\"West Coast\""), std::string::npos) << line;
+}
+
+TEST_F(LogNotifierTest, StartsGoToInfoAndSkipsToWarn) {
+  RunEvent started = failed_run();
+  started.kind = EventKind::kRunStarted;
+  EXPECT_NE(capture(log::Format::kText, started).find(" info run_started "), std::string::npos);
+  RunEvent skipped = failed_run();
+  skipped.kind = EventKind::kRunSkipped;
+  EXPECT_NE(capture(log::Format::kText, skipped).find(" warn run_skipped "), std::string::npos);
+}
+
+TEST_F(LogNotifierTest, GeneralRunIsNamedGeneral) {
+  RunEvent e = failed_run();
+  e.team.reset();
+  auto j = nlohmann::json::parse(capture(log::Format::kJson, e));
+  EXPECT_EQ(j["team"], "general");
+}
+
+TEST_F(LogNotifierTest, FanoutReachesEveryChannel) {
+  std::vector<std::unique_ptr<Notifier>> channels;
+  channels.push_back(make_log_notifier());
+  channels.push_back(make_log_notifier());
+  auto fanout = make_fanout_notifier(std::move(channels));
+  log::init(log::Level::kInfo, log::Format::kText);
+  ::testing::internal::CaptureStderr();
+  fanout->notify(failed_run());
+  std::string out = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2) << out;
+}
+
+}  // namespace
+}  // namespace orch::notify
