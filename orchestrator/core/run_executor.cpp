@@ -237,7 +237,8 @@ void RunExecutor::finish(const RunRecord& run, const RunTarget& target, const Ru
                          RunOutcome& outcome) {
   // The run happened: its end must be recorded even through a short database outage.
   Status recorded = runs_.finish(done);
-  for (int attempt = 1; !recorded && attempt < 6; ++attempt) {
+  for (int attempt = 1; !recorded && recorded.error().code == ErrorCode::kUnavailable && attempt < 6;
+       ++attempt) {
     log::warn("run_end_not_recorded", {{"run_id", run.run_id},
                                        {"attempt", std::to_string(attempt)},
                                        {"reason", recorded.error().message}});

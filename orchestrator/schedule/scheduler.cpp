@@ -13,6 +13,10 @@ namespace {
 // count in the missed record, so there is no point walking years of days for a long-dead team.
 constexpr int kMaxLookbackDays = 32;
 
+// A wake later than this after its slot means the loop itself was held up (a suspended host, a
+// clock jump): such a slot did not start on time, and its run is a catch-up.
+constexpr std::chrono::seconds kOnTime{1};
+
 Date add_days(Date d, int n) { return Date{date::sys_days(d) + date::days(n)}; }
 
 }  // namespace
@@ -94,7 +98,8 @@ std::vector<Action> Scheduler::on_wake(SysTime now) {
       next = add_days(next, 1);
       next_at = daily_slot(next, s.run_time, *s.zone);
     }
-    actions.push_back(decide(e.schedule, e.at, e.run_date, now, Trigger::kSchedule, slots));
+    Trigger trigger = slots > 1 || now - e.at > kOnTime ? Trigger::kCatchup : Trigger::kSchedule;
+    actions.push_back(decide(e.schedule, e.at, e.run_date, now, trigger, slots));
     queue_.push(Entry{next_at, next, e.schedule});
   }
   return actions;

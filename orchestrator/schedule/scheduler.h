@@ -66,7 +66,8 @@ class Scheduler {
   // When the next slot falls due, if any schedule is kept.
   std::optional<SysTime> next_wake() const;
 
-  // The actions for every slot due at `now`; schedules move on to their next slot.
+  // The actions for every slot due at `now`; schedules move on to their next slot. A slot woken
+  // for more than a second late, or several coalesced, starts as a catch-up.
   std::vector<Action> on_wake(SysTime now);
 
   std::size_t size() const { return schedules_.size(); }

@@ -254,7 +254,7 @@ Status SociRunStore::finish(const RunFinish& f) {
                                                                            *started_at)
                          .count()
                    : 0;
-    sql << "UPDATE pipeline_runs SET status = :status, exit_code = :exit_code, error = :error, "
+    soci::statement update = (sql.prepare << "UPDATE pipeline_runs SET status = :status, exit_code = :exit_code, error = :error, "
            "inputs = :inputs, metrics = :metrics, total_loans = :loans, exceptions_count = "
            ":exceptions, log_path = :log, completed_at = " +
                db_.time_param("completed") +
@@ -265,7 +265,13 @@ Status SociRunStore::finish(const RunFinish& f) {
         soci::use(loans.value, loans.ind, "loans"),
         soci::use(exceptions.value, exceptions.ind, "exceptions"),
         soci::use(log_path.value, log_path.ind, "log"), soci::use(completed, "completed"),
-        soci::use(duration, "duration"), soci::use(f.run_id, "id");
+        soci::use(duration, "duration"), soci::use(f.run_id, "id"));
+    update.execute(true);
+    if (update.get_affected_rows() == 0) {
+      return failed_precondition("run " + f.run_id +
+                                 " is not running (unknown, or its end is recorded already)");
+    }
+
     return {};
   } catch (const std::exception& e) {
     return db_.to_error(e, "cannot record the end of run " + f.run_id);

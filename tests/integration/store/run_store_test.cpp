@@ -296,6 +296,13 @@ TEST_F(RunStoreTest, FinishStoresTheOutcomeAndFreesTheTeam) {
 
   Claim next = claim(manual_request(TeamId{1}, started + minutes(5)));
   EXPECT_EQ(next.outcome, ClaimOutcome::kClaimed);
+
+  // An end is recorded once: a second one (say, after the run was abandoned) changes nothing.
+  f.status = RunStatus::kFailed;
+  auto again = runs().finish(f);
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(find(run_id).status, RunStatus::kCompleted);
 }
 
 TEST_F(RunStoreTest, FinishStoresAFailure) {

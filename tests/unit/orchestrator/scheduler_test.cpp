@@ -387,6 +387,7 @@ TEST(Scheduler, CoalescesSlotsDueAfterALongPause) {
   ASSERT_EQ(actions.size(), 1U);
   EXPECT_EQ(actions[0].kind, ActionKind::kStartRun);
   EXPECT_EQ(actions[0].slots, 4);
+  EXPECT_EQ(actions[0].trigger, Trigger::kCatchup);
   EXPECT_EQ(actions[0].slot.key(), "2026-03-04");
   EXPECT_EQ(format_utc_seconds(actions[0].slot.at), "2026-03-04T05:00:00Z");
   EXPECT_EQ(format_utc_seconds(*scheduler.next_wake()), "2026-03-05T05:00:00Z");
@@ -420,6 +421,17 @@ TEST(Scheduler, StartsASlotWokenLateButWithinGrace) {
   ASSERT_EQ(actions.size(), 1U);
   EXPECT_EQ(actions[0].kind, ActionKind::kStartRun);
   EXPECT_EQ(actions[0].slots, 1);
+  // It did not start on time: a catch-up.
+  EXPECT_EQ(actions[0].trigger, Trigger::kCatchup);
+}
+
+TEST(Scheduler, ASlotWokenOnTimeIsAScheduledRun) {
+  SysTime start = utc("2026-03-01T00:00:00Z");
+  Scheduler scheduler(kGrace);
+  EXPECT_TRUE(scheduler.load({schedule(TeamId{1}, "05:00", "UTC", start)}, {}, start).empty());
+  auto actions = scheduler.on_wake(utc("2026-03-01T05:00:00.400Z"));
+  ASSERT_EQ(actions.size(), 1U);
+  EXPECT_EQ(actions[0].trigger, Trigger::kSchedule);
 }
 
 struct DstCase {
