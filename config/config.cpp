@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <system_error>
 #include <thread>
 
@@ -277,7 +278,16 @@ std::string describe(const Config& config) {
   entry("log_max_bytes", std::to_string(pipeline.log_max_bytes));
   section("pipeline.env");
   for (const auto& [name, value] : pipeline.env) {
-    entry(internal::is_bare_key(name) ? name : quote(name), quote(value));
+    // A pipeline's own credentials travel here too: hide what is named like one.
+    std::string upper;
+    for (char c : name) {
+      upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    bool secret = false;
+    for (const char* word : {"PASSWORD", "PASSWD", "TOKEN", "SECRET", "KEY", "CREDENTIAL"}) {
+      secret = secret || upper.find(word) != std::string::npos;
+    }
+    entry(internal::is_bare_key(name) ? name : quote(name), quote(secret ? "***" : value));
   }
   const auto& notify = config.notify;
   std::vector<std::string> channels;

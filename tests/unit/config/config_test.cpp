@@ -573,6 +573,20 @@ TEST(ConfigDescribe, RedactsSecrets) {
   EXPECT_NE(text.find("webhook_url = \"***\""), std::string::npos) << text;
 }
 
+TEST(ConfigDescribe, RedactsPipelineVariablesNamedLikeCredentials) {
+  TempDir dir;
+  auto config = load_file(dir,
+                          "[pipeline.env]\nWAREHOUSE_PASSWORD = \"wh-secret\"\n"
+                          "api_key = \"key-secret\"\nREPORT_CURRENCY = \"GBP\"\n");
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  std::string text = describe(*config);
+  EXPECT_EQ(text.find("wh-secret"), std::string::npos) << text;
+  EXPECT_EQ(text.find("key-secret"), std::string::npos) << text;
+  EXPECT_NE(text.find("REPORT_CURRENCY = \"GBP\""), std::string::npos) << text;
+  // The pipeline itself still gets the real values.
+  EXPECT_EQ(config->pipeline.env.at("WAREHOUSE_PASSWORD"), "wh-secret");
+}
+
 TEST(RedactUrl, HidesOnlyThePassword) {
   struct Case {
     std::string url;
