@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Throwaway PostgreSQL cluster on a free loopback port, in a temp dir.
+#   eval "$(scripts/pg_throwaway.sh start)"   # exports PGHOST PGPORT PGUSER PGDATABASE PG_TEST_CONN PG_THROWAWAY_DIR
+#   ... run tests ...
+#   scripts/pg_throwaway.sh stop "$PG_THROWAWAY_DIR"
+# Works as root (runs the server as the 'postgres' system user via runuser) and as any non-root user.
+set -euo pipefail
+
+pgbin() {
+  local b
+  b=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
+  [ -x "$b/initdb" ] || { echo "pg_throwaway: no PostgreSQL server found (apt-get install postgresql-15)" >&2; exit 1; }
+  echo "$b"
+}
+
+as_owner() {          # run a command as the cluster owner
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+free_port() {         # ask the kernel for a free loopback port
+  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+case "${1:-}" in
+start)
+  BIN=$(pgbin)
+  DIR=$(mktemp -d /tmp/pgtest.XXXXXX)          # /tmp: the postgres user must be able to traverse every parent dir
+  [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$DIR"
+  PORT=${PGTEST_PORT:-$(free_port)}
+  as_owner "$BIN/initdb" -D "$DIR/data" -U postgres --auth=trust --no-sync -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1 \
+    || { cat "$DIR/initdb.log" >&2; exit 1; }
+  as_owner "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    start >/dev/null || { cat "$DIR/server.log" >&2; exit 1; }
+  echo "export PG_THROWAWAY_DIR='$DIR' PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres PGDATABASE=postgres"
+  echo "export PG_TEST_CONN='host=127.0.0.1 port=$PORT user=postgres dbname=postgres'"
+  ;;
+stop)
+  DIR=${2:-${PG_THROWAWAY_DIR:-}}
+  [ -n "$DIR" ] && [ -d "$DIR" ] || { echo "pg_throwaway: usage: stop DIR" >&2; exit 1; }
+  BIN=$(pgbin)
+  as_owner "$BIN/pg_ctl" -D "$DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
+  rm -rf "$DIR"
+  ;;
+*) echo "usage: $0 start | stop DIR" >&2; exit 2 ;;
+esac
