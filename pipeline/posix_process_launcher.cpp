@@ -27,6 +27,8 @@
 #include <boost/process/extend.hpp>
 
 #include "config/base/result.h"
+#include "pipeline/bounded_log.h"
+#include "pipeline/command_lookup.h"
 #include "pipeline/process_launcher.h"
 
 namespace orch::pipeline {
@@ -94,148 +96,6 @@ std::string signal_name(int signal) {
   }
   return "signal " + std::to_string(signal);
 }
-
-bool is_executable_file(const std::filesystem::path& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
-}
-
-// Like execvp, but in the child's PATH rather than ours: the pipeline must find what its own
-// environment says, never what the orchestrator happens to have. A relative path (or PATH entry)
-// is taken from the working folder, where the child will be when it execs.
-Result<std::filesystem::path> resolve_command(const ProcessSpec& spec) {
-  if (spec.argv.empty() || spec.argv.front().empty()) {
-    return invalid_argument("pipeline command is empty");
-  }
-  const std::string& name = spec.argv.front();
-  auto from_working_dir = [&spec](const std::filesystem::path& path) {
-    return path.is_relative() && !spec.working_dir.empty() ? spec.working_dir / path : path;
-  };
-  if (name.find('/') != std::string::npos) {
-    const std::filesystem::path path = from_working_dir(name);
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) {
-      return not_found("pipeline command " + in_quotes(name) + " does not exist");
-    }
-    if (!is_executable_file(path)) {
-      return invalid_argument("pipeline command " + in_quotes(name) + " is not executable");
-    }
-    return path;
-  }
-  const auto path_var = spec.env.find("PATH");
-  if (path_var == spec.env.end()) {
-    return not_found("pipeline command " + in_quotes(name) +
-                     " not found: the pipeline environment has no PATH");
-  }
-  std::string_view dirs = path_var->second;
-  while (true) {
-    const std::size_t colon = dirs.find(':');
-    const std::string_view dir = dirs.substr(0, colon);
-    // An empty entry means the current folder to a shell; we refuse that implicit meaning.
-    if (!dir.empty()) {
-      const std::filesystem::path candidate = from_working_dir(std::filesystem::path(dir) / name);
-      if (is_executable_file(candidate)) {
-        return candidate;
-      }
-    }
-    if (colon == std::string_view::npos) {
-      break;
-    }
-    dirs.remove_prefix(colon + 1);
-  }
-  return not_found("pipeline command " + in_quotes(name) + " not found in PATH (" +
-                   path_var->second + ")");
-}
-
-// The run's log file. It takes the pipeline's output up to a limit and counts what it drops past
-// it: the pipe is always drained, so the child never blocks on a full pipe.
-class BoundedLog {
- public:
-  explicit BoundedLog(std::uint64_t limit) : limit_(limit) {}
-  ~BoundedLog() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-  }
-  BoundedLog(const BoundedLog&) = delete;
-  BoundedLog& operator=(const BoundedLog&) = delete;
-
-  Status open(const std::filesystem::path& path) {
-    // O_CLOEXEC: another thread's child must not inherit the log of this run.
-    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd_ < 0) {
-      return unavailable("cannot open the log file " + path.string() + ": " + std::strerror(errno));
-    }
-    return {};
-  }
-
-  void append(const char* data, std::size_t size) {
-    const std::uint64_t room = limit_ - written_;
-    const std::size_t keep = static_cast<std::size_t>(std::min<std::uint64_t>(room, size));
-    dropped_ += size - keep;
-    if (keep == 0) {
-      return;
-    }
-    if (!write_error_.empty()) {
-      lost_ += keep;
-      return;
-    }
-    if (!write_all(data, keep)) {
-      write_error_ = std::strerror(errno);
-      lost_ += keep;
-      return;
-    }
-    written_ += keep;
-    last_char_ = data[keep - 1];
-  }
-
-  // Adds a line of our own, on a line of its own; it is neither bounded nor counted as output.
-  void note(const std::string& line) {
-    std::string text = (written_ > 0 && last_char_ != '\n' ? "\n" : "") + line + "\n";
-    if (write_all(text.data(), text.size())) {
-      last_char_ = '\n';
-    }
-  }
-
-  // Appends the notes on what did not make it into the file.
-  void finish() {
-    if (dropped_ > 0) {
-      note("[orchestrator] log truncated: " + std::to_string(dropped_) +
-           " bytes of output dropped after the first " + std::to_string(limit_) + " bytes");
-    }
-    if (lost_ > 0) {
-      note("[orchestrator] log write failed (" + write_error_ + "): " + std::to_string(lost_) +
-           " bytes of output lost");
-    }
-  }
-
-  std::uint64_t written() const { return written_; }
-  bool truncated() const { return dropped_ > 0; }
-
- private:
-  bool write_all(const char* data, std::size_t size) {
-    while (size > 0) {
-      const ssize_t n = ::write(fd_, data, size);
-      if (n < 0) {
-        if (errno == EINTR) {
-          continue;
-        }
-        return false;
-      }
-      data += n;
-      size -= static_cast<std::size_t>(n);
-    }
-    return true;
-  }
-
-  int fd_ = -1;
-  std::uint64_t limit_;
-  std::uint64_t written_ = 0;
-  std::uint64_t dropped_ = 0;  // past the limit
-  std::uint64_t lost_ = 0;     // within the limit, but the write failed
-  std::string write_error_;
-  char last_char_ = '\n';
-};
 
 // What Boost.Process v1 does not do for us at the spawn.
 // In the parent, before fork: the exact argv (argv[0] as written, not the resolved path) and the
