@@ -36,10 +36,22 @@ Result<Target> parse_url(const std::string& url) {
   }
   for (const char* prefix : {"postgresql://", "postgres://"}) {
     if (url.rfind(prefix, 0) == 0) {
-      // libpq takes URLs as they are; keep server NOTICEs off stderr.
+      // libpq takes URLs as they are. We add what a service needs unless the URL says
+      // otherwise: server NOTICEs kept off stderr; a bounded connect; TCP keepalives, so that a
+      // lost host shows up as an error in about half a minute instead of a hang.
       std::string connect = url;
-      connect += (url.find('?') == std::string::npos ? "?" : "&");
-      connect += "options=-c%20client_min_messages%3Dwarning";
+      auto add = [&connect, &url](const std::string& key, const std::string& value) {
+        if (url.find(key + "=") != std::string::npos) {
+          return;
+        }
+        connect += (connect.find('?') == std::string::npos ? "?" : "&");
+        connect += key + "=" + value;
+      };
+      add("options", "-c%20client_min_messages%3Dwarning");
+      add("connect_timeout", "5");
+      add("keepalives_idle", "10");
+      add("keepalives_interval", "5");
+      add("keepalives_count", "3");
       return Target{Dialect::kPostgres, connect};
     }
   }
@@ -75,18 +87,18 @@ class SociDatabase final : public Database {
 
   Result<int> migrate() override {
     try {
-      soci::session sql(connection_.pool());
+      store::PooledSession lease(connection_);
+      soci::session& sql = *lease;
+      store::WriteTransaction tx(connection_, sql);
       if (connection_.dialect() == Dialect::kSqlite) {
         sql << "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
                "applied_at TEXT NOT NULL)";
       } else {
+        // Replicas starting together: one migrates, the others wait here and then see it done.
+        // The lock comes first: even CREATE TABLE IF NOT EXISTS races in PostgreSQL's catalog.
+        sql << "SELECT pg_advisory_xact_lock(724201)";
         sql << "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
                "applied_at TIMESTAMPTZ NOT NULL)";
-      }
-      store::WriteTransaction tx(connection_, sql);
-      if (connection_.dialect() == Dialect::kPostgres) {
-        // Replicas starting together: one migrates, the others wait here and then see it done.
-        sql << "SELECT pg_advisory_xact_lock(724201)";
       }
       int current = 0;
       soci::indicator ind = soci::i_null;
@@ -127,6 +139,10 @@ class SociDatabase final : public Database {
 };
 
 }  // namespace
+
+int Database::latest_schema_version() {
+  return store::migrations(Dialect::kSqlite).back().version;
+}
 
 Result<std::unique_ptr<Database>> Database::open(const std::string& url, int connections) {
   auto target = parse_url(url);

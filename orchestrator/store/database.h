@@ -21,6 +21,9 @@ class Database {
 
   virtual ~Database() = default;
 
+  // The schema version this build migrates to.
+  static int latest_schema_version();
+
   // Creates or upgrades the schema; safe to run from several processes at once. Returns the
   // schema version now in place.
   virtual Result<int> migrate() = 0;

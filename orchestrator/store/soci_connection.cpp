@@ -1,6 +1,10 @@
 #include "orchestrator/store/soci_connection.h"
 
+#include <algorithm>
+#include <exception>
 #include <utility>
+
+#include "config/base/log.h"
 
 namespace orch::store {
 
@@ -29,7 +33,7 @@ std::string SociConnection::time_param(const std::string& name) const {
   return "CAST(:" + name + " AS timestamptz)";
 }
 
-Error SociConnection::to_error(const std::exception& e, const std::string& what) const {
+Error SociConnection::to_error(const std::exception& e, const std::string& what) {
   std::string message = e.what();
   // SOCI repeats the statement after the reason; the reason is what a person needs.
   if (auto pos = message.find(" while "); pos != std::string::npos && pos > 0) {
@@ -47,7 +51,77 @@ Error SociConnection::to_error(const std::exception& e, const std::string& what)
              has("connection") || has("disk I/O") || has("readonly")) {
     code = ErrorCode::kUnavailable;
   }
+  if (code == ErrorCode::kUnavailable) {
+    note_unavailable(message);
+  }
   return Error{code, what + ": " + message + " (database " + redacted_url_ + ")"};
+}
+
+namespace {
+constexpr std::chrono::milliseconds kFirstBackoff{200};
+constexpr std::chrono::milliseconds kMaxBackoff{5000};
+}  // namespace
+
+bool SociConnection::may_reconnect() {
+  std::lock_guard lock(outage_mutex_);
+  auto now = std::chrono::steady_clock::now();
+  if (now < next_reconnect_) {
+    return false;
+  }
+  backoff_ = std::clamp(backoff_ * 2, kFirstBackoff, kMaxBackoff);
+  next_reconnect_ = now + backoff_;
+  return true;
+}
+
+void SociConnection::note_success() {
+  if (!down_.load()) {
+    return;
+  }
+  std::lock_guard lock(outage_mutex_);
+  if (!down_.exchange(false)) {
+    return;
+  }
+  auto lasted = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - down_since_);
+  backoff_ = std::chrono::milliseconds(0);
+  next_reconnect_ = {};
+  log::info("database_available", {{"database", redacted_url_},
+                                   {"outage_ms", std::to_string(lasted.count())}});
+}
+
+void SociConnection::note_unavailable(const std::string& reason) {
+  if (down_.load()) {
+    return;
+  }
+  std::lock_guard lock(outage_mutex_);
+  if (down_.exchange(true)) {
+    return;
+  }
+  down_since_ = std::chrono::steady_clock::now();
+  log::warn("database_unavailable",
+            {{"database", redacted_url_},
+             {"reason", reason},
+             {"effect", "retrying with backoff; run ends are kept and recorded on return"}});
+}
+
+PooledSession::PooledSession(SociConnection& connection)
+    : connection_(connection),
+      session_(connection.pool()),
+      exceptions_(std::uncaught_exceptions()) {
+  if (session_.is_connected()) {
+    return;
+  }
+  // The server dropped this connection: reopen it, unless the outage's backoff says not yet.
+  if (!connection_.may_reconnect()) {
+    throw soci::soci_error("no connection to the database (reconnecting with backoff)");
+  }
+  session_.reconnect();
+}
+
+PooledSession::~PooledSession() {
+  if (std::uncaught_exceptions() == exceptions_) {
+    connection_.note_success();
+  }
 }
 
 NullableText time_text(const std::optional<SysTime>& t) {

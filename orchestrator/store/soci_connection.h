@@ -3,7 +3,10 @@
 // Internal to orchestrator/store: the SOCI connection pool and the SQL dialect differences.
 // Only the store's .cpp files include this header (SOCI stays out of everything else).
 
+#include <atomic>
+#include <chrono>
 #include <cstddef>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -33,13 +36,47 @@ class SociConnection {
   std::string time_param(const std::string& name) const;
 
   // Turns a database exception into an Error: unreachable/locked → kUnavailable, a uniqueness
-  // violation → kAborted, anything else → kInternal. `what` says what was being done.
-  Error to_error(const std::exception& e, const std::string& what) const;
+  // violation → kAborted, anything else → kInternal. `what` says what was being done. An
+  // unavailable database is noted as an outage (see below).
+  Error to_error(const std::exception& e, const std::string& what);
+
+  // Outage bookkeeping, so that an outage is logged once when it begins and once when it ends,
+  // however many operations fail meanwhile, and so that a lost server is not hammered:
+  // reconnecting is attempted with a backoff that grows while the outage lasts.
+  bool may_reconnect();
+  void note_success();
+  void note_unavailable(const std::string& reason);
+  bool is_down() const { return down_.load(); }
 
  private:
   soci::connection_pool pool_;
   Dialect dialect_;
   std::string redacted_url_;
+
+  std::atomic<bool> down_{false};
+  std::mutex outage_mutex_;
+  std::chrono::steady_clock::time_point down_since_;
+  std::chrono::steady_clock::time_point next_reconnect_;
+  std::chrono::milliseconds backoff_{0};
+};
+
+// A session borrowed from the pool for one store operation. A connection the server dropped
+// (restart, network loss) is reopened here, lazily, so the service outlives database outages;
+// the operation's outcome feeds the outage bookkeeping.
+class PooledSession {
+ public:
+  explicit PooledSession(SociConnection& connection);
+  ~PooledSession();
+  PooledSession(const PooledSession&) = delete;
+  PooledSession& operator=(const PooledSession&) = delete;
+
+  soci::session& operator*() { return session_; }
+  soci::session* operator->() { return &session_; }
+
+ private:
+  SociConnection& connection_;
+  soci::session session_;
+  int exceptions_;
 };
 
 // A write transaction begun with begin_write(): rolled back unless committed, so that a session

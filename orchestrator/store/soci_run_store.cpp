@@ -163,8 +163,22 @@ RunRecord SociRunStore::insert(soci::session& sql, const ClaimRequest& request, 
 }
 
 Result<Claim> SociRunStore::claim(const ClaimRequest& request) {
+  // A unique index can catch a race the reads in claim_once() could not see: another service
+  // inserted between our read and our write (PostgreSQL, read committed). Its row is committed
+  // by the time the index answers, so trying again reads it and gives the database's answer
+  // (already recorded, or busy and recorded `skipped`).
+  for (int attempt = 1;; ++attempt) {
+    auto claim = claim_once(request);
+    if (claim || claim.error().code != ErrorCode::kAborted || attempt == 3) {
+      return claim;
+    }
+  }
+}
+
+Result<Claim> SociRunStore::claim_once(const ClaimRequest& request) {
   try {
-    soci::session sql(db_.pool());
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
     WriteTransaction tx(db_, sql);
     long long key = team_key(request.team);
     if (request.slot_key) {
@@ -194,21 +208,15 @@ Result<Claim> SociRunStore::claim(const ClaimRequest& request) {
     tx.commit();
     return claim;
   } catch (const std::exception& e) {
-    Error error = db_.to_error(e, "cannot record the start of a run");
-    if (error.code == ErrorCode::kAborted) {
-      // A unique index caught a race the checks above could not see (another database client
-      // between our read and our write): the database's answer stands.
-      return Claim{request.slot_key ? ClaimOutcome::kAlreadyRecorded : ClaimOutcome::kTeamBusy,
-                   {}, {}};
-    }
-    return error;
+    return db_.to_error(e, "cannot record the start of a run");
   }
 }
 
 Result<std::optional<RunRecord>> SociRunStore::record_missed(const ClaimRequest& request,
                                                              const std::string& reason) {
   try {
-    soci::session sql(db_.pool());
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
     WriteTransaction tx(db_, sql);
     long long key = team_key(request.team);
     long long recorded = 0;
@@ -232,7 +240,8 @@ Result<std::optional<RunRecord>> SociRunStore::record_missed(const ClaimRequest&
 
 Status SociRunStore::finish(const RunFinish& f) {
   try {
-    soci::session sql(db_.pool());
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
     std::string status = to_string(f.status);
     NullableInt exit_code(f.exit_code ? std::optional<long long>(*f.exit_code) : std::nullopt);
     NullableText error(f.error.empty() ? std::nullopt : std::optional<std::string>(f.error));
@@ -280,7 +289,8 @@ Status SociRunStore::finish(const RunFinish& f) {
 
 Status SociRunStore::heartbeat(const std::string& instance, SysTime now) {
   try {
-    soci::session sql(db_.pool());
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
     std::string at = format_utc(now);
     sql << "UPDATE pipeline_runs SET heartbeat_at = " + db_.time_param("at") +
                " WHERE instance = :instance AND status = 'running'",
@@ -293,7 +303,8 @@ Status SociRunStore::heartbeat(const std::string& instance, SysTime now) {
 
 Result<std::vector<RunRecord>> SociRunStore::abandon_stale(SysTime stale_before, SysTime now) {
   try {
-    soci::session sql(db_.pool());
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
     WriteTransaction tx(db_, sql);
     std::string before = format_utc(stale_before);
     auto stale = select(sql,
@@ -301,17 +312,28 @@ Result<std::vector<RunRecord>> SociRunStore::abandon_stale(SysTime stale_before,
                             db_.time_param("p0") + ")",
                         {before}, 100000);
     std::string at = format_utc(now);
+    std::vector<RunRecord> abandoned;
     for (auto& run : stale) {
       std::string reason = "its service (" + run.instance + ") stopped without recording an end";
-      sql << "UPDATE pipeline_runs SET status = 'abandoned', error = :error, completed_at = " +
-                 db_.time_param("at") + " WHERE run_id = :id AND status = 'running'",
-          soci::use(reason, "error"), soci::use(at, "at"), soci::use(run.run_id, "id");
+      soci::statement update =
+          (sql.prepare << "UPDATE pipeline_runs SET status = 'abandoned', error = :error, "
+                          "completed_at = " +
+                              db_.time_param("at") +
+                              " WHERE run_id = :id AND status = 'running'",
+           soci::use(reason, "error"), soci::use(at, "at"), soci::use(run.run_id, "id"));
+      update.execute(true);
+      // Another service may have got there first (it waited on the same row, then found it
+      // abandoned already): only the one whose update took owns what follows, e.g. a rerun.
+      if (update.get_affected_rows() == 0) {
+        continue;
+      }
       run.status = RunStatus::kAbandoned;
       run.error = reason;
       run.completed_at = now;
+      abandoned.push_back(std::move(run));
     }
     tx.commit();
-    return stale;
+    return abandoned;
   } catch (const std::exception& e) {
     return db_.to_error(e, "cannot look for abandoned runs");
   }
@@ -319,7 +341,8 @@ Result<std::vector<RunRecord>> SociRunStore::abandon_stale(SysTime stale_before,
 
 Result<std::map<std::int64_t, std::string>> SociRunStore::last_slot_keys() {
   try {
-    soci::session sql(db_.pool());
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
     long long key = 0;
     std::string slot;
     soci::statement st = (sql.prepare << "SELECT team_key, MAX(slot_key) FROM pipeline_runs "
@@ -363,7 +386,8 @@ std::vector<RunRecord> SociRunStore::select(soci::session& sql, const std::strin
 
 Result<std::vector<RunRecord>> SociRunStore::list(const RunFilter& filter) {
   try {
-    soci::session sql(db_.pool());
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
     // Every filter is bound as text; both databases infer the parameter's type from the column
     // it is compared with.
     std::string where;
@@ -390,7 +414,8 @@ Result<std::vector<RunRecord>> SociRunStore::list(const RunFilter& filter) {
 
 Result<std::optional<RunRecord>> SociRunStore::find(const std::string& run_id) {
   try {
-    soci::session sql(db_.pool());
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
     auto rows = select(sql, "run_id = :p0", {run_id}, 1);
     if (rows.empty()) {
       return std::optional<RunRecord>();

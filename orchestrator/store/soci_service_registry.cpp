@@ -4,7 +4,8 @@ namespace orch::store {
 
 Status SociServiceRegistry::register_instance(const ServiceInstance& s) {
   try {
-    soci::session sql(db_.pool());
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
     WriteTransaction tx(db_, sql);
     std::string started = format_utc(s.started_at);
     std::string beat = format_utc(s.heartbeat_at);
@@ -26,7 +27,8 @@ Status SociServiceRegistry::register_instance(const ServiceInstance& s) {
 
 Status SociServiceRegistry::heartbeat(const std::string& instance, SysTime now) {
   try {
-    soci::session sql(db_.pool());
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
     std::string at = format_utc(now);
     sql << "UPDATE service_instances SET heartbeat_at = " + db_.time_param("at") +
                " WHERE instance = :instance",
@@ -39,7 +41,8 @@ Status SociServiceRegistry::heartbeat(const std::string& instance, SysTime now) 
 
 Status SociServiceRegistry::acknowledge(const std::string& instance, std::int64_t generation) {
   try {
-    soci::session sql(db_.pool());
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
     long long g = generation;
     sql << "UPDATE service_instances SET applied_generation = :g WHERE instance = :instance",
         soci::use(g, "g"), soci::use(instance, "instance");
@@ -51,7 +54,8 @@ Status SociServiceRegistry::acknowledge(const std::string& instance, std::int64_
 
 Status SociServiceRegistry::deregister(const std::string& instance) {
   try {
-    soci::session sql(db_.pool());
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
     sql << "DELETE FROM service_instances WHERE instance = :instance",
         soci::use(instance, "instance");
     return {};
@@ -62,7 +66,8 @@ Status SociServiceRegistry::deregister(const std::string& instance) {
 
 Result<std::vector<ServiceInstance>> SociServiceRegistry::live(SysTime alive_since) {
   try {
-    soci::session sql(db_.pool());
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
     ServiceInstance row;
     long long pid = 0, applied = 0;
     std::string started, beat;
@@ -93,7 +98,8 @@ Result<std::vector<ServiceInstance>> SociServiceRegistry::live(SysTime alive_sin
 
 Result<SysTime> SociServiceRegistry::installed_at() {
   try {
-    soci::session sql(db_.pool());
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
     std::string at;
     sql << "SELECT " + db_.time_column("applied_at") +
                " FROM schema_migrations WHERE version = 1",
@@ -110,7 +116,8 @@ Result<SysTime> SociServiceRegistry::installed_at() {
 
 Result<std::int64_t> SociServiceRegistry::generation() {
   try {
-    soci::session sql(db_.pool());
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
     long long value = 0;
     sql << "SELECT value FROM orchestrator_state WHERE name = 'schedule_generation'",
         soci::into(value);
@@ -122,7 +129,8 @@ Result<std::int64_t> SociServiceRegistry::generation() {
 
 Result<std::int64_t> SociServiceRegistry::bump_generation() {
   try {
-    soci::session sql(db_.pool());
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
     WriteTransaction tx(db_, sql);
     sql << "UPDATE orchestrator_state SET value = value + 1 WHERE name = 'schedule_generation'";
     long long value = 0;

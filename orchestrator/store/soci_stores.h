@@ -29,6 +29,7 @@ class SociRunStore final : public RunStore {
   Result<std::optional<RunRecord>> find(const std::string& run_id) override;
 
  private:
+  Result<Claim> claim_once(const ClaimRequest& request);
   RunRecord insert(soci::session& sql, const ClaimRequest& request, RunStatus status,
                    const std::string& error);
   std::vector<RunRecord> select(soci::session& sql, const std::string& where,

@@ -71,7 +71,8 @@ std::vector<Team> SociTeamStore::select(soci::session& sql, const std::string& w
 
 Result<std::vector<Team>> SociTeamStore::list(Which which) {
   try {
-    soci::session sql(db_.pool());
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
     return select(sql, which == Which::kActive ? "is_active = 1" : "", 0);
   } catch (const std::exception& e) {
     return db_.to_error(e, "cannot list teams");
@@ -80,7 +81,8 @@ Result<std::vector<Team>> SociTeamStore::list(Which which) {
 
 Result<std::optional<Team>> SociTeamStore::find(TeamId id) {
   try {
-    soci::session sql(db_.pool());
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
     auto rows = select(sql, "id = :id", id.value);
     if (rows.empty()) {
       return std::optional<Team>();
@@ -94,7 +96,8 @@ Result<std::optional<Team>> SociTeamStore::find(TeamId id) {
 Result<Team> SociTeamStore::add(std::optional<TeamId> id, const std::string& name,
                                 const TeamChanges& settings, SysTime now) {
   try {
-    soci::session sql(db_.pool());
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
     WriteTransaction tx(db_, sql);
     long long new_id = 0;
     if (id) {
@@ -138,7 +141,8 @@ Result<Team> SociTeamStore::add(std::optional<TeamId> id, const std::string& nam
 
 Result<Team> SociTeamStore::update(TeamId id, const TeamChanges& changes, SysTime now) {
   try {
-    soci::session sql(db_.pool());
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
     WriteTransaction tx(db_, sql);
     auto rows = select(sql, "id = :id", id.value);
     if (rows.empty()) {
@@ -178,7 +182,8 @@ Result<Team> SociTeamStore::update(TeamId id, const TeamChanges& changes, SysTim
 
 Result<Team> SociTeamStore::set_active(TeamId id, bool active, SysTime now) {
   try {
-    soci::session sql(db_.pool());
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
     WriteTransaction tx(db_, sql);
     auto rows = select(sql, "id = :id", id.value);
     if (rows.empty()) {

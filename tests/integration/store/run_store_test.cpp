@@ -1,5 +1,7 @@
 #include "orchestrator/store/run_store.h"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "config/base/ids.h"
 #include "config/base/time.h"
@@ -20,6 +23,7 @@
 #include "orchestrator/store/service_registry.h"
 #include "tests/support/command.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_database.h"
 
 namespace orch {
 namespace {
@@ -38,13 +42,20 @@ std::string iso(const std::optional<SysTime>& t) {
   return t ? format_utc(*t) : "(null)";
 }
 
-std::unique_ptr<Database> open_database(const std::filesystem::path& file, int connections) {
-  auto db = Database::open("sqlite:" + file.string(), connections);
+using testing::Backend;
+
+std::unique_ptr<Database> open_database(const std::string& url, int connections) {
+  auto db = Database::open(url, connections);
   if (!db) {
-    ADD_FAILURE() << "cannot open " << file << ": " << db.error().message;
+    ADD_FAILURE() << "cannot open " << url << ": " << db.error().message;
     return nullptr;
   }
   return std::move(*db);
+}
+
+// Every test of the store runs on both backends: one suite, the same expectations.
+std::string backend_test_name(const ::testing::TestParamInfo<Backend>& info) {
+  return testing::backend_name(info.param);
 }
 
 std::vector<std::string> lines(const std::string& text) {
@@ -81,10 +92,13 @@ ClaimRequest manual_request(std::optional<TeamId> team, SysTime now) {
   return r;
 }
 
-class RunStoreTest : public ::testing::Test {
+class RunStoreTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    db_ = open_database(file_, 4);
+    if (!database_.available()) {
+      GTEST_SKIP() << "no PostgreSQL server (run the tests under scripts/with_test_services.sh)";
+    }
+    db_ = open_database(database_.url(), 4);
     ASSERT_NE(db_, nullptr);
     for (std::int64_t id : {1, 2, 3}) {
       auto team = db_->teams().add(TeamId{id}, "Team " + std::to_string(id), {},
@@ -131,14 +145,24 @@ class RunStoreTest : public ::testing::Test {
     return r ? *r : std::vector<RunRecord>{};
   }
 
-  std::string sqlite3(const std::string& sql) {
-    auto result = testing::run_command({"sqlite3", file_.string(), sql});
-    EXPECT_EQ(result.exit_code, 0) << sql << ": " << result.err;
+  // What the backend's own command-line client prints for `sql`.
+  std::string sql(const std::string& query) {
+    auto result = database_.query(query);
+    EXPECT_EQ(result.exit_code, 0) << query << ": " << result.err;
     return result.out;
   }
 
+  // Runs `query` expecting the schema to refuse it with a uniqueness violation.
+  void expect_unique_violation(const std::string& query) {
+    auto result = database_.query(query);
+    EXPECT_NE(result.exit_code, 0) << query;
+    std::string err = result.err;
+    std::transform(err.begin(), err.end(), err.begin(), [](unsigned char c) { return std::tolower(c); });
+    EXPECT_NE(err.find("unique"), std::string::npos) << result.err;
+  }
+
   testing::TempDir dir_;
-  std::filesystem::path file_ = dir_ / "orchestrator.db";
+  testing::TestDatabase database_{GetParam(), dir_.path()};
   std::unique_ptr<Database> db_;
 };
 
@@ -151,7 +175,7 @@ std::vector<std::string> run_ids(const std::vector<RunRecord>& runs) {
   return out;
 }
 
-TEST_F(RunStoreTest, ClaimingASlotInsertsARunningRow) {
+TEST_P(RunStoreTest, ClaimingASlotInsertsARunningRow) {
   SysTime now = utc("2026-03-02T07:00:00.042Z");
   Claim c = claim(slot_request(TeamId{1}, "2026-03-02", now));
   ASSERT_EQ(c.outcome, ClaimOutcome::kClaimed);
@@ -175,10 +199,10 @@ TEST_F(RunStoreTest, ClaimingASlotInsertsARunningRow) {
   EXPECT_EQ(iso(r.heartbeat_at), "2026-03-02T07:00:00.042Z");
   EXPECT_EQ(r.completed_at, std::nullopt);
   EXPECT_EQ(r.duration_ms, std::nullopt);
-  EXPECT_EQ(sqlite3("SELECT status, sales_team_id, team_key FROM pipeline_runs"), "running|1|1\n");
+  EXPECT_EQ(sql("SELECT status, sales_team_id, team_key FROM pipeline_runs"), "running|1|1\n");
 }
 
-TEST_F(RunStoreTest, ClaimingARecordedSlotAgainGivesAlreadyRecorded) {
+TEST_P(RunStoreTest, ClaimingARecordedSlotAgainGivesAlreadyRecorded) {
   SysTime now = utc("2026-03-02T07:00:00Z");
   std::string run_id = start(slot_request(TeamId{1}, "2026-03-02", now));
 
@@ -192,18 +216,18 @@ TEST_F(RunStoreTest, ClaimingARecordedSlotAgainGivesAlreadyRecorded) {
   EXPECT_EQ(list({}).size(), 1U);
 }
 
-TEST_F(RunStoreTest, SlotsAreKeptPerTeamAndForTheGeneralRun) {
+TEST_P(RunStoreTest, SlotsAreKeptPerTeamAndForTheGeneralRun) {
   SysTime now = utc("2026-03-02T07:00:00Z");
   start(slot_request(TeamId{1}, "2026-03-02", now));
   start(slot_request(TeamId{2}, "2026-03-02", now));
   start(slot_request(std::nullopt, "2026-03-02", now));
   EXPECT_EQ(claim(slot_request(std::nullopt, "2026-03-02", now)).outcome,
             ClaimOutcome::kAlreadyRecorded);
-  EXPECT_EQ(sqlite3("SELECT team_key, sales_team_id IS NULL FROM pipeline_runs ORDER BY team_key"),
+  EXPECT_EQ(sql("SELECT team_key, CAST(sales_team_id IS NULL AS INTEGER) FROM pipeline_runs ORDER BY team_key"),
             "0|1\n1|0\n2|0\n");
 }
 
-TEST_F(RunStoreTest, RetryOfARecordedSlotIsANewAttempt) {
+TEST_P(RunStoreTest, RetryOfARecordedSlotIsANewAttempt) {
   SysTime now = utc("2026-03-02T07:00:00Z");
   std::string first = start(slot_request(TeamId{1}, "2026-03-02", now));
   finish(first, RunStatus::kFailed, now + minutes(1));
@@ -217,7 +241,7 @@ TEST_F(RunStoreTest, RetryOfARecordedSlotIsANewAttempt) {
   EXPECT_EQ(claim(retry).outcome, ClaimOutcome::kAlreadyRecorded);
 }
 
-TEST_F(RunStoreTest, ClaimingAnotherSlotWhileTheTeamRunsRecordsItSkipped) {
+TEST_P(RunStoreTest, ClaimingAnotherSlotWhileTheTeamRunsRecordsItSkipped) {
   SysTime now = utc("2026-03-02T07:00:00Z");
   std::string running = start(slot_request(TeamId{1}, "2026-03-02", now));
 
@@ -243,7 +267,7 @@ TEST_F(RunStoreTest, ClaimingAnotherSlotWhileTheTeamRunsRecordsItSkipped) {
             ClaimOutcome::kClaimed);
 }
 
-TEST_F(RunStoreTest, ManualClaimWhileTheTeamRunsRecordsNothing) {
+TEST_P(RunStoreTest, ManualClaimWhileTheTeamRunsRecordsNothing) {
   SysTime now = utc("2026-03-02T07:00:00Z");
   std::string running = start(slot_request(TeamId{1}, "2026-03-02", now));
   Claim busy = claim(manual_request(TeamId{1}, now + minutes(1)));
@@ -255,7 +279,7 @@ TEST_F(RunStoreTest, ManualClaimWhileTheTeamRunsRecordsNothing) {
   EXPECT_EQ(run_ids(list(filter)), std::vector<std::string>{running});
 }
 
-TEST_F(RunStoreTest, ManualRunsOfOneTeamDoNotOverlap) {
+TEST_P(RunStoreTest, ManualRunsOfOneTeamDoNotOverlap) {
   SysTime now = utc("2026-03-02T07:00:00Z");
   std::string first = start(manual_request(TeamId{3}, now));
   EXPECT_EQ(claim(manual_request(TeamId{3}, now + seconds(1))).outcome, ClaimOutcome::kTeamBusy);
@@ -265,7 +289,7 @@ TEST_F(RunStoreTest, ManualRunsOfOneTeamDoNotOverlap) {
   EXPECT_EQ(find(second.record.run_id).slot_key, std::nullopt);
 }
 
-TEST_F(RunStoreTest, FinishStoresTheOutcomeAndFreesTheTeam) {
+TEST_P(RunStoreTest, FinishStoresTheOutcomeAndFreesTheTeam) {
   SysTime started = utc("2026-03-02T07:00:00.000Z");
   std::string run_id = start(slot_request(TeamId{1}, "2026-03-02", started));
 
@@ -285,8 +309,9 @@ TEST_F(RunStoreTest, FinishStoresTheOutcomeAndFreesTheTeam) {
   RunRecord r = find(run_id);
   EXPECT_EQ(r.status, RunStatus::kCompleted);
   EXPECT_EQ(r.exit_code, 0);
-  EXPECT_EQ(r.inputs, f.inputs);
-  EXPECT_EQ(r.metrics, f.metrics);
+  // Compared as JSON: PostgreSQL's jsonb keeps the value, not the spacing or the key order.
+  EXPECT_EQ(nlohmann::json::parse(r.inputs), nlohmann::json::parse(f.inputs));
+  EXPECT_EQ(nlohmann::json::parse(r.metrics), nlohmann::json::parse(f.metrics));
   EXPECT_EQ(r.total_loans, 120);
   EXPECT_EQ(r.exceptions_count, 3);
   EXPECT_EQ(r.log_path, f.log_path);
@@ -305,7 +330,7 @@ TEST_F(RunStoreTest, FinishStoresTheOutcomeAndFreesTheTeam) {
   EXPECT_EQ(find(run_id).status, RunStatus::kCompleted);
 }
 
-TEST_F(RunStoreTest, FinishStoresAFailure) {
+TEST_P(RunStoreTest, FinishStoresAFailure) {
   SysTime started = utc("2026-03-02T07:00:00Z");
   std::string run_id = start(manual_request(TeamId{2}, started));
   RunFinish f;
@@ -322,7 +347,7 @@ TEST_F(RunStoreTest, FinishStoresAFailure) {
   EXPECT_EQ(r.duration_ms, 3600000);
 }
 
-TEST_F(RunStoreTest, RecordsAMissedSlotOnce) {
+TEST_P(RunStoreTest, RecordsAMissedSlotOnce) {
   SysTime now = utc("2026-03-02T09:00:00Z");
   ClaimRequest request = slot_request(TeamId{1}, "2026-03-02", now);
   request.triggered_by = Trigger::kCatchup;
@@ -346,7 +371,7 @@ TEST_F(RunStoreTest, RecordsAMissedSlotOnce) {
   EXPECT_EQ(list({}).size(), 1U);
 }
 
-TEST_F(RunStoreTest, DoesNotRecordMissedASlotThatRan) {
+TEST_P(RunStoreTest, DoesNotRecordMissedASlotThatRan) {
   SysTime now = utc("2026-03-02T07:00:00Z");
   start(slot_request(TeamId{1}, "2026-03-02", now));
   auto missed = runs().record_missed(slot_request(TeamId{1}, "2026-03-02", now + minutes(90)),
@@ -356,7 +381,7 @@ TEST_F(RunStoreTest, DoesNotRecordMissedASlotThatRan) {
   EXPECT_EQ(list({}).size(), 1U);
 }
 
-TEST_F(RunStoreTest, AbandonsRunningRunsWhoseHeartbeatIsStale) {
+TEST_P(RunStoreTest, AbandonsRunningRunsWhoseHeartbeatIsStale) {
   SysTime t0 = utc("2026-03-02T07:00:00Z");
   ClaimRequest a = slot_request(TeamId{1}, "2026-03-02", t0);
   a.instance = "host-a:100";
@@ -391,7 +416,7 @@ TEST_F(RunStoreTest, AbandonsRunningRunsWhoseHeartbeatIsStale) {
   EXPECT_TRUE(none->empty());
 }
 
-TEST_F(RunStoreTest, GivesTheLatestSlotKeyPerTeam) {
+TEST_P(RunStoreTest, GivesTheLatestSlotKeyPerTeam) {
   SysTime now = utc("2026-03-05T07:00:00Z");
   finish(start(slot_request(TeamId{1}, "2026-03-01", now)), RunStatus::kCompleted, now);
   finish(start(slot_request(TeamId{1}, "2026-03-03", now)), RunStatus::kFailed, now);
@@ -406,7 +431,7 @@ TEST_F(RunStoreTest, GivesTheLatestSlotKeyPerTeam) {
                        {0, "2026-03-04"}, {1, "2026-03-03"}, {2, "2026-03-05"}}));
 }
 
-TEST_F(RunStoreTest, ListsNewestFirstWithFilters) {
+TEST_P(RunStoreTest, ListsNewestFirstWithFilters) {
   SysTime t0 = utc("2026-03-01T07:00:00Z");
   // Team 1: completed, missed, completed; team 2: failed; general: completed.
   std::string a = start(slot_request(TeamId{1}, "2026-03-01", t0));
@@ -460,21 +485,21 @@ TEST_F(RunStoreTest, ListsNewestFirstWithFilters) {
   EXPECT_TRUE(list(nobody).empty());
 }
 
-TEST_F(RunStoreTest, FindsNothingForAnUnknownRunId) {
+TEST_P(RunStoreTest, FindsNothingForAnUnknownRunId) {
   auto r = runs().find("run_0000000000000000");
   ASSERT_TRUE(r.has_value()) << r.error().message;
   EXPECT_EQ(*r, std::nullopt);
 }
 
-TEST_F(RunStoreTest, RefusesARunOfAnUnknownTeam) {
+TEST_P(RunStoreTest, RefusesARunOfAnUnknownTeam) {
   // sales_team_id references sales_teams.
   auto c = runs().claim(slot_request(TeamId{99}, "2026-03-02", utc("2026-03-02T07:00:00Z")));
   EXPECT_FALSE(c.has_value());
 }
 
 // Two services ("processes") sharing the file race for one slot from 8 threads each.
-TEST_F(RunStoreTest, OnlyOneOfManyRacingServicesClaimsASlot) {
-  auto other = open_database(file_, 4);
+TEST_P(RunStoreTest, OnlyOneOfManyRacingServicesClaimsASlot) {
+  auto other = open_database(database_.url(), 4);
   ASSERT_NE(other, nullptr);
   constexpr int kServices = 2;
   constexpr int kThreadsPerService = 8;
@@ -504,12 +529,12 @@ TEST_F(RunStoreTest, OnlyOneOfManyRacingServicesClaimsASlot) {
   }
   EXPECT_EQ(outcomes[ClaimOutcome::kClaimed], 1);
   EXPECT_EQ(outcomes[ClaimOutcome::kAlreadyRecorded], kThreads - 1);
-  EXPECT_EQ(sqlite3("SELECT COUNT(*) FROM pipeline_runs WHERE team_key = 1"), "1\n");
+  EXPECT_EQ(sql("SELECT COUNT(*) FROM pipeline_runs WHERE team_key = 1"), "1\n");
 }
 
 // The same race for different slots of one team: one runs, every other slot is skipped.
-TEST_F(RunStoreTest, OnlyOneOfManyRacingSlotsOfATeamRuns) {
-  auto other = open_database(file_, 4);
+TEST_P(RunStoreTest, OnlyOneOfManyRacingSlotsOfATeamRuns) {
+  auto other = open_database(database_.url(), 4);
   ASSERT_NE(other, nullptr);
   constexpr int kThreads = 16;
   SysTime now = utc("2026-03-02T07:00:00Z");
@@ -536,52 +561,42 @@ TEST_F(RunStoreTest, OnlyOneOfManyRacingSlotsOfATeamRuns) {
   }
   EXPECT_EQ(outcomes[ClaimOutcome::kClaimed], 1);
   EXPECT_EQ(outcomes[ClaimOutcome::kTeamBusy], kThreads - 1);
-  EXPECT_EQ(sqlite3("SELECT status, COUNT(*) FROM pipeline_runs GROUP BY status ORDER BY status"),
+  EXPECT_EQ(sql("SELECT status, COUNT(*) FROM pipeline_runs GROUP BY status ORDER BY status"),
             "running|1\nskipped|" + std::to_string(kThreads - 1) + "\n");
 }
 
-TEST_F(RunStoreTest, TheDatabaseRefusesASecondRunningRowOfATeam) {
+TEST_P(RunStoreTest, TheDatabaseRefusesASecondRunningRowOfATeam) {
   SysTime now = utc("2026-03-02T07:00:00Z");
   start(manual_request(TeamId{1}, now));
 
-  // Straight into the file with the sqlite3 shell: no store code to stop it, only the schema.
-  auto second_running = testing::run_command(
-      {"sqlite3", file_.string(),
-       "INSERT INTO pipeline_runs (run_id, sales_team_id, team_key, status, triggered_by, "
-       "run_date, created_at) VALUES ('run_cli_1', 1, 1, 'running', 'manual', '2026-03-02', "
-       "'2026-03-02T07:01:00.000Z');"});
-  EXPECT_NE(second_running.exit_code, 0);
-  EXPECT_NE(second_running.err.find("UNIQUE"), std::string::npos) << second_running.err;
+  // Straight into the database with its own client: no store code to stop it, only the schema.
+  expect_unique_violation(
+      "INSERT INTO pipeline_runs (run_id, sales_team_id, team_key, status, triggered_by, "
+      "run_date, created_at) VALUES ('run_cli_1', 1, 1, 'running', 'manual', '2026-03-02', "
+      "'2026-03-02T07:01:00.000Z');");
 
   // The index is partial: rows in other states, and running rows of other teams, go in.
-  auto completed = testing::run_command(
-      {"sqlite3", file_.string(),
+  sql(
        "INSERT INTO pipeline_runs (run_id, sales_team_id, team_key, status, triggered_by, "
        "run_date, created_at) VALUES ('run_cli_2', 1, 1, 'completed', 'manual', '2026-03-02', "
-       "'2026-03-02T07:02:00.000Z');"});
-  EXPECT_EQ(completed.exit_code, 0) << completed.err;
-  auto other_team = testing::run_command(
-      {"sqlite3", file_.string(),
+       "'2026-03-02T07:02:00.000Z');");
+  sql(
        "INSERT INTO pipeline_runs (run_id, sales_team_id, team_key, status, triggered_by, "
        "run_date, created_at) VALUES ('run_cli_3', 2, 2, 'running', 'manual', '2026-03-02', "
-       "'2026-03-02T07:03:00.000Z');"});
-  EXPECT_EQ(other_team.exit_code, 0) << other_team.err;
-  EXPECT_EQ(sqlite3("SELECT COUNT(*) FROM pipeline_runs WHERE status = 'running'"), "2\n");
+       "'2026-03-02T07:03:00.000Z');");
+  EXPECT_EQ(sql("SELECT COUNT(*) FROM pipeline_runs WHERE status = 'running'"), "2\n");
 }
 
-TEST_F(RunStoreTest, TheDatabaseRefusesASecondRowForASlot) {
+TEST_P(RunStoreTest, TheDatabaseRefusesASecondRowForASlot) {
   SysTime now = utc("2026-03-02T07:00:00Z");
   finish(start(slot_request(TeamId{1}, "2026-03-02", now)), RunStatus::kCompleted, now);
-  auto duplicate = testing::run_command(
-      {"sqlite3", file_.string(),
-       "INSERT INTO pipeline_runs (run_id, sales_team_id, team_key, status, triggered_by, "
-       "attempt, slot_key, run_date, created_at) VALUES ('run_cli_1', 1, 1, 'missed', "
-       "'schedule', 1, '2026-03-02', '2026-03-02', '2026-03-02T09:00:00.000Z');"});
-  EXPECT_NE(duplicate.exit_code, 0);
-  EXPECT_NE(duplicate.err.find("UNIQUE"), std::string::npos) << duplicate.err;
+  expect_unique_violation(
+      "INSERT INTO pipeline_runs (run_id, sales_team_id, team_key, status, triggered_by, "
+      "attempt, slot_key, run_date, created_at) VALUES ('run_cli_1', 1, 1, 'missed', "
+      "'schedule', 1, '2026-03-02', '2026-03-02', '2026-03-02T09:00:00.000Z');");
 }
 
-TEST_F(RunStoreTest, TheSeedQueryListsATeamsRunsNewestFirst) {
+TEST_P(RunStoreTest, TheSeedQueryListsATeamsRunsNewestFirst) {
   SysTime t0 = utc("2026-03-01T07:00:00Z");
   std::string first = start(slot_request(TeamId{1}, "2026-03-01", t0));
   RunFinish f;
@@ -599,22 +614,34 @@ TEST_F(RunStoreTest, TheSeedQueryListsATeamsRunsNewestFirst) {
   std::string second = (*missed)->run_id;
   std::string third = start(manual_request(TeamId{1}, t0 + date::days(2)));
 
-  std::string out = sqlite3(
+  std::string out = sql(
       "SELECT run_id, status, sales_team_id, total_loans, exceptions_count, started_at, "
       "completed_at FROM pipeline_runs WHERE sales_team_id = 1 ORDER BY created_at DESC;");
+  // Each database prints times its own way: SQLite the stored UTC text, PostgreSQL timestamptz
+  // in the client's zone (UTC here).
+  auto t = [](const std::string& sqlite, const std::string& postgres) {
+    return GetParam() == Backend::kSqlite ? sqlite : postgres;
+  };
   EXPECT_EQ(lines(out),
             (std::vector<std::string>{
-                third + "|running|1|||2026-03-03T07:00:00.000Z|",
-                second + "|missed|1|||" + "|2026-03-02T07:00:00.000Z",
-                first + "|completed|1|120|3|2026-03-01T07:00:00.000Z|2026-03-01T07:02:00.000Z",
+                third + "|running|1|||" + t("2026-03-03T07:00:00.000Z", "2026-03-03 07:00:00+00") +
+                    "|",
+                second + "|missed|1|||" + "|" +
+                    t("2026-03-02T07:00:00.000Z", "2026-03-02 07:00:00+00"),
+                first + "|completed|1|120|3|" +
+                    t("2026-03-01T07:00:00.000Z", "2026-03-01 07:00:00+00") + "|" +
+                    t("2026-03-01T07:02:00.000Z", "2026-03-01 07:02:00+00"),
             }));
   EXPECT_EQ(out.find(other_team), std::string::npos);
 }
 
-class ServiceRegistryTest : public ::testing::Test {
+class ServiceRegistryTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    db_ = open_database(dir_ / "orchestrator.db", 2);
+    if (!database_.available()) {
+      GTEST_SKIP() << "no PostgreSQL server (run the tests under scripts/with_test_services.sh)";
+    }
+    db_ = open_database(database_.url(), 2);
     ASSERT_NE(db_, nullptr);
   }
 
@@ -637,6 +664,7 @@ class ServiceRegistryTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  testing::TestDatabase database_{GetParam(), dir_.path()};
   std::unique_ptr<Database> db_;
 };
 
@@ -649,7 +677,7 @@ std::vector<std::string> names(const std::vector<ServiceInstance>& services) {
   return out;
 }
 
-TEST_F(ServiceRegistryTest, RegistersAndListsLiveServices) {
+TEST_P(ServiceRegistryTest, RegistersAndListsLiveServices) {
   SysTime t0 = utc("2026-03-02T07:00:00.125Z");
   ASSERT_TRUE(registry().register_instance(instance("beta", 200, t0)).has_value());
   ASSERT_TRUE(registry().register_instance(instance("alpha", 100, t0)).has_value());
@@ -663,7 +691,7 @@ TEST_F(ServiceRegistryTest, RegistersAndListsLiveServices) {
   EXPECT_EQ(services[0].applied_generation, 0);
 }
 
-TEST_F(ServiceRegistryTest, LiveKeepsServicesWhoseHeartbeatIsRecent) {
+TEST_P(ServiceRegistryTest, LiveKeepsServicesWhoseHeartbeatIsRecent) {
   SysTime t0 = utc("2026-03-02T07:00:00Z");
   ASSERT_TRUE(registry().register_instance(instance("alpha", 100, t0)).has_value());
   ASSERT_TRUE(registry().register_instance(instance("beta", 200, t0)).has_value());
@@ -677,7 +705,7 @@ TEST_F(ServiceRegistryTest, LiveKeepsServicesWhoseHeartbeatIsRecent) {
   EXPECT_TRUE(live(t0 + seconds(61)).empty());
 }
 
-TEST_F(ServiceRegistryTest, BumpsAndAcknowledgesTheScheduleGeneration) {
+TEST_P(ServiceRegistryTest, BumpsAndAcknowledgesTheScheduleGeneration) {
   SysTime t0 = utc("2026-03-02T07:00:00Z");
   ASSERT_TRUE(registry().register_instance(instance("alpha", 100, t0)).has_value());
   ASSERT_TRUE(registry().register_instance(instance("beta", 200, t0)).has_value());
@@ -702,7 +730,7 @@ TEST_F(ServiceRegistryTest, BumpsAndAcknowledgesTheScheduleGeneration) {
   EXPECT_EQ(services[1].applied_generation, 0);
 }
 
-TEST_F(ServiceRegistryTest, DeregisteredServicesAreGone) {
+TEST_P(ServiceRegistryTest, DeregisteredServicesAreGone) {
   SysTime t0 = utc("2026-03-02T07:00:00Z");
   ASSERT_TRUE(registry().register_instance(instance("alpha", 100, t0)).has_value());
   ASSERT_TRUE(registry().register_instance(instance("beta", 200, t0)).has_value());
@@ -711,7 +739,7 @@ TEST_F(ServiceRegistryTest, DeregisteredServicesAreGone) {
   ASSERT_TRUE(registry().deregister("alpha:100").has_value());  // again: nothing to do
 }
 
-TEST_F(ServiceRegistryTest, RegisteringAgainReplacesTheEntry) {
+TEST_P(ServiceRegistryTest, RegisteringAgainReplacesTheEntry) {
   SysTime t0 = utc("2026-03-02T07:00:00Z");
   ServiceInstance s = instance("alpha", 100, t0);
   s.applied_generation = 3;
@@ -724,8 +752,8 @@ TEST_F(ServiceRegistryTest, RegisteringAgainReplacesTheEntry) {
   EXPECT_EQ(services[0].applied_generation, 0);
 }
 
-TEST_F(ServiceRegistryTest, TheGenerationIsSharedByEveryServiceOfTheDatabase) {
-  auto other = open_database(dir_ / "orchestrator.db", 1);
+TEST_P(ServiceRegistryTest, TheGenerationIsSharedByEveryServiceOfTheDatabase) {
+  auto other = open_database(database_.url(), 1);
   ASSERT_NE(other, nullptr);
   ASSERT_TRUE(registry().bump_generation().has_value());
   auto seen = other->registry().generation();
@@ -735,6 +763,13 @@ TEST_F(ServiceRegistryTest, TheGenerationIsSharedByEveryServiceOfTheDatabase) {
   ASSERT_TRUE(bumped.has_value());
   EXPECT_EQ(*bumped, 2);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, RunStoreTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         backend_test_name);
+INSTANTIATE_TEST_SUITE_P(Backends, ServiceRegistryTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         backend_test_name);
 
 }  // namespace
 }  // namespace orch

@@ -16,6 +16,7 @@
 #include "orchestrator/store/database.h"
 #include "tests/support/command.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_database.h"
 
 namespace orch {
 namespace {
@@ -28,43 +29,67 @@ SysTime utc(const std::string& text) {
   return t ? *t : SysTime{};
 }
 
-std::unique_ptr<Database> open_database(const std::filesystem::path& file) {
-  auto db = Database::open("sqlite:" + file.string(), 2);
+using testing::Backend;
+
+std::unique_ptr<Database> open_database(const std::string& url) {
+  auto db = Database::open(url, 2);
   if (!db) {
-    ADD_FAILURE() << "cannot open " << file << ": " << db.error().message;
+    ADD_FAILURE() << "cannot open " << url << ": " << db.error().message;
     return nullptr;
   }
   return std::move(*db);
 }
 
-// What the sqlite3 command-line shell prints for `sql` on `file`, trailing newline removed.
-std::string sqlite3(const std::filesystem::path& file, const std::string& sql) {
-  auto result = testing::run_command({"sqlite3", file.string(), sql});
-  EXPECT_EQ(result.exit_code, 0) << sql << ": " << result.err;
+std::unique_ptr<Database> open_database(const std::filesystem::path& file) {
+  return open_database("sqlite:" + file.string());
+}
+
+// What the database's own command-line client prints for `query`, trailing newline removed.
+std::string sql(const testing::TestDatabase& database, const std::string& query) {
+  auto result = database.query(query);
+  EXPECT_EQ(result.exit_code, 0) << query << ": " << result.err;
   while (!result.out.empty() && result.out.back() == '\n') {
     result.out.pop_back();
   }
   return result.out;
 }
 
-TEST(Database, MigratingTwiceIsANoOp) {
-  testing::TempDir dir;
-  auto db = open_database(dir / "orchestrator.db");
+std::string backend_test_name(const ::testing::TestParamInfo<Backend>& info) {
+  return testing::backend_name(info.param);
+}
+
+// The schema tests run on both backends.
+class DatabaseTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    if (!database_.available()) {
+      GTEST_SKIP() << "no PostgreSQL server (run the tests under scripts/with_test_services.sh)";
+    }
+  }
+
+  testing::TempDir dir_;
+  testing::TestDatabase database_{GetParam(), dir_.path()};
+};
+
+std::string latest() { return std::to_string(Database::latest_schema_version()); }
+
+TEST_P(DatabaseTest, MigratingTwiceIsANoOp) {
+  auto db = open_database(database_.url());
   ASSERT_NE(db, nullptr);
   auto first = db->migrate();
   ASSERT_TRUE(first.has_value()) << first.error().message;
-  EXPECT_EQ(*first, 1);
+  EXPECT_EQ(*first, Database::latest_schema_version());
   auto second = db->migrate();
   ASSERT_TRUE(second.has_value()) << second.error().message;
-  EXPECT_EQ(*second, 1);
-  EXPECT_EQ(
-      sqlite3(dir / "orchestrator.db", "SELECT COUNT(*), MAX(version) FROM schema_migrations"),
-      "1|1");
+  EXPECT_EQ(*second, Database::latest_schema_version());
+  EXPECT_EQ(sql(database_, "SELECT MAX(version) FROM schema_migrations"), latest());
+  std::string count = sql(database_, "SELECT COUNT(*) FROM schema_migrations");
+  EXPECT_EQ(sql(database_, "SELECT COUNT(DISTINCT version) FROM schema_migrations"), count);
 }
 
-TEST(Database, SeveralServicesOpeningANewFileAtOnceMigrateItOnce) {
-  testing::TempDir dir;
-  std::string url = "sqlite:" + (dir / "orchestrator.db").string();
+// Replicas starting together on a new database: each migrates, the schema is created once.
+TEST_P(DatabaseTest, SeveralServicesOpeningANewDatabaseAtOnceMigrateItOnce) {
+  std::string url = database_.url();
   constexpr int kServices = 8;
   std::latch ready(kServices);
   std::vector<std::string> errors(kServices);
@@ -79,7 +104,7 @@ TEST(Database, SeveralServicesOpeningANewFileAtOnceMigrateItOnce) {
         return;
       }
       auto version = (*db)->migrate();
-      if (!version || *version != 1) {
+      if (!version || *version != Database::latest_schema_version()) {
         errors[static_cast<std::size_t>(i)] =
             version ? "version " + std::to_string(*version) : version.error().message;
       }
@@ -91,26 +116,25 @@ TEST(Database, SeveralServicesOpeningANewFileAtOnceMigrateItOnce) {
   for (int i = 0; i < kServices; ++i) {
     EXPECT_EQ(errors[static_cast<std::size_t>(i)], "") << "service " << i;
   }
-  EXPECT_EQ(
-      sqlite3(dir / "orchestrator.db", "SELECT COUNT(*), MAX(version) FROM schema_migrations"),
-      "1|1");
-  EXPECT_EQ(sqlite3(dir / "orchestrator.db",
-                    "SELECT COUNT(*) FROM orchestrator_state WHERE name = 'schedule_generation'"),
+  EXPECT_EQ(sql(database_, "SELECT MAX(version) FROM schema_migrations"), latest());
+  EXPECT_EQ(sql(database_, "SELECT COUNT(*) - COUNT(DISTINCT version) FROM schema_migrations"),
+            "0");
+  EXPECT_EQ(sql(database_,
+                "SELECT COUNT(*) FROM orchestrator_state WHERE name = 'schedule_generation'"),
             "1");
 }
 
-TEST(Database, ReopeningKeepsTheDataAndTheVersion) {
-  testing::TempDir dir;
+TEST_P(DatabaseTest, ReopeningKeepsTheDataAndTheVersion) {
   {
-    auto db = open_database(dir / "orchestrator.db");
+    auto db = open_database(database_.url());
     ASSERT_NE(db, nullptr);
     ASSERT_TRUE(db->teams().add(TeamId{1}, "East", {}, utc("2026-03-01T00:00:00Z")).has_value());
   }
-  auto db = open_database(dir / "orchestrator.db");
+  auto db = open_database(database_.url());
   ASSERT_NE(db, nullptr);
   auto version = db->migrate();
   ASSERT_TRUE(version.has_value());
-  EXPECT_EQ(*version, 1);
+  EXPECT_EQ(*version, Database::latest_schema_version());
   auto team = db->teams().find(TeamId{1});
   ASSERT_TRUE(team.has_value());
   ASSERT_TRUE(team->has_value());
@@ -133,10 +157,13 @@ TEST(Database, RefusesAnUnknownUrl) {
   EXPECT_EQ(empty.error().code, ErrorCode::kInvalidArgument);
 }
 
-class TeamStoreTest : public ::testing::Test {
+class TeamStoreTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    db_ = open_database(file_);
+    if (!database_.available()) {
+      GTEST_SKIP() << "no PostgreSQL server (run the tests under scripts/with_test_services.sh)";
+    }
+    db_ = open_database(database_.url());
     ASSERT_NE(db_, nullptr);
   }
 
@@ -157,7 +184,7 @@ class TeamStoreTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  std::filesystem::path file_ = dir_ / "orchestrator.db";
+  testing::TestDatabase database_{GetParam(), dir_.path()};
   std::unique_ptr<Database> db_;
 };
 
@@ -170,7 +197,7 @@ std::vector<std::int64_t> ids(const std::vector<Team>& teams) {
   return out;
 }
 
-TEST_F(TeamStoreTest, AddsATeamWithItsSettings) {
+TEST_P(TeamStoreTest, AddsATeamWithItsSettings) {
   SysTime now = utc("2026-03-01T09:15:00.250Z");
   TeamChanges settings;
   settings.run_time = "02:00";
@@ -196,7 +223,7 @@ TEST_F(TeamStoreTest, AddsATeamWithItsSettings) {
   EXPECT_EQ(found.active_since, now);
 }
 
-TEST_F(TeamStoreTest, LeavesUnsetSettingsEmpty) {
+TEST_P(TeamStoreTest, LeavesUnsetSettingsEmpty) {
   TeamChanges settings;
   settings.timezone = "";  // an empty string is no value
   Team added = add(TeamId{1}, "Plain", settings, utc("2026-03-01T00:00:00Z"));
@@ -204,10 +231,10 @@ TEST_F(TeamStoreTest, LeavesUnsetSettingsEmpty) {
   EXPECT_EQ(added.timezone, std::nullopt);
   EXPECT_EQ(added.notify_email, std::nullopt);
   EXPECT_EQ(added.notify_slack_webhook, std::nullopt);
-  EXPECT_EQ(sqlite3(file_, "SELECT timezone IS NULL, run_time IS NULL FROM sales_teams"), "1|1");
+  EXPECT_EQ(sql(database_, "SELECT CAST(timezone IS NULL AS INTEGER), CAST(run_time IS NULL AS INTEGER) FROM sales_teams"), "1|1");
 }
 
-TEST_F(TeamStoreTest, RefusesATakenId) {
+TEST_P(TeamStoreTest, RefusesATakenId) {
   add(TeamId{3}, "First", {}, utc("2026-03-01T00:00:00Z"));
   auto again = teams().add(TeamId{3}, "Second", {}, utc("2026-03-02T00:00:00Z"));
   ASSERT_FALSE(again.has_value());
@@ -215,7 +242,7 @@ TEST_F(TeamStoreTest, RefusesATakenId) {
   EXPECT_EQ(find(TeamId{3}).name, "First");
 }
 
-TEST_F(TeamStoreTest, AddsWithoutAnIdAsTheNextAfterTheLargest) {
+TEST_P(TeamStoreTest, AddsWithoutAnIdAsTheNextAfterTheLargest) {
   SysTime now = utc("2026-03-01T00:00:00Z");
   EXPECT_EQ(add(std::nullopt, "First", {}, now).id, TeamId{1});
   EXPECT_EQ(add(TeamId{5}, "Fifth", {}, now).id, TeamId{5});
@@ -224,7 +251,7 @@ TEST_F(TeamStoreTest, AddsWithoutAnIdAsTheNextAfterTheLargest) {
   EXPECT_EQ(add(std::nullopt, "Seventh", {}, now).id, TeamId{7});
 }
 
-TEST_F(TeamStoreTest, ListsActiveOrAllTeamsById) {
+TEST_P(TeamStoreTest, ListsActiveOrAllTeamsById) {
   SysTime now = utc("2026-03-01T00:00:00Z");
   add(TeamId{3}, "Three", {}, now);
   add(TeamId{1}, "One", {}, now);
@@ -240,19 +267,19 @@ TEST_F(TeamStoreTest, ListsActiveOrAllTeamsById) {
   EXPECT_FALSE((*all)[1].active);
 }
 
-TEST_F(TeamStoreTest, ListsNothingWhenEmpty) {
+TEST_P(TeamStoreTest, ListsNothingWhenEmpty) {
   auto all = teams().list(TeamStore::Which::kAll);
   ASSERT_TRUE(all.has_value());
   EXPECT_TRUE(all->empty());
 }
 
-TEST_F(TeamStoreTest, FindsNothingForAnUnknownId) {
+TEST_P(TeamStoreTest, FindsNothingForAnUnknownId) {
   auto team = teams().find(TeamId{42});
   ASSERT_TRUE(team.has_value());
   EXPECT_EQ(*team, std::nullopt);
 }
 
-TEST_F(TeamStoreTest, UpdatesOnlyTheFieldsGiven) {
+TEST_P(TeamStoreTest, UpdatesOnlyTheFieldsGiven) {
   SysTime created = utc("2026-03-01T00:00:00Z");
   TeamChanges settings;
   settings.run_time = "02:00";
@@ -280,7 +307,7 @@ TEST_F(TeamStoreTest, UpdatesOnlyTheFieldsGiven) {
   EXPECT_EQ(found.timezone, "Europe/London");
 }
 
-TEST_F(TeamStoreTest, ClearsAnOptionalFieldGivenAnEmptyString) {
+TEST_P(TeamStoreTest, ClearsAnOptionalFieldGivenAnEmptyString) {
   TeamChanges settings;
   settings.run_time = "02:00";
   settings.timezone = "Europe/London";
@@ -295,13 +322,14 @@ TEST_F(TeamStoreTest, ClearsAnOptionalFieldGivenAnEmptyString) {
   EXPECT_EQ(updated->timezone, std::nullopt);
   EXPECT_EQ(updated->notify_slack_webhook, std::nullopt);
   EXPECT_EQ(updated->run_time, "02:00");
-  EXPECT_EQ(sqlite3(file_,
-                    "SELECT timezone IS NULL, notify_slack_webhook IS NULL, run_time "
+  EXPECT_EQ(sql(database_,
+                    "SELECT CAST(timezone IS NULL AS INTEGER), CAST(notify_slack_webhook IS NULL AS INTEGER), "
+                    "run_time "
                     "FROM sales_teams WHERE id = 1"),
             "1|1|02:00");
 }
 
-TEST_F(TeamStoreTest, RefusesToUpdateAnUnknownTeam) {
+TEST_P(TeamStoreTest, RefusesToUpdateAnUnknownTeam) {
   TeamChanges changes;
   changes.name = "Nobody";
   auto updated = teams().update(TeamId{9}, changes, utc("2026-03-02T00:00:00Z"));
@@ -309,7 +337,7 @@ TEST_F(TeamStoreTest, RefusesToUpdateAnUnknownTeam) {
   EXPECT_EQ(updated.error().code, ErrorCode::kNotFound);
 }
 
-TEST_F(TeamStoreTest, ReactivationResetsActiveSince) {
+TEST_P(TeamStoreTest, ReactivationResetsActiveSince) {
   SysTime created = utc("2026-03-01T00:00:00Z");
   add(TeamId{1}, "One", {}, created);
 
@@ -330,7 +358,7 @@ TEST_F(TeamStoreTest, ReactivationResetsActiveSince) {
   EXPECT_EQ(find(TeamId{1}).active_since, reactivated);
 }
 
-TEST_F(TeamStoreTest, ActivatingAnActiveTeamKeepsActiveSince) {
+TEST_P(TeamStoreTest, ActivatingAnActiveTeamKeepsActiveSince) {
   SysTime created = utc("2026-03-01T00:00:00Z");
   add(TeamId{1}, "One", {}, created);
   auto on = teams().set_active(TeamId{1}, true, utc("2026-03-05T00:00:00Z"));
@@ -339,14 +367,14 @@ TEST_F(TeamStoreTest, ActivatingAnActiveTeamKeepsActiveSince) {
   EXPECT_EQ(on->active_since, created);
 }
 
-TEST_F(TeamStoreTest, RefusesToActivateAnUnknownTeam) {
+TEST_P(TeamStoreTest, RefusesToActivateAnUnknownTeam) {
   auto on = teams().set_active(TeamId{9}, true, utc("2026-03-05T00:00:00Z"));
   ASSERT_FALSE(on.has_value());
   EXPECT_EQ(on.error().code, ErrorCode::kNotFound);
 }
 
-TEST_F(TeamStoreTest, SeesTeamsAddedByAnotherProcess) {
-  auto other = open_database(file_);
+TEST_P(TeamStoreTest, SeesTeamsAddedByAnotherProcess) {
+  auto other = open_database(database_.url());
   ASSERT_NE(other, nullptr);
   ASSERT_TRUE(other->teams().add(TeamId{4}, "Four", {}, utc("2026-03-01T00:00:00Z")).has_value());
   EXPECT_EQ(find(TeamId{4}).name, "Four");
@@ -354,6 +382,13 @@ TEST_F(TeamStoreTest, SeesTeamsAddedByAnotherProcess) {
   ASSERT_FALSE(taken.has_value());
   EXPECT_EQ(taken.error().code, ErrorCode::kAlreadyExists);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, DatabaseTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         backend_test_name);
+INSTANTIATE_TEST_SUITE_P(Backends, TeamStoreTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         backend_test_name);
 
 }  // namespace
 }  // namespace orch
