@@ -31,6 +31,9 @@ struct SchedulerConfig {
   bool general_run = true;                              // GENERAL_RUN_ENABLED
   int max_parallel_runs = 0;                            // MAX_PARALLEL_RUNS (default: cores)
   std::chrono::seconds shutdown_grace{30};              // SHUTDOWN_GRACE_SECONDS
+  // A service silent for this long is taken for dead: its running runs are abandoned (and rerun
+  // inside their grace window) by another service. Services beat every fifth of it.
+  std::chrono::seconds heartbeat_timeout{20};           // HEARTBEAT_TIMEOUT_SECONDS
 };
 
 struct PathsConfig {

@@ -217,6 +217,15 @@ constexpr std::array kSettings = {
               c.scheduler.shutdown_grace = std::chrono::seconds(number(v));
               return {};
             }},
+    Setting{.key = "scheduler.heartbeat_timeout_seconds",
+            .env = "HEARTBEAT_TIMEOUT_SECONDS",
+            .kind = Kind::kInteger,
+            .min = 2,
+            .max = 3600,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.scheduler.heartbeat_timeout = std::chrono::seconds(number(v));
+              return {};
+            }},
     Setting{.key = "paths.input_dir",
             .env = "INPUT_DIR",
             .apply = [](const Value& v, Config& c) -> Status {

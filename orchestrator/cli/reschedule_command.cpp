@@ -4,7 +4,7 @@
 #include "config/base/clock.h"
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/cli/schedule_table.h"
-#include "orchestrator/core/service.h"
+#include "orchestrator/core/heartbeat.h"
 
 namespace orch::cli {
 
@@ -19,7 +19,10 @@ int reschedule(const config::Config& config, const RescheduleOptions& options) {
     return fail(generation.error());
   }
   SystemClock clock;
-  auto alive_since = [&] { return clock.now() - 2 * kHeartbeatInterval - std::chrono::seconds(1); };
+  // Live: beat within the last two beats and a second. A service silent for longer is not
+  // waited for (it may be dead; it reloads its schedule anyway when it comes back).
+  auto beat = heartbeat_interval(config.scheduler.heartbeat_timeout);
+  auto alive_since = [&] { return clock.now() - 2 * beat - std::chrono::seconds(1); };
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(options.timeout_seconds);
   std::vector<std::string> waiting;
   std::size_t applied = 0;

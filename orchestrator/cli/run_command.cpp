@@ -109,7 +109,8 @@ int run(const config::Config& config, const RunOptions& options) {
     }
   });
   std::thread signal_thread([&] { signal_io.run(); });
-  Heartbeat heartbeat(kHeartbeatInterval, [&] { (void)(*db)->runs().heartbeat(instance, clock.now()); });
+  Heartbeat heartbeat(heartbeat_interval(config.scheduler.heartbeat_timeout),
+                      [&] { (void)(*db)->runs().heartbeat(executor.live_run_ids(), clock.now()); });
 
   RunRequest request;
   request.target = resolved->target;

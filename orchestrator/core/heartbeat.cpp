@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <string>
 
@@ -46,6 +47,11 @@ std::string host_name() {
   return buffer;
 }
 }  // namespace
+
+std::chrono::milliseconds heartbeat_interval(std::chrono::seconds timeout) {
+  return std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(timeout) / 5,
+                    std::chrono::milliseconds(200), std::chrono::milliseconds(5000));
+}
 
 std::string this_instance() { return host_name() + ":" + std::to_string(getpid()); }
 

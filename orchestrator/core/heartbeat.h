@@ -28,6 +28,10 @@ class Heartbeat {
   std::thread thread_;
 };
 
+// How often a process beats when `timeout` of silence means it is dead: five beats per timeout,
+// so that a slow database write or two never makes a live service look dead.
+std::chrono::milliseconds heartbeat_interval(std::chrono::seconds timeout);
+
 // This process as the database knows it: "host:pid".
 std::string this_instance();
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include <fstream>
-#include <thread>
+#include <iterator>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -137,6 +137,10 @@ Result<RunOutcome> RunExecutor::execute(const RunRequest& request, pipeline::Sto
   }
 
   RunRecord run = claim->record;
+  {
+    std::lock_guard lock(mutex_);
+    active_.insert(run.run_id);
+  }
   tell(notify::EventKind::kRunStarted, run, target);
   RunFinish done = run_pipeline(run, target, stop);
   finish(run, target, done, outcome);
@@ -235,18 +239,23 @@ RunFinish RunExecutor::run_pipeline(const RunRecord& run, const RunTarget& targe
 
 void RunExecutor::finish(const RunRecord& run, const RunTarget& target, const RunFinish& done,
                          RunOutcome& outcome) {
-  // The run happened: its end must be recorded even through a short database outage.
+  // The run happened: its end must be recorded, also when the database is down right now.
   Status recorded = runs_.finish(done);
-  for (int attempt = 1; !recorded && recorded.error().code == ErrorCode::kUnavailable && attempt < 6;
-       ++attempt) {
-    log::warn("run_end_not_recorded", {{"run_id", run.run_id},
-                                       {"attempt", std::to_string(attempt)},
-                                       {"reason", recorded.error().message}});
-    std::this_thread::sleep_for(std::chrono::milliseconds(200) * (1 << attempt));
-    recorded = runs_.finish(done);
+  {
+    std::lock_guard lock(mutex_);
+    active_.erase(run.run_id);
+    if (!recorded && recorded.error().code == ErrorCode::kUnavailable) {
+      deferred_.push_back(done);
+    }
   }
-  if (!recorded) {
-    log::error("run_end_lost", {{"run_id", run.run_id}, {"reason", recorded.error().message}});
+  if (!recorded && recorded.error().code == ErrorCode::kUnavailable) {
+    log::warn("run_end_deferred", {{"run_id", run.run_id},
+                                   {"status", to_string(done.status)},
+                                   {"effect", "recorded when the database is back"}});
+  } else if (!recorded) {
+    log::error("run_end_not_recorded", {{"run_id", run.run_id},
+                                        {"status", to_string(done.status)},
+                                        {"reason", recorded.error().message}});
   }
   RunRecord final_run = run;
   final_run.status = done.status;
@@ -268,6 +277,45 @@ void RunExecutor::finish(const RunRecord& run, const RunTarget& target, const Ru
   tell(done.status == RunStatus::kCompleted ? notify::EventKind::kRunCompleted
                                             : notify::EventKind::kRunFailed,
        final_run, target);
+}
+
+std::vector<std::string> RunExecutor::live_run_ids() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> ids(active_.begin(), active_.end());
+  for (const RunFinish& f : deferred_) {
+    ids.push_back(f.run_id);
+  }
+  return ids;
+}
+
+std::size_t RunExecutor::record_deferred_ends() {
+  std::vector<RunFinish> waiting;
+  {
+    std::lock_guard lock(mutex_);
+    waiting.swap(deferred_);
+  }
+  std::vector<RunFinish> still;
+  for (RunFinish& f : waiting) {
+    if (!still.empty()) {  // the database went away again: keep the rest for the next try
+      still.push_back(std::move(f));
+      continue;
+    }
+    Status recorded = runs_.finish(f);
+    if (recorded) {
+      log::info("run_end_recorded", {{"run_id", f.run_id}, {"status", to_string(f.status)},
+                                     {"completed_at", format_utc(f.completed_at)}});
+    } else if (recorded.error().code == ErrorCode::kUnavailable) {
+      still.push_back(std::move(f));
+    } else {
+      log::error("run_end_not_recorded", {{"run_id", f.run_id},
+                                          {"status", to_string(f.status)},
+                                          {"reason", recorded.error().message}});
+    }
+  }
+  std::lock_guard lock(mutex_);
+  deferred_.insert(deferred_.begin(), std::make_move_iterator(still.begin()),
+                   std::make_move_iterator(still.end()));
+  return deferred_.size();
 }
 
 void RunExecutor::tell(notify::EventKind kind, const RunRecord& run, const RunTarget& target) {

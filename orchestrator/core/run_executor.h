@@ -1,7 +1,10 @@
 #pragma once
 
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "config/base/clock.h"
 #include "config/base/ids.h"
@@ -52,6 +55,14 @@ class RunExecutor {
   // missed slots were coalesced into this one record.
   Result<RunOutcome> record_missed(const RunTarget& target, const Slot& slot, int slots);
 
+  // The runs this executor is carrying out, and those whose end waits to be recorded: the ones
+  // the heartbeat keeps alive.
+  std::vector<std::string> live_run_ids() const;
+
+  // A run that ends while the database is unavailable keeps its end here, and this records it
+  // when the database is back. Returns how many ends still wait.
+  std::size_t record_deferred_ends();
+
  private:
   RunFinish run_pipeline(const RunRecord& run, const RunTarget& target,
                          pipeline::StopSignal& stop);
@@ -66,6 +77,10 @@ class RunExecutor {
   const Clock& clock_;
   std::string instance_;
   pipeline::TeamTree tree_;
+
+  mutable std::mutex mutex_;
+  std::set<std::string> active_;    // claimed, pipeline not finished
+  std::vector<RunFinish> deferred_;  // finished, end not recorded yet
 };
 
 }  // namespace orch

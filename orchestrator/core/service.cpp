@@ -8,12 +8,14 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/system_timer.hpp>
@@ -64,6 +66,8 @@ struct Service::Impl {
   Scheduler scheduler;
   std::map<std::int64_t, RunTarget> targets;  // by team key, for the scheduler's actions
   std::int64_t applied_generation = 0;
+  // Since when the heartbeat has reached the database without a break (heartbeat thread only).
+  std::optional<SysTime> connected_since;
 
   asio::io_context io;
   asio::signal_set signals;
@@ -101,6 +105,19 @@ struct Service::Impl {
       }
       try {
         auto outcome = executor.execute(job.request, stop);
+        // The database is down (the outage is logged once, by the store): try again with a
+        // growing pause while the slot is inside its grace window; past it, execute() records
+        // the slot missed. A stop ends the wait.
+        for (auto pause = std::chrono::milliseconds(250);
+             !outcome && outcome.error().code == ErrorCode::kUnavailable && !stop.requested();
+             pause = std::min(pause * 2, std::chrono::milliseconds(4000))) {
+          std::unique_lock lock(mutex);
+          if (work.wait_for(lock, pause, [this] { return stopping; })) {
+            break;
+          }
+          lock.unlock();
+          outcome = executor.execute(job.request, stop);
+        }
         if (!outcome) {
           log::error("run_not_started", {{"team", describe_team(job.request.target.team)},
                                          {"reason", outcome.error().message}});
@@ -135,6 +152,10 @@ struct Service::Impl {
       request.slot = action.slot;
       jobs.push_back(Job{std::move(request)});
     }
+    enqueue(std::move(jobs));
+  }
+
+  void enqueue(std::vector<Job> jobs) {
     if (jobs.empty()) {
       return;
     }
@@ -148,6 +169,38 @@ struct Service::Impl {
       }
     }
     work.notify_all();
+  }
+
+  // Runs abandoned by a dead service start again, as a new attempt of their slot, while the
+  // slot is inside its grace window. Only the service whose update abandoned a run gets here
+  // for it, and the attempt number is unique per slot, so a rerun happens once. Runs on the
+  // loop's thread (it reads the targets).
+  void rerun_abandoned(const std::vector<RunRecord>& abandoned) {
+    std::vector<Job> jobs;
+    SysTime now = clock.now();
+    for (const RunRecord& run : abandoned) {
+      auto run_date = parse_date(run.run_date);
+      auto it = targets.find(team_key(run.team));
+      if (!run.slot_key || !run.scheduled_for || !run_date || it == targets.end()) {
+        continue;  // manual and backfill runs are someone's command: not rerun behind their back
+      }
+      if (now - *run.scheduled_for > config.scheduler.misfire_grace) {
+        log::info("abandoned_run_not_rerun", {{"run_id", run.run_id},
+                                              {"team", describe_team(run.team)},
+                                              {"reason", "its slot is past the grace window"}});
+        continue;
+      }
+      RunRequest request;
+      request.target = it->second;
+      request.trigger = Trigger::kRetry;
+      request.slot = Slot{run.team, *run.scheduled_for, *run_date};
+      request.attempt = run.attempt + 1;
+      log::info("abandoned_run_rerun", {{"run_id", run.run_id},
+                                        {"team", describe_team(run.team)},
+                                        {"attempt", std::to_string(request.attempt)}});
+      jobs.push_back(Job{std::move(request)});
+    }
+    enqueue(std::move(jobs));
   }
 
   // Loads the teams and rebuilds the schedule. On failure the previous schedule stays.
@@ -265,54 +318,82 @@ struct Service::Impl {
     io.stop();
   }
 
-  // Runs of a service on this host that died (kill -9, power loss) are abandoned at once; those
-  // of other hosts once their heartbeat is older than kHeartbeatTimeout.
-  void recover_abandoned() {
+  // Runs of a service on this host that died (kill -9) are abandoned at once; those of any
+  // service once their heartbeat is older than the heartbeat timeout. Returns what this service
+  // abandoned. Called from the heartbeat's thread (and once at start).
+  std::vector<RunRecord> abandon_dead_runs(SysTime now) {
+    std::vector<RunRecord> abandoned;
     RunFilter filter;
     filter.status = RunStatus::kRunning;
     filter.limit = 1000000;
     auto running = db.runs().list(filter);
-    if (running) {
-      for (const RunRecord& run : *running) {
-        if (!is_dead_local_instance(run.instance)) {
-          continue;
-        }
-        RunFinish f;
-        f.run_id = run.run_id;
-        f.status = RunStatus::kAbandoned;
-        f.error = "its service (" + run.instance + ") is no longer running";
-        f.completed_at = clock.now();
-        if (db.runs().finish(f)) {
-          log::warn("run_abandoned", {{"run_id", run.run_id},
-                                      {"team", describe_team(run.team)},
-                                      {"reason", f.error}});
-        }
+    if (!running) {
+      return abandoned;
+    }
+    for (RunRecord& run : *running) {
+      if (!is_dead_local_instance(run.instance)) {
+        continue;
+      }
+      RunFinish f;
+      f.run_id = run.run_id;
+      f.status = RunStatus::kAbandoned;
+      f.error = "its service (" + run.instance + ") is no longer running";
+      f.completed_at = now;
+      if (db.runs().finish(f)) {  // fails when another service got there first
+        run.status = RunStatus::kAbandoned;
+        run.error = f.error;
+        abandoned.push_back(std::move(run));
       }
     }
-    abandon_stale();
-  }
-
-  void abandon_stale() {
-    SysTime now = clock.now();
-    auto stale = db.runs().abandon_stale(now - kHeartbeatTimeout, now);
-    if (stale) {
-      for (const RunRecord& run : *stale) {
-        log::warn("run_abandoned", {{"run_id", run.run_id},
-                                    {"team", describe_team(run.team)},
-                                    {"reason", run.error}});
+    // A stale heartbeat proves a service dead only if this one could have seen it beat: after
+    // an outage of the database, every service's heartbeat is stale for a while.
+    if (connected_since && now - *connected_since >= config.scheduler.heartbeat_timeout) {
+      auto stale = db.runs().abandon_stale(now - config.scheduler.heartbeat_timeout, now);
+      if (stale) {
+        abandoned.insert(abandoned.end(), stale->begin(), stale->end());
       }
     }
+    for (const RunRecord& run : abandoned) {
+      log::warn("run_abandoned", {{"run_id", run.run_id},
+                                  {"team", describe_team(run.team)},
+                                  {"reason", run.error}});
+    }
+    return abandoned;
   }
 
   void beat() {
     SysTime now = clock.now();
     auto a = db.registry().heartbeat(instance, now);
-    auto b = db.runs().heartbeat(instance, now);
+    auto b = a ? db.runs().heartbeat(executor.live_run_ids(), now) : Status{};
     if (!a || !b) {
-      log::warn("heartbeat_failed", {{"reason", (!a ? a.error() : b.error()).message}});
+      connected_since.reset();
+      const Error& e = !a ? a.error() : b.error();
+      if (e.code != ErrorCode::kUnavailable) {  // an outage is logged once, by the store
+        log::warn("heartbeat_failed", {{"reason", e.message}});
+      }
       return;
     }
-    abandon_stale();
+    if (!connected_since) {
+      connected_since = now;
+    }
+    executor.record_deferred_ends();
+    auto abandoned = abandon_dead_runs(now);
+    if (!abandoned.empty()) {
+      asio::post(io, [this, abandoned = std::move(abandoned)] { rerun_abandoned(abandoned); });
+    }
+  }
+
+  // On a clean stop, ends still waiting for the database get the shutdown grace to be recorded.
+  void record_deferred_ends_before_exit() {
+    auto deadline = std::chrono::steady_clock::now() + config.scheduler.shutdown_grace;
+    while (executor.record_deferred_ends() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    for (const std::string& run_id : executor.live_run_ids()) {
+      log::error("run_end_lost", {{"run_id", run_id},
+                                  {"reason", "the database stayed unavailable until the stop; "
+                                             "the run's folder has its log and result"}});
+    }
   }
 };
 
@@ -337,12 +418,15 @@ int Service::run() {
     log::error("service_not_started", {{"reason", registered.error().message}});
     return 4;
   }
-  s.recover_abandoned();
+  s.connected_since = started;
+  auto abandoned = s.abandon_dead_runs(started);
   s.wait_signals();
   s.start_workers();
   if (!s.reload("start")) {
     std::lock_guard lock(s.mutex);
     s.stopping = true;
+  } else {
+    s.rerun_abandoned(abandoned);
   }
   bool failed_start = false;
   {
@@ -351,7 +435,8 @@ int Service::run() {
   }
   if (!failed_start) {
     s.poll_control();
-    Heartbeat heartbeat(kHeartbeatInterval, [&s] { s.beat(); });
+    Heartbeat heartbeat(heartbeat_interval(s.config.scheduler.heartbeat_timeout),
+                        [&s] { s.beat(); });
     log::info("ready", {{"instance", s.instance},
                         {"database", s.db.describe()},
                         {"schedules", std::to_string(s.scheduler.size())},
@@ -365,6 +450,7 @@ int Service::run() {
   for (auto& worker : s.workers) {
     worker.join();
   }
+  s.record_deferred_ends_before_exit();
   s.notifier.flush();
   if (auto gone = s.db.registry().deregister(s.instance); !gone) {
     log::warn("service_not_deregistered", {{"reason", gone.error().message}});

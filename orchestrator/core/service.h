@@ -10,11 +10,6 @@
 
 namespace orch {
 
-// How often a service proves it is alive, and after how long without a heartbeat its running
-// runs count as abandoned.
-inline constexpr std::chrono::seconds kHeartbeatInterval{2};
-inline constexpr std::chrono::seconds kHeartbeatTimeout{30};
-
 // The long-running service (`serve`): keeps every active team's schedule in one timer queue,
 // runs due slots on a bounded pool of workers, records and notifies, reloads the teams on SIGHUP
 // or `reschedule`, and stops gracefully on SIGTERM/SIGINT. Owns its threads; run() blocks.

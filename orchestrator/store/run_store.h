@@ -77,8 +77,10 @@ class RunStore {
   // Records how a running run ended. Requires: the run is `running`.
   virtual Status finish(const RunFinish& finish) = 0;
 
-  // Sets heartbeat_at of every running run of `instance`.
-  virtual Status heartbeat(const std::string& instance, SysTime now) = 0;
+  // Sets heartbeat_at of the given running runs: those a service is actually carrying out, so
+  // that a row it lost track of (its start was recorded but the answer never came back) goes
+  // stale and is abandoned like a dead service's.
+  virtual Status heartbeat(const std::vector<std::string>& run_ids, SysTime now) = 0;
 
   // Marks `abandoned` every running run whose heartbeat is older than `stale_before` (its
   // service died); returns them.

@@ -287,14 +287,25 @@ Status SociRunStore::finish(const RunFinish& f) {
   }
 }
 
-Status SociRunStore::heartbeat(const std::string& instance, SysTime now) {
+Status SociRunStore::heartbeat(const std::vector<std::string>& run_ids, SysTime now) {
+  if (run_ids.empty()) {
+    return {};
+  }
   try {
     PooledSession lease(db_);
     soci::session& sql = *lease;
     std::string at = format_utc(now);
-    sql << "UPDATE pipeline_runs SET heartbeat_at = " + db_.time_param("at") +
-               " WHERE instance = :instance AND status = 'running'",
-        soci::use(at, "at"), soci::use(instance, "instance");
+    std::string id;
+    soci::statement update =
+        (sql.prepare << "UPDATE pipeline_runs SET heartbeat_at = " + db_.time_param("at") +
+                            " WHERE run_id = :id AND status = 'running'",
+         soci::use(at, "at"), soci::use(id, "id"));
+    WriteTransaction tx(db_, sql);
+    for (const std::string& run_id : run_ids) {
+      id = run_id;
+      update.execute(true);
+    }
+    tx.commit();
     return {};
   } catch (const std::exception& e) {
     return db_.to_error(e, "cannot record the heartbeat of running runs");

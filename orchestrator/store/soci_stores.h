@@ -22,7 +22,7 @@ class SociRunStore final : public RunStore {
   Result<std::optional<RunRecord>> record_missed(const ClaimRequest& request,
                                                  const std::string& reason) override;
   Status finish(const RunFinish& finish) override;
-  Status heartbeat(const std::string& instance, SysTime now) override;
+  Status heartbeat(const std::vector<std::string>& run_ids, SysTime now) override;
   Result<std::vector<RunRecord>> abandon_stale(SysTime stale_before, SysTime now) override;
   Result<std::map<std::int64_t, std::string>> last_slot_keys() override;
   Result<std::vector<RunRecord>> list(const RunFilter& filter) override;

@@ -392,7 +392,7 @@ TEST_P(RunStoreTest, AbandonsRunningRunsWhoseHeartbeatIsStale) {
   std::string finished = start(slot_request(TeamId{3}, "2026-03-02", t0));
   finish(finished, RunStatus::kCompleted, t0 + seconds(10));
 
-  ASSERT_TRUE(runs().heartbeat("host-a:100", t0 + seconds(60)).has_value());
+  ASSERT_TRUE(runs().heartbeat({alive}, t0 + seconds(60)).has_value());
   EXPECT_EQ(iso(find(alive).heartbeat_at), format_utc(t0 + seconds(60)));
   EXPECT_EQ(iso(find(dead).heartbeat_at), format_utc(t0));
 
