@@ -3,6 +3,8 @@
 #   eval "$(scripts/pg_throwaway.sh start)"   # exports PGHOST PGPORT PGUSER PGDATABASE PG_TEST_CONN PG_THROWAWAY_DIR
 #   ... run tests ...
 #   scripts/pg_throwaway.sh stop "$PG_THROWAWAY_DIR"
+#   scripts/pg_throwaway.sh halt DIR / resume DIR   # stop and restart the server, keeping its
+#                                                   # data and port (outage tests)
 # Works as root (runs the server as the 'postgres' system user via runuser) and as any non-root user.
 set -euo pipefail
 
@@ -21,17 +23,22 @@ free_port() {         # ask the kernel for a free loopback port
   /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
+start_server() {      # start_server BIN DIR PORT
+  as_owner "$1/pg_ctl" -D "$2/data" -l "$2/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $3 -k $2 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    start >/dev/null || { cat "$2/server.log" >&2; exit 1; }
+}
+
 case "${1:-}" in
 start)
   BIN=$(pgbin)
   DIR=$(mktemp -d /tmp/pgtest.XXXXXX)          # /tmp: the postgres user must be able to traverse every parent dir
   [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$DIR"
   PORT=${PGTEST_PORT:-$(free_port)}
+  echo "$PORT" >"$DIR/port"
   as_owner "$BIN/initdb" -D "$DIR/data" -U postgres --auth=trust --no-sync -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1 \
     || { cat "$DIR/initdb.log" >&2; exit 1; }
-  as_owner "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-    start >/dev/null || { cat "$DIR/server.log" >&2; exit 1; }
+  start_server "$BIN" "$DIR" "$PORT"
   echo "export PG_THROWAWAY_DIR='$DIR' PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres PGDATABASE=postgres"
   echo "export PG_TEST_CONN='host=127.0.0.1 port=$PORT user=postgres dbname=postgres'"
   ;;
@@ -42,5 +49,13 @@ stop)
   as_owner "$BIN/pg_ctl" -D "$DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
   rm -rf "$DIR"
   ;;
-*) echo "usage: $0 start | stop DIR" >&2; exit 2 ;;
+halt)
+  DIR=${2:?usage: halt DIR}
+  as_owner "$(pgbin)/pg_ctl" -D "$DIR/data" -m fast -w stop >/dev/null
+  ;;
+resume)
+  DIR=${2:?usage: resume DIR}
+  start_server "$(pgbin)" "$DIR" "$(cat "$DIR/port")"
+  ;;
+*) echo "usage: $0 start | stop DIR | halt DIR | resume DIR" >&2; exit 2 ;;
 esac

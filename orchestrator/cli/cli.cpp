@@ -104,6 +104,11 @@ int main(int argc, char** argv) {
   plan_cmd->add_option("--count", plan_options.count, "Slots per team (default 3)");
   add_format(plan_cmd, plan_options.format);
 
+  StatusOptions status_options;
+  auto* status_cmd = app.add_subcommand(
+      "status", "The services sharing the database, with their last heartbeat");
+  add_format(status_cmd, status_options.format);
+
   auto* migrate_cmd = app.add_subcommand("migrate", "Create or upgrade the database schema");
   auto* check_cmd = app.add_subcommand(
       "check-config", "Validate the configuration and print it, secrets redacted");
@@ -169,6 +174,9 @@ int main(int argc, char** argv) {
   }
   if (plan_cmd->parsed()) {
     return plan(config, plan_options);
+  }
+  if (status_cmd->parsed()) {
+    return status(config, status_options);
   }
   if (migrate_cmd->parsed()) {
     return migrate(config);

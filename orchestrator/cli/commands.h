@@ -74,6 +74,11 @@ struct RescheduleOptions {
 };
 int reschedule(const config::Config& config, const RescheduleOptions& options);
 
+struct StatusOptions {
+  Format format = Format::kTable;
+};
+int status(const config::Config& config, const StatusOptions& options);
+
 int migrate(const config::Config& config);
 int check_config(const config::Config& config);
 

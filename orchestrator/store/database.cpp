@@ -162,7 +162,8 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& url, int con
       open_session(db->connection().pool().at(i), *target);
     }
   } catch (const std::exception& e) {
-    Error error = db->connection().to_error(e, "cannot open the database");
+    // Not an outage to log: the caller has no database yet and says so itself.
+    Error error = db->connection().to_error(e, "cannot open the database", false);
     error.code = ErrorCode::kUnavailable;
     return error;
   }

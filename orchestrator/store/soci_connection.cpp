@@ -33,7 +33,8 @@ std::string SociConnection::time_param(const std::string& name) const {
   return "CAST(:" + name + " AS timestamptz)";
 }
 
-Error SociConnection::to_error(const std::exception& e, const std::string& what) {
+Error SociConnection::to_error(const std::exception& e, const std::string& what,
+                               bool note_outage) {
   std::string message = e.what();
   // SOCI repeats the statement after the reason; the reason is what a person needs.
   if (auto pos = message.find(" while "); pos != std::string::npos && pos > 0) {
@@ -41,6 +42,11 @@ Error SociConnection::to_error(const std::exception& e, const std::string& what)
   }
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
     message.pop_back();
+  }
+  // libpq explains on several lines; an error is one line (in a log line and in a terminal).
+  for (std::size_t pos = 0; (pos = message.find_first_of("\n\t", pos)) != std::string::npos;) {
+    std::size_t end = message.find_first_not_of("\n\t ", pos);
+    message.replace(pos, (end == std::string::npos ? message.size() : end) - pos, " ");
   }
   auto has = [&message](const char* text) { return message.find(text) != std::string::npos; };
   ErrorCode code = ErrorCode::kInternal;
@@ -51,7 +57,7 @@ Error SociConnection::to_error(const std::exception& e, const std::string& what)
              has("connection") || has("disk I/O") || has("readonly")) {
     code = ErrorCode::kUnavailable;
   }
-  if (code == ErrorCode::kUnavailable) {
+  if (code == ErrorCode::kUnavailable && note_outage) {
     note_unavailable(message);
   }
   return Error{code, what + ": " + message + " (database " + redacted_url_ + ")"};

@@ -37,8 +37,8 @@ class SociConnection {
 
   // Turns a database exception into an Error: unreachable/locked → kUnavailable, a uniqueness
   // violation → kAborted, anything else → kInternal. `what` says what was being done. An
-  // unavailable database is noted as an outage (see below).
-  Error to_error(const std::exception& e, const std::string& what);
+  // unavailable database is noted as an outage (see below) unless `note_outage` is false.
+  Error to_error(const std::exception& e, const std::string& what, bool note_outage = true);
 
   // Outage bookkeeping, so that an outage is logged once when it begins and once when it ends,
   // however many operations fail meanwhile, and so that a lost server is not hammered:
