@@ -119,6 +119,11 @@ int run(const config::Config& config, const RunOptions& options) {
   auto outcome = executor.execute(request, stop);
 
   heartbeat.stop();
+  if (outcome && executor.record_deferred_ends() > 0) {
+    std::cerr << "warning: the database is unavailable: the run's end is kept in "
+              << executor.pending_ends().dir().string()
+              << " and recorded by the next `orchestrator serve`\n";
+  }
   signal_io.stop();
   signal_thread.join();
   notifier->flush();

@@ -64,7 +64,8 @@ RunExecutor::RunExecutor(const config::Config& config, RunStore& runs,
       notifier_(notifier),
       clock_(clock),
       instance_(std::move(instance)),
-      tree_(config.paths.input_dir, config.paths.output_dir) {}
+      tree_(config.paths.input_dir, config.paths.output_dir),
+      pending_ends_(config.paths.output_dir / ".pending_run_ends") {}
 
 Result<RunOutcome> RunExecutor::record_missed(const RunTarget& target, const Slot& slot,
                                               int slots) {
@@ -249,9 +250,13 @@ void RunExecutor::finish(const RunRecord& run, const RunTarget& target, const Ru
     }
   }
   if (!recorded && recorded.error().code == ErrorCode::kUnavailable) {
-    log::warn("run_end_deferred", {{"run_id", run.run_id},
-                                   {"status", to_string(done.status)},
-                                   {"effect", "recorded when the database is back"}});
+    Status kept = pending_ends_.keep(done);
+    log::warn("run_end_deferred",
+              {{"run_id", run.run_id},
+               {"status", to_string(done.status)},
+               {"effect", "recorded when the database is back"},
+               {"kept_in", kept ? pending_ends_.dir().string() : "memory only: " +
+                                                                     kept.error().message}});
   } else if (!recorded) {
     log::error("run_end_not_recorded", {{"run_id", run.run_id},
                                         {"status", to_string(done.status)},
@@ -306,15 +311,34 @@ std::size_t RunExecutor::record_deferred_ends() {
                                      {"completed_at", format_utc(f.completed_at)}});
     } else if (recorded.error().code == ErrorCode::kUnavailable) {
       still.push_back(std::move(f));
+      continue;
     } else {
+      // E.g. another service abandoned the run meanwhile (it could not hear this one): its
+      // decision stands, and the log keeps what really happened.
       log::error("run_end_not_recorded", {{"run_id", f.run_id},
                                           {"status", to_string(f.status)},
                                           {"reason", recorded.error().message}});
     }
+    pending_ends_.forget(f.run_id);
   }
   std::lock_guard lock(mutex_);
   deferred_.insert(deferred_.begin(), std::make_move_iterator(still.begin()),
                    std::make_move_iterator(still.end()));
+  return deferred_.size();
+}
+
+std::size_t RunExecutor::adopt_pending_ends() {
+  auto kept = pending_ends_.load();
+  std::lock_guard lock(mutex_);
+  for (RunFinish& end : kept) {
+    bool known = active_.count(end.run_id) > 0;
+    for (const RunFinish& d : deferred_) {
+      known = known || d.run_id == end.run_id;
+    }
+    if (!known) {
+      deferred_.push_back(std::move(end));
+    }
+  }
   return deferred_.size();
 }
 

@@ -10,6 +10,7 @@
 #include "config/base/ids.h"
 #include "config/config.h"
 #include "notify/notifier.h"
+#include "orchestrator/core/pending_ends.h"
 #include "orchestrator/schedule/scheduler.h"
 #include "orchestrator/store/run_store.h"
 #include "pipeline/process_launcher.h"
@@ -59,9 +60,16 @@ class RunExecutor {
   // the heartbeat keeps alive.
   std::vector<std::string> live_run_ids() const;
 
-  // A run that ends while the database is unavailable keeps its end here, and this records it
-  // when the database is back. Returns how many ends still wait.
+  // A run that ends while the database is unavailable keeps its end in memory and on disk
+  // (PendingEnds), and this records it when the database is back. Returns how many ends still
+  // wait.
   std::size_t record_deferred_ends();
+
+  // Takes up the ends kept on disk by an earlier process (stopped or killed during an outage),
+  // for record_deferred_ends(). Returns how many there are.
+  std::size_t adopt_pending_ends();
+
+  const PendingEnds& pending_ends() const { return pending_ends_; }
 
  private:
   RunFinish run_pipeline(const RunRecord& run, const RunTarget& target,
@@ -77,6 +85,7 @@ class RunExecutor {
   const Clock& clock_;
   std::string instance_;
   pipeline::TeamTree tree_;
+  PendingEnds pending_ends_;
 
   mutable std::mutex mutex_;
   std::set<std::string> active_;    // claimed, pipeline not finished

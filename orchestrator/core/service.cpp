@@ -390,9 +390,11 @@ struct Service::Impl {
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
     for (const std::string& run_id : executor.live_run_ids()) {
-      log::error("run_end_lost", {{"run_id", run_id},
-                                  {"reason", "the database stayed unavailable until the stop; "
-                                             "the run's folder has its log and result"}});
+      log::error("run_end_not_recorded_yet",
+                 {{"run_id", run_id},
+                  {"reason", "the database stayed unavailable until the stop"},
+                  {"effect", "kept in " + executor.pending_ends().dir().string() +
+                                 "; recorded at the next start"}});
     }
   }
 };
@@ -419,6 +421,11 @@ int Service::run() {
     return 4;
   }
   s.connected_since = started;
+  // Ends kept through an outage by an earlier process come first: they are the truth about runs
+  // that would otherwise be abandoned below.
+  if (s.executor.adopt_pending_ends() > 0) {
+    s.executor.record_deferred_ends();
+  }
   auto abandoned = s.abandon_dead_runs(started);
   s.wait_signals();
   s.start_workers();

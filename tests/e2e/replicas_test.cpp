@@ -151,6 +151,35 @@ TEST_F(ReplicasTest, RunsOfAKilledReplicaAreAbandonedAndRunAgainByAnother) {
   }
 }
 
+TEST_F(ReplicasTest, RescheduleWaitsForEveryLiveReplicaAndNamesOneThatDoesNotAnswer) {
+  add_teams(1);
+  auto first = serve();
+  auto second = serve();
+  ASSERT_TRUE(wait_for_log(*first, "ready"));
+  ASSERT_TRUE(wait_for_log(*second, "ready"));
+  add_team(2, "West", {"--run-time", "05:30", "--timezone", "Asia/Kolkata"});
+  auto applied = orch({"reschedule"});
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+  EXPECT_NE(applied.out.find("applied by 2 live services"), std::string::npos) << applied.out;
+  EXPECT_NE(applied.out.find("Asia/Kolkata"), std::string::npos) << applied.out;
+  for (auto* replica : {first.get(), second.get()}) {
+    EXPECT_NE(replica->output().find("why=reschedule schedules=2"), std::string::npos)
+        << replica->output();
+  }
+
+  // One replica hangs: the command waits for it, then names it.
+  second->send_signal(SIGSTOP);
+  auto stuck = orch({"reschedule", "--timeout", "2"});
+  EXPECT_EQ(stuck.exit_code, 5) << stuck.out << stuck.err;
+  EXPECT_NE(stuck.err.find(":" + std::to_string(second->pid())), std::string::npos) << stuck.err;
+  EXPECT_EQ(stuck.err.find(":" + std::to_string(first->pid())), std::string::npos) << stuck.err;
+  second->send_signal(SIGCONT);
+  for (auto* replica : {first.get(), second.get()}) {
+    replica->send_signal(SIGTERM);
+    EXPECT_EQ(replica->wait(seconds(15)), 0) << replica->output();
+  }
+}
+
 // A replica that hangs (a frozen VM, a partition) still has its process: only its silence shows.
 TEST_F(ReplicasTest, RunsOfAFrozenReplicaAreTakenOverThroughItsHeartbeat) {
   add_teams(2);
@@ -277,6 +306,44 @@ TEST_F(ReplicasTest, ADatabaseRestartDuringAStormOfRunsLosesNoRun) {
 
   service->send_signal(SIGTERM);
   EXPECT_EQ(service->wait(seconds(15)), 0) << service->output();
+}
+
+// Killed while the database is down, after its runs ended: the next start records their ends.
+TEST_F(ReplicasTest, EndsKeptThroughAnOutageAreRecordedAtTheNextStart) {
+  OwnPostgres pg;
+  ASSERT_TRUE(pg.started());
+  env_["DATABASE_URL"] = pg.url();
+  add_teams(2);
+  auto count = [&](const std::string& where) {
+    auto r = rows(pg.query("SELECT COUNT(*) FROM pipeline_runs WHERE " + where));
+    return r.empty() ? -1 : std::stoi(r.front());
+  };
+  std::map<std::string, std::string> env{{"DAILY_RUN_TIME", utc_time_in(3)},
+                                         {"PIPELINE_COMMAND", R"(["/bin/sh", "-c", "sleep 2"])"}};
+  auto service = serve(env);
+  ASSERT_TRUE(wait_until([&] { return count("status = 'running'") == 2; }, seconds(20)))
+      << service->output();
+  ASSERT_EQ(pg.halt().exit_code, 0);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        std::string log = service->output();
+        auto first = log.find("run_end_deferred");
+        return first != std::string::npos && log.find("run_end_deferred", first + 1) != std::string::npos;
+      },
+      seconds(20)))
+      << service->output();
+  service->send_signal(SIGKILL);
+  service->wait(seconds(5));
+  ASSERT_EQ(pg.resume().exit_code, 0);
+  EXPECT_EQ(count("status = 'running'"), 2);
+
+  auto next = serve(env);
+  ASSERT_TRUE(wait_for_log(*next, "ready")) << next->output();
+  EXPECT_EQ(count("status = 'completed' AND attempt = 1"), 2) << next->output();
+  EXPECT_EQ(count("TRUE"), 2);
+  EXPECT_TRUE(std::filesystem::is_empty(dir_ / "outputs" / ".pending_run_ends"));
+  next->send_signal(SIGTERM);
+  EXPECT_EQ(next->wait(seconds(15)), 0) << next->output();
 }
 
 }  // namespace
