@@ -5,7 +5,7 @@ namespace {
 
 using std::chrono::seconds;
 
-TEST_F(E2eTest, RunTeamNowPrintsTheRunIdAndOutcome) {
+TEST_P(BackendE2eTest, RunTeamNowPrintsTheRunIdAndOutcome) {
   add_team(3, "East");
   write_tape(team_inputs(3), 12, 2, today_utc_compact());
   auto result = orch({"run", "--team", "3"});
@@ -23,14 +23,14 @@ TEST_F(E2eTest, RunTeamNowPrintsTheRunIdAndOutcome) {
   EXPECT_EQ(runs[0]["inputs"][0]["sha256"].get<std::string>().size(), 64u);
 }
 
-TEST_F(E2eTest, RunWithAPurchaseDateOverride) {
+TEST_P(BackendE2eTest, RunWithAPurchaseDateOverride) {
   add_team(3, "East");
   auto result = orch({"run", "--team", "3", "--purchase-date", "2030-01-15"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(runs_json()[0]["purchase_date"], "2030-01-15");
 }
 
-TEST_F(E2eTest, RunGeneralRunsTheGeneralRun) {
+TEST_P(BackendE2eTest, RunGeneralRunsTheGeneralRun) {
   write_tape(dir_ / "inputs" / "files_required", 4, 1, today_utc_compact());
   auto result = orch({"run", "--general"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
@@ -40,7 +40,7 @@ TEST_F(E2eTest, RunGeneralRunsTheGeneralRun) {
   EXPECT_EQ(runs[0]["total_loans"], 5);
 }
 
-TEST_F(E2eTest, FailingPipelineExitsOneAndRecordsTheExitCode) {
+TEST_P(BackendE2eTest, FailingPipelineExitsOneAndRecordsTheExitCode) {
   add_team(3, "East");
   auto result =
       orch({"run", "--team", "3"}, {{"PIPELINE_COMMAND", R"(["/bin/sh", "-c", "exit 7"])"}});
@@ -50,7 +50,7 @@ TEST_F(E2eTest, FailingPipelineExitsOneAndRecordsTheExitCode) {
   EXPECT_EQ(runs[0]["exit_code"], 7);
 }
 
-TEST_F(E2eTest, MissingRequiredInputFailsBeforeThePipelineStarts) {
+TEST_P(BackendE2eTest, MissingRequiredInputFailsBeforeThePipelineStarts) {
   add_team(3, "East");
   write_file(dir_ / "orchestrator.toml", "[pipeline]\nrequired_inputs = [\"loans_*.csv\"]\n");
   auto marker = dir_ / "pipeline-started";
@@ -64,7 +64,7 @@ TEST_F(E2eTest, MissingRequiredInputFailsBeforeThePipelineStarts) {
   EXPECT_NE(error.find("sales_team_3"), std::string::npos) << error;
 }
 
-TEST_F(E2eTest, SecondRunOfABusyTeamExitsThreeAndRecordsNothing) {
+TEST_P(BackendE2eTest, SecondRunOfABusyTeamExitsThreeAndRecordsNothing) {
   add_team(3, "East");
   auto env = env_;
   env["PIPELINE_COMMAND"] = R"(["/bin/sh", "-c", "sleep 3"])";
@@ -81,7 +81,7 @@ TEST_F(E2eTest, SecondRunOfABusyTeamExitsThreeAndRecordsNothing) {
   EXPECT_EQ(runs[0]["status"], "completed");
 }
 
-TEST_F(E2eTest, RunOfAnUnknownTeamIsRefused) {
+TEST_P(BackendE2eTest, RunOfAnUnknownTeamIsRefused) {
   auto result = orch({"run", "--team", "42"});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.err.find("team 42 does not exist"), std::string::npos) << result.err;
@@ -90,7 +90,7 @@ TEST_F(E2eTest, RunOfAnUnknownTeamIsRefused) {
   EXPECT_NE(bad.err.find("team id"), std::string::npos) << bad.err;
 }
 
-TEST_F(E2eTest, TeamsCanBeAddedListedUpdatedAndDeactivated) {
+TEST_P(BackendE2eTest, TeamsCanBeAddedListedUpdatedAndDeactivated) {
   add_team(1, "North", {"--run-time", "03:15", "--timezone", "Europe/London"});
   auto update = orch({"teams", "update", "1", "--name", "North Desk", "--run-time", "04:00"});
   ASSERT_EQ(update.exit_code, 0) << update.err;
@@ -114,7 +114,7 @@ TEST_F(E2eTest, TeamsCanBeAddedListedUpdatedAndDeactivated) {
   EXPECT_NE(duplicate.err.find("exists already"), std::string::npos);
 }
 
-TEST_F(E2eTest, PlanShowsEachTeamsNextSlotsInItsZoneAndInUtc) {
+TEST_P(BackendE2eTest, PlanShowsEachTeamsNextSlotsInItsZoneAndInUtc) {
   add_team(1, "North", {"--run-time", "02:30", "--timezone", "America/New_York"});
   auto result = orch({"plan", "--count", "2", "--format", "json"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
@@ -134,7 +134,7 @@ TEST_F(E2eTest, PlanShowsEachTeamsNextSlotsInItsZoneAndInUtc) {
       << utc;
 }
 
-TEST_F(E2eTest, RunsCanBeFilteredAndPrintedAsCsv) {
+TEST_P(BackendE2eTest, RunsCanBeFilteredAndPrintedAsCsv) {
   add_team(1, "North");
   add_team(2, "West");
   ASSERT_EQ(orch({"run", "--team", "1"}).exit_code, 0);
@@ -154,12 +154,12 @@ TEST_F(E2eTest, RunsCanBeFilteredAndPrintedAsCsv) {
   EXPECT_EQ(bad.exit_code, 2);
 }
 
-TEST_F(E2eTest, TheSeedsQueryRunsUnchangedWithSqlite3) {
+TEST_P(BackendE2eTest, TheSeedsQueryRunsUnchangedWithTheDatabasesOwnClient) {
   add_team(1, "North");
   write_tape(team_inputs(1), 3, 1, today_utc_compact());
   ASSERT_EQ(orch({"run", "--team", "1"}).exit_code, 0);
   ASSERT_EQ(orch({"run", "--team", "1"}).exit_code, 0);
-  auto result = sqlite(
+  auto result = sql(
       "SELECT run_id, status, sales_team_id, total_loans, exceptions_count, started_at, "
       "completed_at FROM pipeline_runs WHERE sales_team_id = 1 ORDER BY created_at DESC;");
   ASSERT_EQ(result.exit_code, 0) << result.err;
@@ -169,7 +169,7 @@ TEST_F(E2eTest, TheSeedsQueryRunsUnchangedWithSqlite3) {
   EXPECT_NE(result.out.find("|completed|1|4|1|"), std::string::npos) << result.out;
 }
 
-TEST_F(E2eTest, MigrateAndCheckConfigWork) {
+TEST_P(BackendE2eTest, MigrateAndCheckConfigWork) {
   auto migrate = orch({"migrate"});
   ASSERT_EQ(migrate.exit_code, 0) << migrate.err;
   EXPECT_NE(migrate.out.find("schema version 1"), std::string::npos);

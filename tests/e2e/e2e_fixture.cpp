@@ -104,4 +104,21 @@ std::string E2eTest::today_utc_compact() {
   return date::format("%Y%m%d", date::floor<date::days>(std::chrono::system_clock::now()));
 }
 
+void BackendE2eTest::SetUp() {
+  database_ = std::make_unique<TestDatabase>(GetParam(), dir_.path());
+  if (!database_->available()) {
+    GTEST_SKIP() << "no PostgreSQL server (run the tests under scripts/with_test_services.sh)";
+  }
+  env_["DATABASE_URL"] = database_->url();
+}
+
+std::string backend_param_name(const ::testing::TestParamInfo<Backend>& info) {
+  return backend_name(info.param);
+}
+
+// One instantiation for the TEST_Ps of every e2e file.
+INSTANTIATE_TEST_SUITE_P(Backends, BackendE2eTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         backend_param_name);
+
 }  // namespace orch::testing

@@ -12,6 +12,7 @@
 
 #include "tests/support/command.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_database.h"
 
 namespace orch::testing {
 
@@ -46,5 +47,19 @@ class E2eTest : public ::testing::Test {
   TempDir dir_;
   std::map<std::string, std::string> env_;
 };
+
+// The same end-to-end test on each database backend: the commands and the service must behave
+// the same on SQLite and on PostgreSQL (a fresh database of its own per test).
+class BackendE2eTest : public E2eTest, public ::testing::WithParamInterface<Backend> {
+ protected:
+  void SetUp() override;
+
+  // Runs `sql` with the backend's own client (sqlite3, psql) on the test's database.
+  CommandResult sql(const std::string& query) const { return database_->query(query); }
+
+  std::unique_ptr<TestDatabase> database_;
+};
+
+std::string backend_param_name(const ::testing::TestParamInfo<Backend>& info);
 
 }  // namespace orch::testing

@@ -28,7 +28,7 @@ int count_status(const nlohmann::json& runs, const std::string& status) {
   return n;
 }
 
-TEST_F(E2eTest, ServeRunsThreeTeamsAndTheGeneralRunAtTheirSlot) {
+TEST_P(BackendE2eTest, ServeRunsThreeTeamsAndTheGeneralRunAtTheirSlot) {
   for (int team = 1; team <= 3; ++team) {
     add_team(team, "Team " + std::to_string(team));
     write_tape(team_inputs(team), 10 * team, team, today_utc_compact());
@@ -71,11 +71,11 @@ TEST_F(E2eTest, ServeRunsThreeTeamsAndTheGeneralRunAtTheirSlot) {
   EXPECT_EQ(service->wait(seconds(15)), 0) << service->output();
 }
 
-TEST_F(E2eTest, RestartInsideTheGraceWindowCatchesTheMissedSlotUp) {
+TEST_P(BackendE2eTest, RestartInsideTheGraceWindowCatchesTheMissedSlotUp) {
   add_team(1, "North");
   write_tape(team_inputs(1), 5, 0, today_utc_compact());
   // The team existed long before today's slot, which passed while no service was running.
-  ASSERT_EQ(sqlite("UPDATE sales_teams SET active_since = '2020-01-01T00:00:00.000Z'").exit_code,
+  ASSERT_EQ(sql("UPDATE sales_teams SET active_since = '2020-01-01T00:00:00.000Z'").exit_code,
             0);
   auto service = serve({{"DAILY_RUN_TIME", utc_time_in(-30)}, {"MISFIRE_GRACE_SECONDS", "3600"}});
   ASSERT_TRUE(wait_until([&] { return count_status(runs_json(), "completed") == 1; }, seconds(20)))
@@ -95,9 +95,9 @@ TEST_F(E2eTest, RestartInsideTheGraceWindowCatchesTheMissedSlotUp) {
   EXPECT_EQ(runs_json().size(), 1u);
 }
 
-TEST_F(E2eTest, RestartBeyondTheGraceWindowRecordsTheSlotMissed) {
+TEST_P(BackendE2eTest, RestartBeyondTheGraceWindowRecordsTheSlotMissed) {
   add_team(1, "North");
-  ASSERT_EQ(sqlite("UPDATE sales_teams SET active_since = '2020-01-01T00:00:00.000Z'").exit_code,
+  ASSERT_EQ(sql("UPDATE sales_teams SET active_since = '2020-01-01T00:00:00.000Z'").exit_code,
             0);
   auto service = serve({{"DAILY_RUN_TIME", utc_time_in(-120)}, {"MISFIRE_GRACE_SECONDS", "60"}});
   ASSERT_TRUE(wait_for_log(*service, "run_missed")) << service->output();
@@ -109,7 +109,7 @@ TEST_F(E2eTest, RestartBeyondTheGraceWindowRecordsTheSlotMissed) {
   EXPECT_EQ(service->wait(seconds(15)), 0);
 }
 
-TEST_F(E2eTest, SigtermDuringALongRunRecordsItInterrupted) {
+TEST_P(BackendE2eTest, SigtermDuringALongRunRecordsItInterrupted) {
   add_team(1, "North");
   auto service = serve({{"DAILY_RUN_TIME", utc_time_in(2)},
                         {"PIPELINE_COMMAND", R"(["/bin/sh", "-c", "sleep 60"])"}});
@@ -126,7 +126,7 @@ TEST_F(E2eTest, SigtermDuringALongRunRecordsItInterrupted) {
   EXPECT_EQ(count_status(runs, "running"), 0);
 }
 
-TEST_F(E2eTest, SlotWhoseTeamIsStillRunningIsRecordedSkipped) {
+TEST_P(BackendE2eTest, SlotWhoseTeamIsStillRunningIsRecordedSkipped) {
   add_team(1, "North");
   // A manual run holds the team while its slot comes due.
   BackgroundProcess manual({ORCH_BINARY, "run", "--team", "1"},
@@ -148,7 +148,7 @@ TEST_F(E2eTest, SlotWhoseTeamIsStillRunningIsRecordedSkipped) {
   EXPECT_EQ(service->wait(seconds(15)), 0);
 }
 
-TEST_F(E2eTest, ReschedulePicksUpANewTeamInEveryLiveService) {
+TEST_P(BackendE2eTest, ReschedulePicksUpANewTeamInEveryLiveService) {
   add_team(1, "North");
   auto service = serve();
   ASSERT_TRUE(wait_for_log(*service, "ready"));
@@ -168,14 +168,14 @@ TEST_F(E2eTest, ReschedulePicksUpANewTeamInEveryLiveService) {
   EXPECT_EQ(service->wait(seconds(15)), 0);
 }
 
-TEST_F(E2eTest, RescheduleWithoutALiveServiceSaysSo) {
+TEST_P(BackendE2eTest, RescheduleWithoutALiveServiceSaysSo) {
   add_team(1, "North");
   auto result = orch({"reschedule"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("no live service"), std::string::npos);
 }
 
-TEST_F(E2eTest, MissingPipelineCommandFailsTheRunAndTheServiceKeepsGoing) {
+TEST_P(BackendE2eTest, MissingPipelineCommandFailsTheRunAndTheServiceKeepsGoing) {
   add_team(1, "North");
   add_team(2, "West");
   auto service = serve({{"DAILY_RUN_TIME", utc_time_in(2)},
