@@ -52,6 +52,22 @@ class ReplicasTest : public E2eTest {
     }
   }
 
+  // For take-over tests: the slot 3 s ahead, a 2 s heartbeat timeout, pipelines of 4 s.
+  static std::map<std::string, std::string> takeover_env() {
+    return {{"DAILY_RUN_TIME", utc_time_in(3)},
+            {"HEARTBEAT_TIMEOUT_SECONDS", "2"},
+            {"PIPELINE_COMMAND", R"(["/bin/sh", "-c", "sleep 4"])"}};
+  }
+
+  bool wait_for_running(int runs) {
+    return wait_until(
+        [&] {
+          return one("SELECT COUNT(*) FROM pipeline_runs WHERE status = 'running'") ==
+                 std::to_string(runs);
+        },
+        seconds(20));
+  }
+
   TestDatabase database_{Backend::kPostgres, dir_.path()};
 };
 
@@ -100,16 +116,10 @@ TEST_F(ReplicasTest, ThreeReplicasRunEverySlotOfFiftyTeamsAndTheGeneralRunOnce) 
 
 TEST_F(ReplicasTest, RunsOfAKilledReplicaAreAbandonedAndRunAgainByAnother) {
   add_teams(4);
-  std::map<std::string, std::string> env{
-      {"DAILY_RUN_TIME", utc_time_in(3)},
-      {"HEARTBEAT_TIMEOUT_SECONDS", "2"},
-      {"PIPELINE_COMMAND", R"(["/bin/sh", "-c", "sleep 4"])"}};
+  auto env = takeover_env();
   // The first replica takes every run of the slot...
   auto doomed = serve(env);
-  ASSERT_TRUE(wait_until(
-      [&] { return one("SELECT COUNT(*) FROM pipeline_runs WHERE status = 'running'") == "4"; },
-      seconds(20)))
-      << doomed->output();
+  ASSERT_TRUE(wait_for_running(4)) << doomed->output();
   // ...then two more start, and the first dies without a word.
   auto second = serve(env);
   auto third = serve(env);
@@ -183,15 +193,9 @@ TEST_F(ReplicasTest, RescheduleWaitsForEveryLiveReplicaAndNamesOneThatDoesNotAns
 // A replica that hangs (a frozen VM, a partition) still has its process: only its silence shows.
 TEST_F(ReplicasTest, RunsOfAFrozenReplicaAreTakenOverThroughItsHeartbeat) {
   add_teams(2);
-  std::map<std::string, std::string> env{
-      {"DAILY_RUN_TIME", utc_time_in(3)},
-      {"HEARTBEAT_TIMEOUT_SECONDS", "2"},
-      {"PIPELINE_COMMAND", R"(["/bin/sh", "-c", "sleep 4"])"}};
+  auto env = takeover_env();
   auto frozen = serve(env);
-  ASSERT_TRUE(wait_until(
-      [&] { return one("SELECT COUNT(*) FROM pipeline_runs WHERE status = 'running'") == "2"; },
-      seconds(20)))
-      << frozen->output();
+  ASSERT_TRUE(wait_for_running(2)) << frozen->output();
   auto other = serve(env);
   ASSERT_TRUE(wait_for_log(*other, "ready"));
   frozen->send_signal(SIGSTOP);
