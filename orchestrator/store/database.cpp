@@ -60,9 +60,9 @@ Result<Target> parse_url(const std::string& url) {
                           "postgresql://user:password@host:port/database");
 }
 
-void open_session(soci::session& sql, const Target& target) {
-  if (target.dialect == Dialect::kSqlite) {
-    sql.open(soci::sqlite3, "db=" + target.connect + " timeout=30");
+// What every connection runs once opened, and again when it is reopened after an outage.
+void configure_session(soci::session& sql, Dialect dialect) {
+  if (dialect == Dialect::kSqlite) {
     // WAL lets readers (runs, sqlite3 queries) go on while a service writes; NORMAL sync is
     // durable across process crashes, which is what a WAL database needs here.
     sql << "PRAGMA journal_mode=WAL";
@@ -70,9 +70,17 @@ void open_session(soci::session& sql, const Target& target) {
     sql << "PRAGMA foreign_keys=ON";
     sql << "PRAGMA busy_timeout=30000";
   } else {
-    sql.open(soci::postgresql, target.connect);
     sql << "SET TIME ZONE 'UTC'";
   }
+}
+
+void open_session(soci::session& sql, const Target& target) {
+  if (target.dialect == Dialect::kSqlite) {
+    sql.open(soci::sqlite3, "db=" + target.connect + " timeout=30");
+  } else {
+    sql.open(soci::postgresql, target.connect);
+  }
+  configure_session(sql, target.dialect);
 }
 
 class SociDatabase final : public Database {
@@ -161,6 +169,8 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& url, int con
     for (std::size_t i = 0; i < size; ++i) {
       open_session(db->connection().pool().at(i), *target);
     }
+    db->connection().set_session_setup(
+        [dialect = target->dialect](soci::session& sql) { configure_session(sql, dialect); });
   } catch (const std::exception& e) {
     // Not an outage to log: the caller has no database yet and says so itself.
     Error error = db->connection().to_error(e, "cannot open the database", false);

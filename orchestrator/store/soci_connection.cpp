@@ -4,12 +4,17 @@
 #include <exception>
 #include <utility>
 
+#include <soci/postgresql/soci-postgresql.h>
+
 #include "config/base/log.h"
 
 namespace orch::store {
 
 SociConnection::SociConnection(std::size_t size, Dialect dialect, std::string redacted_url)
-    : pool_(size), dialect_(dialect), redacted_url_(std::move(redacted_url)) {}
+    : pool_(size),
+      dialect_(dialect),
+      redacted_url_(std::move(redacted_url)),
+      opened_after_(size, 0) {}
 
 void SociConnection::begin_write(soci::session& sql) const {
   if (dialect_ == Dialect::kSqlite) {
@@ -104,6 +109,7 @@ void SociConnection::note_unavailable(const std::string& reason) {
     return;
   }
   down_since_ = std::chrono::steady_clock::now();
+  ++outages_;
   log::warn("database_unavailable",
             {{"database", redacted_url_},
              {"reason", reason},
@@ -112,22 +118,48 @@ void SociConnection::note_unavailable(const std::string& reason) {
 
 PooledSession::PooledSession(SociConnection& connection)
     : connection_(connection),
-      session_(connection.pool()),
+      position_(connection.pool().lease()),
+      session_(connection.pool().at(position_)),
       exceptions_(std::uncaught_exceptions()) {
-  if (session_.is_connected()) {
+  std::uint64_t outages = connection_.outages_.load();
+  if (is_open() && connection_.opened_after_[position_] == outages) {
     return;
   }
-  // The server dropped this connection: reopen it, unless the outage's backoff says not yet.
+  // Dropped by the server, or opened before the last outage: reopen it, unless the outage's
+  // backoff says not yet.
   if (!connection_.may_reconnect()) {
+    connection_.pool().give_back(position_);
     throw soci::soci_error("no connection to the database (reconnecting with backoff)");
   }
-  session_.reconnect();
+  try {
+    session_.reconnect();
+    if (connection_.setup_) {
+      connection_.setup_(session_);
+    }
+  } catch (...) {
+    connection_.pool().give_back(position_);
+    throw;
+  }
+  connection_.opened_after_[position_] = outages;
+}
+
+// Whether the connection is usable as far as the client knows, without a round trip: SOCI's
+// is_connected() pings PostgreSQL, which would double the round trips of every operation. A
+// connection the server dropped is found by the next statement, which fails (the caller retries)
+// and leaves libpq's status bad, so the next lease reconnects.
+bool PooledSession::is_open() const {
+  if (connection_.dialect() != Dialect::kPostgres) {
+    return true;  // an SQLite "connection" is an open file
+  }
+  auto* backend = static_cast<soci::postgresql_session_backend*>(session_.get_backend());
+  return backend != nullptr && backend->conn_ != nullptr && PQstatus(backend->conn_) == CONNECTION_OK;
 }
 
 PooledSession::~PooledSession() {
   if (std::uncaught_exceptions() == exceptions_) {
     connection_.note_success();
   }
+  connection_.pool().give_back(position_);
 }
 
 NullableText time_text(const std::optional<SysTime>& t) {

@@ -6,7 +6,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <mutex>
+#include <vector>
 #include <optional>
 #include <string>
 
@@ -48,10 +51,21 @@ class SociConnection {
   void note_unavailable(const std::string& reason);
   bool is_down() const { return down_.load(); }
 
+  // What every connection runs once opened (and reopened): pragmas, the session's time zone.
+  void set_session_setup(std::function<void(soci::session&)> setup) { setup_ = std::move(setup); }
+
  private:
+  friend class PooledSession;
+
   soci::connection_pool pool_;
   Dialect dialect_;
   std::string redacted_url_;
+  std::function<void(soci::session&)> setup_;
+  // Outages so far, and per pooled connection the count when it was opened: a connection older
+  // than the last outage is reopened before use, so that one outage is one outage in the log
+  // rather than one failure per pooled connection afterwards.
+  std::atomic<std::uint64_t> outages_{0};
+  std::vector<std::uint64_t> opened_after_;  // by pool position; guarded by the pool's lease
 
   std::atomic<bool> down_{false};
   std::mutex outage_mutex_;
@@ -74,8 +88,11 @@ class PooledSession {
   soci::session* operator->() { return &session_; }
 
  private:
+  bool is_open() const;
+
   SociConnection& connection_;
-  soci::session session_;
+  std::size_t position_;
+  soci::session& session_;
   int exceptions_;
 };
 
