@@ -104,6 +104,17 @@ int main(int argc, char** argv) {
   plan_cmd->add_option("--count", plan_options.count, "Slots per team (default 3)");
   add_format(plan_cmd, plan_options.format);
 
+  NotifyTestOptions notify_options;
+  auto* notify_cmd = app.add_subcommand("notify", "Check the notification set-up");
+  notify_cmd->require_subcommand(1);
+  auto* notify_test_cmd =
+      notify_cmd->add_subcommand("test", "Send a test message through one channel now");
+  notify_test_cmd->add_option("--channel", notify_options.channel, "email or slack")
+      ->required()
+      ->check(CLI::IsMember({"email", "slack"}));
+  notify_test_cmd->add_option("--team", notify_options.team,
+                              "Use this team's own recipients (default: the configured ones)");
+
   auto* migrate_cmd = app.add_subcommand("migrate", "Create or upgrade the database schema");
   auto* check_cmd = app.add_subcommand(
       "check-config", "Validate the configuration and print it, secrets redacted");
@@ -169,6 +180,9 @@ int main(int argc, char** argv) {
   }
   if (plan_cmd->parsed()) {
     return plan(config, plan_options);
+  }
+  if (notify_test_cmd->parsed()) {
+    return notify_test(config, notify_options);
   }
   if (migrate_cmd->parsed()) {
     return migrate(config);
