@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <fstream>
 #include <thread>
 #include <utility>
@@ -282,7 +283,8 @@ void RunExecutor::tell_streak(const RunRecord& run, const RunTarget& target) {
     return;
   }
   // Counted from the database, not in memory: a streak spans days, restarts and replicas.
-  auto streak = failure_streak(runs_, *run.team, threshold + 1);
+  // Deep enough to say how long a streak was when it ends (or "at least" that many).
+  auto streak = failure_streak(runs_, *run.team, std::max(threshold + 1, 100));
   if (!streak) {
     log::warn("failure_streak_unknown", {{"team", describe_team(run.team)},
                                          {"reason", streak.error().message}});
