@@ -73,7 +73,7 @@ Lines labelled_fields(const RunEvent& e) {
 
 std::string who(const RunEvent& e) {
   if (!e.team) {
-    return "the general run";
+    return "general";  // "general run failed"
   }
   return "team " + std::to_string(e.team->value) + " \"" + e.team_name + "\"";
 }
@@ -97,10 +97,15 @@ std::string what_happened(const RunEvent& e) {
   return "run event";
 }
 
+std::string headline(const RunEvent& e) {
+  if (e.kind == EventKind::kTest) {
+    return e.team ? "test message for " + who(e) : "test message";
+  }
+  return who(e) + " " + what_happened(e);
+}
+
 std::string email_subject(const RunEvent& e) {
-  std::string subject = e.kind == EventKind::kTest
-                            ? "[orchestrator] test message for " + who(e)
-                            : "[orchestrator] " + who(e) + " " + what_happened(e);
+  std::string subject = "[orchestrator] " + headline(e);
   // A header is one line: a newline in a team's name must not start a new header.
   for (char& c : subject) {
     if (c == '\r' || c == '\n') {
@@ -116,7 +121,7 @@ std::string email_body(const RunEvent& e) {
     body += "This is a test message from the pipeline orchestrator: mail to these recipients "
             "works.\n\n";
   } else {
-    body += "The pipeline orchestrator: " + who(e) + " " + what_happened(e) + ".\n\n";
+    body += "The pipeline orchestrator: " + headline(e) + ".\n\n";
   }
   for (const auto& [label, value] : labelled_fields(e)) {
     body += label;
@@ -132,9 +137,7 @@ std::string slack_payload(const RunEvent& e) {
   if (e.kind == EventKind::kRunStarted || e.kind == EventKind::kTest) {
     icon = ":information_source:";
   }
-  std::string headline = e.kind == EventKind::kTest ? "test message for " + who(e)
-                                                     : who(e) + " " + what_happened(e);
-  std::string text = headline;
+  std::string text = headline(e);
   if (!e.run_id.empty()) {
     text += " (" + e.run_id + ")";
   }
@@ -154,7 +157,7 @@ std::string slack_payload(const RunEvent& e) {
   }
   nlohmann::json blocks = nlohmann::json::array();
   blocks.push_back(
-      {{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", icon + " *" + headline + "*"}}}});
+      {{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", icon + " *" + headline(e) + "*"}}}});
   if (!fields.empty()) {
     blocks.push_back({{"type", "section"}, {"fields", fields}});
   }

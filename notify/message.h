@@ -20,9 +20,11 @@ std::string email_body(const RunEvent& event);
 // plain webhooks show) and Slack `blocks` with the key fields.
 std::string slack_payload(const RunEvent& event);
 
-// "team 3 \"West\"" or "the general run".
+// "team 3 \"West\"" or "general".
 std::string who(const RunEvent& event);
-// "run failed", "run timed out", "is failing", ...
+// "run failed", "run timed out", "is failing: 3 failed runs in a row", ...
 std::string what_happened(const RunEvent& event);
+// Both: `team 3 "West" run failed`, "general run completed", "test message for team 3 ...".
+std::string headline(const RunEvent& event);
 
 }  // namespace orch::notify
