@@ -51,7 +51,19 @@ export SMTPS_TEST_PORT=$(free_port) SMTPS_TEST_MAILDIR="$WORK/maildir-smtps"
 $PY -m aiosmtpd -n -l "127.0.0.1:$SMTPS_TEST_PORT" --smtpscert "$WORK/cert.pem" --smtpskey "$WORK/key.pem" \
   -c aiosmtpd.handlers.Mailbox "$SMTPS_TEST_MAILDIR" >"$WORK/smtps.log" 2>&1 &
 PIDS+=($!)
+# SMTP sinks that require STARTTLS, then AUTH as $SMTP_AUTH_TEST_USER / $SMTP_AUTH_TEST_PASSWORD: one
+# offering PLAIN and LOGIN ($SMTP_AUTH_TEST_PORT), one offering LOGIN only ($SMTP_AUTH_LOGIN_TEST_PORT).
+# Mails land in $SMTP_AUTH_TEST_MAILDIR.
+export SMTP_AUTH_TEST_PORT=$(free_port) SMTP_AUTH_LOGIN_TEST_PORT=$(free_port) SMTP_AUTH_TEST_MAILDIR="$WORK/maildir-auth"
+export SMTP_AUTH_TEST_USER=orchestrator SMTP_AUTH_TEST_PASSWORD="pw-$RANDOM$RANDOM"
+$PY "$HERE/smtp_auth_sink.py" "$SMTP_AUTH_TEST_PORT" "$SMTP_AUTH_TEST_MAILDIR" "$WORK/cert.pem" "$WORK/key.pem" \
+  "$SMTP_AUTH_TEST_USER" "$SMTP_AUTH_TEST_PASSWORD" >"$WORK/smtp-auth.log" 2>&1 &
+PIDS+=($!)
+$PY "$HERE/smtp_auth_sink.py" "$SMTP_AUTH_LOGIN_TEST_PORT" "$SMTP_AUTH_TEST_MAILDIR" "$WORK/cert.pem" "$WORK/key.pem" \
+  "$SMTP_AUTH_TEST_USER" "$SMTP_AUTH_TEST_PASSWORD" PLAIN >"$WORK/smtp-auth-login.log" 2>&1 &
+PIDS+=($!)
 wait_port "$SMTP_TEST_PORT"; wait_port "$HTTP_TEST_PORT"; wait_port "$HTTPS_TEST_PORT"
+wait_port "$SMTP_AUTH_TEST_PORT"; wait_port "$SMTP_AUTH_LOGIN_TEST_PORT"
 wait_port "$SMTP_STARTTLS_TEST_PORT"; wait_port "$SMTPS_TEST_PORT"
 
 set +e

@@ -381,6 +381,38 @@ TEST_F(NotifyE2eTest, NotifyTestSendsOverStartTlsWithTheTestCertificate) {
   }
 }
 
+TEST_F(NotifyE2eTest, LogsInWithAuthPlainOrLoginAfterStartTls) {
+  std::string plain_port = env_or_empty("SMTP_AUTH_TEST_PORT");
+  std::string login_port = env_or_empty("SMTP_AUTH_LOGIN_TEST_PORT");
+  std::string password = env_or_empty("SMTP_AUTH_TEST_PASSWORD");
+  if (plain_port.empty() || login_port.empty()) {
+    GTEST_SKIP() << "needs the AUTH SMTP sinks (scripts/with_test_services.sh)";
+  }
+  add_team(3, "West", {"--email", "west@example.com"});
+  std::map<std::string, std::string> auth{{"SMTP_TLS", "starttls"},
+                                          {"SMTP_CA_FILE", env_or_empty("HTTPS_TEST_CA")},
+                                          {"SMTP_USER", env_or_empty("SMTP_AUTH_TEST_USER")},
+                                          {"SMTP_PASSWORD", password}};
+  // Both servers refuse mail before AUTH; one offers PLAIN and LOGIN, the other LOGIN only.
+  for (const auto& port : {plain_port, login_port}) {
+    auth["SMTP_PORT"] = port;
+    auto sent = orch({"notify", "test", "--channel", "email", "--team", "3"}, auth);
+    EXPECT_EQ(sent.exit_code, 0) << "port " << port << ": " << sent.err;
+  }
+  EXPECT_EQ(mails_from(env_or_empty("SMTP_AUTH_TEST_MAILDIR"), from_).size(), 2U);
+
+  auth["SMTP_PORT"] = plain_port;
+  auth["SMTP_PASSWORD"] = "wrong-" + token();
+  auto refused = orch({"notify", "test", "--channel", "email", "--team", "3"}, auth);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("535"), std::string::npos) << refused.err;
+  EXPECT_EQ(refused.err.find(token()), std::string::npos) << refused.err;
+  for (const auto& row : notifications()) {
+    EXPECT_EQ(row.find(token()), std::string::npos) << row;
+    EXPECT_EQ(row.find(password), std::string::npos) << row;
+  }
+}
+
 TEST_F(NotifyE2eTest, NotifyTestWithoutRecipientsSaysWhatToSet) {
   auto result = orch({"notify", "test", "--channel", "email"});
   EXPECT_EQ(result.exit_code, 2);
