@@ -1,6 +1,7 @@
 // Notifications of real runs of the built binary, received by real servers on loopback: aiosmtpd
 // (plain, STARTTLS) and the HTTP(S) webhook sinks of scripts/with_test_services.sh.
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -411,6 +412,58 @@ TEST_F(NotifyE2eTest, LogsInWithAuthPlainOrLoginAfterStartTls) {
     EXPECT_EQ(row.find(token()), std::string::npos) << row;
     EXPECT_EQ(row.find(password), std::string::npos) << row;
   }
+}
+
+TEST_F(NotifyE2eTest, TheServiceNotifiesScheduledRunsAndSendsWhatIsQueuedAtAStop) {
+  add_team(3, "West", {"--email", "west@example.com"});
+  // The webhook answers after 3 s: its delivery is still in flight when the service is told to
+  // stop, and the stop grace lets it finish.
+  std::string hook = "http://127.0.0.1:" + http_port_ + "/hang/3/" + token();
+  auto service = serve({{"DAILY_RUN_TIME", utc_time_in(2)},
+                        {"NOTIFY_CHANNELS", "email,slack"},
+                        {"SLACK_WEBHOOK_URL", hook},
+                        {"NOTIFY_STOP_GRACE_SECONDS", "10"}});
+  ASSERT_TRUE(wait_for_log(*service, "ready")) << service->output();
+  ASSERT_TRUE(wait_for_log(*service, "run_completed")) << service->output();
+  ASSERT_TRUE(wait_until([&] { return lines_with(env_or_empty("HTTP_TEST_LOG"), token()).size() == 1; },
+                         seconds(5)));
+  service->send_signal(SIGTERM);
+  EXPECT_EQ(service->wait(seconds(20)), 0) << service->output();
+  auto rows = notifications();
+  std::sort(rows.begin(), rows.end());
+  ASSERT_EQ(rows.size(), 2U) << ::testing::PrintToString(rows);
+  EXPECT_EQ(rows[0], "run_completed|email|west@example.com|sent|1|");
+  EXPECT_EQ(rows[1], "run_completed|slack|http://127.0.0.1:" + http_port_ + "/***|sent|1|");
+  auto mails = mails_from(maildir_, from_);
+  ASSERT_EQ(mails.size(), 1U);
+  EXPECT_EQ(mails[0].subject(), R"([orchestrator] team 3 "West" run completed)");
+  EXPECT_NE(mails[0].body.find("\nTriggered by: schedule\n"), std::string::npos) << mails[0].body;
+  EXPECT_NE(mails[0].body.find("\nSlot: "), std::string::npos) << mails[0].body;
+}
+
+TEST_F(NotifyE2eTest, ARunWhoseProcessDiedIsToldAsAbandoned) {
+  add_team(3, "West", {"--email", "west@example.com"});
+  auto env = env_;
+  env["PIPELINE_COMMAND"] = R"(["/bin/sh", "-c", "sleep 3"])";
+  BackgroundProcess manual({ORCH_BINARY, "run", "--team", "3"},
+                           CommandOptions{dir_.path(), env, seconds(60)}, dir_ / "manual.log");
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto runs = runs_json();
+        return !runs.empty() && runs[0]["status"] == "running";
+      },
+      seconds(20)));
+  manual.send_signal(SIGKILL);
+  manual.wait(seconds(10));
+  auto service = serve({{"NOTIFY_CHANNELS", "email"}, {"ENABLE_SCHEDULER", "false"}});
+  ASSERT_TRUE(wait_for_log(*service, "ready")) << service->output();
+  service->send_signal(SIGTERM);
+  EXPECT_EQ(service->wait(seconds(20)), 0) << service->output();
+  EXPECT_EQ(runs_json()[0]["status"], "abandoned");
+  auto mails = mails_from(maildir_, from_);
+  ASSERT_EQ(mails.size(), 1U);
+  EXPECT_EQ(mails[0].subject(), R"([orchestrator] team 3 "West" run abandoned)");
+  EXPECT_NE(mails[0].body.find("\nError: its service"), std::string::npos) << mails[0].body;
 }
 
 TEST_F(NotifyE2eTest, NotifyTestWithoutRecipientsSaysWhatToSet) {
