@@ -139,8 +139,7 @@ Status finish(const fs::path& dir, Config& config) {
   }
   auto& smtp = config.notify.smtp;
   if (smtp.tls_given && smtp.starttls && smtp.tls != SmtpTls::kStartTls) {
-    return refusal("configuration: notify.smtp.tls = " +
-                   quote(internal::smtp_tls_name(smtp.tls)) +
+    return refusal("configuration: notify.smtp.tls = " + quote(internal::smtp_tls_name(smtp.tls)) +
                    " is not allowed with notify.smtp.starttls = true: use tls = \"starttls\", "
                    "or set starttls = false");
   }

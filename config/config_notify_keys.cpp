@@ -13,7 +13,7 @@ namespace orch::config {
 
 namespace {
 constexpr std::array<std::string_view, 9> kEventNames = {
-    "run_started", "run_completed", "run_failed",   "run_timed_out",  "run_abandoned",
+    "run_started", "run_completed", "run_failed",   "run_timed_out", "run_abandoned",
     "run_missed",  "run_skipped",   "team_failing", "team_recovered"};
 }  // namespace
 
@@ -244,8 +244,7 @@ const std::vector<Setting>& all_notify_settings() {
                         c.notify.retry.max_attempts = static_cast<int>(number(v));
                         return {};
                       }),
-      integer_setting("notify.retry.initial_delay_ms", "NOTIFY_RETRY_INITIAL_DELAY_MS", 1,
-                      3600000,
+      integer_setting("notify.retry.initial_delay_ms", "NOTIFY_RETRY_INITIAL_DELAY_MS", 1, 3600000,
                       [](const Value& v, Config& c) -> Status {
                         c.notify.retry.initial_delay = std::chrono::milliseconds(number(v));
                         return {};

@@ -18,10 +18,14 @@ using std::chrono::milliseconds;
 
 const char* to_string(DeliveryStatus status) {
   switch (status) {
-    case DeliveryStatus::kPending: return "pending";
-    case DeliveryStatus::kSent: return "sent";
-    case DeliveryStatus::kFailed: return "failed";
-    case DeliveryStatus::kDropped: return "dropped";
+    case DeliveryStatus::kPending:
+      return "pending";
+    case DeliveryStatus::kSent:
+      return "sent";
+    case DeliveryStatus::kFailed:
+      return "failed";
+    case DeliveryStatus::kDropped:
+      return "dropped";
   }
   return "pending";
 }
@@ -84,8 +88,8 @@ struct DeliveryQueue::State {
     }
     auto id = recorder->add(r);
     if (!id) {
-      log::warn("notification_not_recorded", {{"event", r.event}, {"channel", r.channel},
-                                              {"reason", id.error().message}});
+      log::warn("notification_not_recorded",
+                {{"event", r.event}, {"channel", r.channel}, {"reason", id.error().message}});
       return;
     }
     r.id = *id;
@@ -96,8 +100,8 @@ struct DeliveryQueue::State {
       return;
     }
     if (auto ok = recorder->update(r); !ok) {
-      log::warn("notification_not_recorded", {{"event", r.event}, {"channel", r.channel},
-                                              {"reason", ok.error().message}});
+      log::warn("notification_not_recorded",
+                {{"event", r.event}, {"channel", r.channel}, {"reason", ok.error().message}});
     }
   }
 
@@ -247,9 +251,8 @@ void DeliveryQueue::drain(milliseconds grace) {
     }
     s.closed = true;
     s.changed.notify_all();
-    s.changed.wait_for(lock, grace, [&s] {
-      return s.waiting.empty() && s.dropped.empty() && s.in_flight == 0;
-    });
+    s.changed.wait_for(lock, grace,
+                       [&s] { return s.waiting.empty() && s.dropped.empty() && s.in_flight == 0; });
     s.stopping = true;
     left = std::move(s.waiting);
     s.waiting.clear();

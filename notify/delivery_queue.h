@@ -10,11 +10,11 @@
 namespace orch::notify {
 
 struct DeliveryQueueSettings {
-  std::size_t capacity = 1000;                         // deliveries waiting, at most
-  int max_attempts = 5;                                // tries in all
-  std::chrono::milliseconds initial_delay{2000};       // before the first retry; doubles
-  std::chrono::milliseconds max_delay{60000};          // the longest wait between tries
-  int workers = 2;                                     // deliveries in flight at once
+  std::size_t capacity = 1000;                    // deliveries waiting, at most
+  int max_attempts = 5;                           // tries in all
+  std::chrono::milliseconds initial_delay{2000};  // before the first retry; doubles
+  std::chrono::milliseconds max_delay{60000};     // the longest wait between tries
+  int workers = 2;                                // deliveries in flight at once
 };
 
 // Sends deliveries on its own threads, so that a slow or dead mail server or webhook never

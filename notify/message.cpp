@@ -80,19 +80,26 @@ std::string who(const RunEvent& e) {
 
 std::string what_happened(const RunEvent& e) {
   switch (e.kind) {
-    case EventKind::kRunStarted: return "run started";
-    case EventKind::kRunCompleted: return "run completed";
+    case EventKind::kRunStarted:
+      return "run started";
+    case EventKind::kRunCompleted:
+      return "run completed";
     case EventKind::kRunFailed:
       return e.status == "interrupted" ? "run interrupted" : "run failed";
-    case EventKind::kRunTimedOut: return "run timed out";
-    case EventKind::kRunAbandoned: return "run abandoned";
-    case EventKind::kRunMissed: return "run missed";
-    case EventKind::kRunSkipped: return "run skipped";
+    case EventKind::kRunTimedOut:
+      return "run timed out";
+    case EventKind::kRunAbandoned:
+      return "run abandoned";
+    case EventKind::kRunMissed:
+      return "run missed";
+    case EventKind::kRunSkipped:
+      return "run skipped";
     case EventKind::kTeamFailing:
       return "is failing: " + std::to_string(e.consecutive_failures) + " failed runs in a row";
     case EventKind::kTeamRecovered:
       return "recovered after " + std::to_string(e.consecutive_failures) + " failed runs";
-    case EventKind::kTest: return "test message";
+    case EventKind::kTest:
+      return "test message";
   }
   return "run event";
 }
@@ -118,8 +125,9 @@ std::string email_subject(const RunEvent& e) {
 std::string email_body(const RunEvent& e) {
   std::string body;
   if (e.kind == EventKind::kTest) {
-    body += "This is a test message from the pipeline orchestrator: mail to these recipients "
-            "works.\n\n";
+    body +=
+        "This is a test message from the pipeline orchestrator: mail to these recipients "
+        "works.\n\n";
   } else {
     body += "The pipeline orchestrator: " + headline(e) + ".\n\n";
   }
@@ -149,15 +157,15 @@ std::string slack_payload(const RunEvent& e) {
     // Slack shows at most 10 fields in a section: the key ones only; the error has a block of
     // its own, and the mail carries the rest.
     if (label == "Team" || label == "Error" || label == "Event" || label == "Run date" ||
-        label == "Triggered by" ||
-        label == "Instance" || label == "Exit code" || fields.size() >= 10) {
+        label == "Triggered by" || label == "Instance" || label == "Exit code" ||
+        fields.size() >= 10) {
       continue;
     }
     fields.push_back({{"type", "mrkdwn"}, {"text", "*" + label + "*\n" + value}});
   }
   nlohmann::json blocks = nlohmann::json::array();
-  blocks.push_back(
-      {{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", icon + " *" + headline(e) + "*"}}}});
+  blocks.push_back({{"type", "section"},
+                    {"text", {{"type", "mrkdwn"}, {"text", icon + " *" + headline(e) + "*"}}}});
   if (!fields.empty()) {
     blocks.push_back({{"type", "section"}, {"fields", fields}});
   }

@@ -67,8 +67,7 @@ std::vector<Delivery> deliveries_for(const RunEvent& event, const config::Config
     const auto& url =
         event.team_slack_webhook.empty() ? notify.slack_webhook_url : event.team_slack_webhook;
     if (!url.empty()) {
-      WebhookRequest request{url, slack_payload(event), notify.slack_ca_file,
-                             notify.slack_timeout};
+      WebhookRequest request{url, slack_payload(event), notify.slack_ca_file, notify.slack_timeout};
       out.push_back({record_for(event, "slack", redact_webhook(url)),
                      [request] { return post_webhook(request); }});
     }

@@ -21,8 +21,7 @@ namespace {
 void fill(Poco::Net::MailMessage& m, const Mail& mail) {
   m.setSender(mail.from);
   for (const auto& address : mail.to) {
-    m.addRecipient(
-        Poco::Net::MailRecipient(Poco::Net::MailRecipient::PRIMARY_RECIPIENT, address));
+    m.addRecipient(Poco::Net::MailRecipient(Poco::Net::MailRecipient::PRIMARY_RECIPIENT, address));
   }
   // RFC 2047 keeps a team name with accents readable in every mail client.
   m.setSubject(Poco::Net::MailMessage::encodeWord(mail.subject, "UTF-8"));
@@ -58,8 +57,8 @@ void authenticate(Poco::Net::SMTPClientSession& session, const config::SmtpConfi
   std::string response;
   session.sendCommand("EHLO", "localhost", response);
   auto auth_line = response.find("AUTH");
-  bool plain = auth_line != std::string::npos &&
-               response.find("PLAIN", auth_line) != std::string::npos;
+  bool plain =
+      auth_line != std::string::npos && response.find("PLAIN", auth_line) != std::string::npos;
   if (plain) {
     step(session, "AUTH PLAIN " + base64(std::string(1, '\0') + smtp.user + '\0' + smtp.password),
          235, "AUTH PLAIN");

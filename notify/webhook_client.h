@@ -8,10 +8,10 @@
 namespace orch::notify {
 
 struct WebhookRequest {
-  std::string url;                       // http:// or https://; its path is the secret
-  std::string json;                      // the body
-  std::string ca_file;                   // https: a CA (PEM) to trust instead of the system's
-  std::chrono::seconds timeout{10};      // for connecting, sending, and waiting for the answer
+  std::string url;                   // http:// or https://; its path is the secret
+  std::string json;                  // the body
+  std::string ca_file;               // https: a CA (PEM) to trust instead of the system's
+  std::chrono::seconds timeout{10};  // for connecting, sending, and waiting for the answer
 };
 
 // POSTs `request.json` to an incoming webhook (Slack's, or any HTTP(S) endpoint) and waits for a

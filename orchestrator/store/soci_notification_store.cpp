@@ -41,12 +41,12 @@ Result<std::int64_t> SociNotificationStore::add(const DeliveryRecord& r) {
            ":target, :team, :run_id, :status, :attempts, :last_error, " +
                db_.time_param("created") + ", " + db_.time_param("updated") + ", " +
                db_.time_param("sent") + ") RETURNING id",
-        soci::use(r.event, "event"), soci::use(r.channel, "channel"),
-        soci::use(r.target, "target"), soci::use(team.value, team.ind, "team"),
-        soci::use(run_id.value, run_id.ind, "run_id"), soci::use(status, "status"),
-        soci::use(attempts, "attempts"), soci::use(last_error.value, last_error.ind, "last_error"),
-        soci::use(created, "created"), soci::use(updated, "updated"),
-        soci::use(sent_at.value, sent_at.ind, "sent"), soci::into(id);
+        soci::use(r.event, "event"), soci::use(r.channel, "channel"), soci::use(r.target, "target"),
+        soci::use(team.value, team.ind, "team"), soci::use(run_id.value, run_id.ind, "run_id"),
+        soci::use(status, "status"), soci::use(attempts, "attempts"),
+        soci::use(last_error.value, last_error.ind, "last_error"), soci::use(created, "created"),
+        soci::use(updated, "updated"), soci::use(sent_at.value, sent_at.ind, "sent"),
+        soci::into(id);
     return static_cast<std::int64_t>(id);
   } catch (const std::exception& e) {
     return db_.to_error(e, "cannot record a notification");
@@ -103,12 +103,12 @@ Result<std::vector<DeliveryRecord>> SociNotificationStore::list(const Notificati
     }
     st.exchange(soci::use(limit, "limit"));
     st.alloc();
-    st.prepare("SELECT id, event, channel, target, sales_team_id, run_id, status, attempts, "
-               "last_error, " +
-               db_.time_column("created_at") + ", " + db_.time_column("updated_at") + ", " +
-               db_.time_column("sent_at") + " FROM notifications" +
-               (filter.run_id ? " WHERE run_id = :run_id" : "") +
-               " ORDER BY id DESC LIMIT :limit");
+    st.prepare(
+        "SELECT id, event, channel, target, sales_team_id, run_id, status, attempts, "
+        "last_error, " +
+        db_.time_column("created_at") + ", " + db_.time_column("updated_at") + ", " +
+        db_.time_column("sent_at") + " FROM notifications" +
+        (filter.run_id ? " WHERE run_id = :run_id" : "") + " ORDER BY id DESC LIMIT :limit");
     st.define_and_bind();
     st.execute();
     std::vector<DeliveryRecord> out;

@@ -106,13 +106,28 @@ class NotifyE2eTest : public E2eTest {
  protected:
   NotifyE2eTest() {
     // Whatever the developer's shell holds must not leak into the test's configuration.
-    for (const char* name :
-         {"SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_FROM", "SMTP_STARTTLS",
-          "SMTP_TLS", "SMTP_CA_FILE", "SMTP_TIMEOUT_SECONDS", "NOTIFY_EMAIL_TO",
-          "SLACK_WEBHOOK_URL", "SLACK_CA_FILE", "SLACK_TIMEOUT_SECONDS", "NOTIFY_EVENTS_LOG",
-          "NOTIFY_EVENTS_EMAIL", "NOTIFY_EVENTS_SLACK", "NOTIFY_ALERT_AFTER_FAILURES",
-          "NOTIFY_RETRY_MAX_ATTEMPTS", "NOTIFY_RETRY_INITIAL_DELAY_MS",
-          "NOTIFY_RETRY_MAX_DELAY_MS", "NOTIFY_QUEUE_SIZE", "NOTIFY_STOP_GRACE_SECONDS"}) {
+    for (const char* name : {"SMTP_HOST",
+                             "SMTP_PORT",
+                             "SMTP_USER",
+                             "SMTP_PASSWORD",
+                             "SMTP_FROM",
+                             "SMTP_STARTTLS",
+                             "SMTP_TLS",
+                             "SMTP_CA_FILE",
+                             "SMTP_TIMEOUT_SECONDS",
+                             "NOTIFY_EMAIL_TO",
+                             "SLACK_WEBHOOK_URL",
+                             "SLACK_CA_FILE",
+                             "SLACK_TIMEOUT_SECONDS",
+                             "NOTIFY_EVENTS_LOG",
+                             "NOTIFY_EVENTS_EMAIL",
+                             "NOTIFY_EVENTS_SLACK",
+                             "NOTIFY_ALERT_AFTER_FAILURES",
+                             "NOTIFY_RETRY_MAX_ATTEMPTS",
+                             "NOTIFY_RETRY_INITIAL_DELAY_MS",
+                             "NOTIFY_RETRY_MAX_DELAY_MS",
+                             "NOTIFY_QUEUE_SIZE",
+                             "NOTIFY_STOP_GRACE_SECONDS"}) {
       env_[name] = "";
     }
     // A sender of its own: the mail sinks are shared by every test of the suite.
@@ -162,8 +177,9 @@ TEST_F(NotifyE2eTest, RunsMailTheirStartCompletionAndFailureToTheTeamsOwnRecipie
   write_tape(team_inputs(4), 2, 0, today_utc_compact());
   std::map<std::string, std::string> mail{{"NOTIFY_CHANNELS", "email"},
                                           {"NOTIFY_EMAIL_TO", "ops@example.com"},
-                                          {"NOTIFY_EVENTS_EMAIL", "run_started,run_completed,"
-                                                                  "run_failed"}};
+                                          {"NOTIFY_EVENTS_EMAIL",
+                                           "run_started,run_completed,"
+                                           "run_failed"}};
   auto completed = orch({"run", "--team", "3"}, mail);
   ASSERT_EQ(completed.exit_code, 0) << completed.err;
   auto failing = mail;
@@ -185,11 +201,10 @@ TEST_F(NotifyE2eTest, RunsMailTheirStartCompletionAndFailureToTheTeamsOwnRecipie
   EXPECT_EQ(fail_mail->rcpt_to(), "west@example.com, lead@example.com");
   for (const std::string& line : std::vector<std::string>{
            "Team: 3 \"West\"", "Run: " + failed_id, "Status: failed",
-        "Purchase date: " + std::string(runs[0]["purchase_date"]), "Exit code: 7",
-        "Error: ", "Log: " + std::string(runs[0]["log_path"]), "Duration: ", "Started: ",
-        "Ended: "}) {
+           "Purchase date: " + std::string(runs[0]["purchase_date"]), "Exit code: 7", "Error: ",
+           "Log: " + std::string(runs[0]["log_path"]), "Duration: ", "Started: ", "Ended: "}) {
     EXPECT_NE(fail_mail->body.find("\n" + line), std::string::npos) << line << "\n"
-                                                                      << fail_mail->body;
+                                                                    << fail_mail->body;
   }
   const ReceivedMail* done_mail =
       find_subject(mails, R"([orchestrator] team 3 "West" run completed)");
@@ -208,8 +223,10 @@ TEST_F(NotifyE2eTest, RunsMailTheirStartCompletionAndFailureToTheTeamsOwnRecipie
 
   auto rows = notifications();
   EXPECT_EQ(std::count_if(rows.begin(), rows.end(),
-                          [](auto& r) { return r.find("|email|") != std::string::npos &&
-                                               r.find("|sent|1|") != std::string::npos; }),
+                          [](auto& r) {
+                            return r.find("|email|") != std::string::npos &&
+                                   r.find("|sent|1|") != std::string::npos;
+                          }),
             6)
       << ::testing::PrintToString(rows);
 }
@@ -227,8 +244,7 @@ TEST_F(NotifyE2eTest, ByDefaultStartsGoOnlyToTheLog) {
 
 TEST_F(NotifyE2eTest, SlackPayloadReachesAnHttpsWebhookTrustedThroughCaFile) {
   std::string path = "/services/T1/B1/" + token();
-  add_team(3, "West",
-           {"--slack-webhook", "https://127.0.0.1:" + https_port_ + path});
+  add_team(3, "West", {"--slack-webhook", "https://127.0.0.1:" + https_port_ + path});
   auto result = orch({"run", "--team", "3"},
                      {{"NOTIFY_CHANNELS", "slack"},
                       {"SLACK_WEBHOOK_URL", "https://127.0.0.1:" + https_port_ + "/global"},
@@ -336,8 +352,8 @@ TEST_F(NotifyE2eTest, ConsecutiveFailuresRaiseOneAlertAndASuccessSaysRecovered) 
   ASSERT_TRUE(wait_until([&] { return mails_from(maildir_, from_).size() >= 2; }, seconds(10)));
   auto mails = mails_from(maildir_, from_);
   ASSERT_EQ(mails.size(), 2U);
-  const ReceivedMail* alert = find_subject(
-      mails, R"([orchestrator] team 3 "West" is failing: 2 failed runs in a row)");
+  const ReceivedMail* alert =
+      find_subject(mails, R"([orchestrator] team 3 "West" is failing: 2 failed runs in a row)");
   ASSERT_NE(alert, nullptr);
   EXPECT_NE(alert->body.find("\nFailed runs in a row: 2\n"), std::string::npos) << alert->body;
   EXPECT_NE(find_subject(mails, R"([orchestrator] team 3 "West" recovered after 3 failed runs)"),
@@ -425,8 +441,8 @@ TEST_F(NotifyE2eTest, TheServiceNotifiesScheduledRunsAndSendsWhatIsQueuedAtAStop
                         {"NOTIFY_STOP_GRACE_SECONDS", "10"}});
   ASSERT_TRUE(wait_for_log(*service, "ready")) << service->output();
   ASSERT_TRUE(wait_for_log(*service, "run_completed")) << service->output();
-  ASSERT_TRUE(wait_until([&] { return lines_with(env_or_empty("HTTP_TEST_LOG"), token()).size() == 1; },
-                         seconds(5)));
+  ASSERT_TRUE(wait_until(
+      [&] { return lines_with(env_or_empty("HTTP_TEST_LOG"), token()).size() == 1; }, seconds(5)));
   service->send_signal(SIGTERM);
   EXPECT_EQ(service->wait(seconds(20)), 0) << service->output();
   auto rows = notifications();
@@ -475,8 +491,7 @@ TEST_F(NotifyE2eTest, NotifyTestWithoutRecipientsSaysWhatToSet) {
 }
 
 TEST_F(NotifyE2eTest, CheckConfigAndTeamsListKeepSecretsOut) {
-  add_team(3, "West",
-           {"--slack-webhook", "https://hooks.example/services/" + token()});
+  add_team(3, "West", {"--slack-webhook", "https://hooks.example/services/" + token()});
   auto config = orch({"check-config"}, {{"SMTP_PASSWORD", "pw-" + token()},
                                         {"SLACK_WEBHOOK_URL", "https://hooks.example/" + token()}});
   ASSERT_EQ(config.exit_code, 0) << config.err;

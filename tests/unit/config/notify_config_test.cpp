@@ -100,17 +100,18 @@ TEST(NotifyConfig, SmtpTlsModesAndTheirAgreementWithStarttls) {
 
 TEST(NotifyConfig, RefusesOutOfRangeNumbersNamingTheRange) {
   TempDir dir;
-  EXPECT_TRUE(refused(load_with(dir, "", {{"NOTIFY_ALERT_AFTER_FAILURES", "-1"}}),
-                      {"notify.alert_after_failures (NOTIFY_ALERT_AFTER_FAILURES) = \"-1\"",
-                       "0 to 1000"}));
+  EXPECT_TRUE(
+      refused(load_with(dir, "", {{"NOTIFY_ALERT_AFTER_FAILURES", "-1"}}),
+              {"notify.alert_after_failures (NOTIFY_ALERT_AFTER_FAILURES) = \"-1\"", "0 to 1000"}));
   EXPECT_TRUE(refused(load_with(dir, "[notify.slack]\ntimeout_seconds = 0\n"),
                       {"notify.slack.timeout_seconds = 0", "1 to 600"}));
   EXPECT_TRUE(refused(load_with(dir, "", {{"NOTIFY_QUEUE_SIZE", "many"}}),
                       {"notify.queue_size (NOTIFY_QUEUE_SIZE)"}));
   EXPECT_TRUE(refused(load_with(dir, "", {{"NOTIFY_RETRY_MAX_ATTEMPTS", "0"}}),
                       {"notify.retry.max_attempts", "1 to 100"}));
-  EXPECT_TRUE(refused(load_with(dir, "[notify.retry]\ninitial_delay_ms = 5000\nmax_delay_ms = 10\n"),
-                      {"notify.retry.max_delay_ms = 10", "initial_delay_ms (5000)"}));
+  EXPECT_TRUE(
+      refused(load_with(dir, "[notify.retry]\ninitial_delay_ms = 5000\nmax_delay_ms = 10\n"),
+              {"notify.retry.max_delay_ms = 10", "initial_delay_ms (5000)"}));
 }
 
 TEST(NotifyConfig, CaFilesMustExist) {
@@ -119,17 +120,18 @@ TEST(NotifyConfig, CaFilesMustExist) {
   auto c = load_with(dir, "", {{"SLACK_CA_FILE", (dir / "ca.pem").string()}});
   ASSERT_TRUE(c.has_value()) << c.error().message;
   EXPECT_EQ(c->notify.slack_ca_file, (dir / "ca.pem").string());
-  EXPECT_TRUE(refused(load_with(dir, "", {{"SMTP_CA_FILE", "/nonexistent/ca.pem"}}),
-                      {"notify.smtp.ca_file (SMTP_CA_FILE) = \"/nonexistent/ca.pem\"",
-                       "PEM certificate file"}));
+  EXPECT_TRUE(refused(
+      load_with(dir, "", {{"SMTP_CA_FILE", "/nonexistent/ca.pem"}}),
+      {"notify.smtp.ca_file (SMTP_CA_FILE) = \"/nonexistent/ca.pem\"", "PEM certificate file"}));
 }
 
 TEST(NotifyConfig, DescribeShowsTheNewKeysAndLoadsBack) {
   TempDir dir;
-  auto c = load_with(dir,
-                     "[notify]\nalert_after_failures = 5\n[notify.smtp]\ntls = \"starttls\"\n"
-                     "[notify.events]\nslack = [\"run_failed\"]\n[notify.retry]\nmax_attempts = 2\n",
-                     {{"SMTP_PASSWORD", "hunter2"}});
+  auto c =
+      load_with(dir,
+                "[notify]\nalert_after_failures = 5\n[notify.smtp]\ntls = \"starttls\"\n"
+                "[notify.events]\nslack = [\"run_failed\"]\n[notify.retry]\nmax_attempts = 2\n",
+                {{"SMTP_PASSWORD", "hunter2"}});
   ASSERT_TRUE(c.has_value()) << c.error().message;
   std::string text = describe(*c);
   EXPECT_NE(text.find("alert_after_failures = 5\n"), std::string::npos) << text;

@@ -1,7 +1,6 @@
 #include "notify/message.h"
 
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
 
 namespace orch::notify {
@@ -48,8 +47,7 @@ TEST(EmailMessage, BodyCarriesEveryFieldAPersonNeeds) {
        {"Team: 3 \"West\"\n", "Run: run_0123456789abcdef\n", "Status: failed\n",
         "Purchase date: 2026-11-24\n", "Slot: 2026-11-23T02:00:00.000Z\n",
         "Started: 2026-11-23T02:00:00.200Z\n", "Ended: 2026-11-23T02:01:23.612Z\n",
-        "Duration: 1 min 23.4 s\n", "Total loans: 120\n", "Exceptions: 4\n",
-        "Error: exit code 2\n",
+        "Duration: 1 min 23.4 s\n", "Total loans: 120\n", "Exceptions: 4\n", "Error: exit code 2\n",
         "Log: /srv/out/sales_team_3/runs/run_0123456789abcdef/pipeline.log\n"}) {
     EXPECT_NE(body.find(line), std::string::npos) << line << body;
   }
@@ -59,8 +57,9 @@ TEST(SlackMessage, ShortTextAndKeyFields) {
   auto payload = nlohmann::json::parse(slack_payload(failed_run()));
   EXPECT_EQ(payload["text"], R"(team 3 "West" run failed (run_0123456789abcdef): exit code 2)");
   std::string blocks = payload["blocks"].dump();
-  for (const char* field : {"*Total loans*\\n120", "*Exceptions*\\n4", "*Purchase date*\\n2026-11-24",
-                            "*Duration*\\n1 min 23.4 s", "*Log*\\n/srv/out"}) {
+  for (const char* field :
+       {"*Total loans*\\n120", "*Exceptions*\\n4", "*Purchase date*\\n2026-11-24",
+        "*Duration*\\n1 min 23.4 s", "*Log*\\n/srv/out"}) {
     EXPECT_NE(blocks.find(field), std::string::npos) << field << "\n" << blocks;
   }
   for (const auto& block : payload["blocks"]) {

@@ -84,10 +84,10 @@ TEST(Routing, NobodyToMailGivesNoDelivery) {
 
 TEST(Routing, EveryEventNameIsOneTheConfigurationAccepts) {
   auto names = config::event_names();
-  for (EventKind kind : {EventKind::kRunStarted, EventKind::kRunCompleted, EventKind::kRunFailed,
-                         EventKind::kRunTimedOut, EventKind::kRunAbandoned, EventKind::kRunMissed,
-                         EventKind::kRunSkipped, EventKind::kTeamFailing,
-                         EventKind::kTeamRecovered}) {
+  for (EventKind kind :
+       {EventKind::kRunStarted, EventKind::kRunCompleted, EventKind::kRunFailed,
+        EventKind::kRunTimedOut, EventKind::kRunAbandoned, EventKind::kRunMissed,
+        EventKind::kRunSkipped, EventKind::kTeamFailing, EventKind::kTeamRecovered}) {
     EXPECT_NE(std::find(names.begin(), names.end(), event_name(kind)), names.end())
         << event_name(kind);
   }
