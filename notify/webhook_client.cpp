@@ -63,21 +63,26 @@ Status post(const WebhookRequest& request, const Poco::URI& uri, const std::stri
 }  // namespace
 
 std::string redact_webhook(const std::string& url) {
-  auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) {
+  try {
+    Poco::URI uri(url);
+    if (uri.getScheme().empty() || uri.getHost().empty()) {
+      return "***";
+    }
+    std::string out = uri.getScheme() + "://";
+    // User information (user:password@) is a secret too.
+    if (!uri.getUserInfo().empty()) {
+      out += "***@";
+    }
+    bool ipv6 = uri.getHost().find(':') != std::string::npos;
+    out += ipv6 ? "[" + uri.getHost() + "]" : uri.getHost();
+    if (uri.getSpecifiedPort() != 0) {
+      out += ":" + std::to_string(uri.getSpecifiedPort());
+    }
+    std::string rest = uri.getPathEtc();
+    return rest.empty() || rest == "/" ? out : out + "/***";
+  } catch (const Poco::Exception&) {
     return "***";
   }
-  auto host_end = url.find_first_of("/?#", scheme_end + 3);
-  if (host_end == std::string::npos) {
-    return url;
-  }
-  std::string base = url.substr(0, host_end);
-  // User information (user:password@) is a secret too.
-  auto at = base.rfind('@');
-  if (at != std::string::npos && at > scheme_end) {
-    base = base.substr(0, scheme_end + 3) + "***@" + base.substr(at + 1);
-  }
-  return base + "/***";
 }
 
 Status post_webhook(const WebhookRequest& request) {
