@@ -482,6 +482,36 @@ TEST_F(NotifyE2eTest, ARunWhoseProcessDiedIsToldAsAbandoned) {
   EXPECT_NE(mails[0].body.find("\nError: its service"), std::string::npos) << mails[0].body;
 }
 
+TEST_F(NotifyE2eTest, ATimedOutRunIsMailedAsTimedOut) {
+  add_team(3, "West", {"--email", "west@example.com"});
+  auto result = orch({"run", "--team", "3"}, {{"NOTIFY_CHANNELS", "email"},
+                                              {"PIPELINE_TIMEOUT_SECONDS", "1"},
+                                              {"PIPELINE_COMMAND", R"(["/bin/sleep", "10"])"}});
+  ASSERT_EQ(result.exit_code, 1) << result.err;
+  auto mails = mails_from(maildir_, from_);
+  ASSERT_EQ(mails.size(), 1U);
+  EXPECT_EQ(mails[0].subject(), R"([orchestrator] team 3 "West" run timed out)");
+  EXPECT_NE(mails[0].body.find("\nStatus: timed_out\n"), std::string::npos) << mails[0].body;
+}
+
+TEST_F(NotifyE2eTest, AMissedSlotIsMailedAsMissed) {
+  add_team(3, "West", {"--email", "west@example.com"});
+  // The team existed long before today's slot, which passed beyond the grace window while no
+  // service was running.
+  ASSERT_EQ(sqlite("UPDATE sales_teams SET active_since = '2020-01-01T00:00:00.000Z'").exit_code,
+            0);
+  auto service = serve({{"NOTIFY_CHANNELS", "email"},
+                        {"DAILY_RUN_TIME", utc_time_in(-120)},
+                        {"MISFIRE_GRACE_SECONDS", "60"}});
+  ASSERT_TRUE(wait_for_log(*service, "run_missed")) << service->output();
+  service->send_signal(SIGTERM);
+  EXPECT_EQ(service->wait(seconds(20)), 0) << service->output();
+  auto mails = mails_from(maildir_, from_);
+  ASSERT_EQ(mails.size(), 1U);
+  EXPECT_EQ(mails[0].subject(), R"([orchestrator] team 3 "West" run missed)");
+  EXPECT_NE(mails[0].body.find("grace window"), std::string::npos) << mails[0].body;
+}
+
 TEST_F(NotifyE2eTest, NotifyTestWithoutRecipientsSaysWhatToSet) {
   auto result = orch({"notify", "test", "--channel", "email"});
   EXPECT_EQ(result.exit_code, 2);
