@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <iterator>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -244,6 +245,7 @@ bool DeliveryQueue::push(Delivery delivery) {
 void DeliveryQueue::drain(milliseconds grace) {
   State& s = *state_;
   std::vector<Waiting> left;
+  std::vector<DeliveryRecord> dropped;
   {
     std::unique_lock lock(s.mutex);
     if (s.workers.empty()) {
@@ -256,12 +258,18 @@ void DeliveryQueue::drain(milliseconds grace) {
     s.stopping = true;
     left = std::move(s.waiting);
     s.waiting.clear();
+    dropped.assign(std::make_move_iterator(s.dropped.begin()),
+                   std::make_move_iterator(s.dropped.end()));
+    s.dropped.clear();
   }
   s.changed.notify_all();
   for (auto& worker : s.workers) {
     worker.join();
   }
   s.workers.clear();
+  for (auto& r : dropped) {
+    s.record_new(r);
+  }
   for (auto& w : left) {
     DeliveryRecord& r = w.delivery.record;
     r.status = DeliveryStatus::kFailed;

@@ -11,6 +11,8 @@ namespace {
 
 using Lines = std::vector<std::pair<std::string, std::string>>;
 
+constexpr std::size_t kSlackErrorShown = 1500;
+
 // 83412 ms -> "1 min 23.4 s": a duration people read at a glance.
 std::string human_duration(std::int64_t ms) {
   char buf[64];
@@ -145,12 +147,17 @@ std::string slack_payload(const RunEvent& e) {
   if (e.kind == EventKind::kRunStarted || e.kind == EventKind::kTest) {
     icon = ":information_source:";
   }
+  // Slack cuts a message at 40,000 characters and a section at 3,000; the mail has it all.
+  std::string error = e.error.size() > kSlackErrorShown
+                          ? e.error.substr(0, kSlackErrorShown) + "... (cut; the mail and the "
+                                                                   "run's log have it all)"
+                          : e.error;
   std::string text = headline(e);
   if (!e.run_id.empty()) {
     text += " (" + e.run_id + ")";
   }
-  if (!e.error.empty()) {
-    text += ": " + e.error;
+  if (!error.empty()) {
+    text += ": " + error;
   }
   nlohmann::json fields = nlohmann::json::array();
   for (const auto& [label, value] : labelled_fields(e)) {
@@ -171,7 +178,7 @@ std::string slack_payload(const RunEvent& e) {
   }
   if (!e.error.empty()) {
     blocks.push_back({{"type", "section"},
-                      {"text", {{"type", "mrkdwn"}, {"text", "*Error*\n```" + e.error + "```"}}}});
+                      {"text", {{"type", "mrkdwn"}, {"text", "*Error*\n```" + error + "```"}}}});
   }
   nlohmann::json payload = {{"text", text}, {"blocks", blocks}};
   // Invalid UTF-8 (from a pipeline's error text) is replaced rather than thrown on.

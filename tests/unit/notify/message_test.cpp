@@ -77,5 +77,19 @@ TEST(SlackMessage, InvalidUtf8InAnErrorStillMakesValidJson) {
   EXPECT_NE(payload["text"].get<std::string>().find("bad byte"), std::string::npos);
 }
 
+TEST(SlackMessage, ALongErrorIsCutWhereSlackWouldCutItAndTheMailKeepsIt) {
+  RunEvent e = failed_run();
+  e.error = std::string(20000, 'x');
+  auto payload = nlohmann::json::parse(slack_payload(e));
+  EXPECT_LT(payload["text"].get<std::string>().size(), 2000U);
+  EXPECT_NE(payload["text"].get<std::string>().find("(cut;"), std::string::npos);
+  for (const auto& block : payload["blocks"]) {
+    if (block.contains("text")) {
+      EXPECT_LT(block["text"]["text"].get<std::string>().size(), 3000U);
+    }
+  }
+  EXPECT_NE(email_body(e).find(e.error), std::string::npos);
+}
+
 }  // namespace
 }  // namespace orch::notify
