@@ -146,6 +146,12 @@ Status finish(const fs::path& dir, Config& config) {
   if (!smtp.tls_given && smtp.starttls) {
     smtp.tls = SmtpTls::kStartTls;
   }
+  // AUTH on a plain connection would send the password in the clear.
+  if (!smtp.user.empty() && smtp.tls == SmtpTls::kPlain) {
+    return refusal("configuration: notify.smtp.user (SMTP_USER) is set while notify.smtp.tls = "
+                   "\"plain\": the password would travel in the clear; use tls = \"starttls\" "
+                   "or \"tls\"");
+  }
   if (config.notify.retry.max_delay < config.notify.retry.initial_delay) {
     return refusal("configuration: notify.retry.max_delay_ms = " +
                    std::to_string(config.notify.retry.max_delay.count()) +

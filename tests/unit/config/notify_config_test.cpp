@@ -98,6 +98,14 @@ TEST(NotifyConfig, SmtpTlsModesAndTheirAgreementWithStarttls) {
                       {"notify.smtp.tls = \"plain\"", "notify.smtp.starttls = true"}));
 }
 
+TEST(NotifyConfig, RefusesAnSmtpLoginOverAPlainConnection) {
+  TempDir dir;
+  EXPECT_TRUE(refused(load_with(dir, "", {{"SMTP_USER", "bot"}, {"SMTP_PASSWORD", "pw"}}),
+                      {"notify.smtp.user (SMTP_USER)", "in the clear", "starttls"}));
+  auto tls = load_with(dir, "", {{"SMTP_USER", "bot"}, {"SMTP_TLS", "tls"}});
+  EXPECT_TRUE(tls.has_value()) << tls.error().message;
+}
+
 TEST(NotifyConfig, RefusesOutOfRangeNumbersNamingTheRange) {
   TempDir dir;
   EXPECT_TRUE(
