@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -65,6 +66,29 @@ struct Tries {
     std::lock_guard lock(mutex);
     return at.size();
   }
+};
+
+// The real notifications table behind a fault: while `down` is set every write fails as when the
+// database is unreachable.
+class FlakyRecorder final : public notify::DeliveryRecorder {
+ public:
+  explicit FlakyRecorder(notify::DeliveryRecorder& real) : real_(real) {}
+  Result<std::int64_t> add(const DeliveryRecord& record) override {
+    if (down) {
+      return unavailable("cannot record a notification: database is locked");
+    }
+    return real_.add(record);
+  }
+  Status update(const DeliveryRecord& record) override {
+    if (down) {
+      return unavailable("cannot record a notification: database is locked");
+    }
+    return real_.update(record);
+  }
+  std::atomic<bool> down{true};
+
+ private:
+  notify::DeliveryRecorder& real_;
 };
 
 class DeliveryQueueTest : public ::testing::Test {
@@ -236,6 +260,21 @@ TEST_F(DeliveryQueueTest, AStopGivesQueuedDeliveriesAGraceThenRecordsTheRestFail
       << left->last_error;
   EXPECT_NE(left->last_error.find("HTTP 500"), std::string::npos) << left->last_error;
   EXPECT_FALSE(queue.push(webhook("/ok", seconds(5))));
+}
+
+TEST_F(DeliveryQueueTest, ADatabaseThatCannotRecordDoesNotStopTheDelivery) {
+  FlakyRecorder recorder(db_->notifications());
+  DeliveryQueue queue(DeliveryQueueSettings{}, &recorder, clock_);
+  Delivery d = webhook("/ok", seconds(5));
+  std::string run_id = d.record.run_id;
+  ::testing::internal::CaptureStderr();
+  ASSERT_TRUE(queue.push(std::move(d)));
+  queue.drain(seconds(5));
+  std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(posts_with(run_id), 1U);
+  EXPECT_NE(log.find("notification_not_recorded"), std::string::npos) << log;
+  EXPECT_NE(log.find("notification_sent"), std::string::npos) << log;
+  EXPECT_FALSE(recorded(run_id).has_value());
 }
 
 }  // namespace
