@@ -137,6 +137,27 @@ Status finish(const fs::path& dir, Config& config) {
     }
     config.scheduler.zone = *zone;
   }
+  auto& smtp = config.notify.smtp;
+  if (smtp.tls_given && smtp.starttls && smtp.tls != SmtpTls::kStartTls) {
+    return refusal("configuration: notify.smtp.tls = " + quote(internal::smtp_tls_name(smtp.tls)) +
+                   " is not allowed with notify.smtp.starttls = true: use tls = \"starttls\", "
+                   "or set starttls = false");
+  }
+  if (!smtp.tls_given && smtp.starttls) {
+    smtp.tls = SmtpTls::kStartTls;
+  }
+  // AUTH on a plain connection would send the password in the clear.
+  if (!smtp.user.empty() && smtp.tls == SmtpTls::kPlain) {
+    return refusal("configuration: notify.smtp.user (SMTP_USER) is set while notify.smtp.tls = "
+                   "\"plain\": the password would travel in the clear; use tls = \"starttls\" "
+                   "or \"tls\"");
+  }
+  if (config.notify.retry.max_delay < config.notify.retry.initial_delay) {
+    return refusal("configuration: notify.retry.max_delay_ms = " +
+                   std::to_string(config.notify.retry.max_delay.count()) +
+                   " is not allowed: use at least notify.retry.initial_delay_ms (" +
+                   std::to_string(config.notify.retry.initial_delay.count()) + ")");
+  }
   for (Channel channel : config.notify.channels) {
     if (auto ok = require_for_channel(channel, config); !ok) {
       return ok;
@@ -297,6 +318,9 @@ std::string describe(const Config& config) {
   }
   section("notify");
   entry("channels", toml_list(channels));
+  entry("alert_after_failures", std::to_string(notify.alert_after_failures));
+  entry("queue_size", std::to_string(notify.queue_size));
+  entry("stop_grace_seconds", std::to_string(notify.stop_grace.count()));
   section("notify.smtp");
   entry("host", quote(notify.smtp.host));
   entry("port", std::to_string(notify.smtp.port));
@@ -304,10 +328,25 @@ std::string describe(const Config& config) {
   entry("password", toml_secret(notify.smtp.password));
   entry("from", quote(notify.smtp.from));
   entry("starttls", toml_bool(notify.smtp.starttls));
+  entry("tls", quote(internal::smtp_tls_name(notify.smtp.tls)));
+  entry("ca_file", quote(notify.smtp.ca_file));
+  entry("timeout_seconds", std::to_string(notify.smtp.timeout.count()));
   section("notify.email");
   entry("to", toml_list(notify.email_to));
   section("notify.slack");
   entry("webhook_url", toml_secret(notify.slack_webhook_url));
+  entry("ca_file", quote(notify.slack_ca_file));
+  entry("timeout_seconds", std::to_string(notify.slack_timeout.count()));
+  section("notify.events");
+  for (Channel channel : {Channel::kLog, Channel::kEmail, Channel::kSlack}) {
+    auto it = notify.events.find(channel);
+    entry(internal::channel_name(channel),
+          toml_list(it == notify.events.end() ? std::vector<std::string>{} : it->second));
+  }
+  section("notify.retry");
+  entry("max_attempts", std::to_string(notify.retry.max_attempts));
+  entry("initial_delay_ms", std::to_string(notify.retry.initial_delay.count()));
+  entry("max_delay_ms", std::to_string(notify.retry.max_delay.count()));
   section("api");
   entry("listen", quote(config.api.listen));
   entry("token", toml_secret(config.api.token));

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <span>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,15 @@ class time_zone;
 namespace orch::config {
 
 enum class Channel { kLog, kEmail, kSlack };
+
+// How the SMTP connection is secured: none, STARTTLS on a plain connection (port 587), or TLS from
+// the first byte (SMTPS, port 465).
+enum class SmtpTls { kPlain, kStartTls, kTls };
+
+// The names of the events notify.events routes, in the order describe() prints them:
+// run_started, run_completed, run_failed, run_timed_out, run_abandoned, run_missed, run_skipped,
+// team_failing (notify.alert_after_failures failed runs in a row), team_recovered.
+std::span<const std::string_view> event_names();
 
 struct SchedulerConfig {
   bool enabled = true;                                  // ENABLE_SCHEDULER
@@ -60,7 +71,17 @@ struct SmtpConfig {
   std::string user;                                     // SMTP_USER
   std::string password;                                 // SMTP_PASSWORD (secret)
   std::string from;                                     // SMTP_FROM
-  bool starttls = false;                                // SMTP_STARTTLS
+  bool starttls = false;                                // SMTP_STARTTLS (same as tls = "starttls")
+  SmtpTls tls = SmtpTls::kPlain;                        // SMTP_TLS; the effective mode after load
+  bool tls_given = false;                               // notify.smtp.tls was set
+  std::string ca_file;                                  // SMTP_CA_FILE: a CA (PEM) to trust instead
+  std::chrono::seconds timeout{10};                     // SMTP_TIMEOUT_SECONDS, per network step
+};
+
+struct RetryConfig {
+  int max_attempts = 5;                                 // NOTIFY_RETRY_MAX_ATTEMPTS (tries in all)
+  std::chrono::milliseconds initial_delay{2000};        // NOTIFY_RETRY_INITIAL_DELAY_MS, doubles
+  std::chrono::milliseconds max_delay{60000};           // NOTIFY_RETRY_MAX_DELAY_MS
 };
 
 struct NotifyConfig {
@@ -68,6 +89,18 @@ struct NotifyConfig {
   SmtpConfig smtp;
   std::vector<std::string> email_to;                    // NOTIFY_EMAIL_TO
   std::string slack_webhook_url;                        // SLACK_WEBHOOK_URL (secret)
+  std::string slack_ca_file;                            // SLACK_CA_FILE: a CA (PEM) to trust
+  std::chrono::seconds slack_timeout{10};               // SLACK_TIMEOUT_SECONDS
+  // Which events each channel gets (names from event_names()); see default_events().
+  std::map<Channel, std::vector<std::string>> events = default_events();
+  int alert_after_failures = 3;                         // NOTIFY_ALERT_AFTER_FAILURES; 0: no alerts
+  RetryConfig retry;
+  int queue_size = 1000;                                // NOTIFY_QUEUE_SIZE (waiting)
+  std::chrono::seconds stop_grace{10};                  // NOTIFY_STOP_GRACE_SECONDS
+
+  // Everything to the log; failures, completions, misses, skips and alerts to email and Slack;
+  // starts only to the log.
+  static std::map<Channel, std::vector<std::string>> default_events();
 };
 
 struct ApiConfig {

@@ -48,6 +48,8 @@ struct Setting {
 
 // Every key, in the order describe() prints them.
 std::span<const Setting> settings();
+// The notify.* keys (config_notify_keys.cpp), which settings() includes.
+std::span<const Setting> notify_settings();
 
 // Where a value came from: an environment variable, or else the file.
 struct Origin {
@@ -95,5 +97,6 @@ std::string_view weekday_name(date::weekday day);  // "tuesday"
 std::string_view level_name(log::Level level);     // "info"
 std::string_view format_name(log::Format format);  // "text"
 std::string_view channel_name(Channel channel);    // "email"
+std::string_view smtp_tls_name(SmtpTls tls);       // "starttls"
 
 }  // namespace orch::config::internal

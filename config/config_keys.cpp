@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <vector>
 
 #include "config/base/time.h"
 #include "config/config_internal.h"
@@ -20,7 +21,6 @@ constexpr std::string_view kCommandAllowed =
     "use a non-empty list whose first item is the program to run";
 constexpr std::string_view kWeekdayAllowed = "use a weekday: monday to sunday, or mon to sun";
 constexpr std::string_view kPatternsAllowed = "use a list of non-empty glob patterns";
-constexpr std::string_view kWebhookAllowed = "use an http:// or https:// URL";
 constexpr std::string_view kListenAllowed = "use HOST:PORT with a port from 1 to 65535";
 constexpr std::string_view kLevelAllowed = "use trace, debug, info, warn, error or off";
 constexpr std::string_view kFormatAllowed = "use text or json";
@@ -46,16 +46,6 @@ bool is_env_name(std::string_view name) {
   auto word = [](unsigned char c) { return std::isalnum(c) != 0 || c == '_'; };
   return !name.empty() && std::isdigit(static_cast<unsigned char>(name[0])) == 0 &&
          std::all_of(name.begin(), name.end(), word);
-}
-
-// Deliberately loose: one '@' with text on both sides and no blanks. The mail server is the
-// judge of the rest.
-bool is_email_address(std::string_view address) {
-  auto at = address.find('@');
-  auto blank = [](unsigned char c) { return std::isspace(c) != 0 || std::iscntrl(c) != 0; };
-  return at != std::string_view::npos && at > 0 && at + 1 < address.size() &&
-         address.find('@', at + 1) == std::string_view::npos &&
-         std::none_of(address.begin(), address.end(), blank);
 }
 
 bool is_port(std::string_view text) {
@@ -95,37 +85,6 @@ Status apply_command(const Value& v, Config& c) {
     return refuse(kCommandAllowed);
   }
   c.pipeline.command = argv;
-  return {};
-}
-
-Status apply_channels(const Value& v, Config& c) {
-  // "log" is always on: it is the record of last resort when mail or Slack fail.
-  std::vector<Channel> channels{Channel::kLog};
-  for (const auto& name : items(v)) {
-    std::optional<Channel> found;
-    for (Channel ch : {Channel::kLog, Channel::kEmail, Channel::kSlack}) {
-      if (to_lower(name) == channel_name(ch)) {
-        found = ch;
-      }
-    }
-    if (!found) {
-      return refuse(quote(name) + " is not a channel: use log, email or slack");
-    }
-    if (std::find(channels.begin(), channels.end(), *found) == channels.end()) {
-      channels.push_back(*found);
-    }
-  }
-  c.notify.channels = std::move(channels);
-  return {};
-}
-
-Status apply_email_to(const Value& v, Config& c) {
-  for (const auto& address : items(v)) {
-    if (!is_email_address(address)) {
-      return refuse(quote(address) + " is not an email address: use name@domain");
-    }
-  }
-  c.notify.email_to = items(v);
   return {};
 }
 
@@ -298,70 +257,6 @@ constexpr std::array kSettings = {
               return {};
             }},
     Setting{.key = "pipeline.env", .kind = Kind::kStringTable, .apply = apply_pipeline_env},
-    Setting{.key = "notify.channels",
-            .env = "NOTIFY_CHANNELS",
-            .kind = Kind::kStringList,
-            .env_syntax = EnvSyntax::kCommaList,
-            .apply = apply_channels},
-    Setting{.key = "notify.smtp.host",
-            .env = "SMTP_HOST",
-            .apply = [](const Value& v, Config& c) -> Status {
-              c.notify.smtp.host = text(v);
-              return {};
-            }},
-    Setting{.key = "notify.smtp.port",
-            .env = "SMTP_PORT",
-            .kind = Kind::kInteger,
-            .min = 1,
-            .max = 65535,
-            .apply = [](const Value& v, Config& c) -> Status {
-              c.notify.smtp.port = static_cast<int>(number(v));
-              return {};
-            }},
-    Setting{.key = "notify.smtp.user",
-            .env = "SMTP_USER",
-            .apply = [](const Value& v, Config& c) -> Status {
-              c.notify.smtp.user = text(v);
-              return {};
-            }},
-    Setting{.key = "notify.smtp.password",
-            .env = "SMTP_PASSWORD",
-            .secrecy = Secrecy::kSecret,
-            .apply = [](const Value& v, Config& c) -> Status {
-              c.notify.smtp.password = text(v);
-              return {};
-            }},
-    Setting{.key = "notify.smtp.from",
-            .env = "SMTP_FROM",
-            .apply = [](const Value& v, Config& c) -> Status {
-              c.notify.smtp.from = text(v);
-              return {};
-            }},
-    Setting{.key = "notify.smtp.starttls",
-            .env = "SMTP_STARTTLS",
-            .kind = Kind::kBool,
-            .apply = [](const Value& v, Config& c) -> Status {
-              c.notify.smtp.starttls = flag(v);
-              return {};
-            }},
-    Setting{.key = "notify.email.to",
-            .env = "NOTIFY_EMAIL_TO",
-            .kind = Kind::kStringList,
-            .env_syntax = EnvSyntax::kCommaList,
-            .apply = apply_email_to},
-    Setting{.key = "notify.slack.webhook_url",
-            .env = "SLACK_WEBHOOK_URL",
-            .secrecy = Secrecy::kSecret,
-            .apply = [](const Value& v, Config& c) -> Status {
-              // An empty string is "not set", so that describe()'s output loads back.
-              const auto& url = text(v);
-              if (!url.empty() && !(url.starts_with("http://") && url.size() > 7) &&
-                  !(url.starts_with("https://") && url.size() > 8)) {
-                return refuse(kWebhookAllowed);
-              }
-              c.notify.slack_webhook_url = url;
-              return {};
-            }},
     Setting{.key = "api.listen", .env = "API_LISTEN", .apply = apply_listen},
     Setting{.key = "api.token",
             .env = "API_TOKEN",
@@ -395,7 +290,20 @@ constexpr std::array kSettings = {
 }  // namespace
 
 std::span<const Setting> settings() {
-  return kSettings;
+  // The notify.* keys (config_notify_keys.cpp) sit where the file's sections put them: after
+  // [pipeline], before [api].
+  static const std::vector<Setting> all = [] {
+    std::vector<Setting> out;
+    for (const Setting& s : kSettings) {
+      if (s.key == "api.listen") {
+        auto notify = notify_settings();
+        out.insert(out.end(), notify.begin(), notify.end());
+      }
+      out.push_back(s);
+    }
+    return out;
+  }();
+  return all;
 }
 
 }  // namespace orch::config::internal

@@ -7,10 +7,33 @@ const char* event_name(EventKind kind) {
     case EventKind::kRunStarted: return "run_started";
     case EventKind::kRunCompleted: return "run_completed";
     case EventKind::kRunFailed: return "run_failed";
+    case EventKind::kRunTimedOut: return "run_timed_out";
+    case EventKind::kRunAbandoned: return "run_abandoned";
     case EventKind::kRunMissed: return "run_missed";
     case EventKind::kRunSkipped: return "run_skipped";
+    case EventKind::kTeamFailing: return "team_failing";
+    case EventKind::kTeamRecovered: return "team_recovered";
+    case EventKind::kTest: return "test";
   }
   return "run_event";
+}
+
+bool is_bad_news(EventKind kind) {
+  switch (kind) {
+    case EventKind::kRunFailed:
+    case EventKind::kRunTimedOut:
+    case EventKind::kRunAbandoned:
+    case EventKind::kRunMissed:
+    case EventKind::kRunSkipped:
+    case EventKind::kTeamFailing:
+      return true;
+    case EventKind::kRunStarted:
+    case EventKind::kRunCompleted:
+    case EventKind::kTeamRecovered:
+    case EventKind::kTest:
+      return false;
+  }
+  return false;
 }
 
 log::Fields event_fields(const RunEvent& e) {
@@ -47,6 +70,9 @@ log::Fields event_fields(const RunEvent& e) {
   add("error", e.error);
   add("log", e.log_path);
   add("instance", e.instance);
+  if (e.consecutive_failures > 0) {
+    add("consecutive_failures", std::to_string(e.consecutive_failures));
+  }
   return f;
 }
 

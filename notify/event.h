@@ -14,12 +14,20 @@ namespace orch::notify {
 enum class EventKind {
   kRunStarted,
   kRunCompleted,
-  kRunFailed,   // failed, timed_out, interrupted, abandoned
-  kRunMissed,   // a slot past its grace window
-  kRunSkipped,  // a slot whose team was still running
+  kRunFailed,      // failed or interrupted
+  kRunTimedOut,    // killed at pipeline.timeout_seconds
+  kRunAbandoned,   // its service died
+  kRunMissed,      // a slot past its grace window
+  kRunSkipped,     // a slot whose team was still running
+  kTeamFailing,    // notify.alert_after_failures failed runs in a row
+  kTeamRecovered,  // a completed run after such an alert
+  kTest,           // `orchestrator notify test`
 };
 
-const char* event_name(EventKind kind);  // "run_started", ...
+// "run_started", ...: the names notify.events uses (config::event_names()); "test" for kTest.
+const char* event_name(EventKind kind);
+// Whether people should hear of it as something gone wrong (failures, misses, skips, alerts).
+bool is_bad_news(EventKind kind);
 
 // What people are told about one run. A plain value; the notifier formats it for its channel.
 struct RunEvent {
@@ -41,6 +49,12 @@ struct RunEvent {
   std::string error;
   std::string log_path;
   std::string instance;
+  int consecutive_failures = 0;   // kTeamFailing, kTeamRecovered: the failed runs in a row
+
+  // The team's own recipients (`teams add/update --email/--slack-webhook`); empty: the
+  // configured ones. The webhook URL is a secret and never appears in event_fields().
+  std::vector<std::string> team_email_to;
+  std::string team_slack_webhook;
 };
 
 // The event's fields as key/value pairs, in a stable order, empty ones left out.

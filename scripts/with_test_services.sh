@@ -30,7 +30,8 @@ export SMTP_TEST_PORT=$(free_port) SMTP_TEST_MAILDIR="$WORK/maildir"
 $PY -m aiosmtpd -n -l "127.0.0.1:$SMTP_TEST_PORT" -c aiosmtpd.handlers.Mailbox "$SMTP_TEST_MAILDIR" >"$WORK/smtp.log" 2>&1 &
 PIDS+=($!)
 
-# HTTP + HTTPS webhook sinks (answer 200 "ok", append bodies to a log)
+# HTTP + HTTPS webhook sinks (answer 200 "ok", append bodies to a log; the paths /status/NNN answer
+# NNN and /hang/SECONDS answers only after that long: see http_echo.py)
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
   -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout "$WORK/key.pem" -out "$WORK/cert.pem" >/dev/null 2>&1
 export HTTP_TEST_PORT=$(free_port) HTTPS_TEST_PORT=$(free_port)
@@ -39,7 +40,31 @@ $PY "$HERE/http_echo.py" "$HTTP_TEST_PORT" "$HTTP_TEST_LOG" >/dev/null 2>"$WORK/
 PIDS+=($!)
 $PY "$HERE/http_echo.py" "$HTTPS_TEST_PORT" "$HTTPS_TEST_LOG" "$WORK/cert.pem" "$WORK/key.pem" >/dev/null 2>"$WORK/https.err" &
 PIDS+=($!)
+# SMTP sinks with TLS, using the same test certificate ($HTTPS_TEST_CA trusts it): one that offers
+# STARTTLS and refuses mail before it ($SMTP_STARTTLS_TEST_PORT), one that speaks TLS from the first
+# byte ($SMTPS_TEST_PORT). Mails land in $SMTP_STARTTLS_TEST_MAILDIR / $SMTPS_TEST_MAILDIR.
+export SMTP_STARTTLS_TEST_PORT=$(free_port) SMTP_STARTTLS_TEST_MAILDIR="$WORK/maildir-starttls"
+$PY -m aiosmtpd -n -l "127.0.0.1:$SMTP_STARTTLS_TEST_PORT" --tlscert "$WORK/cert.pem" --tlskey "$WORK/key.pem" \
+  -c aiosmtpd.handlers.Mailbox "$SMTP_STARTTLS_TEST_MAILDIR" >"$WORK/smtp-starttls.log" 2>&1 &
+PIDS+=($!)
+export SMTPS_TEST_PORT=$(free_port) SMTPS_TEST_MAILDIR="$WORK/maildir-smtps"
+$PY -m aiosmtpd -n -l "127.0.0.1:$SMTPS_TEST_PORT" --smtpscert "$WORK/cert.pem" --smtpskey "$WORK/key.pem" \
+  -c aiosmtpd.handlers.Mailbox "$SMTPS_TEST_MAILDIR" >"$WORK/smtps.log" 2>&1 &
+PIDS+=($!)
+# SMTP sinks that require STARTTLS, then AUTH as $SMTP_AUTH_TEST_USER / $SMTP_AUTH_TEST_PASSWORD: one
+# offering PLAIN and LOGIN ($SMTP_AUTH_TEST_PORT), one offering LOGIN only ($SMTP_AUTH_LOGIN_TEST_PORT).
+# Mails land in $SMTP_AUTH_TEST_MAILDIR.
+export SMTP_AUTH_TEST_PORT=$(free_port) SMTP_AUTH_LOGIN_TEST_PORT=$(free_port) SMTP_AUTH_TEST_MAILDIR="$WORK/maildir-auth"
+export SMTP_AUTH_TEST_USER=orchestrator SMTP_AUTH_TEST_PASSWORD="pw-$RANDOM$RANDOM"
+$PY "$HERE/smtp_auth_sink.py" "$SMTP_AUTH_TEST_PORT" "$SMTP_AUTH_TEST_MAILDIR" "$WORK/cert.pem" "$WORK/key.pem" \
+  "$SMTP_AUTH_TEST_USER" "$SMTP_AUTH_TEST_PASSWORD" >"$WORK/smtp-auth.log" 2>&1 &
+PIDS+=($!)
+$PY "$HERE/smtp_auth_sink.py" "$SMTP_AUTH_LOGIN_TEST_PORT" "$SMTP_AUTH_TEST_MAILDIR" "$WORK/cert.pem" "$WORK/key.pem" \
+  "$SMTP_AUTH_TEST_USER" "$SMTP_AUTH_TEST_PASSWORD" PLAIN >"$WORK/smtp-auth-login.log" 2>&1 &
+PIDS+=($!)
 wait_port "$SMTP_TEST_PORT"; wait_port "$HTTP_TEST_PORT"; wait_port "$HTTPS_TEST_PORT"
+wait_port "$SMTP_AUTH_TEST_PORT"; wait_port "$SMTP_AUTH_LOGIN_TEST_PORT"
+wait_port "$SMTP_STARTTLS_TEST_PORT"; wait_port "$SMTPS_TEST_PORT"
 
 set +e
 "$@"

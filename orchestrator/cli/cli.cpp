@@ -108,6 +108,16 @@ int main(int argc, char** argv) {
   auto* status_cmd = app.add_subcommand(
       "status", "The services sharing the database, with their last heartbeat");
   add_format(status_cmd, status_options.format);
+  NotifyTestOptions notify_options;
+  auto* notify_cmd = app.add_subcommand("notify", "Check the notification set-up");
+  notify_cmd->require_subcommand(1);
+  auto* notify_test_cmd =
+      notify_cmd->add_subcommand("test", "Send a test message through one channel now");
+  notify_test_cmd->add_option("--channel", notify_options.channel, "email or slack")
+      ->required()
+      ->check(CLI::IsMember({"email", "slack"}));
+  notify_test_cmd->add_option("--team", notify_options.team,
+                              "Use this team's own recipients (default: the configured ones)");
 
   auto* migrate_cmd = app.add_subcommand("migrate", "Create or upgrade the database schema");
   auto* check_cmd = app.add_subcommand(
@@ -177,6 +187,9 @@ int main(int argc, char** argv) {
   }
   if (status_cmd->parsed()) {
     return status(config, status_options);
+  }
+  if (notify_test_cmd->parsed()) {
+    return notify_test(config, notify_options);
   }
   if (migrate_cmd->parsed()) {
     return migrate(config);

@@ -78,6 +78,12 @@ struct StatusOptions {
   Format format = Format::kTable;
 };
 int status(const config::Config& config, const StatusOptions& options);
+struct NotifyTestOptions {
+  std::string channel;              // "email" or "slack"
+  std::optional<std::string> team;  // the id as typed: that team's own recipients
+};
+// Sends one test message now; exit 1 when it was not delivered (the reason is printed).
+int notify_test(const config::Config& config, const NotifyTestOptions& options);
 
 int migrate(const config::Config& config);
 int check_config(const config::Config& config);

@@ -68,7 +68,8 @@ int run(const config::Config& config, const RunOptions& options) {
     }
     team_id = *id;
   }
-  auto db = open_database(config, 2);
+  // The run's and heartbeat's connections, and the two delivery threads'.
+  auto db = open_database(config, 4);
   if (!db) {
     return fail(db.error());
   }
@@ -89,11 +90,9 @@ int run(const config::Config& config, const RunOptions& options) {
     return fail(resolved.error());
   }
 
-  std::vector<std::unique_ptr<notify::Notifier>> channels;
-  channels.push_back(notify::make_log_notifier());
-  auto notifier = notify::make_fanout_notifier(std::move(channels));
-  auto launcher = pipeline::make_posix_process_launcher();
   SystemClock clock;
+  auto notifier = notify::make_notifier(config, &(*db)->notifications(), clock);
+  auto launcher = pipeline::make_posix_process_launcher();
   std::string instance = this_instance();
   RunExecutor executor(config, (*db)->runs(), *launcher, *notifier, clock, instance);
 
@@ -126,6 +125,11 @@ int run(const config::Config& config, const RunOptions& options) {
   }
   signal_io.stop();
   signal_thread.join();
+  // The outcome is printed first: the deliveries' grace must not hold back the answer.
+  if (outcome && outcome->claim != ClaimOutcome::kTeamBusy) {
+    print_outcome(*outcome, resolved->target);
+    std::cout.flush();
+  }
   notifier->flush();
   if (!outcome) {
     return fail(outcome.error());
@@ -134,7 +138,6 @@ int run(const config::Config& config, const RunOptions& options) {
     return fail(failed_precondition(describe_team(team_id) + " already has a run in progress (" +
                                     outcome->busy_run_id + "); nothing was started"));
   }
-  print_outcome(*outcome, resolved->target);
   return outcome->record.status == RunStatus::kCompleted ? kExitOk : kExitRunFailed;
 }
 

@@ -8,16 +8,14 @@
 namespace orch::cli {
 
 int serve(const config::Config& config) {
-  // A connection per worker, plus the loop's and the heartbeat's.
-  auto db = open_database(config, config.scheduler.max_parallel_runs + 2);
+  // A connection per worker, plus the loop's, the heartbeat's and the two delivery threads'.
+  auto db = open_database(config, config.scheduler.max_parallel_runs + 4);
   if (!db) {
     return fail(db.error());
   }
-  std::vector<std::unique_ptr<notify::Notifier>> channels;
-  channels.push_back(notify::make_log_notifier());
-  auto notifier = notify::make_fanout_notifier(std::move(channels));
-  auto launcher = pipeline::make_posix_process_launcher();
   SystemClock clock;
+  auto notifier = notify::make_notifier(config, &(*db)->notifications(), clock);
+  auto launcher = pipeline::make_posix_process_launcher();
   Service service(config, **db, *notifier, *launcher, clock);
   return service.run();
 }

@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "config/base/clock.h"
+#include "notify/webhook_client.h"
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/cli/output.h"
 
@@ -77,8 +78,10 @@ Table team_table(const std::vector<Team>& teams) {
                       team.active ? "true" : "false", team.run_time, team.timezone,
                       team.notify_email,
                       // A webhook URL is a secret (its path is the token).
-                      team.notify_slack_webhook ? std::optional<std::string>("***")
-                                                : std::nullopt,
+                      team.notify_slack_webhook
+                          ? std::optional<std::string>(
+                                notify::redact_webhook(*team.notify_slack_webhook))
+                          : std::nullopt,
                       format_utc(team.active_since), format_utc(team.updated_at)});
   }
   return t;

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <utility>
@@ -9,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/base/log.h"
+#include "orchestrator/core/failure_streak.h"
 #include "pipeline/input_discovery.h"
 #include "pipeline/purchase_date.h"
 
@@ -279,9 +281,10 @@ void RunExecutor::finish(const RunRecord& run, const RunTarget& target, const Ru
             .count();
   }
   outcome.record = final_run;
-  tell(done.status == RunStatus::kCompleted ? notify::EventKind::kRunCompleted
-                                            : notify::EventKind::kRunFailed,
-       final_run, target);
+  tell(end_event(done.status), final_run, target);
+  if (recorded) {
+    tell_streak(final_run, target);
+  }
 }
 
 std::vector<std::string> RunExecutor::live_run_ids() const {
@@ -343,6 +346,45 @@ std::size_t RunExecutor::adopt_pending_ends() {
 }
 
 void RunExecutor::tell(notify::EventKind kind, const RunRecord& run, const RunTarget& target) {
+  notifier_.notify(run_event(kind, run, target));
+}
+
+void RunExecutor::tell_streak(const RunRecord& run, const RunTarget& target) {
+  int threshold = config_.notify.alert_after_failures;
+  if (threshold <= 0 || !run.team) {
+    return;
+  }
+  // Counted from the database, not in memory: a streak spans days, restarts and replicas.
+  // Deep enough to say how long a streak was when it ends (or "at least" that many).
+  auto streak = failure_streak(runs_, *run.team, std::max(threshold + 1, 100));
+  if (!streak) {
+    log::warn("failure_streak_unknown", {{"team", describe_team(run.team)},
+                                         {"reason", streak.error().message}});
+    return;
+  }
+  notify::RunEvent e = run_event(notify::EventKind::kTeamFailing, run, target);
+  if (is_failure(run.status) && streak->failures == threshold) {
+    e.consecutive_failures = streak->failures;
+    notifier_.notify(e);
+  } else if (run.status == RunStatus::kCompleted && streak->failures_before_last >= threshold) {
+    e.kind = notify::EventKind::kTeamRecovered;
+    e.consecutive_failures = streak->failures_before_last;
+    notifier_.notify(e);
+  }
+}
+
+notify::EventKind end_event(RunStatus status) {
+  switch (status) {
+    case RunStatus::kCompleted: return notify::EventKind::kRunCompleted;
+    case RunStatus::kTimedOut: return notify::EventKind::kRunTimedOut;
+    case RunStatus::kAbandoned: return notify::EventKind::kRunAbandoned;
+    case RunStatus::kMissed: return notify::EventKind::kRunMissed;
+    case RunStatus::kSkipped: return notify::EventKind::kRunSkipped;
+    default: return notify::EventKind::kRunFailed;
+  }
+}
+
+notify::RunEvent run_event(notify::EventKind kind, const RunRecord& run, const RunTarget& target) {
   notify::RunEvent e;
   e.kind = kind;
   e.run_id = run.run_id;
@@ -362,7 +404,9 @@ void RunExecutor::tell(notify::EventKind kind, const RunRecord& run, const RunTa
   e.error = run.error;
   e.log_path = run.log_path;
   e.instance = run.instance;
-  notifier_.notify(e);
+  e.team_email_to = target.email_to;
+  e.team_slack_webhook = target.slack_webhook;
+  return e;
 }
 
 }  // namespace orch

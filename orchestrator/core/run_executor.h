@@ -23,7 +23,15 @@ struct RunTarget {
   std::optional<TeamId> team;
   std::string name;
   const date::time_zone* zone = nullptr;
+  // The team's own notification recipients; empty: the configured ones.
+  std::vector<std::string> email_to;
+  std::string slack_webhook;
 };
+
+// The event people are told about `run` (of `target`).
+notify::RunEvent run_event(notify::EventKind kind, const RunRecord& run, const RunTarget& target);
+// The event a run that ended with `status` calls for: completed, timed out, abandoned or failed.
+notify::EventKind end_event(RunStatus status);
 
 struct RunRequest {
   RunTarget target;
@@ -77,6 +85,9 @@ class RunExecutor {
   void finish(const RunRecord& run, const RunTarget& target, const RunFinish& finish,
               RunOutcome& outcome);
   void tell(notify::EventKind kind, const RunRecord& run, const RunTarget& target);
+  // After a run ended: the alert when it makes notify.alert_after_failures failed runs in a row,
+  // or the all-clear when it completes after such a streak.
+  void tell_streak(const RunRecord& run, const RunTarget& target);
 
   const config::Config& config_;
   RunStore& runs_;

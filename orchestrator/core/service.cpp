@@ -342,6 +342,7 @@ struct Service::Impl {
       if (db.runs().finish(f)) {  // fails when another service got there first
         run.status = RunStatus::kAbandoned;
         run.error = f.error;
+        run.completed_at = now;
         abandoned.push_back(std::move(run));
       }
     }
@@ -357,8 +358,28 @@ struct Service::Impl {
       log::warn("run_abandoned", {{"run_id", run.run_id},
                                   {"team", describe_team(run.team)},
                                   {"reason", run.error}});
+      tell_abandoned(run);
     }
     return abandoned;
+  }
+
+  // People hear of an abandoned run like of any other end. The team is read afresh: this runs
+  // on the heartbeat's thread as well as the loop's, and the team may be gone from the schedule.
+  void tell_abandoned(RunRecord run) {
+    run.status = RunStatus::kAbandoned;
+    std::optional<Team> team;
+    if (run.team) {
+      auto found = db.teams().find(*run.team);
+      if (found && found->has_value()) {
+        team = **found;
+      }
+    }
+    RunTarget target;
+    target.team = run.team;
+    if (auto resolved = resolve_team(team, config, SysTime{})) {
+      target = resolved->target;
+    }
+    notifier.notify(run_event(notify::EventKind::kRunAbandoned, run, target));
   }
 
   void beat() {

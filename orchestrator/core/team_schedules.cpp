@@ -17,6 +17,20 @@ Result<ResolvedTeam> resolve_team(const std::optional<Team>& team, const config:
     r.schedule.active_since = team->active_since;
     r.target.team = team->id;
     r.target.name = team->name;
+    r.target.slack_webhook = team->notify_slack_webhook.value_or("");
+    // Stored as typed: "a@example.com, b@example.com".
+    std::string list = team->notify_email.value_or("");
+    for (std::size_t start = 0; start < list.size();) {
+      auto comma = list.find(',', start);
+      std::string address =
+          list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      address.erase(0, address.find_first_not_of(" \t"));
+      address.erase(address.find_last_not_of(" \t") + 1);
+      if (!address.empty()) {
+        r.target.email_to.push_back(address);
+      }
+      start = comma == std::string::npos ? list.size() : comma + 1;
+    }
     if (team->run_time) {
       auto t = parse_time_of_day(*team->run_time);
       if (!t) {

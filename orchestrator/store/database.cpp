@@ -1,7 +1,9 @@
 #include "orchestrator/store/database.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <utility>
 
 #include <soci/postgresql/soci-postgresql.h>
@@ -89,7 +91,8 @@ class SociDatabase final : public Database {
       : connection_(size, dialect, std::move(redacted)),
         runs_(connection_),
         teams_(connection_),
-        registry_(connection_) {}
+        registry_(connection_),
+        notifications_(connection_) {}
 
   SociConnection& connection() { return connection_; }
 
@@ -108,14 +111,19 @@ class SociDatabase final : public Database {
         sql << "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
                "applied_at TIMESTAMPTZ NOT NULL)";
       }
-      int current = 0;
-      soci::indicator ind = soci::i_null;
-      sql << "SELECT MAX(version) FROM schema_migrations", soci::into(current, ind);
-      if (ind != soci::i_ok) {
-        current = 0;
+      // Every version not applied yet, not only those above the highest applied: the numbers
+      // may have gaps, and a database must end with every migration this build knows.
+      std::set<int> applied;
+      int version = 0;
+      soci::statement versions =
+          (sql.prepare << "SELECT version FROM schema_migrations", soci::into(version));
+      versions.execute();
+      while (versions.fetch()) {
+        applied.insert(version);
       }
+      int current = applied.empty() ? 0 : *applied.rbegin();
       for (const auto& m : store::migrations(connection_.dialect())) {
-        if (m.version <= current) {
+        if (applied.count(m.version) > 0) {
           continue;
         }
         for (const auto& statement : m.statements) {
@@ -125,7 +133,7 @@ class SociDatabase final : public Database {
         sql << "INSERT INTO schema_migrations (version, applied_at) VALUES (:v, " +
                    connection_.time_param("t") + ")",
             soci::use(m.version, "v"), soci::use(now, "t");
-        current = m.version;
+        current = std::max(current, m.version);
       }
       tx.commit();
       return current;
@@ -137,6 +145,7 @@ class SociDatabase final : public Database {
   RunStore& runs() override { return runs_; }
   TeamStore& teams() override { return teams_; }
   ServiceRegistry& registry() override { return registry_; }
+  NotificationStore& notifications() override { return notifications_; }
   std::string describe() const override { return connection_.redacted_url(); }
 
  private:
@@ -144,6 +153,7 @@ class SociDatabase final : public Database {
   store::SociRunStore runs_;
   store::SociTeamStore teams_;
   store::SociServiceRegistry registry_;
+  store::SociNotificationStore notifications_;
 };
 
 }  // namespace

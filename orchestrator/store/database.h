@@ -4,6 +4,7 @@
 #include <string>
 
 #include "config/base/result.h"
+#include "orchestrator/store/notification_store.h"
 #include "orchestrator/store/run_store.h"
 #include "orchestrator/store/service_registry.h"
 #include "orchestrator/store/team_store.h"
@@ -31,6 +32,7 @@ class Database {
   virtual RunStore& runs() = 0;
   virtual TeamStore& teams() = 0;
   virtual ServiceRegistry& registry() = 0;
+  virtual NotificationStore& notifications() = 0;
 
   // The URL with its password redacted.
   virtual std::string describe() const = 0;

@@ -128,11 +128,40 @@ std::vector<std::string> postgres_v1() {
   };
 }
 
+// Version 3 (issue 4): one row per notification delivery, so an operator can see what was sent
+// and what was not. `target` never holds a secret (webhook URLs are stored redacted).
+std::vector<std::string> v3(Dialect dialect) {
+  bool sqlite = dialect == Dialect::kSqlite;
+  std::string id = sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY";
+  std::string integer = sqlite ? "INTEGER" : "BIGINT";
+  std::string time = sqlite ? "TEXT" : "TIMESTAMPTZ";
+  return {
+      "CREATE TABLE notifications (\n"
+      "  id " + id + ",\n"
+      "  event TEXT NOT NULL,\n"
+      "  channel TEXT NOT NULL,\n"
+      "  target TEXT NOT NULL,\n"
+      "  sales_team_id " + integer + ",\n"
+      "  run_id TEXT,\n"
+      "  status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed', 'dropped')),\n"
+      "  attempts INTEGER NOT NULL DEFAULT 0,\n"
+      "  last_error TEXT,\n"
+      "  created_at " + time + " NOT NULL,\n"
+      "  updated_at " + time + " NOT NULL,\n"
+      "  sent_at " + time + ")",
+      "CREATE INDEX notifications_created ON notifications (created_at)",
+      "CREATE INDEX notifications_run ON notifications (run_id)",
+  };
+}
+
 }  // namespace
 
 std::vector<Migration> migrations(Dialect dialect) {
+  // Versions 2 and 4 belong to other issues' branches; the gaps are deliberate (migrate()
+  // applies every version it has not applied yet, in order).
   return {
       {1, dialect == Dialect::kSqlite ? sqlite_v1() : postgres_v1()},
+      {3, v3(dialect)},
   };
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "orchestrator/store/notification_store.h"
 #include "orchestrator/store/run_store.h"
 #include "orchestrator/store/service_registry.h"
 #include "orchestrator/store/soci_connection.h"
@@ -67,6 +68,18 @@ class SociServiceRegistry final : public ServiceRegistry {
   Result<SysTime> installed_at() override;
   Result<std::int64_t> generation() override;
   Result<std::int64_t> bump_generation() override;
+
+ private:
+  SociConnection& db_;
+};
+
+class SociNotificationStore final : public NotificationStore {
+ public:
+  explicit SociNotificationStore(SociConnection& connection) : db_(connection) {}
+
+  Result<std::int64_t> add(const notify::DeliveryRecord& record) override;
+  Status update(const notify::DeliveryRecord& record) override;
+  Result<std::vector<notify::DeliveryRecord>> list(const NotificationFilter& filter) override;
 
  private:
   SociConnection& db_;

@@ -1,0 +1,28 @@
+#include "notify/tls_context.h"
+
+#include <mutex>
+
+#include <Poco/Net/RejectCertificateHandler.h>
+#include <Poco/Net/SSLManager.h>
+
+namespace orch::notify::internal {
+
+Poco::Net::Context::Ptr client_tls_context(const std::string& ca_file) {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    Poco::Net::initializeSSL();
+    // Without this, a Poco::Util::Application would install the console handler, which asks on
+    // stdin whether to accept a bad certificate (STACK pitfall 11).
+    Poco::Net::SSLManager::instance().initializeClient(
+        nullptr, new Poco::Net::RejectCertificateHandler(false), nullptr);
+  });
+  Poco::Net::Context::Params params;
+  // STRICT also checks the host name against 127.0.0.1, which RELAXED skips (STACK pitfall 10).
+  params.verificationMode = Poco::Net::Context::VERIFY_STRICT;
+  params.loadDefaultCAs = ca_file.empty();
+  params.caLocation = ca_file;
+  params.cipherList = "HIGH:!aNULL:!MD5";
+  return new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
+}
+
+}  // namespace orch::notify::internal

@@ -1,0 +1,17 @@
+#pragma once
+
+// Private to notify/: the TLS client context the SMTP and webhook transports share. Poco stays in
+// the transports' .cpp files and here.
+
+#include <string>
+
+#include <Poco/Net/Context.h>
+
+namespace orch::notify::internal {
+
+// A client context that verifies the peer's chain and host name, trusting the system's CAs, or
+// only `ca_file` (a PEM file) when one is given. Initializes Poco's SSL layer once per process,
+// with a handler that refuses an untrusted certificate (never asks on a console).
+Poco::Net::Context::Ptr client_tls_context(const std::string& ca_file);
+
+}  // namespace orch::notify::internal

@@ -1,0 +1,33 @@
+#include "orchestrator/core/failure_streak.h"
+
+namespace orch {
+
+Result<FailureStreak> failure_streak(RunStore& runs, TeamId team, int depth) {
+  RunFilter filter;
+  filter.team_key = team.value;
+  // Skips and misses come between ended runs; read enough rows to see `depth` ended ones.
+  filter.limit = depth * 4 + 8;
+  auto history = runs.list(filter);
+  if (!history) {
+    return history.error();
+  }
+  std::vector<bool> ended_failed;  // newest first
+  for (const RunRecord& run : *history) {
+    if (run.status == RunStatus::kCompleted || is_failure(run.status)) {
+      ended_failed.push_back(is_failure(run.status));
+    }
+    if (static_cast<int>(ended_failed.size()) > depth) {
+      break;
+    }
+  }
+  FailureStreak streak;
+  for (std::size_t i = 0; i < ended_failed.size() && ended_failed[i]; ++i) {
+    ++streak.failures;
+  }
+  for (std::size_t i = 1; i < ended_failed.size() && ended_failed[i]; ++i) {
+    ++streak.failures_before_last;
+  }
+  return streak;
+}
+
+}  // namespace orch
