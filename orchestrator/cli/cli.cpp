@@ -102,6 +102,13 @@ int main(int argc, char** argv) {
   auto* plan_cmd = app.add_subcommand("plan", "The next fire times of every active team");
   plan_cmd->add_option("--team", plan_options.team, "Only this team's id, or 'general'");
   plan_cmd->add_option("--count", plan_options.count, "Slots per team (default 3)");
+  plan_cmd->add_option("--cron", plan_options.cron,
+                       "Only the fire times of this 5-field cron expression (no teams)");
+  plan_cmd->add_option("--timezone", plan_options.timezone,
+                       "With --cron: the IANA zone (default: scheduler.timezone)");
+  plan_cmd->add_option("--after", plan_options.after,
+                       "With --cron: fire times strictly after this ISO-8601 instant "
+                       "(default: now)");
   add_format(plan_cmd, plan_options.format);
 
   auto* migrate_cmd = app.add_subcommand("migrate", "Create or upgrade the database schema");

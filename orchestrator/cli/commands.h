@@ -66,8 +66,13 @@ struct PlanOptions {
   std::optional<std::string> team;
   int count = 3;
   Format format = Format::kTable;
+  // `plan --cron`: the fire times of one expression, with no database involved.
+  std::optional<std::string> cron;
+  std::optional<std::string> timezone;  // default: scheduler.timezone
+  std::optional<std::string> after;     // an ISO-8601 instant; default: now
 };
 int plan(const config::Config& config, const PlanOptions& options);
+int plan_cron(const config::Config& config, const PlanOptions& options);
 
 struct RescheduleOptions {
   int timeout_seconds = 10;

@@ -37,6 +37,12 @@ int plan(const config::Config& config, const PlanOptions& options) {
   if (options.count < 1 || options.count > 1000) {
     return fail(invalid_argument("--count: use a whole number from 1 to 1000"));
   }
+  if (options.cron) {
+    return plan_cron(config, options);
+  }
+  if (options.timezone || options.after) {
+    return fail(invalid_argument("--timezone and --after go with --cron EXPR"));
+  }
   std::optional<std::int64_t> only;
   if (options.team) {
     if (*options.team == "general") {
