@@ -145,6 +145,34 @@ Status finish(const fs::path& dir, Config& config) {
   return {};
 }
 
+// scheduler.default_cron through the scheduler's own parser, refused like any other bad value.
+Status check_default_cron(const LoadOptions& options, const Config& config) {
+  const auto& expression = config.scheduler.default_cron;
+  if (!expression || options.check_cron == nullptr) {
+    return {};
+  }
+  auto checked = options.check_cron(*expression);
+  if (checked) {
+    return {};
+  }
+  for (const internal::Setting& s : internal::settings()) {
+    if (s.key != "scheduler.default_cron") {
+      continue;
+    }
+    auto env = options.env.find(std::string(s.env));
+    internal::Origin origin;
+    if (env != options.env.end() && !env->second.empty()) {
+      origin.env = s.env;
+    } else if (config.source_file) {
+      origin.file = &*config.source_file;
+    } else {
+      origin.env = s.env;
+    }
+    return internal::not_allowed(s, origin, quote(*expression), checked.error().message);
+  }
+  return internal::refusal("configuration: scheduler.default_cron: " + checked.error().message);
+}
+
 std::string toml_bool(bool value) {
   return value ? "true" : "false";
 }
@@ -204,6 +232,9 @@ Result<Config> load(const LoadOptions& options) {
   if (auto ok = finish(dir, config); !ok) {
     return ok.error();
   }
+  if (auto ok = check_default_cron(options, config); !ok) {
+    return ok.error();
+  }
   return config;
 }
 
@@ -260,6 +291,9 @@ std::string describe(const Config& config) {
   entry("enabled", toml_bool(sched.enabled));
   entry("daily_run_time", toml_time(sched.daily_run_time));
   entry("timezone", quote(sched.timezone));
+  if (sched.default_cron) {
+    entry("default_cron", quote(*sched.default_cron));
+  }
   entry("misfire_grace_seconds", std::to_string(sched.misfire_grace.count()));
   entry("general_run", toml_bool(sched.general_run));
   entry("max_parallel_runs", std::to_string(sched.max_parallel_runs));

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <date/date.h>
@@ -31,6 +32,9 @@ struct SchedulerConfig {
   bool general_run = true;                              // GENERAL_RUN_ENABLED
   int max_parallel_runs = 0;                            // MAX_PARALLEL_RUNS (default: cores)
   std::chrono::seconds shutdown_grace{30};              // SHUTDOWN_GRACE_SECONDS
+  // DEFAULT_CRON: a 5-field cron expression every team without its own schedule (and the
+  // general run) follows instead of daily_run_time.
+  std::optional<std::string> default_cron;
 };
 
 struct PathsConfig {
@@ -99,6 +103,9 @@ struct LoadOptions {
   std::map<std::string, std::string> env;
   // The bundled example pipeline, used when pipeline.command is not set.
   std::filesystem::path default_pipeline;
+  // Checks scheduler.default_cron (the cron parser lives with the scheduler, which this library
+  // must not include). Its error says what is wrong and what is allowed; null: not checked.
+  Result<void> (*check_cron)(std::string_view expression) = nullptr;
 };
 
 // Reads and validates the configuration. A bad value gives kInvalidArgument with one line that

@@ -183,6 +183,14 @@ constexpr std::array kSettings = {
               c.scheduler.zone = *zone;
               return {};
             }},
+    Setting{.key = "scheduler.default_cron",
+            .env = "DEFAULT_CRON",
+            .apply = [](const Value& v, Config& c) -> Status {
+              // The expression itself is checked by load() through LoadOptions::check_cron.
+              c.scheduler.default_cron =
+                  text(v).empty() ? std::nullopt : std::optional<std::string>(text(v));
+              return {};
+            }},
     Setting{.key = "scheduler.misfire_grace_seconds",
             .env = "MISFIRE_GRACE_SECONDS",
             .kind = Kind::kInteger,

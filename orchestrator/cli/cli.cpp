@@ -9,6 +9,7 @@
 
 #include "config/base/log.h"
 #include "orchestrator/cli/commands.h"
+#include "orchestrator/schedule/cron_expression.h"
 
 namespace orch::cli {
 namespace {
@@ -37,6 +38,8 @@ void add_team_settings(CLI::App* command, TeamOptions& o) {
   command->add_option("--run-time", o.run_time,
                       "Daily run time, HH:MM or HH:MM:SS (\"\": the default)");
   command->add_option("--timezone", o.timezone, "IANA time zone (\"\": the default)");
+  command->add_option("--cron", o.cron,
+                      "A 5-field cron expression instead of a daily run time (\"\": none)");
   command->add_option("--email", o.email, "Notification email addresses, comma-separated");
   command->add_option("--slack-webhook", o.slack_webhook, "The team's Slack webhook URL");
 }
@@ -89,6 +92,12 @@ int main(int argc, char** argv) {
   teams_deactivate_cmd->add_option("id", team_options.id, "The team's id")->required();
   auto* teams_activate_cmd = teams_cmd->add_subcommand("activate", "Schedule a team again");
   teams_activate_cmd->add_option("id", team_options.id, "The team's id")->required();
+  auto* teams_pause_cmd =
+      teams_cmd->add_subcommand("pause", "Stop a team's schedule, keeping it active");
+  teams_pause_cmd->add_option("id", team_options.id, "The team's id")->required();
+  auto* teams_resume_cmd = teams_cmd->add_subcommand(
+      "resume", "Restart a paused team's schedule (what it missed is not replayed)");
+  teams_resume_cmd->add_option("id", team_options.id, "The team's id")->required();
 
   RunsOptions runs_options;
   auto* runs_cmd = app.add_subcommand("runs", "The run history, newest first");
@@ -129,6 +138,12 @@ int main(int argc, char** argv) {
   load.working_dir = std::filesystem::current_path();
   load.env = config::process_environment();
   load.default_pipeline = bundled_pipeline();
+  load.check_cron = [](std::string_view expression) -> Result<void> {
+    if (auto cron = parse_cron(expression); !cron) {
+      return cron.error();
+    }
+    return {};
+  };
   auto loaded = config::load(load);
   if (!loaded) {
     return fail(loaded.error());
@@ -170,6 +185,10 @@ int main(int argc, char** argv) {
   }
   if (teams_deactivate_cmd->parsed() || teams_activate_cmd->parsed()) {
     return teams_set_active(config, team_options, teams_activate_cmd->parsed());
+  }
+  if (teams_pause_cmd->parsed() || teams_resume_cmd->parsed()) {
+    return teams_set_paused(config, team_options,
+                            teams_pause_cmd->parsed() ? Pause::kPause : Pause::kResume);
   }
   if (runs_cmd->parsed()) {
     return runs(config, runs_options);

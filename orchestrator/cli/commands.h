@@ -44,6 +44,7 @@ struct TeamOptions {
   std::optional<std::string> name;
   std::optional<std::string> run_time;
   std::optional<std::string> timezone;
+  std::optional<std::string> cron;
   std::optional<std::string> email;
   std::optional<std::string> slack_webhook;
   Format format = Format::kTable;
@@ -52,6 +53,8 @@ int teams_list(const config::Config& config, const TeamOptions& options);
 int teams_add(const config::Config& config, const TeamOptions& options);
 int teams_update(const config::Config& config, const TeamOptions& options);
 int teams_set_active(const config::Config& config, const TeamOptions& options, bool active);
+enum class Pause { kPause, kResume };
+int teams_set_paused(const config::Config& config, const TeamOptions& options, Pause pause);
 
 struct RunsOptions {
   std::optional<std::string> team;  // an id, or "general"

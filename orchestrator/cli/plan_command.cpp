@@ -6,7 +6,6 @@
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/cli/schedule_table.h"
 #include "orchestrator/core/team_schedules.h"
-#include "orchestrator/schedule/daily_slot.h"
 
 namespace orch::cli {
 
@@ -17,15 +16,18 @@ Result<Table> schedule_table(const config::Config& config, Database& db,
     return teams.error();
   }
   Table t;
-  t.columns = {{"team"}, {"name"}, {"timezone"}, {"run_date"}, {"local_time"}, {"utc"}};
+  t.columns = {{"team"},     {"name"},       {"schedule"}, {"timezone"},
+               {"run_date"}, {"local_time"}, {"utc"}};
   SysTime now = SystemClock().now();
   for (const auto& r : resolve_schedules(*teams, config, now)) {
     if (only && team_key(r.schedule.team) != *only) {
       continue;
     }
     const auto& s = r.schedule;
-    for (const auto& slot : next_daily_slots(s.run_time, *s.zone, now, count)) {
-      t.rows.push_back({s.team ? std::to_string(s.team->value) : "general", s.name,
+    std::string schedule =
+        s.cron ? "cron " + s.cron->text : "daily " + format_time_of_day(s.run_time);
+    for (const Slot& slot : upcoming_slots(s, now, count)) {
+      t.rows.push_back({s.team ? std::to_string(s.team->value) : "general", s.name, schedule,
                         std::string(s.zone->name()), format_date(slot.run_date),
                         format_local(slot.at, *s.zone), format_utc_seconds(slot.at)});
     }

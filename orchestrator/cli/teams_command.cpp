@@ -3,6 +3,7 @@
 #include "config/base/clock.h"
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/cli/output.h"
+#include "orchestrator/schedule/cron_expression.h"
 
 namespace orch::cli {
 namespace {
@@ -35,6 +36,24 @@ Result<TeamChanges> validate(const TeamOptions& o) {
       }
     }
     c.timezone = o.timezone;
+  }
+  if (o.cron) {
+    if (!o.cron->empty()) {
+      auto cron = parse_cron(*o.cron);
+      if (!cron) {
+        return invalid_argument("--cron: " + cron.error().message + " (\"\" for none)");
+      }
+      if (o.run_time && !o.run_time->empty()) {
+        return invalid_argument(
+            "--run-time and --cron: a team's schedule is one or the other, not both");
+      }
+      // A cron schedule replaces the team's own run time.
+      c.run_time = "";
+    }
+    c.cron = o.cron;
+  } else if (o.run_time && !o.run_time->empty()) {
+    // A run time replaces the team's own cron expression.
+    c.cron = "";
   }
   if (o.email) {
     std::string list = *o.email;
@@ -69,13 +88,13 @@ Result<TeamChanges> validate(const TeamOptions& o) {
 
 Table team_table(const std::vector<Team>& teams) {
   Table t;
-  t.columns = {{"id", true},      {"name"},         {"active", true}, {"run_time"},
-               {"timezone"},      {"notify_email"}, {"slack_webhook"}, {"active_since"},
-               {"updated_at"}};
+  t.columns = {{"id", true},       {"name"},         {"active", true},  {"paused", true},
+               {"run_time"},       {"cron"},         {"timezone"},      {"notify_email"},
+               {"slack_webhook"},  {"active_since"}, {"updated_at"}};
   for (const Team& team : teams) {
     t.rows.push_back({std::to_string(team.id.value), team.name,
-                      team.active ? "true" : "false", team.run_time, team.timezone,
-                      team.notify_email,
+                      team.active ? "true" : "false", team.paused ? "true" : "false",
+                      team.run_time, team.cron, team.timezone, team.notify_email,
                       // A webhook URL is a secret (its path is the token).
                       team.notify_slack_webhook ? std::optional<std::string>("***")
                                                 : std::nullopt,
@@ -170,6 +189,19 @@ int teams_set_active(const config::Config& config, const TeamOptions& options, b
   }
   return show((*db)->teams().set_active(*id, active, SystemClock().now()), options,
               active ? "activated" : "deactivated");
+}
+
+int teams_set_paused(const config::Config& config, const TeamOptions& options, Pause pause) {
+  auto id = required_id(options);
+  if (!id) {
+    return fail(id.error());
+  }
+  auto db = open_database(config, 1);
+  if (!db) {
+    return fail(db.error());
+  }
+  return show((*db)->teams().set_paused(*id, pause == Pause::kPause, SystemClock().now()),
+              options, pause == Pause::kPause ? "paused" : "resumed");
 }
 
 }  // namespace orch::cli

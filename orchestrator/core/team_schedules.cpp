@@ -1,6 +1,7 @@
 #include "orchestrator/core/team_schedules.h"
 
 #include "config/base/log.h"
+#include "orchestrator/schedule/cron_expression.h"
 
 namespace orch {
 
@@ -9,6 +10,23 @@ Result<ResolvedTeam> resolve_team(const std::optional<Team>& team, const config:
   ResolvedTeam r;
   r.schedule.run_time = config.scheduler.daily_run_time;
   r.schedule.zone = config.scheduler.zone;
+  // The schedule: the team's own cron expression, else its own run time, else the configured
+  // default cron expression, else the configured daily run time.
+  std::optional<std::string> cron_text = config.scheduler.default_cron;
+  std::string cron_owner = "scheduler.default_cron";
+  if (team && team->cron) {
+    cron_text = team->cron;
+    cron_owner = "team " + std::to_string(team->id.value) + ": cron";
+  } else if (team && team->run_time) {
+    cron_text.reset();
+  }
+  if (cron_text) {
+    auto cron = parse_cron(*cron_text);
+    if (!cron) {
+      return invalid_argument(cron_owner + ": " + cron.error().message);
+    }
+    r.schedule.cron = std::move(*cron);
+  }
   r.schedule.active_since = general_since;
   r.target.name = "general";
   if (team) {
@@ -46,7 +64,7 @@ std::vector<ResolvedTeam> resolve_schedules(const std::vector<Team>& teams,
   std::vector<ResolvedTeam> out;
   out.reserve(teams.size() + 1);
   for (const Team& team : teams) {
-    if (!team.active) {
+    if (!team.active || team.paused) {
       continue;
     }
     auto r = resolve_team(team, config, general_since);
@@ -60,6 +78,8 @@ std::vector<ResolvedTeam> resolve_schedules(const std::vector<Team>& teams,
     auto general = resolve_team(std::nullopt, config, general_since);
     if (general) {
       out.push_back(std::move(*general));
+    } else {
+      log::error("general_run_not_scheduled", {{"reason", general.error().message}});
     }
   }
   return out;

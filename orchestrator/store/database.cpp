@@ -1,5 +1,8 @@
 #include "orchestrator/store/database.h"
 
+#include <algorithm>
+#include <set>
+
 #include <filesystem>
 #include <memory>
 #include <utility>
@@ -88,14 +91,21 @@ class SociDatabase final : public Database {
         // Replicas starting together: one migrates, the others wait here and then see it done.
         sql << "SELECT pg_advisory_xact_lock(724201)";
       }
-      int current = 0;
-      soci::indicator ind = soci::i_null;
-      sql << "SELECT MAX(version) FROM schema_migrations", soci::into(current, ind);
-      if (ind != soci::i_ok) {
-        current = 0;
+      // Each version is applied unless recorded, not just those above the highest: versions are
+      // numbered by the change that brings them, and may land out of order.
+      std::set<int> applied;
+      {
+        int version = 0;
+        soci::statement st = (sql.prepare << "SELECT version FROM schema_migrations",
+                              soci::into(version));
+        st.execute();
+        while (st.fetch()) {
+          applied.insert(version);
+        }
       }
+      int current = applied.empty() ? 0 : *applied.rbegin();
       for (const auto& m : store::migrations(connection_.dialect())) {
-        if (m.version <= current) {
+        if (applied.count(m.version) != 0) {
           continue;
         }
         for (const auto& statement : m.statements) {
@@ -105,7 +115,7 @@ class SociDatabase final : public Database {
         sql << "INSERT INTO schema_migrations (version, applied_at) VALUES (:v, " +
                    connection_.time_param("t") + ")",
             soci::use(m.version, "v"), soci::use(now, "t");
-        current = m.version;
+        current = std::max(current, m.version);
       }
       tx.commit();
       return current;

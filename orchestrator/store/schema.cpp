@@ -128,11 +128,23 @@ std::vector<std::string> postgres_v1() {
   };
 }
 
+// Version 4 (2 and 3 belong to other changes): a team's schedule may be a cron expression
+// instead of a daily run time, and a team can be paused without being deactivated. The same SQL
+// serves both databases.
+std::vector<std::string> v4_cron_and_pause() {
+  return {
+      "ALTER TABLE sales_teams ADD COLUMN cron TEXT",
+      "ALTER TABLE sales_teams ADD COLUMN paused INTEGER NOT NULL DEFAULT 0 "
+      "CHECK (paused IN (0, 1))",
+  };
+}
+
 }  // namespace
 
 std::vector<Migration> migrations(Dialect dialect) {
   return {
       {1, dialect == Dialect::kSqlite ? sqlite_v1() : postgres_v1()},
+      {4, v4_cron_and_pause()},
   };
 }
 

@@ -47,6 +47,7 @@ class SociTeamStore final : public TeamStore {
                    SysTime now) override;
   Result<Team> update(TeamId id, const TeamChanges& changes, SysTime now) override;
   Result<Team> set_active(TeamId id, bool active, SysTime now) override;
+  Result<Team> set_paused(TeamId id, bool paused, SysTime now) override;
 
  private:
   std::vector<Team> select(soci::session& sql, const std::string& where, long long id);

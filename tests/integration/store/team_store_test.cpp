@@ -1,6 +1,9 @@
 #include "orchestrator/store/team_store.h"
 
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <latch>
 #include <memory>
@@ -53,13 +56,13 @@ TEST(Database, MigratingTwiceIsANoOp) {
   ASSERT_NE(db, nullptr);
   auto first = db->migrate();
   ASSERT_TRUE(first.has_value()) << first.error().message;
-  EXPECT_EQ(*first, 1);
+  EXPECT_EQ(*first, 4);
   auto second = db->migrate();
   ASSERT_TRUE(second.has_value()) << second.error().message;
-  EXPECT_EQ(*second, 1);
-  EXPECT_EQ(
-      sqlite3(dir / "orchestrator.db", "SELECT COUNT(*), MAX(version) FROM schema_migrations"),
-      "1|1");
+  EXPECT_EQ(*second, 4);
+  EXPECT_EQ(sqlite3(dir / "orchestrator.db",
+                    "SELECT group_concat(version) FROM schema_migrations ORDER BY version"),
+            "1,4");
 }
 
 TEST(Database, SeveralServicesOpeningANewFileAtOnceMigrateItOnce) {
@@ -79,7 +82,7 @@ TEST(Database, SeveralServicesOpeningANewFileAtOnceMigrateItOnce) {
         return;
       }
       auto version = (*db)->migrate();
-      if (!version || *version != 1) {
+      if (!version || *version != 4) {
         errors[static_cast<std::size_t>(i)] =
             version ? "version " + std::to_string(*version) : version.error().message;
       }
@@ -93,7 +96,7 @@ TEST(Database, SeveralServicesOpeningANewFileAtOnceMigrateItOnce) {
   }
   EXPECT_EQ(
       sqlite3(dir / "orchestrator.db", "SELECT COUNT(*), MAX(version) FROM schema_migrations"),
-      "1|1");
+      "2|4");
   EXPECT_EQ(sqlite3(dir / "orchestrator.db",
                     "SELECT COUNT(*) FROM orchestrator_state WHERE name = 'schedule_generation'"),
             "1");
@@ -110,11 +113,36 @@ TEST(Database, ReopeningKeepsTheDataAndTheVersion) {
   ASSERT_NE(db, nullptr);
   auto version = db->migrate();
   ASSERT_TRUE(version.has_value());
-  EXPECT_EQ(*version, 1);
+  EXPECT_EQ(*version, 4);
   auto team = db->teams().find(TeamId{1});
   ASSERT_TRUE(team.has_value());
   ASSERT_TRUE(team->has_value());
   EXPECT_EQ((*team)->name, "East");
+}
+
+TEST(Database, AppliesAVersionThatLandedBelowTheHighestApplied) {
+  testing::TempDir dir;
+  {
+    auto db = open_database(dir / "orchestrator.db");
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->teams().add(TeamId{1}, "East", {}, utc("2026-03-01T00:00:00Z")).has_value());
+  }
+  // A file whose version 4 was recorded but not applied, as when changes are merged out of
+  // order: reopening applies it and keeps the data.
+  sqlite3(dir / "orchestrator.db",
+          "CREATE TABLE t AS SELECT id, name, is_active, run_time, timezone, notify_email, "
+          "notify_slack_webhook, active_since, created_at, updated_at FROM sales_teams; "
+          "DROP TABLE sales_teams; ALTER TABLE t RENAME TO sales_teams; "
+          "DELETE FROM schema_migrations WHERE version = 4;");
+  auto db = open_database(dir / "orchestrator.db");
+  ASSERT_NE(db, nullptr);
+  auto team = db->teams().find(TeamId{1});
+  ASSERT_TRUE(team.has_value()) << team.error().message;
+  ASSERT_TRUE(team->has_value());
+  EXPECT_FALSE((*team)->paused);
+  EXPECT_EQ(sqlite3(dir / "orchestrator.db",
+                    "SELECT group_concat(version) FROM schema_migrations ORDER BY version"),
+            "1,4");
 }
 
 TEST(Database, CreatesTheFoldersOfANewFile) {
@@ -343,6 +371,109 @@ TEST_F(TeamStoreTest, RefusesToActivateAnUnknownTeam) {
   auto on = teams().set_active(TeamId{9}, true, utc("2026-03-05T00:00:00Z"));
   ASSERT_FALSE(on.has_value());
   EXPECT_EQ(on.error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(TeamStoreTest, KeepsACronExpressionAndClearsItGivenAnEmptyString) {
+  SysTime created = utc("2026-03-01T00:00:00Z");
+  TeamChanges settings;
+  settings.cron = "*/15 9-17 * * mon-fri";
+  Team added = add(TeamId{1}, "One", settings, created);
+  EXPECT_EQ(added.cron, "*/15 9-17 * * mon-fri");
+  EXPECT_FALSE(added.run_time.has_value());
+  EXPECT_EQ(find(TeamId{1}).cron, "*/15 9-17 * * mon-fri");
+
+  TeamChanges cleared;
+  cleared.cron = "";
+  cleared.run_time = "03:00:00";
+  auto updated = teams().update(TeamId{1}, cleared, utc("2026-03-02T00:00:00Z"));
+  ASSERT_TRUE(updated.has_value()) << updated.error().message;
+  EXPECT_FALSE(updated->cron.has_value());
+  EXPECT_EQ(updated->run_time, "03:00:00");
+}
+
+TEST_F(TeamStoreTest, ANewCronExpressionStartsTheScheduleAfresh) {
+  SysTime created = utc("2026-03-01T00:00:00Z");
+  add(TeamId{1}, "One", {}, created);
+  TeamChanges renamed;
+  renamed.name = "Uno";
+  auto same = teams().update(TeamId{1}, renamed, utc("2026-03-02T00:00:00Z"));
+  ASSERT_TRUE(same.has_value()) << same.error().message;
+  EXPECT_EQ(same->active_since, created);
+
+  TeamChanges cron;
+  cron.cron = "0 * * * *";
+  SysTime changed = utc("2026-03-03T10:20:00Z");
+  auto updated = teams().update(TeamId{1}, cron, changed);
+  ASSERT_TRUE(updated.has_value()) << updated.error().message;
+  EXPECT_EQ(updated->active_since, changed);
+}
+
+TEST_F(TeamStoreTest, PausingKeepsATeamActiveAndResumingStartsItAfresh) {
+  SysTime created = utc("2026-03-01T00:00:00Z");
+  add(TeamId{1}, "One", {}, created);
+  EXPECT_FALSE(find(TeamId{1}).paused);
+
+  auto paused = teams().set_paused(TeamId{1}, true, utc("2026-03-02T00:00:00Z"));
+  ASSERT_TRUE(paused.has_value()) << paused.error().message;
+  EXPECT_TRUE(paused->paused);
+  EXPECT_TRUE(paused->active);
+  EXPECT_EQ(paused->active_since, created);
+  auto active = teams().list(TeamStore::Which::kActive);
+  ASSERT_TRUE(active.has_value());
+  EXPECT_EQ(ids(*active), (std::vector<std::int64_t>{1}));
+
+  SysTime resumed_at = utc("2026-03-05T07:30:00Z");
+  auto resumed = teams().set_paused(TeamId{1}, false, resumed_at);
+  ASSERT_TRUE(resumed.has_value()) << resumed.error().message;
+  EXPECT_FALSE(resumed->paused);
+  EXPECT_EQ(resumed->active_since, resumed_at);
+  EXPECT_EQ(find(TeamId{1}).active_since, resumed_at);
+
+  // Resuming a team that is not paused changes nothing.
+  auto again = teams().set_paused(TeamId{1}, false, utc("2026-03-06T00:00:00Z"));
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->active_since, resumed_at);
+}
+
+TEST_F(TeamStoreTest, RefusesToPauseAnUnknownTeam) {
+  auto paused = teams().set_paused(TeamId{9}, true, utc("2026-03-05T00:00:00Z"));
+  ASSERT_FALSE(paused.has_value());
+  EXPECT_EQ(paused.error().code, ErrorCode::kNotFound);
+}
+
+// The same store on PostgreSQL, when scripts/with_test_services.sh provides one: a database of
+// its own, created for the test.
+TEST(TeamStoreOnPostgres, KeepsCronAndPauseAfterMigratingTheSchema) {
+  const char* port = std::getenv("PGPORT");
+  const char* host = std::getenv("PGHOST");
+  if (port == nullptr || host == nullptr) {
+    GTEST_SKIP() << "no PostgreSQL: run under scripts/with_test_services.sh";
+  }
+  std::string name = "orch_cron_" + std::to_string(::getpid());
+  auto created = testing::run_command({"psql", "-X", "-q", "-c", "CREATE DATABASE " + name});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  {
+    auto db = Database::open(
+        std::string("postgresql://postgres@") + host + ":" + port + "/" + name, 2);
+    ASSERT_TRUE(db.has_value()) << db.error().message;
+    auto version = (*db)->migrate();
+    ASSERT_TRUE(version.has_value()) << version.error().message;
+    EXPECT_EQ(*version, 4);
+    TeamChanges settings;
+    settings.cron = "30 2 * * *";
+    auto team = (*db)->teams().add(TeamId{1}, "One", settings, utc("2026-03-01T00:00:00Z"));
+    ASSERT_TRUE(team.has_value()) << team.error().message;
+    EXPECT_EQ(team->cron, "30 2 * * *");
+    auto paused = (*db)->teams().set_paused(TeamId{1}, true, utc("2026-03-02T00:00:00Z"));
+    ASSERT_TRUE(paused.has_value()) << paused.error().message;
+    EXPECT_TRUE(paused->paused);
+    SysTime resumed_at = utc("2026-03-03T00:00:00Z");
+    auto resumed = (*db)->teams().set_paused(TeamId{1}, false, resumed_at);
+    ASSERT_TRUE(resumed.has_value()) << resumed.error().message;
+    EXPECT_FALSE(resumed->paused);
+    EXPECT_EQ(resumed->active_since, resumed_at);
+  }
+  testing::run_command({"psql", "-X", "-q", "-c", "DROP DATABASE " + name});
 }
 
 TEST_F(TeamStoreTest, SeesTeamsAddedByAnotherProcess) {
