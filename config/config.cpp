@@ -137,6 +137,13 @@ Status finish(const fs::path& dir, Config& config) {
     }
     config.scheduler.zone = *zone;
   }
+  const RetryConfig& retry = config.pipeline.retry;
+  if (retry.max_delay < retry.initial_delay) {
+    return refusal("configuration: pipeline.retry.max_delay_seconds = " +
+                   std::to_string(retry.max_delay.count()) +
+                   " is not allowed: use at least pipeline.retry.initial_delay_seconds (" +
+                   std::to_string(retry.initial_delay.count()) + ")");
+  }
   for (Channel channel : config.notify.channels) {
     if (auto ok = require_for_channel(channel, config); !ok) {
       return ok;
@@ -310,6 +317,10 @@ std::string describe(const Config& config) {
   entry("purchase_weekday", quote(internal::weekday_name(pipeline.purchase_weekday)));
   entry("required_inputs", toml_list(pipeline.required_inputs));
   entry("log_max_bytes", std::to_string(pipeline.log_max_bytes));
+  section("pipeline.retry");
+  entry("max_attempts", std::to_string(pipeline.retry.max_attempts));
+  entry("initial_delay_seconds", std::to_string(pipeline.retry.initial_delay.count()));
+  entry("max_delay_seconds", std::to_string(pipeline.retry.max_delay.count()));
   section("pipeline.env");
   for (const auto& [name, value] : pipeline.env) {
     // A pipeline's own credentials travel here too: hide what is named like one.

@@ -46,6 +46,15 @@ struct DatabaseConfig {
   std::string url = "sqlite:./data/orchestrator.db";    // DATABASE_URL
 };
 
+// Retries of a scheduled run that failed or timed out: attempt n+1 starts after
+// min(initial_delay * 2^(n-1), max_delay), shortened by up to half at random (jitter), provided
+// it still starts on the slot's run date. max_attempts 1: no retries.
+struct RetryConfig {
+  int max_attempts = 1;                                 // PIPELINE_RETRY_MAX_ATTEMPTS
+  std::chrono::seconds initial_delay{60};               // PIPELINE_RETRY_INITIAL_DELAY_SECONDS
+  std::chrono::seconds max_delay{3600};                 // PIPELINE_RETRY_MAX_DELAY_SECONDS
+};
+
 struct PipelineConfig {
   std::vector<std::string> command;                     // PIPELINE_COMMAND (argv, no shell)
   std::chrono::seconds timeout{3600};                   // PIPELINE_TIMEOUT_SECONDS
@@ -53,6 +62,7 @@ struct PipelineConfig {
   std::vector<std::string> required_inputs;             // glob patterns
   std::map<std::string, std::string> env;               // extra environment for the pipeline
   std::uint64_t log_max_bytes = 10 * 1024 * 1024;       // PIPELINE_LOG_MAX_BYTES
+  RetryConfig retry;
 };
 
 struct SmtpConfig {

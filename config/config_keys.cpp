@@ -297,6 +297,33 @@ constexpr std::array kSettings = {
               return {};
             }},
     Setting{.key = "pipeline.env", .kind = Kind::kStringTable, .apply = apply_pipeline_env},
+    Setting{.key = "pipeline.retry.max_attempts",
+            .env = "PIPELINE_RETRY_MAX_ATTEMPTS",
+            .kind = Kind::kInteger,
+            .min = 1,
+            .max = 100,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.pipeline.retry.max_attempts = static_cast<int>(number(v));
+              return {};
+            }},
+    Setting{.key = "pipeline.retry.initial_delay_seconds",
+            .env = "PIPELINE_RETRY_INITIAL_DELAY_SECONDS",
+            .kind = Kind::kInteger,
+            .min = 1,
+            .max = kDaySeconds,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.pipeline.retry.initial_delay = std::chrono::seconds(number(v));
+              return {};
+            }},
+    Setting{.key = "pipeline.retry.max_delay_seconds",
+            .env = "PIPELINE_RETRY_MAX_DELAY_SECONDS",
+            .kind = Kind::kInteger,
+            .min = 1,
+            .max = kDaySeconds,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.pipeline.retry.max_delay = std::chrono::seconds(number(v));
+              return {};
+            }},
     Setting{.key = "notify.channels",
             .env = "NOTIFY_CHANNELS",
             .kind = Kind::kStringList,

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include <fstream>
+#include <functional>
 #include <thread>
 #include <utility>
 
@@ -100,8 +101,10 @@ Result<RunOutcome> RunExecutor::record_missed(const RunTarget& target, const Slo
 Result<RunOutcome> RunExecutor::execute(const RunRequest& request, pipeline::StopSignal& stop) {
   SysTime now = clock_.now();
   const RunTarget& target = request.target;
-  if (request.slot && now - request.slot->at > config_.scheduler.misfire_grace) {
-    // Queued behind other runs for longer than the grace window.
+  if (request.slot && request.trigger != Trigger::kRetry &&
+      now - request.slot->at > config_.scheduler.misfire_grace) {
+    // Queued behind other runs for longer than the grace window. (A retry is due when its
+    // backoff says, however long after the slot.)
     return record_missed(target, *request.slot, 1);
   }
   Date run_date = request.slot ? request.slot->run_date
@@ -139,7 +142,7 @@ Result<RunOutcome> RunExecutor::execute(const RunRequest& request, pipeline::Sto
   RunRecord run = claim->record;
   tell(notify::EventKind::kRunStarted, run, target);
   RunFinish done = run_pipeline(run, target, stop);
-  finish(run, target, done, outcome);
+  finish(run, target, done, request, outcome);
   return outcome;
 }
 
@@ -234,7 +237,7 @@ RunFinish RunExecutor::run_pipeline(const RunRecord& run, const RunTarget& targe
 }
 
 void RunExecutor::finish(const RunRecord& run, const RunTarget& target, const RunFinish& done,
-                         RunOutcome& outcome) {
+                         const RunRequest& request, RunOutcome& outcome) {
   // The run happened: its end must be recorded even through a short database outage.
   Status recorded = runs_.finish(done);
   for (int attempt = 1; !recorded && recorded.error().code == ErrorCode::kUnavailable && attempt < 6;
@@ -265,14 +268,39 @@ void RunExecutor::finish(const RunRecord& run, const RunTarget& target, const Ru
             .count();
   }
   outcome.record = final_run;
+  // Scheduled runs recover by themselves; a manual run has its operator watching.
+  std::string retry;
+  const config::RetryConfig& policy = config_.pipeline.retry;
+  if (request.slot && request.trigger != Trigger::kManual &&
+      request.trigger != Trigger::kBackfill && policy.max_attempts > 1 &&
+      done.status != RunStatus::kCompleted) {
+    // The run id is random: hashing it gives each run its own jitter without shared state.
+    double jitter = static_cast<double>(std::hash<std::string>{}(run.run_id) % 10007) / 10006.0;
+    outcome.retry = next_attempt(policy, run.attempt, done.status, done.completed_at,
+                                 request.slot->run_date, *target.zone, jitter);
+    if (outcome.retry) {
+      retry = "attempt " + std::to_string(outcome.retry->attempt) + " at " +
+              format_utc(outcome.retry->at);
+    } else if (done.status != RunStatus::kFailed && done.status != RunStatus::kTimedOut) {
+      retry = "none: a run that ends " + std::string(to_string(done.status)) + " is not retried";
+    } else if (run.attempt >= policy.max_attempts) {
+      retry = "none: attempt " + std::to_string(run.attempt) + " of " +
+              std::to_string(policy.max_attempts) + " was the last";
+    } else {
+      retry = "none: the next attempt would start after the slot's day";
+    }
+  }
   tell(done.status == RunStatus::kCompleted ? notify::EventKind::kRunCompleted
                                             : notify::EventKind::kRunFailed,
-       final_run, target);
+       final_run, target, retry);
 }
 
-void RunExecutor::tell(notify::EventKind kind, const RunRecord& run, const RunTarget& target) {
+void RunExecutor::tell(notify::EventKind kind, const RunRecord& run, const RunTarget& target,
+                       const std::string& retry) {
   notify::RunEvent e;
   e.kind = kind;
+  e.attempt = run.attempt;
+  e.retry = retry;
   e.run_id = run.run_id;
   e.team = run.team;
   e.team_name = target.name;

@@ -7,6 +7,7 @@
 #include "config/base/ids.h"
 #include "config/config.h"
 #include "notify/notifier.h"
+#include "orchestrator/schedule/retry_policy.h"
 #include "orchestrator/schedule/scheduler.h"
 #include "orchestrator/store/run_store.h"
 #include "pipeline/process_launcher.h"
@@ -35,6 +36,8 @@ struct RunOutcome {
   RunRecord record;         // the final row (completed, failed, skipped, missed, ...)
   std::string busy_run_id;  // kTeamBusy: the run that was in progress
   bool missed = false;      // the slot could not start within the grace window
+  // A scheduled run that failed or timed out and is to be tried again: when, as which attempt.
+  std::optional<NextAttempt> retry;
 };
 
 // Carries out one run end to end: records its start (the database arbitrates), prepares the
@@ -56,8 +59,9 @@ class RunExecutor {
   RunFinish run_pipeline(const RunRecord& run, const RunTarget& target,
                          pipeline::StopSignal& stop);
   void finish(const RunRecord& run, const RunTarget& target, const RunFinish& finish,
-              RunOutcome& outcome);
-  void tell(notify::EventKind kind, const RunRecord& run, const RunTarget& target);
+              const RunRequest& request, RunOutcome& outcome);
+  void tell(notify::EventKind kind, const RunRecord& run, const RunTarget& target,
+            const std::string& retry = "");
 
   const config::Config& config_;
   RunStore& runs_;
