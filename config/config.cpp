@@ -308,6 +308,7 @@ std::string describe(const Config& config) {
   section("paths");
   entry("input_dir", quote(config.paths.input_dir.string()));
   entry("output_dir", quote(config.paths.output_dir.string()));
+  entry("keep_runs", std::to_string(config.paths.keep_runs));
   section("database");
   entry("url", quote(redact_url(config.database.url)));
   const auto& pipeline = config.pipeline;

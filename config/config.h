@@ -40,6 +40,7 @@ struct SchedulerConfig {
 struct PathsConfig {
   std::filesystem::path input_dir = "./data/inputs";    // INPUT_DIR
   std::filesystem::path output_dir = "./data/outputs";  // OUTPUT_DIR
+  int keep_runs = 14;                                   // KEEP_RUNS: run folders kept per team
 };
 
 struct DatabaseConfig {

@@ -243,6 +243,15 @@ constexpr std::array kSettings = {
               c.paths.output_dir = text(v);
               return {};
             }},
+    Setting{.key = "paths.keep_runs",
+            .env = "KEEP_RUNS",
+            .kind = Kind::kInteger,
+            .min = 1,
+            .max = 10000,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.paths.keep_runs = static_cast<int>(number(v));
+              return {};
+            }},
     Setting{.key = "database.url",
             .env = "DATABASE_URL",
             .secrecy = Secrecy::kUrl,

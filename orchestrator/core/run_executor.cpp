@@ -12,6 +12,7 @@
 #include "config/base/log.h"
 #include "pipeline/input_discovery.h"
 #include "pipeline/purchase_date.h"
+#include "pipeline/run_outputs.h"
 
 namespace orch {
 namespace {
@@ -182,6 +183,15 @@ RunFinish RunExecutor::run_pipeline(const RunRecord& run, const RunTarget& targe
     return fail(written.error().message);
   }
   auto result_file = run_dir / "result.json";
+  // The run writes into folders of its own; the owner's outputs switch to them only once it
+  // completes, so readers never see half-written outputs and a failure leaves the last good ones.
+  const pipeline::RunOutputDirs outputs = pipeline::run_output_dirs(run_dir);
+  for (const auto& dir : {outputs.output_dir, outputs.output_share_dir}) {
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      return fail("cannot create the run folder " + dir.string() + ": " + ec.message());
+    }
+  }
 
   pipeline::ProcessSpec spec;
   spec.argv = config_.pipeline.command;
@@ -195,8 +205,8 @@ RunFinish RunExecutor::run_pipeline(const RunRecord& run, const RunTarget& targe
   spec.env["RUN_DATE"] = run.run_date;
   spec.env["PURCHASE_DATE"] = run.purchase_date;
   spec.env["INPUT_DIR"] = folders->input_dir.string();
-  spec.env["OUTPUT_DIR"] = folders->output_dir.string();
-  spec.env["OUTPUT_SHARE_DIR"] = folders->output_share_dir.string();
+  spec.env["OUTPUT_DIR"] = outputs.output_dir.string();
+  spec.env["OUTPUT_SHARE_DIR"] = outputs.output_share_dir.string();
   spec.env["INPUT_MANIFEST"] = manifest.string();
   spec.env["RESULT_FILE"] = result_file.string();
   spec.working_dir = run_dir;
@@ -232,6 +242,19 @@ RunFinish RunExecutor::run_pipeline(const RunRecord& run, const RunTarget& targe
       log::warn("pipeline_result_ignored", {{"run_id", run.run_id}, {"reason", warning}});
       done.error += (done.error.empty() ? "" : "; ") + warning;
     }
+  }
+  if (done.status == RunStatus::kCompleted) {
+    if (Status published = pipeline::publish_outputs(*folders, run_dir); !published) {
+      // Readers still see the previous outputs: the run did not deliver.
+      done.status = RunStatus::kFailed;
+      done.error = "outputs not published: " + published.error().message;
+    }
+  }
+  if (Status pruned = pipeline::prune_run_folders(
+          *folders, static_cast<std::size_t>(config_.paths.keep_runs));
+      !pruned) {
+    log::warn("run_folders_not_pruned", {{"run_id", run.run_id},
+                                         {"reason", pruned.error().message}});
   }
   return done;
 }
