@@ -71,6 +71,17 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--purchase-date", run_options.purchase_date,
                       "YYYY-MM-DD instead of the computed one");
 
+  BackfillOptions backfill_options;
+  auto* backfill_cmd = app.add_subcommand(
+      "backfill", "Run the days a team missed, oldest first, each with that day's dates");
+  backfill_cmd->add_option("--team", backfill_options.team, "The team's id");
+  backfill_cmd->add_flag("--general", backfill_options.general, "The general run (no team)");
+  backfill_cmd->add_option("--from", backfill_options.from, "The first day, YYYY-MM-DD")
+      ->required();
+  backfill_cmd->add_option("--to", backfill_options.to, "The last day, YYYY-MM-DD")->required();
+  backfill_cmd->add_flag("--force", backfill_options.force,
+                         "Also run days that already have a completed run");
+
   RescheduleOptions reschedule_options;
   auto* reschedule_cmd = app.add_subcommand(
       "reschedule", "Make every live service reload the teams; print the new schedule");
@@ -170,6 +181,9 @@ int main(int argc, char** argv) {
   }
   if (run_cmd->parsed()) {
     return run(config, run_options);
+  }
+  if (backfill_cmd->parsed()) {
+    return backfill(config, backfill_options);
   }
   if (reschedule_cmd->parsed()) {
     return reschedule(config, reschedule_options);

@@ -56,6 +56,15 @@ int teams_set_active(const config::Config& config, const TeamOptions& options, b
 enum class Pause { kPause, kResume };
 int teams_set_paused(const config::Config& config, const TeamOptions& options, Pause pause);
 
+struct BackfillOptions {
+  std::optional<std::string> team;  // the id as typed
+  bool general = false;
+  std::string from;  // YYYY-MM-DD
+  std::string to;    // YYYY-MM-DD
+  bool force = false;
+};
+int backfill(const config::Config& config, const BackfillOptions& options);
+
 struct RunsOptions {
   std::optional<std::string> team;  // an id, or "general"
   std::optional<std::string> status;
