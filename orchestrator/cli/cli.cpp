@@ -40,6 +40,12 @@ void add_team_settings(CLI::App* command, TeamOptions& o) {
   command->add_option("--timezone", o.timezone, "IANA time zone (\"\": the default)");
   command->add_option("--cron", o.cron,
                       "A 5-field cron expression instead of a daily run time (\"\": none)");
+  command->add_option("--retry-max-attempts", o.retry_max_attempts,
+                      "This team's pipeline.retry.max_attempts, 1-100 (\"\": the default)");
+  command->add_option("--retry-initial-delay", o.retry_initial_delay,
+                      "This team's pipeline.retry.initial_delay_seconds (\"\": the default)");
+  command->add_option("--retry-max-delay", o.retry_max_delay,
+                      "This team's pipeline.retry.max_delay_seconds (\"\": the default)");
   command->add_option("--email", o.email, "Notification email addresses, comma-separated");
   command->add_option("--slack-webhook", o.slack_webhook, "The team's Slack webhook URL");
 }

@@ -45,6 +45,9 @@ struct TeamOptions {
   std::optional<std::string> run_time;
   std::optional<std::string> timezone;
   std::optional<std::string> cron;
+  std::optional<std::string> retry_max_attempts;
+  std::optional<std::string> retry_initial_delay;
+  std::optional<std::string> retry_max_delay;
   std::optional<std::string> email;
   std::optional<std::string> slack_webhook;
   Format format = Format::kTable;

@@ -55,6 +55,36 @@ Result<TeamChanges> validate(const TeamOptions& o) {
     // A run time replaces the team's own cron expression.
     c.cron = "";
   }
+  struct NumberOption {
+    const char* flag;
+    const std::optional<std::string>& value;
+    std::optional<std::string>& change;
+    std::int64_t max;
+  };
+  for (const NumberOption& n :
+       {NumberOption{"--retry-max-attempts", o.retry_max_attempts, c.retry_max_attempts, 100},
+        NumberOption{"--retry-initial-delay", o.retry_initial_delay,
+                     c.retry_initial_delay_seconds, 86400},
+        NumberOption{"--retry-max-delay", o.retry_max_delay, c.retry_max_delay_seconds,
+                     86400}}) {
+    if (!n.value) {
+      continue;
+    }
+    const std::string& text = *n.value;
+    bool digits = !text.empty() && text.size() <= 6 &&
+                  text.find_first_not_of("0123456789") == std::string::npos;
+    if (!text.empty() && (!digits || std::stoll(text) < 1 || std::stoll(text) > n.max)) {
+      return invalid_argument(std::string(n.flag) + ": '" + text +
+                              "' is not allowed: use a whole number from 1 to " +
+                              std::to_string(n.max) + " (\"\" for the default)");
+    }
+    n.change = text.empty() ? text : std::to_string(std::stoll(text));
+  }
+  if (o.retry_initial_delay && o.retry_max_delay && !o.retry_initial_delay->empty() &&
+      !o.retry_max_delay->empty() &&
+      std::stoll(*o.retry_max_delay) < std::stoll(*o.retry_initial_delay)) {
+    return invalid_argument("--retry-max-delay: use at least --retry-initial-delay");
+  }
   if (o.email) {
     std::string list = *o.email;
     std::size_t start = 0;
@@ -88,13 +118,29 @@ Result<TeamChanges> validate(const TeamOptions& o) {
 
 Table team_table(const std::vector<Team>& teams) {
   Table t;
-  t.columns = {{"id", true},       {"name"},         {"active", true},  {"paused", true},
-               {"run_time"},       {"cron"},         {"timezone"},      {"notify_email"},
-               {"slack_webhook"},  {"active_since"}, {"updated_at"}};
+  t.columns = {{"id", true},
+               {"name"},
+               {"active", true},
+               {"paused", true},
+               {"run_time"},
+               {"cron"},
+               {"timezone"},
+               {"retry_max_attempts", true},
+               {"retry_initial_delay_seconds", true},
+               {"retry_max_delay_seconds", true},
+               {"notify_email"},
+               {"slack_webhook"},
+               {"active_since"},
+               {"updated_at"}};
+  auto number = [](const std::optional<int>& v) {
+    return v ? std::optional<std::string>(std::to_string(*v)) : std::nullopt;
+  };
   for (const Team& team : teams) {
     t.rows.push_back({std::to_string(team.id.value), team.name,
                       team.active ? "true" : "false", team.paused ? "true" : "false",
-                      team.run_time, team.cron, team.timezone, team.notify_email,
+                      team.run_time, team.cron, team.timezone, number(team.retry_max_attempts),
+                      number(team.retry_initial_delay_seconds),
+                      number(team.retry_max_delay_seconds), team.notify_email,
                       // A webhook URL is a secret (its path is the token).
                       team.notify_slack_webhook ? std::optional<std::string>("***")
                                                 : std::nullopt,

@@ -293,7 +293,7 @@ void RunExecutor::finish(const RunRecord& run, const RunTarget& target, const Ru
   outcome.record = final_run;
   // Scheduled runs recover by themselves; a manual run has its operator watching.
   std::string retry;
-  const config::RetryConfig& policy = config_.pipeline.retry;
+  const config::RetryConfig& policy = target.retry;
   if (request.slot && request.trigger != Trigger::kManual &&
       request.trigger != Trigger::kBackfill && policy.max_attempts > 1 &&
       done.status != RunStatus::kCompleted) {

@@ -20,6 +20,7 @@ struct RunTarget {
   std::optional<TeamId> team;
   std::string name;
   const date::time_zone* zone = nullptr;
+  config::RetryConfig retry;  // pipeline.retry.*, with the team's own overrides
 };
 
 struct RunRequest {

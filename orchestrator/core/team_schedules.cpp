@@ -29,6 +29,7 @@ Result<ResolvedTeam> resolve_team(const std::optional<Team>& team, const config:
   }
   r.schedule.active_since = general_since;
   r.target.name = "general";
+  r.target.retry = config.pipeline.retry;
   if (team) {
     r.schedule.team = team->id;
     r.schedule.name = team->name;
@@ -42,6 +43,22 @@ Result<ResolvedTeam> resolve_team(const std::optional<Team>& team, const config:
                                 ": run_time " + t.error().message);
       }
       r.schedule.run_time = *t;
+    }
+    if (team->retry_max_attempts) {
+      r.target.retry.max_attempts = *team->retry_max_attempts;
+    }
+    if (team->retry_initial_delay_seconds) {
+      r.target.retry.initial_delay = std::chrono::seconds(*team->retry_initial_delay_seconds);
+    }
+    if (team->retry_max_delay_seconds) {
+      r.target.retry.max_delay = std::chrono::seconds(*team->retry_max_delay_seconds);
+    }
+    if (r.target.retry.max_delay < r.target.retry.initial_delay) {
+      return invalid_argument("team " + std::to_string(team->id.value) +
+                              ": retry max delay " +
+                              std::to_string(r.target.retry.max_delay.count()) +
+                              " s is shorter than its initial delay " +
+                              std::to_string(r.target.retry.initial_delay.count()) + " s");
     }
     if (team->timezone) {
       auto zone = find_zone(*team->timezone);

@@ -129,13 +129,16 @@ std::vector<std::string> postgres_v1() {
 }
 
 // Version 4 (2 and 3 belong to other changes): a team's schedule may be a cron expression
-// instead of a daily run time, and a team can be paused without being deactivated. The same SQL
-// serves both databases.
+// instead of a daily run time, a team can be paused without being deactivated, and a team may
+// override the retry settings (null: the configured ones). The same SQL serves both databases.
 std::vector<std::string> v4_cron_and_pause() {
   return {
       "ALTER TABLE sales_teams ADD COLUMN cron TEXT",
       "ALTER TABLE sales_teams ADD COLUMN paused INTEGER NOT NULL DEFAULT 0 "
       "CHECK (paused IN (0, 1))",
+      "ALTER TABLE sales_teams ADD COLUMN retry_max_attempts INTEGER",
+      "ALTER TABLE sales_teams ADD COLUMN retry_initial_delay_seconds INTEGER",
+      "ALTER TABLE sales_teams ADD COLUMN retry_max_delay_seconds INTEGER",
   };
 }
 

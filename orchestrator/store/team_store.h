@@ -15,6 +15,10 @@ struct TeamChanges {
   std::optional<std::string> run_time;
   std::optional<std::string> timezone;
   std::optional<std::string> cron;
+  // Whole numbers as text, validated by the caller; "" clears the override.
+  std::optional<std::string> retry_max_attempts;
+  std::optional<std::string> retry_initial_delay_seconds;
+  std::optional<std::string> retry_max_delay_seconds;
   std::optional<std::string> notify_email;
   std::optional<std::string> notify_slack_webhook;
 };

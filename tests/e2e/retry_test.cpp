@@ -66,6 +66,38 @@ TEST_F(E2eTest, TheLastFailedAttemptSaysNoOtherIsComing) {
   EXPECT_EQ(runs_json().size(), 2u);
 }
 
+TEST_F(E2eTest, ATeamsOwnRetrySettingsOverrideTheGlobalOnes) {
+  add_team(1, "Retried", {"--retry-max-attempts", "2", "--retry-initial-delay", "1"});
+  add_team(2, "Not retried");
+  auto teams = nlohmann::json::parse(orch({"teams", "list", "--format", "json"}).out);
+  EXPECT_EQ(teams[0]["retry_max_attempts"], 2);
+  EXPECT_EQ(teams[0]["retry_initial_delay_seconds"], 1);
+  EXPECT_TRUE(teams[0]["retry_max_delay_seconds"].is_null());
+  auto service = serve(
+      {{"DAILY_RUN_TIME", utc_time_in(3)}, {"PIPELINE_COMMAND", R"(["/bin/sh", "-c", "exit 4"])"}});
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return runs_json({"--team", "1"}).size() == 2 &&
+               runs_json({"--team", "1"})[0]["status"] == "failed";
+      },
+      seconds(40)))
+      << runs_json().dump(2) << service->output();
+  service->send_signal(SIGTERM);
+  ASSERT_EQ(service->wait(seconds(15)), 0);
+  EXPECT_EQ(runs_json({"--team", "1"})[0]["attempt"], 2);
+  EXPECT_EQ(runs_json({"--team", "2"}).size(), 1u) << "the global setting makes one attempt";
+
+  auto bad = orch({"teams", "update", "1", "--retry-max-attempts", "0"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--retry-max-attempts: '0' is not allowed: use a whole number from 1 "
+                         "to 100"),
+            std::string::npos)
+      << bad.err;
+  ASSERT_EQ(orch({"teams", "update", "1", "--retry-max-attempts", ""}).exit_code, 0);
+  teams = nlohmann::json::parse(orch({"teams", "list", "--format", "json"}).out);
+  EXPECT_TRUE(teams[0]["retry_max_attempts"].is_null());
+}
+
 TEST_F(E2eTest, RetrySettingsAreValidated) {
   auto result = orch({"check-config"}, {{"PIPELINE_RETRY_INITIAL_DELAY_SECONDS", "600"},
                                         {"PIPELINE_RETRY_MAX_DELAY_SECONDS", "60"}});

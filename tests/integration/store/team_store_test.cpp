@@ -391,6 +391,25 @@ TEST_F(TeamStoreTest, KeepsACronExpressionAndClearsItGivenAnEmptyString) {
   EXPECT_EQ(updated->run_time, "03:00:00");
 }
 
+TEST_F(TeamStoreTest, KeepsRetryOverridesAndClearsThemGivenAnEmptyString) {
+  TeamChanges settings;
+  settings.retry_max_attempts = "4";
+  settings.retry_max_delay_seconds = "900";
+  Team added = add(TeamId{1}, "One", settings, utc("2026-03-01T00:00:00Z"));
+  EXPECT_EQ(added.retry_max_attempts, 4);
+  EXPECT_FALSE(added.retry_initial_delay_seconds.has_value());
+  EXPECT_EQ(added.retry_max_delay_seconds, 900);
+
+  TeamChanges changes;
+  changes.retry_max_attempts = "";
+  changes.retry_initial_delay_seconds = "30";
+  auto updated = teams().update(TeamId{1}, changes, utc("2026-03-02T00:00:00Z"));
+  ASSERT_TRUE(updated.has_value()) << updated.error().message;
+  EXPECT_FALSE(updated->retry_max_attempts.has_value());
+  EXPECT_EQ(updated->retry_initial_delay_seconds, 30);
+  EXPECT_EQ(updated->retry_max_delay_seconds, 900);
+}
+
 TEST_F(TeamStoreTest, ANewCronExpressionStartsTheScheduleAfresh) {
   SysTime created = utc("2026-03-01T00:00:00Z");
   add(TeamId{1}, "One", {}, created);
@@ -461,9 +480,11 @@ TEST(TeamStoreOnPostgres, KeepsCronAndPauseAfterMigratingTheSchema) {
     EXPECT_EQ(*version, 4);
     TeamChanges settings;
     settings.cron = "30 2 * * *";
+    settings.retry_max_attempts = "3";
     auto team = (*db)->teams().add(TeamId{1}, "One", settings, utc("2026-03-01T00:00:00Z"));
     ASSERT_TRUE(team.has_value()) << team.error().message;
     EXPECT_EQ(team->cron, "30 2 * * *");
+    EXPECT_EQ(team->retry_max_attempts, 3);
     auto paused = (*db)->teams().set_paused(TeamId{1}, true, utc("2026-03-02T00:00:00Z"));
     ASSERT_TRUE(paused.has_value()) << paused.error().message;
     EXPECT_TRUE(paused->paused);

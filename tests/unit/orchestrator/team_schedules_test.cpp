@@ -73,5 +73,30 @@ TEST(TeamSchedules, RefusesAStoredCronExpressionThatDoesNotParse) {
   EXPECT_NE(r.error().message.find("can never fire"), std::string::npos) << r.error().message;
 }
 
+TEST(TeamSchedules, TeamsOverrideTheRetrySettingsOneByOne) {
+  config::Config config = defaults();
+  config.pipeline.retry.max_attempts = 3;
+  config.pipeline.retry.initial_delay = std::chrono::seconds(60);
+  config.pipeline.retry.max_delay = std::chrono::seconds(600);
+  Team own = team(1);
+  own.retry_max_attempts = 5;
+  own.retry_max_delay_seconds = 120;
+  auto r = resolve_team(own, config, SysTime{});
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->target.retry.max_attempts, 5);
+  EXPECT_EQ(r->target.retry.initial_delay, std::chrono::seconds(60));
+  EXPECT_EQ(r->target.retry.max_delay, std::chrono::seconds(120));
+  auto general = resolve_team(std::nullopt, config, SysTime{});
+  ASSERT_TRUE(general.has_value());
+  EXPECT_EQ(general->target.retry.max_attempts, 3);
+
+  own.retry_initial_delay_seconds = 300;
+  auto inconsistent = resolve_team(own, config, SysTime{});
+  ASSERT_FALSE(inconsistent.has_value());
+  EXPECT_NE(inconsistent.error().message.find("team 1: retry max delay 120 s is shorter"),
+            std::string::npos)
+      << inconsistent.error().message;
+}
+
 }  // namespace
 }  // namespace orch
