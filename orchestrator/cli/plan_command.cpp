@@ -69,7 +69,8 @@ int plan(const config::Config& config, const PlanOptions& options) {
     return fail(table.error());
   }
   if (only && *only != 0 && table->rows.empty()) {
-    return fail(not_found("team " + std::to_string(*only) + " is not an active team"));
+    return fail(not_found("team " + std::to_string(*only) +
+                          " is not scheduled: it is unknown, inactive or paused"));
   }
   print(*table, options.format, std::cout);
   return kExitOk;

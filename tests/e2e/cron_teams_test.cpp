@@ -106,7 +106,10 @@ TEST_F(E2eTest, PausedTeamIsNotScheduledAndAResumedOneDoesNotReplayWhatItMissed)
   EXPECT_EQ(teams[2]["paused"], true);
   EXPECT_EQ(teams[2]["active"], true);
   auto plan = orch({"plan", "--team", "3"});
-  EXPECT_NE(plan.exit_code, 0) << "a paused team has no plan: " << plan.out;
+  EXPECT_EQ(plan.exit_code, 2) << "a paused team has no plan: " << plan.out;
+  EXPECT_NE(plan.err.find("team 3 is not scheduled: it is unknown, inactive or paused"),
+            std::string::npos)
+      << plan.err;
 
   std::string slot = utc_time_in(-30);
   auto service = serve({{"DAILY_RUN_TIME", slot}, {"MISFIRE_GRACE_SECONDS", "3600"}});
