@@ -158,12 +158,47 @@ Status finish(const fs::path& dir, Config& config) {
                    " is not allowed: use at least notify.retry.initial_delay_ms (" +
                    std::to_string(config.notify.retry.initial_delay.count()) + ")");
   }
+  const RetryConfig& retry = config.pipeline.retry;
+  if (retry.max_delay < retry.initial_delay) {
+    return refusal("configuration: pipeline.retry.max_delay_seconds = " +
+                   std::to_string(retry.max_delay.count()) +
+                   " is not allowed: use at least pipeline.retry.initial_delay_seconds (" +
+                   std::to_string(retry.initial_delay.count()) + ")");
+  }
   for (Channel channel : config.notify.channels) {
     if (auto ok = require_for_channel(channel, config); !ok) {
       return ok;
     }
   }
   return {};
+}
+
+// scheduler.default_cron through the scheduler's own parser, refused like any other bad value.
+Status check_default_cron(const LoadOptions& options, const Config& config) {
+  const auto& expression = config.scheduler.default_cron;
+  if (!expression || options.check_cron == nullptr) {
+    return {};
+  }
+  auto checked = options.check_cron(*expression);
+  if (checked) {
+    return {};
+  }
+  for (const internal::Setting& s : internal::settings()) {
+    if (s.key != "scheduler.default_cron") {
+      continue;
+    }
+    auto env = options.env.find(std::string(s.env));
+    internal::Origin origin;
+    if (env != options.env.end() && !env->second.empty()) {
+      origin.env = s.env;
+    } else if (config.source_file) {
+      origin.file = &*config.source_file;
+    } else {
+      origin.env = s.env;
+    }
+    return internal::not_allowed(s, origin, quote(*expression), checked.error().message);
+  }
+  return internal::refusal("configuration: scheduler.default_cron: " + checked.error().message);
 }
 
 std::string toml_bool(bool value) {
@@ -225,6 +260,9 @@ Result<Config> load(const LoadOptions& options) {
   if (auto ok = finish(dir, config); !ok) {
     return ok.error();
   }
+  if (auto ok = check_default_cron(options, config); !ok) {
+    return ok.error();
+  }
   return config;
 }
 
@@ -281,6 +319,9 @@ std::string describe(const Config& config) {
   entry("enabled", toml_bool(sched.enabled));
   entry("daily_run_time", toml_time(sched.daily_run_time));
   entry("timezone", quote(sched.timezone));
+  if (sched.default_cron) {
+    entry("default_cron", quote(*sched.default_cron));
+  }
   entry("misfire_grace_seconds", std::to_string(sched.misfire_grace.count()));
   entry("general_run", toml_bool(sched.general_run));
   entry("max_parallel_runs", std::to_string(sched.max_parallel_runs));
@@ -289,6 +330,7 @@ std::string describe(const Config& config) {
   section("paths");
   entry("input_dir", quote(config.paths.input_dir.string()));
   entry("output_dir", quote(config.paths.output_dir.string()));
+  entry("keep_runs", std::to_string(config.paths.keep_runs));
   section("database");
   entry("url", quote(redact_url(config.database.url)));
   const auto& pipeline = config.pipeline;
@@ -298,6 +340,10 @@ std::string describe(const Config& config) {
   entry("purchase_weekday", quote(internal::weekday_name(pipeline.purchase_weekday)));
   entry("required_inputs", toml_list(pipeline.required_inputs));
   entry("log_max_bytes", std::to_string(pipeline.log_max_bytes));
+  section("pipeline.retry");
+  entry("max_attempts", std::to_string(pipeline.retry.max_attempts));
+  entry("initial_delay_seconds", std::to_string(pipeline.retry.initial_delay.count()));
+  entry("max_delay_seconds", std::to_string(pipeline.retry.max_delay.count()));
   section("pipeline.env");
   for (const auto& [name, value] : pipeline.env) {
     // A pipeline's own credentials travel here too: hide what is named like one.

@@ -8,6 +8,7 @@
 #include <span>
 #include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <date/date.h>
@@ -45,15 +46,28 @@ struct SchedulerConfig {
   // A service silent for this long is taken for dead: its running runs are abandoned (and rerun
   // inside their grace window) by another service. Services beat every fifth of it.
   std::chrono::seconds heartbeat_timeout{20};           // HEARTBEAT_TIMEOUT_SECONDS
+  // DEFAULT_CRON: a 5-field cron expression every team without its own schedule (and the
+  // general run) follows instead of daily_run_time.
+  std::optional<std::string> default_cron;
 };
 
 struct PathsConfig {
   std::filesystem::path input_dir = "./data/inputs";    // INPUT_DIR
   std::filesystem::path output_dir = "./data/outputs";  // OUTPUT_DIR
+  int keep_runs = 14;                                   // KEEP_RUNS: run folders kept per team
 };
 
 struct DatabaseConfig {
   std::string url = "sqlite:./data/orchestrator.db";    // DATABASE_URL
+};
+
+// Retries of a scheduled run that failed or timed out: attempt n+1 starts after
+// min(initial_delay * 2^(n-1), max_delay), shortened by up to half at random (jitter), provided
+// it still starts on the slot's run date. max_attempts 1: no retries.
+struct RetryConfig {
+  int max_attempts = 1;                                 // PIPELINE_RETRY_MAX_ATTEMPTS
+  std::chrono::seconds initial_delay{60};               // PIPELINE_RETRY_INITIAL_DELAY_SECONDS
+  std::chrono::seconds max_delay{3600};                 // PIPELINE_RETRY_MAX_DELAY_SECONDS
 };
 
 struct PipelineConfig {
@@ -63,6 +77,7 @@ struct PipelineConfig {
   std::vector<std::string> required_inputs;             // glob patterns
   std::map<std::string, std::string> env;               // extra environment for the pipeline
   std::uint64_t log_max_bytes = 10 * 1024 * 1024;       // PIPELINE_LOG_MAX_BYTES
+  RetryConfig retry;
 };
 
 struct SmtpConfig {
@@ -78,7 +93,8 @@ struct SmtpConfig {
   std::chrono::seconds timeout{10};                     // SMTP_TIMEOUT_SECONDS, per network step
 };
 
-struct RetryConfig {
+// Retries of a notification delivery (not of a run: see RetryConfig).
+struct DeliveryRetryConfig {
   int max_attempts = 5;                                 // NOTIFY_RETRY_MAX_ATTEMPTS (tries in all)
   std::chrono::milliseconds initial_delay{2000};        // NOTIFY_RETRY_INITIAL_DELAY_MS, doubles
   std::chrono::milliseconds max_delay{60000};           // NOTIFY_RETRY_MAX_DELAY_MS
@@ -94,7 +110,7 @@ struct NotifyConfig {
   // Which events each channel gets (names from event_names()); see default_events().
   std::map<Channel, std::vector<std::string>> events = default_events();
   int alert_after_failures = 3;                         // NOTIFY_ALERT_AFTER_FAILURES; 0: no alerts
-  RetryConfig retry;
+  DeliveryRetryConfig retry;
   int queue_size = 1000;                                // NOTIFY_QUEUE_SIZE (waiting)
   std::chrono::seconds stop_grace{10};                  // NOTIFY_STOP_GRACE_SECONDS
 
@@ -135,6 +151,9 @@ struct LoadOptions {
   std::map<std::string, std::string> env;
   // The bundled example pipeline, used when pipeline.command is not set.
   std::filesystem::path default_pipeline;
+  // Checks scheduler.default_cron (the cron parser lives with the scheduler, which this library
+  // must not include). Its error says what is wrong and what is allowed; null: not checked.
+  Result<void> (*check_cron)(std::string_view expression) = nullptr;
 };
 
 // Reads and validates the configuration. A bad value gives kInvalidArgument with one line that

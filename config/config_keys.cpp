@@ -142,6 +142,14 @@ constexpr std::array kSettings = {
               c.scheduler.zone = *zone;
               return {};
             }},
+    Setting{.key = "scheduler.default_cron",
+            .env = "DEFAULT_CRON",
+            .apply = [](const Value& v, Config& c) -> Status {
+              // The expression itself is checked by load() through LoadOptions::check_cron.
+              c.scheduler.default_cron =
+                  text(v).empty() ? std::nullopt : std::optional<std::string>(text(v));
+              return {};
+            }},
     Setting{.key = "scheduler.misfire_grace_seconds",
             .env = "MISFIRE_GRACE_SECONDS",
             .kind = Kind::kInteger,
@@ -203,6 +211,15 @@ constexpr std::array kSettings = {
               c.paths.output_dir = text(v);
               return {};
             }},
+    Setting{.key = "paths.keep_runs",
+            .env = "KEEP_RUNS",
+            .kind = Kind::kInteger,
+            .min = 1,
+            .max = 10000,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.paths.keep_runs = static_cast<int>(number(v));
+              return {};
+            }},
     Setting{.key = "database.url",
             .env = "DATABASE_URL",
             .secrecy = Secrecy::kUrl,
@@ -257,6 +274,33 @@ constexpr std::array kSettings = {
               return {};
             }},
     Setting{.key = "pipeline.env", .kind = Kind::kStringTable, .apply = apply_pipeline_env},
+    Setting{.key = "pipeline.retry.max_attempts",
+            .env = "PIPELINE_RETRY_MAX_ATTEMPTS",
+            .kind = Kind::kInteger,
+            .min = 1,
+            .max = 100,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.pipeline.retry.max_attempts = static_cast<int>(number(v));
+              return {};
+            }},
+    Setting{.key = "pipeline.retry.initial_delay_seconds",
+            .env = "PIPELINE_RETRY_INITIAL_DELAY_SECONDS",
+            .kind = Kind::kInteger,
+            .min = 1,
+            .max = kDaySeconds,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.pipeline.retry.initial_delay = std::chrono::seconds(number(v));
+              return {};
+            }},
+    Setting{.key = "pipeline.retry.max_delay_seconds",
+            .env = "PIPELINE_RETRY_MAX_DELAY_SECONDS",
+            .kind = Kind::kInteger,
+            .min = 1,
+            .max = kDaySeconds,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.pipeline.retry.max_delay = std::chrono::seconds(number(v));
+              return {};
+            }},
     Setting{.key = "api.listen", .env = "API_LISTEN", .apply = apply_listen},
     Setting{.key = "api.token",
             .env = "API_TOKEN",

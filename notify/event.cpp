@@ -58,6 +58,7 @@ log::Fields event_fields(const RunEvent& e) {
   add("team_name", e.team_name);
   add("status", e.status);
   add("triggered_by", e.triggered_by);
+  add("attempt", e.attempt > 1 ? std::to_string(e.attempt) : "");
   add_time("scheduled_for", e.scheduled_for);
   add("run_date", e.run_date);
   add("purchase_date", e.purchase_date);
@@ -68,6 +69,7 @@ log::Fields event_fields(const RunEvent& e) {
   add_int("exceptions_count", e.exceptions_count);
   add_int("exit_code", e.exit_code);
   add("error", e.error);
+  add("retry", e.retry);
   add("log", e.log_path);
   add("instance", e.instance);
   if (e.consecutive_failures > 0) {

@@ -37,6 +37,10 @@ struct RunEvent {
   std::string team_name;
   std::string status;             // the run's status: running, completed, failed, ...
   std::string triggered_by;
+  int attempt = 1;                // 2, 3, ... for retries of a scheduled run
+  // For a failed scheduled run when retries are configured: whether another attempt is coming,
+  // e.g. "attempt 2 at 2026-11-23T02:01:00.000Z" or "none: attempt 3 of 3 was the last".
+  std::string retry;
   std::optional<SysTime> scheduled_for;
   std::optional<SysTime> started_at;
   std::optional<SysTime> completed_at;

@@ -9,6 +9,7 @@
 
 #include "config/base/log.h"
 #include "orchestrator/cli/commands.h"
+#include "orchestrator/schedule/cron_expression.h"
 
 namespace orch::cli {
 namespace {
@@ -37,6 +38,14 @@ void add_team_settings(CLI::App* command, TeamOptions& o) {
   command->add_option("--run-time", o.run_time,
                       "Daily run time, HH:MM or HH:MM:SS (\"\": the default)");
   command->add_option("--timezone", o.timezone, "IANA time zone (\"\": the default)");
+  command->add_option("--cron", o.cron,
+                      "A 5-field cron expression instead of a daily run time (\"\": none)");
+  command->add_option("--retry-max-attempts", o.retry_max_attempts,
+                      "This team's pipeline.retry.max_attempts, 1-100 (\"\": the default)");
+  command->add_option("--retry-initial-delay", o.retry_initial_delay,
+                      "This team's pipeline.retry.initial_delay_seconds (\"\": the default)");
+  command->add_option("--retry-max-delay", o.retry_max_delay,
+                      "This team's pipeline.retry.max_delay_seconds (\"\": the default)");
   command->add_option("--email", o.email, "Notification email addresses, comma-separated");
   command->add_option("--slack-webhook", o.slack_webhook, "The team's Slack webhook URL");
 }
@@ -68,6 +77,17 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--purchase-date", run_options.purchase_date,
                       "YYYY-MM-DD instead of the computed one");
 
+  BackfillOptions backfill_options;
+  auto* backfill_cmd = app.add_subcommand(
+      "backfill", "Run the days a team missed, oldest first, each with that day's dates");
+  backfill_cmd->add_option("--team", backfill_options.team, "The team's id");
+  backfill_cmd->add_flag("--general", backfill_options.general, "The general run (no team)");
+  backfill_cmd->add_option("--from", backfill_options.from, "The first day, YYYY-MM-DD")
+      ->required();
+  backfill_cmd->add_option("--to", backfill_options.to, "The last day, YYYY-MM-DD")->required();
+  backfill_cmd->add_flag("--force", backfill_options.force,
+                         "Also run days that already have a completed run");
+
   RescheduleOptions reschedule_options;
   auto* reschedule_cmd = app.add_subcommand(
       "reschedule", "Make every live service reload the teams; print the new schedule");
@@ -89,6 +109,12 @@ int main(int argc, char** argv) {
   teams_deactivate_cmd->add_option("id", team_options.id, "The team's id")->required();
   auto* teams_activate_cmd = teams_cmd->add_subcommand("activate", "Schedule a team again");
   teams_activate_cmd->add_option("id", team_options.id, "The team's id")->required();
+  auto* teams_pause_cmd =
+      teams_cmd->add_subcommand("pause", "Stop a team's schedule, keeping it active");
+  teams_pause_cmd->add_option("id", team_options.id, "The team's id")->required();
+  auto* teams_resume_cmd = teams_cmd->add_subcommand(
+      "resume", "Restart a paused team's schedule (what it missed is not replayed)");
+  teams_resume_cmd->add_option("id", team_options.id, "The team's id")->required();
 
   RunsOptions runs_options;
   auto* runs_cmd = app.add_subcommand("runs", "The run history, newest first");
@@ -102,6 +128,13 @@ int main(int argc, char** argv) {
   auto* plan_cmd = app.add_subcommand("plan", "The next fire times of every active team");
   plan_cmd->add_option("--team", plan_options.team, "Only this team's id, or 'general'");
   plan_cmd->add_option("--count", plan_options.count, "Slots per team (default 3)");
+  plan_cmd->add_option("--cron", plan_options.cron,
+                       "Only the fire times of this 5-field cron expression (no teams)");
+  plan_cmd->add_option("--timezone", plan_options.timezone,
+                       "With --cron: the IANA zone (default: scheduler.timezone)");
+  plan_cmd->add_option("--after", plan_options.after,
+                       "With --cron: fire times strictly after this ISO-8601 instant "
+                       "(default: now)");
   add_format(plan_cmd, plan_options.format);
 
   StatusOptions status_options;
@@ -137,6 +170,12 @@ int main(int argc, char** argv) {
   load.working_dir = std::filesystem::current_path();
   load.env = config::process_environment();
   load.default_pipeline = bundled_pipeline();
+  load.check_cron = [](std::string_view expression) -> Result<void> {
+    if (auto cron = parse_cron(expression); !cron) {
+      return cron.error();
+    }
+    return {};
+  };
   auto loaded = config::load(load);
   if (!loaded) {
     return fail(loaded.error());
@@ -164,6 +203,9 @@ int main(int argc, char** argv) {
   if (run_cmd->parsed()) {
     return run(config, run_options);
   }
+  if (backfill_cmd->parsed()) {
+    return backfill(config, backfill_options);
+  }
   if (reschedule_cmd->parsed()) {
     return reschedule(config, reschedule_options);
   }
@@ -178,6 +220,10 @@ int main(int argc, char** argv) {
   }
   if (teams_deactivate_cmd->parsed() || teams_activate_cmd->parsed()) {
     return teams_set_active(config, team_options, teams_activate_cmd->parsed());
+  }
+  if (teams_pause_cmd->parsed() || teams_resume_cmd->parsed()) {
+    return teams_set_paused(config, team_options,
+                            teams_pause_cmd->parsed() ? Pause::kPause : Pause::kResume);
   }
   if (runs_cmd->parsed()) {
     return runs(config, runs_options);

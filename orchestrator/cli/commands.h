@@ -44,6 +44,10 @@ struct TeamOptions {
   std::optional<std::string> name;
   std::optional<std::string> run_time;
   std::optional<std::string> timezone;
+  std::optional<std::string> cron;
+  std::optional<std::string> retry_max_attempts;
+  std::optional<std::string> retry_initial_delay;
+  std::optional<std::string> retry_max_delay;
   std::optional<std::string> email;
   std::optional<std::string> slack_webhook;
   Format format = Format::kTable;
@@ -52,6 +56,17 @@ int teams_list(const config::Config& config, const TeamOptions& options);
 int teams_add(const config::Config& config, const TeamOptions& options);
 int teams_update(const config::Config& config, const TeamOptions& options);
 int teams_set_active(const config::Config& config, const TeamOptions& options, bool active);
+enum class Pause { kPause, kResume };
+int teams_set_paused(const config::Config& config, const TeamOptions& options, Pause pause);
+
+struct BackfillOptions {
+  std::optional<std::string> team;  // the id as typed
+  bool general = false;
+  std::string from;  // YYYY-MM-DD
+  std::string to;    // YYYY-MM-DD
+  bool force = false;
+};
+int backfill(const config::Config& config, const BackfillOptions& options);
 
 struct RunsOptions {
   std::optional<std::string> team;  // an id, or "general"
@@ -66,8 +81,13 @@ struct PlanOptions {
   std::optional<std::string> team;
   int count = 3;
   Format format = Format::kTable;
+  // `plan --cron`: the fire times of one expression, with no database involved.
+  std::optional<std::string> cron;
+  std::optional<std::string> timezone;  // default: scheduler.timezone
+  std::optional<std::string> after;     // an ISO-8601 instant; default: now
 };
 int plan(const config::Config& config, const PlanOptions& options);
+int plan_cron(const config::Config& config, const PlanOptions& options);
 
 struct RescheduleOptions {
   int timeout_seconds = 10;

@@ -6,7 +6,6 @@
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/cli/schedule_table.h"
 #include "orchestrator/core/team_schedules.h"
-#include "orchestrator/schedule/daily_slot.h"
 
 namespace orch::cli {
 
@@ -17,15 +16,18 @@ Result<Table> schedule_table(const config::Config& config, Database& db,
     return teams.error();
   }
   Table t;
-  t.columns = {{"team"}, {"name"}, {"timezone"}, {"run_date"}, {"local_time"}, {"utc"}};
+  t.columns = {{"team"},     {"name"},       {"schedule"}, {"timezone"},
+               {"run_date"}, {"local_time"}, {"utc"}};
   SysTime now = SystemClock().now();
   for (const auto& r : resolve_schedules(*teams, config, now)) {
     if (only && team_key(r.schedule.team) != *only) {
       continue;
     }
     const auto& s = r.schedule;
-    for (const auto& slot : next_daily_slots(s.run_time, *s.zone, now, count)) {
-      t.rows.push_back({s.team ? std::to_string(s.team->value) : "general", s.name,
+    std::string schedule =
+        s.cron ? "cron " + s.cron->text : "daily " + format_time_of_day(s.run_time);
+    for (const Slot& slot : upcoming_slots(s, now, count)) {
+      t.rows.push_back({s.team ? std::to_string(s.team->value) : "general", s.name, schedule,
                         std::string(s.zone->name()), format_date(slot.run_date),
                         format_local(slot.at, *s.zone), format_utc_seconds(slot.at)});
     }
@@ -36,6 +38,12 @@ Result<Table> schedule_table(const config::Config& config, Database& db,
 int plan(const config::Config& config, const PlanOptions& options) {
   if (options.count < 1 || options.count > 1000) {
     return fail(invalid_argument("--count: use a whole number from 1 to 1000"));
+  }
+  if (options.cron) {
+    return plan_cron(config, options);
+  }
+  if (options.timezone || options.after) {
+    return fail(invalid_argument("--timezone and --after go with --cron EXPR"));
   }
   std::optional<std::int64_t> only;
   if (options.team) {
@@ -61,7 +69,8 @@ int plan(const config::Config& config, const PlanOptions& options) {
     return fail(table.error());
   }
   if (only && *only != 0 && table->rows.empty()) {
-    return fail(not_found("team " + std::to_string(*only) + " is not an active team"));
+    return fail(not_found("team " + std::to_string(*only) +
+                          " is not scheduled: it is unknown, inactive or paused"));
   }
   print(*table, options.format, std::cout);
   return kExitOk;

@@ -4,6 +4,7 @@
 #include "notify/webhook_client.h"
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/cli/output.h"
+#include "orchestrator/schedule/cron_expression.h"
 
 namespace orch::cli {
 namespace {
@@ -36,6 +37,54 @@ Result<TeamChanges> validate(const TeamOptions& o) {
       }
     }
     c.timezone = o.timezone;
+  }
+  if (o.cron) {
+    if (!o.cron->empty()) {
+      auto cron = parse_cron(*o.cron);
+      if (!cron) {
+        return invalid_argument("--cron: " + cron.error().message + " (\"\" for none)");
+      }
+      if (o.run_time && !o.run_time->empty()) {
+        return invalid_argument(
+            "--run-time and --cron: a team's schedule is one or the other, not both");
+      }
+      // A cron schedule replaces the team's own run time.
+      c.run_time = "";
+    }
+    c.cron = o.cron;
+  } else if (o.run_time && !o.run_time->empty()) {
+    // A run time replaces the team's own cron expression.
+    c.cron = "";
+  }
+  struct NumberOption {
+    const char* flag;
+    const std::optional<std::string>& value;
+    std::optional<std::string>& change;
+    std::int64_t max;
+  };
+  for (const NumberOption& n :
+       {NumberOption{"--retry-max-attempts", o.retry_max_attempts, c.retry_max_attempts, 100},
+        NumberOption{"--retry-initial-delay", o.retry_initial_delay,
+                     c.retry_initial_delay_seconds, 86400},
+        NumberOption{"--retry-max-delay", o.retry_max_delay, c.retry_max_delay_seconds,
+                     86400}}) {
+    if (!n.value) {
+      continue;
+    }
+    const std::string& text = *n.value;
+    bool digits = !text.empty() && text.size() <= 6 &&
+                  text.find_first_not_of("0123456789") == std::string::npos;
+    if (!text.empty() && (!digits || std::stoll(text) < 1 || std::stoll(text) > n.max)) {
+      return invalid_argument(std::string(n.flag) + ": '" + text +
+                              "' is not allowed: use a whole number from 1 to " +
+                              std::to_string(n.max) + " (\"\" for the default)");
+    }
+    n.change = text.empty() ? text : std::to_string(std::stoll(text));
+  }
+  if (o.retry_initial_delay && o.retry_max_delay && !o.retry_initial_delay->empty() &&
+      !o.retry_max_delay->empty() &&
+      std::stoll(*o.retry_max_delay) < std::stoll(*o.retry_initial_delay)) {
+    return invalid_argument("--retry-max-delay: use at least --retry-initial-delay");
   }
   if (o.email) {
     std::string list = *o.email;
@@ -70,13 +119,29 @@ Result<TeamChanges> validate(const TeamOptions& o) {
 
 Table team_table(const std::vector<Team>& teams) {
   Table t;
-  t.columns = {{"id", true},      {"name"},         {"active", true}, {"run_time"},
-               {"timezone"},      {"notify_email"}, {"slack_webhook"}, {"active_since"},
+  t.columns = {{"id", true},
+               {"name"},
+               {"active", true},
+               {"paused", true},
+               {"run_time"},
+               {"cron"},
+               {"timezone"},
+               {"retry_max_attempts", true},
+               {"retry_initial_delay_seconds", true},
+               {"retry_max_delay_seconds", true},
+               {"notify_email"},
+               {"slack_webhook"},
+               {"active_since"},
                {"updated_at"}};
+  auto number = [](const std::optional<int>& v) {
+    return v ? std::optional<std::string>(std::to_string(*v)) : std::nullopt;
+  };
   for (const Team& team : teams) {
     t.rows.push_back({std::to_string(team.id.value), team.name,
-                      team.active ? "true" : "false", team.run_time, team.timezone,
-                      team.notify_email,
+                      team.active ? "true" : "false", team.paused ? "true" : "false",
+                      team.run_time, team.cron, team.timezone, number(team.retry_max_attempts),
+                      number(team.retry_initial_delay_seconds),
+                      number(team.retry_max_delay_seconds), team.notify_email,
                       // A webhook URL is a secret (its path is the token).
                       team.notify_slack_webhook
                           ? std::optional<std::string>(
@@ -173,6 +238,19 @@ int teams_set_active(const config::Config& config, const TeamOptions& options, b
   }
   return show((*db)->teams().set_active(*id, active, SystemClock().now()), options,
               active ? "activated" : "deactivated");
+}
+
+int teams_set_paused(const config::Config& config, const TeamOptions& options, Pause pause) {
+  auto id = required_id(options);
+  if (!id) {
+    return fail(id.error());
+  }
+  auto db = open_database(config, 1);
+  if (!db) {
+    return fail(db.error());
+  }
+  return show((*db)->teams().set_paused(*id, pause == Pause::kPause, SystemClock().now()),
+              options, pause == Pause::kPause ? "paused" : "resumed");
 }
 
 }  // namespace orch::cli

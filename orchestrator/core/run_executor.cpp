@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <utility>
 
@@ -13,6 +14,7 @@
 #include "orchestrator/core/failure_streak.h"
 #include "pipeline/input_discovery.h"
 #include "pipeline/purchase_date.h"
+#include "pipeline/run_outputs.h"
 
 namespace orch {
 namespace {
@@ -103,8 +105,10 @@ Result<RunOutcome> RunExecutor::record_missed(const RunTarget& target, const Slo
 Result<RunOutcome> RunExecutor::execute(const RunRequest& request, pipeline::StopSignal& stop) {
   SysTime now = clock_.now();
   const RunTarget& target = request.target;
-  if (request.slot && now - request.slot->at > config_.scheduler.misfire_grace) {
-    // Queued behind other runs for longer than the grace window.
+  if (request.slot && request.trigger != Trigger::kRetry &&
+      now - request.slot->at > config_.scheduler.misfire_grace) {
+    // Queued behind other runs for longer than the grace window. (A retry is due when its
+    // backoff says, however long after the slot.)
     return record_missed(target, *request.slot, 1);
   }
   Date run_date = request.slot ? request.slot->run_date
@@ -146,7 +150,7 @@ Result<RunOutcome> RunExecutor::execute(const RunRequest& request, pipeline::Sto
   }
   tell(notify::EventKind::kRunStarted, run, target);
   RunFinish done = run_pipeline(run, target, stop);
-  finish(run, target, done, outcome);
+  finish(run, target, done, request, outcome);
   return outcome;
 }
 
@@ -186,6 +190,15 @@ RunFinish RunExecutor::run_pipeline(const RunRecord& run, const RunTarget& targe
     return fail(written.error().message);
   }
   auto result_file = run_dir / "result.json";
+  // The run writes into folders of its own; the owner's outputs switch to them only once it
+  // completes, so readers never see half-written outputs and a failure leaves the last good ones.
+  const pipeline::RunOutputDirs outputs = pipeline::run_output_dirs(run_dir);
+  for (const auto& dir : {outputs.output_dir, outputs.output_share_dir}) {
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      return fail("cannot create the run folder " + dir.string() + ": " + ec.message());
+    }
+  }
 
   pipeline::ProcessSpec spec;
   spec.argv = config_.pipeline.command;
@@ -199,8 +212,8 @@ RunFinish RunExecutor::run_pipeline(const RunRecord& run, const RunTarget& targe
   spec.env["RUN_DATE"] = run.run_date;
   spec.env["PURCHASE_DATE"] = run.purchase_date;
   spec.env["INPUT_DIR"] = folders->input_dir.string();
-  spec.env["OUTPUT_DIR"] = folders->output_dir.string();
-  spec.env["OUTPUT_SHARE_DIR"] = folders->output_share_dir.string();
+  spec.env["OUTPUT_DIR"] = outputs.output_dir.string();
+  spec.env["OUTPUT_SHARE_DIR"] = outputs.output_share_dir.string();
   spec.env["INPUT_MANIFEST"] = manifest.string();
   spec.env["RESULT_FILE"] = result_file.string();
   spec.working_dir = run_dir;
@@ -237,11 +250,24 @@ RunFinish RunExecutor::run_pipeline(const RunRecord& run, const RunTarget& targe
       done.error += (done.error.empty() ? "" : "; ") + warning;
     }
   }
+  if (done.status == RunStatus::kCompleted) {
+    if (Status published = pipeline::publish_outputs(*folders, run_dir); !published) {
+      // Readers still see the previous outputs: the run did not deliver.
+      done.status = RunStatus::kFailed;
+      done.error = "outputs not published: " + published.error().message;
+    }
+  }
+  if (Status pruned = pipeline::prune_run_folders(
+          *folders, static_cast<std::size_t>(config_.paths.keep_runs));
+      !pruned) {
+    log::warn("run_folders_not_pruned", {{"run_id", run.run_id},
+                                         {"reason", pruned.error().message}});
+  }
   return done;
 }
 
 void RunExecutor::finish(const RunRecord& run, const RunTarget& target, const RunFinish& done,
-                         RunOutcome& outcome) {
+                         const RunRequest& request, RunOutcome& outcome) {
   // The run happened: its end must be recorded, also when the database is down right now.
   Status recorded = runs_.finish(done);
   {
@@ -281,7 +307,29 @@ void RunExecutor::finish(const RunRecord& run, const RunTarget& target, const Ru
             .count();
   }
   outcome.record = final_run;
-  tell(end_event(done.status), final_run, target);
+  // Scheduled runs recover by themselves; a manual run has its operator watching.
+  std::string retry;
+  const config::RetryConfig& policy = target.retry;
+  if (request.slot && request.trigger != Trigger::kManual &&
+      request.trigger != Trigger::kBackfill && policy.max_attempts > 1 &&
+      done.status != RunStatus::kCompleted) {
+    // The run id is random: hashing it gives each run its own jitter without shared state.
+    double jitter = static_cast<double>(std::hash<std::string>{}(run.run_id) % 10007) / 10006.0;
+    outcome.retry = next_attempt(policy, run.attempt, done.status, done.completed_at,
+                                 request.slot->run_date, *target.zone, jitter);
+    if (outcome.retry) {
+      retry = "attempt " + std::to_string(outcome.retry->attempt) + " at " +
+              format_utc(outcome.retry->at);
+    } else if (done.status != RunStatus::kFailed && done.status != RunStatus::kTimedOut) {
+      retry = "none: a run that ends " + std::string(to_string(done.status)) + " is not retried";
+    } else if (run.attempt >= policy.max_attempts) {
+      retry = "none: attempt " + std::to_string(run.attempt) + " of " +
+              std::to_string(policy.max_attempts) + " was the last";
+    } else {
+      retry = "none: the next attempt would start after the slot's day";
+    }
+  }
+  tell(end_event(done.status), final_run, target, retry);
   if (recorded) {
     tell_streak(final_run, target);
   }
@@ -345,8 +393,11 @@ std::size_t RunExecutor::adopt_pending_ends() {
   return deferred_.size();
 }
 
-void RunExecutor::tell(notify::EventKind kind, const RunRecord& run, const RunTarget& target) {
-  notifier_.notify(run_event(kind, run, target));
+void RunExecutor::tell(notify::EventKind kind, const RunRecord& run, const RunTarget& target,
+                       const std::string& retry) {
+  notify::RunEvent e = run_event(kind, run, target);
+  e.retry = retry;
+  notifier_.notify(e);
 }
 
 void RunExecutor::tell_streak(const RunRecord& run, const RunTarget& target) {
@@ -387,6 +438,7 @@ notify::EventKind end_event(RunStatus status) {
 notify::RunEvent run_event(notify::EventKind kind, const RunRecord& run, const RunTarget& target) {
   notify::RunEvent e;
   e.kind = kind;
+  e.attempt = run.attempt;
   e.run_id = run.run_id;
   e.team = run.team;
   e.team_name = target.name;

@@ -11,6 +11,7 @@
 #include "config/config.h"
 #include "notify/notifier.h"
 #include "orchestrator/core/pending_ends.h"
+#include "orchestrator/schedule/retry_policy.h"
 #include "orchestrator/schedule/scheduler.h"
 #include "orchestrator/store/run_store.h"
 #include "pipeline/process_launcher.h"
@@ -26,6 +27,7 @@ struct RunTarget {
   // The team's own notification recipients; empty: the configured ones.
   std::vector<std::string> email_to;
   std::string slack_webhook;
+  config::RetryConfig retry;  // pipeline.retry.*, with the team's own overrides
 };
 
 // The event people are told about `run` (of `target`).
@@ -47,6 +49,8 @@ struct RunOutcome {
   RunRecord record;         // the final row (completed, failed, skipped, missed, ...)
   std::string busy_run_id;  // kTeamBusy: the run that was in progress
   bool missed = false;      // the slot could not start within the grace window
+  // A scheduled run that failed or timed out and is to be tried again: when, as which attempt.
+  std::optional<NextAttempt> retry;
 };
 
 // Carries out one run end to end: records its start (the database arbitrates), prepares the
@@ -83,8 +87,10 @@ class RunExecutor {
   RunFinish run_pipeline(const RunRecord& run, const RunTarget& target,
                          pipeline::StopSignal& stop);
   void finish(const RunRecord& run, const RunTarget& target, const RunFinish& finish,
-              RunOutcome& outcome);
-  void tell(notify::EventKind kind, const RunRecord& run, const RunTarget& target);
+              const RunRequest& request, RunOutcome& outcome);
+  // `retry` says, for a failure, whether another attempt is coming.
+  void tell(notify::EventKind kind, const RunRecord& run, const RunTarget& target,
+            const std::string& retry = "");
   // After a run ended: the alert when it makes notify.alert_after_failures failed runs in a row,
   // or the all-clear when it completes after such a streak.
   void tell_streak(const RunRecord& run, const RunTarget& target);

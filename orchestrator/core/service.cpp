@@ -78,6 +78,9 @@ struct Service::Impl {
   std::mutex mutex;
   std::condition_variable work;
   std::deque<Job> queue;
+  // Retries waiting for their backoff to pass, by when they are due. They live in this process
+  // only: a retry pending when the service stops is not made.
+  std::multimap<SysTime, RunRequest> retries;
   std::set<pipeline::StopSignal*> active;
   bool stopping = false;
   std::vector<std::thread> workers;
@@ -121,6 +124,8 @@ struct Service::Impl {
         if (!outcome) {
           log::error("run_not_started", {{"team", describe_team(job.request.target.team)},
                                          {"reason", outcome.error().message}});
+        } else if (outcome->retry) {
+          schedule_retry(job.request, *outcome->retry);
         }
       } catch (const std::exception& e) {
         log::error("run_crashed", {{"team", describe_team(job.request.target.team)},
@@ -129,6 +134,39 @@ struct Service::Impl {
       std::lock_guard lock(mutex);
       active.erase(&stop);
     }
+  }
+
+  // Called from a worker: the retry joins the list, and the loop re-arms its wake for it.
+  void schedule_retry(const RunRequest& failed, const NextAttempt& next) {
+    RunRequest request = failed;
+    request.trigger = Trigger::kRetry;
+    request.attempt = next.attempt;
+    log::info("run_retry_scheduled", {{"team", describe_team(request.target.team)},
+                                      {"attempt", std::to_string(next.attempt)},
+                                      {"at", format_utc(next.at)}});
+    {
+      std::lock_guard lock(mutex);
+      if (stopping) {
+        return;
+      }
+      retries.emplace(next.at, std::move(request));
+    }
+    asio::post(io, [this] { arm_wake(); });
+  }
+
+  // Queues every retry due at `now`.
+  void dispatch_retries(SysTime now) {
+    {
+      std::lock_guard lock(mutex);
+      if (stopping) {
+        return;
+      }
+      while (!retries.empty() && retries.begin()->first <= now) {
+        queue.push_back(Job{std::move(retries.begin()->second)});
+        retries.erase(retries.begin());
+      }
+    }
+    work.notify_all();
   }
 
   void dispatch(const std::vector<Action>& actions) {
@@ -194,6 +232,10 @@ struct Service::Impl {
       request.target = it->second;
       request.trigger = Trigger::kRetry;
       request.slot = Slot{run.team, *run.scheduled_for, *run_date};
+      // The rerun keeps its slot's key: a cron fire is keyed by its instant, not its date.
+      if (request.slot->key() != *run.slot_key) {
+        request.slot->keyed_by = SlotKey::kFireInstant;
+      }
       request.attempt = run.attempt + 1;
       log::info("abandoned_run_rerun", {{"run_id", run.run_id},
                                         {"team", describe_team(run.team)},
@@ -239,12 +281,20 @@ struct Service::Impl {
     if (auto next = scheduler.next_wake(); next && *next < at) {
       at = *next;
     }
+    {
+      std::lock_guard lock(mutex);
+      if (!retries.empty() && retries.begin()->first < at) {
+        at = retries.begin()->first;
+      }
+    }
     wake_timer.expires_at(std::chrono::system_clock::time_point(at.time_since_epoch()));
     wake_timer.async_wait([this](const boost::system::error_code& ec) {
       if (ec) {
         return;
       }
-      dispatch(scheduler.on_wake(clock.now()));
+      SysTime woken = clock.now();
+      dispatch(scheduler.on_wake(woken));
+      dispatch_retries(woken);
       arm_wake();
     });
   }
@@ -301,6 +351,11 @@ struct Service::Impl {
       stopping = true;
       dropped = queue.size();
       queue.clear();
+      if (!retries.empty()) {
+        log::warn("retries_dropped", {{"count", std::to_string(retries.size())},
+                                      {"next_at", format_utc(retries.begin()->first)}});
+      }
+      retries.clear();
       running = active.size();
       auto grace = std::chrono::duration_cast<std::chrono::milliseconds>(
           config.scheduler.shutdown_grace);

@@ -1,6 +1,7 @@
 #include "orchestrator/core/team_schedules.h"
 
 #include "config/base/log.h"
+#include "orchestrator/schedule/cron_expression.h"
 
 namespace orch {
 
@@ -9,8 +10,26 @@ Result<ResolvedTeam> resolve_team(const std::optional<Team>& team, const config:
   ResolvedTeam r;
   r.schedule.run_time = config.scheduler.daily_run_time;
   r.schedule.zone = config.scheduler.zone;
+  // The schedule: the team's own cron expression, else its own run time, else the configured
+  // default cron expression, else the configured daily run time.
+  std::optional<std::string> cron_text = config.scheduler.default_cron;
+  std::string cron_owner = "scheduler.default_cron";
+  if (team && team->cron) {
+    cron_text = team->cron;
+    cron_owner = "team " + std::to_string(team->id.value) + ": cron";
+  } else if (team && team->run_time) {
+    cron_text.reset();
+  }
+  if (cron_text) {
+    auto cron = parse_cron(*cron_text);
+    if (!cron) {
+      return invalid_argument(cron_owner + ": " + cron.error().message);
+    }
+    r.schedule.cron = std::move(*cron);
+  }
   r.schedule.active_since = general_since;
   r.target.name = "general";
+  r.target.retry = config.pipeline.retry;
   if (team) {
     r.schedule.team = team->id;
     r.schedule.name = team->name;
@@ -39,6 +58,22 @@ Result<ResolvedTeam> resolve_team(const std::optional<Team>& team, const config:
       }
       r.schedule.run_time = *t;
     }
+    if (team->retry_max_attempts) {
+      r.target.retry.max_attempts = *team->retry_max_attempts;
+    }
+    if (team->retry_initial_delay_seconds) {
+      r.target.retry.initial_delay = std::chrono::seconds(*team->retry_initial_delay_seconds);
+    }
+    if (team->retry_max_delay_seconds) {
+      r.target.retry.max_delay = std::chrono::seconds(*team->retry_max_delay_seconds);
+    }
+    if (r.target.retry.max_delay < r.target.retry.initial_delay) {
+      return invalid_argument("team " + std::to_string(team->id.value) +
+                              ": retry max delay " +
+                              std::to_string(r.target.retry.max_delay.count()) +
+                              " s is shorter than its initial delay " +
+                              std::to_string(r.target.retry.initial_delay.count()) + " s");
+    }
     if (team->timezone) {
       auto zone = find_zone(*team->timezone);
       if (!zone) {
@@ -60,7 +95,7 @@ std::vector<ResolvedTeam> resolve_schedules(const std::vector<Team>& teams,
   std::vector<ResolvedTeam> out;
   out.reserve(teams.size() + 1);
   for (const Team& team : teams) {
-    if (!team.active) {
+    if (!team.active || team.paused) {
       continue;
     }
     auto r = resolve_team(team, config, general_since);
@@ -74,6 +109,8 @@ std::vector<ResolvedTeam> resolve_schedules(const std::vector<Team>& teams,
     auto general = resolve_team(std::nullopt, config, general_since);
     if (general) {
       out.push_back(std::move(*general));
+    } else {
+      log::error("general_run_not_scheduled", {{"reason", general.error().message}});
     }
   }
   return out;

@@ -2,14 +2,14 @@
 
 #include <date/tz.h>
 
+#include "orchestrator/schedule/dst_policy.h"
+
 namespace orch {
 
 SysTime daily_slot(Date day, TimeOfDay time, const date::time_zone& zone) {
   auto local = date::local_seconds(date::local_days(day)) + time.since_midnight;
-  // choose::earliest gives the first occurrence of a repeated time, and for a skipped time the
-  // instant of the transition itself: the first instant after the jump.
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(
-      zone.to_sys(local, date::choose::earliest));
+  // A daily run time is a fixed-time job: it always fires exactly once.
+  return fires_at_wall_time(local, zone, JobKind::kFixedTime).at[0];
 }
 
 DailySlot next_daily_slot(TimeOfDay time, const date::time_zone& zone, SysTime after) {
@@ -26,8 +26,8 @@ DailySlot next_daily_slot(TimeOfDay time, const date::time_zone& zone, SysTime a
   }
 }
 
-std::vector<DailySlot> next_daily_slots(TimeOfDay time, const date::time_zone& zone,
-                                        SysTime after, int count) {
+std::vector<DailySlot> next_daily_slots(TimeOfDay time, const date::time_zone& zone, SysTime after,
+                                        int count) {
   std::vector<DailySlot> out;
   for (int i = 0; i < count; ++i) {
     out.push_back(next_daily_slot(time, zone, after));

@@ -10,6 +10,7 @@
 
 #include "config/base/ids.h"
 #include "config/base/time.h"
+#include "orchestrator/schedule/cron_expression.h"
 #include "orchestrator/store/records.h"
 
 namespace date {
@@ -18,23 +19,39 @@ class time_zone;
 
 namespace orch {
 
-// One schedule to keep: a team (or the general run) with its resolved run time and zone.
+// One schedule to keep: a team (or the general run) with its resolved run time or cron
+// expression, and its zone.
 struct ScheduledTeam {
   std::optional<TeamId> team;
   std::string name;
   TimeOfDay run_time;
+  std::optional<CronExpression> cron;  // set: fires by the expression instead of run_time
   const date::time_zone* zone = nullptr;
   SysTime active_since;  // slots at or before this instant are none of its business
 };
 
-// A slot of one schedule: its instant and the run date it stands for. A daily schedule runs at
-// most once per run date, so the run date is the slot's key in the database.
+// How a slot is keyed in the database: a daily schedule runs at most once per run date; a cron
+// schedule, which may fire several times a day, once per fire instant.
+enum class SlotKey { kRunDate, kFireInstant };
+
+// A slot of one schedule: its instant and the run date it stands for (its local date).
 struct Slot {
   std::optional<TeamId> team;
   SysTime at;
   Date run_date;
-  std::string key() const { return format_date(run_date); }
+  SlotKey keyed_by = SlotKey::kRunDate;
+  // "YYYY-MM-DD" for daily slots, "YYYY-MM-DDTHH:MM:SSZ" for cron fires: both sort by time.
+  std::string key() const {
+    return keyed_by == SlotKey::kRunDate ? format_date(run_date) : format_utc_seconds(at);
+  }
 };
+
+// The first slot of `schedule` strictly after `after`; std::nullopt only for a cron expression
+// whose next fire lies beyond the year 9999.
+std::optional<Slot> next_slot(const ScheduledTeam& schedule, SysTime after);
+
+// The next `count` slots strictly after `after`, oldest first: what `plan` shows.
+std::vector<Slot> upcoming_slots(const ScheduledTeam& schedule, SysTime after, int count);
 
 enum class ActionKind {
   kStartRun,      // start a run for the slot (if it can start within the grace window)
@@ -56,8 +73,8 @@ class Scheduler {
  public:
   explicit Scheduler(std::chrono::seconds misfire_grace) : grace_(misfire_grace) {}
 
-  // Replaces every schedule (start-up, reschedule). `done` maps a team key to the latest run date
-  // recorded for it: slots up to that date never run again. Slots already due since then (the
+  // Replaces every schedule (start-up, reschedule). `done` maps a team key to the latest slot key
+  // recorded for it (a run date or a fire instant): slots up to it never run again. Slots already due since then (the
   // service was down, or a run time moved into the past) are coalesced per team into one action:
   // a catch-up run when the latest is within the grace window, else one missed record.
   std::vector<Action> load(const std::vector<ScheduledTeam>& teams,
@@ -77,16 +94,14 @@ class Scheduler {
 
  private:
   struct Entry {
-    SysTime at;
-    Date run_date;
+    Slot slot;
     std::size_t schedule;
     bool operator>(const Entry& other) const {
-      return at != other.at ? at > other.at : schedule > other.schedule;
+      return slot.at != other.slot.at ? slot.at > other.slot.at : schedule > other.schedule;
     }
   };
 
-  Action decide(std::size_t schedule, SysTime at, Date run_date, SysTime now, Trigger trigger,
-                int slots) const;
+  Action decide(const Slot& slot, SysTime now, Trigger trigger, int slots) const;
 
   std::chrono::seconds grace_;
   std::vector<ScheduledTeam> schedules_;

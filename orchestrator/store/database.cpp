@@ -1,6 +1,8 @@
 #include "orchestrator/store/database.h"
 
 #include <algorithm>
+#include <set>
+
 #include <filesystem>
 #include <memory>
 #include <set>

@@ -63,9 +63,16 @@ struct Team {
   bool active = true;
   std::optional<std::string> run_time;     // "HH:MM[:SS]"
   std::optional<std::string> timezone;     // IANA name
+  std::optional<std::string> cron;         // a 5-field cron expression; set: replaces run_time
+  bool paused = false;                     // active, but its schedule is stopped
+  // Overrides of pipeline.retry.* for this team; unset: the configured value.
+  std::optional<int> retry_max_attempts;
+  std::optional<int> retry_initial_delay_seconds;
+  std::optional<int> retry_max_delay_seconds;
   std::optional<std::string> notify_email; // comma-separated addresses
   std::optional<std::string> notify_slack_webhook;
-  SysTime active_since;                    // when it was created or last activated
+  SysTime active_since;                    // when it was created, activated, resumed or given
+                                           // a new cron schedule: no slot before it runs
   SysTime created_at;
   SysTime updated_at;
 };

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,12 @@ class RunStore {
 
   // The latest slot key recorded per team key: slots up to it are done and never run again.
   virtual Result<std::map<std::int64_t, std::string>> last_slot_keys() = 0;
+
+  // The run dates (YYYY-MM-DD) from `from` to `to`, both included, on which the team (0: the
+  // general run) has a completed run, whatever triggered it.
+  virtual Result<std::set<std::string>> completed_run_dates(std::int64_t team_key,
+                                                            const std::string& from,
+                                                            const std::string& to) = 0;
 
   virtual Result<std::vector<RunRecord>> list(const RunFilter& filter) = 0;
   virtual Result<std::optional<RunRecord>> find(const std::string& run_id) = 0;

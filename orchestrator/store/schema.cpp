@@ -128,9 +128,9 @@ std::vector<std::string> postgres_v1() {
   };
 }
 
-// Version 3 (issue 4): one row per notification delivery, so an operator can see what was sent
+// Version 2: one row per notification delivery, so an operator can see what was sent
 // and what was not. `target` never holds a secret (webhook URLs are stored redacted).
-std::vector<std::string> v3(Dialect dialect) {
+std::vector<std::string> v2_notifications(Dialect dialect) {
   bool sqlite = dialect == Dialect::kSqlite;
   std::string id = sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY";
   std::string integer = sqlite ? "INTEGER" : "BIGINT";
@@ -154,14 +154,28 @@ std::vector<std::string> v3(Dialect dialect) {
   };
 }
 
+// Version 3: a team's schedule may be a cron expression instead of a daily run time, a team can
+// be paused without being deactivated, and a team may override the retry settings (null: the
+// configured ones). The same SQL serves both databases.
+std::vector<std::string> v3_cron_and_pause() {
+  return {
+      "ALTER TABLE sales_teams ADD COLUMN cron TEXT",
+      "ALTER TABLE sales_teams ADD COLUMN paused INTEGER NOT NULL DEFAULT 0 "
+      "CHECK (paused IN (0, 1))",
+      "ALTER TABLE sales_teams ADD COLUMN retry_max_attempts INTEGER",
+      "ALTER TABLE sales_teams ADD COLUMN retry_initial_delay_seconds INTEGER",
+      "ALTER TABLE sales_teams ADD COLUMN retry_max_delay_seconds INTEGER",
+  };
+}
+
 }  // namespace
 
 std::vector<Migration> migrations(Dialect dialect) {
-  // Versions 2 and 4 belong to other issues' branches; the gaps are deliberate (migrate()
-  // applies every version it has not applied yet, in order).
+  // migrate() applies every version it has not applied yet, in this order.
   return {
       {1, dialect == Dialect::kSqlite ? sqlite_v1() : postgres_v1()},
-      {3, v3(dialect)},
+      {2, v2_notifications(dialect)},
+      {3, v3_cron_and_pause()},
   };
 }
 

@@ -74,6 +74,10 @@ constexpr std::chrono::milliseconds kMaxBackoff{5000};
 }  // namespace
 
 bool SociConnection::may_reconnect() {
+  // Outside an outage every stale connection reopens at once (after one, the others follow).
+  if (!down_.load()) {
+    return true;
+  }
   std::lock_guard lock(outage_mutex_);
   auto now = std::chrono::steady_clock::now();
   if (now < next_reconnect_) {

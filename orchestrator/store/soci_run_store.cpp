@@ -370,6 +370,33 @@ Result<std::map<std::int64_t, std::string>> SociRunStore::last_slot_keys() {
   }
 }
 
+Result<std::set<std::string>> SociRunStore::completed_run_dates(std::int64_t team_key,
+                                                              const std::string& from,
+                                                              const std::string& to) {
+  try {
+    soci::session sql(db_.pool());
+    long long key = team_key;
+    std::string first = from;
+    std::string last = to;
+    std::string day;
+    // Dates as ISO text compare in calendar order on both databases.
+    soci::statement st =
+        (sql.prepare << "SELECT DISTINCT CAST(run_date AS TEXT) FROM pipeline_runs "
+                        "WHERE team_key = :key AND status = 'completed' AND "
+                        "CAST(run_date AS TEXT) >= :first AND CAST(run_date AS TEXT) <= :last",
+         soci::use(key, "key"), soci::use(first, "first"), soci::use(last, "last"),
+         soci::into(day));
+    st.execute();
+    std::set<std::string> out;
+    while (st.fetch()) {
+      out.insert(day);
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot read the completed run dates");
+  }
+}
+
 std::vector<RunRecord> SociRunStore::select(soci::session& sql, const std::string& where,
                                             const std::vector<std::string>& params, int limit) {
   std::string query = select_columns(db_);

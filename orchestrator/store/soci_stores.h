@@ -26,6 +26,9 @@ class SociRunStore final : public RunStore {
   Status heartbeat(const std::vector<std::string>& run_ids, SysTime now) override;
   Result<std::vector<RunRecord>> abandon_stale(SysTime stale_before, SysTime now) override;
   Result<std::map<std::int64_t, std::string>> last_slot_keys() override;
+  Result<std::set<std::string>> completed_run_dates(std::int64_t team_key,
+                                                    const std::string& from,
+                                                    const std::string& to) override;
   Result<std::vector<RunRecord>> list(const RunFilter& filter) override;
   Result<std::optional<RunRecord>> find(const std::string& run_id) override;
 
@@ -49,6 +52,7 @@ class SociTeamStore final : public TeamStore {
                    SysTime now) override;
   Result<Team> update(TeamId id, const TeamChanges& changes, SysTime now) override;
   Result<Team> set_active(TeamId id, bool active, SysTime now) override;
+  Result<Team> set_paused(TeamId id, bool paused, SysTime now) override;
 
  private:
   std::vector<Team> select(soci::session& sql, const std::string& where, long long id);

@@ -7,7 +7,9 @@ struct TeamRow {
   long long id = 0;
   std::string name;
   int active = 1;
-  NullableText run_time, timezone, notify_email, notify_slack_webhook;
+  int paused = 0;
+  NullableText run_time, timezone, cron, notify_email, notify_slack_webhook;
+  NullableInt retry_max_attempts, retry_initial_delay, retry_max_delay;
   std::string active_since, created_at, updated_at;
 
   Team to_team() const {
@@ -21,6 +23,15 @@ struct TeamRow {
     t.active = active != 0;
     t.run_time = run_time.get();
     t.timezone = timezone.get();
+    t.cron = cron.get();
+    t.paused = paused != 0;
+    auto number = [](const NullableInt& n) {
+      auto v = n.get();
+      return v ? std::optional<int>(static_cast<int>(*v)) : std::nullopt;
+    };
+    t.retry_max_attempts = number(retry_max_attempts);
+    t.retry_initial_delay_seconds = number(retry_initial_delay);
+    t.retry_max_delay_seconds = number(retry_max_delay);
     t.notify_email = notify_email.get();
     t.notify_slack_webhook = notify_slack_webhook.get();
     t.active_since = time(active_since);
@@ -35,6 +46,16 @@ NullableText setting(const std::optional<std::string>& value) {
   return NullableText(value && !value->empty() ? value : std::nullopt);
 }
 
+// A number setting: its validated text, or nothing (unset or "").
+NullableInt number_setting(const std::optional<std::string>& value) {
+  return NullableInt(value && !value->empty() ? std::optional<long long>(std::stoll(*value))
+                                              : std::nullopt);
+}
+
+std::optional<std::string> number_text(const std::optional<int>& value) {
+  return value ? std::optional<std::string>(std::to_string(*value)) : std::nullopt;
+}
+
 }  // namespace
 
 std::vector<Team> SociTeamStore::select(soci::session& sql, const std::string& where,
@@ -44,9 +65,13 @@ std::vector<Team> SociTeamStore::select(soci::session& sql, const std::string& w
   st.exchange(soci::into(row.id));
   st.exchange(soci::into(row.name));
   st.exchange(soci::into(row.active));
-  for (NullableText* t : {&row.run_time, &row.timezone, &row.notify_email,
+  st.exchange(soci::into(row.paused));
+  for (NullableText* t : {&row.run_time, &row.timezone, &row.cron, &row.notify_email,
                           &row.notify_slack_webhook}) {
     st.exchange(soci::into(t->value, t->ind));
+  }
+  for (NullableInt* n : {&row.retry_max_attempts, &row.retry_initial_delay, &row.retry_max_delay}) {
+    st.exchange(soci::into(n->value, n->ind));
   }
   st.exchange(soci::into(row.active_since));
   st.exchange(soci::into(row.created_at));
@@ -55,8 +80,9 @@ std::vector<Team> SociTeamStore::select(soci::session& sql, const std::string& w
     st.exchange(soci::use(id, "id"));
   }
   st.alloc();
-  st.prepare("SELECT id, name, is_active, run_time, timezone, notify_email, "
-             "notify_slack_webhook, " +
+  st.prepare("SELECT id, name, is_active, paused, run_time, timezone, cron, notify_email, "
+             "notify_slack_webhook, retry_max_attempts, retry_initial_delay_seconds, "
+             "retry_max_delay_seconds, " +
              db_.time_column("active_since") + ", " + db_.time_column("created_at") + ", " +
              db_.time_column("updated_at") + " FROM sales_teams" +
              (where.empty() ? "" : " WHERE " + where) + " ORDER BY id");
@@ -117,18 +143,28 @@ Result<Team> SociTeamStore::add(std::optional<TeamId> id, const std::string& nam
     }
     NullableText run_time = setting(settings.run_time);
     NullableText timezone = setting(settings.timezone);
+    NullableText cron = setting(settings.cron);
+    NullableInt attempts = number_setting(settings.retry_max_attempts);
+    NullableInt initial = number_setting(settings.retry_initial_delay_seconds);
+    NullableInt max_delay = number_setting(settings.retry_max_delay_seconds);
     NullableText email = setting(settings.notify_email);
     NullableText slack = setting(settings.notify_slack_webhook);
     std::string at = format_utc(now);
     std::string team_name = name;
-    sql << "INSERT INTO sales_teams (id, name, is_active, run_time, timezone, notify_email, "
-           "notify_slack_webhook, active_since, created_at, updated_at) VALUES (:id, :name, 1, "
-           ":run_time, :timezone, :email, :slack, " +
+    sql << "INSERT INTO sales_teams (id, name, is_active, run_time, timezone, cron, "
+           "retry_max_attempts, retry_initial_delay_seconds, retry_max_delay_seconds, "
+           "notify_email, notify_slack_webhook, active_since, created_at, updated_at) VALUES "
+           "(:id, :name, 1, :run_time, :timezone, :cron, :attempts, :initial, :max_delay, "
+           ":email, :slack, " +
                db_.time_param("a1") + ", " + db_.time_param("a2") + ", " + db_.time_param("a3") +
                ")",
         soci::use(new_id, "id"), soci::use(team_name, "name"),
         soci::use(run_time.value, run_time.ind, "run_time"),
         soci::use(timezone.value, timezone.ind, "timezone"),
+        soci::use(cron.value, cron.ind, "cron"),
+        soci::use(attempts.value, attempts.ind, "attempts"),
+        soci::use(initial.value, initial.ind, "initial"),
+        soci::use(max_delay.value, max_delay.ind, "max_delay"),
         soci::use(email.value, email.ind, "email"), soci::use(slack.value, slack.ind, "slack"),
         soci::use(at, "a1"), soci::use(at, "a2"), soci::use(at, "a3");
     auto rows = select(sql, "id = :id", new_id);
@@ -159,18 +195,40 @@ Result<Team> SociTeamStore::update(TeamId id, const TeamChanges& changes, SysTim
     }
     apply(t.run_time, changes.run_time);
     apply(t.timezone, changes.timezone);
+    const std::optional<std::string> old_cron = t.cron;
+    apply(t.cron, changes.cron);
     apply(t.notify_email, changes.notify_email);
     apply(t.notify_slack_webhook, changes.notify_slack_webhook);
-    NullableText run_time(t.run_time), timezone(t.timezone), email(t.notify_email),
+    std::optional<std::string> attempts_text = number_text(t.retry_max_attempts);
+    std::optional<std::string> initial_text = number_text(t.retry_initial_delay_seconds);
+    std::optional<std::string> max_delay_text = number_text(t.retry_max_delay_seconds);
+    apply(attempts_text, changes.retry_max_attempts);
+    apply(initial_text, changes.retry_initial_delay_seconds);
+    apply(max_delay_text, changes.retry_max_delay_seconds);
+    NullableInt attempts = number_setting(attempts_text);
+    NullableInt initial = number_setting(initial_text);
+    NullableInt max_delay = number_setting(max_delay_text);
+    // A new cron schedule starts afresh: the fires the old schedule would not have had are not
+    // caught up. (A moved daily run time keeps its run-date rule instead.)
+    std::string since = format_utc(t.cron != old_cron ? now : t.active_since);
+    NullableText run_time(t.run_time), timezone(t.timezone), cron(t.cron), email(t.notify_email),
         slack(t.notify_slack_webhook);
     std::string at = format_utc(now);
     long long team_id = id.value;
     sql << "UPDATE sales_teams SET name = :name, run_time = :run_time, timezone = :timezone, "
-           "notify_email = :email, notify_slack_webhook = :slack, updated_at = " +
-               db_.time_param("at") + " WHERE id = :id",
+           "cron = :cron, retry_max_attempts = :attempts, retry_initial_delay_seconds = :initial, "
+           "retry_max_delay_seconds = :max_delay, notify_email = :email, "
+           "notify_slack_webhook = :slack, active_since = " +
+               db_.time_param("since") + ", updated_at = " + db_.time_param("at") +
+               " WHERE id = :id",
         soci::use(t.name, "name"), soci::use(run_time.value, run_time.ind, "run_time"),
         soci::use(timezone.value, timezone.ind, "timezone"),
+        soci::use(cron.value, cron.ind, "cron"),
+        soci::use(attempts.value, attempts.ind, "attempts"),
+        soci::use(initial.value, initial.ind, "initial"),
+        soci::use(max_delay.value, max_delay.ind, "max_delay"),
         soci::use(email.value, email.ind, "email"), soci::use(slack.value, slack.ind, "slack"),
+        soci::use(since, "since"),
         soci::use(at, "at"), soci::use(team_id, "id");
     auto updated = select(sql, "id = :id", id.value);
     tx.commit();
@@ -201,6 +259,34 @@ Result<Team> SociTeamStore::set_active(TeamId id, bool active, SysTime now) {
       sql << "UPDATE sales_teams SET is_active = :flag, updated_at = " + db_.time_param("at") +
                  " WHERE id = :id",
           soci::use(flag, "flag"), soci::use(at, "at"), soci::use(team_id, "id");
+    }
+    auto updated = select(sql, "id = :id", id.value);
+    tx.commit();
+    return updated.at(0);
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot change team " + std::to_string(id.value));
+  }
+}
+
+Result<Team> SociTeamStore::set_paused(TeamId id, bool paused, SysTime now) {
+  try {
+    soci::session sql(db_.pool());
+    WriteTransaction tx(db_, sql);
+    auto rows = select(sql, "id = :id", id.value);
+    if (rows.empty()) {
+      return not_found("team " + std::to_string(id.value) + " does not exist");
+    }
+    std::string at = format_utc(now);
+    long long team_id = id.value;
+    if (!paused && rows.front().paused) {
+      // A resumed team starts afresh: what it would have run while paused is not replayed.
+      sql << "UPDATE sales_teams SET paused = 0, active_since = " + db_.time_param("a1") +
+                 ", updated_at = " + db_.time_param("a2") + " WHERE id = :id",
+          soci::use(at, "a1"), soci::use(at, "a2"), soci::use(team_id, "id");
+    } else if (paused && !rows.front().paused) {
+      sql << "UPDATE sales_teams SET paused = 1, updated_at = " + db_.time_param("at") +
+                 " WHERE id = :id",
+          soci::use(at, "at"), soci::use(team_id, "id");
     }
     auto updated = select(sql, "id = :id", id.value);
     tx.commit();

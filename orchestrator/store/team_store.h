@@ -14,6 +14,11 @@ struct TeamChanges {
   std::optional<std::string> name;
   std::optional<std::string> run_time;
   std::optional<std::string> timezone;
+  std::optional<std::string> cron;
+  // Whole numbers as text, validated by the caller; "" clears the override.
+  std::optional<std::string> retry_max_attempts;
+  std::optional<std::string> retry_initial_delay_seconds;
+  std::optional<std::string> retry_max_delay_seconds;
   std::optional<std::string> notify_email;
   std::optional<std::string> notify_slack_webhook;
 };
@@ -31,6 +36,9 @@ class TeamStore {
                            const TeamChanges& settings, SysTime now) = 0;
   virtual Result<Team> update(TeamId id, const TeamChanges& changes, SysTime now) = 0;
   virtual Result<Team> set_active(TeamId id, bool active, SysTime now) = 0;
+  // Pauses or resumes a team's schedule; a resumed team starts afresh at `now` (what it would
+  // have run while paused is not caught up). kNotFound for an unknown team.
+  virtual Result<Team> set_paused(TeamId id, bool paused, SysTime now) = 0;
 };
 
 }  // namespace orch

@@ -217,7 +217,9 @@ INSTANTIATE_TEST_SUITE_P(
                       BadSetting{"MISFIRE_GRACE_SECONDS", "-5"},
                       BadSetting{"MAX_PARALLEL_RUNS", "zero"},
                       BadSetting{"PURCHASE_WEEKDAY", "someday"},
-                      BadSetting{"ENABLE_SCHEDULER", "maybe"}),
+                      BadSetting{"ENABLE_SCHEDULER", "maybe"},
+                      BadSetting{"DEFAULT_CRON", "0 0 30 2 *"},
+                      BadSetting{"DEFAULT_CRON", "0 0 * * 5#3"}),
     [](const ::testing::TestParamInfo<BadSetting>& param) {
       std::string name;
       for (char c : param.param.variable) {
@@ -225,7 +227,8 @@ INSTANTIATE_TEST_SUITE_P(
           name += c;
         }
       }
-      return name;
+      // Several bad values of one variable: tell them apart by their index.
+      return name + (param.param.variable == "DEFAULT_CRON" ? std::to_string(param.index) : "");
     });
 
 TEST_F(E2eTest, TomlSyntaxErrorAndUnknownKeyAreRefused) {

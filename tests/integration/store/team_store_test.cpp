@@ -1,6 +1,9 @@
 #include "orchestrator/store/team_store.h"
 
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <latch>
 #include <memory>
@@ -139,6 +142,31 @@ TEST_P(DatabaseTest, ReopeningKeepsTheDataAndTheVersion) {
   ASSERT_TRUE(team.has_value());
   ASSERT_TRUE(team->has_value());
   EXPECT_EQ((*team)->name, "East");
+}
+
+TEST(Database, AppliesAVersionMissingBelowTheHighestApplied) {
+  testing::TempDir dir;
+  testing::TestDatabase file(Backend::kSqlite, dir.path());
+  {
+    auto db = open_database(file.url());
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->teams().add(TeamId{1}, "East", {}, utc("2026-03-01T00:00:00Z")).has_value());
+  }
+  // A file whose version 3 is not applied while a higher one could be: reopening applies it and
+  // keeps the data.
+  sql(file,
+      "CREATE TABLE t AS SELECT id, name, is_active, run_time, timezone, notify_email, "
+      "notify_slack_webhook, active_since, created_at, updated_at FROM sales_teams; "
+      "DROP TABLE sales_teams; ALTER TABLE t RENAME TO sales_teams; "
+      "DELETE FROM schema_migrations WHERE version = 3;");
+  auto db = open_database(file.url());
+  ASSERT_NE(db, nullptr);
+  auto team = db->teams().find(TeamId{1});
+  ASSERT_TRUE(team.has_value()) << team.error().message;
+  ASSERT_TRUE(team->has_value());
+  EXPECT_FALSE((*team)->paused);
+  EXPECT_EQ(sql(file, "SELECT group_concat(version) FROM schema_migrations ORDER BY version"),
+            "1,2,3");
 }
 
 TEST(Database, CreatesTheFoldersOfANewFile) {
@@ -371,6 +399,93 @@ TEST_P(TeamStoreTest, RefusesToActivateAnUnknownTeam) {
   auto on = teams().set_active(TeamId{9}, true, utc("2026-03-05T00:00:00Z"));
   ASSERT_FALSE(on.has_value());
   EXPECT_EQ(on.error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(TeamStoreTest, KeepsACronExpressionAndClearsItGivenAnEmptyString) {
+  SysTime created = utc("2026-03-01T00:00:00Z");
+  TeamChanges settings;
+  settings.cron = "*/15 9-17 * * mon-fri";
+  Team added = add(TeamId{1}, "One", settings, created);
+  EXPECT_EQ(added.cron, "*/15 9-17 * * mon-fri");
+  EXPECT_FALSE(added.run_time.has_value());
+  EXPECT_EQ(find(TeamId{1}).cron, "*/15 9-17 * * mon-fri");
+
+  TeamChanges cleared;
+  cleared.cron = "";
+  cleared.run_time = "03:00:00";
+  auto updated = teams().update(TeamId{1}, cleared, utc("2026-03-02T00:00:00Z"));
+  ASSERT_TRUE(updated.has_value()) << updated.error().message;
+  EXPECT_FALSE(updated->cron.has_value());
+  EXPECT_EQ(updated->run_time, "03:00:00");
+}
+
+TEST_P(TeamStoreTest, KeepsRetryOverridesAndClearsThemGivenAnEmptyString) {
+  TeamChanges settings;
+  settings.retry_max_attempts = "4";
+  settings.retry_max_delay_seconds = "900";
+  Team added = add(TeamId{1}, "One", settings, utc("2026-03-01T00:00:00Z"));
+  EXPECT_EQ(added.retry_max_attempts, 4);
+  EXPECT_FALSE(added.retry_initial_delay_seconds.has_value());
+  EXPECT_EQ(added.retry_max_delay_seconds, 900);
+
+  TeamChanges changes;
+  changes.retry_max_attempts = "";
+  changes.retry_initial_delay_seconds = "30";
+  auto updated = teams().update(TeamId{1}, changes, utc("2026-03-02T00:00:00Z"));
+  ASSERT_TRUE(updated.has_value()) << updated.error().message;
+  EXPECT_FALSE(updated->retry_max_attempts.has_value());
+  EXPECT_EQ(updated->retry_initial_delay_seconds, 30);
+  EXPECT_EQ(updated->retry_max_delay_seconds, 900);
+}
+
+TEST_P(TeamStoreTest, ANewCronExpressionStartsTheScheduleAfresh) {
+  SysTime created = utc("2026-03-01T00:00:00Z");
+  add(TeamId{1}, "One", {}, created);
+  TeamChanges renamed;
+  renamed.name = "Uno";
+  auto same = teams().update(TeamId{1}, renamed, utc("2026-03-02T00:00:00Z"));
+  ASSERT_TRUE(same.has_value()) << same.error().message;
+  EXPECT_EQ(same->active_since, created);
+
+  TeamChanges cron;
+  cron.cron = "0 * * * *";
+  SysTime changed = utc("2026-03-03T10:20:00Z");
+  auto updated = teams().update(TeamId{1}, cron, changed);
+  ASSERT_TRUE(updated.has_value()) << updated.error().message;
+  EXPECT_EQ(updated->active_since, changed);
+}
+
+TEST_P(TeamStoreTest, PausingKeepsATeamActiveAndResumingStartsItAfresh) {
+  SysTime created = utc("2026-03-01T00:00:00Z");
+  add(TeamId{1}, "One", {}, created);
+  EXPECT_FALSE(find(TeamId{1}).paused);
+
+  auto paused = teams().set_paused(TeamId{1}, true, utc("2026-03-02T00:00:00Z"));
+  ASSERT_TRUE(paused.has_value()) << paused.error().message;
+  EXPECT_TRUE(paused->paused);
+  EXPECT_TRUE(paused->active);
+  EXPECT_EQ(paused->active_since, created);
+  auto active = teams().list(TeamStore::Which::kActive);
+  ASSERT_TRUE(active.has_value());
+  EXPECT_EQ(ids(*active), (std::vector<std::int64_t>{1}));
+
+  SysTime resumed_at = utc("2026-03-05T07:30:00Z");
+  auto resumed = teams().set_paused(TeamId{1}, false, resumed_at);
+  ASSERT_TRUE(resumed.has_value()) << resumed.error().message;
+  EXPECT_FALSE(resumed->paused);
+  EXPECT_EQ(resumed->active_since, resumed_at);
+  EXPECT_EQ(find(TeamId{1}).active_since, resumed_at);
+
+  // Resuming a team that is not paused changes nothing.
+  auto again = teams().set_paused(TeamId{1}, false, utc("2026-03-06T00:00:00Z"));
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->active_since, resumed_at);
+}
+
+TEST_P(TeamStoreTest, RefusesToPauseAnUnknownTeam) {
+  auto paused = teams().set_paused(TeamId{9}, true, utc("2026-03-05T00:00:00Z"));
+  ASSERT_FALSE(paused.has_value());
+  EXPECT_EQ(paused.error().code, ErrorCode::kNotFound);
 }
 
 TEST_P(TeamStoreTest, SeesTeamsAddedByAnotherProcess) {

@@ -1,0 +1,190 @@
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <iostream>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <date/tz.h>
+
+#include "config/base/clock.h"
+#include "notify/notifier.h"
+#include "orchestrator/cli/commands.h"
+#include "orchestrator/core/heartbeat.h"
+#include "orchestrator/core/run_executor.h"
+#include "orchestrator/core/service.h"
+#include "orchestrator/core/team_schedules.h"
+
+namespace orch::cli {
+namespace {
+
+// The longest range one command runs: ten years of days.
+constexpr int kMaxDays = 3660;
+
+Date add_days(Date d, int n) {
+  return Date{date::sys_days(d) + date::days(n)};
+}
+
+}  // namespace
+
+int backfill(const config::Config& config, const BackfillOptions& options) {
+  if (options.general == options.team.has_value()) {
+    return fail(invalid_argument("backfill: give exactly one of --team ID or --general"));
+  }
+  auto from = parse_date(options.from);
+  if (!from) {
+    return fail(invalid_argument("--from: " + from.error().message));
+  }
+  auto to = parse_date(options.to);
+  if (!to) {
+    return fail(invalid_argument("--to: " + to.error().message));
+  }
+  if (*to < *from) {
+    return fail(invalid_argument("--to " + options.to + " is before --from " + options.from +
+                                 ": give the oldest day first"));
+  }
+  const int days = static_cast<int>((date::sys_days(*to) - date::sys_days(*from)).count()) + 1;
+  if (days > kMaxDays) {
+    return fail(invalid_argument("--from/--to: " + std::to_string(days) +
+                                 " days is too many: backfill at most " + std::to_string(kMaxDays) +
+                                 " days at a time"));
+  }
+  std::optional<TeamId> team_id;
+  if (options.team) {
+    auto id = parse_team_id(*options.team);
+    if (!id) {
+      return fail(invalid_argument("--team: " + id.error().message));
+    }
+    team_id = *id;
+  }
+  auto db = open_database(config, 2);
+  if (!db) {
+    return fail(db.error());
+  }
+  std::optional<Team> team;
+  if (team_id) {
+    auto found = (*db)->teams().find(*team_id);
+    if (!found) {
+      return fail(found.error());
+    }
+    if (!found->has_value()) {
+      return fail(not_found("team " + std::to_string(team_id->value) +
+                            " does not exist (see `orchestrator teams list`)"));
+    }
+    team = **found;
+  }
+  auto resolved = resolve_team(team, config, SysTime{});
+  if (!resolved) {
+    return fail(resolved.error());
+  }
+  SystemClock clock;
+  Date today = local_date(clock.now(), *resolved->target.zone);
+  if (today < *to) {
+    return fail(invalid_argument("--to " + options.to + " is in the future (today is " +
+                                 format_date(today) + " in " +
+                                 std::string(resolved->target.zone->name()) + ")"));
+  }
+  auto done = (*db)->runs().completed_run_dates(team_key(team_id), options.from, options.to);
+  if (!done) {
+    return fail(done.error());
+  }
+
+  std::vector<std::unique_ptr<notify::Notifier>> channels;
+  channels.push_back(notify::make_log_notifier());
+  auto notifier = notify::make_fanout_notifier(std::move(channels));
+  auto launcher = pipeline::make_posix_process_launcher();
+  std::string instance = this_instance();
+  RunExecutor executor(config, (*db)->runs(), *launcher, *notifier, clock, instance);
+
+  // Ctrl-C or SIGTERM stops the day in progress (recorded `interrupted`) and the days after it;
+  // the same command run again resumes, since completed days are skipped.
+  pipeline::StopSignal stop;
+  boost::asio::io_context signal_io;
+  boost::asio::signal_set signals(signal_io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (!ec) {
+      stop.request_stop(
+          std::chrono::duration_cast<std::chrono::milliseconds>(config.scheduler.shutdown_grace));
+    }
+  });
+  std::thread signal_thread([&] { signal_io.run(); });
+  Heartbeat heartbeat(heartbeat_interval(config.scheduler.heartbeat_timeout),
+                      [&] { (void)(*db)->runs().heartbeat(executor.live_run_ids(), clock.now()); });
+
+  const bool terminal = ::isatty(STDOUT_FILENO) == 1;
+  int completed = 0, skipped = 0, failed = 0;
+  std::optional<Error> error;
+  std::optional<std::string> stopped_at;
+  for (int i = 0; i < days; ++i) {
+    Date day = add_days(*from, i);
+    std::string progress =
+        "[" + std::to_string(i + 1) + "/" + std::to_string(days) + "] " + format_date(day) + ": ";
+    if (stop.requested()) {
+      stopped_at = format_date(day);
+      break;
+    }
+    if (!options.force && done->count(format_date(day)) != 0) {
+      ++skipped;
+      std::cout << progress << "skipped: it has a completed run (--force runs it again)\n";
+      continue;
+    }
+    if (terminal) {
+      std::cout << progress << "running..." << std::flush;
+    }
+    RunRequest request;
+    request.target = resolved->target;
+    request.trigger = Trigger::kBackfill;
+    request.run_date = day;
+    auto outcome = executor.execute(request, stop);
+    if (terminal) {
+      std::cout << "\r\033[K";  // the running line gives way to the outcome
+    }
+    if (!outcome) {
+      error = outcome.error();
+      break;
+    }
+    if (outcome->claim == ClaimOutcome::kTeamBusy) {
+      error =
+          failed_precondition(describe_team(team_id) + " already has a run in progress (" +
+                              outcome->busy_run_id + "); backfill stopped at " + format_date(day));
+      break;
+    }
+    const RunRecord& r = outcome->record;
+    std::cout << progress << to_string(r.status) << " " << r.run_id << " (purchase date "
+              << r.purchase_date << ")";
+    if (r.total_loans) {
+      std::cout << ", total_loans " << *r.total_loans;
+    }
+    if (!r.error.empty()) {
+      std::cout << ": " << r.error;
+    }
+    std::cout << "\n" << std::flush;
+    if (r.status == RunStatus::kCompleted) {
+      ++completed;
+    } else if (r.status == RunStatus::kInterrupted) {
+      stopped_at = format_date(day);
+      break;
+    } else {
+      ++failed;
+    }
+  }
+
+  heartbeat.stop();
+  signal_io.stop();
+  signal_thread.join();
+  notifier->flush();
+  if (error) {
+    return fail(*error);
+  }
+  std::cout << "backfill " << options.from << " to " << options.to << ": " << completed
+            << " completed, " << failed << " failed, " << skipped << " skipped";
+  if (stopped_at) {
+    std::cout << "; interrupted at " << *stopped_at << ": run the same command again to resume";
+  }
+  std::cout << "\n";
+  return failed > 0 || stopped_at ? kExitRunFailed : kExitOk;
+}
+
+}  // namespace orch::cli

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <optional>
+
+#include "config/base/time.h"
+#include "config/config.h"
+#include "orchestrator/store/records.h"
+
+namespace date {
+class time_zone;
+}
+
+namespace orch {
+
+// The next attempt of a scheduled run, decided when an attempt ends.
+struct NextAttempt {
+  int attempt = 2;  // the number of the attempt to come
+  SysTime at;
+};
+
+// Whether and when a scheduled run that ended as `status` at `ended` is tried again. Only
+// `failed` and `timed_out` runs are retried, up to `policy.max_attempts` attempts in all, with
+// exponential backoff: attempt n+1 waits min(initial_delay * 2^(n-1), max_delay), shortened by up
+// to half by `jitter` (0 to 1: the caller's random draw, so that teams failing together do not
+// retry together). A retry must start on the slot's run date in `zone`: one that would start
+// later is not made. A pure function: no clock, no randomness of its own.
+std::optional<NextAttempt> next_attempt(const config::RetryConfig& policy, int attempt,
+                                        RunStatus status, SysTime ended, Date run_date,
+                                        const date::time_zone& zone, double jitter);
+
+}  // namespace orch

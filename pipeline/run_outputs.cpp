@@ -1,0 +1,131 @@
+#include "pipeline/run_outputs.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <set>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace orch::pipeline {
+namespace fs = std::filesystem;
+
+namespace {
+
+Status unavailable_errno(const std::string& what) {
+  return unavailable(what + ": " + std::strerror(errno));
+}
+
+// Points `link` at `target` (relative to the link's folder) in one atomic step.
+Status switch_link(const fs::path& link, const fs::path& target, const fs::path& runs_dir,
+                   const std::string& run_id) {
+  fs::path staged = link.parent_path() / ("." + link.filename().string() + "." + run_id);
+  std::error_code ec;
+  fs::remove(staged, ec);
+  fs::create_symlink(target, staged, ec);
+  if (ec) {
+    return unavailable("cannot create symlink " + staged.string() + ": " + ec.message());
+  }
+  fs::file_status current = fs::symlink_status(link, ec);
+  if (current.type() == fs::file_type::directory) {
+    // rename(2) cannot replace a folder with a symlink; RENAME_EXCHANGE swaps them atomically,
+    // and the folder from before lands where the staged link was.
+    if (::renameat2(AT_FDCWD, staged.c_str(), AT_FDCWD, link.c_str(), RENAME_EXCHANGE) != 0) {
+      Status s = unavailable_errno("cannot switch " + link.string() + " to " + target.string());
+      fs::remove(staged, ec);
+      return s;
+    }
+    if (fs::is_empty(staged, ec) && !ec) {
+      fs::remove(staged, ec);
+    } else {
+      fs::path kept = runs_dir / ("before_" + run_id);
+      fs::create_directories(kept, ec);
+      fs::rename(staged, kept / link.filename(), ec);
+    }
+    return {};
+  }
+  if (::rename(staged.c_str(), link.c_str()) != 0) {
+    Status s = unavailable_errno("cannot switch " + link.string() + " to " + target.string());
+    fs::remove(staged, ec);
+    return s;
+  }
+  return {};
+}
+
+// The run folder a published output link points into, if it is one.
+std::optional<std::string> linked_run(const fs::path& link) {
+  std::error_code ec;
+  if (!fs::is_symlink(link, ec)) {
+    return std::nullopt;
+  }
+  fs::path target = fs::read_symlink(link, ec);  // runs/<run_id>/<name>
+  if (ec) {
+    return std::nullopt;
+  }
+  return target.parent_path().filename().string();
+}
+
+}  // namespace
+
+RunOutputDirs run_output_dirs(const fs::path& run_dir) {
+  return {run_dir / "output", run_dir / "output_share"};
+}
+
+Status publish_outputs(const RunFolders& folders, const fs::path& run_dir) {
+  const std::string run_id = run_dir.filename().string();
+  const fs::path relative = fs::path(folders.runs_dir.filename()) / run_id;
+  for (const fs::path& link : {folders.output_dir, folders.output_share_dir}) {
+    if (Status s = switch_link(link, relative / link.filename(), folders.runs_dir, run_id); !s) {
+      return s;
+    }
+  }
+  return {};
+}
+
+Status prune_run_folders(const RunFolders& folders, std::size_t keep) {
+  struct RunFolder {
+    fs::file_time_type modified;
+    fs::path path;
+  };
+  std::vector<RunFolder> runs;
+  std::error_code ec;
+  for (const fs::directory_entry& entry : fs::directory_iterator(folders.runs_dir, ec)) {
+    std::error_code entry_ec;
+    if (entry.is_directory(entry_ec) && !entry.is_symlink(entry_ec)) {
+      runs.push_back({entry.last_write_time(entry_ec), entry.path()});
+    }
+  }
+  if (ec) {
+    return unavailable("cannot list " + folders.runs_dir.string() + ": " + ec.message());
+  }
+  if (runs.size() <= keep) {
+    return {};
+  }
+  std::sort(runs.begin(), runs.end(), [](const RunFolder& a, const RunFolder& b) {
+    return a.modified != b.modified ? a.modified > b.modified : a.path > b.path;
+  });
+  std::set<std::string> in_use;
+  for (const fs::path& link : {folders.output_dir, folders.output_share_dir}) {
+    if (auto run = linked_run(link)) {
+      in_use.insert(*run);
+    }
+  }
+  Status result;
+  for (std::size_t i = keep; i < runs.size(); ++i) {
+    if (in_use.count(runs[i].path.filename().string()) != 0) {
+      continue;
+    }
+    fs::remove_all(runs[i].path, ec);
+    if (ec && result) {
+      result = unavailable("cannot remove " + runs[i].path.string() + ": " + ec.message());
+    }
+  }
+  return result;
+}
+
+}  // namespace orch::pipeline
