@@ -138,7 +138,8 @@ struct Service::Impl {
     asio::post(io, [this] { arm_wake(); });
   }
 
-  // Queues every retry due at `now`.
+  // Queues every retry due at `now` whose team is still scheduled (a team paused, deactivated
+  // or removed since its run failed is not retried). Runs on the loop, like reload().
   void dispatch_retries(SysTime now) {
     {
       std::lock_guard lock(mutex);
@@ -146,8 +147,16 @@ struct Service::Impl {
         return;
       }
       while (!retries.empty() && retries.begin()->first <= now) {
-        queue.push_back(Job{std::move(retries.begin()->second)});
+        RunRequest request = std::move(retries.begin()->second);
         retries.erase(retries.begin());
+        auto target = targets.find(team_key(request.target.team));
+        if (target == targets.end()) {
+          log::info("run_retry_dropped", {{"team", describe_team(request.target.team)},
+                                          {"reason", "the team is no longer scheduled"}});
+          continue;
+        }
+        request.target = target->second;
+        queue.push_back(Job{std::move(request)});
       }
     }
     work.notify_all();
