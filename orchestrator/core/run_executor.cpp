@@ -313,10 +313,8 @@ void RunExecutor::finish(const RunRecord& run, const RunTarget& target, const Ru
   if (request.slot && request.trigger != Trigger::kManual &&
       request.trigger != Trigger::kBackfill && policy.max_attempts > 1 &&
       done.status != RunStatus::kCompleted) {
-    // The run id is random: hashing it gives each run its own jitter without shared state.
-    double jitter = static_cast<double>(std::hash<std::string>{}(run.run_id) % 10007) / 10006.0;
     outcome.retry = next_attempt(policy, run.attempt, done.status, done.completed_at,
-                                 request.slot->run_date, *target.zone, jitter);
+                                 request.slot->run_date, *target.zone, retry_jitter(run.run_id));
     if (outcome.retry) {
       retry = "attempt " + std::to_string(outcome.retry->attempt) + " at " +
               format_utc(outcome.retry->at);

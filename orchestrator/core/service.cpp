@@ -78,8 +78,8 @@ struct Service::Impl {
   std::mutex mutex;
   std::condition_variable work;
   std::deque<Job> queue;
-  // Retries waiting for their backoff to pass, by when they are due. They live in this process
-  // only: a retry pending when the service stops is not made.
+  // Retries waiting for their backoff to pass, by when they are due. A retry pending when the
+  // service stops is found again in the database at the next start (resume_retries).
   std::multimap<SysTime, RunRequest> retries;
   std::set<pipeline::StopSignal*> active;
   bool stopping = false;
@@ -154,7 +154,47 @@ struct Service::Impl {
     asio::post(io, [this] { arm_wake(); });
   }
 
-  // Queues every retry due at `now`.
+  // A service that stopped between two attempts of a run left the retry undone: the next start
+  // makes it, if the slot's day still allows. Several replicas starting together may each plan
+  // it; the database lets one claim it.
+  void resume_retries() {
+    SysTime now = clock.now();
+    auto failed = db.runs().last_failed_attempts(now - date::days(2));
+    if (!failed) {
+      log::warn("retries_not_resumed", {{"reason", failed.error().message}});
+      return;
+    }
+    for (const RunRecord& run : *failed) {
+      auto target = targets.find(team_key(run.team));
+      auto run_date = parse_date(run.run_date);
+      if (target == targets.end() || !run.slot_key || !run.scheduled_for || !run.completed_at ||
+          !run_date) {
+        continue;
+      }
+      auto next = next_attempt(target->second.retry, run.attempt, run.status, *run.completed_at,
+                               *run_date, *target->second.zone, retry_jitter(run.run_id));
+      if (!next) {
+        continue;
+      }
+      RunRequest request;
+      request.target = target->second;
+      request.trigger = Trigger::kRetry;
+      request.attempt = next->attempt;
+      request.slot = Slot{run.team, *run.scheduled_for, *run_date,
+                          run.slot_key->find('T') == std::string::npos ? SlotKey::kRunDate
+                                                                       : SlotKey::kFireInstant};
+      SysTime at = std::max(next->at, now);
+      log::info("run_retry_resumed", {{"team", describe_team(run.team)},
+                                      {"attempt", std::to_string(next->attempt)},
+                                      {"at", format_utc(at)}});
+      std::lock_guard lock(mutex);
+      retries.emplace(at, std::move(request));
+    }
+    arm_wake();
+  }
+
+  // Queues every retry due at `now` whose team is still scheduled (a team paused, deactivated
+  // or removed since its run failed is not retried). Runs on the loop, like reload().
   void dispatch_retries(SysTime now) {
     {
       std::lock_guard lock(mutex);
@@ -162,8 +202,16 @@ struct Service::Impl {
         return;
       }
       while (!retries.empty() && retries.begin()->first <= now) {
-        queue.push_back(Job{std::move(retries.begin()->second)});
+        RunRequest request = std::move(retries.begin()->second);
         retries.erase(retries.begin());
+        auto target = targets.find(team_key(request.target.team));
+        if (target == targets.end()) {
+          log::info("run_retry_dropped", {{"team", describe_team(request.target.team)},
+                                          {"reason", "the team is no longer scheduled"}});
+          continue;
+        }
+        request.target = target->second;
+        queue.push_back(Job{std::move(request)});
       }
     }
     work.notify_all();
@@ -505,11 +553,12 @@ int Service::run() {
   auto abandoned = s.abandon_dead_runs(started);
   s.wait_signals();
   s.start_workers();
-  if (!s.reload("start")) {
+  if (s.reload("start")) {
+    s.resume_retries();
+    s.rerun_abandoned(abandoned);
+  } else {
     std::lock_guard lock(s.mutex);
     s.stopping = true;
-  } else {
-    s.rerun_abandoned(abandoned);
   }
   bool failed_start = false;
   {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include <date/tz.h>
 
@@ -35,6 +36,10 @@ std::optional<NextAttempt> next_attempt(const config::RetryConfig& policy, int a
     return std::nullopt;
   }
   return NextAttempt{attempt + 1, at};
+}
+
+double retry_jitter(std::string_view run_id) {
+  return static_cast<double>(std::hash<std::string_view>{}(run_id) % 10007) / 10006.0;
 }
 
 }  // namespace orch

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <string_view>
 
 #include "config/base/time.h"
 #include "config/config.h"
@@ -27,5 +28,9 @@ struct NextAttempt {
 std::optional<NextAttempt> next_attempt(const config::RetryConfig& policy, int attempt,
                                         RunStatus status, SysTime ended, Date run_date,
                                         const date::time_zone& zone, double jitter);
+
+// The jitter of the run's retry, from 0 to 1: a hash of its (random) run id, so that each run
+// has its own without shared random state, and a service that restarts computes the same one.
+double retry_jitter(std::string_view run_id);
 
 }  // namespace orch

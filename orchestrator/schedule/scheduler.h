@@ -62,7 +62,9 @@ struct Action {
   ActionKind kind = ActionKind::kStartRun;
   Slot slot;
   Trigger trigger = Trigger::kSchedule;
-  int slots = 1;  // how many missed slots this one action stands for (coalesced)
+  // How many missed slots this one action stands for (coalesced); past 1000 missed slots at
+  // start-up, a lower bound.
+  int slots = 1;
 };
 
 // The scheduling core: a state machine with no I/O and no clock of its own. The service hands it

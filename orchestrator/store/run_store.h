@@ -96,6 +96,10 @@ class RunStore {
                                                             const std::string& from,
                                                             const std::string& to) = 0;
 
+  // Slot runs created since `since` that ended failed or timed_out and have no later attempt of
+  // their slot: the retries a service that stopped may have left undone.
+  virtual Result<std::vector<RunRecord>> last_failed_attempts(SysTime since) = 0;
+
   virtual Result<std::vector<RunRecord>> list(const RunFilter& filter) = 0;
   virtual Result<std::optional<RunRecord>> find(const std::string& run_id) = 0;
 };

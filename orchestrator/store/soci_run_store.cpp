@@ -450,6 +450,21 @@ Result<std::vector<RunRecord>> SociRunStore::list(const RunFilter& filter) {
   }
 }
 
+Result<std::vector<RunRecord>> SociRunStore::last_failed_attempts(SysTime since) {
+  try {
+    soci::session sql(db_.pool());
+    return select(sql,
+                  "slot_key IS NOT NULL AND status IN ('failed', 'timed_out') AND "
+                  "created_at >= :p0 AND NOT EXISTS (SELECT 1 FROM pipeline_runs later WHERE "
+                  "later.team_key = pipeline_runs.team_key AND "
+                  "later.slot_key = pipeline_runs.slot_key AND "
+                  "later.attempt > pipeline_runs.attempt)",
+                  {format_utc(since)}, 10000);
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot read the failed attempts");
+  }
+}
+
 Result<std::optional<RunRecord>> SociRunStore::find(const std::string& run_id) {
   try {
     PooledSession lease(db_);

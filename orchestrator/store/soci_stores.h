@@ -29,6 +29,7 @@ class SociRunStore final : public RunStore {
   Result<std::set<std::string>> completed_run_dates(std::int64_t team_key,
                                                     const std::string& from,
                                                     const std::string& to) override;
+  Result<std::vector<RunRecord>> last_failed_attempts(SysTime since) override;
   Result<std::vector<RunRecord>> list(const RunFilter& filter) override;
   Result<std::optional<RunRecord>> find(const std::string& run_id) override;
 

@@ -51,6 +51,43 @@ TEST_F(E2eTest, AScheduledRunThatFailsTwiceIsRetriedUntilItCompletes) {
   EXPECT_NE(log.find("attempt 3 at "), std::string::npos) << log;
 }
 
+TEST_F(E2eTest, ARetryLeftUndoneByAStoppedServiceIsMadeAtTheNextStart) {
+  add_team(1, "Flaky");
+  auto counter = dir_ / "starts";
+  std::string script = "n=$(cat '" + counter.string() + "' 2>/dev/null || echo 0); n=$((n+1)); " +
+                       "echo $n > '" + counter.string() + "'; test $n -ge 2";
+  nlohmann::json command = {"/bin/sh", "-c", script};
+  std::string slot = utc_time_in(3);
+  std::map<std::string, std::string> env{{"DAILY_RUN_TIME", slot},
+                                         {"PIPELINE_COMMAND", command.dump()},
+                                         {"PIPELINE_RETRY_MAX_ATTEMPTS", "2"},
+                                         {"PIPELINE_RETRY_INITIAL_DELAY_SECONDS", "600"}};
+  auto first = serve(env);
+  ASSERT_TRUE(wait_for_log(*first, "run_retry_scheduled")) << first->output();
+  first->send_signal(SIGTERM);
+  ASSERT_EQ(first->wait(seconds(15)), 0);
+  EXPECT_NE(first->output().find("retries_dropped"), std::string::npos) << first->output();
+  ASSERT_EQ(runs_json().size(), 1u);
+
+  // Restarted with a shorter delay, which has passed already: the retry is made at once.
+  env["PIPELINE_RETRY_INITIAL_DELAY_SECONDS"] = "1";
+  auto second = serve(env);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto runs = runs_json();
+        return runs.size() == 2 && runs[0]["status"] == "completed";
+      },
+      seconds(30)))
+      << runs_json().dump(2) << second->output();
+  second->send_signal(SIGTERM);
+  ASSERT_EQ(second->wait(seconds(15)), 0);
+  auto runs = runs_json();
+  EXPECT_EQ(runs[0]["triggered_by"], "retry");
+  EXPECT_EQ(runs[0]["attempt"], 2);
+  EXPECT_EQ(runs[0]["scheduled_for"], runs[1]["scheduled_for"]);
+  EXPECT_NE(second->output().find("run_retry_resumed"), std::string::npos) << second->output();
+}
+
 TEST_F(E2eTest, TheLastFailedAttemptSaysNoOtherIsComing) {
   add_team(1, "Broken");
   auto service = serve({{"DAILY_RUN_TIME", utc_time_in(3)},

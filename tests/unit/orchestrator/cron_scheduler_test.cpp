@@ -127,6 +127,20 @@ TEST(CronScheduler, DoesNotReplayFiresBeforeTheScheduleBecameActive) {
   EXPECT_EQ(format_utc_seconds(*scheduler.next_wake()), "2026-01-15T12:15:00Z");
 }
 
+TEST(CronScheduler, AMinutelyScheduleDownForAMonthCatchesUpOnceWithoutWalkingEveryFire) {
+  SysTime now = utc("2026-11-23T12:00:30Z");
+  Scheduler scheduler(kGrace);
+  std::vector<Action> actions = scheduler.load(
+      {cron_team(1, "* * * * *", "America/New_York", now - date::days(40))}, {}, now);
+  ASSERT_EQ(actions.size(), 1U);
+  EXPECT_EQ(actions[0].kind, ActionKind::kStartRun);
+  EXPECT_EQ(actions[0].slot.key(), "2026-11-23T12:00:00Z");
+  // 1000 counted, then only the last day's: not the 46 000 fires of 32 days walked one by one
+  // (0.4 s of start-up per such team in a debug build).
+  EXPECT_EQ(actions[0].slots, 1000 + 1440);
+  EXPECT_EQ(format_utc_seconds(*scheduler.next_wake()), "2026-11-23T12:01:00Z");
+}
+
 TEST(CronScheduler, ALateWakeCoalescesEveryFireItSleptThrough) {
   SysTime start = utc("2026-01-15T12:00:00Z");
   Scheduler scheduler(kGrace);
