@@ -28,6 +28,9 @@ int fail(const Error& error);
 // Opens the configured database (migrating it when needed).
 Result<std::unique_ptr<Database>> open_database(const config::Config& config, int connections);
 
+// The team with `id`; kNotFound (pointing to `orchestrator teams list`) when there is none.
+Result<Team> existing_team(Database& db, TeamId id);
+
 enum class Format { kTable, kJson, kCsv };
 
 int serve(const config::Config& config);

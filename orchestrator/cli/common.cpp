@@ -19,4 +19,16 @@ Result<std::unique_ptr<Database>> open_database(const config::Config& config, in
   return Database::open(config.database.url, connections);
 }
 
+Result<Team> existing_team(Database& db, TeamId id) {
+  auto found = db.teams().find(id);
+  if (!found) {
+    return found.error();
+  }
+  if (!found->has_value()) {
+    return not_found("team " + std::to_string(id.value) +
+                     " does not exist (see `orchestrator teams list`)");
+  }
+  return **found;
+}
+
 }  // namespace orch::cli

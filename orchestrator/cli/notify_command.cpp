@@ -40,15 +40,11 @@ int notify_test(const config::Config& config, const NotifyTestOptions& options) 
     if (!id) {
       return fail(invalid_argument("--team: " + id.error().message));
     }
-    auto found = (*db)->teams().find(*id);
+    auto found = existing_team(**db, *id);
     if (!found) {
       return fail(found.error());
     }
-    if (!found->has_value()) {
-      return fail(not_found("team " + std::to_string(id->value) +
-                            " does not exist (see `orchestrator teams list`)"));
-    }
-    team = **found;
+    team = *found;
   }
   auto resolved = resolve_team(team, config, SysTime{});
   if (!resolved) {

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <iterator>
 #include <sstream>
 
@@ -45,11 +44,6 @@ std::string test_name() {
 }
 
 }  // namespace
-
-std::string env_or_empty(const char* name) {
-  const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): tests never setenv
-  return value == nullptr ? "" : value;
-}
 
 std::string ReceivedMail::header(const std::string& name) const {
   auto at = headers.find("\n" + name + ": ");

@@ -11,9 +11,6 @@
 
 namespace orch::testing {
 
-// The variable's value, "" when unset.
-std::string env_or_empty(const char* name);
-
 // One mail as aiosmtpd's Mailbox stored it, its quoted-printable body decoded.
 struct ReceivedMail {
   std::string headers;  // starting with "\n"

@@ -143,6 +143,29 @@ TEST_F(NotifyE2eTest, NotifyTestSendsOverStartTlsWithTheTestCertificate) {
   }
 }
 
+TEST_F(NotifyE2eTest, NotifyTestSendsOverImplicitTls) {
+  std::string port = env_or_empty("SMTPS_TEST_PORT");
+  std::string maildir = env_or_empty("SMTPS_TEST_MAILDIR");
+  if (port.empty()) {
+    GTEST_SKIP() << "needs the SMTPS sink (scripts/with_test_services.sh)";
+  }
+  std::map<std::string, std::string> tls{{"SMTP_PORT", port},
+                                         {"SMTP_TLS", "tls"},
+                                         {"NOTIFY_EMAIL_TO", "ops@example.com"},
+                                         {"SMTP_CA_FILE", env_or_empty("HTTPS_TEST_CA")}};
+  auto sent = orch({"notify", "test", "--channel", "email"}, tls);
+  ASSERT_EQ(sent.exit_code, 0) << sent.err;
+  auto mails = mails_from(maildir, from_);
+  ASSERT_EQ(mails.size(), 1U);
+  EXPECT_EQ(mails[0].subject(), "[orchestrator] test message");
+  EXPECT_EQ(mails[0].rcpt_to(), "ops@example.com");
+  // TLS from the first byte to a server that speaks it, without trusting its certificate.
+  tls.erase("SMTP_CA_FILE");
+  auto refused = orch({"notify", "test", "--channel", "email"}, tls);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("certificate verify failed"), std::string::npos) << refused.err;
+}
+
 TEST_F(NotifyE2eTest, LogsInWithAuthPlainOrLoginAfterStartTls) {
   std::string plain_port = env_or_empty("SMTP_AUTH_TEST_PORT");
   std::string login_port = env_or_empty("SMTP_AUTH_LOGIN_TEST_PORT");

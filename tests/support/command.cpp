@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -131,6 +132,11 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+}
+
+std::string env_or_empty(const char* name) {
+  const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): tests never setenv
+  return value == nullptr ? "" : value;
 }
 
 }  // namespace orch::testing

@@ -52,6 +52,9 @@ class BackgroundProcess {
   std::unique_ptr<State> state_;
 };
 
+// The test process's environment variable `name`, "" when unset (e.g. a test service's port).
+std::string env_or_empty(const char* name);
+
 // Polls `condition` every 50 ms until it holds or `timeout` passes; returns whether it held.
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 

@@ -8,7 +8,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -35,11 +34,7 @@ using notify::DeliveryStatus;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using std::chrono::steady_clock;
-
-std::string env_or_empty(const char* name) {
-  const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): tests never setenv
-  return value == nullptr ? "" : value;
-}
+using testing::env_or_empty;
 
 // The lines of the HTTP sink's log that hold `text`.
 std::size_t posts_with(const std::string& text) {

@@ -5,13 +5,13 @@
 
 #include <unistd.h>
 
-#include <cstdlib>
 #include <memory>
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include "orchestrator/store/database.h"
+#include "tests/support/command.h"
 #include "tests/support/temp_dir.h"
 
 namespace orch {
@@ -19,11 +19,7 @@ namespace {
 
 using notify::DeliveryRecord;
 using notify::DeliveryStatus;
-
-std::string env_or_empty(const char* name) {
-  const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): tests never setenv
-  return value == nullptr ? "" : value;
-}
+using testing::env_or_empty;
 
 SysTime utc(const std::string& text) {
   auto t = parse_utc(text);
