@@ -1,4 +1,4 @@
-// The notify.* keys of issue 4: event routing, alerting, TLS, timeouts, retries, the queue.
+// The notify.* keys: event routing, alerting, TLS, timeouts, retries, the queue.
 
 #include <algorithm>
 #include <map>
