@@ -4,8 +4,6 @@
 #include <exception>
 #include <utility>
 
-#include <soci/postgresql/soci-postgresql.h>
-
 #include "config/base/log.h"
 
 namespace orch::store {
@@ -14,7 +12,8 @@ SociConnection::SociConnection(std::size_t size, Dialect dialect, std::string re
     : pool_(size),
       dialect_(dialect),
       redacted_url_(std::move(redacted_url)),
-      opened_after_(size, 0) {}
+      opened_after_(size, 0),
+      suspect_(size, 0) {}
 
 void SociConnection::begin_write(soci::session& sql) const {
   if (dialect_ == Dialect::kSqlite) {
@@ -126,11 +125,15 @@ PooledSession::PooledSession(SociConnection& connection)
       session_(connection.pool().at(position_)),
       exceptions_(std::uncaught_exceptions()) {
   std::uint64_t outages = connection_.outages_.load();
-  if (is_open() && connection_.opened_after_[position_] == outages) {
+  // A connection is reopened when it predates the last outage, or when its last operation
+  // failed and a ping says the server dropped it. Checking only then keeps the ping (a round
+  // trip) off every operation.
+  bool outdated = connection_.opened_after_[position_] != outages;
+  bool suspect = connection_.suspect_[position_];
+  if (!outdated && (!suspect || session_.is_connected())) {
+    connection_.suspect_[position_] = false;
     return;
   }
-  // Dropped by the server, or opened before the last outage: reopen it, unless the outage's
-  // backoff says not yet.
   if (!connection_.may_reconnect()) {
     connection_.pool().give_back(position_);
     throw soci::soci_error("no connection to the database (reconnecting with backoff)");
@@ -145,23 +148,14 @@ PooledSession::PooledSession(SociConnection& connection)
     throw;
   }
   connection_.opened_after_[position_] = outages;
-}
-
-// Whether the connection is usable as far as the client knows, without a round trip: SOCI's
-// is_connected() pings PostgreSQL, which would double the round trips of every operation. A
-// connection the server dropped is found by the next statement, which fails (the caller retries)
-// and leaves libpq's status bad, so the next lease reconnects.
-bool PooledSession::is_open() const {
-  if (connection_.dialect() != Dialect::kPostgres) {
-    return true;  // an SQLite "connection" is an open file
-  }
-  auto* backend = static_cast<soci::postgresql_session_backend*>(session_.get_backend());
-  return backend != nullptr && backend->conn_ != nullptr && PQstatus(backend->conn_) == CONNECTION_OK;
+  connection_.suspect_[position_] = false;
 }
 
 PooledSession::~PooledSession() {
   if (std::uncaught_exceptions() == exceptions_) {
     connection_.note_success();
+  } else {
+    connection_.suspect_[position_] = true;
   }
   connection_.pool().give_back(position_);
 }

@@ -66,6 +66,7 @@ class SociConnection {
   // rather than one failure per pooled connection afterwards.
   std::atomic<std::uint64_t> outages_{0};
   std::vector<std::uint64_t> opened_after_;  // by pool position; guarded by the pool's lease
+  std::vector<char> suspect_;                // by pool position: its last operation failed
 
   std::atomic<bool> down_{false};
   std::mutex outage_mutex_;
@@ -88,8 +89,6 @@ class PooledSession {
   soci::session* operator->() { return &session_; }
 
  private:
-  bool is_open() const;
-
   SociConnection& connection_;
   std::size_t position_;
   soci::session& session_;
