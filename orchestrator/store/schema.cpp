@@ -168,6 +168,16 @@ std::vector<std::string> v3_cron_and_pause() {
   };
 }
 
+// Version 4: indexes for the queries that run per run or per heartbeat, so their cost stays flat
+// as the history grows: a team's latest runs (runs --team, the failure streak read at every run's
+// end) and the running runs (read at every heartbeat).
+std::vector<std::string> v4_history_indexes() {
+  return {
+      "CREATE INDEX pipeline_runs_team_key_created ON pipeline_runs (team_key, created_at)",
+      "CREATE INDEX pipeline_runs_status_created ON pipeline_runs (status, created_at)",
+  };
+}
+
 }  // namespace
 
 std::vector<Migration> migrations(Dialect dialect) {
@@ -176,6 +186,7 @@ std::vector<Migration> migrations(Dialect dialect) {
       {1, dialect == Dialect::kSqlite ? sqlite_v1() : postgres_v1()},
       {2, v2_notifications(dialect)},
       {3, v3_cron_and_pause()},
+      {4, v4_history_indexes()},
   };
 }
 
