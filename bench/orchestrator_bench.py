@@ -21,7 +21,8 @@ all N runs have ended in pipeline_runs (or T seconds after F), and prints one JS
   peak_rss_mb               peak RSS of the serve process (VmHWM, and VmRSS samples; no children)
   idle_rss_mb               VmRSS of serve once ready with N teams scheduled, before F
 Extra keys: database, idle_rss_kb, workers, fire_in_s, startup_ms (serve's own measure of start to ready), completed,
-failed, other, teams_missing, timed_out.
+failed, other, teams_missing, timed_out, serve_cpu_s (CPU seconds serve itself spent on the storm,
+its pipelines not included).
 
 --idle-only aims F hours away, reports schedule_s / startup_ms / idle_rss_mb / peak_rss_mb and
 stops serve. With --reschedule it first runs `orchestrator reschedule` against the idle service:
@@ -63,6 +64,16 @@ def status_kb(pid, key):
     except OSError:
         pass
     return 0
+
+
+def cpu_s(pid):
+    """User + system CPU seconds of the process itself (its threads, not its children)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return None
 
 
 def pct(sorted_vals, p):
@@ -182,7 +193,11 @@ def main():
             out["peak_rss_mb"] = round(max(status_kb(serve.pid, "VmHWM"), *rss_samples) / 1024.0, 1)
             print(json.dumps(out))
             return
+        cpu_before = cpu_s(serve.pid)
         out.update(storm(db, args, fire_ts, serve.pid, rss_samples))
+        cpu_after = cpu_s(serve.pid)
+        if cpu_before is not None and cpu_after is not None:
+            out["serve_cpu_s"] = round(cpu_after - cpu_before, 2)
     finally:
         if serve.poll() is None:
             serve.send_signal(signal.SIGTERM)
