@@ -36,6 +36,8 @@ namespace {
 constexpr std::chrono::seconds kMaxWait{60};
 // How often the loop looks for a `reschedule`: well inside its one-second promise.
 constexpr std::chrono::milliseconds kControlPoll{200};
+// Slots handed to the workers per turn of the loop.
+constexpr std::size_t kWakeBatch = 64;
 
 }  // namespace
 
@@ -244,7 +246,10 @@ struct Service::Impl {
       if (ec) {
         return;
       }
-      dispatch(scheduler.on_wake(clock.now()));
+      // A batch at a time: when thousands of teams share a slot, the first runs start while the
+      // loop is still working through the rest (the timer fires again at once while slots are
+      // due), instead of after every slot has been computed and queued.
+      dispatch(scheduler.on_wake(clock.now(), kWakeBatch));
       arm_wake();
     });
   }
