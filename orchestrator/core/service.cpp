@@ -1,5 +1,6 @@
 #include "orchestrator/core/service.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -207,6 +208,15 @@ struct Service::Impl {
 
   // Loads the teams and rebuilds the schedule. On failure the previous schedule stays.
   bool reload(const char* why) {
+    bool loaded = load_schedule(why);
+    // The team rows, the previous schedule and what resolving them took are freed by now: give
+    // those pages back, so that the idle footprint is what the schedule itself holds.
+    ::malloc_trim(0);
+    return loaded;
+  }
+
+  bool load_schedule(const char* why) {
+    auto began = std::chrono::steady_clock::now();
     auto teams = db.teams().list(TeamStore::Which::kActive);
     auto done = db.runs().last_slot_keys();
     auto installed = db.registry().installed_at();
@@ -226,10 +236,13 @@ struct Service::Impl {
     SysTime now = clock.now();
     auto actions = scheduler.load(schedules, *done, now);
     auto next = scheduler.next_wake();
+    auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - began);
     log::info("schedule_loaded", {{"why", why},
                                   {"schedules", std::to_string(scheduler.size())},
                                   {"due_now", std::to_string(actions.size())},
-                                  {"next_slot", next ? format_utc(*next) : "none"}});
+                                  {"next_slot", next ? format_utc(*next) : "none"},
+                                  {"took_ms", std::to_string(took.count())}});
     dispatch(actions);
     arm_wake();
     return true;
