@@ -49,10 +49,12 @@ def storm_rows(rows):
     for ours in sorted(storms, key=lambda r: r["teams"]):
         n = ours["teams"]
         aps = pick(rows, system="apscheduler", teams=n)
-        spawn = pick(rows, system="spawn_loop", runs=n)
+        spawn_rates = [r["runs_per_s"] for r in rows
+                       if r.get("system") == "spawn_loop" and r.get("runs") == n]
         rate = n / ours["all_done_s"] if ours.get("all_done_s") else None
         aps_done = aps.get("all_done_s") if aps else None
-        spawn_rate = spawn.get("runs_per_s") if spawn else None
+        # Measured before and after the storm: the mean of the two.
+        spawn_rate = sum(spawn_rates) / len(spawn_rates) if spawn_rates else None
         aps_median = aps.get("median_start_lateness_ms") if aps else None
         results[n] = {
             "speedup": ratio(aps_done, ours.get("all_done_s")),
