@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
     }
   }
   if (command.empty() || count <= 0 || parallel <= 0) {
-    std::fprintf(stderr, "usage: launcher_loop --count N --parallel P --dir D -- COMMAND [ARGS...]\n");
+    std::fprintf(stderr,
+                 "usage: launcher_loop --count N --parallel P --dir D -- COMMAND [ARGS...]\n");
     return 2;
   }
   std::filesystem::create_directories(dir);
@@ -72,6 +73,7 @@ int main(int argc, char** argv) {
   std::printf(
       "{\"system\": \"launcher_loop\", \"runs\": %ld, \"parallel\": %ld, \"failed\": %ld, "
       "\"elapsed_s\": %.3f, \"runs_per_s\": %.1f}\n",
-      count, parallel, failed.load(), elapsed.count(), static_cast<double>(count) / elapsed.count());
+      count, parallel, failed.load(), elapsed.count(),
+      static_cast<double>(count) / elapsed.count());
   return failed == 0 ? 0 : 1;
 }

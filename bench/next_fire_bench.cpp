@@ -3,11 +3,11 @@
 //
 // The cron expression case (lists and steps, e.g. "0,30 */2 * * 1-5") belongs here too: add a
 // BM_NextCronFire beside these once orchestrator/schedule/ has the cron parser and next_fire().
-#include <benchmark/benchmark.h>
-#include <date/tz.h>
-
 #include <chrono>
 #include <cstdlib>
+
+#include <benchmark/benchmark.h>
+#include <date/tz.h>
 
 #include "config/base/time.h"
 #include "orchestrator/schedule/daily_slot.h"
@@ -63,7 +63,9 @@ void BM_NextDailySlot_NewYorkSkippedHour(benchmark::State& state) {
 BENCHMARK(BM_NextDailySlot_NewYorkSkippedHour);
 
 // No daylight saving at all: the floor the zone lookups are measured against.
-void BM_NextDailySlot_Utc(benchmark::State& state) { next_daily_slot_in(state, "UTC", "02:00"); }
+void BM_NextDailySlot_Utc(benchmark::State& state) {
+  next_daily_slot_in(state, "UTC", "02:00");
+}
 BENCHMARK(BM_NextDailySlot_Utc);
 
 }  // namespace

@@ -151,8 +151,8 @@ class SpawnSetup {
     ok_ = ok_ && ::posix_spawnattr_setpgroup(&attr_, 0) == 0 &&
           ::posix_spawnattr_setsigmask(&attr_, &none) == 0 &&
           ::posix_spawnattr_setsigdefault(&attr_, &all) == 0 &&
-          ::posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                                 POSIX_SPAWN_SETSIGDEF) == 0;
+          ::posix_spawnattr_setflags(
+              &attr_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) == 0;
   }
   ~SpawnSetup() {
     ::posix_spawn_file_actions_destroy(&actions_);
