@@ -48,7 +48,7 @@ class ProcessLauncher {
   virtual ProcessOutcome run(const ProcessSpec& spec, StopSignal& stop) = 0;
 };
 
-// The real launcher (Boost.Process).
+// The real launcher: posix_spawn, with Asio for the output, the exit and the timers.
 std::unique_ptr<ProcessLauncher> make_posix_process_launcher();
 
 }  // namespace orch::pipeline

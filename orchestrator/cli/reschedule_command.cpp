@@ -43,7 +43,7 @@ int reschedule(const config::Config& config, const RescheduleOptions& options) {
     if (waiting.empty() || std::chrono::steady_clock::now() >= deadline) {
       break;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   if (!waiting.empty()) {
     std::string names;

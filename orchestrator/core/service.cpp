@@ -1,5 +1,6 @@
 #include "orchestrator/core/service.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -34,8 +35,11 @@ namespace {
 // The longest single timer wait: the wall clock can jump (NTP, suspend), so the loop re-reads
 // it at least this often instead of trusting one long wait (cronie's lesson).
 constexpr std::chrono::seconds kMaxWait{60};
-// How often the loop looks for a `reschedule`: well inside its one-second promise.
-constexpr std::chrono::milliseconds kControlPoll{200};
+// How often the loop looks for a `reschedule` (one small read): 50 ms lets a reschedule of
+// 10,000 teams be applied within 0.2 s of the command.
+constexpr std::chrono::milliseconds kControlPoll{50};
+// Slots handed to the workers per turn of the loop.
+constexpr std::size_t kWakeBatch = 64;
 
 }  // namespace
 
@@ -295,6 +299,15 @@ struct Service::Impl {
 
   // Loads the teams and rebuilds the schedule. On failure the previous schedule stays.
   bool reload(const char* why) {
+    bool loaded = load_schedule(why);
+    // The team rows, the previous schedule and what resolving them took are freed by now: give
+    // those pages back, so that the idle footprint is what the schedule itself holds.
+    ::malloc_trim(0);
+    return loaded;
+  }
+
+  bool load_schedule(const char* why) {
+    auto began = std::chrono::steady_clock::now();
     auto teams = db.teams().list(TeamStore::Which::kActive);
     auto done = db.runs().last_slot_keys();
     auto installed = db.registry().installed_at();
@@ -314,10 +327,13 @@ struct Service::Impl {
     SysTime now = clock.now();
     auto actions = scheduler.load(schedules, *done, now);
     auto next = scheduler.next_wake();
+    auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - began);
     log::info("schedule_loaded", {{"why", why},
                                   {"schedules", std::to_string(scheduler.size())},
                                   {"due_now", std::to_string(actions.size())},
-                                  {"next_slot", next ? format_utc(*next) : "none"}});
+                                  {"next_slot", next ? format_utc(*next) : "none"},
+                                  {"took_ms", std::to_string(took.count())}});
     dispatch(actions);
     arm_wake();
     return true;
@@ -340,8 +356,11 @@ struct Service::Impl {
       if (ec) {
         return;
       }
+      // A batch at a time: when thousands of teams share a slot, the first runs start while the
+      // loop is still working through the rest (the timer fires again at once while slots are
+      // due), instead of after every slot has been computed and queued.
       SysTime woken = clock.now();
-      dispatch(scheduler.on_wake(woken));
+      dispatch(scheduler.on_wake(woken, kWakeBatch));
       dispatch_retries(woken);
       arm_wake();
     });

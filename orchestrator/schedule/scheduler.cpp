@@ -127,9 +127,9 @@ std::optional<SysTime> Scheduler::next_wake() const {
   return queue_.top().slot.at;
 }
 
-std::vector<Action> Scheduler::on_wake(SysTime now) {
+std::vector<Action> Scheduler::on_wake(SysTime now, std::size_t max_actions) {
   std::vector<Action> actions;
-  while (!queue_.empty() && queue_.top().slot.at <= now) {
+  while (!queue_.empty() && queue_.top().slot.at <= now && actions.size() < max_actions) {
     Entry e = queue_.top();
     queue_.pop();
     const ScheduledTeam& s = schedules_[e.schedule];

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <queue>
@@ -85,9 +86,11 @@ class Scheduler {
   // When the next slot falls due, if any schedule is kept.
   std::optional<SysTime> next_wake() const;
 
-  // The actions for every slot due at `now`; schedules move on to their next slot. A slot woken
-  // for more than a second late, or several coalesced, starts as a catch-up.
-  std::vector<Action> on_wake(SysTime now);
+  // The actions for the slots due at `now`, earliest first, at most `max_actions` of them (the
+  // rest stay due: next_wake() is then at or before `now`); schedules move on to their next slot.
+  // A slot woken for more than a second late, or several coalesced, starts as a catch-up.
+  std::vector<Action> on_wake(SysTime now,
+                              std::size_t max_actions = std::numeric_limits<std::size_t>::max());
 
   std::size_t size() const { return schedules_.size(); }
 

@@ -202,6 +202,30 @@ TEST(Scheduler, WakesEveryTeamDueAtTheSameInstantAtOnce) {
   EXPECT_EQ(format_utc_seconds(*scheduler.next_wake()), "2026-06-11T05:00:00Z");
 }
 
+TEST(Scheduler, HandsOutSlotsDueTogetherInBatchesAndKeepsTheRestDue) {
+  SysTime now = utc("2026-06-10T00:00:00Z");
+  std::vector<ScheduledTeam> teams;
+  for (std::int64_t id = 1; id <= 5; ++id) {
+    teams.push_back(schedule(TeamId{id}, "05:00", "UTC", now));
+  }
+  Scheduler scheduler(kGrace);
+  EXPECT_TRUE(scheduler.load(teams, {}, now).empty());
+  SysTime slot = utc("2026-06-10T05:00:00Z");
+  std::set<std::int64_t> woken;
+  for (std::size_t expected : {2U, 2U, 1U}) {
+    auto actions = scheduler.on_wake(slot, 2);
+    ASSERT_EQ(actions.size(), expected);
+    for (const Action& a : actions) {
+      EXPECT_EQ(a.trigger, Trigger::kSchedule);
+      EXPECT_TRUE(woken.insert(team_key(a.slot.team)).second);
+    }
+    // Until the last batch the slot is still due, so the service's timer fires again at once.
+    EXPECT_EQ(format_utc_seconds(*scheduler.next_wake()),
+              expected == 1U ? "2026-06-11T05:00:00Z" : "2026-06-10T05:00:00Z");
+  }
+  EXPECT_EQ(woken.size(), 5U);
+}
+
 TEST(Scheduler, HasNothingToWakeForWithoutSchedules) {
   Scheduler scheduler(kGrace);
   EXPECT_TRUE(scheduler.load({}, {}, utc("2026-06-10T00:00:00Z")).empty());

@@ -1,0 +1,269 @@
+#!/usr/bin/python3
+"""Benchmark driver for `orchestrator serve`, the counterpart of the APScheduler baseline's bench.py
+(same protocol, same field names, plus "system").
+
+    /usr/bin/python3 bench/orchestrator_bench.py --binary PATH --teams N --fire-in S
+        --pipeline CMD --workdir DIR [--workers W] [--timeout T] [--idle-only] [--reschedule]
+
+Writes N teams straight into a fresh SQLite database (see add_teams), starts `serve` with every
+daily slot on the same wall-clock second F = (now rounded up to a whole second) + S, waits until
+all N runs have ended in pipeline_runs (or T seconds after F), and prints one JSON line:
+
+  system                    "orchestrator"
+  teams                     N
+  schedule_s                launch of `serve` to its "ready" log line: loading N teams and
+                            computing their slots (APScheduler: registering N jobs)
+  first/median/p99/max_start_lateness_ms
+                            started_at recorded in pipeline_runs minus F, over the recorded runs
+  all_done_s                F until the last completed_at recorded
+  runs_recorded             rows in pipeline_runs (any status)
+  duplicates                rows beyond one per team
+  peak_rss_mb               peak RSS of the serve process (VmHWM, and VmRSS samples; no children)
+  idle_rss_mb               VmRSS of serve once ready with N teams scheduled, before F
+Extra keys: database, idle_rss_kb, workers, fire_in_s, startup_ms (serve's own measure of start to ready), completed,
+failed, other, teams_missing, timed_out, serve_cpu_s (CPU seconds serve itself spent on the storm,
+its pipelines not included).
+
+--idle-only aims F hours away, reports schedule_s / startup_ms / idle_rss_mb / peak_rss_mb and
+stops serve. With --reschedule it first runs `orchestrator reschedule` against the idle service:
+reschedule_s is the command's wall time (it returns once the service has applied the new
+schedule, and prints it), reschedule_applied_s the time from the command's start to the service's
+"schedule_loaded" log line, i.e. to every timer replaced.
+"""
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import shutil
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+
+UTC = dt.timezone.utc
+
+
+def iso_ms(ts):
+    """The form the orchestrator stores times in: 2026-11-23T02:00:00.013Z."""
+    return dt.datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def parse_ts(text):
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def status_kb(pid, key):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def cpu_s(pid):
+    """User + system CPU seconds of the process itself (its threads, not its children)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return None
+
+
+def pct(sorted_vals, p):
+    """Nearest-rank percentile, as bench.py computes it."""
+    if not sorted_vals:
+        return None
+    k = max(1, math.ceil(p / 100.0 * len(sorted_vals)))
+    return sorted_vals[k - 1]
+
+
+def add_teams(db, teams, now_ts):
+    """Writes teams 1..N into sales_teams with one transaction. `orchestrator teams add` once per
+    team would measure process start-up N times, not the scheduler. run_time and timezone stay
+    null, so every team takes DAILY_RUN_TIME in SCHEDULER_TIMEZONE; active_since is now, so no
+    earlier slot is caught up."""
+    since = iso_ms(now_ts)
+    conn = sqlite3.connect(db)
+    conn.executemany(
+        "INSERT INTO sales_teams (id, name, is_active, active_since, created_at, updated_at)"
+        " VALUES (?, ?, 1, ?, ?, ?)",
+        ((i, "Team %d" % i, since, since, since) for i in range(1, teams + 1)))
+    conn.commit()
+    conn.close()
+
+
+class LogWatcher:
+    """Reads serve's JSON log file as it grows."""
+
+    def __init__(self, path):
+        self.path = path
+        self.offset = 0
+        self.pending = ""
+
+    def lines(self):
+        with open(self.path) as f:
+            f.seek(self.offset)
+            chunk = f.read()
+            self.offset = f.tell()
+        self.pending += chunk
+        *complete, self.pending = self.pending.split("\n")
+        for line in complete:
+            try:
+                yield json.loads(line)
+            except ValueError:
+                continue
+
+    def wait_for(self, msg, deadline, pred=lambda e: True):
+        while time.time() < deadline:
+            for entry in self.lines():
+                if entry.get("msg") == msg and pred(entry):
+                    return entry
+            time.sleep(0.002)
+        return None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--binary", required=True, help="the orchestrator binary")
+    ap.add_argument("--teams", type=int, required=True)
+    ap.add_argument("--fire-in", type=float, default=5.0)
+    ap.add_argument("--pipeline", required=True, help="pipeline command line, run once per team")
+    ap.add_argument("--workdir", required=True, help="database and team folders (recreated)")
+    ap.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1),
+                    help="MAX_PARALLEL_RUNS (default 2 * CPU cores, APScheduler's pool size)")
+    ap.add_argument("--timeout", type=float, default=480.0)
+    ap.add_argument("--idle-only", action="store_true")
+    ap.add_argument("--reschedule", action="store_true", help="with --idle-only: time a reschedule")
+    args = ap.parse_args()
+    args.binary = os.path.abspath(args.binary)
+
+    work = os.path.abspath(args.workdir)
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    db = os.path.join(work, "orchestrator.db")
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TZ")}
+    env.update({
+        "DATABASE_URL": "sqlite:" + db,
+        "INPUT_DIR": os.path.join(work, "inputs"),
+        "OUTPUT_DIR": os.path.join(work, "outputs"),
+        "PIPELINE_COMMAND": args.pipeline,
+        "MAX_PARALLEL_RUNS": str(args.workers),
+        "GENERAL_RUN_ENABLED": "false",
+        "SCHEDULER_TIMEZONE": "UTC",
+        "LOG_FORMAT": "json",
+    })
+    subprocess.run([args.binary, "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
+    add_teams(db, args.teams, time.time())
+
+    # Idle: a slot hours away, so nothing fires while we look.
+    fire_in = 3 * 3600 if args.idle_only else args.fire_in
+    fire_ts = float(math.ceil(math.ceil(time.time()) + fire_in))
+    env["DAILY_RUN_TIME"] = dt.datetime.fromtimestamp(fire_ts, UTC).strftime("%H:%M:%S")
+
+    log_path = os.path.join(work, "serve.log")
+    log_file = open(log_path, "w")
+    launched = time.perf_counter()
+    serve = subprocess.Popen([args.binary, "serve"], env=env, cwd=work,
+                             stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file)
+    watcher = LogWatcher(log_path)
+    out = {"system": "orchestrator", "teams": args.teams, "database": "sqlite"}
+    rss_samples = [0]
+    try:
+        ready = watcher.wait_for("ready", time.time() + 60)
+        if ready is None:
+            raise SystemExit("serve did not become ready; see " + log_path)
+        schedule_s = time.perf_counter() - launched
+        time.sleep(0.5)  # let start-up allocations settle before reading the idle footprint
+        idle_rss_kb = status_kb(serve.pid, "VmRSS")
+        rss_samples.append(idle_rss_kb)
+        out.update({"schedule_s": round(schedule_s, 3), "idle_rss_mb": round(idle_rss_kb / 1024.0, 1),
+                    "idle_rss_kb": idle_rss_kb,
+                    "workers": args.workers, "fire_in_s": fire_in,
+                    "startup_ms": int(ready.get("startup_ms", -1))})
+        if args.idle_only:
+            if args.reschedule:
+                out.update(reschedule(args.binary, env, watcher))
+            out["peak_rss_mb"] = round(max(status_kb(serve.pid, "VmHWM"), *rss_samples) / 1024.0, 1)
+            print(json.dumps(out))
+            return
+        cpu_before = cpu_s(serve.pid)
+        out.update(storm(db, args, fire_ts, serve.pid, rss_samples))
+        cpu_after = cpu_s(serve.pid)
+        if cpu_before is not None and cpu_after is not None:
+            out["serve_cpu_s"] = round(cpu_after - cpu_before, 2)
+    finally:
+        if serve.poll() is None:
+            serve.send_signal(signal.SIGTERM)
+            try:
+                serve.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                serve.kill()
+        log_file.close()
+    keys = ["system", "teams", "schedule_s", "first_start_lateness_ms", "median_start_lateness_ms",
+            "p99_start_lateness_ms", "max_start_lateness_ms", "all_done_s", "runs_recorded",
+            "duplicates", "peak_rss_mb", "idle_rss_mb"]
+    ordered = {k: out[k] for k in keys if k in out}
+    ordered.update({k: v for k, v in out.items() if k not in ordered})
+    print(json.dumps(ordered))
+
+
+def storm(db, args, fire_ts, pid, rss_samples):
+    """Waits for the N runs of the common slot to end and reads what was recorded."""
+    poll = sqlite3.connect(db, timeout=60)
+    deadline = fire_ts + args.timeout
+    timed_out = False
+    while True:
+        rss_samples.append(status_kb(pid, "VmRSS"))
+        ended = poll.execute("SELECT COUNT(*) FROM pipeline_runs WHERE status != 'running'").fetchone()[0]
+        if ended >= args.teams:
+            break
+        if time.time() > deadline:
+            timed_out = True
+            break
+        time.sleep(0.2 if time.time() > fire_ts else min(0.2, max(0.0, fire_ts - time.time())))
+    peak_kb = max(status_kb(pid, "VmHWM"), *rss_samples)
+    rows = poll.execute(
+        "SELECT team_key, status, started_at, completed_at FROM pipeline_runs").fetchall()
+    poll.close()
+    lateness = sorted((parse_ts(r[2]) - fire_ts) * 1000.0 for r in rows if r[2])
+    completed = [parse_ts(r[3]) for r in rows if r[3]]
+    teams_seen = {r[0] for r in rows}
+    return {
+        "first_start_lateness_ms": round(lateness[0], 1) if lateness else None,
+        "median_start_lateness_ms": round(statistics.median(lateness), 1) if lateness else None,
+        "p99_start_lateness_ms": round(pct(lateness, 99), 1) if lateness else None,
+        "max_start_lateness_ms": round(lateness[-1], 1) if lateness else None,
+        "all_done_s": round(max(completed) - fire_ts, 3) if completed else None,
+        "runs_recorded": len(rows),
+        "duplicates": len(rows) - len(teams_seen),
+        "completed": sum(1 for r in rows if r[1] == "completed"),
+        "failed": sum(1 for r in rows if r[1] == "failed"),
+        "other": sum(1 for r in rows if r[1] not in ("completed", "failed")),
+        "teams_missing": args.teams - len(teams_seen),
+        "timed_out": timed_out,
+        "peak_rss_mb": round(peak_kb / 1024.0, 1),
+    }
+
+
+def reschedule(binary, env, watcher):
+    list(watcher.lines())  # skip what is already logged
+    started_wall = time.time()
+    started = time.perf_counter()
+    subprocess.run([binary, "reschedule"], env=env, check=True, stdout=subprocess.DEVNULL)
+    took = time.perf_counter() - started
+    loaded = watcher.wait_for("schedule_loaded", time.time() + 10,
+                              lambda e: e.get("why") == "reschedule")
+    applied = parse_ts(loaded["ts"]) - started_wall if loaded else None
+    return {"reschedule_s": round(took, 3),
+            "reschedule_applied_s": round(applied, 3) if applied is not None else None}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+#!/usr/bin/python3
+"""Reads the JSON lines of one scripts/bench run (a file, or stdin) and prints the ratio table:
+the orchestrator against APScheduler and against the bare spawn loop, and each target of issue 6
+with the figure that decides it.
+
+    /usr/bin/python3 bench/ratios.py RESULTS.jsonl
+"""
+import json
+import sys
+
+MB = 1024 * 1024
+
+
+def load(stream):
+    rows = []
+    for line in stream:
+        line = line.strip()
+        if line.startswith("{"):
+            rows.append(json.loads(line))
+    return rows
+
+
+def pick(rows, **match):
+    for row in rows:
+        if all(row.get(k) == v for k, v in match.items()):
+            return row
+    return None
+
+
+def fmt(value, unit="", digits=2):
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return ("%." + str(digits) + "f%s") % (value, unit)
+    return "%s%s" % (value, unit)
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def storm_rows(rows):
+    storms = [r for r in rows if r.get("system") == "orchestrator" and "all_done_s" in r]
+    print("Storm (pipeline /bin/true; throughput = teams / all_done_s)")
+    print("| teams | ours all done | APScheduler all done | speed-up | spawn loop | ours / spawn loop "
+          "| first start ms | median start ms (ours / APS) | recorded, duplicates |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    results = {}
+    for ours in sorted(storms, key=lambda r: r["teams"]):
+        n = ours["teams"]
+        aps = pick(rows, system="apscheduler", teams=n)
+        spawn_rates = [r["runs_per_s"] for r in rows
+                       if r.get("system") == "spawn_loop" and r.get("runs") == n]
+        rate = n / ours["all_done_s"] if ours.get("all_done_s") else None
+        aps_done = aps.get("all_done_s") if aps else None
+        # Measured before and after the storm: the mean of the two.
+        spawn_rate = sum(spawn_rates) / len(spawn_rates) if spawn_rates else None
+        aps_median = aps.get("median_start_lateness_ms") if aps else None
+        results[n] = {
+            "speedup": ratio(aps_done, ours.get("all_done_s")),
+            "of_limit": ratio(rate, spawn_rate),
+            "first_ms": ours.get("first_start_lateness_ms"),
+            "median_ratio": ratio(ours.get("median_start_lateness_ms"), aps_median),
+            # No scheduler can start its median run before the spawn limit has started half of
+            # the others: the floor of the median lateness at this parallelism.
+            "median_floor_ratio": ratio(1000.0 * (n / 2.0) / spawn_rate if spawn_rate else None,
+                                        aps_median),
+            "complete": ours.get("runs_recorded") == n and ours.get("duplicates") == 0,
+        }
+        print("| %d | %s (%s/s) | %s | %s | %s/s | %s | %s | %s / %s | %s, %s |" % (
+            n, fmt(ours.get("all_done_s"), " s", 3), fmt(rate, "", 0), fmt(aps_done, " s", 3),
+            fmt(results[n]["speedup"], "x"), fmt(spawn_rate, "", 0),
+            fmt(results[n]["of_limit"] and 100 * results[n]["of_limit"], "%", 0),
+            fmt(ours.get("first_start_lateness_ms"), "", 1),
+            fmt(ours.get("median_start_lateness_ms"), "", 1), fmt(aps_median, "", 1),
+            ours.get("runs_recorded"), ours.get("duplicates")))
+    print()
+    return results
+
+
+def main():
+    rows = load(open(sys.argv[1]) if len(sys.argv) > 1 else sys.stdin)
+    storms = storm_rows(rows)
+
+    idle = [r for r in rows if r.get("system") == "orchestrator" and "all_done_s" not in r
+            and "idle_rss_kb" in r]
+    idle_big = max(idle, key=lambda r: r["teams"], default=None)
+    idle_zero = pick(idle, teams=0)
+    aps_idle = None
+    if idle_big:
+        aps_idle = next((r for r in rows if r.get("system") == "apscheduler" and "all_done_s" not in r
+                         and r.get("teams") == idle_big["teams"]), None)
+    per_team = None
+    if idle_big and idle_zero and idle_big["teams"]:
+        per_team = (idle_big["idle_rss_kb"] - idle_zero["idle_rss_kb"]) * 1024.0 / idle_big["teams"]
+    print("Idle and control (with %s teams)" % (idle_big["teams"] if idle_big else "-"))
+    print("| figure | orchestrator | APScheduler |")
+    print("| --- | ---: | ---: |")
+    if idle_big:
+        print("| idle RSS | %s MB | %s MB |" % (idle_big["idle_rss_mb"], aps_idle and aps_idle.get("idle_rss_mb")))
+        print("| idle RSS with 0 teams | %s MB | %s MB (base) |" % (
+            idle_zero and idle_zero["idle_rss_mb"], aps_idle and aps_idle.get("base_rss_mb")))
+        print("| growth per team | %s bytes | - |" % fmt(per_team, "", 0))
+        print("| start-up to ready | %s s (own measure %s ms) | %s s (registering jobs) |" % (
+            idle_big.get("schedule_s"), idle_big.get("startup_ms"), aps_idle and aps_idle.get("schedule_s")))
+        print("| reschedule command | %s s (applied after %s s) | - |" % (
+            idle_big.get("reschedule_s"), idle_big.get("reschedule_applied_s")))
+    nf = [r for r in rows if r.get("system") == "next_fire"]
+    for r in nf:
+        print("| next fire: %s | %s ns | - |" % (r["benchmark"], fmt(r["ns"], "", 0)))
+    print()
+
+    def check(label, ok, figure):
+        state = "-" if ok is None else ("holds" if ok else "MISSED")
+        print("| %s | %s | %s |" % (label, figure, state))
+
+    big = max(storms) if storms else None
+    print("Targets")
+    print("| target | figure | |")
+    print("| --- | --- | --- |")
+    if big:
+        s = storms[big]
+        check("storm at %d teams >= 90%% of the spawn loop" % big,
+              None if s["of_limit"] is None else s["of_limit"] >= 0.9, fmt(s["of_limit"] and 100 * s["of_limit"], "%", 0))
+        check("storm at %d teams >= 2x APScheduler" % big,
+              None if s["speedup"] is None else s["speedup"] >= 2, fmt(s["speedup"], "x"))
+    check("every run recorded, 0 duplicates", all(s["complete"] for s in storms.values()) if storms else None,
+          ", ".join("%d: %s" % (n, "ok" if s["complete"] else "no") for n, s in sorted(storms.items())))
+    firsts = [s["first_ms"] for s in storms.values() if s["first_ms"] is not None]
+    check("first start within 5 ms at every N", all(abs(f) <= 5 for f in firsts) if firsts else None,
+          "max %s ms" % fmt(max(firsts) if firsts else None, "", 1))
+    if 100 in storms:
+        m = storms[100]["median_ratio"]
+        check("median lateness at 100 teams <= 1/4 of APScheduler's", None if m is None else m <= 0.25,
+              "%s (floor at the spawn limit: %s)" % (fmt(m, "x"), fmt(storms[100]["median_floor_ratio"], "x")))
+    if idle_big:
+        check("idle RSS with %d teams <= 15 MB" % idle_big["teams"], idle_big["idle_rss_mb"] <= 15,
+              "%s MB" % idle_big["idle_rss_mb"])
+        check("idle growth < 300 bytes per team", None if per_team is None else per_team < 300,
+              fmt(per_team, " bytes", 0))
+        check("start-up to ready with %d teams < 0.5 s" % idle_big["teams"], idle_big["schedule_s"] < 0.5,
+              "%s s" % idle_big["schedule_s"])
+        # From the command to every timer replaced: serve's schedule_loaded. The command itself
+        # goes on to print the new schedule, one row per team.
+        rs = idle_big.get("reschedule_applied_s")
+        check("reschedule of %d teams applied < 0.2 s" % idle_big["teams"], None if rs is None else rs < 0.2,
+              "%s s (whole command %s s)" % (rs, idle_big.get("reschedule_s")))
+    if nf:
+        worst = max(r["ns"] for r in nf)
+        check("next fire time < 2 us", worst < 2000, "worst %s ns" % fmt(worst, "", 0))
+
+
+if __name__ == "__main__":
+    main()
