@@ -65,15 +65,11 @@ int backfill(const config::Config& config, const BackfillOptions& options) {
   }
   std::optional<Team> team;
   if (team_id) {
-    auto found = (*db)->teams().find(*team_id);
+    auto found = existing_team(**db, *team_id);
     if (!found) {
       return fail(found.error());
     }
-    if (!found->has_value()) {
-      return fail(not_found("team " + std::to_string(team_id->value) +
-                            " does not exist (see `orchestrator teams list`)"));
-    }
-    team = **found;
+    team = *found;
   }
   auto resolved = resolve_team(team, config, SysTime{});
   if (!resolved) {
