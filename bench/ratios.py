@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Reads the JSON lines of one scripts/bench run (a file, or stdin) and prints the ratio table:
-the orchestrator against APScheduler and against the bare spawn loop, and each target of issue 6
+the orchestrator against APScheduler and against the bare spawn loop, and each performance target
 with the figure that decides it.
 
     /usr/bin/python3 bench/ratios.py RESULTS.jsonl
