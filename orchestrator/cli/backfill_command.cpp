@@ -51,27 +51,15 @@ int backfill(const config::Config& config, const BackfillOptions& options) {
                                  " days is too many: backfill at most " + std::to_string(kMaxDays) +
                                  " days at a time"));
   }
-  std::optional<TeamId> team_id;
-  if (options.team) {
-    auto id = parse_team_id(*options.team);
-    if (!id) {
-      return fail(invalid_argument("--team: " + id.error().message));
-    }
-    team_id = *id;
+  auto team_id = parse_team_option(options.team);
+  if (!team_id) {
+    return fail(team_id.error());
   }
   auto db = open_database(config, 2);
   if (!db) {
     return fail(db.error());
   }
-  std::optional<Team> team;
-  if (team_id) {
-    auto found = existing_team(**db, *team_id);
-    if (!found) {
-      return fail(found.error());
-    }
-    team = *found;
-  }
-  auto resolved = resolve_team(team, config, SysTime{});
+  auto resolved = team_to_run(**db, config, *team_id);
   if (!resolved) {
     return fail(resolved.error());
   }
@@ -82,7 +70,7 @@ int backfill(const config::Config& config, const BackfillOptions& options) {
                                  format_date(today) + " in " +
                                  std::string(resolved->target.zone->name()) + ")"));
   }
-  auto done = (*db)->runs().completed_run_dates(team_key(team_id), options.from, options.to);
+  auto done = (*db)->runs().completed_run_dates(team_key(*team_id), options.from, options.to);
   if (!done) {
     return fail(done.error());
   }
@@ -143,7 +131,7 @@ int backfill(const config::Config& config, const BackfillOptions& options) {
     }
     if (outcome->claim == ClaimOutcome::kTeamBusy) {
       error =
-          failed_precondition(describe_team(team_id) + " already has a run in progress (" +
+          failed_precondition(describe_team(*team_id) + " already has a run in progress (" +
                               outcome->busy_run_id + "); backfill stopped at " + format_date(day));
       break;
     }

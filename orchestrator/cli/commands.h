@@ -10,6 +10,10 @@
 #include "config/config.h"
 #include "orchestrator/store/database.h"
 
+namespace orch {
+struct ResolvedTeam;
+}
+
 namespace orch::cli {
 
 // The exit codes of PRODUCT.md.
@@ -28,8 +32,14 @@ int fail(const Error& error);
 // Opens the configured database (migrating it when needed).
 Result<std::unique_ptr<Database>> open_database(const config::Config& config, int connections);
 
-// The team with `id`; kNotFound (pointing to `orchestrator teams list`) when there is none.
-Result<Team> existing_team(Database& db, TeamId id);
+// A --team option as typed: std::nullopt when absent; kInvalidArgument ("--team: ...") when it is
+// not a team id.
+Result<std::optional<TeamId>> parse_team_option(const std::optional<std::string>& text);
+
+// The team to run now (std::nullopt: the general run) with its settings resolved; kNotFound
+// (pointing to `orchestrator teams list`) when there is no such team.
+Result<ResolvedTeam> team_to_run(Database& db, const config::Config& config,
+                                 std::optional<TeamId> id);
 
 enum class Format { kTable, kJson, kCsv };
 

@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "orchestrator/cli/commands.h"
+#include "orchestrator/core/team_schedules.h"
 
 namespace orch::cli {
 
@@ -19,16 +20,32 @@ Result<std::unique_ptr<Database>> open_database(const config::Config& config, in
   return Database::open(config.database.url, connections);
 }
 
-Result<Team> existing_team(Database& db, TeamId id) {
-  auto found = db.teams().find(id);
-  if (!found) {
-    return found.error();
+Result<std::optional<TeamId>> parse_team_option(const std::optional<std::string>& text) {
+  if (!text) {
+    return std::optional<TeamId>();
   }
-  if (!found->has_value()) {
-    return not_found("team " + std::to_string(id.value) +
-                     " does not exist (see `orchestrator teams list`)");
+  auto id = parse_team_id(*text);
+  if (!id) {
+    return invalid_argument("--team: " + id.error().message);
   }
-  return **found;
+  return std::optional<TeamId>(*id);
+}
+
+Result<ResolvedTeam> team_to_run(Database& db, const config::Config& config,
+                                 std::optional<TeamId> id) {
+  std::optional<Team> team;
+  if (id) {
+    auto found = db.teams().find(*id);
+    if (!found) {
+      return found.error();
+    }
+    if (!found->has_value()) {
+      return not_found("team " + std::to_string(id->value) +
+                       " does not exist (see `orchestrator teams list`)");
+    }
+    team = **found;
+  }
+  return resolve_team(team, config, SysTime{});
 }
 
 }  // namespace orch::cli

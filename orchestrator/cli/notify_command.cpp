@@ -30,23 +30,15 @@ int notify_test(const config::Config& config, const NotifyTestOptions& options) 
   if (auto ok = check_configured(config, channel); !ok) {
     return fail(ok.error());
   }
+  auto team_id = parse_team_option(options.team);
+  if (!team_id) {
+    return fail(team_id.error());
+  }
   auto db = open_database(config, 1);
   if (!db) {
     return fail(db.error());
   }
-  std::optional<Team> team;
-  if (options.team) {
-    auto id = parse_team_id(*options.team);
-    if (!id) {
-      return fail(invalid_argument("--team: " + id.error().message));
-    }
-    auto found = existing_team(**db, *id);
-    if (!found) {
-      return fail(found.error());
-    }
-    team = *found;
-  }
-  auto resolved = resolve_team(team, config, SysTime{});
+  auto resolved = team_to_run(**db, config, *team_id);
   if (!resolved) {
     return fail(resolved.error());
   }

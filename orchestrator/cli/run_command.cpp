@@ -60,28 +60,16 @@ int run(const config::Config& config, const RunOptions& options) {
     }
     purchase = *parsed;
   }
-  std::optional<TeamId> team_id;
-  if (options.team) {
-    auto id = parse_team_id(*options.team);
-    if (!id) {
-      return fail(invalid_argument("--team: " + id.error().message));
-    }
-    team_id = *id;
+  auto team_id = parse_team_option(options.team);
+  if (!team_id) {
+    return fail(team_id.error());
   }
   // The run's and heartbeat's connections, and the two delivery threads'.
   auto db = open_database(config, 4);
   if (!db) {
     return fail(db.error());
   }
-  std::optional<Team> team;
-  if (team_id) {
-    auto found = existing_team(**db, *team_id);
-    if (!found) {
-      return fail(found.error());
-    }
-    team = *found;
-  }
-  auto resolved = resolve_team(team, config, SysTime{});
+  auto resolved = team_to_run(**db, config, *team_id);
   if (!resolved) {
     return fail(resolved.error());
   }
@@ -131,7 +119,7 @@ int run(const config::Config& config, const RunOptions& options) {
     return fail(outcome.error());
   }
   if (outcome->claim == ClaimOutcome::kTeamBusy) {
-    return fail(failed_precondition(describe_team(team_id) + " already has a run in progress (" +
+    return fail(failed_precondition(describe_team(*team_id) + " already has a run in progress (" +
                                     outcome->busy_run_id + "); nothing was started"));
   }
   return outcome->record.status == RunStatus::kCompleted ? kExitOk : kExitRunFailed;
