@@ -13,19 +13,16 @@
 #include "orchestrator/store/database.h"
 #include "tests/support/command.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/time_values.h"
 
 namespace orch {
 namespace {
 
+using testing::utc;
+
 using notify::DeliveryRecord;
 using notify::DeliveryStatus;
 using testing::env_or_empty;
-
-SysTime utc(const std::string& text) {
-  auto t = parse_utc(text);
-  EXPECT_TRUE(t.has_value()) << text;
-  return t ? *t : SysTime{};
-}
 
 enum class Backend { kSqlite, kPostgres };
 

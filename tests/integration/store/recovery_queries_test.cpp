@@ -13,15 +13,12 @@
 #include "orchestrator/store/database.h"
 #include "tests/support/command.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/time_values.h"
 
 namespace orch {
 namespace {
 
-SysTime utc(const std::string& text) {
-  auto t = parse_utc(text);
-  EXPECT_TRUE(t.has_value()) << text;
-  return t ? *t : SysTime{};
-}
+using testing::utc;
 
 class RecoveryQueriesTest : public ::testing::TestWithParam<std::string> {
  protected:

@@ -24,19 +24,16 @@
 #include "tests/support/command.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_database.h"
+#include "tests/support/time_values.h"
 
 namespace orch {
 namespace {
 
+using testing::utc;
+
 using std::chrono::milliseconds;
 using std::chrono::minutes;
 using std::chrono::seconds;
-
-SysTime utc(const std::string& text) {
-  auto t = parse_utc(text);
-  EXPECT_TRUE(t.has_value()) << text;
-  return t ? *t : SysTime{};
-}
 
 std::string iso(const std::optional<SysTime>& t) {
   return t ? format_utc(*t) : "(null)";

@@ -20,17 +20,14 @@
 #include "tests/support/command.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_database.h"
+#include "tests/support/time_values.h"
 
 namespace orch {
 namespace {
 
-using std::chrono::seconds;
+using testing::utc;
 
-SysTime utc(const std::string& text) {
-  auto t = parse_utc(text);
-  EXPECT_TRUE(t.has_value()) << text;
-  return t ? *t : SysTime{};
-}
+using std::chrono::seconds;
 
 using testing::Backend;
 

@@ -9,17 +9,14 @@
 
 #include "config/base/time.h"
 #include "orchestrator/schedule/scheduler.h"
+#include "tests/support/time_values.h"
 
 namespace orch {
 namespace {
 
-using std::chrono::minutes;
+using testing::utc;
 
-SysTime utc(const std::string& text) {
-  auto t = parse_utc(text);
-  EXPECT_TRUE(t.has_value()) << text;
-  return t ? *t : SysTime{};
-}
+using std::chrono::minutes;
 
 ScheduledTeam cron_team(std::int64_t id, const std::string& expression,
                         const std::string& zone_name, SysTime active_since) {

@@ -7,24 +7,13 @@
 #include <gtest/gtest.h>
 
 #include "config/base/time.h"
+#include "tests/support/time_values.h"
 
 namespace orch {
 namespace {
 
-const date::time_zone& zone(const std::string& name) {
-  auto z = find_zone(name);
-  if (!z) {
-    ADD_FAILURE() << "no zone " << name;
-    return *date::locate_zone("UTC");
-  }
-  return **z;
-}
-
-SysTime utc(const std::string& text) {
-  auto t = parse_utc(text);
-  EXPECT_TRUE(t.has_value()) << text;
-  return t ? *t : SysTime{};
-}
+using testing::utc;
+using testing::zone;
 
 Date day(const std::string& text) {
   auto d = parse_date(text);

@@ -5,25 +5,20 @@
 #include <date/tz.h>
 #include <gtest/gtest.h>
 
+#include "tests/support/time_values.h"
+
 namespace orch {
 namespace {
 
-using std::chrono::seconds;
+using testing::utc;
+using testing::zone;
 
-SysTime utc(const std::string& text) {
-  auto t = parse_utc(text);
-  EXPECT_TRUE(t.has_value()) << text;
-  return t ? *t : SysTime{};
-}
+using std::chrono::seconds;
 
 Date day(const std::string& text) {
   auto d = parse_date(text);
   EXPECT_TRUE(d.has_value()) << text;
   return d ? *d : Date{};
-}
-
-const date::time_zone& zone(const std::string& name) {
-  return *date::locate_zone(name);
 }
 
 config::RetryConfig policy(int max_attempts, int initial, int max) {

@@ -14,27 +14,16 @@
 #include "config/base/ids.h"
 #include "config/base/time.h"
 #include "orchestrator/schedule/daily_slot.h"
+#include "tests/support/time_values.h"
 
 namespace orch {
 namespace {
 
+using testing::utc;
+using testing::zone;
+
 using std::chrono::minutes;
 using std::chrono::seconds;
-
-const date::time_zone& zone(const std::string& name) {
-  auto z = find_zone(name);
-  if (!z) {
-    ADD_FAILURE() << "no zone " << name;
-    return *date::locate_zone("UTC");
-  }
-  return **z;
-}
-
-SysTime utc(const std::string& text) {
-  auto t = parse_utc(text);
-  EXPECT_TRUE(t.has_value()) << text;
-  return t ? *t : SysTime{};
-}
 
 TimeOfDay at(const std::string& text) {
   auto t = parse_time_of_day(text);
