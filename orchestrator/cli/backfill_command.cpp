@@ -55,7 +55,8 @@ int backfill(const config::Config& config, const BackfillOptions& options) {
   if (!team_id) {
     return fail(team_id.error());
   }
-  auto db = open_database(config, 2);
+  // The runs' and heartbeat's connections, and the two delivery threads'.
+  auto db = open_database(config, 4);
   if (!db) {
     return fail(db.error());
   }
@@ -75,9 +76,8 @@ int backfill(const config::Config& config, const BackfillOptions& options) {
     return fail(done.error());
   }
 
-  std::vector<std::unique_ptr<notify::Notifier>> channels;
-  channels.push_back(notify::make_log_notifier());
-  auto notifier = notify::make_fanout_notifier(std::move(channels));
+  // Backfilled days are runs like any other: people hear of them through the configured channels.
+  auto notifier = notify::make_notifier(config, &(*db)->notifications(), clock);
   auto launcher = pipeline::make_posix_process_launcher();
   std::string instance = this_instance();
   RunExecutor executor(config, (*db)->runs(), *launcher, *notifier, clock, instance);
