@@ -1,5 +1,5 @@
 // The real ProcessLauncher: posix_spawn, with the output pipe, the exit (a pidfd) and the timers
-// driven by one Asio io_context per run, on the calling thread. The asynchronous pattern is
+// driven by an Asio io_context of the calling thread. The asynchronous pattern is
 // shared/STACK.md §3's (count exit and end-of-file before finishing); why posix_spawn rather
 // than Boost.Process's fork is said at class Run.
 #include <errno.h>
@@ -31,6 +31,7 @@
 #include "config/base/result.h"
 #include "pipeline/bounded_log.h"
 #include "pipeline/command_lookup.h"
+#include "pipeline/owned_fd.h"
 #include "pipeline/process_launcher.h"
 
 namespace orch::pipeline {
@@ -171,31 +172,34 @@ class SpawnSetup {
   bool ok_ = false;
 };
 
-// A descriptor that is closed when it goes out of scope, unless released.
-class OwnedFd {
+// The calling thread's io_context, kept from run to run: making one (an epoll set, an eventfd, a
+// timerfd and Asio's services) and tearing it down again took a twentieth of the service's CPU in
+// a storm of short runs. A run that could not settle its handlers marks it spoiled, and the next
+// run gets a fresh one.
+class ThreadIo {
  public:
-  explicit OwnedFd(int fd = -1) : fd_(fd) {}
-  ~OwnedFd() {
-    if (fd_ >= 0) {
-      ::close(fd_);
+  static asio::io_context& get() {
+    ThreadIo& self = instance();
+    if (self.spoiled_ || !self.io_) {
+      self.io_.emplace();
+      self.spoiled_ = false;
     }
+    self.io_->restart();
+    return *self.io_;
   }
-  OwnedFd(const OwnedFd&) = delete;
-  OwnedFd& operator=(const OwnedFd&) = delete;
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-  void reset() {
-    if (fd_ >= 0) {
-      ::close(std::exchange(fd_, -1));
-    }
-  }
+  static void spoil() { instance().spoiled_ = true; }
 
  private:
-  int fd_;
+  static ThreadIo& instance() {
+    thread_local ThreadIo self;
+    return self;
+  }
+  std::optional<asio::io_context> io_;
+  bool spoiled_ = false;
 };
 
-// One pipeline run: the state of its io_context, from spawn to the last byte of output. Every
-// handler runs on the thread that called execute().
+// One pipeline run, from spawn to the last byte of output. Every handler runs on the thread that
+// called execute(), and none outlives the run.
 //
 // The child is started with posix_spawn, which glibc implements with clone(CLONE_VM|CLONE_VFORK):
 // nothing of the service's memory is copied. fork() from a multi-threaded service copies its page
@@ -210,11 +214,26 @@ class Run {
   Run& operator=(const Run&) = delete;
 
   // The group must not survive this call, even if something throws before the leader exits.
+  // The io_context does: every handler of this run, cancelled ones too, runs before it is gone.
   ~Run() {
     if (pid_ > 0 && !leader_exited_) {
       ::killpg(pid_, SIGKILL);
       while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
       }
+      leader_exited_ = true;
+    }
+    boost::system::error_code ignored;
+    output_.close(ignored);
+    exit_watch_.close(ignored);
+    exit_poll_.cancel();
+    deadline_.cancel();
+    kill_timer_.cancel();
+    drain_timer_.cancel();
+    try {
+      io_.restart();
+      io_.poll();
+    } catch (...) {
+      ThreadIo::spoil();
     }
   }
 
@@ -333,7 +352,7 @@ class Run {
 
   // SIGTERM to the whole group now, SIGKILL after the grace. The first reason wins.
   void begin_kill(Kind reason, milliseconds grace) {
-    if (kill_reason_) {
+    if (kill_reason_ || pid_ <= 0) {  // never killpg(-1): that would be every process we may signal
       return;
     }
     kill_reason_ = reason;
@@ -418,8 +437,7 @@ class Run {
 
   const ProcessSpec& spec_;
   BoundedLog& log_;
-  // Destroyed in reverse: the descriptors and timers before io_.
-  asio::io_context io_;
+  asio::io_context& io_ = ThreadIo::get();
   asio::posix::stream_descriptor output_{io_};
   asio::posix::stream_descriptor exit_watch_{io_};
   asio::steady_timer exit_poll_{io_};

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -26,33 +27,34 @@ Status switch_link(const fs::path& link, const fs::path& target, const fs::path&
                    const std::string& run_id) {
   fs::path staged = link.parent_path() / ("." + link.filename().string() + "." + run_id);
   std::error_code ec;
-  fs::remove(staged, ec);
+  if (::unlink(staged.c_str()) != 0 && errno == EISDIR) {  // left by a switch cut short
+    ::rmdir(staged.c_str());
+  }
   fs::create_symlink(target, staged, ec);
   if (ec) {
     return unavailable("cannot create symlink " + staged.string() + ": " + ec.message());
   }
-  fs::file_status current = fs::symlink_status(link, ec);
-  if (current.type() == fs::file_type::directory) {
-    // rename(2) cannot replace a folder with a symlink; RENAME_EXCHANGE swaps them atomically,
-    // and the folder from before lands where the staged link was.
-    if (::renameat2(AT_FDCWD, staged.c_str(), AT_FDCWD, link.c_str(), RENAME_EXCHANGE) != 0) {
-      Status s = unavailable_errno("cannot switch " + link.string() + " to " + target.string());
-      fs::remove(staged, ec);
-      return s;
-    }
-    if (fs::is_empty(staged, ec) && !ec) {
-      fs::remove(staged, ec);
-    } else {
-      fs::path kept = runs_dir / ("before_" + run_id);
-      fs::create_directories(kept, ec);
-      fs::rename(staged, kept / link.filename(), ec);
-    }
+  // The link from the last good run, or nothing yet: rename(2) replaces it atomically.
+  if (::rename(staged.c_str(), link.c_str()) == 0) {
     return {};
   }
-  if (::rename(staged.c_str(), link.c_str()) != 0) {
+  if (errno != EISDIR) {
     Status s = unavailable_errno("cannot switch " + link.string() + " to " + target.string());
-    fs::remove(staged, ec);
+    ::unlink(staged.c_str());
     return s;
+  }
+  // A folder (the tree's first, or outputs from before they were links), which rename(2) cannot
+  // replace with a symlink. RENAME_EXCHANGE swaps them atomically, and the folder from before
+  // lands where the staged link was: removed if empty, kept in the runs folder if not.
+  if (::renameat2(AT_FDCWD, staged.c_str(), AT_FDCWD, link.c_str(), RENAME_EXCHANGE) != 0) {
+    Status s = unavailable_errno("cannot switch " + link.string() + " to " + target.string());
+    ::unlink(staged.c_str());
+    return s;
+  }
+  if (::rmdir(staged.c_str()) != 0) {
+    fs::path kept = runs_dir / ("before_" + run_id);
+    fs::create_directories(kept, ec);
+    fs::rename(staged, kept / link.filename(), ec);
   }
   return {};
 }

@@ -1,12 +1,22 @@
 #include "pipeline/team_tree.h"
 
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
+#include <cstdint>
 #include <deque>
 #include <string>
 #include <system_error>
 #include <utility>
+
+#include "pipeline/owned_fd.h"
 
 namespace orch::pipeline {
 namespace {
@@ -126,6 +136,41 @@ Status check_destination(const fs::path& folder, const fs::path& resolved,
   return {};
 }
 
+// Opens the folder `name` below the folder `dir` (both as O_PATH descriptors), with the kernel's
+// own check on the way (openat2, Linux 5.6): RESOLVE_BENEATH refuses any resolution that leaves
+// `dir`, by "..", an absolute symlink or a symlink leading out; RESOLVE_NO_SYMLINKS refuses any
+// symlink at all. A missing folder is created first: mkdirat never follows a symlink in the last
+// component, and `dir` is already checked, so nothing is created outside. Not opened when the
+// folder escapes, cannot be created, or the kernel cannot tell (no openat2).
+OwnedFd open_folder_below(int dir, const char* name, std::uint64_t resolve) {
+  open_how how{};
+  how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+  how.resolve = resolve | RESOLVE_NO_MAGICLINKS;
+  auto open = [&] {
+    long fd = -1;
+    do {
+      fd = ::syscall(SYS_openat2, dir, name, &how, sizeof how);
+    } while (fd < 0 && errno == EINTR);
+    return static_cast<int>(fd);
+  };
+  int fd = open();
+  if (fd < 0 && errno == ENOENT && (::mkdirat(dir, name, 0777) == 0 || errno == EEXIST)) {
+    fd = open();
+  }
+  return OwnedFd(fd);
+}
+
+// The path of an open folder as the kernel knows it: absolute, every symlink resolved.
+std::optional<fs::path> real_path(const OwnedFd& folder) {
+  std::array<char, 4096> buffer{};
+  const std::string link = "/proc/self/fd/" + std::to_string(folder.get());
+  const ssize_t size = ::readlink(link.c_str(), buffer.data(), buffer.size());
+  if (size <= 0 || static_cast<std::size_t>(size) >= buffer.size() || buffer[0] != '/') {
+    return std::nullopt;
+  }
+  return fs::path(std::string(buffer.data(), static_cast<std::size_t>(size)));
+}
+
 }  // namespace
 
 TeamTree::TeamTree(std::filesystem::path input_root, std::filesystem::path output_root)
@@ -148,10 +193,46 @@ RunFolders TeamTree::folders(const std::optional<TeamId>& team) const {
   return f;
 }
 
+std::optional<RunFolders> TeamTree::prepare_through_descriptors(TeamId team) const {
+  OwnedFd input_root(::open(input_root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  OwnedFd output_root(::open(output_root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!input_root.valid() || !output_root.valid()) {
+    return std::nullopt;
+  }
+  auto real_input_root = real_path(input_root);
+  auto real_output_root = real_path(output_root);
+  if (!real_input_root || !real_output_root) {
+    return std::nullopt;
+  }
+  // The team's own folder may not be a symlink at all: prepare() refuses one that leads
+  // anywhere but to itself. Its folders may be symlinks that stay below it.
+  const std::string owner = std::string(kTeamFolderPrefix) + std::to_string(team.value);
+  OwnedFd input_owner = open_folder_below(input_root.get(), owner.c_str(), RESOLVE_NO_SYMLINKS);
+  OwnedFd output_owner = open_folder_below(output_root.get(), owner.c_str(), RESOLVE_NO_SYMLINKS);
+  if (!input_owner.valid() || !output_owner.valid()) {
+    return std::nullopt;
+  }
+  const std::array<std::pair<int, const char*>, 4> below = {{{input_owner.get(), "files_required"},
+                                                            {output_owner.get(), "output"},
+                                                            {output_owner.get(), "output_share"},
+                                                            {output_owner.get(), "runs"}}};
+  for (const auto& [owner_fd, name] : below) {
+    if (!open_folder_below(owner_fd, name, RESOLVE_BENEATH).valid()) {
+      return std::nullopt;
+    }
+  }
+  return TeamTree(*real_input_root, *real_output_root).folders(team);
+}
+
 Result<RunFolders> TeamTree::prepare(const std::optional<TeamId>& team) const {
   if (team && team->value < 1) {
     return invalid_argument("team id " + std::to_string(team->value) +
                             " is not allowed: a team id is a positive whole number");
+  }
+  if (team) {
+    if (auto folders = prepare_through_descriptors(*team)) {
+      return *folders;
+    }
   }
   // The configured roots may themselves be symlinks (e.g. to a bigger disk): resolve them once,
   // and build every folder on the resolved roots, so that only what lies below them is judged.

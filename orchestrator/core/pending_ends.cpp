@@ -21,6 +21,9 @@ nlohmann::json to_json(const RunFinish& f) {
   j["total_loans"] = f.total_loans ? nlohmann::json(*f.total_loans) : nlohmann::json();
   j["exceptions_count"] =
       f.exceptions_count ? nlohmann::json(*f.exceptions_count) : nlohmann::json();
+  if (f.started_at) {
+    j["started_at"] = format_utc(*f.started_at);
+  }
   return j;
 }
 
@@ -46,6 +49,11 @@ Result<RunFinish> from_json(const nlohmann::json& j) {
   }
   if (j.contains("exceptions_count") && j["exceptions_count"].is_number_integer()) {
     f.exceptions_count = j["exceptions_count"].get<std::int64_t>();
+  }
+  if (j.contains("started_at") && j["started_at"].is_string()) {
+    if (auto started = parse_utc(j["started_at"].get<std::string>())) {
+      f.started_at = *started;
+    }
   }
   return f;
 }

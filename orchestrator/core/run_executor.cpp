@@ -19,6 +19,9 @@
 namespace orch {
 namespace {
 
+// How far back the streak a recovery ends is counted; a longer one is told as "at least" this.
+constexpr int kRecoveryDepth = 100;
+
 // Writes `content` to `path` through a temporary name, so a reader never sees half a file.
 Status write_atomically(const std::filesystem::path& path, const std::string& content) {
   auto tmp = path;
@@ -159,6 +162,7 @@ RunFinish RunExecutor::run_pipeline(const RunRecord& run, const RunTarget& targe
   RunFinish done;
   done.run_id = run.run_id;
   done.status = RunStatus::kFailed;
+  done.started_at = run.started_at;
   auto fail = [&](const std::string& error) {
     done.error = error;
     done.completed_at = clock_.now();
@@ -181,7 +185,7 @@ RunFinish RunExecutor::run_pipeline(const RunRecord& run, const RunTarget& targe
 
   std::filesystem::path run_dir = folders->runs_dir / run.run_id;
   std::error_code ec;
-  std::filesystem::create_directories(run_dir, ec);
+  std::filesystem::create_directory(run_dir, ec);  // its parent was just prepared
   if (ec) {
     return fail("cannot create the run folder " + run_dir.string() + ": " + ec.message());
   }
@@ -194,7 +198,7 @@ RunFinish RunExecutor::run_pipeline(const RunRecord& run, const RunTarget& targe
   // completes, so readers never see half-written outputs and a failure leaves the last good ones.
   const pipeline::RunOutputDirs outputs = pipeline::run_output_dirs(run_dir);
   for (const auto& dir : {outputs.output_dir, outputs.output_share_dir}) {
-    std::filesystem::create_directories(dir, ec);
+    std::filesystem::create_directory(dir, ec);
     if (ec) {
       return fail("cannot create the run folder " + dir.string() + ": " + ec.message());
     }
@@ -404,8 +408,12 @@ void RunExecutor::tell_streak(const RunRecord& run, const RunTarget& target) {
     return;
   }
   // Counted from the database, not in memory: a streak spans days, restarts and replicas.
-  // Deep enough to say how long a streak was when it ends (or "at least" that many).
-  auto streak = failure_streak(runs_, *run.team, std::max(threshold + 1, 100));
+  // A look just deeper than the threshold decides whether to alert; only a recovery reads deeper,
+  // to say how long the streak was (or "at least" that many).
+  auto streak = failure_streak(runs_, *run.team, threshold + 1);
+  if (streak && run.status == RunStatus::kCompleted && streak->failures_before_last >= threshold) {
+    streak = failure_streak(runs_, *run.team, std::max(threshold + 1, kRecoveryDepth));
+  }
   if (!streak) {
     log::warn("failure_streak_unknown", {{"team", describe_team(run.team)},
                                          {"reason", streak.error().message}});

@@ -49,6 +49,9 @@ struct RunFinish {
   std::optional<std::int64_t> total_loans;
   std::optional<std::int64_t> exceptions_count;
   std::string log_path;
+  // When the run started, if the caller knows it (it gives the recorded duration). Unknown, it is
+  // read from the run's row.
+  std::optional<SysTime> started_at;
   SysTime completed_at;
 };
 

@@ -181,21 +181,28 @@ Result<Claim> SociRunStore::claim_once(const ClaimRequest& request) {
     soci::session& sql = *lease;
     WriteTransaction tx(db_, sql);
     long long key = team_key(request.team);
-    if (request.slot_key) {
-      long long recorded = 0;
-      sql << "SELECT COUNT(*) FROM pipeline_runs WHERE team_key = :key AND slot_key = :slot "
-             "AND attempt = :attempt",
-          soci::use(key, "key"), soci::use(*request.slot_key, "slot"),
-          soci::use(request.attempt, "attempt"), soci::into(recorded);
-      if (recorded > 0) {
-        return Claim{ClaimOutcome::kAlreadyRecorded, {}, {}};
-      }
-    }
+    // Whether this attempt of the slot is recorded already, and the team's running run if any:
+    // both in one statement, as this is on every run's path.
+    static const std::string kRunningRun =
+        "(SELECT run_id FROM pipeline_runs WHERE team_key = :busy_key AND status = 'running' "
+        "LIMIT 1)";
+    long long recorded = 0;
     std::string busy;
     soci::indicator busy_ind = soci::i_null;
-    sql << "SELECT run_id FROM pipeline_runs WHERE team_key = :key AND status = 'running'",
-        soci::use(key, "key"), soci::into(busy, busy_ind);
-    if (sql.got_data() && busy_ind == soci::i_ok) {
+    if (request.slot_key) {
+      sql << "SELECT (SELECT COUNT(*) FROM pipeline_runs WHERE team_key = :key AND slot_key = "
+             ":slot AND attempt = :attempt), " + kRunningRun,
+          soci::use(key, "key"), soci::use(*request.slot_key, "slot"),
+          soci::use(request.attempt, "attempt"), soci::use(key, "busy_key"),
+          soci::into(recorded), soci::into(busy, busy_ind);
+    } else {
+      sql << "SELECT 0, " + kRunningRun, soci::use(key, "busy_key"), soci::into(recorded),
+          soci::into(busy, busy_ind);
+    }
+    if (recorded > 0) {
+      return Claim{ClaimOutcome::kAlreadyRecorded, {}, {}};
+    }
+    if (busy_ind == soci::i_ok) {
       Claim claim{ClaimOutcome::kTeamBusy, {}, busy};
       if (request.slot_key) {
         claim.record = insert(sql, request, RunStatus::kSkipped,
@@ -253,11 +260,16 @@ Status SociRunStore::finish(const RunFinish& f) {
     NullableText log_path(f.log_path.empty() ? std::nullopt
                                              : std::optional<std::string>(f.log_path));
     std::string completed = format_utc(f.completed_at);
-    std::string started;
-    sql << "SELECT " + db_.time_column("started_at") +
-               " FROM pipeline_runs WHERE run_id = :id",
-        soci::use(f.run_id, "id"), soci::into(started);
-    auto started_at = parse_utc(started);
+    std::optional<SysTime> started_at = f.started_at;
+    if (!started_at) {
+      std::string started;
+      sql << "SELECT " + db_.time_column("started_at") +
+                 " FROM pipeline_runs WHERE run_id = :id",
+          soci::use(f.run_id, "id"), soci::into(started);
+      if (auto parsed = parse_utc(started)) {
+        started_at = *parsed;
+      }
+    }
     long long duration =
         started_at ? std::chrono::duration_cast<std::chrono::milliseconds>(f.completed_at -
                                                                            *started_at)

@@ -95,6 +95,43 @@ TEST(TeamTree, PrepareRefusesAFolderLinkedIntoAnotherTeamsTree) {
                                           (root / "sales_team_4/output").string() + "); refused");
 }
 
+// A tree that was fine at the last run is checked again at the next: a folder swapped for a
+// symlink meanwhile is refused, whichever way it escapes.
+TEST(TeamTree, PrepareRefusesAnEscapePlantedAfterTheTreeWasPrepared) {
+  TempDir tmp;
+  TeamTree tree(tmp / "in", tmp / "out");
+  ASSERT_TRUE(tree.prepare(TeamId{3}));
+  ASSERT_TRUE(tree.prepare(TeamId{4}));
+  fs::path root = real(tmp) / "out";
+  struct Swap {
+    std::string folder;  // below out/sales_team_3
+    std::string target;
+    std::string leads_to;
+  };
+  for (const Swap& swap : {Swap{"runs", "../sales_team_4/runs", (root / "sales_team_4/runs").string()},
+                           Swap{"output_share", "/etc", "/etc"}}) {
+    SCOPED_TRACE(swap.folder);
+    fs::path folder = tmp / "out/sales_team_3" / swap.folder;
+    fs::remove(folder);
+    fs::create_directory_symlink(swap.target, folder);
+    auto prepared = tree.prepare(TeamId{3});
+    ASSERT_FALSE(prepared);
+    EXPECT_EQ(prepared.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(prepared.error().message, "folder " + (root / "sales_team_3" / swap.folder).string() +
+                                            " leads outside team 3's tree (to " + swap.leads_to +
+                                            "); refused");
+    fs::remove(folder);
+    ASSERT_TRUE(tree.prepare(TeamId{3}));  // the folder comes back, and all is well again
+  }
+  fs::path team_folder = tmp / "in/sales_team_3";
+  fs::remove_all(team_folder);
+  fs::create_directory_symlink("sales_team_4", team_folder);
+  auto prepared = tree.prepare(TeamId{3});
+  ASSERT_FALSE(prepared);
+  EXPECT_NE(prepared.error().message.find("leads outside team 3's tree"), std::string::npos)
+      << prepared.error().message;
+}
+
 struct EscapeCase {
   std::string name;
   std::string link;    // relative to the temp folder
@@ -146,9 +183,16 @@ TEST(TeamTree, PrepareAcceptsASymlinkThatStaysInsideTheTree) {
   TempDir tmp;
   fs::create_directories(tmp / "out/sales_team_3/archive/2026");
   fs::create_directory_symlink("archive/2026", tmp / "out/sales_team_3/output");
-  auto prepared = TeamTree(tmp / "in", tmp / "out").prepare(TeamId{3});
-  ASSERT_TRUE(prepared) << prepared.error().message;
-  EXPECT_EQ(prepared->output_dir, real(tmp) / "out/sales_team_3/output");
+  // Also one that leaves the team's folder by name and comes back into it.
+  fs::create_directories(tmp / "out/sales_team_3/history");
+  fs::create_directory_symlink("../sales_team_3/history", tmp / "out/sales_team_3/runs");
+  for (int run = 1; run <= 2; ++run) {
+    SCOPED_TRACE(run);
+    auto prepared = TeamTree(tmp / "in", tmp / "out").prepare(TeamId{3});
+    ASSERT_TRUE(prepared) << prepared.error().message;
+    EXPECT_EQ(prepared->output_dir, real(tmp) / "out/sales_team_3/output");
+    EXPECT_EQ(prepared->runs_dir, real(tmp) / "out/sales_team_3/runs");
+  }
 }
 
 TEST(TeamTree, PrepareAcceptsRootsThatAreThemselvesSymlinks) {
@@ -160,11 +204,16 @@ TEST(TeamTree, PrepareAcceptsRootsThatAreThemselvesSymlinks) {
   for (const std::optional<TeamId>& team :
        {std::optional<TeamId>(TeamId{7}), std::optional<TeamId>(std::nullopt)}) {
     SCOPED_TRACE(describe_team(team));
-    auto prepared = TeamTree(tmp / "in", tmp / "out").prepare(team);
-    ASSERT_TRUE(prepared) << prepared.error().message;
-    EXPECT_EQ(prepared->input_dir.parent_path(),
-              team ? real(tmp) / "disk/in/sales_team_7" : real(tmp) / "disk/in");
-    EXPECT_TRUE(fs::is_directory(prepared->output_share_dir));
+    for (int run = 1; run <= 2; ++run) {  // creating the tree, then finding it in place
+      SCOPED_TRACE(run);
+      auto prepared = TeamTree(tmp / "in", tmp / "out").prepare(team);
+      ASSERT_TRUE(prepared) << prepared.error().message;
+      EXPECT_EQ(prepared->input_dir.parent_path(),
+                team ? real(tmp) / "disk/in/sales_team_7" : real(tmp) / "disk/in");
+      EXPECT_EQ(prepared->runs_dir.parent_path(),
+                team ? real(tmp) / "disk/out/sales_team_7" : real(tmp) / "disk/out");
+      EXPECT_TRUE(fs::is_directory(prepared->output_share_dir));
+    }
   }
 }
 
