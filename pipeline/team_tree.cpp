@@ -1,7 +1,6 @@
 #include "pipeline/team_tree.h"
 
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -15,6 +14,8 @@
 #include <string>
 #include <system_error>
 #include <utility>
+
+#include <linux/openat2.h>
 
 #include "pipeline/owned_fd.h"
 
@@ -136,28 +137,41 @@ Status check_destination(const fs::path& folder, const fs::path& resolved,
   return {};
 }
 
-// Opens the folder `name` below the folder `dir` (both as O_PATH descriptors), with the kernel's
-// own check on the way (openat2, Linux 5.6): RESOLVE_BENEATH refuses any resolution that leaves
-// `dir`, by "..", an absolute symlink or a symlink leading out; RESOLVE_NO_SYMLINKS refuses any
-// symlink at all. A missing folder is created first: mkdirat never follows a symlink in the last
-// component, and `dir` is already checked, so nothing is created outside. Not opened when the
-// folder escapes, cannot be created, or the kernel cannot tell (no openat2).
-OwnedFd open_folder_below(int dir, const char* name, std::uint64_t resolve) {
+// Opens `name` below the folder `dir` as an O_PATH descriptor, with the kernel's own check on
+// the way (openat2, Linux 5.6): RESOLVE_BENEATH refuses any resolution that leaves `dir`, by
+// "..", an absolute symlink or a symlink leading out; RESOLVE_NO_SYMLINKS refuses any symlink at
+// all. -1 when it is missing, escapes, or the kernel cannot tell (no openat2).
+int open_below(int dir, const char* name, int flags, std::uint64_t resolve) {
   open_how how{};
-  how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+  how.flags = static_cast<std::uint64_t>(O_PATH | O_CLOEXEC | flags);
   how.resolve = resolve | RESOLVE_NO_MAGICLINKS;
-  auto open = [&] {
-    long fd = -1;
-    do {
-      fd = ::syscall(SYS_openat2, dir, name, &how, sizeof how);
-    } while (fd < 0 && errno == EINTR);
-    return static_cast<int>(fd);
-  };
-  int fd = open();
+  long fd = -1;
+  do {
+    fd = ::syscall(SYS_openat2, dir, name, &how, sizeof how);
+  } while (fd < 0 && errno == EINTR);
+  return static_cast<int>(fd);
+}
+
+// open_below() for a folder, created first when missing: mkdirat never follows a symlink in the
+// last component, and `dir` is already checked, so nothing is created outside.
+OwnedFd open_folder_below(int dir, const char* name, std::uint64_t resolve) {
+  int fd = open_below(dir, name, O_DIRECTORY, resolve);
   if (fd < 0 && errno == ENOENT && (::mkdirat(dir, name, 0777) == 0 || errno == EEXIST)) {
-    fd = open();
+    fd = open_below(dir, name, O_DIRECTORY, resolve);
   }
   return OwnedFd(fd);
+}
+
+// check_inside()'s common case in three system calls: `path` is written below `root`, and the
+// kernel resolves it without leaving `root`.
+bool resolves_below(const fs::path& path, const fs::path& root) {
+  const fs::path below = path.lexically_relative(root);
+  if (below.empty() || *below.begin() == "..") {
+    return false;
+  }
+  OwnedFd root_fd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  return root_fd.valid() &&
+         OwnedFd(open_below(root_fd.get(), below.c_str(), 0, RESOLVE_BENEATH)).valid();
 }
 
 // The path of an open folder as the kernel knows it: absolute, every symlink resolved.
@@ -213,9 +227,9 @@ std::optional<RunFolders> TeamTree::prepare_through_descriptors(TeamId team) con
     return std::nullopt;
   }
   const std::array<std::pair<int, const char*>, 4> below = {{{input_owner.get(), "files_required"},
-                                                            {output_owner.get(), "output"},
-                                                            {output_owner.get(), "output_share"},
-                                                            {output_owner.get(), "runs"}}};
+                                                             {output_owner.get(), "output"},
+                                                             {output_owner.get(), "output_share"},
+                                                             {output_owner.get(), "runs"}}};
   for (const auto& [owner_fd, name] : below) {
     if (!open_folder_below(owner_fd, name, RESOLVE_BENEATH).valid()) {
       return std::nullopt;
@@ -288,6 +302,9 @@ Result<RunFolders> TeamTree::prepare(const std::optional<TeamId>& team) const {
 
 Status TeamTree::check_inside(const std::filesystem::path& path,
                               const std::filesystem::path& root) {
+  if (resolves_below(path, root)) {
+    return {};
+  }
   auto resolved_root = canonical_root(root);
   if (!resolved_root) {
     return invalid_argument("cannot check that " + path.string() + " is inside " + root.string() +

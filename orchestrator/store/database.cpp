@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <set>
-
 #include <filesystem>
 #include <memory>
 #include <set>
@@ -189,7 +187,12 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& url, int con
   if (!target) {
     return target.error();
   }
-  std::size_t size = static_cast<std::size_t>(std::max(1, connections));
+  // SQLite lets one writer in at a time whatever the number of connections. With one
+  // connection per worker, each met the others' write locks (and slept to retry) and found its
+  // page cache stale after each of their commits (and read the pages again). One connection
+  // shared in turn keeps one warm cache, and waiting for it is a queue instead of a busy loop.
+  std::size_t size =
+      target->dialect == Dialect::kSqlite ? 1 : static_cast<std::size_t>(std::max(1, connections));
   auto db = std::make_unique<SociDatabase>(size, target->dialect, config::redact_url(url));
   try {
     if (target->dialect == Dialect::kSqlite) {

@@ -108,8 +108,9 @@ TEST(TeamTree, PrepareRefusesAnEscapePlantedAfterTheTreeWasPrepared) {
     std::string target;
     std::string leads_to;
   };
-  for (const Swap& swap : {Swap{"runs", "../sales_team_4/runs", (root / "sales_team_4/runs").string()},
-                           Swap{"output_share", "/etc", "/etc"}}) {
+  for (const Swap& swap :
+       {Swap{"runs", "../sales_team_4/runs", (root / "sales_team_4/runs").string()},
+        Swap{"output_share", "/etc", "/etc"}}) {
     SCOPED_TRACE(swap.folder);
     fs::path folder = tmp / "out/sales_team_3" / swap.folder;
     fs::remove(folder);
