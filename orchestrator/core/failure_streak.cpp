@@ -3,18 +3,15 @@
 namespace orch {
 
 Result<FailureStreak> failure_streak(RunStore& runs, TeamId team, int depth) {
-  RunFilter filter;
-  filter.team_key = team.value;
   // Skips and misses come between ended runs; read enough rows to see `depth` ended ones.
-  filter.limit = depth * 4 + 8;
-  auto history = runs.list(filter);
+  auto history = runs.recent_statuses(team.value, depth * 4 + 8);
   if (!history) {
     return history.error();
   }
   std::vector<bool> ended_failed;  // newest first
-  for (const RunRecord& run : *history) {
-    if (run.status == RunStatus::kCompleted || is_failure(run.status)) {
-      ended_failed.push_back(is_failure(run.status));
+  for (RunStatus status : *history) {
+    if (status == RunStatus::kCompleted || is_failure(status)) {
+      ended_failed.push_back(is_failure(status));
     }
     if (static_cast<int>(ended_failed.size()) > depth) {
       break;

@@ -105,6 +105,10 @@ class RunStore {
 
   virtual Result<std::vector<RunRecord>> list(const RunFilter& filter) = 0;
   virtual Result<std::optional<RunRecord>> find(const std::string& run_id) = 0;
+
+  // The statuses of the team's (0: the general run's) latest `limit` runs, newest first, in the
+  // order of list(): what a failure streak is counted from, read after every run.
+  virtual Result<std::vector<RunStatus>> recent_statuses(std::int64_t team_key, int limit) = 0;
 };
 
 }  // namespace orch

@@ -462,6 +462,30 @@ Result<std::vector<RunRecord>> SociRunStore::list(const RunFilter& filter) {
   }
 }
 
+Result<std::vector<RunStatus>> SociRunStore::recent_statuses(std::int64_t team_key, int limit) {
+  try {
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
+    long long key = team_key;
+    std::string status;
+    soci::statement st =
+        (sql.prepare << "SELECT status FROM pipeline_runs WHERE team_key = :key"
+                        " ORDER BY created_at DESC, id DESC LIMIT " +
+                            std::to_string(std::max(1, limit)),
+         soci::use(key, "key"), soci::into(status));
+    st.execute();
+    std::vector<RunStatus> out;
+    while (st.fetch()) {
+      if (auto parsed = parse_run_status(status)) {
+        out.push_back(*parsed);
+      }
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot read the latest runs of team key " + std::to_string(team_key));
+  }
+}
+
 Result<std::vector<RunRecord>> SociRunStore::last_failed_attempts(SysTime since) {
   try {
     soci::session sql(db_.pool());

@@ -32,6 +32,7 @@ class SociRunStore final : public RunStore {
   Result<std::vector<RunRecord>> last_failed_attempts(SysTime since) override;
   Result<std::vector<RunRecord>> list(const RunFilter& filter) override;
   Result<std::optional<RunRecord>> find(const std::string& run_id) override;
+  Result<std::vector<RunStatus>> recent_statuses(std::int64_t team_key, int limit) override;
 
  private:
   Result<Claim> claim_once(const ClaimRequest& request);

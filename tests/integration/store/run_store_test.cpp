@@ -470,6 +470,16 @@ TEST_P(RunStoreTest, ListsNewestFirstWithFilters) {
   limited.limit = 2;
   EXPECT_EQ(run_ids(list(limited)), (std::vector<std::string>{e, d}));
 
+  // The failure streak's view: statuses only, newest first, one team, limited.
+  using Statuses = std::vector<RunStatus>;
+  EXPECT_EQ(runs().recent_statuses(1, 10).value(),
+            (Statuses{RunStatus::kCompleted, RunStatus::kMissed, RunStatus::kCompleted}));
+  EXPECT_EQ(runs().recent_statuses(1, 2).value(),
+            (Statuses{RunStatus::kCompleted, RunStatus::kMissed}));
+  EXPECT_EQ(runs().recent_statuses(2, 10).value(), (Statuses{RunStatus::kFailed}));
+  EXPECT_EQ(runs().recent_statuses(0, 10).value(), (Statuses{RunStatus::kCompleted}));
+  EXPECT_TRUE(runs().recent_statuses(9, 10).value().empty());
+
   RunFilter all_filters;
   all_filters.team_key = 1;
   all_filters.status = RunStatus::kCompleted;
