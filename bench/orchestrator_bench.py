@@ -4,12 +4,16 @@
 
     /usr/bin/python3 bench/orchestrator_bench.py --binary PATH --teams N --fire-in S
         --pipeline CMD --workdir DIR [--workers W] [--timeout T] [--idle-only] [--reschedule]
+        [--postgres URL]
 
-Writes N teams straight into a fresh SQLite database (see add_teams), starts `serve` with every
+Writes N teams straight into a fresh database (see add_teams): SQLite in the workdir, or with
+--postgres a database created afresh on that PostgreSQL server (URL of any database there,
+postgresql://user@host:port/name, reached with psql). Then it starts `serve` with every
 daily slot on the same wall-clock second F = (now rounded up to a whole second) + S, waits until
 all N runs have ended in pipeline_runs (or T seconds after F), and prints one JSON line:
 
   system                    "orchestrator"
+  database                  "sqlite" or "postgresql"
   teams                     N
   schedule_s                launch of `serve` to its "ready" log line: loading N teams and
                             computing their slots (APScheduler: registering N jobs)
@@ -37,6 +41,7 @@ import math
 import os
 import shutil
 import signal
+import re
 import sqlite3
 import statistics
 import subprocess
@@ -84,19 +89,81 @@ def pct(sorted_vals, p):
     return sorted_vals[k - 1]
 
 
+class SqliteDb:
+    """The database file in the workdir, read and written with Python's sqlite3."""
+    name = "sqlite"
+
+    def __init__(self, work):
+        self.path = os.path.join(work, "orchestrator.db")
+        self.url = "sqlite:" + self.path
+        self.conn = None
+
+    def add_teams(self, teams, since):
+        conn = sqlite3.connect(self.path)
+        conn.executemany(
+            "INSERT INTO sales_teams (id, name, is_active, active_since, created_at, updated_at)"
+            " VALUES (?, ?, 1, ?, ?, ?)",
+            ((i, "Team %d" % i, since, since, since) for i in range(1, teams + 1)))
+        conn.commit()
+        conn.close()
+
+    def query(self, sql):
+        if self.conn is None:
+            self.conn = sqlite3.connect(self.path, timeout=60)
+        return self.conn.execute(sql).fetchall()
+
+    def time_text(self, column):
+        return column
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+
+
+class PostgresDb:
+    """A database created afresh on the given server (named after the workdir), reached with
+    psql; the bench needs no PostgreSQL driver for Python."""
+    name = "postgresql"
+
+    def __init__(self, server_url, work):
+        base, _, _ = server_url.rpartition("/")
+        dbname = "bench_" + re.sub(r"[^a-z0-9_]", "_", os.path.basename(work).lower())
+        self.url = base + "/" + dbname
+        admin = base + "/postgres"
+        self.psql(admin, "DROP DATABASE IF EXISTS %s" % dbname)
+        self.psql(admin, "CREATE DATABASE %s" % dbname)
+
+    @staticmethod
+    def psql(url, sql):
+        out = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql],
+                             check=True, capture_output=True, text=True).stdout
+        return [tuple(None if f == "" else f for f in line.split("|")) for line in out.splitlines()]
+
+    def add_teams(self, teams, since):
+        ts = "TIMESTAMPTZ '%s'" % since
+        self.psql(self.url,
+                  "INSERT INTO sales_teams (id, name, is_active, active_since, created_at, updated_at)"
+                  " SELECT g, 'Team ' || g, 1, %s, %s, %s FROM generate_series(1, %d) g"
+                  % (ts, ts, ts, teams))
+
+    def query(self, sql):
+        rows = self.psql(self.url, sql)
+        return [tuple(int(f) if f is not None and re.fullmatch(r"-?\d+", f) else f for f in row)
+                for row in rows]
+
+    def time_text(self, column):
+        return ("to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')" % column)
+
+    def close(self):
+        pass
+
+
 def add_teams(db, teams, now_ts):
     """Writes teams 1..N into sales_teams with one transaction. `orchestrator teams add` once per
     team would measure process start-up N times, not the scheduler. run_time and timezone stay
     null, so every team takes DAILY_RUN_TIME in SCHEDULER_TIMEZONE; active_since is now, so no
     earlier slot is caught up."""
-    since = iso_ms(now_ts)
-    conn = sqlite3.connect(db)
-    conn.executemany(
-        "INSERT INTO sales_teams (id, name, is_active, active_since, created_at, updated_at)"
-        " VALUES (?, ?, 1, ?, ?, ?)",
-        ((i, "Team %d" % i, since, since, since) for i in range(1, teams + 1)))
-    conn.commit()
-    conn.close()
+    db.add_teams(teams, iso_ms(now_ts))
 
 
 class LogWatcher:
@@ -141,16 +208,18 @@ def main():
     ap.add_argument("--timeout", type=float, default=480.0)
     ap.add_argument("--idle-only", action="store_true")
     ap.add_argument("--reschedule", action="store_true", help="with --idle-only: time a reschedule")
+    ap.add_argument("--postgres", metavar="URL",
+                    help="run on a fresh database on this PostgreSQL server instead of SQLite")
     args = ap.parse_args()
     args.binary = os.path.abspath(args.binary)
 
     work = os.path.abspath(args.workdir)
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
-    db = os.path.join(work, "orchestrator.db")
+    db = PostgresDb(args.postgres, work) if args.postgres else SqliteDb(work)
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TZ")}
     env.update({
-        "DATABASE_URL": "sqlite:" + db,
+        "DATABASE_URL": db.url,
         "INPUT_DIR": os.path.join(work, "inputs"),
         "OUTPUT_DIR": os.path.join(work, "outputs"),
         "PIPELINE_COMMAND": args.pipeline,
@@ -173,7 +242,7 @@ def main():
     serve = subprocess.Popen([args.binary, "serve"], env=env, cwd=work,
                              stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file)
     watcher = LogWatcher(log_path)
-    out = {"system": "orchestrator", "teams": args.teams, "database": "sqlite"}
+    out = {"system": "orchestrator", "database": db.name, "teams": args.teams}
     rss_samples = [0]
     try:
         ready = watcher.wait_for("ready", time.time() + 60)
@@ -206,7 +275,8 @@ def main():
             except subprocess.TimeoutExpired:
                 serve.kill()
         log_file.close()
-    keys = ["system", "teams", "schedule_s", "first_start_lateness_ms", "median_start_lateness_ms",
+    db.close()
+    keys = ["system", "database", "teams", "schedule_s", "first_start_lateness_ms", "median_start_lateness_ms",
             "p99_start_lateness_ms", "max_start_lateness_ms", "all_done_s", "runs_recorded",
             "duplicates", "peak_rss_mb", "idle_rss_mb"]
     ordered = {k: out[k] for k in keys if k in out}
@@ -216,12 +286,11 @@ def main():
 
 def storm(db, args, fire_ts, pid, rss_samples):
     """Waits for the N runs of the common slot to end and reads what was recorded."""
-    poll = sqlite3.connect(db, timeout=60)
     deadline = fire_ts + args.timeout
     timed_out = False
     while True:
         rss_samples.append(status_kb(pid, "VmRSS"))
-        ended = poll.execute("SELECT COUNT(*) FROM pipeline_runs WHERE status != 'running'").fetchone()[0]
+        ended = db.query("SELECT COUNT(*) FROM pipeline_runs WHERE status != 'running'")[0][0]
         if ended >= args.teams:
             break
         if time.time() > deadline:
@@ -229,9 +298,8 @@ def storm(db, args, fire_ts, pid, rss_samples):
             break
         time.sleep(0.2 if time.time() > fire_ts else min(0.2, max(0.0, fire_ts - time.time())))
     peak_kb = max(status_kb(pid, "VmHWM"), *rss_samples)
-    rows = poll.execute(
-        "SELECT team_key, status, started_at, completed_at FROM pipeline_runs").fetchall()
-    poll.close()
+    rows = db.query("SELECT team_key, status, %s, %s FROM pipeline_runs"
+                    % (db.time_text("started_at"), db.time_text("completed_at")))
     lateness = sorted((parse_ts(r[2]) - fire_ts) * 1000.0 for r in rows if r[2])
     completed = [parse_ts(r[3]) for r in rows if r[3]]
     teams_seen = {r[0] for r in rows}

@@ -5,6 +5,8 @@
 #   scripts/pg_throwaway.sh stop "$PG_THROWAWAY_DIR"
 #   scripts/pg_throwaway.sh halt DIR / resume DIR   # stop and restart the server, keeping its
 #                                                   # data and port (outage tests)
+# Tests get a server that skips fsync; PG_THROWAWAY_DURABLE=1 keeps PostgreSQL's durable defaults
+# (fsync, synchronous commit), as a production server has them: scripts/bench measures with those.
 # Works as root (runs the server as the 'postgres' system user via runuser) and as any non-root user.
 set -euo pipefail
 
@@ -24,8 +26,10 @@ free_port() {         # ask the kernel for a free loopback port
 }
 
 start_server() {      # start_server BIN DIR PORT
+  local speed="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  [ -f "$2/durable" ] && speed=""
   as_owner "$1/pg_ctl" -D "$2/data" -l "$2/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $3 -k $2 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    -o "-c listen_addresses=127.0.0.1 -p $3 -k $2 $speed" \
     start >/dev/null || { cat "$2/server.log" >&2; exit 1; }
 }
 
@@ -36,6 +40,7 @@ start)
   [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$DIR"
   PORT=${PGTEST_PORT:-$(free_port)}
   echo "$PORT" >"$DIR/port"
+  [ "${PG_THROWAWAY_DURABLE:-0}" = 1 ] && touch "$DIR/durable"
   as_owner "$BIN/initdb" -D "$DIR/data" -U postgres --auth=trust --no-sync -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1 \
     || { cat "$DIR/initdb.log" >&2; exit 1; }
   start_server "$BIN" "$DIR" "$PORT"
