@@ -10,6 +10,7 @@ namespace orch::store {
 
 SociConnection::SociConnection(std::size_t size, Dialect dialect, std::string redacted_url)
     : pool_(size),
+      prepared_(size),
       dialect_(dialect),
       redacted_url_(std::move(redacted_url)),
       opened_after_(size, 0),
@@ -138,6 +139,7 @@ PooledSession::PooledSession(SociConnection& connection)
     connection_.pool().give_back(position_);
     throw soci::soci_error("no connection to the database (reconnecting with backoff)");
   }
+  connection_.prepared_[position_].reset();  // prepared on the connection about to be replaced
   try {
     session_.reconnect();
     if (connection_.setup_) {
@@ -156,6 +158,7 @@ PooledSession::~PooledSession() {
     connection_.note_success();
   } else {
     connection_.suspect_[position_] = true;
+    connection_.prepared_[position_].reset();  // they may be mid-way; prepare them afresh
   }
   connection_.pool().give_back(position_);
 }

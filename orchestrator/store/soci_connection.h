@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <vector>
 #include <optional>
@@ -21,6 +22,17 @@
 namespace orch::store {
 
 enum class Dialect { kSqlite, kPostgres };
+
+// Statements prepared on one pooled connection and kept for its later operations, so that a
+// store which runs the same statements all the time does not parse them again each time. They
+// belong to the connection: dropped before it is reopened, and after an operation on it failed.
+class PreparedStatements {
+ public:
+  PreparedStatements() = default;
+  virtual ~PreparedStatements() = default;
+  PreparedStatements(const PreparedStatements&) = delete;
+  PreparedStatements& operator=(const PreparedStatements&) = delete;
+};
 
 class SociConnection {
  public:
@@ -58,6 +70,9 @@ class SociConnection {
   friend class PooledSession;
 
   soci::connection_pool pool_;
+  // By pool position; guarded by the pool's lease. Declared after pool_, so destroyed before
+  // the sessions their statements were prepared on.
+  std::vector<std::unique_ptr<PreparedStatements>> prepared_;
   Dialect dialect_;
   std::string redacted_url_;
   std::function<void(soci::session&)> setup_;
@@ -87,6 +102,21 @@ class PooledSession {
 
   soci::session& operator*() { return session_; }
   soci::session* operator->() { return &session_; }
+
+  // The statements of kind `Statements` kept on this connection; made from the session the
+  // first time (and again after the connection was reopened or an operation on it failed).
+  template <class Statements>
+  Statements& prepared() {
+    std::unique_ptr<PreparedStatements>& kept = connection_.prepared_[position_];
+    if (auto* statements = dynamic_cast<Statements*>(kept.get())) {
+      return *statements;
+    }
+    kept.reset();
+    auto made = std::make_unique<Statements>(session_, connection_);
+    Statements& statements = *made;
+    kept = std::move(made);
+    return statements;
+  }
 
  private:
   SociConnection& connection_;

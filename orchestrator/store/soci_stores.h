@@ -36,8 +36,6 @@ class SociRunStore final : public RunStore {
 
  private:
   Result<Claim> claim_once(const ClaimRequest& request);
-  RunRecord insert(soci::session& sql, const ClaimRequest& request, RunStatus status,
-                   const std::string& error);
   std::vector<RunRecord> select(soci::session& sql, const std::string& where,
                                 const std::vector<std::string>& params, int limit);
 
