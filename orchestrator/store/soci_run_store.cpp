@@ -99,29 +99,28 @@ std::string select_columns(const SociConnection& db) {
 // stay one-off: a kept SELECT that is not read to its end would hold SQLite's read snapshot.)
 struct RunStatements final : PreparedStatements {
   RunStatements(soci::session& sql, const SociConnection& db)
-      : insert_row((sql.prepare << "INSERT INTO pipeline_runs (run_id, sales_team_id, team_key, "
-                                   "status, triggered_by, attempt, slot_key, scheduled_for, "
-                                   "run_date, purchase_date, error, instance, created_at, "
-                                   "started_at, completed_at, heartbeat_at) VALUES (:run_id, "
-                                   ":team, :key, :status, :trigger, :attempt, :slot, " +
-                                       db.time_param("scheduled") +
-                                       ", :run_date, :purchase, :error, :instance, " +
-                                       db.time_param("created") + ", " +
-                                       db.time_param("started") + ", " +
-                                       db.time_param("completed") + ", " +
-                                       db.time_param("heartbeat") + ")",
-                    soci::use(row.run_id, "run_id"), soci::use(row.team.value, row.team.ind, "team"),
-                    soci::use(row.key, "key"), soci::use(row.status, "status"),
-                    soci::use(row.trigger, "trigger"), soci::use(row.attempt, "attempt"),
-                    soci::use(row.slot.value, row.slot.ind, "slot"),
-                    soci::use(row.scheduled.value, row.scheduled.ind, "scheduled"),
-                    soci::use(row.run_date, "run_date"),
-                    soci::use(row.purchase.value, row.purchase.ind, "purchase"),
-                    soci::use(row.error.value, row.error.ind, "error"),
-                    soci::use(row.instance, "instance"), soci::use(row.created, "created"),
-                    soci::use(row.started.value, row.started.ind, "started"),
-                    soci::use(row.completed.value, row.completed.ind, "completed"),
-                    soci::use(row.started.value, row.started.ind, "heartbeat"))),
+      : insert_row((
+            sql.prepare << "INSERT INTO pipeline_runs (run_id, sales_team_id, team_key, "
+                           "status, triggered_by, attempt, slot_key, scheduled_for, "
+                           "run_date, purchase_date, error, instance, created_at, "
+                           "started_at, completed_at, heartbeat_at) VALUES (:run_id, "
+                           ":team, :key, :status, :trigger, :attempt, :slot, " +
+                               db.time_param("scheduled") +
+                               ", :run_date, :purchase, :error, :instance, " +
+                               db.time_param("created") + ", " + db.time_param("started") + ", " +
+                               db.time_param("completed") + ", " + db.time_param("heartbeat") + ")",
+            soci::use(row.run_id, "run_id"), soci::use(row.team.value, row.team.ind, "team"),
+            soci::use(row.key, "key"), soci::use(row.status, "status"),
+            soci::use(row.trigger, "trigger"), soci::use(row.attempt, "attempt"),
+            soci::use(row.slot.value, row.slot.ind, "slot"),
+            soci::use(row.scheduled.value, row.scheduled.ind, "scheduled"),
+            soci::use(row.run_date, "run_date"),
+            soci::use(row.purchase.value, row.purchase.ind, "purchase"),
+            soci::use(row.error.value, row.error.ind, "error"), soci::use(row.instance, "instance"),
+            soci::use(row.created, "created"),
+            soci::use(row.started.value, row.started.ind, "started"),
+            soci::use(row.completed.value, row.completed.ind, "completed"),
+            soci::use(row.started.value, row.started.ind, "heartbeat"))),
         record_end((sql.prepare << "UPDATE pipeline_runs SET status = :status, exit_code = "
                                    ":exit_code, error = :error, inputs = :inputs, metrics = "
                                    ":metrics, total_loans = :loans, exceptions_count = "
@@ -260,10 +259,11 @@ Result<Claim> SociRunStore::claim_once(const ClaimRequest& request) {
     soci::indicator busy_ind = soci::i_null;
     if (request.slot_key) {
       sql << "SELECT (SELECT COUNT(*) FROM pipeline_runs WHERE team_key = :key AND slot_key = "
-             ":slot AND attempt = :attempt), " + kRunningRun,
+             ":slot AND attempt = :attempt), " +
+                 kRunningRun,
           soci::use(key, "key"), soci::use(*request.slot_key, "slot"),
-          soci::use(request.attempt, "attempt"), soci::use(key, "busy_key"),
-          soci::into(recorded), soci::into(busy, busy_ind);
+          soci::use(request.attempt, "attempt"), soci::use(key, "busy_key"), soci::into(recorded),
+          soci::into(busy, busy_ind);
     } else {
       sql << "SELECT 0, " + kRunningRun, soci::use(key, "busy_key"), soci::into(recorded),
           soci::into(busy, busy_ind);
@@ -321,8 +321,7 @@ Status SociRunStore::finish(const RunFinish& f) {
     std::optional<SysTime> started_at = f.started_at;
     if (!started_at) {
       std::string started;
-      sql << "SELECT " + db_.time_column("started_at") +
-                 " FROM pipeline_runs WHERE run_id = :id",
+      sql << "SELECT " + db_.time_column("started_at") + " FROM pipeline_runs WHERE run_id = :id",
           soci::use(f.run_id, "id"), soci::into(started);
       if (auto parsed = parse_utc(started)) {
         started_at = *parsed;
@@ -331,8 +330,8 @@ Status SociRunStore::finish(const RunFinish& f) {
     auto& statements = lease.prepared<RunStatements>();
     RunStatements::End& end = statements.end;
     end.status = to_string(f.status);
-    end.exit_code = NullableInt(f.exit_code ? std::optional<long long>(*f.exit_code)
-                                            : std::nullopt);
+    end.exit_code =
+        NullableInt(f.exit_code ? std::optional<long long>(*f.exit_code) : std::nullopt);
     end.error = NullableText(f.error.empty() ? std::nullopt : std::optional<std::string>(f.error));
     end.inputs =
         NullableText(f.inputs.empty() ? std::nullopt : std::optional<std::string>(f.inputs));
@@ -343,10 +342,11 @@ Status SociRunStore::finish(const RunFinish& f) {
     end.log_path =
         NullableText(f.log_path.empty() ? std::nullopt : std::optional<std::string>(f.log_path));
     end.completed = format_utc(f.completed_at);
-    end.duration = started_at ? std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    f.completed_at - *started_at)
-                                    .count()
-                              : 0;
+    end.duration =
+        started_at
+            ? std::chrono::duration_cast<std::chrono::milliseconds>(f.completed_at - *started_at)
+                  .count()
+            : 0;
     end.run_id = f.run_id;
     statements.record_end.execute(true);
     if (statements.record_end.get_affected_rows() == 0) {
