@@ -64,29 +64,6 @@ Status post(const WebhookRequest& request, const Poco::URI& uri, const std::stri
 
 }  // namespace
 
-std::string redact_webhook(const std::string& url) {
-  try {
-    Poco::URI uri(url);
-    if (uri.getScheme().empty() || uri.getHost().empty()) {
-      return "***";
-    }
-    std::string out = uri.getScheme() + "://";
-    // User information (user:password@) is a secret too.
-    if (!uri.getUserInfo().empty()) {
-      out += "***@";
-    }
-    bool ipv6 = uri.getHost().find(':') != std::string::npos;
-    out += ipv6 ? "[" + uri.getHost() + "]" : uri.getHost();
-    if (uri.getSpecifiedPort() != 0) {
-      out += ":" + std::to_string(uri.getSpecifiedPort());
-    }
-    std::string rest = uri.getPathEtc();
-    return rest.empty() || rest == "/" ? out : out + "/***";
-  } catch (const Poco::Exception&) {
-    return "***";
-  }
-}
-
 Status post_webhook(const WebhookRequest& request) {
   std::string shown = redact_webhook(request.url);
   auto error = [&](ErrorCode code, const std::string& reason) {
