@@ -1,4 +1,4 @@
-#include "notify/webhook_client.h"
+#include "notify/net/transports.h"
 
 #include <algorithm>
 #include <memory>
@@ -12,9 +12,9 @@
 #include <Poco/Net/SSLException.h>
 #include <Poco/URI.h>
 
-#include "notify/tls_context.h"
+#include "notify/net/tls_context.h"
 
-namespace orch::notify {
+namespace orch::notify::net {
 namespace {
 
 // How much of an error answer is kept: enough for Slack's "invalid_token" or a proxy's reason.
@@ -35,7 +35,7 @@ Status post(const WebhookRequest& request, const Poco::URI& uri, const std::stri
   std::unique_ptr<Poco::Net::HTTPClientSession> session;
   if (uri.getScheme() == "https") {
     session = std::make_unique<Poco::Net::HTTPSClientSession>(
-        uri.getHost(), uri.getPort(), internal::client_tls_context(request.ca_file));
+        uri.getHost(), uri.getPort(), client_tls_context(request.ca_file));
   } else {
     session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
   }
@@ -96,4 +96,4 @@ Status post_webhook(const WebhookRequest& request) {
   }
 }
 
-}  // namespace orch::notify
+}  // namespace orch::notify::net
