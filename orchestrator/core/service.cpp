@@ -300,10 +300,17 @@ struct Service::Impl {
   // Loads the teams and rebuilds the schedule. On failure the previous schedule stays.
   bool reload(const char* why) {
     bool loaded = load_schedule(why);
-    // The team rows, the previous schedule and what resolving them took are freed by now: give
-    // those pages back, so that the idle footprint is what the schedule itself holds.
-    ::malloc_trim(0);
+    release_memory();
     return loaded;
+  }
+
+  // After a load, what it read is garbage: the database connections' caches of the team and run
+  // tables (SQLite keeps up to 2000 pages per connection), the team rows, the previous schedule
+  // and what resolving them took. Giving those pages back makes the idle footprint what the
+  // schedule itself holds.
+  void release_memory() {
+    db.release_memory();
+    ::malloc_trim(0);
   }
 
   bool load_schedule(const char* why) {
@@ -572,9 +579,10 @@ int Service::run() {
   auto abandoned = s.abandon_dead_runs(started);
   s.wait_signals();
   s.start_workers();
-  if (s.reload("start")) {
+  if (s.load_schedule("start")) {
     s.resume_retries();
     s.rerun_abandoned(abandoned);
+    s.release_memory();
   } else {
     std::lock_guard lock(s.mutex);
     s.stopping = true;
