@@ -20,7 +20,7 @@ struct Mail {
 // set. Each network step waits at most smtp.timeout. Blocks; call it from a delivery thread.
 // Errors never hold the password. kUnavailable: worth retrying (refused, timed out, the server
 // answered 4xx or 5xx); kFailedPrecondition: not (the server's certificate is not trusted, or it
-// offers no STARTTLS).
+// offers no STARTTLS, or the network plugin is not loaded: see network_plugin.h).
 Status send_mail(const config::SmtpConfig& smtp, const Mail& mail);
 
 }  // namespace orch::notify

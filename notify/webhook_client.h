@@ -18,7 +18,8 @@ struct WebhookRequest {
 // 2xx answer. Blocks; call it from a delivery thread. Errors name the URL redacted, never its
 // path. kUnavailable: worth retrying (refused, timed out, 408, 429, 5xx); kInvalidArgument: not
 // (another 4xx: the hook is gone or the token wrong); kFailedPrecondition: not (TLS: the
-// server's certificate is not trusted).
+// server's certificate is not trusted; or the network plugin is not loaded: see
+// network_plugin.h).
 Status post_webhook(const WebhookRequest& request);
 
 // "https://hooks.slack.com/***": the scheme, host and port, with the path and query (the token)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks the direction of dependencies between the top-level folders (see STYLE in the README's
 # Layout section): config/base -> nothing of ours; config -> base; pipeline and notify -> config,
-# never each other; only orchestrator/ and tests/ may include orchestrator/.
+# never each other; only orchestrator/ and tests/ may include orchestrator/; only notify/net/ may
+# include Poco.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
@@ -19,4 +20,11 @@ check config/base config/config pipeline/ notify/ orchestrator/
 check config pipeline/ notify/ orchestrator/
 check pipeline notify/ orchestrator/
 check notify pipeline/ orchestrator/
+# Poco (and OpenSSL's TLS with it) stays in the network plugin, which only a process with email or
+# Slack on loads: a Poco header anywhere else would map it into every process.
+if grep -rln --include='*.h' --include='*.cpp' '#include <Poco/' config pipeline notify orchestrator |
+    grep -v '^notify/net/'; then
+  echo "layering: only notify/net/ (the network plugin) may include Poco" >&2
+  status=1
+fi
 exit $status

@@ -55,6 +55,9 @@ int backfill(const config::Config& config, const BackfillOptions& options) {
   if (!team_id) {
     return fail(team_id.error());
   }
+  if (auto plugin = load_notify_plugin(config); !plugin) {
+    return fail(plugin.error());
+  }
   // The runs' and heartbeat's connections, and the two delivery threads'.
   auto db = open_database(config, 4);
   if (!db) {

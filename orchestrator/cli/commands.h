@@ -29,6 +29,13 @@ enum ExitCode : int {
 // Prints "error: <message>" on one line and returns the exit code its kind calls for.
 int fail(const Error& error);
 
+// Loads the email and Slack plugin when `channel` is given or notify.channels turns email or
+// Slack on, so that a command that would send through them refuses to start without it: fails
+// with kInvalidArgument (exit 2) and one line saying what needs it, where it was looked for and
+// what to do.
+Status load_notify_plugin(const config::Config& config,
+                          std::optional<config::Channel> channel = std::nullopt);
+
 // Opens the configured database (migrating it when needed).
 Result<std::unique_ptr<Database>> open_database(const config::Config& config, int connections);
 

@@ -1,5 +1,6 @@
 #include <iostream>
 
+#include "notify/network_plugin.h"
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/core/team_schedules.h"
 
@@ -14,6 +15,33 @@ int fail(const Error& error) {
     case ErrorCode::kInternal: return kExitRunFailed;
     default: return kExitUsage;
   }
+}
+
+Status load_notify_plugin(const config::Config& config, std::optional<config::Channel> channel) {
+  auto name = [](config::Channel c) { return c == config::Channel::kEmail ? "email" : "slack"; };
+  std::string needed_by;
+  std::string or_else;
+  if (channel) {
+    needed_by = std::string("notify test --channel ") + name(*channel);
+  } else {
+    std::string on;
+    for (config::Channel c : config.notify.channels) {
+      if (c != config::Channel::kLog) {
+        on += (on.empty() ? "" : " and ") + std::string(name(c));
+      }
+    }
+    if (on.empty()) {
+      return {};
+    }
+    needed_by = "notify.channels turns on " + on;
+    or_else = ", or take " + on + " out of notify.channels (NOTIFY_CHANNELS)";
+  }
+  auto loaded = notify::load_network_plugin();
+  if (!loaded) {
+    // The installation does not match the configuration: a configuration error (exit 2).
+    return invalid_argument(needed_by + ": " + loaded.error().message + or_else);
+  }
+  return {};
 }
 
 Result<std::unique_ptr<Database>> open_database(const config::Config& config, int connections) {

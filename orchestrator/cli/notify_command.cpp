@@ -30,6 +30,9 @@ int notify_test(const config::Config& config, const NotifyTestOptions& options) 
   if (auto ok = check_configured(config, channel); !ok) {
     return fail(ok.error());
   }
+  if (auto plugin = load_notify_plugin(config, channel); !plugin) {
+    return fail(plugin.error());
+  }
   auto team_id = parse_team_option(options.team);
   if (!team_id) {
     return fail(team_id.error());

@@ -64,6 +64,9 @@ int run(const config::Config& config, const RunOptions& options) {
   if (!team_id) {
     return fail(team_id.error());
   }
+  if (auto plugin = load_notify_plugin(config); !plugin) {
+    return fail(plugin.error());
+  }
   // The run's and heartbeat's connections, and the two delivery threads'.
   auto db = open_database(config, 4);
   if (!db) {

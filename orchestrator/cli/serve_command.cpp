@@ -8,6 +8,9 @@
 namespace orch::cli {
 
 int serve(const config::Config& config) {
+  if (auto plugin = load_notify_plugin(config); !plugin) {
+    return fail(plugin.error());
+  }
   // A connection per worker, plus the loop's, the heartbeat's and the two delivery threads'.
   auto db = open_database(config, config.scheduler.max_parallel_runs + 4);
   if (!db) {

@@ -25,6 +25,7 @@
 #include "orchestrator/core/heartbeat.h"
 #include "orchestrator/core/run_executor.h"
 #include "orchestrator/core/team_schedules.h"
+#include "orchestrator/core/team_targets.h"
 #include "orchestrator/schedule/scheduler.h"
 
 namespace orch {
@@ -68,7 +69,7 @@ struct Service::Impl {
   std::string instance;
   RunExecutor executor;
   Scheduler scheduler;
-  std::map<std::int64_t, RunTarget> targets;  // by team key, for the scheduler's actions
+  TeamTargets targets;  // by team key, for the scheduler's actions
   std::int64_t applied_generation = 0;
   // Since when the heartbeat has reached the database without a break (heartbeat thread only).
   std::optional<SysTime> connected_since;
@@ -171,17 +172,16 @@ struct Service::Impl {
     for (const RunRecord& run : *failed) {
       auto target = targets.find(team_key(run.team));
       auto run_date = parse_date(run.run_date);
-      if (target == targets.end() || !run.slot_key || !run.scheduled_for || !run.completed_at ||
-          !run_date) {
+      if (!target || !run.slot_key || !run.scheduled_for || !run.completed_at || !run_date) {
         continue;
       }
-      auto next = next_attempt(target->second.retry, run.attempt, run.status, *run.completed_at,
-                               *run_date, *target->second.zone, retry_jitter(run.run_id));
+      auto next = next_attempt(target->retry, run.attempt, run.status, *run.completed_at,
+                               *run_date, *target->zone, retry_jitter(run.run_id));
       if (!next) {
         continue;
       }
       RunRequest request;
-      request.target = target->second;
+      request.target = std::move(*target);
       request.trigger = Trigger::kRetry;
       request.attempt = next->attempt;
       request.slot = Slot{run.team, *run.scheduled_for, *run_date,
@@ -209,12 +209,12 @@ struct Service::Impl {
         RunRequest request = std::move(retries.begin()->second);
         retries.erase(retries.begin());
         auto target = targets.find(team_key(request.target.team));
-        if (target == targets.end()) {
+        if (!target) {
           log::info("run_retry_dropped", {{"team", describe_team(request.target.team)},
                                           {"reason", "the team is no longer scheduled"}});
           continue;
         }
-        request.target = target->second;
+        request.target = std::move(*target);
         queue.push_back(Job{std::move(request)});
       }
     }
@@ -224,12 +224,12 @@ struct Service::Impl {
   void dispatch(const std::vector<Action>& actions) {
     std::vector<Job> jobs;
     for (const Action& action : actions) {
-      auto it = targets.find(team_key(action.slot.team));
-      if (it == targets.end()) {
+      auto target = targets.find(team_key(action.slot.team));
+      if (!target) {
         continue;
       }
       if (action.kind == ActionKind::kRecordMissed) {
-        auto missed = executor.record_missed(it->second, action.slot, action.slots);
+        auto missed = executor.record_missed(*target, action.slot, action.slots);
         if (!missed) {
           log::error("missed_not_recorded", {{"team", describe_team(action.slot.team)},
                                              {"reason", missed.error().message}});
@@ -237,7 +237,7 @@ struct Service::Impl {
         continue;
       }
       RunRequest request;
-      request.target = it->second;
+      request.target = std::move(*target);
       request.trigger = action.trigger;
       request.slot = action.slot;
       jobs.push_back(Job{std::move(request)});
@@ -270,8 +270,8 @@ struct Service::Impl {
     SysTime now = clock.now();
     for (const RunRecord& run : abandoned) {
       auto run_date = parse_date(run.run_date);
-      auto it = targets.find(team_key(run.team));
-      if (!run.slot_key || !run.scheduled_for || !run_date || it == targets.end()) {
+      auto target = targets.find(team_key(run.team));
+      if (!run.slot_key || !run.scheduled_for || !run_date || !target) {
         continue;  // manual and backfill runs are someone's command: not rerun behind their back
       }
       if (now - *run.scheduled_for > config.scheduler.misfire_grace) {
@@ -281,7 +281,7 @@ struct Service::Impl {
         continue;
       }
       RunRequest request;
-      request.target = it->second;
+      request.target = std::move(*target);
       request.trigger = Trigger::kRetry;
       request.slot = Slot{run.team, *run.scheduled_for, *run_date};
       // The rerun keeps its slot's key: a cron fire is keyed by its instant, not its date.
@@ -300,10 +300,17 @@ struct Service::Impl {
   // Loads the teams and rebuilds the schedule. On failure the previous schedule stays.
   bool reload(const char* why) {
     bool loaded = load_schedule(why);
-    // The team rows, the previous schedule and what resolving them took are freed by now: give
-    // those pages back, so that the idle footprint is what the schedule itself holds.
-    ::malloc_trim(0);
+    release_memory();
     return loaded;
+  }
+
+  // After a load, what it read is garbage: the database connections' caches of the team and run
+  // tables (SQLite keeps up to 2000 pages per connection), the team rows, the previous schedule
+  // and what resolving them took. Giving those pages back makes the idle footprint what the
+  // schedule itself holds.
+  void release_memory() {
+    db.release_memory();
+    ::malloc_trim(0);
   }
 
   bool load_schedule(const char* why) {
@@ -316,13 +323,15 @@ struct Service::Impl {
       log::error("schedule_not_reloaded", {{"reason", e.message}});
       return false;
     }
-    std::vector<ScheduledTeam> schedules;
-    targets.clear();
+    std::vector<ResolvedTeam> resolved;
     if (config.scheduler.enabled) {
-      for (auto& r : resolve_schedules(*teams, config, *installed)) {
-        targets[team_key(r.target.team)] = r.target;
-        schedules.push_back(std::move(r.schedule));
-      }
+      resolved = resolve_schedules(*teams, config, *installed);
+    }
+    targets.assign(resolved, config.pipeline.retry);
+    std::vector<ScheduledTeam> schedules;
+    schedules.reserve(resolved.size());
+    for (auto& r : resolved) {
+      schedules.push_back(std::move(r.schedule));
     }
     SysTime now = clock.now();
     auto actions = scheduler.load(schedules, *done, now);
@@ -572,9 +581,10 @@ int Service::run() {
   auto abandoned = s.abandon_dead_runs(started);
   s.wait_signals();
   s.start_workers();
-  if (s.reload("start")) {
+  if (s.load_schedule("start")) {
     s.resume_retries();
     s.rerun_abandoned(abandoned);
+    s.release_memory();
   } else {
     std::lock_guard lock(s.mutex);
     s.stopping = true;

@@ -44,19 +44,30 @@ SysTime done_until(const ScheduledTeam& s, const std::string& key) {
   return daily_slot(*day, s.run_time, *s.zone);
 }
 
-}  // namespace
-
-std::optional<Slot> next_slot(const ScheduledTeam& schedule, SysTime after) {
-  const date::time_zone& zone = *schedule.zone;
-  if (schedule.cron) {
-    std::optional<SysTime> at = next_cron_fire(*schedule.cron, zone, after);
+// The first slot strictly after `after` of a daily schedule at `run_time`, or of `cron` when set.
+std::optional<Slot> slot_after(std::optional<TeamId> team, TimeOfDay run_time,
+                               const CronExpression* cron, const date::time_zone& zone,
+                               SysTime after) {
+  if (cron != nullptr) {
+    std::optional<SysTime> at = next_cron_fire(*cron, zone, after);
     if (!at) {
       return std::nullopt;
     }
-    return Slot{schedule.team, *at, local_date(*at, zone), SlotKey::kFireInstant};
+    return Slot{team, *at, local_date(*at, zone), SlotKey::kFireInstant};
   }
-  DailySlot daily = next_daily_slot(schedule.run_time, zone, after);
-  return Slot{schedule.team, daily.at, daily.run_date, SlotKey::kRunDate};
+  DailySlot daily = next_daily_slot(run_time, zone, after);
+  return Slot{team, daily.at, daily.run_date, SlotKey::kRunDate};
+}
+
+std::optional<TeamId> team_of(std::int64_t key) {
+  return key == 0 ? std::nullopt : std::optional<TeamId>(TeamId{key});
+}
+
+}  // namespace
+
+std::optional<Slot> next_slot(const ScheduledTeam& schedule, SysTime after) {
+  return slot_after(schedule.team, schedule.run_time, schedule.cron ? &*schedule.cron : nullptr,
+                    *schedule.zone, after);
 }
 
 std::vector<Slot> upcoming_slots(const ScheduledTeam& schedule, SysTime after, int count) {
@@ -81,14 +92,49 @@ Action Scheduler::decide(const Slot& slot, SysTime now, Trigger trigger, int slo
   return action;
 }
 
+std::optional<Slot> Scheduler::next_slot_of(const Schedule& s, SysTime after) const {
+  return slot_after(team_of(s.team), TimeOfDay{std::chrono::seconds(s.run_time)},
+                    s.cron == kDaily ? nullptr : &crons_[s.cron], *s.zone, after);
+}
+
+Slot Scheduler::slot_of(const Entry& e) const {
+  const Schedule& s = schedules_[e.schedule];
+  return Slot{team_of(s.team), e.at, e.run_date,
+              s.cron == kDaily ? SlotKey::kRunDate : SlotKey::kFireInstant};
+}
+
 std::vector<Action> Scheduler::load(const std::vector<ScheduledTeam>& teams,
                                     const std::map<std::int64_t, std::string>& done, SysTime now) {
-  schedules_ = teams;
+  // The new schedule is built aside, each vector exactly sized, then replaces the old one whole:
+  // a service holds it for as long as it runs, so no capacity is left over. An expression is
+  // stored once however many teams follow it (parse_cron is a function of the text).
+  std::map<std::string_view, std::uint32_t> cron_index;
+  for (const ScheduledTeam& s : teams) {
+    if (s.cron) {
+      cron_index.emplace(s.cron->text, 0);
+    }
+  }
+  std::vector<CronExpression> crons;
+  crons.reserve(cron_index.size());
+  std::vector<Schedule> schedules;
+  schedules.reserve(teams.size());
   std::vector<Entry> entries;
   entries.reserve(teams.size());
   std::vector<Action> actions;
-  for (std::size_t i = 0; i < schedules_.size(); ++i) {
-    const ScheduledTeam& s = schedules_[i];
+  for (std::size_t i = 0; i < teams.size(); ++i) {
+    const ScheduledTeam& s = teams[i];
+    std::uint32_t cron = kDaily;
+    if (s.cron) {
+      auto& index = cron_index[s.cron->text];
+      if (index == 0) {  // first seen: 1-based, so that 0 means "not stored yet"
+        crons.push_back(*s.cron);
+        index = static_cast<std::uint32_t>(crons.size());
+      }
+      cron = index - 1;
+    }
+    schedules.push_back(Schedule{team_key(s.team), s.zone,
+                                 static_cast<std::int32_t>(s.run_time.since_midnight.count()),
+                                 cron});
     SysTime after = std::max(s.active_since, now - kMaxLookback);
     if (auto it = done.find(team_key(s.team)); it != done.end()) {
       after = std::max(after, done_until(s, it->second));
@@ -113,9 +159,11 @@ std::vector<Action> Scheduler::load(const std::vector<ScheduledTeam>& teams,
       actions.push_back(decide(*latest_due, now, Trigger::kCatchup, due));
     }
     if (slot) {
-      entries.push_back(Entry{*slot, i});
+      entries.push_back(Entry{slot->at, slot->run_date, static_cast<std::uint32_t>(i)});
     }
   }
+  schedules_ = std::move(schedules);
+  crons_ = std::move(crons);
   queue_ = decltype(queue_)(std::greater<>(), std::move(entries));
   return actions;
 }
@@ -124,29 +172,29 @@ std::optional<SysTime> Scheduler::next_wake() const {
   if (queue_.empty()) {
     return std::nullopt;
   }
-  return queue_.top().slot.at;
+  return queue_.top().at;
 }
 
 std::vector<Action> Scheduler::on_wake(SysTime now, std::size_t max_actions) {
   std::vector<Action> actions;
-  while (!queue_.empty() && queue_.top().slot.at <= now && actions.size() < max_actions) {
+  while (!queue_.empty() && queue_.top().at <= now && actions.size() < max_actions) {
     Entry e = queue_.top();
     queue_.pop();
-    const ScheduledTeam& s = schedules_[e.schedule];
+    const Schedule& s = schedules_[e.schedule];
+    Slot slot = slot_of(e);
     // After a long pause (a suspended host, a clock jump) several slots of one schedule can be
     // due at once: they coalesce into one action for the latest.
     int slots = 1;
-    std::optional<Slot> next = next_slot(s, e.slot.at);
+    std::optional<Slot> next = next_slot_of(s, slot.at);
     while (next && next->at <= now) {
-      e.slot = *next;
+      slot = *next;
       ++slots;
-      next = next_slot(s, next->at);
+      next = next_slot_of(s, next->at);
     }
-    Trigger trigger =
-        slots > 1 || now - e.slot.at > kOnTime ? Trigger::kCatchup : Trigger::kSchedule;
-    actions.push_back(decide(e.slot, now, trigger, slots));
+    Trigger trigger = slots > 1 || now - slot.at > kOnTime ? Trigger::kCatchup : Trigger::kSchedule;
+    actions.push_back(decide(slot, now, trigger, slots));
     if (next) {
-      queue_.push(Entry{*next, e.schedule});
+      queue_.push(Entry{next->at, next->run_date, e.schedule});
     }
   }
   return actions;

@@ -71,7 +71,8 @@ struct Action {
 // The scheduling core: a state machine with no I/O and no clock of its own. The service hands it
 // the teams, what the database has recorded and `now`; it answers with actions and the next
 // instant it wants to be woken at. One timer queue (a heap) holds every schedule, so a wake costs
-// O(log n) whatever the number of teams. Not thread-safe: the service calls it from its loop.
+// O(log n) whatever the number of teams; each schedule costs 40 bytes while it is kept. Not
+// thread-safe: the service calls it from its loop.
 class Scheduler {
  public:
   explicit Scheduler(std::chrono::seconds misfire_grace) : grace_(misfire_grace) {}
@@ -98,18 +99,34 @@ class Scheduler {
   std::chrono::seconds grace() const { return grace_; }
 
  private:
+  // What is kept of a ScheduledTeam: what finding its next slot takes, and no more (a service
+  // keeps one per team for as long as it runs).
+  struct Schedule {
+    std::int64_t team;                  // team_key(): 0 for the general run
+    const date::time_zone* zone;
+    std::int32_t run_time;              // seconds since midnight
+    std::uint32_t cron;                 // its expression in crons_, or kDaily
+  };
+  static constexpr std::uint32_t kDaily = std::numeric_limits<std::uint32_t>::max();
+
+  // A schedule's next slot in the timer queue; the rest of the Slot follows from the schedule.
   struct Entry {
-    Slot slot;
-    std::size_t schedule;
+    SysTime at;
+    Date run_date;
+    std::uint32_t schedule;  // in schedules_
     bool operator>(const Entry& other) const {
-      return slot.at != other.slot.at ? slot.at > other.slot.at : schedule > other.schedule;
+      return at != other.at ? at > other.at : schedule > other.schedule;
     }
   };
 
   Action decide(const Slot& slot, SysTime now, Trigger trigger, int slots) const;
+  std::optional<Slot> next_slot_of(const Schedule& s, SysTime after) const;
+  Slot slot_of(const Entry& e) const;
 
   std::chrono::seconds grace_;
-  std::vector<ScheduledTeam> schedules_;
+  std::vector<Schedule> schedules_;
+  // Each distinct expression once: teams that follow scheduler.default_cron share it.
+  std::vector<CronExpression> crons_;
   std::priority_queue<Entry, std::vector<Entry>, std::greater<>> queue_;
 };
 

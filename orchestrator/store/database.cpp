@@ -168,6 +168,25 @@ class SociDatabase final : public Database {
   NotificationStore& notifications() override { return notifications_; }
   std::string describe() const override { return connection_.redacted_url(); }
 
+  void release_memory() override {
+    if (connection_.dialect() != Dialect::kSqlite) {
+      return;  // libpq keeps no cache of the tables; the server does
+    }
+    // Every connection that is free now, each leased so that no one uses it meanwhile.
+    std::vector<std::size_t> leased;
+    for (std::size_t position = 0; connection_.pool().try_lease(position, 0);) {
+      leased.push_back(position);
+    }
+    for (std::size_t position : leased) {
+      auto* backend = static_cast<soci::sqlite3_session_backend*>(
+          connection_.pool().at(position).get_backend());
+      if (backend != nullptr && backend->conn_ != nullptr) {
+        sqlite_api::sqlite3_db_release_memory(backend->conn_);
+      }
+      connection_.pool().give_back(position);
+    }
+  }
+
  private:
   SociConnection connection_;
   store::SociRunStore runs_;

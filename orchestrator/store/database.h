@@ -36,6 +36,11 @@ class Database {
 
   // The URL with its password redacted.
   virtual std::string describe() const = 0;
+
+  // Frees what the idle connections keep of what they read (SQLite's page cache: a whole table
+  // after every team was loaded); they read the database file again when next used. Connections
+  // in use are left alone. Thread-safe.
+  virtual void release_memory() = 0;
 };
 
 }  // namespace orch

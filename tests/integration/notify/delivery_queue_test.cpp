@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "config/base/clock.h"
+#include "notify/network_plugin.h"
 #include "notify/webhook_client.h"
 #include "orchestrator/store/database.h"
 #include "tests/support/command.h"
@@ -93,6 +94,9 @@ class DeliveryQueueTest : public ::testing::Test {
     if (port_.empty()) {
       GTEST_SKIP() << "needs the HTTP webhook sink (scripts/with_test_services.sh)";
     }
+    // The POSTs go out through the network plugin, as in the binary: here, the build tree's.
+    auto plugin = notify::load_network_plugin(ORCH_NOTIFY_NET_PLUGIN);
+    ASSERT_TRUE(plugin.has_value()) << plugin.error().message;
     auto db = Database::open("sqlite:" + (dir_ / "orchestrator.db").string(), 3);
     ASSERT_TRUE(db.has_value()) << db.error().message;
     db_ = std::move(*db);

@@ -1,11 +1,11 @@
-#include "notify/tls_context.h"
+#include "notify/net/tls_context.h"
 
 #include <mutex>
 
 #include <Poco/Net/RejectCertificateHandler.h>
 #include <Poco/Net/SSLManager.h>
 
-namespace orch::notify::internal {
+namespace orch::notify::net {
 
 Poco::Net::Context::Ptr client_tls_context(const std::string& ca_file) {
   static std::once_flag once;
@@ -25,4 +25,4 @@ Poco::Net::Context::Ptr client_tls_context(const std::string& ca_file) {
   return new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
 }
 
-}  // namespace orch::notify::internal
+}  // namespace orch::notify::net

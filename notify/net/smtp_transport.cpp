@@ -1,4 +1,4 @@
-#include "notify/smtp_client.h"
+#include "notify/net/transports.h"
 
 #include <sstream>
 
@@ -13,9 +13,9 @@
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 
-#include "notify/tls_context.h"
+#include "notify/net/tls_context.h"
 
-namespace orch::notify {
+namespace orch::notify::net {
 namespace {
 
 void fill(Poco::Net::MailMessage& m, const Mail& mail) {
@@ -76,7 +76,7 @@ void deliver(const config::SmtpConfig& smtp, const Mail& mail, std::string& stag
   Poco::Net::StreamSocket socket;
   stage = "connecting";
   if (smtp.tls == config::SmtpTls::kTls) {
-    Poco::Net::SecureStreamSocket secure(internal::client_tls_context(smtp.ca_file));
+    Poco::Net::SecureStreamSocket secure(client_tls_context(smtp.ca_file));
     secure.setPeerHostName(smtp.host);
     secure.connect(address, timeout);
     socket = secure;
@@ -90,7 +90,7 @@ void deliver(const config::SmtpConfig& smtp, const Mail& mail, std::string& stag
   session.login();  // reads the greeting, EHLO
   if (smtp.tls == config::SmtpTls::kStartTls) {
     stage = "starting TLS";
-    if (!session.startTLS(internal::client_tls_context(smtp.ca_file))) {
+    if (!session.startTLS(client_tls_context(smtp.ca_file))) {
       throw Poco::Net::SSLException("the server does not offer STARTTLS");
     }
   }
@@ -141,4 +141,4 @@ Status send_mail(const config::SmtpConfig& smtp, const Mail& mail) {
   }
 }
 
-}  // namespace orch::notify
+}  // namespace orch::notify::net

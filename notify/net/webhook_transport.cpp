@@ -1,4 +1,4 @@
-#include "notify/webhook_client.h"
+#include "notify/net/transports.h"
 
 #include <algorithm>
 #include <memory>
@@ -12,9 +12,9 @@
 #include <Poco/Net/SSLException.h>
 #include <Poco/URI.h>
 
-#include "notify/tls_context.h"
+#include "notify/net/tls_context.h"
 
-namespace orch::notify {
+namespace orch::notify::net {
 namespace {
 
 // How much of an error answer is kept: enough for Slack's "invalid_token" or a proxy's reason.
@@ -35,7 +35,7 @@ Status post(const WebhookRequest& request, const Poco::URI& uri, const std::stri
   std::unique_ptr<Poco::Net::HTTPClientSession> session;
   if (uri.getScheme() == "https") {
     session = std::make_unique<Poco::Net::HTTPSClientSession>(
-        uri.getHost(), uri.getPort(), internal::client_tls_context(request.ca_file));
+        uri.getHost(), uri.getPort(), client_tls_context(request.ca_file));
   } else {
     session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
   }
@@ -63,29 +63,6 @@ Status post(const WebhookRequest& request, const Poco::URI& uri, const std::stri
 }
 
 }  // namespace
-
-std::string redact_webhook(const std::string& url) {
-  try {
-    Poco::URI uri(url);
-    if (uri.getScheme().empty() || uri.getHost().empty()) {
-      return "***";
-    }
-    std::string out = uri.getScheme() + "://";
-    // User information (user:password@) is a secret too.
-    if (!uri.getUserInfo().empty()) {
-      out += "***@";
-    }
-    bool ipv6 = uri.getHost().find(':') != std::string::npos;
-    out += ipv6 ? "[" + uri.getHost() + "]" : uri.getHost();
-    if (uri.getSpecifiedPort() != 0) {
-      out += ":" + std::to_string(uri.getSpecifiedPort());
-    }
-    std::string rest = uri.getPathEtc();
-    return rest.empty() || rest == "/" ? out : out + "/***";
-  } catch (const Poco::Exception&) {
-    return "***";
-  }
-}
 
 Status post_webhook(const WebhookRequest& request) {
   std::string shown = redact_webhook(request.url);
@@ -119,4 +96,4 @@ Status post_webhook(const WebhookRequest& request) {
   }
 }
 
-}  // namespace orch::notify
+}  // namespace orch::notify::net

@@ -1,0 +1,146 @@
+#include "notify/network_plugin.h"
+
+#include <dlfcn.h>
+
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "notify/net/abi.h"
+#include "notify/smtp_client.h"
+#include "notify/webhook_client.h"
+
+namespace orch::notify {
+namespace {
+
+// Set once, when the plugin is loaded; it is never unloaded (Poco and OpenSSL register exit
+// handlers, and deliveries may be in flight until the process ends).
+std::atomic<const orch_notify_net_v1*> g_table{nullptr};
+std::mutex g_load_mutex;
+
+orch_net_text text(const std::string& s) {
+  return {s.data(), s.size()};
+}
+
+void keep_error(void* context, const char* message, size_t size) {
+  try {
+    static_cast<std::string*>(context)->assign(message, size);
+  } catch (...) {  // NOLINT(bugprone-empty-catch): out of memory; the code still tells the outcome
+  }
+}
+
+Status outcome(int code, std::string message) {
+  switch (code) {
+    case kOrchNetSent:
+      return {};
+    case kOrchNetUntrusted:
+      return Error{ErrorCode::kFailedPrecondition, std::move(message)};
+    case kOrchNetRefused:
+      return Error{ErrorCode::kInvalidArgument, std::move(message)};
+    default:
+      return Error{ErrorCode::kUnavailable, std::move(message)};
+  }
+}
+
+Status not_loaded(const char* channel) {
+  return failed_precondition(std::string(channel) + ": the plugin " + ORCH_NOTIFY_NET_FILE +
+                             " is not loaded (email and Slack need it)");
+}
+
+}  // namespace
+
+Status load_network_plugin(const std::filesystem::path& file) {
+  std::lock_guard lock(g_load_mutex);
+  if (g_table.load() != nullptr) {
+    return {};
+  }
+  // RTLD_NOW: a missing Poco or OpenSSL symbol shows here, at start-up, not at the first mail.
+  // RTLD_LOCAL: its Poco symbols stay its own.
+  void* handle = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    const char* reason = ::dlerror();
+    return failed_precondition("cannot load the email and Slack plugin " + file.string() + ": " +
+                               (reason != nullptr ? reason : "unknown reason") +
+                               " (install Poco and OpenSSL: scripts/install_deps.sh)");
+  }
+  using Entry = const orch_notify_net_v1* (*)();
+  auto* entry = reinterpret_cast<Entry>(::dlsym(handle, ORCH_NOTIFY_NET_V1_ENTRY));
+  const orch_notify_net_v1* table = entry != nullptr ? entry() : nullptr;
+  if (table == nullptr) {
+    return failed_precondition("the email and Slack plugin " + file.string() +
+                               " does not speak version 1 of its interface: install the one "
+                               "built with this binary");
+  }
+  g_table.store(table);
+  return {};
+}
+
+Status load_network_plugin() {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) {
+    return failed_precondition(
+        "cannot find the email and Slack plugin " + std::string(ORCH_NOTIFY_NET_FILE) +
+        ": /proc/self/exe does not name this program (" + ec.message() + ")");
+  }
+  const std::vector<std::filesystem::path> places = {
+      self.parent_path(), (self.parent_path() / ORCH_PLUGIN_DIR_FROM_BIN).lexically_normal()};
+  for (const auto& place : places) {
+    if (std::filesystem::exists(place / ORCH_NOTIFY_NET_FILE, ec)) {
+      return load_network_plugin(place / ORCH_NOTIFY_NET_FILE);
+    }
+  }
+  return failed_precondition("the email and Slack plugin " + std::string(ORCH_NOTIFY_NET_FILE) +
+                             " is neither in " + places[0].string() + " nor in " +
+                             places[1].string() +
+                             ": install it in one of them (cmake --install "
+                             "puts it in <prefix>/" ORCH_PLUGIN_INSTALL_DIR ")");
+}
+
+// send_mail() and post_webhook() (smtp_client.h, webhook_client.h) hand their request to the
+// plugin as plain C.
+
+Status send_mail(const config::SmtpConfig& smtp, const Mail& mail) {
+  const orch_notify_net_v1* table = g_table.load();
+  if (table == nullptr) {
+    return not_loaded("email");
+  }
+  std::vector<orch_net_text> to;
+  to.reserve(mail.to.size());
+  for (const auto& address : mail.to) {
+    to.push_back(text(address));
+  }
+  int32_t tls = smtp.tls == config::SmtpTls::kStartTls ? 1
+                : smtp.tls == config::SmtpTls::kTls    ? 2
+                                                       : 0;
+  orch_net_mail request{text(smtp.host),
+                        smtp.port,
+                        tls,
+                        text(smtp.user),
+                        text(smtp.password),
+                        text(smtp.ca_file),
+                        smtp.timeout.count(),
+                        text(mail.from),
+                        to.data(),
+                        to.size(),
+                        text(mail.subject),
+                        text(mail.body)};
+  std::string error;
+  int code = table->send_mail(&request, keep_error, &error);
+  return outcome(code, std::move(error));
+}
+
+Status post_webhook(const WebhookRequest& request) {
+  const orch_notify_net_v1* table = g_table.load();
+  if (table == nullptr) {
+    return not_loaded("slack");
+  }
+  orch_net_webhook webhook{text(request.url), text(request.json), text(request.ca_file),
+                           request.timeout.count()};
+  std::string error;
+  int code = table->post_webhook(&webhook, keep_error, &error);
+  return outcome(code, std::move(error));
+}
+
+}  // namespace orch::notify
