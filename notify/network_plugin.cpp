@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 
 #include <atomic>
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -14,10 +15,17 @@
 namespace orch::notify {
 namespace {
 
-// Set once, when the plugin is loaded; it is never unloaded (Poco and OpenSSL register exit
-// handlers, and deliveries may be in flight until the process ends).
-std::atomic<const orch_notify_net_v1*> g_table{nullptr};
-std::mutex g_load_mutex;
+// The plugin's table, set once when it is loaded. The plugin is never unloaded: Poco and
+// OpenSSL register exit handlers, and deliveries may be in flight until the process ends.
+struct Plugin {
+  std::mutex loading;
+  std::atomic<const orch_notify_net_v1*> table{nullptr};
+};
+
+Plugin& plugin() {
+  static Plugin loaded;
+  return loaded;
+}
 
 orch_net_text text(const std::string& s) {
   return {s.data(), s.size()};
@@ -43,6 +51,18 @@ Status outcome(int code, std::string message) {
   }
 }
 
+std::int32_t tls_code(config::SmtpTls tls) {
+  switch (tls) {
+    case config::SmtpTls::kPlain:
+      return kOrchNetPlain;
+    case config::SmtpTls::kStartTls:
+      return kOrchNetStartTls;
+    case config::SmtpTls::kTls:
+      return kOrchNetTls;
+  }
+  return kOrchNetPlain;
+}
+
 Status not_loaded(const char* channel) {
   return failed_precondition(std::string(channel) + ": the plugin " + ORCH_NOTIFY_NET_FILE +
                              " is not loaded (email and Slack need it)");
@@ -51,8 +71,8 @@ Status not_loaded(const char* channel) {
 }  // namespace
 
 Status load_network_plugin(const std::filesystem::path& file) {
-  std::lock_guard lock(g_load_mutex);
-  if (g_table.load() != nullptr) {
+  std::lock_guard lock(plugin().loading);
+  if (plugin().table.load() != nullptr) {
     return {};
   }
   // RTLD_NOW: a missing Poco or OpenSSL symbol shows here, at start-up, not at the first mail.
@@ -72,7 +92,7 @@ Status load_network_plugin(const std::filesystem::path& file) {
                                " does not speak version 1 of its interface: install the one "
                                "built with this binary");
   }
-  g_table.store(table);
+  plugin().table.store(table);
   return {};
 }
 
@@ -102,7 +122,7 @@ Status load_network_plugin() {
 // plugin as plain C.
 
 Status send_mail(const config::SmtpConfig& smtp, const Mail& mail) {
-  const orch_notify_net_v1* table = g_table.load();
+  const orch_notify_net_v1* table = plugin().table.load();
   if (table == nullptr) {
     return not_loaded("email");
   }
@@ -111,33 +131,32 @@ Status send_mail(const config::SmtpConfig& smtp, const Mail& mail) {
   for (const auto& address : mail.to) {
     to.push_back(text(address));
   }
-  int32_t tls = smtp.tls == config::SmtpTls::kStartTls ? 1
-                : smtp.tls == config::SmtpTls::kTls    ? 2
-                                                       : 0;
-  orch_net_mail request{text(smtp.host),
-                        smtp.port,
-                        tls,
-                        text(smtp.user),
-                        text(smtp.password),
-                        text(smtp.ca_file),
-                        smtp.timeout.count(),
-                        text(mail.from),
-                        to.data(),
-                        to.size(),
-                        text(mail.subject),
-                        text(mail.body)};
+  orch_net_mail request{.host = text(smtp.host),
+                        .port = smtp.port,
+                        .tls = tls_code(smtp.tls),
+                        .user = text(smtp.user),
+                        .password = text(smtp.password),
+                        .ca_file = text(smtp.ca_file),
+                        .timeout_seconds = smtp.timeout.count(),
+                        .from = text(mail.from),
+                        .to = to.data(),
+                        .to_count = to.size(),
+                        .subject = text(mail.subject),
+                        .body = text(mail.body)};
   std::string error;
   int code = table->send_mail(&request, keep_error, &error);
   return outcome(code, std::move(error));
 }
 
 Status post_webhook(const WebhookRequest& request) {
-  const orch_notify_net_v1* table = g_table.load();
+  const orch_notify_net_v1* table = plugin().table.load();
   if (table == nullptr) {
     return not_loaded("slack");
   }
-  orch_net_webhook webhook{text(request.url), text(request.json), text(request.ca_file),
-                           request.timeout.count()};
+  orch_net_webhook webhook{.url = text(request.url),
+                           .json = text(request.json),
+                           .ca_file = text(request.ca_file),
+                           .timeout_seconds = request.timeout.count()};
   std::string error;
   int code = table->post_webhook(&webhook, keep_error, &error);
   return outcome(code, std::move(error));

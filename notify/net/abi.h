@@ -23,7 +23,7 @@ typedef struct {
 typedef struct {
   orch_net_text host;
   int32_t port;
-  int32_t tls;  // 0 plain, 1 STARTTLS, 2 TLS from the first byte
+  int32_t tls;  // kOrchNetPlain, kOrchNetStartTls or kOrchNetTls
   orch_net_text user;
   orch_net_text password;
   orch_net_text ca_file;
@@ -34,6 +34,9 @@ typedef struct {
   orch_net_text subject;
   orch_net_text body;
 } orch_net_mail;
+
+// How the SMTP connection is secured (config::SmtpTls).
+enum { kOrchNetPlain = 0, kOrchNetStartTls = 1, kOrchNetTls = 2 };
 
 // One webhook POST (notify::WebhookRequest).
 typedef struct {

@@ -32,9 +32,9 @@ int report(const Status& status, orch_net_error_sink sink, void* context) {
 
 config::SmtpTls smtp_tls(int32_t tls) {
   switch (tls) {
-    case 1:
+    case kOrchNetStartTls:
       return config::SmtpTls::kStartTls;
-    case 2:
+    case kOrchNetTls:
       return config::SmtpTls::kTls;
     default:
       return config::SmtpTls::kPlain;
