@@ -62,9 +62,10 @@ TEST_F(E2eTest, AServiceWithEmailOnLoadsThePluginAtStartUp) {
                         {"SMTP_FROM", "orchestrator@example.com"},
                         {"NOTIFY_EMAIL_TO", "ops@example.com"}});
   ASSERT_TRUE(wait_for_log(*service, "ready")) << service->output();
-  auto libraries = mapped(service->pid(), kNetworkLibraries);
-  EXPECT_EQ(libraries.count("orch_notify_net.so"), 1U) << ::testing::PrintToString(libraries);
-  EXPECT_EQ(libraries.count("libPocoNet.so.80"), 1U) << ::testing::PrintToString(libraries);
+  EXPECT_EQ(mapped(service->pid(), {"orch_notify_net"}),
+            std::set<std::string>{"orch_notify_net.so"});
+  EXPECT_FALSE(mapped(service->pid(), {"libPocoNet"}).empty());
+  EXPECT_FALSE(mapped(service->pid(), {"libssl"}).empty());
   service->send_signal(SIGTERM);
   EXPECT_EQ(service->wait(seconds(15)), 0) << service->output();
 }
