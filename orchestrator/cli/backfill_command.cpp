@@ -1,18 +1,13 @@
-#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <iostream>
-#include <thread>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <date/tz.h>
 
 #include "config/base/clock.h"
-#include "notify/notifier.h"
 #include "orchestrator/cli/commands.h"
-#include "orchestrator/core/heartbeat.h"
+#include "orchestrator/cli/foreground_runs.h"
 #include "orchestrator/core/run_executor.h"
 #include "orchestrator/core/service.h"
 #include "orchestrator/core/team_schedules.h"
@@ -80,25 +75,11 @@ int backfill(const config::Config& config, const BackfillOptions& options) {
   }
 
   // Backfilled days are runs like any other: people hear of them through the configured channels.
-  auto notifier = notify::make_notifier(config, &(*db)->notifications(), clock);
-  auto launcher = pipeline::make_posix_process_launcher();
-  std::string instance = this_instance();
-  RunExecutor executor(config, (*db)->runs(), *launcher, *notifier, clock, instance);
-
   // Ctrl-C or SIGTERM stops the day in progress (recorded `interrupted`) and the days after it;
   // the same command run again resumes, since completed days are skipped.
-  pipeline::StopSignal stop;
-  boost::asio::io_context signal_io;
-  boost::asio::signal_set signals(signal_io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (!ec) {
-      stop.request_stop(
-          std::chrono::duration_cast<std::chrono::milliseconds>(config.scheduler.shutdown_grace));
-    }
-  });
-  std::thread signal_thread([&] { signal_io.run(); });
-  Heartbeat heartbeat(heartbeat_interval(config.scheduler.heartbeat_timeout),
-                      [&] { (void)(*db)->runs().heartbeat(executor.live_run_ids(), clock.now()); });
+  ForegroundRuns foreground(config, **db, clock);
+  RunExecutor& executor = foreground.executor();
+  pipeline::StopSignal& stop = foreground.stop();
 
   const bool terminal = ::isatty(STDOUT_FILENO) == 1;
   int completed = 0, skipped = 0, failed = 0;
@@ -158,10 +139,8 @@ int backfill(const config::Config& config, const BackfillOptions& options) {
     }
   }
 
-  heartbeat.stop();
-  signal_io.stop();
-  signal_thread.join();
-  notifier->flush();
+  foreground.finish();
+  foreground.notifier().flush();
   if (error) {
     return fail(*error);
   }

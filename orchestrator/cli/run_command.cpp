@@ -1,16 +1,10 @@
-#include <signal.h>
 
 #include <iostream>
-#include <thread>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 
 #include "config/base/clock.h"
 #include "config/base/log.h"
-#include "notify/notifier.h"
 #include "orchestrator/cli/commands.h"
-#include "orchestrator/core/heartbeat.h"
+#include "orchestrator/cli/foreground_runs.h"
 #include "orchestrator/core/run_executor.h"
 #include "orchestrator/core/service.h"
 #include "orchestrator/core/team_schedules.h"
@@ -78,46 +72,28 @@ int run(const config::Config& config, const RunOptions& options) {
   }
 
   SystemClock clock;
-  auto notifier = notify::make_notifier(config, &(*db)->notifications(), clock);
-  auto launcher = pipeline::make_posix_process_launcher();
-  std::string instance = this_instance();
-  RunExecutor executor(config, (*db)->runs(), *launcher, *notifier, clock, instance);
-
-  // Ctrl-C or SIGTERM stops the pipeline like a service shutdown does: the run is recorded
-  // `interrupted`, never left `running`.
-  pipeline::StopSignal stop;
-  boost::asio::io_context signal_io;
-  boost::asio::signal_set signals(signal_io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (!ec) {
-      stop.request_stop(std::chrono::duration_cast<std::chrono::milliseconds>(
-          config.scheduler.shutdown_grace));
-    }
-  });
-  std::thread signal_thread([&] { signal_io.run(); });
-  Heartbeat heartbeat(heartbeat_interval(config.scheduler.heartbeat_timeout),
-                      [&] { (void)(*db)->runs().heartbeat(executor.live_run_ids(), clock.now()); });
+  // Ctrl-C or SIGTERM stops the pipeline like a service shutdown does.
+  ForegroundRuns foreground(config, **db, clock);
+  RunExecutor& executor = foreground.executor();
 
   RunRequest request;
   request.target = resolved->target;
   request.trigger = Trigger::kManual;
   request.purchase_date = purchase;
-  auto outcome = executor.execute(request, stop);
+  auto outcome = executor.execute(request, foreground.stop());
 
-  heartbeat.stop();
+  foreground.finish();
   if (outcome && executor.record_deferred_ends() > 0) {
     std::cerr << "warning: the database is unavailable: the run's end is kept in "
               << executor.pending_ends().dir().string()
               << " and recorded by the next `orchestrator serve`\n";
   }
-  signal_io.stop();
-  signal_thread.join();
   // The outcome is printed first: the deliveries' grace must not hold back the answer.
   if (outcome && outcome->claim != ClaimOutcome::kTeamBusy) {
     print_outcome(*outcome, resolved->target);
     std::cout.flush();
   }
-  notifier->flush();
+  foreground.notifier().flush();
   if (!outcome) {
     return fail(outcome.error());
   }
