@@ -11,7 +11,8 @@ int serve(const config::Config& config) {
   if (auto plugin = load_notify_plugin(config); !plugin) {
     return fail(plugin.error());
   }
-  // A connection per worker, plus the loop's, the heartbeat's and the two delivery threads'.
+  // On PostgreSQL a connection per worker, plus the loop's, the heartbeat's and the two delivery
+  // threads'. (SQLite shares one: see Database::open.)
   auto db = open_database(config, config.scheduler.max_parallel_runs + 4);
   if (!db) {
     return fail(db.error());

@@ -16,7 +16,8 @@ namespace orch {
 // used from several threads at once.
 class Database {
  public:
-  // Connects and upgrades the schema when needed. `connections` bounds the pool. Fails with
+  // Connects and upgrades the schema when needed. `connections` sizes the PostgreSQL pool; SQLite
+  // always gets one connection, shared in turn (it admits one writer at a time). Fails with
   // kUnavailable (the database cannot be reached or opened) or kInvalidArgument (a bad URL).
   static Result<std::unique_ptr<Database>> open(const std::string& url, int connections);
 
