@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -84,6 +85,16 @@ Status publish_outputs(const RunFolders& folders, const fs::path& run_dir) {
   for (const fs::path& link : {folders.output_dir, folders.output_share_dir}) {
     if (Status s = switch_link(link, relative / link.filename(), folders.runs_dir, run_id); !s) {
       return s;
+    }
+  }
+  return {};
+}
+
+Status ensure_output_folders(const RunFolders& folders) {
+  for (const fs::path& dir : {folders.output_dir, folders.output_share_dir}) {
+    // mkdir(2) never follows a symlink in the last component: a link found there stays.
+    if (::mkdir(dir.c_str(), 0777) != 0 && errno != EEXIST) {
+      return unavailable_errno("cannot create folder " + dir.string());
     }
   }
   return {};

@@ -23,6 +23,11 @@ RunOutputDirs run_output_dirs(const std::filesystem::path& run_dir);
 // Requires: `run_dir` is a folder directly in `folders.runs_dir`.
 Status publish_outputs(const RunFolders& folders, const std::filesystem::path& run_dir);
 
+// Makes `folders.output_dir` and `folders.output_share_dir` empty folders where they are missing,
+// so that a tree whose first run did not complete still shows where its outputs will be.
+// Fails with kUnavailable naming the folder it could not create.
+Status ensure_output_folders(const RunFolders& folders);
+
 // Removes the oldest run folders of `folders.runs_dir` (by modification time) beyond the newest
 // `keep`, never one that the owner's outputs link to. Fails with kUnavailable naming the first
 // folder it could not remove (it still removes the others).

@@ -115,10 +115,12 @@ std::string tree_name(const std::optional<TeamId>& team) {
   return team ? describe_team(team) + "'s tree" : std::string("the general run's tree");
 }
 
-// One folder to create and keep inside `owner_root` (canonical).
+// One folder to keep inside `owner_root` (canonical), and create when missing unless it is one of
+// the published outputs, which publish_outputs() makes.
 struct FolderCheck {
   const fs::path* folder;
   const fs::path* owner_root;
+  bool create;
 };
 
 // Refuses `resolved` (where `folder` leads) unless it stays inside the owner's tree. The general
@@ -176,7 +178,7 @@ bool resolves_below(const fs::path& path, const fs::path& root) {
 
 // The path of an open folder as the kernel knows it: absolute, every symlink resolved.
 std::optional<fs::path> real_path(const OwnedFd& folder) {
-  std::array<char, 4096> buffer{};
+  std::array<char, 4096> buffer;  // NOLINT(cppcoreguidelines-pro-type-member-init): readlink fills
   const std::string link = "/proc/self/fd/" + std::to_string(folder.get());
   const ssize_t size = ::readlink(link.c_str(), buffer.data(), buffer.size());
   if (size <= 0 || static_cast<std::size_t>(size) >= buffer.size() || buffer[0] != '/') {
@@ -226,12 +228,16 @@ std::optional<RunFolders> TeamTree::prepare_through_descriptors(TeamId team) con
   if (!input_owner.valid() || !output_owner.valid()) {
     return std::nullopt;
   }
-  const std::array<std::pair<int, const char*>, 4> below = {{{input_owner.get(), "files_required"},
-                                                             {output_owner.get(), "output"},
-                                                             {output_owner.get(), "output_share"},
-                                                             {output_owner.get(), "runs"}}};
-  for (const auto& [owner_fd, name] : below) {
+  for (const auto& [owner_fd, name] :
+       {std::pair{input_owner.get(), "files_required"}, std::pair{output_owner.get(), "runs"}}) {
     if (!open_folder_below(owner_fd, name, RESOLVE_BENEATH).valid()) {
+      return std::nullopt;
+    }
+  }
+  // The published outputs are checked where they exist; publish_outputs() makes them.
+  for (const char* name : {"output", "output_share"}) {
+    if (!OwnedFd(open_below(output_owner.get(), name, O_DIRECTORY, RESOLVE_BENEATH)).valid() &&
+        errno != ENOENT) {
       return std::nullopt;
     }
   }
@@ -262,12 +268,12 @@ Result<RunFolders> TeamTree::prepare(const std::optional<TeamId>& team) const {
 
   // Parents come before their children, so that the first refusal names the folder at fault.
   const std::array<FolderCheck, 6> checks = {{
-      {&f.input_root, &f.input_root},
-      {&f.input_dir, &f.input_root},
-      {&f.output_root, &f.output_root},
-      {&f.output_dir, &f.output_root},
-      {&f.output_share_dir, &f.output_root},
-      {&f.runs_dir, &f.output_root},
+      {&f.input_root, &f.input_root, true},
+      {&f.input_dir, &f.input_root, true},
+      {&f.output_root, &f.output_root, true},
+      {&f.output_dir, &f.output_root, false},
+      {&f.output_share_dir, &f.output_root, false},
+      {&f.runs_dir, &f.output_root, true},
   }};
   for (const FolderCheck& check : checks) {
     auto resolved = where_it_leads(*check.folder);
@@ -279,6 +285,9 @@ Result<RunFolders> TeamTree::prepare(const std::optional<TeamId>& team) const {
     }
   }
   for (const FolderCheck& check : checks) {
+    if (!check.create) {
+      continue;
+    }
     std::error_code ec;
     fs::create_directories(*check.folder, ec);
     if (ec) {
@@ -290,6 +299,9 @@ Result<RunFolders> TeamTree::prepare(const std::optional<TeamId>& team) const {
   for (const FolderCheck& check : checks) {
     std::error_code ec;
     fs::path resolved = fs::canonical(*check.folder, ec);
+    if (!check.create && ec == std::errc::no_such_file_or_directory) {
+      continue;  // not published yet, or a dangling link that where_it_leads() found inside
+    }
     if (ec) {
       return unavailable("cannot resolve folder " + check.folder->string() + ": " + ec.message());
     }

@@ -32,6 +32,10 @@ class TeamTree {
   RunFolders folders(const std::optional<TeamId>& team) const;
 
   // Creates the folders when missing and checks that each resolves inside the owner's tree.
+  // The published outputs (output_dir, output_share_dir) are only checked: they are links that
+  // publish_outputs() makes, or empty folders that ensure_output_folders() makes when a first
+  // run does not complete. Creating them here as folders only to swap them for links at once
+  // was a third of the file system work of a team's first run.
   // Fails with kInvalidArgument naming the folder and where it leads when one escapes; with
   // kUnavailable when a folder cannot be created.
   Result<RunFolders> prepare(const std::optional<TeamId>& team) const;

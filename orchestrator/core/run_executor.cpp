@@ -22,21 +22,14 @@ namespace {
 // How far back the streak a recovery ends is counted; a longer one is told as "at least" this.
 constexpr int kRecoveryDepth = 100;
 
-// Writes `content` to `path` through a temporary name, so a reader never sees half a file.
-Status write_atomically(const std::filesystem::path& path, const std::string& content) {
-  auto tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << content;
-    if (!out) {
-      return unavailable("cannot write " + tmp.string());
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    return unavailable("cannot write " + path.string() + ": " + ec.message());
+// Writes a file of the run's own folder before its pipeline starts: nobody reads it sooner, so it
+// needs no temporary name.
+Status write_run_file(const std::filesystem::path& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+  out.close();
+  if (!out) {
+    return unavailable("cannot write " + path.string());
   }
   return {};
 }
@@ -50,6 +43,15 @@ void inherit(std::map<std::string, std::string>& env, const char* name, const ch
   } else if (fallback != nullptr) {
     env[name] = fallback;
   }
+}
+
+// The end of `run` as it stands until the pipeline completes.
+RunFinish failed_end(const RunRecord& run) {
+  RunFinish done;
+  done.run_id = run.run_id;
+  done.status = RunStatus::kFailed;
+  done.started_at = run.started_at;
+  return done;
 }
 
 std::optional<std::int64_t> metric(const nlohmann::json& metrics, const char* name) {
@@ -159,22 +161,33 @@ Result<RunOutcome> RunExecutor::execute(const RunRequest& request, pipeline::Sto
 
 RunFinish RunExecutor::run_pipeline(const RunRecord& run, const RunTarget& target,
                                     pipeline::StopSignal& stop) {
-  RunFinish done;
-  done.run_id = run.run_id;
-  done.status = RunStatus::kFailed;
-  done.started_at = run.started_at;
+  auto folders = tree_.prepare(target.team);
+  if (!folders) {
+    RunFinish done = failed_end(run);
+    done.error = folders.error().message;
+    done.completed_at = clock_.now();
+    return done;
+  }
+  RunFinish done = run_in_folders(*folders, run, target, stop);
+  if (done.status != RunStatus::kCompleted) {
+    if (Status made = pipeline::ensure_output_folders(*folders); !made) {
+      log::warn("output_folders_not_created",
+                {{"run_id", run.run_id}, {"reason", made.error().message}});
+    }
+  }
+  return done;
+}
+
+RunFinish RunExecutor::run_in_folders(const pipeline::RunFolders& folders, const RunRecord& run,
+                                      const RunTarget& target, pipeline::StopSignal& stop) {
+  RunFinish done = failed_end(run);
   auto fail = [&](const std::string& error) {
     done.error = error;
     done.completed_at = clock_.now();
     return done;
   };
-
-  auto folders = tree_.prepare(target.team);
-  if (!folders) {
-    return fail(folders.error().message);
-  }
   auto run_date = parse_date(run.run_date);
-  pipeline::DiscoveryRequest discovery{folders->input_dir, folders->input_root,
+  pipeline::DiscoveryRequest discovery{folders.input_dir, folders.input_root,
                                        run_date ? *run_date : Date{},
                                        config_.pipeline.required_inputs};
   auto inputs = pipeline::discover_inputs(discovery);
@@ -183,14 +196,14 @@ RunFinish RunExecutor::run_pipeline(const RunRecord& run, const RunTarget& targe
   }
   done.inputs = pipeline::manifest_json(*inputs);
 
-  std::filesystem::path run_dir = folders->runs_dir / run.run_id;
+  std::filesystem::path run_dir = folders.runs_dir / run.run_id;
   std::error_code ec;
   std::filesystem::create_directory(run_dir, ec);  // its parent was just prepared
   if (ec) {
     return fail("cannot create the run folder " + run_dir.string() + ": " + ec.message());
   }
   auto manifest = run_dir / "inputs.json";
-  if (auto written = write_atomically(manifest, done.inputs); !written) {
+  if (auto written = write_run_file(manifest, done.inputs); !written) {
     return fail(written.error().message);
   }
   auto result_file = run_dir / "result.json";
@@ -215,7 +228,7 @@ RunFinish RunExecutor::run_pipeline(const RunRecord& run, const RunTarget& targe
   spec.env["SALES_TEAM_ID"] = target.team ? std::to_string(target.team->value) : "";
   spec.env["RUN_DATE"] = run.run_date;
   spec.env["PURCHASE_DATE"] = run.purchase_date;
-  spec.env["INPUT_DIR"] = folders->input_dir.string();
+  spec.env["INPUT_DIR"] = folders.input_dir.string();
   spec.env["OUTPUT_DIR"] = outputs.output_dir.string();
   spec.env["OUTPUT_SHARE_DIR"] = outputs.output_share_dir.string();
   spec.env["INPUT_MANIFEST"] = manifest.string();
@@ -255,14 +268,14 @@ RunFinish RunExecutor::run_pipeline(const RunRecord& run, const RunTarget& targe
     }
   }
   if (done.status == RunStatus::kCompleted) {
-    if (Status published = pipeline::publish_outputs(*folders, run_dir); !published) {
+    if (Status published = pipeline::publish_outputs(folders, run_dir); !published) {
       // Readers still see the previous outputs: the run did not deliver.
       done.status = RunStatus::kFailed;
       done.error = "outputs not published: " + published.error().message;
     }
   }
-  if (Status pruned = pipeline::prune_run_folders(
-          *folders, static_cast<std::size_t>(config_.paths.keep_runs));
+  if (Status pruned =
+          pipeline::prune_run_folders(folders, static_cast<std::size_t>(config_.paths.keep_runs));
       !pruned) {
     log::warn("run_folders_not_pruned", {{"run_id", run.run_id},
                                          {"reason", pruned.error().message}});

@@ -86,6 +86,10 @@ class RunExecutor {
  private:
   RunFinish run_pipeline(const RunRecord& run, const RunTarget& target,
                          pipeline::StopSignal& stop);
+  // run_pipeline() once the owner's folders are prepared: the run's own folder, its inputs, the
+  // process, its result and the switch of the published outputs.
+  RunFinish run_in_folders(const pipeline::RunFolders& folders, const RunRecord& run,
+                           const RunTarget& target, pipeline::StopSignal& stop);
   void finish(const RunRecord& run, const RunTarget& target, const RunFinish& finish,
               const RunRequest& request, RunOutcome& outcome);
   // `retry` says, for a failure, whether another attempt is coming.

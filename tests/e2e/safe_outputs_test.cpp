@@ -86,6 +86,35 @@ TEST_F(E2eTest, AFailedRunLeavesThePreviousOutputsInPlace) {
   EXPECT_EQ(fs::read_symlink(output), linked);
 }
 
+// Before any good run there is nothing to link to: the outputs are empty folders, and the next
+// good run switches them to its own.
+TEST_F(E2eTest, AFirstRunThatFailsLeavesEmptyOutputFolders) {
+  add_team(3, "East");
+  add_team(4, "West");
+  auto failed = orch({"run", "--team", "3"},
+                     {{"PIPELINE_COMMAND", writing_pipeline("report.csv", "half", 1)}});
+  EXPECT_EQ(failed.exit_code, 1);
+  write_file(dir_ / "orchestrator.toml", "[pipeline]\nrequired_inputs = [\"loans_*.csv\"]\n");
+  auto not_started = orch({"run", "--team", "4"});  // no input: fails before the pipeline starts
+  EXPECT_EQ(not_started.exit_code, 1);
+  fs::remove(dir_ / "orchestrator.toml");
+  for (int team : {3, 4}) {
+    SCOPED_TRACE(team);
+    for (const char* name : {"output", "output_share"}) {
+      fs::path folder = team_outputs(team) / name;
+      EXPECT_FALSE(fs::is_symlink(folder)) << name;
+      ASSERT_TRUE(fs::is_directory(folder)) << name;
+      EXPECT_TRUE(fs::is_empty(folder)) << name;
+    }
+  }
+
+  auto good = orch({"run", "--team", "3"},
+                   {{"PIPELINE_COMMAND", writing_pipeline("report.csv", "good", 0)}});
+  ASSERT_EQ(good.exit_code, 0) << good.err;
+  EXPECT_TRUE(fs::is_symlink(team_outputs(3) / "output"));
+  EXPECT_EQ(read(team_outputs(3) / "output" / "report.csv"), "good\n");
+}
+
 TEST_F(E2eTest, KeepsOnlyTheLastRunFolders) {
   add_team(3, "East");
   for (int i = 0; i < 4; ++i) {

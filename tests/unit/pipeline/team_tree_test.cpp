@@ -53,7 +53,8 @@ TEST(TeamTree, FoldersDoNotTouchTheDisk) {
   EXPECT_FALSE(fs::exists(tmp / "out"));
 }
 
-TEST(TeamTree, PrepareCreatesEveryMissingFolder) {
+// The published outputs are not among them: the first run makes them (publish_outputs).
+TEST(TeamTree, PrepareCreatesEveryMissingFolderButThePublishedOutputs) {
   for (const std::optional<TeamId>& team :
        {std::optional<TeamId>(TeamId{3}), std::optional<TeamId>(std::nullopt)}) {
     SCOPED_TRACE(describe_team(team));
@@ -65,8 +66,25 @@ TEST(TeamTree, PrepareCreatesEveryMissingFolder) {
               TeamTree(real(tmp) / "in", real(tmp) / "out").folders(team).input_dir);
     for (const fs::path& folder : all_folders(*prepared)) {
       SCOPED_TRACE(folder.string());
-      EXPECT_TRUE(fs::is_directory(folder));
+      const bool published = folder == prepared->output_dir || folder == prepared->output_share_dir;
+      EXPECT_EQ(fs::is_directory(folder), !published);
+      EXPECT_EQ(fs::exists(fs::symlink_status(folder)), !published);
     }
+  }
+}
+
+// A link to the outputs of a run whose folder is gone is replaced at the next publish.
+TEST(TeamTree, PrepareAcceptsADanglingOutputLinkInsideTheTree) {
+  for (const std::optional<TeamId>& team :
+       {std::optional<TeamId>(TeamId{3}), std::optional<TeamId>(std::nullopt)}) {
+    SCOPED_TRACE(describe_team(team));
+    TempDir tmp;
+    const RunFolders f = TeamTree(tmp / "in", tmp / "out").folders(team);
+    fs::create_directories(f.runs_dir);
+    fs::create_directory_symlink("runs/run_gone/output", f.output_dir);
+    auto prepared = TeamTree(tmp / "in", tmp / "out").prepare(team);
+    ASSERT_TRUE(prepared) << prepared.error().message;
+    EXPECT_TRUE(fs::is_symlink(prepared->output_dir));
   }
 }
 
@@ -213,7 +231,7 @@ TEST(TeamTree, PrepareAcceptsRootsThatAreThemselvesSymlinks) {
                 team ? real(tmp) / "disk/in/sales_team_7" : real(tmp) / "disk/in");
       EXPECT_EQ(prepared->runs_dir.parent_path(),
                 team ? real(tmp) / "disk/out/sales_team_7" : real(tmp) / "disk/out");
-      EXPECT_TRUE(fs::is_directory(prepared->output_share_dir));
+      EXPECT_TRUE(fs::is_directory(prepared->runs_dir));
     }
   }
 }
