@@ -125,12 +125,48 @@ class PooledSession {
   int exceptions_;
 };
 
+// begin_write() and COMMIT as statements kept with a connection's PreparedStatements, for the
+// transactions on every run's path. SQLite only: PostgreSQL cannot prepare them, and there they
+// are run as they come.
+class KeptTransactionStatements {
+ public:
+  KeptTransactionStatements(soci::session& sql, const SociConnection& connection)
+      : connection_(connection) {
+    if (connection.dialect() == Dialect::kSqlite) {
+      begin_.emplace((sql.prepare << "BEGIN IMMEDIATE"));
+      commit_.emplace((sql.prepare << "COMMIT"));
+    }
+  }
+  void begin(soci::session& sql) {
+    if (begin_) {
+      begin_->execute(true);
+    } else {
+      connection_.begin_write(sql);
+    }
+  }
+  void commit(soci::session& sql) {
+    if (commit_) {
+      commit_->execute(true);
+    } else {
+      sql << "COMMIT";
+    }
+  }
+
+ private:
+  const SociConnection& connection_;
+  std::optional<soci::statement> begin_;
+  std::optional<soci::statement> commit_;
+};
+
 // A write transaction begun with begin_write(): rolled back unless committed, so that a session
 // goes back to the pool clean after an exception.
 class WriteTransaction {
  public:
   WriteTransaction(const SociConnection& connection, soci::session& sql) : sql_(sql) {
     connection.begin_write(sql);
+  }
+  WriteTransaction(soci::session& sql, KeptTransactionStatements& kept) : sql_(sql), kept_(&kept) {
+    kept.begin(sql);
   }
   ~WriteTransaction() {
     if (!done_) {
@@ -144,12 +180,17 @@ class WriteTransaction {
   WriteTransaction& operator=(const WriteTransaction&) = delete;
 
   void commit() {
-    sql_ << "COMMIT";
+    if (kept_ != nullptr) {
+      kept_->commit(sql_);
+    } else {
+      sql_ << "COMMIT";
+    }
     done_ = true;
   }
 
  private:
   soci::session& sql_;
+  KeptTransactionStatements* kept_ = nullptr;
   bool done_ = false;
 };
 

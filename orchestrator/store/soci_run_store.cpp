@@ -93,13 +93,33 @@ std::string select_columns(const SociConnection& db) {
          ", duration_ms FROM pipeline_runs";
 }
 
-// The writes on every run's path (its row, its end), prepared once per pooled connection and
-// executed again with new values: parsing statements anew for each run took a tenth of the
-// service's CPU in a storm of short runs. Each binds the members declared before it. (Reads
-// stay one-off: a kept SELECT that is not read to its end would hold SQLite's read snapshot.)
+// The team's running run, if any.
+constexpr const char* kRunningRun =
+    "(SELECT run_id FROM pipeline_runs WHERE team_key = :busy_key AND status = 'running' LIMIT 1)";
+
+// The statements on every run's path (its claim, its row, its end, the failure streak read at
+// its end), prepared once per pooled connection and executed again with new values: parsing
+// statements anew for each run took a tenth of the service's CPU in a storm of short runs. Each
+// binds the members declared before it. A kept SELECT is always read to its end (SQLITE_DONE):
+// one left on a row would hold SQLite's read snapshot, and so the WAL, until its next use.
 struct RunStatements final : PreparedStatements {
   RunStatements(soci::session& sql, const SociConnection& db)
-      : insert_row((
+      : transaction(sql, db),
+        read_slot((sql.prepare << std::string("SELECT (SELECT COUNT(*) FROM pipeline_runs WHERE "
+                                              "team_key = :key AND slot_key = :slot AND "
+                                              "attempt = :attempt), ") +
+                                      kRunningRun,
+                   soci::use(claim.key, "key"), soci::use(claim.slot, "slot"),
+                   soci::use(claim.attempt, "attempt"), soci::use(claim.key, "busy_key"),
+                   soci::into(claim.recorded), soci::into(claim.busy, claim.busy_ind))),
+        read_busy((sql.prepare << std::string("SELECT 0, ") + kRunningRun,
+                   soci::use(claim.key, "busy_key"), soci::into(claim.recorded),
+                   soci::into(claim.busy, claim.busy_ind))),
+        read_streak((sql.prepare << "SELECT status FROM pipeline_runs WHERE team_key = :key "
+                                    "ORDER BY created_at DESC, id DESC LIMIT :limit",
+                     soci::use(streak.key, "key"), soci::use(streak.limit, "limit"),
+                     soci::into(streak.status))),
+        insert_row((
             sql.prepare << "INSERT INTO pipeline_runs (run_id, sales_team_id, team_key, "
                            "status, triggered_by, attempt, slot_key, scheduled_for, "
                            "run_date, purchase_date, error, instance, created_at, "
@@ -138,6 +158,26 @@ struct RunStatements final : PreparedStatements {
                     soci::use(end.log_path.value, end.log_path.ind, "log"),
                     soci::use(end.completed, "completed"), soci::use(end.duration, "duration"),
                     soci::use(end.run_id, "id"))) {}
+
+  KeptTransactionStatements transaction;
+
+  struct Claim {  // what a claim reads first
+    long long key = 0;
+    std::string slot;
+    int attempt = 1;
+    long long recorded = 0;
+    std::string busy;
+    soci::indicator busy_ind = soci::i_null;
+  } claim;
+  soci::statement read_slot;  // the slot's attempt recorded already? the team's running run
+  soci::statement read_busy;  // the team's running run alone (a run with no slot)
+
+  struct Streak {  // the latest statuses of a team
+    long long key = 0;
+    int limit = 1;
+    std::string status;
+  } streak;
+  soci::statement read_streak;
 
   struct Row {  // a new row
     std::string run_id;
@@ -247,35 +287,25 @@ Result<Claim> SociRunStore::claim_once(const ClaimRequest& request) {
     PooledSession lease(db_);
     soci::session& sql = *lease;
     auto& statements = lease.prepared<RunStatements>();
-    WriteTransaction tx(db_, sql);
-    long long key = team_key(request.team);
+    WriteTransaction tx(sql, statements.transaction);
     // Whether this attempt of the slot is recorded already, and the team's running run if any:
     // both in one statement, as this is on every run's path.
-    static const std::string kRunningRun =
-        "(SELECT run_id FROM pipeline_runs WHERE team_key = :busy_key AND status = 'running' "
-        "LIMIT 1)";
-    long long recorded = 0;
-    std::string busy;
-    soci::indicator busy_ind = soci::i_null;
-    if (request.slot_key) {
-      sql << "SELECT (SELECT COUNT(*) FROM pipeline_runs WHERE team_key = :key AND slot_key = "
-             ":slot AND attempt = :attempt), " +
-                 kRunningRun,
-          soci::use(key, "key"), soci::use(*request.slot_key, "slot"),
-          soci::use(request.attempt, "attempt"), soci::use(key, "busy_key"), soci::into(recorded),
-          soci::into(busy, busy_ind);
-    } else {
-      sql << "SELECT 0, " + kRunningRun, soci::use(key, "busy_key"), soci::into(recorded),
-          soci::into(busy, busy_ind);
-    }
-    if (recorded > 0) {
+    RunStatements::Claim& read = statements.claim;
+    read.key = team_key(request.team);
+    read.slot = request.slot_key.value_or("");
+    read.attempt = request.attempt;
+    read.busy_ind = soci::i_null;
+    soci::statement& st = request.slot_key ? statements.read_slot : statements.read_busy;
+    st.execute(true);
+    st.fetch();  // to its end, which lets go of the read
+    if (read.recorded > 0) {
       return Claim{ClaimOutcome::kAlreadyRecorded, {}, {}};
     }
-    if (busy_ind == soci::i_ok) {
-      Claim claim{ClaimOutcome::kTeamBusy, {}, busy};
+    if (read.busy_ind == soci::i_ok) {
+      Claim claim{ClaimOutcome::kTeamBusy, {}, read.busy};
       if (request.slot_key) {
         claim.record = insert(statements, request, RunStatus::kSkipped,
-                              describe_team(request.team) + " was still running " + busy);
+                              describe_team(request.team) + " was still running " + read.busy);
       }
       tx.commit();
       return claim;
@@ -525,18 +555,15 @@ Result<std::vector<RunRecord>> SociRunStore::list(const RunFilter& filter) {
 Result<std::vector<RunStatus>> SociRunStore::recent_statuses(std::int64_t team_key, int limit) {
   try {
     PooledSession lease(db_);
-    soci::session& sql = *lease;
-    long long key = team_key;
-    std::string status;
-    soci::statement st =
-        (sql.prepare << "SELECT status FROM pipeline_runs WHERE team_key = :key"
-                        " ORDER BY created_at DESC, id DESC LIMIT " +
-                            std::to_string(std::max(1, limit)),
-         soci::use(key, "key"), soci::into(status));
+    auto& statements = lease.prepared<RunStatements>();
+    RunStatements::Streak& read = statements.streak;
+    read.key = team_key;
+    read.limit = std::max(1, limit);
+    soci::statement& st = statements.read_streak;
     st.execute();
     std::vector<RunStatus> out;
     while (st.fetch()) {
-      if (auto parsed = parse_run_status(status)) {
+      if (auto parsed = parse_run_status(read.status)) {
         out.push_back(*parsed);
       }
     }
