@@ -50,6 +50,21 @@ TEST_F(LogNotifierTest, JsonLineCarriesTheEventAndItsFields) {
   EXPECT_FALSE(j.contains("total_loans"));  // unset fields are left out
 }
 
+// A pipeline's error text can hold anything: quotes, backslashes, line breaks, control
+// characters, bytes that are not UTF-8. The line stays one JSON object that says it.
+TEST_F(LogNotifierTest, JsonLineStaysOneObjectWhateverTheValuesHold) {
+  RunEvent e = failed_run();
+  e.error = "said \"no\"\\ then\nleft\t\x01 \xff\xfe end";
+  e.team_name = "Ost \xc3\xa9quipe";
+  std::string line = capture(log::Format::kJson, e);
+  ASSERT_EQ(std::count(line.begin(), line.end(), '\n'), 1) << line;
+  auto j = nlohmann::json::parse(line);
+  EXPECT_EQ(j["error"], "said \"no\"\\ then\nleft\t\x01 \xef\xbf\xbd\xef\xbf\xbd end");
+  EXPECT_EQ(j["team_name"], "Ost \xc3\xa9quipe");
+  auto ordered = nlohmann::ordered_json::parse(line);
+  EXPECT_EQ(ordered.begin().key(), "ts");  // ts, level and msg lead, as before
+}
+
 TEST_F(LogNotifierTest, TextLineQuotesValuesWithSpaces) {
   std::string line = capture(log::Format::kText, failed_run());
   EXPECT_NE(line.find(" error run_failed run_id=run_0123456789abcdef team=3 "), std::string::npos)
