@@ -27,13 +27,16 @@ Status unavailable_errno(const std::string& what) {
 Status switch_link(const fs::path& link, const fs::path& target, const fs::path& runs_dir,
                    const std::string& run_id) {
   fs::path staged = link.parent_path() / ("." + link.filename().string() + "." + run_id);
-  std::error_code ec;
-  if (::unlink(staged.c_str()) != 0 && errno == EISDIR) {  // left by a switch cut short
-    ::rmdir(staged.c_str());
+  int made = ::symlink(target.c_str(), staged.c_str());
+  if (made != 0 && errno == EEXIST) {
+    // Left by a switch cut short (a link, or the folder an exchange swapped out): made again.
+    if (::unlink(staged.c_str()) != 0 && errno == EISDIR) {
+      ::rmdir(staged.c_str());
+    }
+    made = ::symlink(target.c_str(), staged.c_str());
   }
-  fs::create_symlink(target, staged, ec);
-  if (ec) {
-    return unavailable("cannot create symlink " + staged.string() + ": " + ec.message());
+  if (made != 0) {
+    return unavailable_errno("cannot create symlink " + staged.string());
   }
   // The link from the last good run, or nothing yet: rename(2) replaces it atomically.
   if (::rename(staged.c_str(), link.c_str()) == 0) {
@@ -44,9 +47,10 @@ Status switch_link(const fs::path& link, const fs::path& target, const fs::path&
     ::unlink(staged.c_str());
     return s;
   }
-  // A folder (the tree's first, or outputs from before they were links), which rename(2) cannot
-  // replace with a symlink. RENAME_EXCHANGE swaps them atomically, and the folder from before
-  // lands where the staged link was: removed if empty, kept in the runs folder if not.
+  // A folder (left empty by a first run that did not complete, or outputs from before they were
+  // links), which rename(2) cannot replace with a symlink. RENAME_EXCHANGE swaps them
+  // atomically, and the folder from before lands where the staged link was: removed if empty,
+  // kept in the runs folder if not.
   if (::renameat2(AT_FDCWD, staged.c_str(), AT_FDCWD, link.c_str(), RENAME_EXCHANGE) != 0) {
     Status s = unavailable_errno("cannot switch " + link.string() + " to " + target.string());
     ::unlink(staged.c_str());
@@ -54,6 +58,7 @@ Status switch_link(const fs::path& link, const fs::path& target, const fs::path&
   }
   if (::rmdir(staged.c_str()) != 0) {
     fs::path kept = runs_dir / ("before_" + run_id);
+    std::error_code ec;
     fs::create_directories(kept, ec);
     fs::rename(staged, kept / link.filename(), ec);
   }

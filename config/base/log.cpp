@@ -1,5 +1,6 @@
 #include "config/base/log.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -60,7 +61,20 @@ std::string now_utc() {
 }
 
 // `text` as a JSON string, quoted and escaped; invalid UTF-8 becomes U+FFFD rather than an error.
+// Most values (ids, dates, numbers, statuses) are printable ASCII with nothing to escape and go
+// as they are: nlohmann's serializer asks for the locale each time it is made.
 std::string json_string(std::string_view text) {
+  const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  });
+  if (plain) {
+    std::string quoted;
+    quoted.reserve(text.size() + 2);
+    quoted += '"';
+    quoted += text;
+    quoted += '"';
+    return quoted;
+  }
   return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
