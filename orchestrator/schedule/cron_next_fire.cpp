@@ -67,7 +67,8 @@ std::optional<date::local_seconds> next_matching_wall_time(const CronExpression&
     minute = 0;
   };
   // Each step settles one field or moves a larger one on: at most 12 month steps a year, and
-  // 31 day steps, 24 hour steps and 60 minute steps in a matching month.
+  // 31 day steps (one per listed day unless both day fields are restricted), 24 hour steps and
+  // 60 minute steps in a matching month.
   while (day.year() <= kLastYear) {
     if (!cron.months[static_cast<unsigned>(day.month())]) {
       day = first_of_next_month(day);
@@ -78,7 +79,19 @@ std::optional<date::local_seconds> next_matching_wall_time(const CronExpression&
     const date::weekday weekday{date::local_days(day)};
     if (!cron_day_matches(cron, static_cast<unsigned>(day.day()),
                           static_cast<unsigned>(day.month()), weekday.c_encoding())) {
-      next_day();
+      if (cron.day_of_month_star || cron.day_of_week_star) {
+        // A day must match both day fields, so none before the next day of the month listed
+        // can: go straight to it (a monthly job took 31 steps, most of its next fire's time).
+        const auto last = static_cast<unsigned>((day.year() / day.month() / date::last).day());
+        std::optional<unsigned> listed =
+            next_set(cron.days_of_month, static_cast<unsigned>(day.day()) + 1);
+        day = listed && *listed <= last ? day.year() / day.month() / date::day(*listed)
+                                        : first_of_next_month(day);
+        hour = 0;
+        minute = 0;
+      } else {
+        next_day();
+      }
       continue;
     }
     std::optional<unsigned> h = next_set(cron.hours, hour);

@@ -182,5 +182,62 @@ TEST(CronNextFire, AgreesWithTheReferenceForRandomExpressions) {
   }
 }
 
+// The wall-time search against a plain day-by-day statement of the day rules (Vixie's: both day
+// fields must match when either is `*`, either is enough when both are restricted), over years
+// of month ends, leap days and listed days that some months lack.
+std::optional<date::local_seconds> day_by_day_reference(const CronExpression& c,
+                                                        date::local_seconds from) {
+  const auto start = date::ceil<std::chrono::minutes>(from);
+  for (auto day = date::floor<date::days>(start); day < date::local_days{date::year{2040} / 1 / 1};
+       day += date::days(1)) {
+    const date::year_month_day ymd{day};
+    if (!cron_day_matches(c, static_cast<unsigned>(ymd.day()), static_cast<unsigned>(ymd.month()),
+                          date::weekday{day}.c_encoding())) {
+      continue;
+    }
+    for (unsigned h = 0; h < 24; ++h) {
+      for (unsigned m = 0; m < 60; ++m) {
+        auto wall = date::local_seconds{day} + std::chrono::hours(h) + std::chrono::minutes(m);
+        if (c.hours[h] && c.minutes[m] && wall >= start) {
+          return wall;
+        }
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+TEST(CronNextFire, FindsTheSameDaysAsADayByDaySearch) {
+  std::mt19937 random(20261129);
+  auto pick = [&random](const std::vector<std::string>& options) {
+    return options[std::uniform_int_distribution<std::size_t>(0, options.size() - 1)(random)];
+  };
+  const std::vector<std::string> days_of_month{
+      "*", "1", "15", "28", "29", "30", "31", "1,15", "29-31", "*/10", "5-25/7", "30,31", "2,31"};
+  const std::vector<std::string> months{"*", "*", "2", "1,2,3", "2-4", "*/3", "4,6,9,11", "12"};
+  const std::vector<std::string> days_of_week{"*", "*", "*", "1", "0,6", "1-5", "5"};
+  std::uniform_int_distribution<long long> any_minute(
+      0, (date::sys_days{date::year{2030} / 1 / 1} - date::sys_days{date::year{2024} / 1 / 1}) /
+             std::chrono::minutes(1));
+  int checked = 0;
+  while (checked < 300) {
+    const std::string expression = pick({"0", "30", "*/20"}) + " " + pick({"0", "6", "23", "*/8"}) +
+                                   " " + pick(days_of_month) + " " + pick(months) + " " +
+                                   pick(days_of_week);
+    auto parsed = parse_cron(expression);
+    if (!parsed) {
+      continue;  // e.g. the 30th of February alone
+    }
+    ++checked;
+    for (int i = 0; i < 5; ++i) {
+      const date::local_seconds from{date::local_days{date::year{2024} / 1 / 1}.time_since_epoch() +
+                                     std::chrono::minutes(any_minute(random)) +
+                                     std::chrono::seconds(i)};
+      SCOPED_TRACE(expression + " from " + date::format("%F %T", from));
+      EXPECT_EQ(next_matching_wall_time(*parsed, from), day_by_day_reference(*parsed, from));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace orch
