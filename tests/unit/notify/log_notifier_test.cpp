@@ -72,6 +72,13 @@ TEST_F(LogNotifierTest, TextLineQuotesValuesWithSpaces) {
   EXPECT_NE(line.find("team_name=\"West Coast\""), std::string::npos) << line;
 }
 
+TEST_F(LogNotifierTest, TextLineQuotesAValueThatIsNotUtf8) {
+  RunEvent e = failed_run();
+  e.error = "bad \xff byte";
+  std::string line = capture(log::Format::kText, e);
+  EXPECT_NE(line.find("error=\"bad \xef\xbf\xbd byte\""), std::string::npos) << line;
+}
+
 TEST_F(LogNotifierTest, StartsGoToInfoAndSkipsToWarn) {
   RunEvent started = failed_run();
   started.kind = EventKind::kRunStarted;
