@@ -25,12 +25,12 @@ def median_storms(rows):
     the median all_done_s; every other line stays as it is."""
     groups = {}
     for row in rows:
-        if "all_done_s" in row and row.get("all_done_s") is not None:
+        if row.get("all_done_s") is not None:
             groups.setdefault((row.get("system"), row.get("database"), row.get("teams")), []).append(row)
     kept = []
     for row in rows:
         key = (row.get("system"), row.get("database"), row.get("teams"))
-        if "all_done_s" not in row or row.get("all_done_s") is None:
+        if row.get("all_done_s") is None:
             kept.append(row)
         elif key in groups:
             runs = sorted(groups.pop(key), key=lambda r: r["all_done_s"])

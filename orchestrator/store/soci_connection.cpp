@@ -16,12 +16,12 @@ SociConnection::SociConnection(std::size_t size, Dialect dialect, std::string re
       opened_after_(size, 0),
       suspect_(size, 0) {}
 
+const char* SociConnection::begin_write_statement() const {
+  return dialect_ == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN";
+}
+
 void SociConnection::begin_write(soci::session& sql) const {
-  if (dialect_ == Dialect::kSqlite) {
-    sql << "BEGIN IMMEDIATE";
-  } else {
-    sql << "BEGIN";
-  }
+  sql << begin_write_statement();
 }
 
 std::string SociConnection::time_column(const std::string& column) const {

@@ -45,6 +45,7 @@ class SociConnection {
   // Starts a write transaction that serializes with other writers: SQLite's BEGIN IMMEDIATE
   // takes the write lock up front (a deferred BEGIN could deadlock two upgrading readers).
   void begin_write(soci::session& sql) const;
+  const char* begin_write_statement() const;
 
   // SQL for reading a timestamp column as our UTC text form, and for binding one.
   std::string time_column(const std::string& column) const;
@@ -133,7 +134,7 @@ class KeptTransactionStatements {
   KeptTransactionStatements(soci::session& sql, const SociConnection& connection)
       : connection_(connection) {
     if (connection.dialect() == Dialect::kSqlite) {
-      begin_.emplace((sql.prepare << "BEGIN IMMEDIATE"));
+      begin_.emplace((sql.prepare << connection.begin_write_statement()));
       commit_.emplace((sql.prepare << "COMMIT"));
     }
   }
