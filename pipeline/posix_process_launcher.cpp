@@ -28,11 +28,14 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "config/base/log.h"
 #include "config/base/result.h"
 #include "pipeline/bounded_log.h"
 #include "pipeline/command_lookup.h"
 #include "pipeline/owned_fd.h"
+#include "pipeline/process_guardian.h"
 #include "pipeline/process_launcher.h"
+#include "pipeline/run_sweep.h"
 
 namespace orch::pipeline {
 namespace {
@@ -209,7 +212,12 @@ class ThreadIo {
 // The leader's exit is watched through a pidfd, so no SIGCHLD handler is shared between threads.
 class Run {
  public:
-  Run(const ProcessSpec& spec, BoundedLog& log) : spec_(spec), log_(log) {}
+  Run(const ProcessSpec& spec, BoundedLog& log, ProcessGuardian* guardian)
+      : spec_(spec), log_(log), guardian_(guardian) {
+    if (auto marker = spec.env.find(kRunMarkerName); marker != spec.env.end()) {
+      run_id_ = marker->second;
+    }
+  }
   Run(const Run&) = delete;
   Run& operator=(const Run&) = delete;
 
@@ -222,12 +230,16 @@ class Run {
       }
       leader_exited_ = true;
     }
+    if (guardian_ != nullptr) {
+      guardian_->release(run_id_);
+    }
     boost::system::error_code ignored;
     output_.close(ignored);
     exit_watch_.close(ignored);
     exit_poll_.cancel();
     deadline_.cancel();
     kill_timer_.cancel();
+    drain_stop_.cancel();
     drain_timer_.cancel();
     try {
       io_.restart();
@@ -239,8 +251,9 @@ class Run {
 
   ProcessOutcome execute(const std::filesystem::path& exe, StopSignal& stop) {
     // asio::post is thread-safe; the task runs here, inside io_.run().
-    const int subscription = stop.subscribe(
-        [this](milliseconds grace) { asio::post(io_, [this, grace] { on_stop(grace); }); });
+    const int subscription = stop.subscribe([this](const StopRequest& request) {
+      asio::post(io_, [this, request] { on_stop(request); });
+    });
     struct Unsubscribe {
       StopSignal& stop;
       int id;
@@ -262,12 +275,20 @@ class Run {
                              in_quotes(spec_.argv.front()));
     }
     SpawnArguments arguments(spec_);
+    // Told before the spawn: should this process die between the spawn and watch(), the guardian
+    // still finds the pipeline by its run's marker.
+    if (guardian_ != nullptr) {
+      guardian_->guard(run_id_);
+    }
     const int rc = ::posix_spawn(&pid_, exe.c_str(), setup.actions(), setup.attr(),
                                  arguments.argv(), arguments.envp());
     if (rc != 0) {
       pid_ = -1;
       return failed_to_start("cannot start pipeline command " + in_quotes(spec_.argv.front()) +
                              ": " + std::strerror(rc));
+    }
+    if (guardian_ != nullptr) {
+      guardian_->watch(run_id_, pid_);
     }
     write_end.reset();  // only the child writes: its exit brings end-of-file
     output_.assign(read_end.release());
@@ -318,15 +339,26 @@ class Run {
     }
   }
 
+  // The leader is seen to exit without being reaped (WNOWAIT): while it is a zombie its pid, and
+  // so its group's id, cannot be given to another process, so the group is killed before the
+  // reap and never a stranger's group of the same number after it.
   bool reap_if_exited(int options) {
+    siginfo_t info{};
+    int seen = 0;
+    do {
+      seen = ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOWAIT | options);
+    } while (seen < 0 && errno == EINTR);
+    if (seen == 0 && info.si_pid == 0) {
+      return false;  // WNOHANG, and still running
+    }
+    if (seen == 0) {
+      ::killpg(pid_, SIGKILL);
+    }
     int status = 0;
     pid_t got = 0;
     do {
-      got = ::waitpid(pid_, &status, options);
+      got = ::waitpid(pid_, &status, 0);
     } while (got < 0 && errno == EINTR);
-    if (got == 0) {
-      return false;
-    }
     on_leader_exit(got < 0 ? std::string(std::strerror(errno)) : std::string(), status);
     return true;
   }
@@ -344,10 +376,24 @@ class Run {
                             });
   }
 
-  void on_stop(milliseconds grace) {
-    if (!leader_exited_) {
-      begin_kill(Kind::kStopped, grace);
+  // The pipeline may still finish by itself for the request's drain; then its group is killed.
+  // A more urgent request coming later shortens the wait.
+  void on_stop(const StopRequest& request) {
+    if (leader_exited_ || kill_reason_) {
+      return;
     }
+    stop_why_ = request.why;
+    if (request.drain <= milliseconds::zero()) {
+      drain_stop_.cancel();
+      begin_kill(Kind::kStopped, request.term_grace);
+      return;
+    }
+    drain_stop_.expires_after(request.drain);
+    drain_stop_.async_wait([this, request](const boost::system::error_code& ec) {
+      if (!ec && !leader_exited_) {
+        begin_kill(Kind::kStopped, request.term_grace);
+      }
+    });
   }
 
   // SIGTERM to the whole group now, SIGKILL after the grace. The first reason wins.
@@ -369,10 +415,11 @@ class Run {
     leader_exited_ = true;
     wait_error_ = wait_error;
     native_status_ = status;
-    // Background children would hold the output pipe open (and outlive the run): kill them now.
-    ::killpg(pid_, SIGKILL);
+    // Background children, which would hold the output pipe open and outlive the run, were killed
+    // with the group just before the reap (reap_if_exited).
     deadline_.cancel();
     kill_timer_.cancel();
+    drain_stop_.cancel();
     exit_poll_.cancel();
     if (!output_closed_) {
       drain_timer_.expires_after(kDrainLimit);
@@ -409,7 +456,8 @@ class Run {
           "timed out after " + describe_seconds(spec_.timeout) + "; process group killed";
     } else if (kill_reason_ == Kind::kStopped) {
       result.kind = Kind::kStopped;
-      result.error = "stopped by shutdown; process group killed";
+      result.error =
+          (stop_why_.empty() ? "stopped by shutdown" : stop_why_) + "; process group killed";
     } else if (!wait_error_.empty()) {
       result.kind = Kind::kExited;
       result.exit_code = -1;
@@ -437,16 +485,20 @@ class Run {
 
   const ProcessSpec& spec_;
   BoundedLog& log_;
+  ProcessGuardian* guardian_;  // may be null: no guardian could be started
+  std::string run_id_;         // the value of the run's marker in its environment, if any
+  std::string stop_why_;       // the reason of the stop under way
   asio::io_context& io_ = ThreadIo::get();
   asio::posix::stream_descriptor output_{io_};
   asio::posix::stream_descriptor exit_watch_{io_};
   asio::steady_timer exit_poll_{io_};
   asio::steady_timer deadline_{io_};
   asio::steady_timer kill_timer_{io_};
+  asio::steady_timer drain_stop_{io_};  // a stop's drain: SIGTERM when it passes
   asio::steady_timer drain_timer_{io_};
   // Not zeroed: read_some fills what it reports, and zeroing 64 KiB was a run's biggest memset.
   std::array<char, kReadChunkBytes> buffer_;  // NOLINT(cppcoreguidelines-pro-type-member-init)
-  pid_t pid_ = -1;  // the leader, and the id of its group
+  pid_t pid_ = -1;                            // the leader, and the id of its group
   bool leader_exited_ = false;
   bool output_closed_ = false;
   bool drain_abandoned_ = false;
@@ -457,6 +509,16 @@ class Run {
 
 class PosixProcessLauncher : public ProcessLauncher {
  public:
+  PosixProcessLauncher() {
+    auto guardian = ProcessGuardian::start();
+    if (guardian) {
+      guardian_ = std::move(*guardian);
+    } else {
+      // Pipelines still run; only a kill -9 of this process would now leave them running.
+      log::error("process_guardian_not_started", {{"reason", guardian.error().message}});
+    }
+  }
+
   ProcessOutcome run(const ProcessSpec& spec, StopSignal& stop) override {
     if (stop.requested()) {
       return stopped_before_start();
@@ -473,7 +535,7 @@ class PosixProcessLauncher : public ProcessLauncher {
       if (auto opened = log.open(spec.log_file); !opened) {
         return failed_to_start(opened.error().message);
       }
-      Run run(spec, log);
+      Run run(spec, log, guardian_.get());
       return run.execute(*exe, stop);
     } catch (const std::exception& e) {
       // Run's destructor has killed the group and reaped the leader by now.
@@ -482,6 +544,9 @@ class PosixProcessLauncher : public ProcessLauncher {
       return failed_to_start("cannot run the pipeline: unknown error");
     }
   }
+
+ private:
+  std::unique_ptr<ProcessGuardian> guardian_;
 };
 
 }  // namespace

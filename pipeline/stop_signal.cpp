@@ -4,38 +4,37 @@
 
 namespace orch::pipeline {
 
-void StopSignal::request_stop(std::chrono::milliseconds grace) {
+void StopSignal::request_stop(const StopRequest& request) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (grace_) {
-    return;
+  if (request_ && request_->drain <= request.drain) {
+    return;  // no sooner than the stop already under way
   }
-  grace_ = grace;
+  request_ = request;
   // Listeners run with the lock held, so that once unsubscribe() has returned its listener is
   // neither running nor going to run: the launcher's listener refers to an io_context that dies
   // right after it unsubscribes. The price is that a listener must not call back into this
   // StopSignal; the launcher's only posts a task.
   for (const auto& entry : listeners_) {
-    entry.second(grace);
+    entry.second(request);
   }
 }
 
-std::optional<std::chrono::milliseconds> StopSignal::requested() const {
+std::optional<StopRequest> StopSignal::requested() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return grace_;
+  return request_;
 }
 
 int StopSignal::subscribe(Listener listener) {
   std::unique_lock<std::mutex> lock(mutex_);
   const int id = next_id_++;
-  if (grace_) {
-    // The stop happened already and happens only once, so the listener need not be kept. It runs
-    // without the lock, which also lets it call requested().
-    const std::chrono::milliseconds grace = *grace_;
+  listeners_.emplace_back(id, listener);
+  if (request_) {
+    // The stop under way is told at once, without the lock (which also lets the listener call
+    // requested()); a more urgent one coming meanwhile reaches the listener through the list.
+    const StopRequest request = *request_;
     lock.unlock();
-    listener(grace);
-    return id;
+    listener(request);
   }
-  listeners_.emplace_back(id, std::move(listener));
   return id;
 }
 

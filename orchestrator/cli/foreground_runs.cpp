@@ -23,11 +23,14 @@ struct ForegroundRuns::Impl {
         heartbeat(heartbeat_interval(config.scheduler.heartbeat_timeout), [this, &db, &clock] {
           (void)db.runs().heartbeat(executor.live_run_ids(), clock.now());
         }) {
-    const auto grace =
+    // Someone at the terminal wants the run stopped now: SIGTERM at once, SIGKILL after the grace
+    // (a service's stop, by contrast, lets runs finish first).
+    pipeline::StopRequest request;
+    request.term_grace =
         std::chrono::duration_cast<std::chrono::milliseconds>(config.scheduler.shutdown_grace);
-    signals.async_wait([this, grace](const boost::system::error_code& ec, int) {
+    signals.async_wait([this, request](const boost::system::error_code& ec, int) {
       if (!ec) {
-        stop.request_stop(grace);
+        stop.request_stop(request);
       }
     });
     signal_thread = std::thread([this] { signal_io.run(); });

@@ -16,8 +16,8 @@ void print_outcome(const RunOutcome& outcome, const RunTarget& target) {
   const RunRecord& r = outcome.record;
   std::cout << "run_id: " << r.run_id << "\n";
   std::cout << "status: " << to_string(r.status) << "\n";
-  std::cout << "team: " << (target.team ? std::to_string(target.team->value) : "general")
-            << " (" << target.name << ")\n";
+  std::cout << "team: " << (target.team ? std::to_string(target.team->value) : "general") << " ("
+            << target.name << ")\n";
   std::cout << "run_date: " << r.run_date << "\n";
   std::cout << "purchase_date: " << r.purchase_date << "\n";
   if (r.total_loans) {
@@ -76,6 +76,11 @@ int run(const config::Config& config, const RunOptions& options) {
   ForegroundRuns foreground(config, **db, clock);
   RunExecutor& executor = foreground.executor();
 
+  // Ends kept by an earlier process are the truth about runs that would otherwise look busy or
+  // abandoned: they are recorded first.
+  if (executor.adopt_pending_ends() > 0) {
+    executor.record_deferred_ends();
+  }
   RunRequest request;
   request.target = resolved->target;
   request.trigger = Trigger::kManual;
@@ -83,11 +88,9 @@ int run(const config::Config& config, const RunOptions& options) {
   auto outcome = executor.execute(request, foreground.stop());
 
   foreground.finish();
-  if (outcome && executor.record_deferred_ends() > 0) {
-    std::cerr << "warning: the database is unavailable: the run's end is kept in "
-              << executor.pending_ends().dir().string()
-              << " and recorded by the next `orchestrator serve`\n";
-  }
+  // One more try; an end the database still does not take is kept, never lost, and this command
+  // does not claim the run was recorded.
+  const bool end_kept = outcome && outcome->end_kept && executor.record_deferred_ends() > 0;
   // The outcome is printed first: the deliveries' grace must not hold back the answer.
   if (outcome && outcome->claim != ClaimOutcome::kTeamBusy) {
     print_outcome(*outcome, resolved->target);
@@ -100,6 +103,13 @@ int run(const config::Config& config, const RunOptions& options) {
   if (outcome->claim == ClaimOutcome::kTeamBusy) {
     return fail(failed_precondition(describe_team(*team_id) + " already has a run in progress (" +
                                     outcome->busy_run_id + "); nothing was started"));
+  }
+  if (end_kept) {
+    std::cerr << "error: the database did not take the run's end ("
+              << to_string(outcome->record.status) << "): it is kept in "
+              << executor.pending_ends().dir().string()
+              << " and recorded by the next orchestrator serve or run\n";
+    return kExitDatabase;
   }
   return outcome->record.status == RunStatus::kCompleted ? kExitOk : kExitRunFailed;
 }

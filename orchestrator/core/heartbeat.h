@@ -32,10 +32,20 @@ class Heartbeat {
 // so that a slow database write or two never makes a live service look dead.
 std::chrono::milliseconds heartbeat_interval(std::chrono::seconds timeout);
 
-// This process as the database knows it: "host:pid".
+// This process as the database knows it: "host:pid:start", where start is when the process
+// started (clock ticks since boot, from /proc), so that a later process given the same pid is
+// not taken for it.
 std::string this_instance();
 
-// Whether `instance` ("host:pid") names a process on this host that no longer exists.
+// The host part of an instance.
+std::string instance_host(const std::string& instance);
+
+// Whether `instance` names a process of this host.
+bool is_local_instance(const std::string& instance);
+
+// Whether `instance` names a process on this host that no longer exists: its pid is free, or
+// taken by a process that started at another time. (An instance written by an older version,
+// "host:pid", is judged by its pid alone.)
 bool is_dead_local_instance(const std::string& instance);
 
 }  // namespace orch

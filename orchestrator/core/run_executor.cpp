@@ -12,9 +12,11 @@
 
 #include "config/base/log.h"
 #include "orchestrator/core/failure_streak.h"
+#include "orchestrator/core/heartbeat.h"
 #include "pipeline/input_discovery.h"
 #include "pipeline/purchase_date.h"
 #include "pipeline/run_outputs.h"
+#include "pipeline/run_sweep.h"
 
 namespace orch {
 namespace {
@@ -108,14 +110,10 @@ Result<RunOutcome> RunExecutor::record_missed(const RunTarget& target, const Slo
 }
 
 Result<RunOutcome> RunExecutor::execute(const RunRequest& request, pipeline::StopSignal& stop) {
+  // No misfire check here: a slot handed over within its grace runs however long it waits for a
+  // worker (slot_resumption.h).
   SysTime now = clock_.now();
   const RunTarget& target = request.target;
-  if (request.slot && request.trigger != Trigger::kRetry &&
-      now - request.slot->at > config_.scheduler.misfire_grace) {
-    // Queued behind other runs for longer than the grace window. (A retry is due when its
-    // backoff says, however long after the slot.)
-    return record_missed(target, *request.slot, 1);
-  }
   Date run_date = request.slot ? request.slot->run_date
                                : request.run_date.value_or(local_date(now, *target.zone));
   Date purchase = request.purchase_date.value_or(
@@ -134,6 +132,11 @@ Result<RunOutcome> RunExecutor::execute(const RunRequest& request, pipeline::Sto
   claim_request.instance = instance_;
   claim_request.now = now;
   auto claim = runs_.claim(claim_request);
+  if (claim && claim->outcome == ClaimOutcome::kTeamBusy && claim->record.run_id.empty() &&
+      abandon_if_holder_died(claim->busy_run_id)) {
+    claim_request.now = clock_.now();
+    claim = runs_.claim(claim_request);
+  }
   if (!claim) {
     return claim.error();
   }
@@ -157,6 +160,35 @@ Result<RunOutcome> RunExecutor::execute(const RunRequest& request, pipeline::Sto
   RunFinish done = run_pipeline(run, target, stop);
   finish(run, target, done, request, outcome);
   return outcome;
+}
+
+bool RunExecutor::abandon_if_holder_died(const std::string& run_id) {
+  auto holder = runs_.find(run_id);
+  if (!holder || !holder->has_value() || (*holder)->status != RunStatus::kRunning ||
+      !is_dead_local_instance((*holder)->instance)) {
+    return false;
+  }
+  // Its process is gone; whatever it started must be too before this team runs again.
+  const char* ids[] = {run_id.c_str()};
+  pipeline::sweep_run_processes(ids, 1);
+  RunFinish end;
+  end.run_id = run_id;
+  end.status = RunStatus::kAbandoned;
+  end.error = "its process (" + (*holder)->instance + ") is no longer running";
+  end.completed_at = clock_.now();
+  if (!runs_.finish(end)) {
+    return false;  // someone else ended it meanwhile: the claim will tell
+  }
+  log::warn("run_abandoned",
+            {{"run_id", run_id}, {"team", describe_team((*holder)->team)}, {"reason", end.error}});
+  RunRecord abandoned = **holder;
+  abandoned.status = RunStatus::kAbandoned;
+  abandoned.error = end.error;
+  abandoned.completed_at = end.completed_at;
+  RunTarget target;
+  target.team = abandoned.team;
+  tell(notify::EventKind::kRunAbandoned, abandoned, target);
+  return true;
 }
 
 RunFinish RunExecutor::run_pipeline(const RunRecord& run, const RunTarget& target,
@@ -247,10 +279,16 @@ RunFinish RunExecutor::run_in_folders(const pipeline::RunFolders& folders, const
       done.exit_code = result.exit_code;
       done.status = result.exit_code == 0 ? RunStatus::kCompleted : RunStatus::kFailed;
       break;
-    case Kind::kTimedOut: done.status = RunStatus::kTimedOut; break;
-    case Kind::kStopped: done.status = RunStatus::kInterrupted; break;
+    case Kind::kTimedOut:
+      done.status = RunStatus::kTimedOut;
+      break;
+    case Kind::kStopped:
+      done.status = RunStatus::kInterrupted;
+      break;
     case Kind::kSignaled:
-    case Kind::kFailedToStart: done.status = RunStatus::kFailed; break;
+    case Kind::kFailedToStart:
+      done.status = RunStatus::kFailed;
+      break;
   }
   done.error = result.kind == Kind::kExited && result.exit_code == 0 ? "" : result.error;
 
@@ -277,31 +315,36 @@ RunFinish RunExecutor::run_in_folders(const pipeline::RunFolders& folders, const
   if (Status pruned =
           pipeline::prune_run_folders(folders, static_cast<std::size_t>(config_.paths.keep_runs));
       !pruned) {
-    log::warn("run_folders_not_pruned", {{"run_id", run.run_id},
-                                         {"reason", pruned.error().message}});
+    log::warn("run_folders_not_pruned",
+              {{"run_id", run.run_id}, {"reason", pruned.error().message}});
   }
   return done;
 }
 
 void RunExecutor::finish(const RunRecord& run, const RunTarget& target, const RunFinish& done,
                          const RunRequest& request, RunOutcome& outcome) {
-  // The run happened: its end must be recorded, also when the database is down right now.
+  // The run happened: its end must be recorded, also when the database cannot take it right now
+  // (down, locked, its disk full, its file read-only): it is kept and recorded later. Only an
+  // end the database refuses for good (the run is no longer running: another service abandoned
+  // it meanwhile) is given up, and logged.
   Status recorded = runs_.finish(done);
+  const bool keep = !recorded && recorded.error().code != ErrorCode::kFailedPrecondition;
   {
     std::lock_guard lock(mutex_);
     active_.erase(run.run_id);
-    if (!recorded && recorded.error().code == ErrorCode::kUnavailable) {
+    if (keep) {
       deferred_.push_back(done);
     }
   }
-  if (!recorded && recorded.error().code == ErrorCode::kUnavailable) {
+  outcome.end_kept = keep;
+  if (keep) {
     Status kept = pending_ends_.keep(done);
-    log::warn("run_end_deferred",
-              {{"run_id", run.run_id},
-               {"status", to_string(done.status)},
-               {"effect", "recorded when the database is back"},
-               {"kept_in", kept ? pending_ends_.dir().string() : "memory only: " +
-                                                                     kept.error().message}});
+    log::warn("run_end_deferred", {{"run_id", run.run_id},
+                                   {"status", to_string(done.status)},
+                                   {"reason", recorded.error().message},
+                                   {"effect", "recorded when the database takes it"},
+                                   {"kept_in", kept ? pending_ends_.dir().string()
+                                                    : "memory only: " + kept.error().message}});
   } else if (!recorded) {
     log::error("run_end_not_recorded", {{"run_id", run.run_id},
                                         {"status", to_string(done.status)},
@@ -319,8 +362,7 @@ void RunExecutor::finish(const RunRecord& run, const RunTarget& target, const Ru
   final_run.completed_at = done.completed_at;
   if (run.started_at) {
     final_run.duration_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(done.completed_at -
-                                                              *run.started_at)
+        std::chrono::duration_cast<std::chrono::milliseconds>(done.completed_at - *run.started_at)
             .count();
   }
   outcome.record = final_run;
@@ -373,10 +415,11 @@ std::size_t RunExecutor::record_deferred_ends() {
     }
     Status recorded = runs_.finish(f);
     if (recorded) {
-      log::info("run_end_recorded", {{"run_id", f.run_id}, {"status", to_string(f.status)},
+      log::info("run_end_recorded", {{"run_id", f.run_id},
+                                     {"status", to_string(f.status)},
                                      {"completed_at", format_utc(f.completed_at)}});
-    } else if (recorded.error().code == ErrorCode::kUnavailable) {
-      still.push_back(std::move(f));
+    } else if (recorded.error().code != ErrorCode::kFailedPrecondition) {
+      still.push_back(std::move(f));  // not taken yet (outage, full disk, ...): try again later
       continue;
     } else {
       // E.g. another service abandoned the run meanwhile (it could not hear this one): its
@@ -428,8 +471,8 @@ void RunExecutor::tell_streak(const RunRecord& run, const RunTarget& target) {
     streak = failure_streak(runs_, *run.team, std::max(threshold + 1, kRecoveryDepth));
   }
   if (!streak) {
-    log::warn("failure_streak_unknown", {{"team", describe_team(run.team)},
-                                         {"reason", streak.error().message}});
+    log::warn("failure_streak_unknown",
+              {{"team", describe_team(run.team)}, {"reason", streak.error().message}});
     return;
   }
   notify::RunEvent e = run_event(notify::EventKind::kTeamFailing, run, target);
@@ -445,12 +488,18 @@ void RunExecutor::tell_streak(const RunRecord& run, const RunTarget& target) {
 
 notify::EventKind end_event(RunStatus status) {
   switch (status) {
-    case RunStatus::kCompleted: return notify::EventKind::kRunCompleted;
-    case RunStatus::kTimedOut: return notify::EventKind::kRunTimedOut;
-    case RunStatus::kAbandoned: return notify::EventKind::kRunAbandoned;
-    case RunStatus::kMissed: return notify::EventKind::kRunMissed;
-    case RunStatus::kSkipped: return notify::EventKind::kRunSkipped;
-    default: return notify::EventKind::kRunFailed;
+    case RunStatus::kCompleted:
+      return notify::EventKind::kRunCompleted;
+    case RunStatus::kTimedOut:
+      return notify::EventKind::kRunTimedOut;
+    case RunStatus::kAbandoned:
+      return notify::EventKind::kRunAbandoned;
+    case RunStatus::kMissed:
+      return notify::EventKind::kRunMissed;
+    case RunStatus::kSkipped:
+      return notify::EventKind::kRunSkipped;
+    default:
+      return notify::EventKind::kRunFailed;
   }
 }
 

@@ -38,9 +38,9 @@ notify::EventKind end_event(RunStatus status);
 struct RunRequest {
   RunTarget target;
   Trigger trigger = Trigger::kManual;
-  std::optional<Slot> slot;             // scheduled runs: the slot they stand for
-  std::optional<Date> run_date;         // manual runs: default today in the team's zone
-  std::optional<Date> purchase_date;    // default: computed from the run date
+  std::optional<Slot> slot;           // scheduled runs: the slot they stand for
+  std::optional<Date> run_date;       // manual runs: default today in the team's zone
+  std::optional<Date> purchase_date;  // default: computed from the run date
   int attempt = 1;
 };
 
@@ -51,6 +51,8 @@ struct RunOutcome {
   bool missed = false;      // the slot could not start within the grace window
   // A scheduled run that failed or timed out and is to be tried again: when, as which attempt.
   std::optional<NextAttempt> retry;
+  // The database did not take the run's end: it is kept (PendingEnds) and recorded later.
+  bool end_kept = false;
 };
 
 // Carries out one run end to end: records its start (the database arbitrates), prepares the
@@ -84,8 +86,11 @@ class RunExecutor {
   const PendingEnds& pending_ends() const { return pending_ends_; }
 
  private:
-  RunFinish run_pipeline(const RunRecord& run, const RunTarget& target,
-                         pipeline::StopSignal& stop);
+  // The team's running run `run_id` belongs to a process of this host that died (a killed `run`
+  // or `serve`): its leftovers are killed and it is recorded abandoned, so the team can run.
+  // Returns whether it was.
+  bool abandon_if_holder_died(const std::string& run_id);
+  RunFinish run_pipeline(const RunRecord& run, const RunTarget& target, pipeline::StopSignal& stop);
   // run_pipeline() once the owner's folders are prepared: the run's own folder, its inputs, the
   // process, its result and the switch of the published outputs.
   RunFinish run_in_folders(const pipeline::RunFolders& folders, const RunRecord& run,
@@ -109,7 +114,7 @@ class RunExecutor {
   PendingEnds pending_ends_;
 
   mutable std::mutex mutex_;
-  std::set<std::string> active_;    // claimed, pipeline not finished
+  std::set<std::string> active_;     // claimed, pipeline not finished
   std::vector<RunFinish> deferred_;  // finished, end not recorded yet
 };
 

@@ -27,6 +27,8 @@
 #include "orchestrator/core/team_schedules.h"
 #include "orchestrator/core/team_targets.h"
 #include "orchestrator/schedule/scheduler.h"
+#include "orchestrator/schedule/slot_resumption.h"
+#include "pipeline/run_sweep.h"
 
 namespace orch {
 namespace asio = boost::asio;
@@ -41,6 +43,12 @@ constexpr std::chrono::seconds kMaxWait{60};
 constexpr std::chrono::milliseconds kControlPoll{50};
 // Slots handed to the workers per turn of the loop.
 constexpr std::size_t kWakeBatch = 64;
+// A retry or rerun that finds its team busy (a manual run, or the lost attempt not yet abandoned
+// by every replica) is tried again this much later; it is never recorded `skipped`.
+constexpr std::chrono::seconds kBusyRecheck{5};
+// At a stop, runs in progress get the shutdown grace to finish by themselves; one still running
+// then gets SIGTERM, and SIGKILL this long after.
+constexpr std::chrono::seconds kTermGrace{5};
 
 }  // namespace
 
@@ -73,6 +81,10 @@ struct Service::Impl {
   std::int64_t applied_generation = 0;
   // Since when the heartbeat has reached the database without a break (heartbeat thread only).
   std::optional<SysTime> connected_since;
+  // The last heartbeat that reached the database, and whether the runs were fenced off since
+  // (heartbeat thread only).
+  std::chrono::steady_clock::time_point last_beat_ok = std::chrono::steady_clock::now();
+  bool fenced = false;
 
   asio::io_context io;
   asio::signal_set signals;
@@ -84,11 +96,12 @@ struct Service::Impl {
   std::condition_variable work;
   std::deque<Job> queue;
   // Retries waiting for their backoff to pass, by when they are due. A retry pending when the
-  // service stops is found again in the database at the next start (resume_retries).
+  // service stops is found again in the database at the next start (resume_unsettled_slots).
   std::multimap<SysTime, RunRequest> retries;
   std::set<pipeline::StopSignal*> active;
   bool stopping = false;
   std::vector<std::thread> workers;
+  std::thread drain_waiter;  // joins the workers at a stop, then ends the loop
 
   void start_workers() {
     int n = std::max(1, config.scheduler.max_parallel_runs);
@@ -114,8 +127,8 @@ struct Service::Impl {
       try {
         auto outcome = executor.execute(job.request, stop);
         // The database is down (the outage is logged once, by the store): try again with a
-        // growing pause while the slot is inside its grace window; past it, execute() records
-        // the slot missed. A stop ends the wait.
+        // growing pause. A slot that could not start within its grace because of the outage is
+        // recorded missed once the database is back. A stop ends the wait.
         for (auto pause = std::chrono::milliseconds(250);
              !outcome && outcome.error().code == ErrorCode::kUnavailable && !stop.requested();
              pause = std::min(pause * 2, std::chrono::milliseconds(4000))) {
@@ -124,17 +137,25 @@ struct Service::Impl {
             break;
           }
           lock.unlock();
-          outcome = executor.execute(job.request, stop);
+          const RunRequest& request = job.request;
+          if (request.slot && request.attempt == 1 &&
+              !within_grace(request.slot->at, clock.now(), config.scheduler.misfire_grace)) {
+            outcome = executor.record_missed(request.target, *request.slot, 1);
+          } else {
+            outcome = executor.execute(request, stop);
+          }
         }
         if (!outcome) {
           log::error("run_not_started", {{"team", describe_team(job.request.target.team)},
                                          {"reason", outcome.error().message}});
         } else if (outcome->retry) {
           schedule_retry(job.request, *outcome->retry);
+        } else if (outcome->claim == ClaimOutcome::kTeamBusy && job.request.attempt > 1) {
+          schedule_retry(job.request, NextAttempt{job.request.attempt, clock.now() + kBusyRecheck});
         }
       } catch (const std::exception& e) {
-        log::error("run_crashed", {{"team", describe_team(job.request.target.team)},
-                                   {"reason", e.what()}});
+        log::error("run_crashed",
+                   {{"team", describe_team(job.request.target.team)}, {"reason", e.what()}});
       }
       std::lock_guard lock(mutex);
       active.erase(&stop);
@@ -159,40 +180,59 @@ struct Service::Impl {
     asio::post(io, [this] { arm_wake(); });
   }
 
-  // A service that stopped between two attempts of a run left the retry undone: the next start
-  // makes it, if the slot's day still allows. Several replicas starting together may each plan
-  // it; the database lets one claim it.
-  void resume_retries() {
+  // Slots whose latest attempt failed, timed out, was abandoned or interrupted get their next
+  // attempt, when resume_slot() says they need one: read from the database, so a retry or rerun
+  // that a killed service had only planned in memory is made by the next start. Several replicas
+  // may each plan it; the attempt number is unique per slot, so the database lets one claim it.
+  // Runs on the loop (it reads the targets).
+  void resume_unsettled_slots() {
     SysTime now = clock.now();
-    auto failed = db.runs().last_failed_attempts(now - date::days(2));
-    if (!failed) {
-      log::warn("retries_not_resumed", {{"reason", failed.error().message}});
+    auto unsettled =
+        db.runs().unsettled_slot_attempts(now - date::days(2) - config.scheduler.misfire_grace);
+    if (!unsettled) {
+      log::warn("slots_not_resumed", {{"reason", unsettled.error().message}});
       return;
     }
-    for (const RunRecord& run : *failed) {
+    resume_slots(*unsettled);
+  }
+
+  void resume_slots(const std::vector<RunRecord>& attempts) {
+    SysTime now = clock.now();
+    for (const RunRecord& run : attempts) {
       auto target = targets.find(team_key(run.team));
       auto run_date = parse_date(run.run_date);
-      if (!target || !run.slot_key || !run.scheduled_for || !run.completed_at || !run_date) {
-        continue;
+      if (!target || !run.slot_key || !run.scheduled_for || !run_date) {
+        continue;  // not scheduled any more, or not a slot's run
       }
-      auto next = next_attempt(target->retry, run.attempt, run.status, *run.completed_at,
-                               *run_date, *target->zone, retry_jitter(run.run_id));
+      auto next =
+          resume_slot(run, target->retry, config.scheduler.misfire_grace, *target->zone, now);
       if (!next) {
+        if (lost_at(run)) {
+          log::info("lost_run_not_rerun", {{"run_id", run.run_id},
+                                           {"team", describe_team(run.team)},
+                                           {"status", to_string(run.status)},
+                                           {"reason", "it was lost outside the grace window"}});
+        }
         continue;
       }
       RunRequest request;
       request.target = std::move(*target);
       request.trigger = Trigger::kRetry;
       request.attempt = next->attempt;
-      request.slot = Slot{run.team, *run.scheduled_for, *run_date,
-                          run.slot_key->find('T') == std::string::npos ? SlotKey::kRunDate
-                                                                       : SlotKey::kFireInstant};
-      SysTime at = std::max(next->at, now);
-      log::info("run_retry_resumed", {{"team", describe_team(run.team)},
-                                      {"attempt", std::to_string(next->attempt)},
-                                      {"at", format_utc(at)}});
+      request.slot = Slot{
+          run.team, *run.scheduled_for, *run_date,
+          run.slot_key->find('T') == std::string::npos ? SlotKey::kRunDate : SlotKey::kFireInstant};
+      log::info(lost_at(run) ? "lost_run_rerun" : "run_retry_resumed",
+                {{"run_id", run.run_id},
+                 {"team", describe_team(run.team)},
+                 {"status", to_string(run.status)},
+                 {"attempt", std::to_string(next->attempt)},
+                 {"at", format_utc(next->at)}});
       std::lock_guard lock(mutex);
-      retries.emplace(at, std::move(request));
+      if (stopping) {
+        return;
+      }
+      retries.emplace(next->at, std::move(request));
     }
     arm_wake();
   }
@@ -259,42 +299,6 @@ struct Service::Impl {
       }
     }
     work.notify_all();
-  }
-
-  // Runs abandoned by a dead service start again, as a new attempt of their slot, while the
-  // slot is inside its grace window. Only the service whose update abandoned a run gets here
-  // for it, and the attempt number is unique per slot, so a rerun happens once. Runs on the
-  // loop's thread (it reads the targets).
-  void rerun_abandoned(const std::vector<RunRecord>& abandoned) {
-    std::vector<Job> jobs;
-    SysTime now = clock.now();
-    for (const RunRecord& run : abandoned) {
-      auto run_date = parse_date(run.run_date);
-      auto target = targets.find(team_key(run.team));
-      if (!run.slot_key || !run.scheduled_for || !run_date || !target) {
-        continue;  // manual and backfill runs are someone's command: not rerun behind their back
-      }
-      if (now - *run.scheduled_for > config.scheduler.misfire_grace) {
-        log::info("abandoned_run_not_rerun", {{"run_id", run.run_id},
-                                              {"team", describe_team(run.team)},
-                                              {"reason", "its slot is past the grace window"}});
-        continue;
-      }
-      RunRequest request;
-      request.target = std::move(*target);
-      request.trigger = Trigger::kRetry;
-      request.slot = Slot{run.team, *run.scheduled_for, *run_date};
-      // The rerun keeps its slot's key: a cron fire is keyed by its instant, not its date.
-      if (request.slot->key() != *run.slot_key) {
-        request.slot->keyed_by = SlotKey::kFireInstant;
-      }
-      request.attempt = run.attempt + 1;
-      log::info("abandoned_run_rerun", {{"run_id", run.run_id},
-                                        {"team", describe_team(run.team)},
-                                        {"attempt", std::to_string(request.attempt)}});
-      jobs.push_back(Job{std::move(request)});
-    }
-    enqueue(std::move(jobs));
   }
 
   // Loads the teams and rebuilds the schedule. On failure the previous schedule stays.
@@ -416,37 +420,88 @@ struct Service::Impl {
     });
   }
 
-  // No new runs; runs in progress get the shutdown grace, then their groups are killed and they
-  // are recorded `interrupted` by their workers. Slots still waiting for a worker are not
-  // recorded, so the next start catches them up if they are still inside the grace window.
+  // No new runs; runs in progress get the shutdown grace to finish by themselves, then SIGTERM,
+  // then SIGKILL kTermGrace later, and are recorded `interrupted` by their workers (a scheduled
+  // one is run again by the next start, inside its grace). Slots still waiting for a worker are
+  // not recorded, so the next start catches them up if they are still inside the grace window.
+  // A second signal cuts the drain short. The loop keeps running until the workers are done, so
+  // that signals are still heard; the heartbeat keeps the draining runs alive meanwhile.
   void begin_stop(int signal) {
+    const char* name = signal == SIGINT ? "SIGINT" : "SIGTERM";
     std::size_t dropped = 0;
     std::size_t running = 0;
+    bool again = false;
     {
       std::lock_guard lock(mutex);
+      again = stopping;
       stopping = true;
       dropped = queue.size();
       queue.clear();
       if (!retries.empty()) {
         log::warn("retries_dropped", {{"count", std::to_string(retries.size())},
-                                      {"next_at", format_utc(retries.begin()->first)}});
+                                      {"next_at", format_utc(retries.begin()->first)},
+                                      {"effect", "made by the next start"}});
       }
       retries.clear();
       running = active.size();
-      auto grace = std::chrono::duration_cast<std::chrono::milliseconds>(
-          config.scheduler.shutdown_grace);
+      pipeline::StopRequest request;
+      request.drain = again ? std::chrono::milliseconds::zero()
+                            : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  config.scheduler.shutdown_grace);
+      request.term_grace = kTermGrace;
       for (auto* stop : active) {
-        stop->request_stop(grace);
+        stop->request_stop(request);
       }
     }
     work.notify_all();
-    log::info("stopping", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"},
+    if (again) {
+      log::info("stopping_now", {{"signal", name},
+                                 {"runs_in_progress", std::to_string(running)},
+                                 {"effect", "runs in progress get SIGTERM now"}});
+      wait_signals();
+      return;
+    }
+    log::info("stopping", {{"signal", name},
                            {"runs_in_progress", std::to_string(running)},
                            {"not_started", std::to_string(dropped)},
                            {"grace_s", std::to_string(config.scheduler.shutdown_grace.count())}});
     wake_timer.cancel();
     control_timer.cancel();
-    io.stop();
+    wait_signals();
+    drain_waiter = std::thread([this] {
+      for (auto& worker : workers) {
+        worker.join();
+      }
+      asio::post(io, [this] { io.stop(); });
+    });
+  }
+
+  // A service on a database other hosts share (PostgreSQL) that has not renewed its heartbeat
+  // for half the heartbeat timeout stops its own pipelines at once: by the time another replica
+  // takes its runs for dead (after the whole timeout) and runs their slots again, nothing of the
+  // old attempts still runs. Called from the heartbeat's thread.
+  void fence_if_silent(std::chrono::steady_clock::time_point now) {
+    if (db.reach() != Database::Reach::kAnyHost || fenced) {
+      return;
+    }
+    auto silent = now - last_beat_ok;
+    if (silent < config.scheduler.heartbeat_timeout / 2) {
+      return;
+    }
+    fenced = true;
+    std::lock_guard lock(mutex);
+    if (active.empty()) {
+      return;
+    }
+    pipeline::StopRequest request;
+    request.why = "stopped: this service could not renew its heartbeat for " +
+                  std::to_string(std::chrono::duration_cast<std::chrono::seconds>(silent).count()) +
+                  " s, so another replica may take its runs over";
+    log::error("runs_fenced",
+               {{"runs_in_progress", std::to_string(active.size())}, {"reason", request.why}});
+    for (auto* stop : active) {
+      stop->request_stop(request);
+    }
   }
 
   // Runs of a service on this host that died (kill -9) are abandoned at once; those of any
@@ -485,13 +540,27 @@ struct Service::Impl {
         abandoned.insert(abandoned.end(), stale->begin(), stale->end());
       }
     }
+    sweep_local_leftovers(abandoned);
     for (const RunRecord& run : abandoned) {
-      log::warn("run_abandoned", {{"run_id", run.run_id},
-                                  {"team", describe_team(run.team)},
-                                  {"reason", run.error}});
+      log::warn("run_abandoned",
+                {{"run_id", run.run_id}, {"team", describe_team(run.team)}, {"reason", run.error}});
       tell_abandoned(run);
     }
     return abandoned;
+  }
+
+  // Whatever is left on this host of abandoned runs (their guardian died with their service, or
+  // never heard of them) is killed before their slots can run again.
+  static void sweep_local_leftovers(const std::vector<RunRecord>& abandoned) {
+    std::vector<const char*> local;
+    for (const RunRecord& run : abandoned) {
+      if (is_local_instance(run.instance)) {
+        local.push_back(run.run_id.c_str());
+      }
+    }
+    if (int killed = pipeline::sweep_run_processes(local.data(), local.size()); killed > 0) {
+      log::warn("abandoned_processes_killed", {{"processes", std::to_string(killed)}});
+    }
   }
 
   // People hear of an abandoned run like of any other end. The team is read afresh: this runs
@@ -523,15 +592,18 @@ struct Service::Impl {
       if (e.code != ErrorCode::kUnavailable) {  // an outage is logged once, by the store
         log::warn("heartbeat_failed", {{"reason", e.message}});
       }
+      fence_if_silent(std::chrono::steady_clock::now());
       return;
     }
+    last_beat_ok = std::chrono::steady_clock::now();
+    fenced = false;
     if (!connected_since) {
       connected_since = now;
     }
     executor.record_deferred_ends();
     auto abandoned = abandon_dead_runs(now);
     if (!abandoned.empty()) {
-      asio::post(io, [this, abandoned = std::move(abandoned)] { rerun_abandoned(abandoned); });
+      asio::post(io, [this, abandoned = std::move(abandoned)] { resume_slots(abandoned); });
     }
   }
 
@@ -566,8 +638,9 @@ int Service::run() {
     return 4;
   }
   s.applied_generation = *generation;
-  ServiceInstance me{s.instance, s.instance.substr(0, s.instance.rfind(':')),
-                     static_cast<std::int64_t>(getpid()), started, started, *generation};
+  ServiceInstance me{
+      s.instance, instance_host(s.instance), static_cast<std::int64_t>(getpid()), started, started,
+      *generation};
   if (auto registered = s.db.registry().register_instance(me); !registered) {
     log::error("service_not_started", {{"reason", registered.error().message}});
     return 4;
@@ -578,12 +651,12 @@ int Service::run() {
   if (s.executor.adopt_pending_ends() > 0) {
     s.executor.record_deferred_ends();
   }
-  auto abandoned = s.abandon_dead_runs(started);
+  // Abandoned first: the slots of runs a dead service left are then found unsettled below.
+  (void)s.abandon_dead_runs(started);
   s.wait_signals();
   s.start_workers();
   if (s.load_schedule("start")) {
-    s.resume_retries();
-    s.rerun_abandoned(abandoned);
+    s.resume_unsettled_slots();
     s.release_memory();
   } else {
     std::lock_guard lock(s.mutex);
@@ -605,11 +678,16 @@ int Service::run() {
                         {"scheduler", s.config.scheduler.enabled ? "enabled" : "disabled"},
                         {"startup_ms", std::to_string((s.clock.now() - started).count())}});
     s.io.run();
+    if (s.drain_waiter.joinable()) {
+      s.drain_waiter.join();
+    }
     heartbeat.stop();
   }
   s.work.notify_all();
   for (auto& worker : s.workers) {
-    worker.join();
+    if (worker.joinable()) {
+      worker.join();
+    }
   }
   s.record_deferred_ends_before_exit();
   s.notifier.flush();

@@ -6,6 +6,7 @@
 
 #include "orchestrator/schedule/cron_next_fire.h"
 #include "orchestrator/schedule/daily_slot.h"
+#include "orchestrator/schedule/slot_resumption.h"
 
 namespace orch {
 namespace {
@@ -88,7 +89,8 @@ Action Scheduler::decide(const Slot& slot, SysTime now, Trigger trigger, int slo
   action.slot = slot;
   action.slots = slots;
   action.trigger = trigger;
-  action.kind = now - slot.at <= grace_ ? ActionKind::kStartRun : ActionKind::kRecordMissed;
+  action.kind =
+      within_grace(slot.at, now, grace_) ? ActionKind::kStartRun : ActionKind::kRecordMissed;
   return action;
 }
 

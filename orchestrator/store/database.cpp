@@ -167,6 +167,9 @@ class SociDatabase final : public Database {
   ServiceRegistry& registry() override { return registry_; }
   NotificationStore& notifications() override { return notifications_; }
   std::string describe() const override { return connection_.redacted_url(); }
+  Reach reach() const override {
+    return connection_.dialect() == Dialect::kSqlite ? Reach::kThisHost : Reach::kAnyHost;
+  }
 
   void release_memory() override {
     if (connection_.dialect() != Dialect::kSqlite) {

@@ -38,6 +38,11 @@ class Database {
   // The URL with its password redacted.
   virtual std::string describe() const = 0;
 
+  // Where the services sharing this database can be: on this host only (a SQLite file), or on
+  // any host (PostgreSQL), where a replica cannot see whether another one's process lives.
+  enum class Reach { kThisHost, kAnyHost };
+  virtual Reach reach() const = 0;
+
   // Frees what the idle connections keep of what they read (SQLite's page cache: a whole table
   // after every team was loaded); they read the database file again when next used. Connections
   // in use are left alone. Thread-safe.

@@ -34,8 +34,8 @@ enum class ClaimOutcome {
 
 struct Claim {
   ClaimOutcome outcome = ClaimOutcome::kClaimed;
-  RunRecord record;             // the inserted row (running or skipped); empty otherwise
-  std::string busy_run_id;      // for kTeamBusy: the run in progress
+  RunRecord record;         // the inserted row (running or skipped); empty otherwise
+  std::string busy_run_id;  // for kTeamBusy: the run in progress
 };
 
 // How a claimed run ended.
@@ -58,7 +58,7 @@ struct RunFinish {
 struct RunFilter {
   std::optional<std::int64_t> team_key;  // 0: the general run
   std::optional<RunStatus> status;
-  std::optional<SysTime> since;          // created at or after
+  std::optional<SysTime> since;  // created at or after
   int limit = 50;
 };
 
@@ -70,8 +70,9 @@ class RunStore {
   virtual ~RunStore() = default;
 
   // Records the start of a run, atomically: a slot already recorded gives kAlreadyRecorded; a
-  // team with a running run gives kTeamBusy (and, for a slot, a `skipped` row); else a `running`
-  // row is inserted. Fails with kUnavailable when the database cannot be reached.
+  // team with a running run gives kTeamBusy (and, for a slot's first attempt, a `skipped` row:
+  // a later attempt is a retry or rerun, which waits for the team instead of being lost); else a
+  // `running` row is inserted. Fails with kUnavailable when the database cannot be reached.
   virtual Result<Claim> claim(const ClaimRequest& request) = 0;
 
   // Records a slot that will not run (`missed`), unless the slot has a row already.
@@ -99,9 +100,10 @@ class RunStore {
                                                             const std::string& from,
                                                             const std::string& to) = 0;
 
-  // Slot runs created since `since` that ended failed or timed_out and have no later attempt of
-  // their slot: the retries a service that stopped may have left undone.
-  virtual Result<std::vector<RunRecord>> last_failed_attempts(SysTime since) = 0;
+  // Slot runs created since `since` that ended failed, timed_out, abandoned or interrupted and
+  // have no later attempt of their slot: the retries and reruns that a service which died or
+  // stopped may have left undone. This, not any service's memory, is where that intent lives.
+  virtual Result<std::vector<RunRecord>> unsettled_slot_attempts(SysTime since) = 0;
 
   virtual Result<std::vector<RunRecord>> list(const RunFilter& filter) = 0;
   virtual Result<std::optional<RunRecord>> find(const std::string& run_id) = 0;

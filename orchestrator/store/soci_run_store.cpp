@@ -52,10 +52,10 @@ struct RunRow {
     if (auto team = sales_team_id.get()) {
       r.team = TeamId{*team};
     }
-    r.status = parse_run_status(status).has_value() ? *parse_run_status(status)
-                                                    : RunStatus::kFailed;
-    r.triggered_by = parse_trigger(triggered_by).has_value() ? *parse_trigger(triggered_by)
-                                                             : Trigger::kManual;
+    r.status =
+        parse_run_status(status).has_value() ? *parse_run_status(status) : RunStatus::kFailed;
+    r.triggered_by =
+        parse_trigger(triggered_by).has_value() ? *parse_trigger(triggered_by) : Trigger::kManual;
     r.attempt = attempt;
     r.slot_key = slot_key.get();
     r.scheduled_for = parse_time_text(scheduled_for);
@@ -246,8 +246,8 @@ RunRecord insert(RunStatements& statements, const ClaimRequest& request, RunStat
 
   RunStatements::Row& row = statements.row;
   row.run_id = r.run_id;
-  row.team = NullableInt(request.team ? std::optional<long long>(request.team->value)
-                                      : std::nullopt);
+  row.team =
+      NullableInt(request.team ? std::optional<long long>(request.team->value) : std::nullopt);
   row.key = team_key(request.team);
   row.status = to_string(status);
   row.trigger = to_string(request.triggered_by);
@@ -303,7 +303,7 @@ Result<Claim> SociRunStore::claim_once(const ClaimRequest& request) {
     }
     if (read.busy_ind == soci::i_ok) {
       Claim claim{ClaimOutcome::kTeamBusy, {}, read.busy};
-      if (request.slot_key) {
+      if (request.slot_key && request.attempt == 1) {
         claim.record = insert(statements, request, RunStatus::kSkipped,
                               describe_team(request.team) + " was still running " + read.busy);
       }
@@ -431,8 +431,7 @@ Result<std::vector<RunRecord>> SociRunStore::abandon_stale(SysTime stale_before,
       soci::statement update =
           (sql.prepare << "UPDATE pipeline_runs SET status = 'abandoned', error = :error, "
                           "completed_at = " +
-                              db_.time_param("at") +
-                              " WHERE run_id = :id AND status = 'running'",
+                              db_.time_param("at") + " WHERE run_id = :id AND status = 'running'",
            soci::use(reason, "error"), soci::use(at, "at"), soci::use(run.run_id, "id"));
       update.execute(true);
       // Another service may have got there first (it waited on the same row, then found it
@@ -473,8 +472,8 @@ Result<std::map<std::int64_t, std::string>> SociRunStore::last_slot_keys() {
 }
 
 Result<std::set<std::string>> SociRunStore::completed_run_dates(std::int64_t team_key,
-                                                              const std::string& from,
-                                                              const std::string& to) {
+                                                                const std::string& from,
+                                                                const std::string& to) {
   try {
     soci::session sql(db_.pool());
     long long key = team_key;
@@ -573,18 +572,19 @@ Result<std::vector<RunStatus>> SociRunStore::recent_statuses(std::int64_t team_k
   }
 }
 
-Result<std::vector<RunRecord>> SociRunStore::last_failed_attempts(SysTime since) {
+Result<std::vector<RunRecord>> SociRunStore::unsettled_slot_attempts(SysTime since) {
   try {
     soci::session sql(db_.pool());
     return select(sql,
-                  "slot_key IS NOT NULL AND status IN ('failed', 'timed_out') AND "
+                  "slot_key IS NOT NULL AND status IN ('failed', 'timed_out', 'abandoned', "
+                  "'interrupted') AND "
                   "created_at >= :p0 AND NOT EXISTS (SELECT 1 FROM pipeline_runs later WHERE "
                   "later.team_key = pipeline_runs.team_key AND "
                   "later.slot_key = pipeline_runs.slot_key AND "
                   "later.attempt > pipeline_runs.attempt)",
                   {format_utc(since)}, 10000);
   } catch (const std::exception& e) {
-    return db_.to_error(e, "cannot read the failed attempts");
+    return db_.to_error(e, "cannot read the slots left unsettled");
   }
 }
 

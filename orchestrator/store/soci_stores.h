@@ -26,10 +26,9 @@ class SociRunStore final : public RunStore {
   Status heartbeat(const std::vector<std::string>& run_ids, SysTime now) override;
   Result<std::vector<RunRecord>> abandon_stale(SysTime stale_before, SysTime now) override;
   Result<std::map<std::int64_t, std::string>> last_slot_keys() override;
-  Result<std::set<std::string>> completed_run_dates(std::int64_t team_key,
-                                                    const std::string& from,
+  Result<std::set<std::string>> completed_run_dates(std::int64_t team_key, const std::string& from,
                                                     const std::string& to) override;
-  Result<std::vector<RunRecord>> last_failed_attempts(SysTime since) override;
+  Result<std::vector<RunRecord>> unsettled_slot_attempts(SysTime since) override;
   Result<std::vector<RunRecord>> list(const RunFilter& filter) override;
   Result<std::optional<RunRecord>> find(const std::string& run_id) override;
   Result<std::vector<RunStatus>> recent_statuses(std::int64_t team_key, int limit) override;

@@ -40,6 +40,21 @@ using Kind = ProcessOutcome::Kind;
 // A bound for a hang, not a speed test.
 constexpr milliseconds kPromptly = seconds(5);
 
+// A stop that sends SIGTERM at once and SIGKILL `term_grace` later.
+StopRequest stop_now(milliseconds term_grace) {
+  StopRequest request;
+  request.term_grace = term_grace;
+  return request;
+}
+
+// A stop that lets the pipeline finish for `drain` first.
+StopRequest stop_after(milliseconds drain, milliseconds term_grace) {
+  StopRequest request;
+  request.drain = drain;
+  request.term_grace = term_grace;
+  return request;
+}
+
 ProcessSpec sh_spec(const TempDir& dir, const std::string& script) {
   ProcessSpec spec;
   spec.argv = {"/bin/sh", "-c", script};
@@ -354,7 +369,7 @@ TEST(ProcessLauncher, StopSignalFromAnotherThreadStopsTheRun) {
   StopSignal stop;
   std::thread stopper([&] {
     wait_until([&] { return !read_file(dir / "bg.pid").empty(); }, seconds(5));
-    stop.request_stop(milliseconds(500));
+    stop.request_stop(stop_now(milliseconds(500)));
   });
   Timed timed = run_timed(spec, stop);
   stopper.join();
@@ -369,7 +384,7 @@ TEST(ProcessLauncher, StopSignalFromAnotherThreadStopsTheRun) {
 TEST(ProcessLauncher, StopRequestedBeforeStartDoesNotStartTheProcess) {
   TempDir dir;
   StopSignal stop;
-  stop.request_stop(seconds(1));
+  stop.request_stop(stop_after(seconds(10), seconds(1)));
   Timed timed = run_timed(sh_spec(dir, "touch started"), stop);
   EXPECT_EQ(timed.outcome.kind, Kind::kStopped);
   EXPECT_FALSE(timed.outcome.error.empty());
@@ -429,30 +444,128 @@ TEST(ProcessLauncher, ParallelRunsFromFourThreadsAreEachCorrect) {
   }
   EXPECT_EQ(correct.load(), kThreads * kRunsPerThread)
       << failures[0] << failures[1] << failures[2] << failures[3];
+  launcher.reset();  // its guardian is the one child it keeps, until it goes
   EXPECT_TRUE(has_no_children());
 }
 
-TEST(StopSignal, ListenersHearTheFirstStopOnly) {
+TEST(StopSignal, ListenersHearOnlyMoreUrgentStops) {
   StopSignal stop;
   std::vector<milliseconds> heard;
-  const int id = stop.subscribe([&](milliseconds grace) { heard.push_back(grace); });
+  const int id = stop.subscribe([&](const StopRequest& r) { heard.push_back(r.drain); });
   EXPECT_FALSE(stop.requested().has_value());
-  stop.request_stop(milliseconds(700));
-  stop.request_stop(milliseconds(5));
-  EXPECT_EQ(heard, std::vector<milliseconds>{milliseconds(700)});
-  EXPECT_EQ(stop.requested(), milliseconds(700));
+  stop.request_stop(stop_after(seconds(30), seconds(5)));
+  stop.request_stop(stop_after(seconds(60), seconds(5)));  // later than the one under way
+  stop.request_stop(stop_now(seconds(5)));                  // sooner: heard
+  EXPECT_EQ(heard, (std::vector<milliseconds>{seconds(30), milliseconds(0)}));
+  EXPECT_EQ(stop.requested(), stop_now(seconds(5)));
   stop.unsubscribe(id);
 }
 
 TEST(StopSignal, LateSubscriberIsCalledAtOnceAndUnsubscribedOneNever) {
   StopSignal stop;
   int unsubscribed_calls = 0;
-  stop.unsubscribe(stop.subscribe([&](milliseconds) { ++unsubscribed_calls; }));
-  stop.request_stop(seconds(2));
+  stop.unsubscribe(stop.subscribe([&](const StopRequest&) { ++unsubscribed_calls; }));
+  stop.request_stop(stop_now(seconds(2)));
   EXPECT_EQ(unsubscribed_calls, 0);
   std::vector<milliseconds> heard;
-  stop.subscribe([&](milliseconds grace) { heard.push_back(grace); });
+  stop.subscribe([&](const StopRequest& r) { heard.push_back(r.term_grace); });
   EXPECT_EQ(heard, std::vector<milliseconds>{seconds(2)});
+}
+
+// A service's stop lets a run in progress finish by itself within the drain: it completes.
+TEST(ProcessLauncher, StopWithADrainLetsThePipelineFinish) {
+  TempDir dir;
+  ProcessSpec spec = sh_spec(dir, "echo started > started; sleep 0.5; echo finished");
+  StopSignal stop;
+  std::thread stopper([&] {
+    wait_until([&] { return std::filesystem::exists(dir / "started"); }, seconds(5));
+    stop.request_stop(stop_after(seconds(20), seconds(1)));
+  });
+  Timed timed = run_timed(spec, stop);
+  stopper.join();
+  EXPECT_EQ(timed.outcome.kind, Kind::kExited);
+  EXPECT_EQ(timed.outcome.exit_code, 0);
+  EXPECT_EQ(read_file(dir / "run.log"), "finished\n");
+  EXPECT_LT(timed.elapsed, seconds(10));
+}
+
+// Past the drain the group gets SIGTERM, then SIGKILL; a second, more urgent stop cuts a long
+// drain short.
+TEST(ProcessLauncher, StopAfterItsDrainKillsTheGroupAndAMoreUrgentStopCutsItShort) {
+  TempDir dir;
+  ProcessSpec spec = sh_spec(dir, "trap '' TERM; echo started > started; sleep 30");
+  StopSignal stop;
+  std::thread stopper([&] {
+    wait_until([&] { return std::filesystem::exists(dir / "started"); }, seconds(5));
+    stop.request_stop(stop_after(milliseconds(300), milliseconds(300)));
+  });
+  Timed timed = run_timed(spec, stop);
+  stopper.join();
+  EXPECT_EQ(timed.outcome.kind, Kind::kStopped);
+  EXPECT_LT(timed.elapsed, kPromptly);
+
+  TempDir second;
+  ProcessSpec long_drain = sh_spec(second, "echo started > started; sleep 30");
+  StopSignal stop2;
+  std::thread stopper2([&] {
+    wait_until([&] { return std::filesystem::exists(second / "started"); }, seconds(5));
+    stop2.request_stop(stop_after(seconds(60), seconds(1)));
+    stop2.request_stop(stop_now(seconds(1)));
+  });
+  Timed cut = run_timed(long_drain, stop2);
+  stopper2.join();
+  EXPECT_EQ(cut.outcome.kind, Kind::kStopped);
+  EXPECT_LT(cut.elapsed, kPromptly);
+}
+
+// kill -9 of the process that runs pipelines: its guardian kills the pipeline's group and a
+// process that left the group (setsid) but carries the run's marker, so nothing of the run
+// outlives it. The launcher runs in a forked child, which the test kills.
+TEST(ProcessGuardian, KillMinusNineOfTheLauncherKillsItsPipelines) {
+  TempDir dir;
+  ProcessSpec spec = sh_spec(dir,
+                             "sleep 60 & echo $! > in_group.pid; "
+                             "setsid sh -c 'echo $$ > escaped.pid; exec sleep 60' & "
+                             "sleep 60");
+  spec.env["RUN_ID"] = "run_guardiantest" + std::to_string(::getpid());
+  const pid_t launcher = ::fork();
+  ASSERT_GE(launcher, 0);
+  if (launcher == 0) {
+    auto real = make_posix_process_launcher();
+    StopSignal stop;
+    real->run(spec, stop);
+    ::_exit(0);
+  }
+  const pid_t in_group = pid_from(dir / "in_group.pid");
+  const pid_t escaped = pid_from(dir / "escaped.pid");
+  ASSERT_GT(in_group, 0);
+  ASSERT_GT(escaped, 0);
+  ASSERT_FALSE(process_is_dead(escaped));
+  ::kill(launcher, SIGKILL);
+  ::waitpid(launcher, nullptr, 0);
+  EXPECT_TRUE(wait_until([&] { return process_is_dead(in_group); }, kPromptly));
+  EXPECT_TRUE(wait_until([&] { return process_is_dead(escaped); }, kPromptly));
+}
+
+// A clean end of the launcher's owner leaves no guardian behind, and a pipeline that ran to its
+// end is not hunted afterwards.
+TEST(ProcessGuardian, EndsWithItsOwnerAndLeavesFinishedRunsAlone) {
+  TempDir dir;
+  const pid_t owner = ::fork();
+  ASSERT_GE(owner, 0);
+  if (owner == 0) {
+    auto real = make_posix_process_launcher();
+    StopSignal stop;
+    ProcessSpec spec = sh_spec(dir, "true");
+    spec.env["RUN_ID"] = "run_finished" + std::to_string(::getpid());
+    ProcessOutcome outcome = real->run(spec, stop);
+    real.reset();
+    ::_exit(outcome.kind == Kind::kExited && outcome.exit_code == 0 ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(owner, &status, 0), owner);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_TRUE(has_no_children());
 }
 
 }  // namespace

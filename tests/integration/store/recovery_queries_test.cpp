@@ -79,24 +79,31 @@ class RecoveryQueriesTest : public ::testing::TestWithParam<std::string> {
   std::unique_ptr<Database> db_;
 };
 
-TEST_P(RecoveryQueriesTest, FindsTheLastFailedAttemptOfEachSlot) {
+TEST_P(RecoveryQueriesTest, FindsTheLastUnsettledAttemptOfEachSlot) {
   record("2026-01-15", 1, "2026-01-15", RunStatus::kFailed);
   record("2026-01-15", 2, "2026-01-15", RunStatus::kFailed);
   record("2026-01-16", 1, "2026-01-16", RunStatus::kFailed);
   record("2026-01-16", 2, "2026-01-16", RunStatus::kCompleted);
   record("2026-01-17T02:00:00Z", 1, "2026-01-17", RunStatus::kTimedOut);
   record("2026-01-17T03:00:00Z", 1, "2026-01-17", RunStatus::kInterrupted);
+  record("2026-01-17T04:00:00Z", 1, "2026-01-17", RunStatus::kAbandoned);
+  record("2026-01-17T04:00:00Z", 2, "2026-01-17", RunStatus::kAbandoned);
+  record("2026-01-17T05:00:00Z", 1, "2026-01-17", RunStatus::kAbandoned);
+  record("2026-01-17T05:00:00Z", 2, "2026-01-17", RunStatus::kCompleted);
+  record("2026-01-17T06:00:00Z", 1, "2026-01-17", RunStatus::kSkipped);
   record(std::nullopt, 1, "2026-01-17", RunStatus::kFailed, Trigger::kManual);
-  auto failed = db_->runs().last_failed_attempts(utc("2026-01-10T00:00:00Z"));
+  record(std::nullopt, 1, "2026-01-17", RunStatus::kAbandoned, Trigger::kManual);
+  auto failed = db_->runs().unsettled_slot_attempts(utc("2026-01-10T00:00:00Z"));
   ASSERT_TRUE(failed.has_value()) << failed.error().message;
   std::set<std::string> got;
   for (const RunRecord& r : *failed) {
     got.insert(r.slot_key.value_or("?") + " #" + std::to_string(r.attempt));
   }
-  EXPECT_EQ(got, (std::set<std::string>{"2026-01-15 #2", "2026-01-17T02:00:00Z #1"}));
-  auto recent = db_->runs().last_failed_attempts(utc("2026-01-17T00:00:00Z"));
+  EXPECT_EQ(got, (std::set<std::string>{"2026-01-15 #2", "2026-01-17T02:00:00Z #1",
+                                        "2026-01-17T03:00:00Z #1", "2026-01-17T04:00:00Z #2"}));
+  auto recent = db_->runs().unsettled_slot_attempts(utc("2026-01-17T00:00:00Z"));
   ASSERT_TRUE(recent.has_value());
-  EXPECT_EQ(recent->size(), 1u);
+  EXPECT_EQ(recent->size(), 3u);
 }
 
 TEST_P(RecoveryQueriesTest, ListsTheDaysWithACompletedRunWhateverTriggeredIt) {

@@ -154,7 +154,8 @@ class RunStoreTest : public ::testing::TestWithParam<Backend> {
     auto result = database_.query(query);
     EXPECT_NE(result.exit_code, 0) << query;
     std::string err = result.err;
-    std::transform(err.begin(), err.end(), err.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(err.begin(), err.end(), err.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     EXPECT_NE(err.find("unique"), std::string::npos) << result.err;
   }
 
@@ -220,7 +221,8 @@ TEST_P(RunStoreTest, SlotsAreKeptPerTeamAndForTheGeneralRun) {
   start(slot_request(std::nullopt, "2026-03-02", now));
   EXPECT_EQ(claim(slot_request(std::nullopt, "2026-03-02", now)).outcome,
             ClaimOutcome::kAlreadyRecorded);
-  EXPECT_EQ(sql("SELECT team_key, CAST(sales_team_id IS NULL AS INTEGER) FROM pipeline_runs ORDER BY team_key"),
+  EXPECT_EQ(sql("SELECT team_key, CAST(sales_team_id IS NULL AS INTEGER) FROM pipeline_runs ORDER "
+                "BY team_key"),
             "0|1\n1|0\n2|0\n");
 }
 
@@ -262,6 +264,24 @@ TEST_P(RunStoreTest, ClaimingAnotherSlotWhileTheTeamRunsRecordsItSkipped) {
   // Another team is not held up.
   EXPECT_EQ(claim(slot_request(TeamId{2}, "2026-03-03", now + minutes(1))).outcome,
             ClaimOutcome::kClaimed);
+}
+
+// A rerun or retry that finds its team busy (a manual run, say) records nothing: a `skipped` row
+// would end the slot for good, and the team's day with it.
+TEST_P(RunStoreTest, LaterAttemptWhileTheTeamRunsRecordsNothingAndCanClaimLater) {
+  SysTime now = utc("2026-03-02T07:00:00Z");
+  std::string lost = start(slot_request(TeamId{1}, "2026-03-02", now));
+  finish(lost, RunStatus::kAbandoned, now + minutes(1));
+  std::string manual = start(manual_request(TeamId{1}, now + minutes(2)));
+  ClaimRequest rerun = slot_request(TeamId{1}, "2026-03-02", now + minutes(3));
+  rerun.triggered_by = Trigger::kRetry;
+  rerun.attempt = 2;
+  Claim busy = claim(rerun);
+  EXPECT_EQ(busy.outcome, ClaimOutcome::kTeamBusy);
+  EXPECT_EQ(busy.busy_run_id, manual);
+  EXPECT_TRUE(busy.record.run_id.empty());
+  finish(manual, RunStatus::kCompleted, now + minutes(4));
+  EXPECT_EQ(claim(rerun).outcome, ClaimOutcome::kClaimed);
 }
 
 TEST_P(RunStoreTest, ManualClaimWhileTheTeamRunsRecordsNothing) {
@@ -583,14 +603,12 @@ TEST_P(RunStoreTest, TheDatabaseRefusesASecondRunningRowOfATeam) {
       "'2026-03-02T07:01:00.000Z');");
 
   // The index is partial: rows in other states, and running rows of other teams, go in.
-  sql(
-       "INSERT INTO pipeline_runs (run_id, sales_team_id, team_key, status, triggered_by, "
-       "run_date, created_at) VALUES ('run_cli_2', 1, 1, 'completed', 'manual', '2026-03-02', "
-       "'2026-03-02T07:02:00.000Z');");
-  sql(
-       "INSERT INTO pipeline_runs (run_id, sales_team_id, team_key, status, triggered_by, "
-       "run_date, created_at) VALUES ('run_cli_3', 2, 2, 'running', 'manual', '2026-03-02', "
-       "'2026-03-02T07:03:00.000Z');");
+  sql("INSERT INTO pipeline_runs (run_id, sales_team_id, team_key, status, triggered_by, "
+      "run_date, created_at) VALUES ('run_cli_2', 1, 1, 'completed', 'manual', '2026-03-02', "
+      "'2026-03-02T07:02:00.000Z');");
+  sql("INSERT INTO pipeline_runs (run_id, sales_team_id, team_key, status, triggered_by, "
+      "run_date, created_at) VALUES ('run_cli_3', 2, 2, 'running', 'manual', '2026-03-02', "
+      "'2026-03-02T07:03:00.000Z');");
   EXPECT_EQ(sql("SELECT COUNT(*) FROM pipeline_runs WHERE status = 'running'"), "2\n");
 }
 
@@ -621,24 +639,22 @@ TEST_P(RunStoreTest, TheSeedQueryListsATeamsRunsNewestFirst) {
   std::string second = (*missed)->run_id;
   std::string third = start(manual_request(TeamId{1}, t0 + date::days(2)));
 
-  std::string out = sql(
-      "SELECT run_id, status, sales_team_id, total_loans, exceptions_count, started_at, "
-      "completed_at FROM pipeline_runs WHERE sales_team_id = 1 ORDER BY created_at DESC;");
+  std::string out =
+      sql("SELECT run_id, status, sales_team_id, total_loans, exceptions_count, started_at, "
+          "completed_at FROM pipeline_runs WHERE sales_team_id = 1 ORDER BY created_at DESC;");
   // Each database prints times its own way: SQLite the stored UTC text, PostgreSQL timestamptz
   // in the client's zone (UTC here).
   auto t = [](const std::string& sqlite, const std::string& postgres) {
     return GetParam() == Backend::kSqlite ? sqlite : postgres;
   };
-  EXPECT_EQ(lines(out),
-            (std::vector<std::string>{
-                third + "|running|1|||" + t("2026-03-03T07:00:00.000Z", "2026-03-03 07:00:00+00") +
-                    "|",
-                second + "|missed|1|||" + "|" +
-                    t("2026-03-02T07:00:00.000Z", "2026-03-02 07:00:00+00"),
-                first + "|completed|1|120|3|" +
-                    t("2026-03-01T07:00:00.000Z", "2026-03-01 07:00:00+00") + "|" +
-                    t("2026-03-01T07:02:00.000Z", "2026-03-01 07:02:00+00"),
-            }));
+  EXPECT_EQ(
+      lines(out),
+      (std::vector<std::string>{
+          third + "|running|1|||" + t("2026-03-03T07:00:00.000Z", "2026-03-03 07:00:00+00") + "|",
+          second + "|missed|1|||" + "|" + t("2026-03-02T07:00:00.000Z", "2026-03-02 07:00:00+00"),
+          first + "|completed|1|120|3|" + t("2026-03-01T07:00:00.000Z", "2026-03-01 07:00:00+00") +
+              "|" + t("2026-03-01T07:02:00.000Z", "2026-03-01 07:02:00+00"),
+      }));
   EXPECT_EQ(out.find(other_team), std::string::npos);
 }
 

@@ -1,0 +1,247 @@
+#include "pipeline/process_guardian.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <string>
+
+#include "pipeline/run_sweep.h"
+
+namespace orch::pipeline {
+namespace {
+
+enum Op : std::int32_t { kGuard = 1, kWatch = 2, kRelease = 3 };
+
+constexpr std::size_t kRunIdBytes = 56;  // run ids are 20 characters; tests' may be longer
+
+// One message, sent whole over a SOCK_SEQPACKET socket: the guardian reads it whole or not at all.
+struct Message {
+  std::int32_t op = 0;
+  std::int32_t group = 0;
+  char run_id[kRunIdBytes] = {};
+};
+
+struct Entry {
+  char run_id[kRunIdBytes];
+  pid_t group;
+  bool used;
+};
+
+// Runs at once on the same service; more than this many at once is far past any max_parallel_runs
+// a 2-core or 64-core host would use, and a run past it is only swept by id at the next start.
+constexpr std::size_t kCapacity = 16384;
+
+// The guardian's whole life, in the forked child. Only async-signal-safe calls from here on.
+[[noreturn]] void guard_until_orphaned(int channel) {
+  ::prctl(PR_SET_NAME, "orch-guardian", 0, 0, 0);
+  // A Ctrl-C or a SIGTERM meant for the service must not take the guardian with it: it ends when
+  // the service does.
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU}) {
+    ::sigaction(signal, &ignore, nullptr);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  // Nothing of the service's but the channel stays open here: no database file, no socket.
+  if (channel != 3) {
+    ::dup2(channel, 3);
+  }
+  ::syscall(SYS_close_range, 4U, ~0U, 0U);
+  if (channel != 3) {
+    ::close(channel);  // (closed by close_range already when above 3)
+  }
+  // Its own memory, mapped after the fork: the service's heap may be mid-change in another thread.
+  void* memory = ::mmap(nullptr, (sizeof(Entry) + sizeof(const char*)) * kCapacity,
+                        PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (memory == MAP_FAILED) {
+    ::_exit(1);
+  }
+  auto* entries = static_cast<Entry*>(memory);
+  auto* ids = reinterpret_cast<const char**>(entries + kCapacity);
+  Message message;
+  while (true) {
+    const ssize_t got = ::recv(3, &message, sizeof(message), 0);
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got != static_cast<ssize_t>(sizeof(message))) {
+      break;  // end-of-file: the service is gone (or stopped cleanly)
+    }
+    message.run_id[kRunIdBytes - 1] = '\0';
+    Entry* slot = nullptr;
+    Entry* free_slot = nullptr;
+    for (std::size_t i = 0; i < kCapacity; ++i) {
+      if (entries[i].used && std::strcmp(entries[i].run_id, message.run_id) == 0) {
+        slot = &entries[i];
+        break;
+      }
+      if (!entries[i].used && free_slot == nullptr) {
+        free_slot = &entries[i];
+      }
+    }
+    if (message.op == kRelease) {
+      if (slot != nullptr) {
+        slot->used = false;
+      }
+      continue;
+    }
+    if (slot == nullptr) {
+      slot = free_slot;
+    }
+    if (slot == nullptr) {
+      continue;
+    }
+    std::memcpy(slot->run_id, message.run_id, kRunIdBytes);
+    slot->used = true;
+    if (message.op == kWatch) {
+      slot->group = message.group;
+    } else {
+      slot->group = 0;
+    }
+  }
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < kCapacity; ++i) {
+    if (!entries[i].used) {
+      continue;
+    }
+    if (entries[i].group > 1) {
+      ::kill(-entries[i].group, SIGKILL);
+    }
+    ids[count++] = entries[i].run_id;
+  }
+  // Twice: a process that forked while the first sweep was reading /proc is found by the second.
+  for (int pass = 0; pass < 2 && count > 0; ++pass) {
+    sweep_run_processes(ids, count);
+  }
+  ::_exit(0);
+}
+
+Result<std::pair<int, pid_t>> fork_guardian() {
+  int ends[2] = {-1, -1};
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) != 0) {
+    return unavailable(std::string("cannot start the process guardian: socketpair: ") +
+                       std::strerror(errno));
+  }
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    const int error = errno;
+    ::close(ends[0]);
+    ::close(ends[1]);
+    return unavailable(std::string("cannot start the process guardian: fork: ") +
+                       std::strerror(error));
+  }
+  if (pid == 0) {
+    ::close(ends[0]);
+    guard_until_orphaned(ends[1]);
+  }
+  ::close(ends[1]);
+  return std::pair<int, pid_t>{ends[0], pid};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ProcessGuardian>> ProcessGuardian::start() {
+  auto forked = fork_guardian();
+  if (!forked) {
+    return forked.error();
+  }
+  return std::unique_ptr<ProcessGuardian>(new ProcessGuardian(forked->first, forked->second));
+}
+
+ProcessGuardian::~ProcessGuardian() {
+  std::lock_guard lock(mutex_);
+  if (channel_ >= 0) {
+    ::close(channel_);
+  }
+  if (pid_ > 0) {
+    while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+    }
+  }
+}
+
+pid_t ProcessGuardian::pid() const {
+  std::lock_guard lock(mutex_);
+  return pid_;
+}
+
+void ProcessGuardian::guard(std::string_view run_id) {
+  if (run_id.empty() || run_id.size() >= kRunIdBytes) {
+    return;
+  }
+  std::lock_guard lock(mutex_);
+  runs_[std::string(run_id)] = 0;
+  if (!send_locked(kGuard, run_id, 0)) {
+    restart_locked();
+  }
+}
+
+void ProcessGuardian::watch(std::string_view run_id, pid_t group) {
+  if (run_id.empty() || run_id.size() >= kRunIdBytes) {
+    return;
+  }
+  std::lock_guard lock(mutex_);
+  runs_[std::string(run_id)] = group;
+  if (!send_locked(kWatch, run_id, group)) {
+    restart_locked();
+  }
+}
+
+void ProcessGuardian::release(std::string_view run_id) {
+  if (run_id.empty() || run_id.size() >= kRunIdBytes) {
+    return;
+  }
+  std::lock_guard lock(mutex_);
+  runs_.erase(std::string(run_id));
+  if (!send_locked(kRelease, run_id, 0)) {
+    restart_locked();
+  }
+}
+
+bool ProcessGuardian::send_locked(int op, std::string_view run_id, pid_t group) {
+  Message message;
+  message.op = op;
+  message.group = group;
+  std::memcpy(message.run_id, run_id.data(), run_id.size());
+  while (true) {
+    const ssize_t sent = ::send(channel_, &message, sizeof(message), MSG_NOSIGNAL);
+    if (sent == static_cast<ssize_t>(sizeof(message))) {
+      return true;
+    }
+    if (sent < 0 && errno == EINTR) {
+      continue;
+    }
+    return false;
+  }
+}
+
+void ProcessGuardian::restart_locked() {
+  if (channel_ >= 0) {
+    ::close(channel_);
+  }
+  channel_ = -1;
+  if (pid_ > 0) {
+    ::waitpid(pid_, nullptr, WNOHANG);
+  }
+  pid_ = -1;
+  auto forked = fork_guardian();
+  if (!forked) {
+    return;
+  }
+  channel_ = forked->first;
+  pid_ = forked->second;
+  for (const auto& [run_id, group] : runs_) {
+    send_locked(group > 0 ? kWatch : kGuard, run_id, group);
+  }
+}
+
+}  // namespace orch::pipeline
