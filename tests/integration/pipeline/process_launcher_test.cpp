@@ -455,7 +455,7 @@ TEST(StopSignal, ListenersHearOnlyMoreUrgentStops) {
   EXPECT_FALSE(stop.requested().has_value());
   stop.request_stop(stop_after(seconds(30), seconds(5)));
   stop.request_stop(stop_after(seconds(60), seconds(5)));  // later than the one under way
-  stop.request_stop(stop_now(seconds(5)));                  // sooner: heard
+  stop.request_stop(stop_now(seconds(5)));                 // sooner: heard
   EXPECT_EQ(heard, (std::vector<milliseconds>{seconds(30), milliseconds(0)}));
   EXPECT_EQ(stop.requested(), stop_now(seconds(5)));
   stop.unsubscribe(id);
