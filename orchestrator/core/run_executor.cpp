@@ -16,6 +16,7 @@
 #include "pipeline/input_discovery.h"
 #include "pipeline/purchase_date.h"
 #include "pipeline/run_outputs.h"
+#include "orchestrator/schedule/slot_resumption.h"
 #include "pipeline/run_sweep.h"
 
 namespace orch {
@@ -369,9 +370,15 @@ void RunExecutor::finish(const RunRecord& run, const RunTarget& target, const Ru
   // Scheduled runs recover by themselves; a manual run has its operator watching.
   std::string retry;
   const config::RetryConfig& policy = target.retry;
-  if (request.slot && request.trigger != Trigger::kManual &&
-      request.trigger != Trigger::kBackfill && policy.max_attempts > 1 &&
-      done.status != RunStatus::kCompleted) {
+  const bool scheduled = request.slot && request.trigger != Trigger::kManual &&
+                         request.trigger != Trigger::kBackfill;
+  if (scheduled && done.status == RunStatus::kInterrupted && run.attempt < kMaxSlotAttempts) {
+    // Stopped, not failed: a service that fenced itself off runs the slot again at once; one
+    // that is stopping drops this and its next start reruns it (resume_slot()).
+    outcome.retry = NextAttempt{run.attempt + 1, done.completed_at};
+    retry = "attempt " + std::to_string(run.attempt + 1) +
+            " as soon as a service runs (at once unless it is stopping)";
+  } else if (scheduled && policy.max_attempts > 1 && done.status != RunStatus::kCompleted) {
     outcome.retry = next_attempt(policy, run.attempt, done.status, done.completed_at,
                                  request.slot->run_date, *target.zone, retry_jitter(run.run_id));
     if (outcome.retry) {

@@ -167,14 +167,14 @@ struct Service::Impl {
     RunRequest request = failed;
     request.trigger = Trigger::kRetry;
     request.attempt = next.attempt;
-    log::info("run_retry_scheduled", {{"team", describe_team(request.target.team)},
-                                      {"attempt", std::to_string(next.attempt)},
-                                      {"at", format_utc(next.at)}});
     {
       std::lock_guard lock(mutex);
       if (stopping) {
-        return;
+        return;  // the next start finds the slot unsettled in the database
       }
+      log::info("run_retry_scheduled", {{"team", describe_team(request.target.team)},
+                                        {"attempt", std::to_string(next.attempt)},
+                                        {"at", format_utc(next.at)}});
       retries.emplace(next.at, std::move(request));
     }
     asio::post(io, [this] { arm_wake(); });

@@ -130,9 +130,7 @@ TEST_F(ReplicasTest, RunsOfAKilledReplicaAreAbandonedAndRunAgainByAnother) {
   doomed->wait(seconds(5));
 
   ASSERT_TRUE(wait_until(
-      [&] {
-        return one("SELECT COUNT(*) FROM pipeline_runs WHERE status = 'completed'") == "4";
-      },
+      [&] { return one("SELECT COUNT(*) FROM pipeline_runs WHERE status = 'completed'") == "4"; },
       seconds(30)))
       << sql("SELECT sales_team_id, status, attempt, instance FROM pipeline_runs").size()
       << second->output() << third->output();
@@ -141,8 +139,10 @@ TEST_F(ReplicasTest, RunsOfAKilledReplicaAreAbandonedAndRunAgainByAnother) {
 
   for (int team = 1; team <= 4; ++team) {
     SCOPED_TRACE("team " + std::to_string(team));
-    auto history = sql("SELECT status, attempt, triggered_by FROM pipeline_runs WHERE "
-                       "sales_team_id = " + std::to_string(team) + " ORDER BY attempt");
+    auto history =
+        sql("SELECT status, attempt, triggered_by FROM pipeline_runs WHERE "
+            "sales_team_id = " +
+            std::to_string(team) + " ORDER BY attempt");
     EXPECT_EQ(history, (std::vector<std::string>{"abandoned|1|schedule", "completed|2|retry"}));
   }
   EXPECT_EQ(duplicates(), "0");
@@ -201,9 +201,7 @@ TEST_F(ReplicasTest, RunsOfAFrozenReplicaAreTakenOverThroughItsHeartbeat) {
   frozen->send_signal(SIGSTOP);
 
   ASSERT_TRUE(wait_until(
-      [&] {
-        return one("SELECT COUNT(*) FROM pipeline_runs WHERE status = 'completed'") == "2";
-      },
+      [&] { return one("SELECT COUNT(*) FROM pipeline_runs WHERE status = 'completed'") == "2"; },
       seconds(30)))
       << other->output();
   EXPECT_NE(other->output().find("run_abandoned"), std::string::npos) << other->output();
@@ -226,7 +224,8 @@ TEST_F(ReplicasTest, RunsOfAFrozenReplicaAreTakenOverThroughItsHeartbeat) {
 class OwnPostgres {
  public:
   OwnPostgres() {
-    auto started = run_command({std::string(ORCH_SOURCE_DIR) + "/scripts/pg_throwaway.sh", "start"});
+    auto started =
+        run_command({std::string(ORCH_SOURCE_DIR) + "/scripts/pg_throwaway.sh", "start"});
     std::smatch m;
     if (started.exit_code == 0 &&
         std::regex_search(started.out, m, std::regex("PG_THROWAWAY_DIR='([^']+)'"))) {
@@ -312,6 +311,59 @@ TEST_F(ReplicasTest, ADatabaseRestartDuringAStormOfRunsLosesNoRun) {
   EXPECT_EQ(service->wait(seconds(15)), 0) << service->output();
 }
 
+// A replica that cannot renew its heartbeat fences itself off: it kills its own pipelines within
+// half the heartbeat timeout, before another replica could take its runs for dead, so two
+// attempts of a slot never run at once across hosts. When the database is back the stopped
+// attempt is recorded `interrupted` and the slot runs again.
+TEST_F(ReplicasTest, AReplicaCutOffFromTheDatabaseStopsItsPipelinesBeforeOthersCouldTakeOver) {
+  OwnPostgres pg;
+  ASSERT_TRUE(pg.started());
+  env_["DATABASE_URL"] = pg.url();
+  add_teams(1);
+  const std::string pid_file = (dir_ / "pipeline.pid").string();
+  const std::string once = (dir_ / "first_attempt").string();
+  auto service = serve(
+      {{"DAILY_RUN_TIME", utc_time_in(3)},
+       {"HEARTBEAT_TIMEOUT_SECONDS", "4"},
+       {"PIPELINE_COMMAND", R"(["/bin/sh", "-c", "[ -e )" + once + R"( ] && exit 0; touch )" +
+                                once + R"(; echo $$ > )" + pid_file + R"(; exec sleep 60"])"}});
+  pid_t pipeline = 0;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        std::string text = read_file(pid_file);
+        pipeline = text.empty() || text.back() != '\n' ? 0 : std::stoi(text);
+        return pipeline > 0;
+      },
+      seconds(20)))
+      << service->output();
+
+  ASSERT_EQ(pg.halt().exit_code, 0);
+  const auto halted = std::chrono::steady_clock::now();
+  ASSERT_TRUE(wait_until([&] { return ::kill(pipeline, 0) != 0; }, seconds(10)))
+      << service->output();
+  // Half the timeout, plus a beat (0.8 s) to notice, plus reaping: well inside the 4 s after
+  // which another replica would take the run over.
+  EXPECT_LT(std::chrono::steady_clock::now() - halted, seconds(4)) << service->output();
+  EXPECT_NE(service->output().find("runs_fenced"), std::string::npos) << service->output();
+  EXPECT_TRUE(service->running());
+
+  ASSERT_EQ(pg.resume().exit_code, 0);
+  auto statuses = [&] {
+    return rows(pg.query("SELECT status || '|' || attempt FROM pipeline_runs ORDER BY attempt"));
+  };
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return statuses() == std::vector<std::string>{"interrupted|1", "completed|2"};
+      },
+      seconds(30)))
+      << service->output();
+  auto error = rows(pg.query("SELECT error FROM pipeline_runs WHERE attempt = 1"));
+  ASSERT_EQ(error.size(), 1u);
+  EXPECT_NE(error[0].find("could not renew its heartbeat"), std::string::npos) << error[0];
+  service->send_signal(SIGTERM);
+  EXPECT_EQ(service->wait(seconds(15)), 0) << service->output();
+}
+
 // Killed while the database is down, after its runs ended: the next start records their ends.
 TEST_F(ReplicasTest, EndsKeptThroughAnOutageAreRecordedAtTheNextStart) {
   OwnPostgres pg;
@@ -332,7 +384,8 @@ TEST_F(ReplicasTest, EndsKeptThroughAnOutageAreRecordedAtTheNextStart) {
       [&] {
         std::string log = service->output();
         auto first = log.find("run_end_deferred");
-        return first != std::string::npos && log.find("run_end_deferred", first + 1) != std::string::npos;
+        return first != std::string::npos &&
+               log.find("run_end_deferred", first + 1) != std::string::npos;
       },
       seconds(20)))
       << service->output();
