@@ -43,6 +43,9 @@ constexpr std::chrono::seconds kMaxWait{60};
 constexpr std::chrono::milliseconds kControlPoll{50};
 // Slots handed to the workers per turn of the loop.
 constexpr std::size_t kWakeBatch = 64;
+// How often a running service looks in the database for slots left unsettled: a rerun planned by
+// a replica that was killed before making it is made by another within this long.
+constexpr std::chrono::seconds kResumeScan{15};
 // A retry or rerun that finds its team busy (a manual run, or the lost attempt not yet abandoned
 // by every replica) is tried again this much later; it is never recorded `skipped`.
 constexpr std::chrono::seconds kBusyRecheck{5};
@@ -64,7 +67,8 @@ struct Service::Impl {
         scheduler(c.scheduler.misfire_grace),
         signals(io, SIGTERM, SIGINT, SIGHUP),
         wake_timer(io),
-        control_timer(io) {}
+        control_timer(io),
+        resume_timer(io) {}
 
   struct Job {
     RunRequest request;
@@ -90,6 +94,8 @@ struct Service::Impl {
   asio::signal_set signals;
   asio::system_timer wake_timer;
   asio::steady_timer control_timer;
+  asio::steady_timer resume_timer;
+  std::set<std::string> not_rerun_told;  // lost runs past their grace, logged once (loop only)
 
   // Jobs waiting for a worker, and the stop signals of the runs in progress.
   std::mutex mutex;
@@ -196,6 +202,29 @@ struct Service::Impl {
     resume_slots(*unsettled);
   }
 
+  void scan_unsettled_slots_periodically() {
+    resume_timer.expires_after(kResumeScan);
+    resume_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) {
+        return;
+      }
+      resume_unsettled_slots();
+      scan_unsettled_slots_periodically();
+    });
+  }
+
+  // Whether the attempt is planned here already (a rescan finds what this service planned).
+  bool planned_locked(const RunRecord& run, int attempt) const {
+    for (const auto& [at, request] : retries) {
+      if (request.attempt == attempt && request.slot &&
+          team_key(request.target.team) == team_key(run.team) &&
+          request.slot->key() == run.slot_key) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   void resume_slots(const std::vector<RunRecord>& attempts) {
     SysTime now = clock.now();
     for (const RunRecord& run : attempts) {
@@ -207,7 +236,7 @@ struct Service::Impl {
       auto next =
           resume_slot(run, target->retry, config.scheduler.misfire_grace, *target->zone, now);
       if (!next) {
-        if (lost_at(run)) {
+        if (lost_at(run) && not_rerun_told.insert(run.run_id).second) {
           log::info("lost_run_not_rerun", {{"run_id", run.run_id},
                                            {"team", describe_team(run.team)},
                                            {"status", to_string(run.status)},
@@ -222,16 +251,19 @@ struct Service::Impl {
       request.slot = Slot{
           run.team, *run.scheduled_for, *run_date,
           run.slot_key->find('T') == std::string::npos ? SlotKey::kRunDate : SlotKey::kFireInstant};
+      std::lock_guard lock(mutex);
+      if (stopping) {
+        return;
+      }
+      if (planned_locked(run, next->attempt)) {
+        continue;
+      }
       log::info(lost_at(run) ? "lost_run_rerun" : "run_retry_resumed",
                 {{"run_id", run.run_id},
                  {"team", describe_team(run.team)},
                  {"status", to_string(run.status)},
                  {"attempt", std::to_string(next->attempt)},
                  {"at", format_utc(next->at)}});
-      std::lock_guard lock(mutex);
-      if (stopping) {
-        return;
-      }
       retries.emplace(next->at, std::move(request));
     }
     arm_wake();
@@ -467,6 +499,7 @@ struct Service::Impl {
                            {"grace_s", std::to_string(config.scheduler.shutdown_grace.count())}});
     wake_timer.cancel();
     control_timer.cancel();
+    resume_timer.cancel();
     wait_signals();
     drain_waiter = std::thread([this] {
       for (auto& worker : workers) {
@@ -669,6 +702,7 @@ int Service::run() {
   }
   if (!failed_start) {
     s.poll_control();
+    s.scan_unsettled_slots_periodically();
     Heartbeat heartbeat(heartbeat_interval(s.config.scheduler.heartbeat_timeout),
                         [&s] { s.beat(); });
     log::info("ready", {{"instance", s.instance},
