@@ -77,7 +77,7 @@ void ChaosTest::run_chaos(const ChaosPlan& plan) {
       {"DAILY_RUN_TIME", date::format("%T", slot)},
       {"MISFIRE_GRACE_SECONDS", "3600"},
       {"MAX_PARALLEL_RUNS", std::to_string(plan.max_parallel_runs)},
-      {"HEARTBEAT_TIMEOUT_SECONDS", "2"},
+      {"HEARTBEAT_TIMEOUT_SECONDS", "3"},
       {"SHUTDOWN_GRACE_SECONDS", "1"},
       {"PIPELINE_COMMAND", chaos_command(500, 2000, seed)}};
   auto settled = [&] {

@@ -162,7 +162,7 @@ TEST_F(CrashSafetyTest, AScheduledRunInterruptedByAStopRunsAgainAtTheNextStart) 
       << service->output();
   service->send_signal(SIGTERM);  // 3.5 s of the run left, 1 s of grace
   ASSERT_EQ(service->wait(seconds(30)), 0) << service->output();
-  ASSERT_EQ(one("SELECT status FROM pipeline_runs"), "interrupted") << history(1);
+  ASSERT_EQ(one("SELECT status FROM pipeline_runs WHERE attempt = 1"), "interrupted") << history(1);
 
   auto next = serve(env);
   bool settled = poll_until([&] { return all_completed(1); }, seconds(20));
