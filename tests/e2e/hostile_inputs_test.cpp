@@ -219,6 +219,20 @@ TEST_F(HostileInputsTest, CtrlCDuringALongHashEndsTheRunInterrupted) {
       << runs[0];
 }
 
+TEST_F(HostileInputsTest, AServiceStopDuringALongHashEndsPromptly) {
+  write_sparse(team_inputs(1) / "a_big.bin", off_t{20} << 30);
+  auto service = serve({{"DAILY_RUN_TIME", utc_time_in(2)}, {"SHUTDOWN_GRACE_SECONDS", "2"}});
+  ASSERT_TRUE(wait_for_log(*service, "ready")) << service->output();
+  ASSERT_TRUE(run_folder_with(1, "loans.csv")) << service->output();
+  const auto stopped_at = std::chrono::steady_clock::now();
+  service->send_signal(SIGTERM);
+  EXPECT_EQ(service->wait(std::chrono::seconds(15)), 0) << service->output();
+  EXPECT_LT(std::chrono::steady_clock::now() - stopped_at, std::chrono::seconds(4));
+  auto runs = runs_json({"--team", "1"});
+  ASSERT_GE(runs.size(), 1U);
+  EXPECT_EQ(runs[0]["status"], "interrupted") << runs[0];
+}
+
 TEST_F(HostileInputsTest, TheTimeoutCountsTheHash) {
   write_sparse(team_inputs(1) / "a_big.bin", off_t{20} << 30);
   const auto started = std::chrono::steady_clock::now();

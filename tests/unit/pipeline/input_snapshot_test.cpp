@@ -13,6 +13,7 @@
 
 #include "pipeline/input_discovery.h"
 #include "pipeline/input_names.h"
+#include "pipeline/input_tree.h"
 #include "tests/support/temp_dir.h"
 
 namespace orch::pipeline {
@@ -107,6 +108,35 @@ TEST_F(InputSnapshotTest, CopiesTheInputWhenTheRunFolderIsOnAnotherFilesystem) {
   EXPECT_EQ(copied, "team 3's loans");
   EXPECT_TRUE(other_inode);
   EXPECT_EQ(format_utc(found->front().modified), "2026-11-20T08:30:00.250Z");
+}
+
+TEST_F(InputSnapshotTest, AnInputSwappedForALinkOutAfterListingIsRefusedWhenOpened) {
+  write_file(team_folder(3) / "loans.csv", "team 3's loans");
+  write_file(team_folder(4) / "loans.csv", "team 4's loans");
+  auto tree = InputTree::open(team_folder(3), team_root(3), InputOwner::kTeam);
+  ASSERT_TRUE(tree) << tree.error().message;
+  auto names = tree->list([](std::string_view) { return false; }, 10);
+  ASSERT_TRUE(names) << names.error().message;
+  ASSERT_EQ(*names, std::vector<std::string>{"loans.csv"});
+
+  // Listed as team 3's file, then swapped, as `ln -sfn ... x && mv -T x loans.csv` does.
+  fs::create_symlink("../../sales_team_4/files_required/loans.csv", team_folder(3) / "x");
+  fs::rename(team_folder(3) / "x", team_folder(3) / "loans.csv");
+  struct stat st {};
+  auto opened = tree->open_input("loans.csv", st);
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(opened.error().message,
+            (team_folder(3) / "loans.csv").string() + " leads outside " + team_root(3).string() +
+                " (a symlink to ../../sales_team_4/files_required/loans.csv); refused");
+
+  // And a FIFO swapped in is refused without hanging on it.
+  fs::remove(team_folder(3) / "loans.csv");
+  ASSERT_EQ(::mkfifo((team_folder(3) / "loans.csv").c_str(), 0600), 0);
+  auto fifo = tree->open_input("loans.csv", st);
+  ASSERT_FALSE(fifo);
+  EXPECT_NE(fifo.error().message.find("stopped being a regular file"), std::string::npos)
+      << fifo.error().message;
 }
 
 TEST_F(InputSnapshotTest, AcceptsAnAbsoluteSymlinkThatStaysInsideTheTree) {
