@@ -245,17 +245,19 @@ TEST_F(HostileInputsTest, TheTimeoutCountsTheHash) {
 }
 
 TEST_F(HostileInputsTest, ANameThatIsNotUtf8IsRecordedEscapedAndNamesTheSnapshot) {
-  write_file(team_inputs(1) / "fees_\xff.csv", "fees\n");
-  auto result = orch({"run", "--team", "1"});
+  // The bundled example pipeline reads the tape by the manifest's escaped path.
+  write_file(team_inputs(1) / "fees_\xff.csv", "loan_id,borrower,amount\nF1,Fee Payer,5\n");
+  auto result = orch({"run", "--team", "1"}, {{"PIPELINE_COMMAND", ""}});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   auto runs = runs_json({"--team", "1"});
+  EXPECT_EQ(runs[0]["total_loans"], 2);
   auto manifest = runs[0]["inputs"];
   ASSERT_EQ(manifest.size(), 2U);
   EXPECT_EQ(manifest[0]["name"], "fees_\\xff.csv");
   const fs::path snapshot =
       team_outputs(1) / "runs" / runs[0]["run_id"].get<std::string>() / "inputs" / "fees_\xff.csv";
   EXPECT_EQ(manifest[0]["path"], snapshot.parent_path().string() + "/fees_\\xff.csv");
-  EXPECT_EQ(read(snapshot), "fees\n");
+  EXPECT_EQ(read(snapshot), "loan_id,borrower,amount\nF1,Fee Payer,5\n");
 }
 
 }  // namespace
