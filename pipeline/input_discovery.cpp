@@ -230,8 +230,8 @@ Status hash_snapshots(std::vector<InputFile>& inputs, const DiscoveryRequest& re
   FileHasher hasher;
   for (InputFile& file : inputs) {
     const std::string shown = file.path.string();
-    OwnedFd fd(::openat(snapshot_dir, file.name.c_str(),
-                        O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    OwnedFd fd(
+        ::openat(snapshot_dir, file.name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
     struct stat st {};
     if (!fd.valid() || ::fstat(fd.get(), &st) != 0) {
       return unavailable("cannot read input snapshot " + shown + ": " + reason(errno));
