@@ -339,6 +339,8 @@ std::string describe(const Config& config) {
   entry("purchase_weekday", quote(internal::weekday_name(pipeline.purchase_weekday)));
   entry("required_inputs", toml_list(pipeline.required_inputs));
   entry("log_max_bytes", std::to_string(pipeline.log_max_bytes));
+  entry("max_inputs", std::to_string(pipeline.max_inputs));
+  entry("hash_inputs", toml_bool(pipeline.hash_inputs));
   section("pipeline.retry");
   entry("max_attempts", std::to_string(pipeline.retry.max_attempts));
   entry("initial_delay_seconds", std::to_string(pipeline.retry.initial_delay.count()));

@@ -77,6 +77,8 @@ struct PipelineConfig {
   std::vector<std::string> required_inputs;             // glob patterns
   std::map<std::string, std::string> env;               // extra environment for the pipeline
   std::uint64_t log_max_bytes = 10 * 1024 * 1024;       // PIPELINE_LOG_MAX_BYTES
+  int max_inputs = 10000;                               // PIPELINE_MAX_INPUTS
+  bool hash_inputs = true;                              // PIPELINE_HASH_INPUTS
   RetryConfig retry;
 };
 

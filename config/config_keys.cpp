@@ -273,6 +273,22 @@ constexpr std::array kSettings = {
               c.pipeline.log_max_bytes = static_cast<std::uint64_t>(number(v));
               return {};
             }},
+    Setting{.key = "pipeline.max_inputs",
+            .env = "PIPELINE_MAX_INPUTS",
+            .kind = Kind::kInteger,
+            .min = 1,
+            .max = 1000000,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.pipeline.max_inputs = static_cast<int>(number(v));
+              return {};
+            }},
+    Setting{.key = "pipeline.hash_inputs",
+            .env = "PIPELINE_HASH_INPUTS",
+            .kind = Kind::kBool,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.pipeline.hash_inputs = flag(v);
+              return {};
+            }},
     Setting{.key = "pipeline.env", .kind = Kind::kStringTable, .apply = apply_pipeline_env},
     Setting{.key = "pipeline.retry.max_attempts",
             .env = "PIPELINE_RETRY_MAX_ATTEMPTS",

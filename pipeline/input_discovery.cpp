@@ -9,7 +9,6 @@
 #include <array>
 #include <cerrno>
 #include <map>
-#include <memory>
 #include <optional>
 #include <string_view>
 #include <system_error>
@@ -17,16 +16,15 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 
-#include "pipeline/team_tree.h"
+#include "pipeline/input_names.h"
+#include "pipeline/owned_fd.h"
 
 namespace orch::pipeline {
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::size_t kHashChunkBytes = std::size_t{64} * 1024;
 // Stands for the date in a name pattern; NUL cannot occur in a file name, so no real name clashes.
 constexpr std::string_view kDatePlaceholder{"\0date\0", 6};
 // What downloaders and editors leave behind while a file is still being written.
@@ -125,42 +123,11 @@ std::optional<DatedName> find_date(std::string_view name) {
 
 struct Candidate {
   std::string name;
-  fs::path path;
   std::optional<DatedName> dated;
 };
 
-// The regular files of the folder that are not hidden or partial. Directories, sockets and
-// dangling symlinks are not inputs; a symlink that leads outside the tree is refused outright,
-// whether or not it would have been picked, so that a planted link never goes unnoticed.
-Result<std::vector<Candidate>> list_candidates(const fs::path& folder, const fs::path& tree_root) {
-  std::vector<Candidate> candidates;
-  std::error_code ec;
-  fs::directory_iterator it(folder, ec);
-  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    const fs::directory_entry& entry = *it;
-    std::string name = entry.path().filename().string();
-    if (is_ignored_name(name)) {
-      continue;
-    }
-    std::error_code type_ec;
-    fs::file_status status = entry.status(type_ec);  // follows a symlink
-    if (type_ec && status.type() != fs::file_type::not_found) {
-      return unavailable("cannot read input " + entry.path().string() + ": " + type_ec.message());
-    }
-    if (!fs::is_regular_file(status)) {
-      continue;
-    }
-    if (entry.is_symlink(type_ec)) {
-      if (Status inside = TeamTree::check_inside(entry.path(), tree_root); !inside) {
-        return inside.error();  // It names the input, the tree and where the link leads.
-      }
-    }
-    candidates.push_back({name, entry.path(), find_date(name)});
-  }
-  if (ec) {
-    return unavailable("cannot list input folder " + folder.string() + ": " + ec.message());
-  }
-  return candidates;
+std::string reason(int error) {
+  return std::error_code(error, std::generic_category()).message();
 }
 
 // Keeps the undated files and, per name pattern, the newest dated file not after the run date.
@@ -219,136 +186,113 @@ Status check_required(const std::vector<std::string>& required, const std::vecto
   return {};
 }
 
-class ScopedFd {
- public:
-  explicit ScopedFd(int fd) : fd_(fd) {}
-  ~ScopedFd() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-  }
-  ScopedFd(const ScopedFd&) = delete;
-  ScopedFd& operator=(const ScopedFd&) = delete;
-  ScopedFd(ScopedFd&&) = delete;
-  ScopedFd& operator=(ScopedFd&&) = delete;
-
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-struct EvpMdCtxFree {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-
-std::string to_hex(const unsigned char* bytes, unsigned length) {
-  constexpr std::string_view kDigits = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(std::size_t{2} * length);
-  for (unsigned i = 0; i < length; ++i) {
-    hex += kDigits[bytes[i] >> 4];
-    hex += kDigits[bytes[i] & 0x0f];
-  }
-  return hex;
-}
-
-Error read_error(const fs::path& path, int error) {
-  return unavailable("cannot read input " + path.string() + ": " +
-                     std::error_code(error, std::generic_category()).message());
-}
-
-// Size, modification time and SHA-256 all come from one open descriptor, so they describe the
-// same file even if the name is replaced meanwhile.
-Result<InputFile> describe(Candidate c) {
-  ScopedFd fd(::open(c.path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) {
-    return read_error(c.path, errno);
-  }
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) {
-    return read_error(c.path, errno);
-  }
-  if (!S_ISREG(st.st_mode)) {
-    return unavailable("input " + c.path.string() + " stopped being a regular file while read");
-  }
-  std::unique_ptr<EVP_MD_CTX, EvpMdCtxFree> ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
-    return internal_error("cannot set up SHA-256 (OpenSSL EVP)");
-  }
-  std::vector<unsigned char> buffer(kHashChunkBytes);
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0) {
-      return read_error(c.path, errno);
-    }
-    if (n == 0) {
-      break;
-    }
-    if (EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<std::size_t>(n)) != 1) {
-      return internal_error("SHA-256 of " + c.path.string() + " failed (OpenSSL EVP)");
-    }
-  }
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned length = 0;
-  if (EVP_DigestFinal_ex(ctx.get(), digest.data(), &length) != 1) {
-    return internal_error("SHA-256 of " + c.path.string() + " failed (OpenSSL EVP)");
-  }
-  InputFile file;
-  file.name = std::move(c.name);
-  file.path = std::move(c.path);
-  file.size = static_cast<std::uint64_t>(st.st_size);
-  file.modified = std::chrono::floor<std::chrono::milliseconds>(
+SysTime modification_time(const struct stat& st) {
+  return std::chrono::floor<std::chrono::milliseconds>(
       std::chrono::sys_seconds(std::chrono::seconds(st.st_mtim.tv_sec)) +
       std::chrono::nanoseconds(st.st_mtim.tv_nsec));
-  file.sha256 = to_hex(digest.data(), length);
-  return file;
+}
+
+// Opens each input once, checks it through its descriptor, and snapshots it from there.
+Result<std::vector<InputFile>> snapshot_inputs(const InputTree& tree,
+                                               const std::vector<Candidate>& kept,
+                                               const DiscoveryRequest& request, int snapshot_dir,
+                                               const fs::path& snapshot_path) {
+  std::vector<InputFile> inputs;
+  inputs.reserve(kept.size());
+  for (const Candidate& c : kept) {
+    const std::string shown = (tree.folder() / c.name).string();
+    if (Status s = request.limits.check("snapshotting input " + shown); !s) {
+      return s.error();
+    }
+    struct stat st {};
+    auto fd = tree.open_input(c.name, st);
+    if (!fd) {
+      return fd.error();
+    }
+    auto kind = snapshot_file(fd->get(), snapshot_dir, c.name, request.limits, shown);
+    if (!kind) {
+      return kind.error();
+    }
+    InputFile file;
+    file.name = c.name;
+    file.path = snapshot_path / c.name;
+    file.size = static_cast<std::uint64_t>(st.st_size);
+    file.modified = modification_time(st);
+    inputs.push_back(std::move(file));
+  }
+  return inputs;
+}
+
+// Hashes each snapshot: what the pipeline will read, not whatever the tree holds by then.
+Status hash_snapshots(std::vector<InputFile>& inputs, const DiscoveryRequest& request,
+                      int snapshot_dir) {
+  FileHasher hasher;
+  for (InputFile& file : inputs) {
+    const std::string shown = file.path.string();
+    OwnedFd fd(
+        ::openat(snapshot_dir, file.name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    struct stat st {};
+    if (!fd.valid() || ::fstat(fd.get(), &st) != 0) {
+      return unavailable("cannot read input snapshot " + shown + ": " + reason(errno));
+    }
+    if (!S_ISREG(st.st_mode)) {
+      return unavailable("input snapshot " + shown + " is no longer a regular file");
+    }
+    auto digest = hasher.hash(fd.get(), request.limits, shown);
+    if (!digest) {
+      return digest.error();
+    }
+    file.sha256 = std::move(digest->sha256);
+    file.size = digest->bytes;  // what the hash covers, should a hard-linked file grow meanwhile
+    file.modified = modification_time(st);
+  }
+  return {};
 }
 
 }  // namespace
 
 Result<std::vector<InputFile>> discover_inputs(const DiscoveryRequest& request) {
-  std::error_code ec;
-  fs::path folder = fs::absolute(request.folder, ec);
-  if (ec) {
-    return unavailable("cannot resolve input folder " + request.folder.string() + ": " +
-                       ec.message());
+  auto tree = InputTree::open(request.folder, request.tree_root, request.owner);
+  if (!tree) {
+    return tree.error();
   }
-  fs::file_status status = fs::status(folder, ec);
-  if (status.type() == fs::file_type::not_found) {
-    return unavailable("input folder " + folder.string() + " does not exist");
+  auto names = tree->list(is_ignored_name, request.max_inputs);
+  if (!names) {
+    return names.error();
   }
-  if (ec) {
-    return unavailable("cannot read input folder " + folder.string() + ": " + ec.message());
+  std::vector<Candidate> candidates;
+  candidates.reserve(names->size());
+  for (std::string& name : *names) {
+    std::optional<DatedName> dated = find_date(name);
+    candidates.push_back({std::move(name), std::move(dated)});
   }
-  if (!fs::is_directory(status)) {
-    return unavailable("input folder " + folder.string() + " is not a folder");
-  }
-  if (Status inside = TeamTree::check_inside(folder, request.tree_root); !inside) {
-    return inside.error();
-  }
-
-  auto candidates = list_candidates(folder, request.tree_root);
-  if (!candidates) {
-    return candidates.error();
-  }
-  auto [kept, too_new] = select_by_date(std::move(*candidates), request.run_date);
+  auto [kept, too_new] = select_by_date(std::move(candidates), request.run_date);
   // Checked before hashing: a missing input should fail fast, not after reading gigabytes.
-  if (Status s = check_required(request.required, kept, too_new, folder, request.run_date); !s) {
+  if (Status s = check_required(request.required, kept, too_new, tree->folder(), request.run_date);
+      !s) {
     return s.error();
   }
 
-  std::vector<InputFile> inputs;
-  inputs.reserve(kept.size());
-  for (Candidate& c : kept) {
-    auto file = describe(std::move(c));
-    if (!file) {
-      return file.error();
+  std::error_code ec;
+  const fs::path snapshot_path = fs::absolute(request.snapshot_dir, ec);
+  if (ec || ::mkdir(snapshot_path.c_str(), 0755) != 0) {
+    return unavailable("cannot create the inputs' snapshot folder " +
+                       request.snapshot_dir.string() + ": " + (ec ? ec.message() : reason(errno)));
+  }
+  OwnedFd snapshot_dir(
+      ::open(snapshot_path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!snapshot_dir.valid()) {
+    return unavailable("cannot open the inputs' snapshot folder " + snapshot_path.string() + ": " +
+                       reason(errno));
+  }
+  auto inputs = snapshot_inputs(*tree, kept, request, snapshot_dir.get(), snapshot_path);
+  if (!inputs) {
+    return inputs.error();
+  }
+  if (request.hash == HashInputs::kYes) {
+    if (Status s = hash_snapshots(*inputs, request, snapshot_dir.get()); !s) {
+      return s.error();
     }
-    inputs.push_back(std::move(*file));
   }
   return inputs;
 }
@@ -363,14 +307,16 @@ std::string manifest_json(const std::vector<InputFile>& inputs) {
             [](const InputFile* a, const InputFile* b) { return a->name < b->name; });
   nlohmann::json array = nlohmann::json::array();
   for (const InputFile* input : sorted) {
-    array.push_back({{"name", input->name},
-                     {"path", input->path.string()},
-                     {"size", input->size},
-                     {"modified", format_utc(input->modified)},
-                     {"sha256", input->sha256}});
+    nlohmann::json entry = {{"name", escape_file_name(input->name)},
+                            {"path", escape_file_name(input->path.string())},
+                            {"size", input->size},
+                            {"modified", format_utc(input->modified)}};
+    if (input->sha256) {
+      entry["sha256"] = *input->sha256;
+    }
+    array.push_back(std::move(entry));
   }
-  // A file name need not be UTF-8; replacing bad bytes keeps dump() from throwing.
-  return array.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return array.dump();
 }
 
 }  // namespace orch::pipeline

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +16,7 @@
 
 #include <linux/openat2.h>
 
+#include "pipeline/open_below.h"
 #include "pipeline/owned_fd.h"
 
 namespace orch::pipeline {
@@ -102,15 +102,6 @@ Result<fs::path> where_it_leads(const fs::path& path) {
   return done;
 }
 
-// "sales_team_3" (any positive decimal id) names a team's subtree.
-bool is_team_folder_name(const std::string& name) {
-  if (name.size() <= kTeamFolderPrefix.size() || !name.starts_with(kTeamFolderPrefix)) {
-    return false;
-  }
-  return std::all_of(name.begin() + static_cast<std::ptrdiff_t>(kTeamFolderPrefix.size()),
-                     name.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
-}
-
 std::string tree_name(const std::optional<TeamId>& team) {
   return team ? describe_team(team) + "'s tree" : std::string("the general run's tree");
 }
@@ -139,27 +130,12 @@ Status check_destination(const fs::path& folder, const fs::path& resolved,
   return {};
 }
 
-// Opens `name` below the folder `dir` as an O_PATH descriptor, with the kernel's own check on
-// the way (openat2, Linux 5.6): RESOLVE_BENEATH refuses any resolution that leaves `dir`, by
-// "..", an absolute symlink or a symlink leading out; RESOLVE_NO_SYMLINKS refuses any symlink at
-// all. -1 when it is missing, escapes, or the kernel cannot tell (no openat2).
-int open_below(int dir, const char* name, int flags, std::uint64_t resolve) {
-  open_how how{};
-  how.flags = static_cast<std::uint64_t>(O_PATH | O_CLOEXEC | flags);
-  how.resolve = resolve | RESOLVE_NO_MAGICLINKS;
-  long fd = -1;
-  do {
-    fd = ::syscall(SYS_openat2, dir, name, &how, sizeof how);
-  } while (fd < 0 && errno == EINTR);
-  return static_cast<int>(fd);
-}
-
 // open_below() for a folder, created first when missing: mkdirat never follows a symlink in the
 // last component, and `dir` is already checked, so nothing is created outside.
 OwnedFd open_folder_below(int dir, const char* name, std::uint64_t resolve) {
-  int fd = open_below(dir, name, O_DIRECTORY, resolve);
+  int fd = open_below(dir, name, O_PATH | O_DIRECTORY, resolve);
   if (fd < 0 && errno == ENOENT && (::mkdirat(dir, name, 0777) == 0 || errno == EEXIST)) {
-    fd = open_below(dir, name, O_DIRECTORY, resolve);
+    fd = open_below(dir, name, O_PATH | O_DIRECTORY, resolve);
   }
   return OwnedFd(fd);
 }
@@ -173,21 +149,19 @@ bool resolves_below(const fs::path& path, const fs::path& root) {
   }
   OwnedFd root_fd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   return root_fd.valid() &&
-         OwnedFd(open_below(root_fd.get(), below.c_str(), 0, RESOLVE_BENEATH)).valid();
-}
-
-// The path of an open folder as the kernel knows it: absolute, every symlink resolved.
-std::optional<fs::path> real_path(const OwnedFd& folder) {
-  std::array<char, 4096> buffer;  // NOLINT(cppcoreguidelines-pro-type-member-init): readlink fills
-  const std::string link = "/proc/self/fd/" + std::to_string(folder.get());
-  const ssize_t size = ::readlink(link.c_str(), buffer.data(), buffer.size());
-  if (size <= 0 || static_cast<std::size_t>(size) >= buffer.size() || buffer[0] != '/') {
-    return std::nullopt;
-  }
-  return fs::path(std::string(buffer.data(), static_cast<std::size_t>(size)));
+         OwnedFd(open_below(root_fd.get(), below.c_str(), O_PATH, RESOLVE_BENEATH)).valid();
 }
 
 }  // namespace
+
+// "sales_team_3" (any positive decimal id) names a team's subtree.
+bool is_team_folder_name(std::string_view name) {
+  if (name.size() <= kTeamFolderPrefix.size() || !name.starts_with(kTeamFolderPrefix)) {
+    return false;
+  }
+  return std::all_of(name.begin() + static_cast<std::ptrdiff_t>(kTeamFolderPrefix.size()),
+                     name.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+}
 
 TeamTree::TeamTree(std::filesystem::path input_root, std::filesystem::path output_root)
     : input_root_(std::move(input_root)), output_root_(std::move(output_root)) {}
@@ -215,8 +189,8 @@ std::optional<RunFolders> TeamTree::prepare_through_descriptors(TeamId team) con
   if (!input_root.valid() || !output_root.valid()) {
     return std::nullopt;
   }
-  auto real_input_root = real_path(input_root);
-  auto real_output_root = real_path(output_root);
+  auto real_input_root = descriptor_path(input_root.get());
+  auto real_output_root = descriptor_path(output_root.get());
   if (!real_input_root || !real_output_root) {
     return std::nullopt;
   }
@@ -236,7 +210,8 @@ std::optional<RunFolders> TeamTree::prepare_through_descriptors(TeamId team) con
   }
   // The published outputs are checked where they exist; publish_outputs() makes them.
   for (const char* name : {"output", "output_share"}) {
-    if (!OwnedFd(open_below(output_owner.get(), name, O_DIRECTORY, RESOLVE_BENEATH)).valid() &&
+    if (!OwnedFd(open_below(output_owner.get(), name, O_PATH | O_DIRECTORY, RESOLVE_BENEATH))
+             .valid() &&
         errno != ENOENT) {
       return std::nullopt;
     }

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <string_view>
 
 #include "config/base/ids.h"
 #include "config/base/result.h"
@@ -17,6 +18,10 @@ struct RunFolders {
   std::filesystem::path input_root;        // <input_dir>/sales_team_<id> (general: <input_dir>)
   std::filesystem::path output_root;       // <output_dir>/sales_team_<id> (general: <output_dir>)
 };
+
+// True for a name like "sales_team_3" (the prefix and any decimal digits): a team's subtree,
+// which the general run's tree leaves out.
+bool is_team_folder_name(std::string_view name);
 
 // Every path of a team's isolated tree, and the checks that keep a run inside it. Nothing from
 // outside is joined into a path unchecked: a team id is a validated TeamId, and any folder that

@@ -219,22 +219,37 @@ RunFinish RunExecutor::run_in_folders(const pipeline::RunFolders& folders, const
     done.completed_at = clock_.now();
     return done;
   };
-  auto run_date = parse_date(run.run_date);
-  pipeline::DiscoveryRequest discovery{folders.input_dir, folders.input_root,
-                                       run_date ? *run_date : Date{},
-                                       config_.pipeline.required_inputs};
-  auto inputs = pipeline::discover_inputs(discovery);
-  if (!inputs) {
-    return fail(inputs.error().message);
-  }
-  done.inputs = pipeline::manifest_json(*inputs);
-
   std::filesystem::path run_dir = folders.runs_dir / run.run_id;
   std::error_code ec;
   std::filesystem::create_directory(run_dir, ec);  // its parent was just prepared
   if (ec) {
     return fail("cannot create the run folder " + run_dir.string() + ": " + ec.message());
   }
+  // Discovery snapshots the inputs into the run folder, and its time counts against the timeout.
+  const auto discovery_started = std::chrono::steady_clock::now();
+  auto run_date = parse_date(run.run_date);
+  pipeline::DiscoveryRequest discovery;
+  discovery.folder = folders.input_dir;
+  discovery.tree_root = folders.input_root;
+  discovery.run_date = run_date ? *run_date : Date{};
+  discovery.required = config_.pipeline.required_inputs;
+  discovery.snapshot_dir = run_dir / "inputs";
+  discovery.owner = target.team ? pipeline::InputOwner::kTeam : pipeline::InputOwner::kGeneral;
+  discovery.hash =
+      config_.pipeline.hash_inputs ? pipeline::HashInputs::kYes : pipeline::HashInputs::kNo;
+  discovery.max_inputs = static_cast<std::size_t>(config_.pipeline.max_inputs);
+  discovery.limits = {discovery_started + config_.pipeline.timeout,
+                      [&stop] { return stop.requested().has_value(); }};
+  auto inputs = pipeline::discover_inputs(discovery);
+  if (!inputs) {
+    const ErrorCode code = inputs.error().code;
+    done.status = code == ErrorCode::kDeadlineExceeded ? RunStatus::kTimedOut
+                  : code == ErrorCode::kAborted        ? RunStatus::kInterrupted
+                                                       : RunStatus::kFailed;
+    return fail(inputs.error().message);
+  }
+  done.inputs = pipeline::manifest_json(*inputs);
+
   auto manifest = run_dir / "inputs.json";
   if (auto written = write_run_file(manifest, done.inputs); !written) {
     return fail(written.error().message);
@@ -261,7 +276,7 @@ RunFinish RunExecutor::run_in_folders(const pipeline::RunFolders& folders, const
   spec.env["SALES_TEAM_ID"] = target.team ? std::to_string(target.team->value) : "";
   spec.env["RUN_DATE"] = run.run_date;
   spec.env["PURCHASE_DATE"] = run.purchase_date;
-  spec.env["INPUT_DIR"] = folders.input_dir.string();
+  spec.env["INPUT_DIR"] = discovery.snapshot_dir.string();
   spec.env["OUTPUT_DIR"] = outputs.output_dir.string();
   spec.env["OUTPUT_SHARE_DIR"] = outputs.output_share_dir.string();
   spec.env["INPUT_MANIFEST"] = manifest.string();
@@ -269,7 +284,10 @@ RunFinish RunExecutor::run_in_folders(const pipeline::RunFolders& folders, const
   spec.working_dir = run_dir;
   spec.log_file = run_dir / "pipeline.log";
   spec.log_limit_bytes = config_.pipeline.log_max_bytes;
-  spec.timeout = config_.pipeline.timeout;
+  spec.timeout = std::max<std::chrono::milliseconds>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          discovery_started + config_.pipeline.timeout - std::chrono::steady_clock::now()),
+      std::chrono::milliseconds(1));
   done.log_path = spec.log_file.string();
 
   pipeline::ProcessOutcome result = launcher_.run(spec, stop);

@@ -7,6 +7,7 @@
 // environment is incomplete, an input cannot be read or an output cannot be written.
 #include <unistd.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -332,6 +333,27 @@ void write_atomically(const fs::path& path, const std::string& content) {
   }
 }
 
+// A manifest's names and paths are UTF-8 text: a byte of a name that is not UTF-8 is written
+// "\xHH", a backslash "\\". This gives the bytes on disk back.
+std::string unescape_file_name(const std::string& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool escape = text[i] == '\\' && i + 1 < text.size();
+    if (escape && text[i + 1] == '\\') {
+      out += '\\';
+      ++i;
+    } else if (escape && text[i + 1] == 'x' && i + 3 < text.size() &&
+               std::isxdigit(static_cast<unsigned char>(text[i + 2])) != 0 &&
+               std::isxdigit(static_cast<unsigned char>(text[i + 3])) != 0) {
+      out += static_cast<char>(std::stoi(text.substr(i + 2, 2), nullptr, 16));
+      i += 3;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
 // The manifest's CSV files, in its order, as (name, path); a relative path is taken from INPUT_DIR.
 std::vector<std::pair<std::string, fs::path>> csv_inputs(const fs::path& manifest_path,
                                                          const fs::path& input_dir) {
@@ -349,7 +371,7 @@ std::vector<std::pair<std::string, fs::path>> csv_inputs(const fs::path& manifes
     if (!entry.is_object() || !entry.contains("path") || !entry["path"].is_string()) {
       throw Fatal("INPUT_MANIFEST entry without a path: " + entry.dump());
     }
-    const fs::path path = input_dir / entry["path"].get<std::string>();
+    const fs::path path = input_dir / unescape_file_name(entry["path"].get<std::string>());
     const std::string name = entry.value("name", path.filename().string());
     if (lower(path.extension().string()) == ".csv") {
       inputs.emplace_back(name, path);

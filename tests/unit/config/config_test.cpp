@@ -253,6 +253,24 @@ TEST(ConfigLoad, RefusesNonNumericInteger) {
                          {"pipeline.log_max_bytes", "1024 to 1073741824"}));
 }
 
+TEST(ConfigLoad, ReadsInputDiscoveryLimits) {
+  TempDir dir;
+  auto defaults = load_env(dir, {});
+  ASSERT_TRUE(defaults) << defaults.error().message;
+  EXPECT_EQ(defaults->pipeline.max_inputs, 10000);
+  EXPECT_TRUE(defaults->pipeline.hash_inputs);
+  auto file = load_file(dir, "[pipeline]\nmax_inputs = 50\nhash_inputs = false\n");
+  ASSERT_TRUE(file) << file.error().message;
+  EXPECT_EQ(file->pipeline.max_inputs, 50);
+  EXPECT_FALSE(file->pipeline.hash_inputs);
+  auto env = load_env(dir, {{"PIPELINE_MAX_INPUTS", "7"}, {"PIPELINE_HASH_INPUTS", "true"}});
+  ASSERT_TRUE(env) << env.error().message;
+  EXPECT_EQ(env->pipeline.max_inputs, 7);
+  EXPECT_TRUE(env->pipeline.hash_inputs);
+  EXPECT_TRUE(is_refusal(load_env(dir, {{"PIPELINE_MAX_INPUTS", "0"}}),
+                         {"pipeline.max_inputs (PIPELINE_MAX_INPUTS)", "1 to 1000000"}));
+}
+
 TEST(ConfigLoad, ReportsTomlSyntaxErrorWithLineAndColumn) {
   TempDir dir;
   std::string file = (dir / "orchestrator.toml").string();

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "pipeline/input_names.h"
 #include "tests/support/temp_dir.h"
 
 namespace orch::pipeline {
@@ -41,10 +42,26 @@ class InputDiscoveryTest : public ::testing::Test {
     write_file(folder() / name, content);
   }
 
+  // A request for the run folder's next snapshot: each discovery makes a folder of its own.
+  DiscoveryRequest request(Date run_date = ymd(2026, 11, 20),
+                           std::vector<std::string> required = {}) const {
+    DiscoveryRequest r;
+    r.folder = folder();
+    r.tree_root = root();
+    r.run_date = run_date;
+    r.required = std::move(required);
+    r.snapshot_dir = tmp_ / ("run_" + std::to_string(++snapshots_)) / "inputs";
+    fs::create_directories(r.snapshot_dir.parent_path());
+    return r;
+  }
+
   Result<std::vector<InputFile>> discover(Date run_date = ymd(2026, 11, 20),
                                           std::vector<std::string> required = {}) const {
-    return discover_inputs({folder(), root(), run_date, std::move(required)});
+    return discover_inputs(request(run_date, std::move(required)));
   }
+
+  // The snapshot folder of the last discovery.
+  fs::path last_snapshot() const { return tmp_ / ("run_" + std::to_string(snapshots_)) / "inputs"; }
 
   // The names discovered, comma-separated, or the error message.
   std::string names(Date run_date = ymd(2026, 11, 20)) const {
@@ -60,6 +77,7 @@ class InputDiscoveryTest : public ::testing::Test {
   }
 
   TempDir tmp_;
+  mutable int snapshots_ = 0;
 };
 
 TEST_F(InputDiscoveryTest, ListsRegularFilesSortedByName) {
@@ -220,7 +238,7 @@ TEST_F(InputDiscoveryTest, HashesContentWithSha256) {
   for (std::size_t i = 0; i < cases.size(); ++i) {
     const InputFile& file = (*found)[i];
     EXPECT_EQ(
-        file.name + " " + file.sha256 + " " + std::to_string(file.size),
+        file.name + " " + file.sha256.value_or("-") + " " + std::to_string(file.size),
         cases[i].name + " " + cases[i].sha256 + " " + std::to_string(cases[i].content.size()));
   }
 }
@@ -234,7 +252,7 @@ TEST_F(InputDiscoveryTest, RecordsAbsolutePathSizeAndModificationTime) {
   ASSERT_TRUE(found) << found.error().message;
   ASSERT_EQ(found->size(), 1U);
   const InputFile& f = found->front();
-  EXPECT_EQ(f.path, folder() / "loans.csv");
+  EXPECT_EQ(f.path, last_snapshot() / "loans.csv");
   EXPECT_TRUE(f.path.is_absolute());
   EXPECT_EQ(f.size, 16U);
   EXPECT_EQ(format_utc(f.modified), "2026-11-20T08:30:00.250Z");
@@ -247,7 +265,7 @@ TEST_F(InputDiscoveryTest, AcceptsASymlinkedInputInsideTheTree) {
   auto found = discover();
   ASSERT_TRUE(found) << found.error().message;
   ASSERT_EQ(found->size(), 1U);
-  EXPECT_EQ(found->front().path, folder() / "loans_20261119.csv");
+  EXPECT_EQ(found->front().path, last_snapshot() / "loans_20261119.csv");
   EXPECT_EQ(found->front().sha256,
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
@@ -303,11 +321,25 @@ TEST(ManifestJson, OfNoInputsIsAnEmptyArray) {
   EXPECT_EQ(manifest_json({}), "[]");
 }
 
-TEST(ManifestJson, SurvivesANameThatIsNotUtf8) {
+TEST(ManifestJson, NamesAFileWhoseNameIsNotUtf8SoThatItRoundTrips) {
   std::vector<InputFile> inputs(1);
-  inputs[0].name = "loans_\xff.csv";
+  inputs[0].name = "loans_\xff\\x.csv";
+  inputs[0].path = "/runs/r1/inputs/loans_\xff\\x.csv";
   auto json = nlohmann::json::parse(manifest_json(inputs));
   ASSERT_EQ(json.size(), 1U);
+  EXPECT_EQ(json[0]["name"], "loans_\\xff\\\\x.csv");
+  EXPECT_EQ(unescape_file_name(json[0]["name"].get<std::string>()), inputs[0].name);
+  EXPECT_EQ(unescape_file_name(json[0]["path"].get<std::string>()), inputs[0].path.string());
+}
+
+TEST(ManifestJson, LeavesOutTheHashWhenInputsAreNotHashed) {
+  std::vector<InputFile> inputs(1);
+  inputs[0] = {"loans.csv", "/r/inputs/loans.csv", 16,
+               SysTime(std::chrono::milliseconds(1795163400250)), std::nullopt};
+  auto json = nlohmann::json::parse(manifest_json(inputs));
+  EXPECT_FALSE(json[0].contains("sha256"));
+  EXPECT_EQ(json[0]["size"], 16);
+  EXPECT_EQ(json[0]["modified"], "2026-11-20T08:30:00.250Z");
 }
 
 TEST_F(InputDiscoveryTest, ManifestOfDiscoveredInputsMatchesTheFiles) {
@@ -316,7 +348,7 @@ TEST_F(InputDiscoveryTest, ManifestOfDiscoveredInputsMatchesTheFiles) {
   ASSERT_TRUE(found) << found.error().message;
   auto json = nlohmann::json::parse(manifest_json(*found));
   ASSERT_EQ(json.size(), 1U);
-  EXPECT_EQ(json[0]["path"], (folder() / "loans_20261119.csv").string());
+  EXPECT_EQ(json[0]["path"], (last_snapshot() / "loans_20261119.csv").string());
   EXPECT_EQ(json[0]["size"], 3);
   EXPECT_EQ(json[0]["sha256"], "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
