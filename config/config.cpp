@@ -326,6 +326,7 @@ std::string describe(const Config& config) {
   entry("max_parallel_runs", std::to_string(sched.max_parallel_runs));
   entry("shutdown_grace_seconds", std::to_string(sched.shutdown_grace.count()));
   entry("heartbeat_timeout_seconds", std::to_string(sched.heartbeat_timeout.count()));
+  entry("forget_silent_after_hours", std::to_string(sched.forget_silent_after.count()));
   section("paths");
   entry("input_dir", quote(config.paths.input_dir.string()));
   entry("output_dir", quote(config.paths.output_dir.string()));

@@ -46,6 +46,8 @@ struct SchedulerConfig {
   // A service silent for this long is taken for dead: its running runs are abandoned (and rerun
   // inside their grace window) by another service. Services beat every fifth of it.
   std::chrono::seconds heartbeat_timeout{20};           // HEARTBEAT_TIMEOUT_SECONDS
+  // `status` forgets a service silent for this long (killed without a clean stop, never back).
+  std::chrono::hours forget_silent_after{168};  // FORGET_SILENT_AFTER_HOURS
   // DEFAULT_CRON: a 5-field cron expression every team without its own schedule (and the
   // general run) follows instead of daily_run_time.
   std::optional<std::string> default_cron;

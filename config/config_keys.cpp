@@ -112,6 +112,8 @@ constexpr std::int64_t kGiB = std::int64_t{1} << 30;
 constexpr std::int64_t kDaySeconds = std::int64_t{24} * 3600;
 // A year: no sensible grace is longer, and it keeps every later time computation from overflow.
 constexpr std::int64_t kMaxMisfireGraceSeconds = 366 * kDaySeconds;
+// Ten years: longer is forever, and it keeps `now - forget_silent_after` far from overflow.
+constexpr std::int64_t kMaxForgetSilentHours = 10 * 366 * 24;
 
 constexpr std::array kSettings = {
     Setting{.key = "scheduler.enabled",
@@ -191,6 +193,16 @@ constexpr std::array kSettings = {
             .max = 3600,
             .apply = [](const Value& v, Config& c) -> Status {
               c.scheduler.heartbeat_timeout = std::chrono::seconds(number(v));
+              return {};
+            }},
+    // At least an hour, the longest heartbeat timeout: a live service is never forgotten.
+    Setting{.key = "scheduler.forget_silent_after_hours",
+            .env = "FORGET_SILENT_AFTER_HOURS",
+            .kind = Kind::kInteger,
+            .min = 1,
+            .max = kMaxForgetSilentHours,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.scheduler.forget_silent_after = std::chrono::hours(number(v));
               return {};
             }},
     Setting{.key = "paths.input_dir",

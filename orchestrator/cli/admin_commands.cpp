@@ -5,7 +5,7 @@
 namespace orch::cli {
 
 int migrate(const config::Config& config) {
-  auto db = open_database(config, 1);
+  auto db = open_database(config, 1, Database::OpenMode::kCreateIfMissing);
   if (!db) {
     return fail(db.error());
   }

@@ -54,7 +54,7 @@ int backfill(const config::Config& config, const BackfillOptions& options) {
     return fail(plugin.error());
   }
   // The runs' and heartbeat's connections, and the two delivery threads'.
-  auto db = open_database(config, 4);
+  auto db = open_database(config, 4, Database::OpenMode::kCreateIfMissing);
   if (!db) {
     return fail(db.error());
   }
@@ -141,6 +141,10 @@ int backfill(const config::Config& config, const BackfillOptions& options) {
 
   foreground.finish();
   foreground.notifier().flush();
+  if (auto in_place = (*db)->verify_location(); !in_place) {
+    return fail(
+        unavailable(in_place.error().message + ": the days were recorded in the lost file"));
+  }
   if (error) {
     return fail(*error);
   }

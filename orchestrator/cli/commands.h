@@ -36,8 +36,11 @@ int fail(const Error& error);
 Status load_notify_plugin(const config::Config& config,
                           std::optional<config::Channel> channel = std::nullopt);
 
-// Opens the configured database (migrating it when needed).
-Result<std::unique_ptr<Database>> open_database(const config::Config& config, int connections);
+// Opens the configured database (migrating it when needed). Only migrate, serve, run, backfill
+// and teams add pass kCreateIfMissing; every other command fails (exit 4) on a missing SQLite file
+// rather than leave an empty database behind.
+Result<std::unique_ptr<Database>> open_database(const config::Config& config, int connections,
+                                                Database::OpenMode mode);
 
 // A --team option as typed: std::nullopt when absent; kInvalidArgument ("--team: ...") when it is
 // not a team id.

@@ -44,8 +44,9 @@ Status load_notify_plugin(const config::Config& config, std::optional<config::Ch
   return {};
 }
 
-Result<std::unique_ptr<Database>> open_database(const config::Config& config, int connections) {
-  return Database::open(config.database.url, connections);
+Result<std::unique_ptr<Database>> open_database(const config::Config& config, int connections,
+                                                Database::OpenMode mode) {
+  return Database::open(config.database.url, connections, mode);
 }
 
 Result<std::optional<TeamId>> parse_team_option(const std::optional<std::string>& text) {

@@ -37,7 +37,7 @@ int notify_test(const config::Config& config, const NotifyTestOptions& options) 
   if (!team_id) {
     return fail(team_id.error());
   }
-  auto db = open_database(config, 1);
+  auto db = open_database(config, 1, Database::OpenMode::kExisting);
   if (!db) {
     return fail(db.error());
   }

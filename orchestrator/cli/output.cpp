@@ -21,7 +21,7 @@ std::string csv_field(const std::string& value) {
   return quoted + "\"";
 }
 
-void print_json(const Table& table, std::ostream& out) {
+nlohmann::ordered_json json_rows(const Table& table) {
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
   for (const auto& row : table.rows) {
     nlohmann::ordered_json object = nlohmann::ordered_json::object();
@@ -41,7 +41,11 @@ void print_json(const Table& table, std::ostream& out) {
     }
     rows.push_back(std::move(object));
   }
-  out << rows.dump(2) << "\n";
+  return rows;
+}
+
+void print_json(const Table& table, std::ostream& out) {
+  out << json_rows(table).dump(2) << "\n";
 }
 
 void print_table(const Table& table, std::ostream& out) {
@@ -81,6 +85,16 @@ void print_table(const Table& table, std::ostream& out) {
 }
 
 }  // namespace
+
+void print_json_object(const std::vector<JsonField>& fields, const std::string& rows_name,
+                       const Table& table, std::ostream& out) {
+  nlohmann::ordered_json object = nlohmann::ordered_json::object();
+  for (const auto& [name, value] : fields) {
+    std::visit([&object, &name = name](const auto& v) { object[name] = v; }, value);
+  }
+  object[rows_name] = json_rows(table);
+  out << object.dump(2) << "\n";
+}
 
 void print(const Table& table, Format format, std::ostream& out) {
   switch (format) {

@@ -1,8 +1,11 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "orchestrator/cli/commands.h"
@@ -20,5 +23,11 @@ struct Table {
 };
 
 void print(const Table& table, Format format, std::ostream& out);
+
+// A JSON object: `fields` (a text or a number each), then `rows_name`: the table's rows as print()
+// prints them in JSON.
+using JsonField = std::pair<std::string, std::variant<std::string, std::int64_t>>;
+void print_json_object(const std::vector<JsonField>& fields, const std::string& rows_name,
+                       const Table& table, std::ostream& out);
 
 }  // namespace orch::cli

@@ -57,7 +57,7 @@ int plan(const config::Config& config, const PlanOptions& options) {
       only = id->value;
     }
   }
-  auto db = open_database(config, 1);
+  auto db = open_database(config, 1, Database::OpenMode::kExisting);
   if (!db) {
     return fail(db.error());
   }

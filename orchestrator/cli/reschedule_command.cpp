@@ -9,7 +9,7 @@
 namespace orch::cli {
 
 int reschedule(const config::Config& config, const RescheduleOptions& options) {
-  auto db = open_database(config, 1);
+  auto db = open_database(config, 1, Database::OpenMode::kExisting);
   if (!db) {
     return fail(db.error());
   }

@@ -62,7 +62,7 @@ int run(const config::Config& config, const RunOptions& options) {
     return fail(plugin.error());
   }
   // The run's and heartbeat's connections, and the two delivery threads'.
-  auto db = open_database(config, 4);
+  auto db = open_database(config, 4, Database::OpenMode::kCreateIfMissing);
   if (!db) {
     return fail(db.error());
   }
@@ -97,6 +97,9 @@ int run(const config::Config& config, const RunOptions& options) {
     std::cout.flush();
   }
   foreground.notifier().flush();
+  if (auto in_place = (*db)->verify_location(); !in_place) {
+    return fail(unavailable(in_place.error().message + ": the run was recorded in the lost file"));
+  }
   if (!outcome) {
     return fail(outcome.error());
   }

@@ -93,7 +93,7 @@ int runs(const config::Config& config, const RunsOptions& options) {
                                    "' is neither a date (YYYY-MM-DD) nor an ISO-8601 instant"));
     }
   }
-  auto db = open_database(config, 1);
+  auto db = open_database(config, 1, Database::OpenMode::kExisting);
   if (!db) {
     return fail(db.error());
   }

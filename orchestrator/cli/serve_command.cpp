@@ -13,7 +13,8 @@ int serve(const config::Config& config) {
   }
   // On PostgreSQL a connection per worker, plus the loop's, the heartbeat's and the two delivery
   // threads'. (SQLite shares one: see Database::open.)
-  auto db = open_database(config, config.scheduler.max_parallel_runs + 4);
+  auto db = open_database(config, config.scheduler.max_parallel_runs + 4,
+                          Database::OpenMode::kCreateIfMissing);
   if (!db) {
     return fail(db.error());
   }

@@ -10,10 +10,17 @@ namespace orch::cli {
 
 // Every service registered in the database: the live ones, and those silent for longer than the
 // heartbeat timeout (they died without a clean stop; their running runs are being abandoned).
+// Services silent for longer than scheduler.forget_silent_after_hours are forgotten first: a
+// service killed with kill -9 would otherwise be listed for ever.
 int status(const config::Config& config, const StatusOptions& options) {
-  auto db = open_database(config, 1);
+  auto db = open_database(config, 1, Database::OpenMode::kExisting);
   if (!db) {
     return fail(db.error());
+  }
+  const auto forget_after = config.scheduler.forget_silent_after;
+  auto forgotten = (*db)->registry().forget_silent(SystemClock().now() - forget_after);
+  if (!forgotten) {
+    return fail(forgotten.error());
   }
   auto services = (*db)->registry().live(SysTime{});
   if (!services) {
@@ -54,12 +61,37 @@ int status(const config::Config& config, const StatusOptions& options) {
                           std::to_string(runs_of[s.instance]),
                           std::to_string(s.applied_generation)});
   }
-  if (options.format == Format::kTable) {
-    std::cout << "database " << (*db)->describe() << ", schedule generation " << *generation
-              << ", " << live << " live service" << (live == 1 ? "" : "s") << ", "
-              << running->size() << " run" << (running->size() == 1 ? "" : "s") << " running\n";
+  std::string forgot = "forgot " + std::to_string(*forgotten) + " service" +
+                       (*forgotten == 1 ? "" : "s") + " silent for more than " +
+                       std::to_string(forget_after.count()) +
+                       " h (scheduler.forget_silent_after_hours)";
+  switch (options.format) {
+    case Format::kTable:
+      std::cout << "database " << (*db)->describe() << ", schedule generation " << *generation
+                << ", " << live << " live service" << (live == 1 ? "" : "s") << ", "
+                << running->size() << " run" << (running->size() == 1 ? "" : "s") << " running\n";
+      if (*forgotten > 0) {
+        std::cout << forgot << "\n";
+      }
+      print(table, options.format, std::cout);
+      break;
+    case Format::kJson:
+      print_json_object({{"database", (*db)->describe()},
+                         {"schedule_generation", *generation},
+                         {"live_services", static_cast<std::int64_t>(live)},
+                         {"running_runs", static_cast<std::int64_t>(running->size())},
+                         {"forgotten_services", static_cast<std::int64_t>(*forgotten)},
+                         {"forget_silent_after_hours", forget_after.count()}},
+                        "services", table, std::cout);
+      break;
+    case Format::kCsv:
+      // The rows alone, so that the output stays CSV.
+      if (*forgotten > 0) {
+        std::cerr << "note: " << forgot << "\n";
+      }
+      print(table, options.format, std::cout);
+      break;
   }
-  print(table, options.format, std::cout);
   return kExitOk;
 }
 

@@ -175,7 +175,7 @@ int show(const Result<Team>& team, const TeamOptions& o, const char* what) {
 }  // namespace
 
 int teams_list(const config::Config& config, const TeamOptions& options) {
-  auto db = open_database(config, 1);
+  auto db = open_database(config, 1, Database::OpenMode::kExisting);
   if (!db) {
     return fail(db.error());
   }
@@ -203,7 +203,7 @@ int teams_add(const config::Config& config, const TeamOptions& options) {
   if (!changes) {
     return fail(changes.error());
   }
-  auto db = open_database(config, 1);
+  auto db = open_database(config, 1, Database::OpenMode::kCreateIfMissing);
   if (!db) {
     return fail(db.error());
   }
@@ -220,7 +220,7 @@ int teams_update(const config::Config& config, const TeamOptions& options) {
   if (!changes) {
     return fail(changes.error());
   }
-  auto db = open_database(config, 1);
+  auto db = open_database(config, 1, Database::OpenMode::kExisting);
   if (!db) {
     return fail(db.error());
   }
@@ -232,7 +232,7 @@ int teams_set_active(const config::Config& config, const TeamOptions& options, b
   if (!id) {
     return fail(id.error());
   }
-  auto db = open_database(config, 1);
+  auto db = open_database(config, 1, Database::OpenMode::kExisting);
   if (!db) {
     return fail(db.error());
   }
@@ -245,7 +245,7 @@ int teams_set_paused(const config::Config& config, const TeamOptions& options, P
   if (!id) {
     return fail(id.error());
   }
-  auto db = open_database(config, 1);
+  auto db = open_database(config, 1, Database::OpenMode::kExisting);
   if (!db) {
     return fail(db.error());
   }

@@ -22,6 +22,7 @@
 #include <boost/asio/system_timer.hpp>
 
 #include "config/base/log.h"
+#include "orchestrator/core/database_watch.h"
 #include "orchestrator/core/heartbeat.h"
 #include "orchestrator/core/run_executor.h"
 #include "orchestrator/core/team_schedules.h"
@@ -96,6 +97,9 @@ struct Service::Impl {
   asio::steady_timer control_timer;
   asio::steady_timer resume_timer;
   std::set<std::string> not_rerun_told;  // lost runs past their grace, logged once (loop only)
+  // A database file removed or replaced under the service stops it, with exit code 4.
+  int exit_code = 0;  // the loop's thread
+  DatabaseWatch database_watch{db, [this] { asio::post(io, [this] { stop_database_lost(); }); }};
 
   // Jobs waiting for a worker, and the stop signals of the runs in progress.
   std::mutex mutex;
@@ -459,7 +463,7 @@ struct Service::Impl {
   // A second signal cuts the drain short. The loop keeps running until the workers are done, so
   // that signals are still heard; the heartbeat keeps the draining runs alive meanwhile.
   void begin_stop(int signal) {
-    const char* name = signal == SIGINT ? "SIGINT" : "SIGTERM";
+    const char* name = signal == 0 ? "none" : signal == SIGINT ? "SIGINT" : "SIGTERM";
     std::size_t dropped = 0;
     std::size_t running = 0;
     bool again = false;
@@ -535,6 +539,11 @@ struct Service::Impl {
     for (auto* stop : active) {
       stop->request_stop(request);
     }
+  }
+
+  void stop_database_lost() {
+    exit_code = 4;
+    begin_stop(0);
   }
 
   // Runs of a service on this host that died (kill -9) are abandoned at once; those of any
@@ -616,6 +625,7 @@ struct Service::Impl {
   }
 
   void beat() {
+    database_watch.check();
     SysTime now = clock.now();
     auto a = db.registry().heartbeat(instance, now);
     auto b = a ? db.runs().heartbeat(executor.live_run_ids(), now) : Status{};
@@ -729,7 +739,7 @@ int Service::run() {
     log::warn("service_not_deregistered", {{"reason", gone.error().message}});
   }
   log::info("stopped", {{"instance", s.instance}});
-  return failed_start ? 4 : 0;
+  return failed_start ? 4 : s.exit_code;
 }
 
 }  // namespace orch

@@ -4,7 +4,9 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <set>
+#include <string>
 #include <thread>
 #include <utility>
 
@@ -12,6 +14,7 @@
 
 #include "config/base/clock.h"
 #include "config/config.h"
+#include "orchestrator/store/database_file.h"
 #include "orchestrator/store/schema.h"
 #include "orchestrator/store/soci_stores.h"
 
@@ -116,6 +119,19 @@ class SociDatabase final : public Database {
 
   SociConnection& connection() { return connection_; }
 
+  // The SQLite file the connection opened, as its path named it then.
+  void set_file(std::string path, store::FileIdentity identity) {
+    file_ = std::move(path);
+    opened_ = identity;
+  }
+
+  Status verify_location() const override {
+    if (!opened_) {
+      return {};
+    }
+    return store::check_same_file(file_, *opened_);
+  }
+
   Result<int> migrate() override {
     try {
       store::PooledSession lease(connection_);
@@ -196,6 +212,8 @@ class SociDatabase final : public Database {
   store::SociTeamStore teams_;
   store::SociServiceRegistry registry_;
   store::SociNotificationStore notifications_;
+  std::string file_;
+  std::optional<store::FileIdentity> opened_;
 };
 
 }  // namespace
@@ -204,7 +222,8 @@ int Database::latest_schema_version() {
   return store::migrations(Dialect::kSqlite).back().version;
 }
 
-Result<std::unique_ptr<Database>> Database::open(const std::string& url, int connections) {
+Result<std::unique_ptr<Database>> Database::open(const std::string& url, int connections,
+                                                 OpenMode mode) {
   auto target = parse_url(url);
   if (!target) {
     return target.error();
@@ -216,8 +235,19 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& url, int con
   std::size_t size =
       target->dialect == Dialect::kSqlite ? 1 : static_cast<std::size_t>(std::max(1, connections));
   auto db = std::make_unique<SociDatabase>(size, target->dialect, config::redact_url(url));
+  std::optional<store::FileIdentity> found;
+  if (target->dialect == Dialect::kSqlite) {
+    auto before = store::identify_file(target->connect);
+    if (!before) {
+      return before.error();
+    }
+    if (!before->has_value() && mode == OpenMode::kExisting) {
+      return store::database_not_found(target->connect);
+    }
+    found = *before;
+  }
   try {
-    if (target->dialect == Dialect::kSqlite) {
+    if (target->dialect == Dialect::kSqlite && !found) {
       auto parent = std::filesystem::path(target->connect).parent_path();
       if (!parent.empty()) {
         std::filesystem::create_directories(parent);
@@ -233,6 +263,20 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& url, int con
     Error error = db->connection().to_error(e, "cannot open the database", false);
     error.code = ErrorCode::kUnavailable;
     return error;
+  }
+  if (target->dialect == Dialect::kSqlite) {
+    // The file SQLite opened is the one the path names now (SQLite opened it by that path a
+    // moment ago); verify_location() compares with it later. A file that came or went between
+    // the look above and the open is not trusted: with kExisting, SQLite may have created it.
+    auto opened = store::identify_file(target->connect);
+    if (!opened) {
+      return opened.error();
+    }
+    if (!opened->has_value() || (found && **opened != *found)) {
+      return unavailable("the database file " + target->connect +
+                         " changed while it was being opened: try again");
+    }
+    db->set_file(target->connect, **opened);
   }
   auto version = db->migrate();
   if (!version) {

@@ -16,10 +16,20 @@ namespace orch {
 // used from several threads at once.
 class Database {
  public:
+  // Whether opening a SQLite database may create its file (and the folders on its way). Only
+  // the commands that are meant to bring a database into being do: an operator in the wrong
+  // folder must not be shown an empty history. (A PostgreSQL database is the server's to create.)
+  enum class OpenMode {
+    kCreateIfMissing,
+    kExisting,  // a missing file is kUnavailable: "database not found: PATH (create it with ...)"
+  };
+
   // Connects and upgrades the schema when needed. `connections` sizes the PostgreSQL pool; SQLite
   // always gets one connection, shared in turn (it admits one writer at a time). Fails with
-  // kUnavailable (the database cannot be reached or opened) or kInvalidArgument (a bad URL).
-  static Result<std::unique_ptr<Database>> open(const std::string& url, int connections);
+  // kUnavailable (the database cannot be reached or opened, or, with kExisting, a SQLite file is
+  // missing) or kInvalidArgument (a bad URL).
+  static Result<std::unique_ptr<Database>> open(const std::string& url, int connections,
+                                                OpenMode mode);
 
   virtual ~Database() = default;
 
@@ -34,6 +44,12 @@ class Database {
   virtual TeamStore& teams() = 0;
   virtual ServiceRegistry& registry() = 0;
   virtual NotificationStore& notifications() = 0;
+
+  // Whether the database is still where it was opened. SQLite: that its path still names the file
+  // the connection opened; a file removed, or replaced by another (a copy included), fails with
+  // kFailedPrecondition saying which and naming the path, since every later write would go to a
+  // file no one will read. PostgreSQL: always OK. One stat(2); thread-safe.
+  virtual Status verify_location() const = 0;
 
   // The URL with its password redacted.
   virtual std::string describe() const = 0;

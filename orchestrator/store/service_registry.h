@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -25,11 +26,16 @@ class ServiceRegistry {
   virtual ~ServiceRegistry() = default;
 
   virtual Status register_instance(const ServiceInstance& instance) = 0;
+  // Records that `instance` is alive at `now`. A service forgotten meanwhile (forget_silent) is
+  // registered again, as started at `now`.
   virtual Status heartbeat(const std::string& instance, SysTime now) = 0;
   virtual Status acknowledge(const std::string& instance, std::int64_t generation) = 0;
   virtual Status deregister(const std::string& instance) = 0;
   // Services whose heartbeat is at or after `alive_since`.
   virtual Result<std::vector<ServiceInstance>> live(SysTime alive_since) = 0;
+  // Deletes the services whose last heartbeat is before `silent_since` (killed without a clean
+  // stop, never to come back); returns how many.
+  virtual Result<std::size_t> forget_silent(SysTime silent_since) = 0;
 
   // When the schema was first created: the general run's schedule starts there.
   virtual Result<SysTime> installed_at() = 0;

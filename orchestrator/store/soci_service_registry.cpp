@@ -1,3 +1,5 @@
+#include <cstdlib>
+
 #include "orchestrator/store/soci_stores.h"
 
 namespace orch::store {
@@ -30,13 +32,29 @@ Status SociServiceRegistry::heartbeat(const std::string& instance, SysTime now) 
     PooledSession lease(db_);
     soci::session& sql = *lease;
     std::string at = format_utc(now);
-    sql << "UPDATE service_instances SET heartbeat_at = " + db_.time_param("at") +
-               " WHERE instance = :instance",
-        soci::use(at, "at"), soci::use(instance, "instance");
-    return {};
+    soci::statement beat =
+        (sql.prepare << "UPDATE service_instances SET heartbeat_at = " + db_.time_param("at") +
+                            " WHERE instance = :instance",
+         soci::use(at, "at"), soci::use(instance, "instance"));
+    beat.execute(true);
+    if (beat.get_affected_rows() > 0) {
+      return {};
+    }
   } catch (const std::exception& e) {
     return db_.to_error(e, "cannot record the heartbeat of " + instance);
   }
+  // Forgotten by `status` after a long silence (a service stopped with SIGSTOP for days, say):
+  // back in the list, so that `status` shows it again.
+  ServiceInstance again;
+  again.instance = instance;
+  auto colon = instance.rfind(':');
+  again.host = instance.substr(0, colon);
+  if (colon != std::string::npos) {
+    again.pid = std::strtoll(instance.c_str() + colon + 1, nullptr, 10);
+  }
+  again.started_at = now;
+  again.heartbeat_at = now;
+  return register_instance(again);
 }
 
 Status SociServiceRegistry::acknowledge(const std::string& instance, std::int64_t generation) {
@@ -93,6 +111,21 @@ Result<std::vector<ServiceInstance>> SociServiceRegistry::live(SysTime alive_sin
     return out;
   } catch (const std::exception& e) {
     return db_.to_error(e, "cannot list live services");
+  }
+}
+
+Result<std::size_t> SociServiceRegistry::forget_silent(SysTime silent_since) {
+  try {
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
+    std::string since = format_utc(silent_since);
+    soci::statement forget = (sql.prepare << "DELETE FROM service_instances WHERE heartbeat_at < " +
+                                                 db_.time_param("since"),
+                              soci::use(since, "since"));
+    forget.execute(true);
+    return static_cast<std::size_t>(forget.get_affected_rows());
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot forget silent services");
   }
 }
 

@@ -68,6 +68,7 @@ class SociServiceRegistry final : public ServiceRegistry {
   Status acknowledge(const std::string& instance, std::int64_t generation) override;
   Status deregister(const std::string& instance) override;
   Result<std::vector<ServiceInstance>> live(SysTime alive_since) override;
+  Result<std::size_t> forget_silent(SysTime silent_since) override;
   Result<SysTime> installed_at() override;
   Result<std::int64_t> generation() override;
   Result<std::int64_t> bump_generation() override;

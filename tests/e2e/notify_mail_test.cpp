@@ -153,6 +153,7 @@ TEST_F(NotifyE2eTest, NotifyTestSendsOverImplicitTls) {
                                          {"SMTP_TLS", "tls"},
                                          {"NOTIFY_EMAIL_TO", "ops@example.com"},
                                          {"SMTP_CA_FILE", env_or_empty("HTTPS_TEST_CA")}};
+  ASSERT_EQ(orch({"migrate"}).exit_code, 0);  // `notify test` records into an existing database
   auto sent = orch({"notify", "test", "--channel", "email"}, tls);
   ASSERT_EQ(sent.exit_code, 0) << sent.err;
   auto mails = mails_from(maildir, from_);
@@ -211,6 +212,7 @@ TEST_F(NotifyE2eTest, ATimedOutRunIsMailedAsTimedOut) {
 }
 
 TEST_F(NotifyE2eTest, NotifyTestWithoutRecipientsSaysWhatToSet) {
+  ASSERT_EQ(orch({"migrate"}).exit_code, 0);  // without a database it would exit 4
   auto result = orch({"notify", "test", "--channel", "email"});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.err,

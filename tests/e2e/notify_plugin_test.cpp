@@ -120,6 +120,7 @@ TEST_F(NotifyE2eTest, AnInstalledBinaryFindsThePluginWhereTheInstallPutIt) {
   std::string hook = "http://127.0.0.1:" + http_port_ + "/services/" + token();
   auto env = env_;
   env["SLACK_WEBHOOK_URL"] = hook;
+  ASSERT_EQ(orch({"migrate"}).exit_code, 0);  // `notify test` records into an existing database
   auto result = run_command(
       {(prefix / "bin" / "orchestrator").string(), "notify", "test", "--channel", "slack"},
       CommandOptions{dir_.path(), env, seconds(30)});

@@ -87,7 +87,7 @@ class RunExecutorTest : public ::testing::Test {
     auto loaded = config::load(options);
     ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
     config_ = *loaded;
-    auto db = Database::open(config_.database.url, 2);
+    auto db = Database::open(config_.database.url, 2, Database::OpenMode::kCreateIfMissing);
     ASSERT_TRUE(db.has_value()) << db.error().message;
     db_ = std::move(*db);
     ASSERT_TRUE(db_->migrate().has_value());

@@ -97,7 +97,8 @@ class DeliveryQueueTest : public ::testing::Test {
     // The POSTs go out through the network plugin, as in the binary: here, the build tree's.
     auto plugin = notify::load_network_plugin(ORCH_NOTIFY_NET_PLUGIN);
     ASSERT_TRUE(plugin.has_value()) << plugin.error().message;
-    auto db = Database::open("sqlite:" + (dir_ / "orchestrator.db").string(), 3);
+    auto db = Database::open("sqlite:" + (dir_ / "orchestrator.db").string(), 3,
+                             Database::OpenMode::kCreateIfMissing);
     ASSERT_TRUE(db.has_value()) << db.error().message;
     db_ = std::move(*db);
   }

@@ -37,7 +37,7 @@ class NotificationStoreTest : public ::testing::TestWithParam<Backend> {
       url = "postgresql://" + env_or_empty("PGUSER") + "@" + env_or_empty("PGHOST") + ":" +
             env_or_empty("PGPORT") + "/" + env_or_empty("PGDATABASE");
     }
-    auto db = Database::open(url, 2);
+    auto db = Database::open(url, 2, Database::OpenMode::kCreateIfMissing);
     ASSERT_TRUE(db.has_value()) << db.error().message;
     db_ = std::move(*db);
     // The PostgreSQL database is shared by the suite: each test looks at its own run id.

@@ -37,7 +37,7 @@ class RecoveryQueriesTest : public ::testing::TestWithParam<std::string> {
       ASSERT_EQ(created.exit_code, 0) << created.err;
       url_ = std::string("postgresql://postgres@") + host + ":" + port + "/" + pg_database_;
     }
-    auto db = Database::open(url_, 2);
+    auto db = Database::open(url_, 2, Database::OpenMode::kCreateIfMissing);
     ASSERT_TRUE(db.has_value()) << db.error().message;
     db_ = std::move(*db);
     ASSERT_TRUE(db_->migrate().has_value());

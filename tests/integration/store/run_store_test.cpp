@@ -42,7 +42,7 @@ std::string iso(const std::optional<SysTime>& t) {
 using testing::Backend;
 
 std::unique_ptr<Database> open_database(const std::string& url, int connections) {
-  auto db = Database::open(url, connections);
+  auto db = Database::open(url, connections, Database::OpenMode::kCreateIfMissing);
   if (!db) {
     ADD_FAILURE() << "cannot open " << url << ": " << db.error().message;
     return nullptr;

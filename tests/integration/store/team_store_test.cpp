@@ -32,7 +32,7 @@ using std::chrono::seconds;
 using testing::Backend;
 
 std::unique_ptr<Database> open_database(const std::string& url) {
-  auto db = Database::open(url, 2);
+  auto db = Database::open(url, 2, Database::OpenMode::kCreateIfMissing);
   if (!db) {
     ADD_FAILURE() << "cannot open " << url << ": " << db.error().message;
     return nullptr;
@@ -98,7 +98,7 @@ TEST_P(DatabaseTest, SeveralServicesOpeningANewDatabaseAtOnceMigrateItOnce) {
   for (int i = 0; i < kServices; ++i) {
     threads.emplace_back([&url, &ready, &errors, i] {
       ready.arrive_and_wait();
-      auto db = Database::open(url, 2);
+      auto db = Database::open(url, 2, Database::OpenMode::kCreateIfMissing);
       if (!db) {
         errors[static_cast<std::size_t>(i)] = db.error().message;
         return;
@@ -174,10 +174,11 @@ TEST(Database, CreatesTheFoldersOfANewFile) {
 }
 
 TEST(Database, RefusesAnUnknownUrl) {
-  auto db = Database::open("mysql://localhost/orchestrator", 1);
+  auto db =
+      Database::open("mysql://localhost/orchestrator", 1, Database::OpenMode::kCreateIfMissing);
   ASSERT_FALSE(db.has_value());
   EXPECT_EQ(db.error().code, ErrorCode::kInvalidArgument);
-  auto empty = Database::open("sqlite:", 1);
+  auto empty = Database::open("sqlite:", 1, Database::OpenMode::kCreateIfMissing);
   ASSERT_FALSE(empty.has_value());
   EXPECT_EQ(empty.error().code, ErrorCode::kInvalidArgument);
 }

@@ -271,6 +271,25 @@ TEST(ConfigLoad, ReadsInputDiscoveryLimits) {
                          {"pipeline.max_inputs (PIPELINE_MAX_INPUTS)", "1 to 1000000"}));
 }
 
+TEST(ConfigLoad, ReadsAndBoundsForgetSilentAfterHours) {
+  TempDir dir;
+  auto defaults = load_env(dir, {});
+  ASSERT_TRUE(defaults.has_value()) << defaults.error().message;
+  EXPECT_EQ(defaults->scheduler.forget_silent_after, std::chrono::hours(168));
+  auto from_env = load_env(dir, {{"FORGET_SILENT_AFTER_HOURS", "24"}});
+  ASSERT_TRUE(from_env.has_value()) << from_env.error().message;
+  EXPECT_EQ(from_env->scheduler.forget_silent_after, std::chrono::hours(24));
+  auto from_file = load_file(dir, "[scheduler]\nforget_silent_after_hours = 2\n");
+  ASSERT_TRUE(from_file.has_value()) << from_file.error().message;
+  EXPECT_EQ(from_file->scheduler.forget_silent_after, std::chrono::hours(2));
+  // Under an hour could forget a live service (the heartbeat timeout goes up to an hour).
+  EXPECT_TRUE(is_refusal(load_env(dir, {{"FORGET_SILENT_AFTER_HOURS", "0"}}),
+                         {"scheduler.forget_silent_after_hours (FORGET_SILENT_AFTER_HOURS) = \"0\"",
+                          "an integer from 1 to 87840"}));
+  EXPECT_TRUE(is_refusal(load_env(dir, {{"FORGET_SILENT_AFTER_HOURS", "a week"}}),
+                         {"FORGET_SILENT_AFTER_HOURS", "\"a week\"", "an integer from 1 to"}));
+}
+
 TEST(ConfigLoad, ReportsTomlSyntaxErrorWithLineAndColumn) {
   TempDir dir;
   std::string file = (dir / "orchestrator.toml").string();
