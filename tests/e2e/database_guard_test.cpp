@@ -133,6 +133,22 @@ TEST_F(DatabaseGuardTest, AServiceWhoseDatabaseStaysInPlaceKeepsRunning) {
   EXPECT_TRUE(lines_with(service->output(), "database_lost").empty()) << service->output();
 }
 
+TEST_F(DatabaseGuardTest, ARunWhoseDatabaseFileIsRemovedMeanwhileExitsFour) {
+  ASSERT_EQ(orch({"migrate"}).exit_code, 0);
+  // The pipeline itself removes the database while the run is in progress.
+  auto result =
+      orch({"run", "--general"},
+           {{"PIPELINE_COMMAND", R"(["/bin/sh", "-c", "rm -f )" + db_file().string() + R"(*"])"}});
+  EXPECT_EQ(result.exit_code, 4) << result.out << result.err;
+  EXPECT_NE(result.out.find("status: completed"), std::string::npos) << result.out;
+  // The last line, after the run's log lines.
+  EXPECT_TRUE(result.err.ends_with("\nerror: the database file " + db_file().string() +
+                                   " was removed while in use: nothing is at that path now: the "
+                                   "run was recorded in the lost file\n"))
+      << result.err;
+  EXPECT_FALSE(std::filesystem::exists(db_file()));
+}
+
 // Every command that only reads (or changes what is already there) on a missing database: exit
 // 4 with one line naming the path and `orchestrator migrate`, and neither the file nor its
 // folder appears.
