@@ -14,6 +14,8 @@
 #include <system_error>
 #include <vector>
 
+#include "config/base/ids.h"
+
 namespace orch::pipeline {
 namespace fs = std::filesystem;
 
@@ -113,8 +115,11 @@ Status prune_run_folders(const RunFolders& folders, std::size_t keep) {
   std::vector<RunFolder> runs;
   std::error_code ec;
   for (const fs::directory_entry& entry : fs::directory_iterator(folders.runs_dir, ec)) {
+    // Only folders this product made are ever removed: a kept "before_<run_id>" folder, or
+    // anything a person put here, is not a run folder, whatever its age.
     std::error_code entry_ec;
-    if (entry.is_directory(entry_ec) && !entry.is_symlink(entry_ec)) {
+    if (is_run_id(entry.path().filename().string()) && entry.is_directory(entry_ec) &&
+        !entry.is_symlink(entry_ec)) {
       runs.push_back({entry.last_write_time(entry_ec), entry.path()});
     }
   }

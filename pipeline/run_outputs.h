@@ -29,8 +29,9 @@ Status publish_outputs(const RunFolders& folders, const std::filesystem::path& r
 Status ensure_output_folders(const RunFolders& folders);
 
 // Removes the oldest run folders of `folders.runs_dir` (by modification time) beyond the newest
-// `keep`, never one that the owner's outputs link to. Fails with kUnavailable naming the first
-// folder it could not remove (it still removes the others).
+// `keep`, never one that the owner's outputs link to. A run folder is a real folder named by a
+// run id (is_run_id); nothing else there is counted or touched. Fails with kUnavailable naming the
+// first folder it could not remove (it still removes the others).
 Status prune_run_folders(const RunFolders& folders, std::size_t keep);
 
 }  // namespace orch::pipeline

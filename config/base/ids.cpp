@@ -16,6 +16,16 @@ Result<TeamId> parse_team_id(std::string_view text) {
   return TeamId{value};
 }
 
+bool is_run_id(std::string_view text) {
+  constexpr std::string_view kPrefix = "run_";
+  constexpr std::size_t kHexDigits = 16;
+  if (text.size() != kPrefix.size() + kHexDigits || !text.starts_with(kPrefix)) {
+    return false;
+  }
+  return text.substr(kPrefix.size()).find_first_not_of("0123456789abcdef") ==
+         std::string_view::npos;
+}
+
 std::string describe_team(const std::optional<TeamId>& team) {
   return team ? "team " + std::to_string(team->value) : std::string("general");
 }

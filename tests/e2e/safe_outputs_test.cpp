@@ -160,5 +160,31 @@ TEST_F(E2eTest, OutputsFromBeforeRunFoldersAreKeptAsideAtTheFirstSwitch) {
             "old\n");
 }
 
+// Issue 13: the folder kept aside was removed by pruning after `paths.keep_runs` runs, and so
+// was anything else a person had put in the runs folder.
+TEST_F(E2eTest, PruningKeepsOutputsKeptAsideAndWhatOthersPutInTheRunsFolder) {
+  add_team(3, "East");
+  write_file(team_outputs(3) / "output" / "old_report.csv", "old\n");
+  write_file(team_outputs(3) / "runs" / "notes" / "readme.txt", "mine\n");
+  auto first =
+      orch({"run", "--team", "3"},
+           {{"PIPELINE_COMMAND", writing_pipeline("report.csv", "new", 0)}, {"KEEP_RUNS", "1"}});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const fs::path kept =
+      team_outputs(3) / "runs" / ("before_" + runs_json()[0]["run_id"].get<std::string>());
+  ASSERT_EQ(read(kept / "output" / "old_report.csv"), "old\n");
+  for (int i = 0; i < 3; ++i) {
+    auto r = orch({"run", "--team", "3"},
+                  {{"PIPELINE_COMMAND", writing_pipeline("report.csv", std::to_string(i), 0)},
+                   {"KEEP_RUNS", "1"}});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  EXPECT_EQ(read(kept / "output" / "old_report.csv"), "old\n");
+  EXPECT_EQ(read(team_outputs(3) / "runs" / "notes" / "readme.txt"), "mine\n");
+  // Pruning still works: one run folder, the kept outputs and the person's folder.
+  EXPECT_EQ(count_folders(team_outputs(3) / "runs"), 3u);
+  EXPECT_EQ(read(team_outputs(3) / "output" / "report.csv"), "2\n");
+}
+
 }  // namespace
 }  // namespace orch::testing
