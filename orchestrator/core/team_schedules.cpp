@@ -7,6 +7,13 @@ namespace orch {
 
 Result<ResolvedTeam> resolve_team(const std::optional<Team>& team, const config::Config& config,
                                   SysTime general_since) {
+  // A row written by SQL directly may hold an id that every command refuses: not scheduled
+  // either, or `serve` would run a team no command can name.
+  if (team && (team->id.value < 1 || team->id.value > kMaxTeamId)) {
+    return invalid_argument("team " + std::to_string(team->id.value) +
+                            ": a team id is a whole number from 1 to " +
+                            std::to_string(kMaxTeamId));
+  }
   ResolvedTeam r;
   r.schedule.run_time = config.scheduler.daily_run_time;
   r.schedule.zone = config.scheduler.zone;

@@ -140,6 +140,13 @@ Result<Team> SociTeamStore::add(std::optional<TeamId> id, const std::string& nam
       soci::indicator ind = soci::i_null;
       sql << "SELECT MAX(id) FROM sales_teams", soci::into(max_id, ind);
       new_id = (ind == soci::i_ok ? max_id : 0) + 1;
+      // Past the top, the next id would be one that every command refuses (and a folder name
+      // and a 32-bit column could not hold): the caller picks a free one instead.
+      if (new_id > kMaxTeamId) {
+        return invalid_argument("no team id is left after " + std::to_string(max_id) +
+                                ": a team id is at most " + std::to_string(kMaxTeamId) +
+                                "; give a free id with --id");
+      }
     }
     NullableText run_time = setting(settings.run_time);
     NullableText timezone = setting(settings.timezone);

@@ -277,6 +277,20 @@ TEST_P(TeamStoreTest, AddsWithoutAnIdAsTheNextAfterTheLargest) {
   EXPECT_EQ(add(std::nullopt, "Seventh", {}, now).id, TeamId{7});
 }
 
+// Issue 13: past the top, the next id was 2147483648, which every command then refused.
+TEST_P(TeamStoreTest, RefusesToAddWithoutAnIdPastTheLargestId) {
+  SysTime now = utc("2026-03-01T00:00:00Z");
+  add(TeamId{kMaxTeamId}, "Top", {}, now);
+  auto next = teams().add(std::nullopt, "Over", {}, now);
+  ASSERT_FALSE(next.has_value());
+  EXPECT_EQ(next.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(next.error().message.find("2147483647"), std::string::npos) << next.error().message;
+  auto all = teams().list(TeamStore::Which::kAll);
+  ASSERT_TRUE(all.has_value());
+  EXPECT_EQ(ids(*all), std::vector<std::int64_t>{kMaxTeamId});
+  EXPECT_EQ(add(TeamId{4}, "Below", {}, now).id, TeamId{4}) << "a free id still works";
+}
+
 TEST_P(TeamStoreTest, ListsActiveOrAllTeamsById) {
   SysTime now = utc("2026-03-01T00:00:00Z");
   add(TeamId{3}, "Three", {}, now);

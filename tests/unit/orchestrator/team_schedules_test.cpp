@@ -73,6 +73,22 @@ TEST(TeamSchedules, RefusesAStoredCronExpressionThatDoesNotParse) {
   EXPECT_NE(r.error().message.find("can never fire"), std::string::npos) << r.error().message;
 }
 
+// Issue 13: a team 2147483648, refused by every command, was still scheduled by `serve`.
+TEST(TeamSchedules, LeavesATeamWhoseIdIsOutOfRangeOut) {
+  config::Config config = defaults();
+  config.scheduler.general_run = false;
+  auto resolved =
+      resolve_schedules({team(kMaxTeamId), team(kMaxTeamId + 1), team(0)}, config, SysTime{});
+  ASSERT_EQ(resolved.size(), 1U);
+  EXPECT_EQ(resolved[0].schedule.team->value, kMaxTeamId);
+  auto r = resolve_team(team(kMaxTeamId + 1), config, SysTime{});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("team 2147483648: a team id is a whole number from 1 to "
+                                   "2147483647"),
+            std::string::npos)
+      << r.error().message;
+}
+
 TEST(TeamSchedules, TeamsOverrideTheRetrySettingsOneByOne) {
   config::Config config = defaults();
   config.pipeline.retry.max_attempts = 3;
