@@ -10,6 +10,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "config/base/terminal_text.h"
 #include "config/base/time.h"
 
 namespace orch::log {
@@ -75,12 +76,30 @@ std::string json_string(std::string_view text) {
     quoted += '"';
     return quoted;
   }
-  return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string quoted =
+      nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // nlohmann escapes C0 controls but writes U+0080-U+009F as they are, and some terminals take
+  // those for escape sequences (0x9B is CSI): they get \u escapes too.
+  for (std::size_t pos = 0; (pos = quoted.find('\xC2', pos)) != std::string::npos;) {
+    const auto next = pos + 1 < quoted.size() ? static_cast<unsigned char>(quoted[pos + 1]) : 0;
+    if (next < 0x80 || next > 0x9F) {
+      ++pos;
+      continue;
+    }
+    static constexpr char kHex[] = "0123456789abcdef";
+    const std::string escaped = {'\\', 'u', '0', '0', kHex[next >> 4], kHex[next & 0xF]};
+    quoted.replace(pos, 2, escaped);
+    pos += escaped.size();
+  }
+  return quoted;
 }
 
-// Quotes a text value when it has spaces or quotes, so that key=value lines stay parseable.
+// Quotes a text value when it has spaces or quotes, so that key=value lines stay parseable, and
+// when it has control characters or bytes that are not UTF-8, so that a value (a team name, a
+// pipeline's error) cannot drive the terminal of whoever reads the log.
 std::string text_value(const std::string& value) {
-  if (!value.empty() && value.find_first_of(" \"=\t\n") == std::string::npos) {
+  if (!value.empty() && value.find_first_of(" \"=\t\n") == std::string::npos &&
+      is_printable_utf8(value)) {
     return value;
   }
   return json_string(value);

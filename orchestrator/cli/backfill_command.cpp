@@ -6,6 +6,7 @@
 #include <date/tz.h>
 
 #include "config/base/clock.h"
+#include "config/base/terminal_text.h"
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/cli/foreground_runs.h"
 #include "orchestrator/core/run_executor.h"
@@ -126,7 +127,7 @@ int backfill(const config::Config& config, const BackfillOptions& options) {
       std::cout << ", total_loans " << *r.total_loans;
     }
     if (!r.error.empty()) {
-      std::cout << ": " << r.error;
+      std::cout << ": " << escape_controls(r.error);
     }
     std::cout << "\n" << std::flush;
     if (r.status == RunStatus::kCompleted) {

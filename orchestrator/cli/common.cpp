@@ -1,5 +1,6 @@
 #include <iostream>
 
+#include "config/base/terminal_text.h"
 #include "notify/network_plugin.h"
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/core/team_schedules.h"
@@ -7,7 +8,9 @@
 namespace orch::cli {
 
 int fail(const Error& error) {
-  std::cerr << "error: " << error.message << "\n";
+  // A message may quote what a person typed or what the database holds: escaped, it stays one
+  // line and cannot drive the terminal.
+  std::cerr << "error: " << escape_controls(error.message) << "\n";
   switch (error.code) {
     case ErrorCode::kUnavailable: return kExitDatabase;
     case ErrorCode::kFailedPrecondition: return kExitBusy;

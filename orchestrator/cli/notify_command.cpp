@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "config/base/clock.h"
+#include "config/base/terminal_text.h"
 #include "notify/routing.h"
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/core/team_schedules.h"
@@ -83,11 +84,12 @@ int notify_test(const config::Config& config, const NotifyTestOptions& options) 
     (void)store.update(d.record);
   }
   if (!sent) {
-    std::cerr << "error: the test " << options.channel << " to " << d.record.target
-              << " was not delivered: " << sent.error().message << "\n";
+    std::cerr << "error: the test " << options.channel << " to " << escape_controls(d.record.target)
+              << " was not delivered: " << escape_controls(sent.error().message) << "\n";
     return kExitRunFailed;
   }
-  std::cout << "sent: test " << options.channel << " to " << d.record.target << "\n";
+  std::cout << "sent: test " << options.channel << " to " << escape_controls(d.record.target)
+            << "\n";
   return kExitOk;
 }
 

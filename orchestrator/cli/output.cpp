@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/base/terminal_text.h"
+
 namespace orch::cli {
 namespace {
 
@@ -45,7 +47,10 @@ nlohmann::ordered_json json_rows(const Table& table) {
 }
 
 void print_json(const Table& table, std::ostream& out) {
-  out << json_rows(table).dump(2) << "\n";
+  // Bytes that are not UTF-8 (a row written by an older version, or by SQL directly) become
+  // U+FFFD instead of an exception that would end the command.
+  out << json_rows(table).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
+      << "\n";
 }
 
 void print_table(const Table& table, std::ostream& out) {
@@ -55,7 +60,7 @@ void print_table(const Table& table, std::ostream& out) {
   }
   for (const auto& row : table.rows) {
     for (std::size_t i = 0; i < row.size(); ++i) {
-      widths[i] = std::max(widths[i], row[i] ? row[i]->size() : 1);
+      widths[i] = std::max(widths[i], row[i] ? escape_controls(*row[i]).size() : 1);
     }
   }
   auto line = [&](const std::vector<std::string>& cells) {
@@ -72,13 +77,14 @@ void print_table(const Table& table, std::ostream& out) {
   };
   std::vector<std::string> header;
   for (const auto& column : table.columns) {
-    header.push_back(column.name);
+    header.push_back(escape_controls(column.name));
   }
   line(header);
   for (const auto& row : table.rows) {
     std::vector<std::string> cells;
     for (const auto& cell : row) {
-      cells.push_back(cell.value_or("-"));
+      // Escaped before the widths are taken: what the terminal shows is what is measured.
+      cells.push_back(cell ? escape_controls(*cell) : "-");
     }
     line(cells);
   }
@@ -93,7 +99,7 @@ void print_json_object(const std::vector<JsonField>& fields, const std::string& 
     std::visit([&object, &name = name](const auto& v) { object[name] = v; }, value);
   }
   object[rows_name] = json_rows(table);
-  out << object.dump(2) << "\n";
+  out << object.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
 }
 
 void print(const Table& table, Format format, std::ostream& out) {

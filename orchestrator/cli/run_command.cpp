@@ -3,6 +3,7 @@
 
 #include "config/base/clock.h"
 #include "config/base/log.h"
+#include "config/base/terminal_text.h"
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/cli/foreground_runs.h"
 #include "orchestrator/core/run_executor.h"
@@ -17,7 +18,7 @@ void print_outcome(const RunOutcome& outcome, const RunTarget& target) {
   std::cout << "run_id: " << r.run_id << "\n";
   std::cout << "status: " << to_string(r.status) << "\n";
   std::cout << "team: " << (target.team ? std::to_string(target.team->value) : "general") << " ("
-            << target.name << ")\n";
+            << escape_controls(target.name) << ")\n";
   std::cout << "run_date: " << r.run_date << "\n";
   std::cout << "purchase_date: " << r.purchase_date << "\n";
   if (r.total_loans) {
@@ -33,10 +34,10 @@ void print_outcome(const RunOutcome& outcome, const RunTarget& target) {
     std::cout << "duration_ms: " << *r.duration_ms << "\n";
   }
   if (!r.error.empty()) {
-    std::cout << "error: " << r.error << "\n";
+    std::cout << "error: " << escape_controls(r.error) << "\n";
   }
   if (!r.log_path.empty()) {
-    std::cout << "log: " << r.log_path << "\n";
+    std::cout << "log: " << escape_controls(r.log_path) << "\n";
   }
 }
 

@@ -2,6 +2,7 @@
 #include <map>
 
 #include "config/base/clock.h"
+#include "config/base/terminal_text.h"
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/cli/output.h"
 #include "orchestrator/core/heartbeat.h"
@@ -67,8 +68,8 @@ int status(const config::Config& config, const StatusOptions& options) {
                        " h (scheduler.forget_silent_after_hours)";
   switch (options.format) {
     case Format::kTable:
-      std::cout << "database " << (*db)->describe() << ", schedule generation " << *generation
-                << ", " << live << " live service" << (live == 1 ? "" : "s") << ", "
+      std::cout << "database " << escape_controls((*db)->describe()) << ", schedule generation "
+                << *generation << ", " << live << " live service" << (live == 1 ? "" : "s") << ", "
                 << running->size() << " run" << (running->size() == 1 ? "" : "s") << " running\n";
       if (*forgotten > 0) {
         std::cout << forgot << "\n";

@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "config/base/clock.h"
+#include "config/base/terminal_text.h"
 #include "notify/webhook_client.h"
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/cli/output.h"
@@ -15,6 +16,13 @@ Result<TeamChanges> validate(const TeamOptions& o) {
   if (o.name) {
     if (o.name->empty() || o.name->size() > 200) {
       return invalid_argument("--name: a team name is 1 to 200 characters");
+    }
+    // A name is printed in tables, logs, mails and Slack: bytes that are not text, or escape
+    // sequences that would drive a reader's terminal, have no place in it.
+    if (!is_printable_utf8(*o.name)) {
+      return invalid_argument("--name: '" + escape_controls(*o.name) +
+                              "' is not allowed: a team name is UTF-8 text without control "
+                              "characters");
     }
     c.name = o.name;
   }
@@ -164,7 +172,7 @@ int show(const Result<Team>& team, const TeamOptions& o, const char* what) {
     return fail(team.error());
   }
   if (o.format == Format::kTable) {
-    std::cout << what << " team " << team->id.value << " (" << team->name << ")"
+    std::cout << what << " team " << team->id.value << " (" << escape_controls(team->name) << ")"
               << "; run `orchestrator reschedule` to apply it to a running service\n";
   } else {
     print(team_table({*team}), o.format, std::cout);

@@ -79,6 +79,23 @@ TEST_F(LogNotifierTest, TextLineQuotesAValueThatIsNotUtf8) {
   EXPECT_NE(line.find("error=\"bad \xef\xbf\xbd byte\""), std::string::npos) << line;
 }
 
+// Issue 13: a team name holding an escape sequence, with no space to make it quoted, reached the
+// terminal raw.
+TEST_F(LogNotifierTest, LinesEscapeControlCharactersInEitherFormat) {
+  RunEvent e = failed_run();
+  e.team_name =
+      "\x1b]0;owned\x07\x1b[31mRed\xc2\x9b"
+      "0m";
+  for (log::Format format : {log::Format::kText, log::Format::kJson}) {
+    std::string line = capture(format, e);
+    EXPECT_EQ(line.find('\x1b'), std::string::npos) << line;
+    EXPECT_EQ(line.find('\x07'), std::string::npos) << line;
+    EXPECT_EQ(line.find("\xc2\x9b"), std::string::npos) << line;
+    EXPECT_NE(line.find("\\u001b]0;owned\\u0007\\u001b[31mRed\\u009b0m"), std::string::npos)
+        << line;
+  }
+}
+
 TEST_F(LogNotifierTest, StartsGoToInfoAndSkipsToWarn) {
   RunEvent started = failed_run();
   started.kind = EventKind::kRunStarted;
