@@ -277,25 +277,6 @@ std::map<std::string, std::string> process_environment() {
   return env;
 }
 
-std::string redact_url(const std::string& url) {
-  auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) {
-    return url;
-  }
-  auto user_start = scheme_end + 3;
-  // The last '@' ends the user information, so a password holding '@', '/' or '#' is still
-  // hidden; an '@' later in the URL can only make this hide too much, never too little.
-  auto at = url.rfind('@');
-  if (at == std::string::npos || at < user_start) {
-    return url;
-  }
-  auto colon = url.find(':', user_start);
-  if (colon == std::string::npos || colon > at) {
-    return url;
-  }
-  return url.substr(0, colon + 1) + std::string(internal::kSecretShown) + url.substr(at);
-}
-
 std::string describe(const Config& config) {
   std::string source = config.source_file ? config.source_file->string() : "built-in defaults";
   std::replace_if(

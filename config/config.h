@@ -170,7 +170,14 @@ std::map<std::string, std::string> process_environment();
 // The effective configuration as TOML, secrets (passwords, tokens, webhook URLs) redacted.
 std::string describe(const Config& config);
 
-// A database URL with its password replaced by "***", for logs and messages.
+// A database URL or libpq connection string with every secret it carries replaced by "***", for
+// logs and messages: the password of the user information (postgresql://user:***@host/db), and
+// `password` and `sslpassword` given as query parameters (?password=***) or as key=value words
+// (host=db password=***, quoted values too). Anything else is shown as it is.
 std::string redact_url(const std::string& url);
+
+// `text` (an error from the database library, which may quote parts of the URL it was given)
+// with every secret that `url` carries, as written or decoded, replaced by "***".
+std::string hide_url_secrets(std::string text, const std::string& url);
 
 }  // namespace orch::config

@@ -110,8 +110,8 @@ void open_session(soci::session& sql, const Target& target) {
 
 class SociDatabase final : public Database {
  public:
-  SociDatabase(std::size_t size, Dialect dialect, std::string redacted)
-      : connection_(size, dialect, std::move(redacted)),
+  SociDatabase(std::size_t size, Dialect dialect, std::string url)
+      : connection_(size, dialect, std::move(url)),
         runs_(connection_),
         teams_(connection_),
         registry_(connection_),
@@ -234,7 +234,7 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& url, int con
   // shared in turn keeps one warm cache, and waiting for it is a queue instead of a busy loop.
   std::size_t size =
       target->dialect == Dialect::kSqlite ? 1 : static_cast<std::size_t>(std::max(1, connections));
-  auto db = std::make_unique<SociDatabase>(size, target->dialect, config::redact_url(url));
+  auto db = std::make_unique<SociDatabase>(size, target->dialect, url);
   std::optional<store::FileIdentity> found;
   if (target->dialect == Dialect::kSqlite) {
     auto before = store::identify_file(target->connect);

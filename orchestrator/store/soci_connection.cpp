@@ -5,14 +5,16 @@
 #include <utility>
 
 #include "config/base/log.h"
+#include "config/config.h"
 
 namespace orch::store {
 
-SociConnection::SociConnection(std::size_t size, Dialect dialect, std::string redacted_url)
+SociConnection::SociConnection(std::size_t size, Dialect dialect, std::string url)
     : pool_(size),
       prepared_(size),
       dialect_(dialect),
-      redacted_url_(std::move(redacted_url)),
+      url_(std::move(url)),
+      redacted_url_(config::redact_url(url_)),
       opened_after_(size, 0),
       suspect_(size, 0) {}
 
@@ -40,7 +42,8 @@ std::string SociConnection::time_param(const std::string& name) const {
 
 Error SociConnection::to_error(const std::exception& e, const std::string& what,
                                bool note_outage) {
-  std::string message = e.what();
+  // libpq quotes the parts of a URL it cannot parse, a password among them.
+  std::string message = config::hide_url_secrets(e.what(), url_);
   // SOCI repeats the statement after the reason; the reason is what a person needs.
   if (auto pos = message.find(" while "); pos != std::string::npos && pos > 0) {
     message.resize(pos);

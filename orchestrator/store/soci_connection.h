@@ -36,7 +36,8 @@ class PreparedStatements {
 
 class SociConnection {
  public:
-  SociConnection(std::size_t size, Dialect dialect, std::string redacted_url);
+  // `url` is the database URL as configured; only its redacted form is ever shown.
+  SociConnection(std::size_t size, Dialect dialect, std::string url);
 
   soci::connection_pool& pool() { return pool_; }
   Dialect dialect() const { return dialect_; }
@@ -75,6 +76,7 @@ class SociConnection {
   // the sessions their statements were prepared on.
   std::vector<std::unique_ptr<PreparedStatements>> prepared_;
   Dialect dialect_;
+  std::string url_;  // kept to hide its secrets from the library's errors, never shown
   std::string redacted_url_;
   std::function<void(soci::session&)> setup_;
   // Outages so far, and per pooled connection the count when it was opened: a connection older

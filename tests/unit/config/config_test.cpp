@@ -638,9 +638,74 @@ TEST(RedactUrl, HidesOnlyThePassword) {
            {"postgresql://user@host:5432/db", "postgresql://user@host:5432/db"},
            {"postgresql://host:5432/db", "postgresql://host:5432/db"},
            {"sqlite:/var/lib/orch.db", "sqlite:/var/lib/orch.db"},
+           // Issue 13: secrets in the query and in libpq's key=value form were shown.
+           {"postgresql://host/db?password=s3cret", "postgresql://host/db?password=***"},
+           {"postgresql://host/db?sslmode=require&password=s3cret&connect_timeout=3",
+            "postgresql://host/db?sslmode=require&password=***&connect_timeout=3"},
+           {"postgresql://host/db?sslpassword=k3y&sslcert=/c.pem",
+            "postgresql://host/db?sslpassword=***&sslcert=/c.pem"},
+           {"postgresql://host/db?PASSWORD=s3cret", "postgresql://host/db?PASSWORD=***"},
+           {"postgresql://host/db?pass%77ord=s3cret", "postgresql://host/db?pass%77ord=***"},
+           {"postgresql://u:pw@host/db?password=s3cret", "postgresql://u:***@host/db?password=***"},
+           // An unencoded '&' in a secret: hidden up to the next "&key=".
+           {"postgresql://host/db?password=a&b&c&port=5",
+            "postgresql://host/db?password=***&port=5"},
+           {"postgresql://host/db?password=a&b", "postgresql://host/db?password=***"},
+           {"postgresql:///db?host=h&password=s3cret", "postgresql:///db?host=h&password=***"},
+           {"postgresql://host/db?password=", "postgresql://host/db?password="},
+           // An '@' in the query: hiding too much is allowed, too little is not.
+           {"postgresql://u:pw@host/db?password=a@b", "postgresql://u:***"},
+           {"host=db user=app password=s3cret dbname=x", "host=db user=app password=*** dbname=x"},
+           {"host=db password = s3cret", "host=db password = ***"},
+           {"host=db password='se cret' port=5432", "host=db password=*** port=5432"},
+           {"host=db password='it\\'s' port=5432", "host=db password=*** port=5432"},
+           {"password=a\\ b host=db", "password=*** host=db"},
+           {"host=db sslpassword=k3y", "host=db sslpassword=***"},
+           {"host=db password='unterminated port=5", "host=db password=***"},
+           {"host=db password", "host=db ***"},
+           {"application_name=password=x host=db", "application_name=password=x host=db"},
+           {"no-secrets-here", "no-secrets-here"},
        }) {
     SCOPED_TRACE(url);
     EXPECT_EQ(redact_url(url), expected);
+  }
+}
+
+TEST(RedactUrl, NeverShowsASecretItCanFind) {
+  // Each URL carries "S3CRET" (or its parts) somewhere a secret goes; no redacted form shows it.
+  for (const std::string url :
+       {"postgresql://u:S3CRET@h/d", "postgresql://u:S3%43RET@h/d", "postgres://:S3CRET@h",
+        "postgresql://h/d?password=S3CRET", "postgresql://h/d?x=1&password=S3CRET#f",
+        "postgresql://h/d?sslpassword=S3CRET", "postgresql://h?password=S3&CRET",
+        "postgresql://u:S3@CRET@h?password=S3CRET", "password=S3CRET", "  password  =  'S3CRET'  ",
+        "host=h password=S3CRET\\ x", "host=h password='S3CRET", "host=h password S3CRET"}) {
+    SCOPED_TRACE(url);
+    const std::string shown = redact_url(url);
+    EXPECT_EQ(shown.find("S3"), std::string::npos) << shown;
+    EXPECT_EQ(shown.find("CRET"), std::string::npos) << shown;
+  }
+}
+
+// libpq quotes parts of a URL it cannot read; such a message is cleaned of the URL's secrets,
+// whether written as in the URL or percent-decoded.
+TEST(HideUrlSecrets, ReplacesEverySecretOfTheUrlInAMessage) {
+  struct Case {
+    std::string url;
+    std::string message;
+    std::string expected;
+  };
+  for (const auto& [url, message, expected] : std::vector<Case>{
+           {"postgresql://u:p%zzw@h/d", "invalid percent-encoded token: \"p%zzw\"",
+            "invalid percent-encoded token: \"***\""},
+           {"postgresql://u:a%40b@h/d", "password a@b and a%40b", "password *** and ***"},
+           {"postgresql://h/d?password=hunter2&sslpassword=k3y", "hunter2 k3y hunter2",
+            "*** *** ***"},
+           {"host=h password='s e c'", "bad: s e c", "bad: ***"},
+           {"postgresql://h/d", "connection refused", "connection refused"},
+           {"postgresql://h/d?password=", "password= is empty", "password= is empty"},
+       }) {
+    SCOPED_TRACE(url);
+    EXPECT_EQ(hide_url_secrets(message, url), expected);
   }
 }
 
