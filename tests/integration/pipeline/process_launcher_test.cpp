@@ -348,19 +348,42 @@ TEST(ProcessLauncher, OutputHeldOutsideTheGroupIsAbandonedAfterALimit) {
       << log;
 }
 
-TEST(ProcessLauncher, LogIsBoundedAndSaysHowMuchWasDropped) {
+// Issue 13: the log kept the first bytes only, and the error at the end was lost.
+TEST(ProcessLauncher, LogKeepsTheHeadAndTheTailAndSaysHowMuchWasDropped) {
   TempDir dir;
-  ProcessSpec spec = sh_spec(dir, "head -c 1048576 /dev/zero | tr '\\000' x; echo; exit 0");
+  ProcessSpec spec = sh_spec(dir,
+                             "echo 'starting the run'; head -c 1048576 /dev/zero | tr '\\000' x; "
+                             "echo; echo 'error: the real reason' >&2; exit 3");
   spec.log_limit_bytes = 10 * 1024;
   ProcessOutcome outcome = run(spec);
   EXPECT_EQ(outcome.kind, Kind::kExited);
-  EXPECT_EQ(outcome.exit_code, 0);
+  EXPECT_EQ(outcome.exit_code, 3);
   EXPECT_EQ(outcome.log_bytes, 10240U);
   EXPECT_TRUE(outcome.log_truncated);
+  const std::string output =
+      "starting the run\n" + std::string(1048576, 'x') + "\nerror: the real reason\n";
   EXPECT_EQ(read_file(dir / "run.log"),
-            std::string(10240, 'x') +
-                "\n[orchestrator] log truncated: 1038337 bytes of output dropped after the first "
-                "10240 bytes\n");
+            output.substr(0, 5120) +
+                "\n[orchestrator] log truncated: " + std::to_string(output.size() - 10240) +
+                " bytes of output dropped here (the first 5120 and the last 5120 bytes are "
+                "kept)\n" +
+                output.substr(output.size() - 5120));
+}
+
+TEST(ProcessLauncher, ATimedOutRunsLogKeepsItsLastOutputBeforeTheNote) {
+  TempDir dir;
+  ProcessSpec spec = sh_spec(dir,
+                             "head -c 100000 /dev/zero | tr '\\000' y; echo; "
+                             "echo 'stuck waiting for the lock'; exec sleep 30");
+  spec.log_limit_bytes = 2048;
+  spec.timeout = milliseconds(500);
+  ProcessOutcome outcome = run(spec);
+  EXPECT_EQ(outcome.kind, Kind::kTimedOut);
+  const std::string log = read_file(dir / "run.log");
+  EXPECT_EQ(log.rfind(std::string(1024, 'y') + "\n[orchestrator] log truncated: ", 0), 0U) << log;
+  const std::string end = "\nstuck waiting for the lock\n[orchestrator] timed out after ";
+  EXPECT_NE(log.find(end), std::string::npos) << log;
+  EXPECT_EQ(log.back(), '\n');
 }
 
 TEST(ProcessLauncher, StopSignalFromAnotherThreadStopsTheRun) {
