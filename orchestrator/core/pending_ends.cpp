@@ -67,7 +67,9 @@ Status PendingEnds::keep(const RunFinish& end) const {
   auto tmp = dir_ / (end.run_id + ".json.tmp");
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << to_json(end).dump() << "\n";
+    // An error or a path holding bytes that are not UTF-8 gets U+FFFD there: an exception
+    // here would lose the run's end.
+    out << to_json(end).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     out.flush();
     if (!out) {
       return unavailable("cannot write " + tmp.string());
