@@ -1,4 +1,4 @@
-// The chaos tests of issue 12: a hundred teams' slot falls due while `serve` (or each of three
+// The chaos tests: a hundred teams' slot falls due while `serve` (or each of three
 // replicas) is killed with SIGKILL or stopped with SIGTERM at random and started again; then a
 // last start settles every slot. No team may lose its day, no slot may run twice, and no two
 // attempts of a slot may ever run at the same time. Real time, real processes: each test takes

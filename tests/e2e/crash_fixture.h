@@ -45,7 +45,7 @@ std::string chaos_command(long min_ms, long max_ms, std::uint64_t seed = 0);
 bool poll_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
                 std::chrono::milliseconds every = std::chrono::milliseconds(200));
 
-// The end-to-end tests of the crash-safety promises (issue 12): real `serve` and `run`
+// The end-to-end tests of the crash-safety promises: real `serve` and `run`
 // processes killed with SIGKILL or stopped with SIGTERM, pipelines that leave time marks, and
 // the run history read with the database's own client.
 class CrashTest : public E2eTest {

@@ -1,4 +1,4 @@
-// One small test per crash-safety defect measured in issue 12: each kills or stops a real
+// One small test per crash-safety defect measured before it was fixed: each kills or stops a real
 // `serve` or `run` at a moment its pipeline signals (a time mark it writes), then checks what a
 // user would see in the run history and in the pipeline's marks.
 #include <signal.h>

@@ -1,5 +1,5 @@
 // Every secret a PostgreSQL connection string can carry stays out of what the orchestrator
-// prints (issue 13): check-config, configuration errors and connection errors.
+// prints: check-config, configuration errors and connection errors.
 #include <signal.h>
 
 #include <string>

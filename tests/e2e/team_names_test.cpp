@@ -1,4 +1,4 @@
-// Team names and ids as a hostile or careless user could give them (issue 13): names that are
+// Team names and ids as a hostile or careless user could give them: names that are
 // not text, or that carry terminal escape sequences, and ids past the top.
 #include <algorithm>
 #include <string>
