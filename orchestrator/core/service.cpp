@@ -90,6 +90,7 @@ struct Service::Impl {
   // (heartbeat thread only).
   std::chrono::steady_clock::time_point last_beat_ok = std::chrono::steady_clock::now();
   bool fenced = false;
+  bool heartbeat_failing = false;  // heartbeat_failed was logged; said once until a beat succeeds
 
   asio::io_context io;
   asio::signal_set signals;
@@ -632,11 +633,17 @@ struct Service::Impl {
     if (!a || !b) {
       connected_since.reset();
       const Error& e = !a ? a.error() : b.error();
-      if (e.code != ErrorCode::kUnavailable) {  // an outage is logged once, by the store
+      // An outage is logged once, by the store; any other failure (a full disk) once per streak.
+      if (e.code != ErrorCode::kUnavailable && !heartbeat_failing) {
         log::warn("heartbeat_failed", {{"reason", e.message}});
       }
+      heartbeat_failing = true;
       fence_if_silent(std::chrono::steady_clock::now());
       return;
+    }
+    if (heartbeat_failing) {
+      log::info("heartbeat_recovered");
+      heartbeat_failing = false;
     }
     last_beat_ok = std::chrono::steady_clock::now();
     fenced = false;
