@@ -3,7 +3,11 @@
 // PARALLEL threads. Between spawn_loop and a full storm it tells what the launcher costs apart
 // from the scheduler, the database and the team folders.
 //
-//   launcher_loop --count N --parallel P --dir SCRATCH -- /bin/true [ARGS...]
+//   launcher_loop --count N --parallel P --dir SCRATCH [--sandbox HELPER] -- /bin/true [ARGS...]
+//
+// --sandbox starts each run in a Landlock sandbox through HELPER (orchestrator-sandbox), with the
+// rules a pipeline gets (the system's folders read-only, SCRATCH read-write): what the sandbox
+// costs per run.
 //
 // Prints one JSON line: system, runs, parallel, failed, elapsed_s, runs_per_s.
 #include <atomic>
@@ -22,6 +26,7 @@ int main(int argc, char** argv) {
   long parallel = 2;
   std::filesystem::path dir = std::filesystem::temp_directory_path() / "launcher_loop";
   std::vector<std::string> command;
+  std::string helper;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--count" && i + 1 < argc) {
@@ -30,6 +35,8 @@ int main(int argc, char** argv) {
       parallel = std::strtol(argv[++i], nullptr, 10);
     } else if (arg == "--dir" && i + 1 < argc) {
       dir = argv[++i];
+    } else if (arg == "--sandbox" && i + 1 < argc) {
+      helper = argv[++i];
     } else if (arg == "--") {
       command.assign(argv + i + 1, argv + argc);
       break;
@@ -39,8 +46,10 @@ int main(int argc, char** argv) {
     }
   }
   if (command.empty() || count <= 0 || parallel <= 0) {
-    std::fprintf(stderr,
-                 "usage: launcher_loop --count N --parallel P --dir D -- COMMAND [ARGS...]\n");
+    std::fprintf(
+        stderr,
+        "usage: launcher_loop --count N --parallel P --dir D [--sandbox HELPER] -- COMMAND "
+        "[ARGS...]\n");
     return 2;
   }
   std::filesystem::create_directories(dir);
@@ -56,6 +65,10 @@ int main(int argc, char** argv) {
       spec.env = {{"PATH", "/usr/bin:/bin"}};
       spec.working_dir = dir;
       spec.log_file = dir / ("worker" + std::to_string(w) + ".log");
+      if (!helper.empty()) {
+        spec.sandbox = orch::pipeline::Sandbox{
+            helper, {"/usr", "/bin", "/sbin", "/lib", "/lib64", "/etc", "/opt"}, {dir}};
+      }
       while (next.fetch_add(1) < count) {
         orch::pipeline::StopSignal stop;
         auto outcome = launcher->run(spec, stop);
@@ -71,9 +84,9 @@ int main(int argc, char** argv) {
   }
   std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - begin;
   std::printf(
-      "{\"system\": \"launcher_loop\", \"runs\": %ld, \"parallel\": %ld, \"failed\": %ld, "
+      "{\"system\": \"%s\", \"runs\": %ld, \"parallel\": %ld, \"failed\": %ld, "
       "\"elapsed_s\": %.3f, \"runs_per_s\": %.1f}\n",
-      count, parallel, failed.load(), elapsed.count(),
-      static_cast<double>(count) / elapsed.count());
+      helper.empty() ? "launcher_loop" : "launcher_loop_sandboxed", count, parallel, failed.load(),
+      elapsed.count(), static_cast<double>(count) / elapsed.count());
   return failed == 0 ? 0 : 1;
 }

@@ -238,7 +238,9 @@ def main():
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     db = PostgresDb(args.postgres, work) if args.postgres else SqliteDb(work)
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TZ")}
+    # PIPELINE_ISOLATION=none measures a storm without the sandbox (docs/isolation.md).
+    passed = ("PATH", "HOME", "LANG", "TZ", "PIPELINE_ISOLATION")
+    env = {k: v for k, v in os.environ.items() if k in passed}
     env.update({
         "DATABASE_URL": db.url,
         "INPUT_DIR": os.path.join(work, "inputs"),

@@ -125,6 +125,9 @@ Status require_for_channel(Channel channel, const Config& config) {
 Status finish(const fs::path& dir, Config& config) {
   config.paths.input_dir = absolute_in(dir, config.paths.input_dir);
   config.paths.output_dir = absolute_in(dir, config.paths.output_dir);
+  for (auto& path : config.pipeline.read_paths) {
+    path = absolute_in(dir, path);
+  }
   if (auto path = internal::sqlite_path(config.database.url)) {
     config.database.url = "sqlite:" + absolute_in(dir, *path).string();
   }
@@ -242,6 +245,7 @@ Result<Config> load(const LoadOptions& options) {
   if (!options.default_pipeline.empty()) {
     config.pipeline.command = {options.default_pipeline.string()};
   }
+  config.pipeline.sandbox_helper = options.sandbox_helper;
 
   auto file = choose_file(options, dir);
   if (!file) {
@@ -323,6 +327,13 @@ std::string describe(const Config& config) {
   entry("log_max_bytes", std::to_string(pipeline.log_max_bytes));
   entry("max_inputs", std::to_string(pipeline.max_inputs));
   entry("hash_inputs", toml_bool(pipeline.hash_inputs));
+  entry("isolation", quote(pipeline.isolation == Isolation::kLandlock ? "landlock" : "none"));
+  entry("isolation_required", toml_bool(pipeline.isolation_required));
+  std::vector<std::string> read_paths;
+  for (const auto& path : pipeline.read_paths) {
+    read_paths.push_back(path.string());
+  }
+  entry("read_paths", toml_list(read_paths));
   section("pipeline.retry");
   entry("max_attempts", std::to_string(pipeline.retry.max_attempts));
   entry("initial_delay_seconds", std::to_string(pipeline.retry.initial_delay.count()));

@@ -72,6 +72,10 @@ struct RetryConfig {
   std::chrono::seconds max_delay{3600};                 // PIPELINE_RETRY_MAX_DELAY_SECONDS
 };
 
+// How a pipeline is kept from other teams' files and the service's own: in a Landlock sandbox,
+// or not at all.
+enum class Isolation { kLandlock, kNone };
+
 struct PipelineConfig {
   std::vector<std::string> command;                     // PIPELINE_COMMAND (argv, no shell)
   std::chrono::seconds timeout{3600};                   // PIPELINE_TIMEOUT_SECONDS
@@ -82,6 +86,11 @@ struct PipelineConfig {
   int max_inputs = 10000;                               // PIPELINE_MAX_INPUTS
   bool hash_inputs = true;                              // PIPELINE_HASH_INPUTS
   RetryConfig retry;
+  Isolation isolation = Isolation::kLandlock;           // PIPELINE_ISOLATION
+  bool isolation_required = false;                      // PIPELINE_ISOLATION_REQUIRED
+  std::vector<std::filesystem::path> read_paths;        // more the sandbox may read (absolute)
+  // orchestrator-sandbox, which enters the sandbox in the child (LoadOptions::sandbox_helper).
+  std::filesystem::path sandbox_helper;
 };
 
 struct SmtpConfig {
@@ -155,6 +164,8 @@ struct LoadOptions {
   std::map<std::string, std::string> env;
   // The bundled example pipeline, used when pipeline.command is not set.
   std::filesystem::path default_pipeline;
+  // The installed orchestrator-sandbox, which pipelines are started through when sandboxed.
+  std::filesystem::path sandbox_helper;
   // Checks scheduler.default_cron (the cron parser lives with the scheduler, which this library
   // must not include). Its error says what is wrong and what is allowed; null: not checked.
   Result<void> (*check_cron)(std::string_view expression) = nullptr;

@@ -24,6 +24,8 @@ constexpr std::string_view kPatternsAllowed = "use a list of non-empty glob patt
 constexpr std::string_view kListenAllowed = "use HOST:PORT with a port from 1 to 65535";
 constexpr std::string_view kLevelAllowed = "use trace, debug, info, warn, error or off";
 constexpr std::string_view kFormatAllowed = "use text or json";
+constexpr std::string_view kIsolationAllowed = "use landlock or none";
+constexpr std::string_view kReadPathsAllowed = "use a list of non-empty paths";
 
 Status refuse(std::string_view reason) {
   return invalid_argument(std::string(reason));
@@ -327,6 +329,33 @@ constexpr std::array kSettings = {
             .max = kDaySeconds,
             .apply = [](const Value& v, Config& c) -> Status {
               c.pipeline.retry.max_delay = std::chrono::seconds(number(v));
+              return {};
+            }},
+    Setting{.key = "pipeline.isolation",
+            .env = "PIPELINE_ISOLATION",
+            .apply = [](const Value& v, Config& c) -> Status {
+              auto lower = to_lower(text(v));
+              if (lower != "landlock" && lower != "none") {
+                return refuse(kIsolationAllowed);
+              }
+              c.pipeline.isolation = lower == "landlock" ? Isolation::kLandlock : Isolation::kNone;
+              return {};
+            }},
+    Setting{.key = "pipeline.isolation_required",
+            .env = "PIPELINE_ISOLATION_REQUIRED",
+            .kind = Kind::kBool,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.pipeline.isolation_required = flag(v);
+              return {};
+            }},
+    Setting{.key = "pipeline.read_paths",
+            .kind = Kind::kStringList,
+            .apply = [](const Value& v, Config& c) -> Status {
+              if (std::any_of(items(v).begin(), items(v).end(),
+                              [](auto& p) { return p.empty(); })) {
+                return refuse(kReadPathsAllowed);
+              }
+              c.pipeline.read_paths.assign(items(v).begin(), items(v).end());
               return {};
             }},
     Setting{.key = "api.listen", .env = "API_LISTEN", .apply = apply_listen},

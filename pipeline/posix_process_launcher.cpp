@@ -32,6 +32,7 @@
 #include "config/base/result.h"
 #include "pipeline/bounded_log.h"
 #include "pipeline/command_lookup.h"
+#include "pipeline/landlock.h"
 #include "pipeline/owned_fd.h"
 #include "pipeline/process_guardian.h"
 #include "pipeline/process_launcher.h"
@@ -103,10 +104,14 @@ std::string signal_name(int signal) {
 }
 
 // Everything posix_spawn needs for one pipeline, owned in one place: the exact argv (argv[0] as
-// written, not the resolved path) and the exact environment, nothing inherited.
+// written, not the resolved path) and the exact environment, nothing inherited. A sandboxed run
+// starts the helper with the resolved program and that argv after it.
 class SpawnArguments {
  public:
-  explicit SpawnArguments(const ProcessSpec& spec) : argv_(spec.argv) {
+  SpawnArguments(const ProcessSpec& spec, const std::filesystem::path& exe) : argv_(spec.argv) {
+    if (spec.sandbox) {
+      argv_.insert(argv_.begin(), {spec.sandbox->helper.string(), exe.string()});
+    }
     for (const auto& [key, value] : spec.env) {
       env_.push_back(key + "=" + value);
     }
@@ -136,10 +141,11 @@ class SpawnArguments {
 // stderr into `output_fd`, a process group of its own, the working folder, every signal at its
 // default and none blocked, and no descriptor inherited beyond 0, 1 and 2 (a pipeline started by
 // another thread at the same moment must not keep this run's output pipe open, or its
-// end-of-file would never come).
+// end-of-file would never come), except a sandbox's ruleset as 3 for the helper.
 class SpawnSetup {
  public:
-  SpawnSetup(int output_fd, const std::filesystem::path& working_dir) {
+  SpawnSetup(int output_fd, const std::filesystem::path& working_dir, int ruleset_fd) {
+    constexpr int kRulesetFd = 3;  // where orchestrator-sandbox expects it
     ::posix_spawn_file_actions_init(&actions_);
     ::posix_spawnattr_init(&attr_);
     ok_ = ::posix_spawn_file_actions_addopen(&actions_, 0, "/dev/null", O_RDONLY, 0) == 0 &&
@@ -147,7 +153,10 @@ class SpawnSetup {
           ::posix_spawn_file_actions_adddup2(&actions_, output_fd, 2) == 0 &&
           (working_dir.empty() ||
            ::posix_spawn_file_actions_addchdir_np(&actions_, working_dir.c_str()) == 0) &&
-          ::posix_spawn_file_actions_addclosefrom_np(&actions_, 3) == 0;
+          (ruleset_fd < 0 ||
+           ::posix_spawn_file_actions_adddup2(&actions_, ruleset_fd, kRulesetFd) == 0) &&
+          ::posix_spawn_file_actions_addclosefrom_np(&actions_,
+                                                     ruleset_fd < 0 ? 3 : kRulesetFd + 1) == 0;
     sigset_t none;
     sigset_t all;
     sigemptyset(&none);
@@ -174,6 +183,15 @@ class SpawnSetup {
   posix_spawnattr_t attr_{};
   bool ok_ = false;
 };
+
+// The kernel's ruleset for `sandbox`, to be entered by the helper in the child.
+Result<OwnedFd> sandbox_ruleset(const Sandbox& sandbox) {
+  auto abi = landlock_abi();
+  if (!abi) {
+    return unavailable("cannot start the pipeline in its sandbox: " + abi.error().message);
+  }
+  return landlock_ruleset(sandbox, *abi);
+}
 
 // The calling thread's io_context, kept from run to run: making one (an epoll set, an eventfd, a
 // timerfd and Asio's services) and tearing it down again took a twentieth of the service's CPU in
@@ -269,21 +287,35 @@ class Run {
     }
     OwnedFd read_end(fds[0]);
     OwnedFd write_end(fds[1]);
-    SpawnSetup setup(write_end.get(), spec_.working_dir);
+    OwnedFd ruleset;
+    if (spec_.sandbox) {
+      auto made = sandbox_ruleset(*spec_.sandbox);
+      if (!made) {
+        return failed_to_start(made.error().message);
+      }
+      ruleset = std::move(*made);
+    }
+    SpawnSetup setup(write_end.get(), spec_.working_dir, ruleset.get());
     if (!setup.ok()) {
       return failed_to_start("cannot prepare the spawn of pipeline command " +
                              in_quotes(spec_.argv.front()));
     }
-    SpawnArguments arguments(spec_);
+    SpawnArguments arguments(spec_, exe);
     // Told before the spawn: should this process die between the spawn and watch(), the guardian
     // still finds the pipeline by its run's marker.
     if (guardian_ != nullptr) {
       guardian_->guard(run_id_);
     }
-    const int rc = ::posix_spawn(&pid_, exe.c_str(), setup.actions(), setup.attr(),
+    const std::filesystem::path& program = spec_.sandbox ? spec_.sandbox->helper : exe;
+    const int rc = ::posix_spawn(&pid_, program.c_str(), setup.actions(), setup.attr(),
                                  arguments.argv(), arguments.envp());
     if (rc != 0) {
       pid_ = -1;
+      if (spec_.sandbox) {
+        return failed_to_start("cannot start the sandbox helper " + in_quotes(program.string()) +
+                               " for pipeline command " + in_quotes(spec_.argv.front()) + ": " +
+                               std::strerror(rc));
+      }
       return failed_to_start("cannot start pipeline command " + in_quotes(spec_.argv.front()) +
                              ": " + std::strerror(rc));
     }

@@ -5,9 +5,11 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "pipeline/sandbox.h"
 #include "pipeline/stop_signal.h"
 
 namespace orch::pipeline {
@@ -20,6 +22,9 @@ struct ProcessSpec {
   std::uint64_t log_limit_bytes = 10 * 1024 * 1024;
   std::chrono::milliseconds timeout{std::chrono::hours(1)};
   std::chrono::milliseconds kill_grace{std::chrono::seconds(5)};  // SIGTERM -> SIGKILL on timeout
+  // Set: the child runs in this Landlock sandbox, entered through sandbox->helper; a kernel
+  // without Landlock, or a ruleset it refuses, fails the start (kFailedToStart).
+  std::optional<Sandbox> sandbox;
 };
 
 struct ProcessOutcome {

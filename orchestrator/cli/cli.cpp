@@ -10,18 +10,19 @@
 #include "config/base/log.h"
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/schedule/cron_expression.h"
+#include "pipeline/isolation.h"
 
 namespace orch::cli {
 namespace {
 
-// The bundled example pipeline sits beside the binary.
-std::filesystem::path bundled_pipeline() {
+// The bundled example pipeline and the sandbox helper sit beside the binary.
+std::filesystem::path beside_binary(const char* name) {
   std::error_code ec;
   auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec) {
-    return "orchestrator-example-pipeline";
+    return name;
   }
-  return self.parent_path() / "orchestrator-example-pipeline";
+  return self.parent_path() / name;
 }
 
 void add_format(CLI::App* command, Format& format, bool with_csv = true) {
@@ -169,7 +170,8 @@ int main(int argc, char** argv) {
   }
   load.working_dir = std::filesystem::current_path();
   load.env = config::process_environment();
-  load.default_pipeline = bundled_pipeline();
+  load.default_pipeline = beside_binary("orchestrator-example-pipeline");
+  load.sandbox_helper = beside_binary("orchestrator-sandbox");
   load.check_cron = [](std::string_view expression) -> Result<void> {
     if (auto cron = parse_cron(expression); !cron) {
       return cron.error();
@@ -196,6 +198,18 @@ int main(int argc, char** argv) {
     config.log.format = *log_format == "json" ? log::Format::kJson : log::Format::kText;
   }
   log::init(config.log.level, config.log.format);
+
+  // Isolation that is required but unavailable refuses the commands that run pipelines (exit 2);
+  // the warning when it is only wanted comes from the RunExecutor that would run them.
+  if (serve_cmd->parsed() || run_cmd->parsed() || backfill_cmd->parsed() || check_cmd->parsed()) {
+    auto isolation = pipeline::settle_isolation(config);
+    if (!isolation) {
+      return fail(isolation.error());
+    }
+    if (check_cmd->parsed()) {
+      return check_config(config, pipeline::describe(*isolation));
+    }
+  }
 
   if (serve_cmd->parsed()) {
     return serve(config);
@@ -239,9 +253,6 @@ int main(int argc, char** argv) {
   }
   if (migrate_cmd->parsed()) {
     return migrate(config);
-  }
-  if (check_cmd->parsed()) {
-    return check_config(config);
   }
   return kExitUsage;
 }

@@ -129,6 +129,7 @@ struct NotifyTestOptions {
 int notify_test(const config::Config& config, const NotifyTestOptions& options);
 
 int migrate(const config::Config& config);
-int check_config(const config::Config& config);
+// Prints the effective configuration, and `isolation` (what pipelines get) as a comment.
+int check_config(const config::Config& config, const std::string& isolation);
 
 }  // namespace orch::cli

@@ -77,7 +77,19 @@ RunExecutor::RunExecutor(const config::Config& config, RunStore& runs,
       clock_(clock),
       instance_(std::move(instance)),
       tree_(config.paths.input_dir, config.paths.output_dir),
-      pending_ends_(config.paths.output_dir / ".pending_run_ends") {}
+      pending_ends_(config.paths.output_dir / ".pending_run_ends") {
+  // Fails closed: an isolation that is required but unavailable fails each run with the reason.
+  auto isolation = pipeline::settle_isolation(config);
+  if (!isolation || isolation->kind == config::Isolation::kLandlock) {
+    sandbox_.emplace(config);
+  } else if (config.pipeline.isolation == config::Isolation::kLandlock) {
+    log::warn("isolation_unavailable",
+              {{"reason", isolation->reason},
+               {"effect",
+                "pipelines run without a sandbox: each can read and write whatever "
+                "this service can"}});
+  }
+}
 
 Result<RunOutcome> RunExecutor::record_missed(const RunTarget& target, const Slot& slot,
                                               int slots) {
@@ -258,7 +270,8 @@ RunFinish RunExecutor::run_in_folders(const pipeline::RunFolders& folders, const
   // The run writes into folders of its own; the owner's outputs switch to them only once it
   // completes, so readers never see half-written outputs and a failure leaves the last good ones.
   const pipeline::RunOutputDirs outputs = pipeline::run_output_dirs(run_dir);
-  for (const auto& dir : {outputs.output_dir, outputs.output_share_dir}) {
+  const std::filesystem::path tmp_dir = run_dir / "tmp";  // the pipeline's TMPDIR
+  for (const auto& dir : {outputs.output_dir, outputs.output_share_dir, tmp_dir}) {
     std::filesystem::create_directory(dir, ec);
     if (ec) {
       return fail("cannot create the run folder " + dir.string() + ": " + ec.message());
@@ -281,7 +294,11 @@ RunFinish RunExecutor::run_in_folders(const pipeline::RunFolders& folders, const
   spec.env["OUTPUT_SHARE_DIR"] = outputs.output_share_dir.string();
   spec.env["INPUT_MANIFEST"] = manifest.string();
   spec.env["RESULT_FILE"] = result_file.string();
+  spec.env["TMPDIR"] = tmp_dir.string();
   spec.working_dir = run_dir;
+  if (sandbox_) {
+    spec.sandbox = sandbox_->for_run(spec, folders, target.team, run_dir);
+  }
   spec.log_file = run_dir / "pipeline.log";
   spec.log_limit_bytes = config_.pipeline.log_max_bytes;
   spec.timeout = std::max<std::chrono::milliseconds>(

@@ -14,6 +14,7 @@
 #include "orchestrator/schedule/retry_policy.h"
 #include "orchestrator/schedule/scheduler.h"
 #include "orchestrator/store/run_store.h"
+#include "pipeline/isolation.h"
 #include "pipeline/process_launcher.h"
 #include "pipeline/team_tree.h"
 
@@ -112,6 +113,7 @@ class RunExecutor {
   std::string instance_;
   pipeline::TeamTree tree_;
   PendingEnds pending_ends_;
+  std::optional<pipeline::SandboxPlan> sandbox_;  // set: every pipeline runs in a sandbox
 
   mutable std::mutex mutex_;
   std::set<std::string> active_;     // claimed, pipeline not finished

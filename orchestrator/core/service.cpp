@@ -29,6 +29,7 @@
 #include "orchestrator/core/team_targets.h"
 #include "orchestrator/schedule/scheduler.h"
 #include "orchestrator/schedule/slot_resumption.h"
+#include "pipeline/isolation.h"
 #include "pipeline/run_sweep.h"
 
 namespace orch {
@@ -727,6 +728,7 @@ int Service::run() {
                         {"schedules", std::to_string(s.scheduler.size())},
                         {"max_parallel_runs", std::to_string(s.config.scheduler.max_parallel_runs)},
                         {"scheduler", s.config.scheduler.enabled ? "enabled" : "disabled"},
+                        {"isolation", pipeline::isolation_in_force(s.config)},
                         {"startup_ms", std::to_string((s.clock.now() - started).count())}});
     s.io.run();
     if (s.drain_waiter.joinable()) {

@@ -14,8 +14,10 @@ TEST_F(E2eTest, AScheduledRunThatFailsTwiceIsRetriedUntilItCompletes) {
   std::string script = "n=$(cat '" + counter.string() + "' 2>/dev/null || echo 0); n=$((n+1)); " +
                        "echo $n > '" + counter.string() + "'; test $n -ge 3";
   nlohmann::json command = {"/bin/sh", "-c", script};
+  // The count of starts lives outside every run folder, where a sandboxed pipeline cannot write.
   auto service = serve({{"DAILY_RUN_TIME", utc_time_in(3)},
                         {"PIPELINE_COMMAND", command.dump()},
+                        {"PIPELINE_ISOLATION", "none"},
                         {"PIPELINE_RETRY_MAX_ATTEMPTS", "3"},
                         {"PIPELINE_RETRY_INITIAL_DELAY_SECONDS", "1"},
                         {"PIPELINE_RETRY_MAX_DELAY_SECONDS", "2"}});
@@ -58,8 +60,10 @@ TEST_F(E2eTest, ARetryLeftUndoneByAStoppedServiceIsMadeAtTheNextStart) {
                        "echo $n > '" + counter.string() + "'; test $n -ge 2";
   nlohmann::json command = {"/bin/sh", "-c", script};
   std::string slot = utc_time_in(3);
+  // The count of starts lives outside every run folder, where a sandboxed pipeline cannot write.
   std::map<std::string, std::string> env{{"DAILY_RUN_TIME", slot},
                                          {"PIPELINE_COMMAND", command.dump()},
+                                         {"PIPELINE_ISOLATION", "none"},
                                          {"PIPELINE_RETRY_MAX_ATTEMPTS", "2"},
                                          {"PIPELINE_RETRY_INITIAL_DELAY_SECONDS", "600"}};
   auto first = serve(env);

@@ -718,5 +718,61 @@ TEST(ProcessEnvironment, CopiesTheEnvironment) {
   EXPECT_EQ(env["ORCH_CONFIG_TEST_VARIABLE"], "a=b c");
 }
 
+TEST(ConfigIsolation, IsLandlockByDefaultAndNotRequired) {
+  TempDir dir;
+  auto config = load_env(dir, {});
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->pipeline.isolation, Isolation::kLandlock);
+  EXPECT_FALSE(config->pipeline.isolation_required);
+  EXPECT_TRUE(config->pipeline.read_paths.empty());
+}
+
+TEST(ConfigIsolation, ReadsTheKeysFromFileAndEnvironment) {
+  TempDir dir;
+  auto config = load_file(dir,
+                          "[pipeline]\nisolation = \"none\"\nisolation_required = true\n"
+                          "read_paths = [\"ref\", \"/srv/shared/\"]\n");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->pipeline.isolation, Isolation::kNone);
+  EXPECT_TRUE(config->pipeline.isolation_required);
+  // Relative to the configuration's folder, like every path.
+  EXPECT_EQ(config->pipeline.read_paths,
+            (std::vector<std::filesystem::path>{dir.path() / "ref", "/srv/shared"}));
+
+  auto from_env =
+      load_env(dir, {{"PIPELINE_ISOLATION", "LandLock"}, {"PIPELINE_ISOLATION_REQUIRED", "false"}});
+  ASSERT_TRUE(from_env) << from_env.error().message;
+  EXPECT_EQ(from_env->pipeline.isolation, Isolation::kLandlock);
+  EXPECT_FALSE(from_env->pipeline.isolation_required);
+}
+
+TEST(ConfigIsolation, RefusesUnknownModesAndEmptyReadPaths) {
+  TempDir dir;
+  EXPECT_TRUE(
+      is_refusal(load_env(dir, {{"PIPELINE_ISOLATION", "chroot"}}),
+                 {"pipeline.isolation", "PIPELINE_ISOLATION", "chroot", "use landlock or none"}));
+  EXPECT_TRUE(is_refusal(load_env(dir, {{"PIPELINE_ISOLATION_REQUIRED", "maybe"}}),
+                         {"PIPELINE_ISOLATION_REQUIRED", "maybe"}));
+  EXPECT_TRUE(is_refusal(load_file(dir, "[pipeline]\nread_paths = [\"/usr/share\", \"\"]\n"),
+                         {"pipeline.read_paths", "non-empty paths"}));
+  EXPECT_TRUE(is_refusal(load_file(dir, "[pipeline]\nread_paths = \"/usr/share\"\n"),
+                         {"pipeline.read_paths"}));
+}
+
+TEST(ConfigIsolation, DescribeShowsTheKeysAndLoadsBack) {
+  TempDir dir;
+  auto config = load_file(dir, "[pipeline]\nisolation = \"none\"\nread_paths = [\"/srv/a\"]\n");
+  ASSERT_TRUE(config) << config.error().message;
+  const std::string text = describe(*config);
+  EXPECT_NE(text.find("isolation = \"none\""), std::string::npos) << text;
+  EXPECT_NE(text.find("isolation_required = false"), std::string::npos) << text;
+  EXPECT_NE(text.find("read_paths = [\"/srv/a\"]"), std::string::npos) << text;
+  TempDir again;
+  auto reloaded = load_file(again, text);
+  ASSERT_TRUE(reloaded) << reloaded.error().message;
+  EXPECT_EQ(reloaded->pipeline.isolation, Isolation::kNone);
+  EXPECT_EQ(reloaded->pipeline.read_paths, config->pipeline.read_paths);
+}
+
 }  // namespace
 }  // namespace orch::config

@@ -1,0 +1,169 @@
+#include "pipeline/isolation.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <system_error>
+
+#include "pipeline/command_lookup.h"
+#include "pipeline/landlock.h"
+
+namespace orch::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+
+// What a program and a shell need to start and run: the system's programs, libraries and their
+// configuration (/etc: the loader's cache, locales, time zones, name service). Not /proc: another
+// process's /proc/<pid>/environ (the service's holds its database URL and passwords) was readable
+// from a sandbox on a 6.18 kernel. orchestrator-sandbox grants the pipeline its own /proc/<pid>.
+constexpr const char* kSystemReadPaths[] = {"/usr",   "/bin",    "/sbin", "/lib", "/lib32",
+                                            "/lib64", "/libx32", "/etc",  "/opt"};
+
+// How deep a granted folder is split around the service's files before it is left out whole.
+constexpr int kMaxSplitDepth = 8;
+
+// `path` is `root` or lies beneath it (both canonical).
+bool is_within(const fs::path& path, const fs::path& root) {
+  auto p = path.begin();
+  for (auto r = root.begin(); r != root.end(); ++r, ++p) {
+    if (p == path.end() || *p != *r) {
+      return false;
+    }
+  }
+  return true;
+}
+
+fs::path canonical_or_same(const fs::path& path) {
+  std::error_code ec;
+  fs::path out = fs::weakly_canonical(path, ec);
+  return ec ? path.lexically_normal() : out;
+}
+
+// The service's own files, which no pipeline may reach: the input and output trees, the SQLite
+// database's folder (its journal and WAL files sit beside it) and the configuration file.
+std::vector<fs::path> service_files(const config::Config& config) {
+  std::vector<fs::path> out{canonical_or_same(config.paths.input_dir),
+                            canonical_or_same(config.paths.output_dir)};
+  const std::string& url = config.database.url;
+  for (std::string_view scheme : {"sqlite://", "sqlite:"}) {
+    if (url.starts_with(scheme)) {
+      out.push_back(canonical_or_same(fs::path(url.substr(scheme.size())).parent_path()));
+      break;
+    }
+  }
+  if (config.source_file) {
+    out.push_back(canonical_or_same(*config.source_file));
+  }
+  return out;
+}
+
+// Adds `path` to `out`, or, when it holds any of `kept_out`, what lies beside them in it.
+void add_around(const fs::path& path, const std::vector<fs::path>& kept_out,
+                std::vector<fs::path>& out, int depth = 0) {
+  std::error_code ec;
+  const fs::path real = fs::canonical(path, ec);
+  if (ec) {
+    return;  // missing: nothing to grant
+  }
+  if (std::any_of(kept_out.begin(), kept_out.end(),
+                  [&](const fs::path& k) { return is_within(real, k); })) {
+    return;
+  }
+  if (std::none_of(kept_out.begin(), kept_out.end(),
+                   [&](const fs::path& k) { return is_within(k, real); })) {
+    out.push_back(real);
+    return;
+  }
+  if (depth >= kMaxSplitDepth || !fs::is_directory(real, ec)) {
+    return;
+  }
+  for (fs::directory_iterator it(real, ec), end; !ec && it != end; it.increment(ec)) {
+    add_around(it->path(), kept_out, out, depth + 1);
+  }
+}
+
+}  // namespace
+
+Result<IsolationInForce> settle_isolation(const config::Config& config) {
+  IsolationInForce out;
+  const config::PipelineConfig& pipeline = config.pipeline;
+  if (pipeline.isolation == config::Isolation::kNone) {
+    out.reason = "pipeline.isolation = \"none\"";
+  } else if (auto abi = landlock_abi(); !abi) {
+    out.reason = abi.error().message;
+  } else if (pipeline.sandbox_helper.empty() ||
+             ::access(pipeline.sandbox_helper.c_str(), X_OK) != 0) {
+    out.reason = "the sandbox helper " + pipeline.sandbox_helper.string() +
+                 " is missing or not executable (it is installed beside the orchestrator)";
+  } else {
+    out.kind = config::Isolation::kLandlock;
+    out.abi = *abi;
+  }
+  if (out.kind == config::Isolation::kNone && pipeline.isolation_required) {
+    return invalid_argument(
+        "configuration: pipeline.isolation_required = true "
+        "(PIPELINE_ISOLATION_REQUIRED), but pipelines cannot be isolated: " +
+        out.reason);
+  }
+  const auto kept_out = service_files(config);
+  for (const fs::path& path : pipeline.read_paths) {
+    const fs::path real = canonical_or_same(path);
+    for (const fs::path& kept : kept_out) {
+      if (is_within(real, kept) || is_within(kept, real)) {
+        return invalid_argument("configuration: pipeline.read_paths: " + path.string() +
+                                " is not allowed: it would let every pipeline read " +
+                                kept.string() +
+                                ", the service's own files; use folders apart from the input "
+                                "and output trees, the database and the configuration");
+      }
+    }
+  }
+  return out;
+}
+
+std::string describe(const IsolationInForce& isolation) {
+  if (isolation.kind == config::Isolation::kLandlock) {
+    return "landlock (ABI " + std::to_string(isolation.abi) + ")";
+  }
+  return "none (" + isolation.reason + ")";
+}
+
+std::string isolation_in_force(const config::Config& config) {
+  auto settled = settle_isolation(config);
+  return settled ? describe(*settled) : "refused: " + settled.error().message;
+}
+
+SandboxPlan::SandboxPlan(const config::Config& config)
+    : helper_(config.pipeline.sandbox_helper), kept_out_(service_files(config)) {
+  for (const char* path : kSystemReadPaths) {
+    add_around(path, kept_out_, read_only_);
+  }
+  for (const fs::path& path : config.pipeline.read_paths) {
+    add_around(path, kept_out_, read_only_);
+  }
+}
+
+Sandbox SandboxPlan::for_run(const ProcessSpec& spec, const RunFolders& folders,
+                             const std::optional<TeamId>& team, const fs::path& run_dir) const {
+  Sandbox sandbox;
+  sandbox.helper = helper_;
+  sandbox.read_only = read_only_;
+  if (auto exe = resolve_command(spec)) {
+    std::error_code ec;
+    const fs::path program = fs::canonical(*exe, ec);
+    if (!ec) {
+      // The program itself even where its folder holds the service's files.
+      sandbox.read_only.push_back(program);
+      add_around(program.parent_path(), kept_out_, sandbox.read_only);
+    }
+  }  // else the launcher fails the run, saying why
+  sandbox.read_only.push_back(folders.input_dir);
+  if (team) {
+    sandbox.read_only.push_back(folders.input_root);
+  }
+  sandbox.read_write.push_back(run_dir);
+  return sandbox;
+}
+
+}  // namespace orch::pipeline
