@@ -470,6 +470,22 @@ TEST_F(MissingSandboxTest, RunWarnsOnceAndRunsWithoutIsolation) {
             std::string::npos);
 }
 
+TEST_F(MissingSandboxTest, ServeWarnsOnceAndSaysSoInItsReadyLine) {
+  CommandOptions options;
+  options.working_dir = dir_.path();
+  options.env = env_;
+  options.env["ENABLE_SCHEDULER"] = "false";
+  BackgroundProcess service({binary_.string(), "serve"}, options, dir_ / "serve.log");
+  ASSERT_TRUE(wait_for_log(service, "ready")) << service.output();
+  const std::string out = service.output();
+  const auto first = out.find("isolation_unavailable");
+  ASSERT_NE(first, std::string::npos) << out;
+  EXPECT_EQ(out.find("isolation_unavailable", first + 1), std::string::npos) << out;
+  EXPECT_NE(out.find("none (the sandbox helper"), std::string::npos) << out;
+  service.send_signal(SIGTERM);
+  EXPECT_EQ(service.wait(std::chrono::seconds(20)), 0) << service.output();
+}
+
 TEST_F(MissingSandboxTest, RequiredIsolationRefusesToStart) {
   const std::map<std::string, std::string> required = {{"PIPELINE_ISOLATION_REQUIRED", "true"}};
   auto run = lonely({"run", "--team", "1"}, required);
