@@ -145,7 +145,7 @@ SandboxPlan::SandboxPlan(const config::Config& config)
 }
 
 Sandbox SandboxPlan::for_run(const ProcessSpec& spec, const RunFolders& folders,
-                             const std::optional<TeamId>& team, const fs::path& run_dir) const {
+                             const std::optional<TeamId>& team) const {
   Sandbox sandbox;
   sandbox.helper = helper_;
   sandbox.read_only = read_only_;
@@ -162,7 +162,12 @@ Sandbox SandboxPlan::for_run(const ProcessSpec& spec, const RunFolders& folders,
   if (team) {
     sandbox.read_only.push_back(folders.input_root);
   }
-  sandbox.read_write.push_back(run_dir);
+  sandbox.read_only.push_back(spec.working_dir);
+  for (const char* name : {"OUTPUT_DIR", "OUTPUT_SHARE_DIR", "TMPDIR", "RESULT_FILE"}) {
+    if (auto it = spec.env.find(name); it != spec.env.end() && !it->second.empty()) {
+      sandbox.read_write.emplace_back(it->second);
+    }
+  }
   return sandbox;
 }
 

@@ -37,15 +37,18 @@ std::string isolation_in_force(const config::Config& config);
 // these that holds the service's own files (the input and output trees, the SQLite database's
 // folder, the configuration file) is granted only around them. Per run: the owner's inputs
 // (a team's whole input tree; the general run's files_required only, as the teams' trees sit
-// beneath its folder) read-only, and the run's own folder read-write.
+// beneath its folder) and its run folder read-only; OUTPUT_DIR, OUTPUT_SHARE_DIR and TMPDIR
+// read-write, and the file RESULT_FILE (which must exist) writable. The manifest and the log in
+// the run folder stay as the service wrote them.
 // Built once per service; thread-safe (const).
 class SandboxPlan {
  public:
   explicit SandboxPlan(const config::Config& config);
 
-  // `spec`'s argv, env and working_dir must be set: they say which program the run starts.
+  // Requires: `spec`'s argv, env (with the protocol's variables) and working_dir (the run
+  // folder) are set: they say which program the run starts and where it writes.
   Sandbox for_run(const ProcessSpec& spec, const RunFolders& folders,
-                  const std::optional<TeamId>& team, const std::filesystem::path& run_dir) const;
+                  const std::optional<TeamId>& team) const;
 
  private:
   std::filesystem::path helper_;

@@ -7,8 +7,9 @@ namespace orch::pipeline {
 
 // What a sandboxed pipeline may touch: the kernel (Landlock) refuses every other file by any path.
 // `read_only` paths (folders with everything beneath, or single files) may be read and executed;
-// `read_write` folders may also be written: files and folders made, changed and removed. Nothing
-// may be made a symbolic link or a device anywhere. Paths that do not exist are left out.
+// `read_write` folders may also be written: files and folders made, changed and removed (a
+// single file there may be written, not removed). Nothing may be made a symbolic link or a device
+// anywhere. Paths that do not exist are left out.
 struct Sandbox {
   // The small program (orchestrator-sandbox) that enters the sandbox and then execs the
   // pipeline: posix_spawn cannot run code of ours in the child.

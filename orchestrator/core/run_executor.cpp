@@ -267,6 +267,10 @@ RunFinish RunExecutor::run_in_folders(const pipeline::RunFolders& folders, const
     return fail(written.error().message);
   }
   auto result_file = run_dir / "result.json";
+  // Created empty: the sandbox lets a pipeline write this file, but make nothing in the run folder.
+  if (auto written = write_run_file(result_file, ""); !written) {
+    return fail(written.error().message);
+  }
   // The run writes into folders of its own; the owner's outputs switch to them only once it
   // completes, so readers never see half-written outputs and a failure leaves the last good ones.
   const pipeline::RunOutputDirs outputs = pipeline::run_output_dirs(run_dir);
@@ -297,7 +301,7 @@ RunFinish RunExecutor::run_in_folders(const pipeline::RunFolders& folders, const
   spec.env["TMPDIR"] = tmp_dir.string();
   spec.working_dir = run_dir;
   if (sandbox_) {
-    spec.sandbox = sandbox_->for_run(spec, folders, target.team, run_dir);
+    spec.sandbox = sandbox_->for_run(spec, folders, target.team);
   }
   spec.log_file = run_dir / "pipeline.log";
   spec.log_limit_bytes = config_.pipeline.log_max_bytes;
@@ -329,7 +333,7 @@ RunFinish RunExecutor::run_in_folders(const pipeline::RunFolders& folders, const
   done.error = result.kind == Kind::kExited && result.exit_code == 0 ? "" : result.error;
 
   std::ifstream in(result_file);
-  if (in) {
+  if (in && in.peek() != std::ifstream::traits_type::eof()) {  // empty: no metrics written
     auto metrics = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
     if (metrics.is_object()) {
       done.metrics = metrics.dump();

@@ -275,6 +275,9 @@ TEST_F(IsolationTest, ATeamWritesNothingOutsideItsRunFolder) {
       {"own_published_output", "echo pwned > ../../output/evil.txt"},
       {"own_input", "echo pwned > \"$INPUT_DIR/evil.csv\""},
       {"own_input_tree", "mkdir \"$INPUT_DIR/../evil\""},
+      {"own_manifest", "echo pwned > \"$INPUT_MANIFEST\""},
+      {"own_log", "echo pwned >> pipeline.log"},
+      {"own_run_folder", "echo pwned > stray.txt"},
       {"tmp", "echo pwned > /tmp/" + unique},
       {"symlink_to_team2", "ln -s " + quoted(team2 / "output") + " \"$OUTPUT_DIR/team2\""},
       {"hard_link_to_team2", "ln " + quoted(team2_tape()) + " \"$OUTPUT_DIR/team2.csv\""},
@@ -286,6 +289,9 @@ TEST_F(IsolationTest, ATeamWritesNothingOutsideItsRunFolder) {
   EXPECT_FALSE(fs::exists(team_outputs(1) / "output" / "evil.txt"));
   EXPECT_FALSE(fs::exists(team_inputs(1) / "evil.csv"));
   EXPECT_FALSE(fs::exists(fs::path("/tmp") / unique));
+  EXPECT_FALSE(fs::exists(attacker_run_dir_ / "stray.txt"));
+  EXPECT_EQ(read_file(attacker_run_dir_ / "inputs.json").find("pwned"), std::string::npos);
+  EXPECT_EQ(read_file(attacker_run_dir_ / "pipeline.log").find("pwned"), std::string::npos);
   EXPECT_EQ(runs_json({"--team", "1"})[0]["status"], "completed");
 }
 

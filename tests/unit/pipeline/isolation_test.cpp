@@ -54,8 +54,15 @@ class SandboxPlanTest : public ::testing::Test {
     spec.argv = {program.string()};
     spec.env = {{"PATH", "/usr/bin:/bin"}};
     spec.working_dir = run_dir_;
+    for (const char* name : {"output", "output_share", "tmp"}) {
+      fs::create_directories(run_dir_ / name);
+    }
+    spec.env["OUTPUT_DIR"] = (run_dir_ / "output").string();
+    spec.env["OUTPUT_SHARE_DIR"] = (run_dir_ / "output_share").string();
+    spec.env["TMPDIR"] = (run_dir_ / "tmp").string();
+    spec.env["RESULT_FILE"] = (run_dir_ / "result.json").string();
     TeamTree tree(config_.paths.input_dir, config_.paths.output_dir);
-    return SandboxPlan(config_).for_run(spec, tree.folders(team), team, run_dir_);
+    return SandboxPlan(config_).for_run(spec, tree.folders(team), team);
   }
 
   TempDir dir_;
@@ -64,10 +71,12 @@ class SandboxPlanTest : public ::testing::Test {
   fs::path run_dir_ = root_ / "data" / "outputs" / "sales_team_1" / "runs" / "run_1";
 };
 
-TEST_F(SandboxPlanTest, ATeamReadsItsInputTreeAndTheSystemAndWritesItsRunFolder) {
+TEST_F(SandboxPlanTest, ATeamReadsItsInputTreeAndTheSystemAndWritesItsOutputsOnly) {
   Sandbox s = plan_for(root_ / "tools" / "pipeline.sh", TeamId{1});
   EXPECT_EQ(s.helper, config_.pipeline.sandbox_helper);
-  EXPECT_EQ(s.read_write, std::vector<fs::path>{run_dir_});
+  EXPECT_EQ(s.read_write, (std::vector<fs::path>{run_dir_ / "output", run_dir_ / "output_share",
+                                                 run_dir_ / "tmp", run_dir_ / "result.json"}));
+  EXPECT_TRUE(holds(s.read_only, run_dir_));
   EXPECT_TRUE(holds(s.read_only, config_.paths.input_dir / "sales_team_1"));
   EXPECT_TRUE(holds(s.read_only, config_.paths.input_dir / "sales_team_1" / "files_required"));
   EXPECT_TRUE(holds(s.read_only, "/usr"));
@@ -75,7 +84,9 @@ TEST_F(SandboxPlanTest, ATeamReadsItsInputTreeAndTheSystemAndWritesItsRunFolder)
   EXPECT_TRUE(holds(s.read_only, root_ / "tools"));
   EXPECT_FALSE(reaches(s.read_only, "/proc")) << "another process's environ is readable there";
   EXPECT_FALSE(reaches(s.read_only, config_.paths.input_dir / "sales_team_2"));
-  EXPECT_FALSE(reaches(s.read_only, config_.paths.output_dir));
+  EXPECT_FALSE(reaches(s.read_only, config_.paths.output_dir / "sales_team_2"));
+  EXPECT_FALSE(reaches(s.read_only, config_.paths.output_dir / "sales_team_1" / "output"));
+  EXPECT_FALSE(holds(s.read_only, config_.paths.output_dir));
   EXPECT_FALSE(reaches(s.read_only, *config_.source_file));
 }
 
