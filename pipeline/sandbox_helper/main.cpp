@@ -6,63 +6,163 @@
 // It allows its own /proc/<pid> (which the program keeps: an exec keeps the pid) in the ruleset,
 // since only the child knows that pid; restricts itself with the ruleset (after
 // PR_SET_NO_NEW_PRIVS, which Landlock requires and which keeps a set-user-id program from gaining
-// rights the sandbox would not see); closes it and execs PROGRAM with ARGV0 ARGS... and the environment it was given. Everything else (the
-// process group, the descriptors, the signal dispositions, the working folder) was set by the
-// spawn and survives the exec. On failure it writes one line to stderr, which is the run's log,
-// and exits 126 (the sandbox could not be entered) or 127 (the program could not be executed),
-// as shells do. It is linked statically and uses no allocation: it costs one exec.
-#include <errno.h>
-#include <fcntl.h>
+// rights the sandbox would not see); closes it and execs PROGRAM with ARGV0 ARGS... and the
+// environment it was given. Everything else (the process group, the descriptors, the signal
+// dispositions, the working folder) was set by the spawn and survives the exec. On failure it
+// writes one line to stderr, which is the run's log, and exits 126 (the sandbox could not be
+// entered) or 127 (the program could not be executed), as shells do.
+//
+// It costs one exec per run, so on x86-64 and AArch64 it is built without a C library
+// (ORCH_SANDBOX_FREESTANDING): glibc's start-up asks the CPU for its features and caches with
+// CPUID, which traps to the hypervisor on a virtual machine, and was half of the helper's CPU.
+#include <asm/unistd.h>
+#include <linux/fcntl.h>
 #include <linux/landlock.h>
-#include <string.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+#include <linux/prctl.h>
 
 namespace {
 
 constexpr int kRulesetFd = 3;
+constexpr int kStderr = 2;
 constexpr int kCannotEnter = 126;
 constexpr int kCannotExec = 127;
 
-void say(const char* what, const char* detail, int error) {
-  const char* parts[] = {"orchestrator-sandbox: ", what, detail, ": ", strerror(error), "\n"};
-  for (const char* part : parts) {
-    // Nothing useful can be done when stderr is gone.
-    (void)!write(STDERR_FILENO, part, strlen(part));
+#if defined(ORCH_SANDBOX_FREESTANDING) && defined(__x86_64__)
+// Five arguments, all set: prctl(PR_SET_NO_NEW_PRIVS) refuses a non-zero fifth.
+long sys(long n, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0) {
+  register long r10 asm("r10") = d;
+  register long r8 asm("r8") = e;
+  long ret = 0;
+  asm volatile("syscall"
+               : "=a"(ret)
+               : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8)
+               : "rcx", "r11", "memory");
+  return ret;  // -errno on failure
+}
+#elif defined(ORCH_SANDBOX_FREESTANDING) && defined(__aarch64__)
+long sys(long n, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0) {
+  register long x8 asm("x8") = n;
+  register long x0 asm("x0") = a;
+  register long x1 asm("x1") = b;
+  register long x2 asm("x2") = c;
+  register long x3 asm("x3") = d;
+  register long x4 asm("x4") = e;
+  asm volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4) : "memory");
+  return x0;  // -errno on failure
+}
+#else
+}  // namespace
+#include <errno.h>
+#include <unistd.h>
+namespace {
+long sys(long n, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0) {
+  const long ret = syscall(n, a, b, c, d, e);
+  return ret < 0 ? -errno : ret;
+}
+#endif
+
+long length(const char* text) {
+  long n = 0;
+  while (text[n] != '\0') {
+    ++n;
   }
+  return n;
 }
 
-}  // namespace
+void put(const char* text) {
+  // Nothing useful can be done when stderr is gone.
+  sys(__NR_write, kStderr, reinterpret_cast<long>(text), length(text));
+}
 
-int main(int argc, char** argv) {
+// "orchestrator-sandbox: WHAT DETAIL: error N" (no strerror without a C library; N is errno).
+int fail(const char* what, const char* detail, long error, int code) {
+  char number[24] = {};
+  int at = sizeof(number) - 1;
+  for (unsigned long e = static_cast<unsigned long>(-error); at > 0;) {
+    number[--at] = static_cast<char>('0' + e % 10);
+    e /= 10;
+    if (e == 0) {
+      break;
+    }
+  }
+  const char* parts[] = {"orchestrator-sandbox: ", what, detail, ": error ", number + at, "\n"};
+  for (const char* part : parts) {
+    put(part);
+  }
+  return code;
+}
+
+int enter_and_exec(long argc, char** argv, char** envp) {
   if (argc < 3) {
-    say("usage: orchestrator-sandbox PROGRAM ARGV0 [ARGS...]", "", EINVAL);
+    put("usage: orchestrator-sandbox PROGRAM ARGV0 [ARGS...] (with a Landlock ruleset as fd 3)\n");
     return kCannotEnter;
   }
   // Reading one's own /proc entries (maps, status, fd) is what runtimes do at start. The
   // service's and other processes' entries stay out: they hold its environment.
-  const int self = open("/proc/self", O_PATH | O_CLOEXEC);
+  const long self =
+      sys(__NR_openat, AT_FDCWD, reinterpret_cast<long>("/proc/self"), O_PATH | O_CLOEXEC);
   if (self >= 0) {
     landlock_path_beneath_attr rule{};
     rule.allowed_access = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
-    rule.parent_fd = self;
-    if (syscall(SYS_landlock_add_rule, kRulesetFd, LANDLOCK_RULE_PATH_BENEATH, &rule, 0) != 0) {
-      say("cannot allow /proc/self", "", errno);
-      return kCannotEnter;
+    rule.parent_fd = static_cast<int>(self);
+    if (const long r = sys(__NR_landlock_add_rule, kRulesetFd, LANDLOCK_RULE_PATH_BENEATH,
+                           reinterpret_cast<long>(&rule), 0);
+        r < 0) {
+      return fail("cannot allow /proc/self", "", r, kCannotEnter);
     }
-    close(self);
+    sys(__NR_close, self);
   }
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-    say("cannot set no_new_privs", "", errno);
-    return kCannotEnter;
+  if (const long r = sys(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); r < 0) {
+    return fail("cannot set no_new_privs", "", r, kCannotEnter);
   }
-  if (syscall(SYS_landlock_restrict_self, kRulesetFd, 0) != 0) {
-    say("cannot enter the sandbox", "", errno);
-    return kCannotEnter;
+  if (const long r = sys(__NR_landlock_restrict_self, kRulesetFd, 0); r < 0) {
+    return fail("cannot enter the sandbox", "", r, kCannotEnter);
   }
-  close(kRulesetFd);
-  execve(argv[1], argv + 2, environ);
-  say("cannot execute ", argv[1], errno);
-  return kCannotExec;
+  sys(__NR_close, kRulesetFd);
+  const long r = sys(__NR_execve, reinterpret_cast<long>(argv[1]), reinterpret_cast<long>(argv + 2),
+                     reinterpret_cast<long>(envp));
+  return fail("cannot execute ", argv[1], r, kCannotExec);
 }
+
+}  // namespace
+
+#if defined(ORCH_SANDBOX_FREESTANDING)
+// The compiler may call these for the structs above even when freestanding.
+extern "C" void* memset(void* dest, int value, unsigned long size) {
+  auto* p = static_cast<unsigned char*>(dest);
+  for (unsigned long i = 0; i < size; ++i) {
+    p[i] = static_cast<unsigned char>(value);
+  }
+  return dest;
+}
+
+// The kernel starts us with argc, argv..., 0, envp..., 0 on the stack.
+extern "C" [[noreturn]] void start_from_stack(long* stack) {
+  const long argc = stack[0];
+  char** argv = reinterpret_cast<char**>(stack + 1);
+  const int code = enter_and_exec(argc, argv, argv + argc + 1);
+  for (;;) {
+    sys(__NR_exit_group, code);
+  }
+}
+
+#if defined(__x86_64__)
+asm(".globl _start\n"
+    "_start:\n"
+    "  xor %rbp, %rbp\n"
+    "  mov %rsp, %rdi\n"
+    "  and $-16, %rsp\n"
+    "  call start_from_stack\n");
+#else
+asm(".globl _start\n"
+    "_start:\n"
+    "  mov x29, #0\n"
+    "  mov x30, #0\n"
+    "  mov x0, sp\n"
+    "  bl start_from_stack\n");
+#endif
+#else
+int main(int argc, char** argv, char** envp) {
+  return enter_and_exec(argc, argv, envp);
+}
+#endif

@@ -1,6 +1,7 @@
 // The real launcher starting real processes in a real Landlock sandbox, through the built
 // orchestrator-sandbox. This machine's kernels have Landlock: these tests fail, not skip, without
 // it, unless ORCH_TEST_KERNEL_LACKS_LANDLOCK=1 says the kernel lacks it.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -101,6 +102,17 @@ TEST_F(SandboxedLaunch, AMissingHelperFailsTheStartAndNamesIt) {
   EXPECT_EQ(outcome.kind, Kind::kFailedToStart);
   EXPECT_NE(outcome.error.find("sandbox helper"), std::string::npos) << outcome.error;
   EXPECT_NE(outcome.error.find("no-such-helper"), std::string::npos) << outcome.error;
+}
+
+// Started without a ruleset (by mistake, or by someone else), the helper never runs the program
+// unconfined: it says why on stderr and exits 126.
+TEST(SandboxHelper, WithoutARulesetItRefusesToRunTheProgram) {
+  auto result =
+      orch::testing::run_command({ORCH_SANDBOX_HELPER, "/bin/sh", "sh", "-c", "echo PROGRAM-RAN"});
+  EXPECT_EQ(result.exit_code, 126);
+  EXPECT_EQ(result.out.find("PROGRAM-RAN"), std::string::npos);
+  EXPECT_EQ(result.err.rfind("orchestrator-sandbox: ", 0), 0U) << result.err;
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
 }
 
 }  // namespace
