@@ -28,7 +28,7 @@ std::vector<PipelineTrail> read_trails(const fs::path& runs_dir) {
   std::vector<PipelineTrail> trails;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(runs_dir, ec)) {
-    std::ifstream in(entry.path() / "marks");
+    std::ifstream in(entry.path() / "tmp" / "marks");  // the pipeline's TMPDIR
     if (!in) {
       continue;
     }

@@ -16,7 +16,7 @@
 namespace orch::testing {
 
 // One attempt of a run as its pipeline (tests/support/chaos_pipeline.cpp) recorded it in the
-// `marks` file of its run folder: when it ran, and whether it got to its end.
+// `marks` file of its run folder's tmp/ (its TMPDIR): when it ran, and whether it got to its end.
 struct PipelineTrail {
   std::filesystem::path folder;
   std::string run_id;

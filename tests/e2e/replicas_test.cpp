@@ -322,9 +322,12 @@ TEST_F(ReplicasTest, AReplicaCutOffFromTheDatabaseStopsItsPipelinesBeforeOthersC
   add_teams(1);
   const std::string pid_file = (dir_ / "pipeline.pid").string();
   const std::string once = (dir_ / "first_attempt").string();
+  // The marks of the attempts live outside every run folder, where a sandboxed pipeline cannot
+  // write.
   auto service = serve(
       {{"DAILY_RUN_TIME", utc_time_in(3)},
        {"HEARTBEAT_TIMEOUT_SECONDS", "4"},
+       {"PIPELINE_ISOLATION", "none"},
        {"PIPELINE_COMMAND", R"(["/bin/sh", "-c", "[ -e )" + once + R"( ] && exit 0; touch )" +
                                 once + R"(; echo $$ > )" + pid_file + R"(; exec sleep 60"])"}});
   pid_t pipeline = 0;

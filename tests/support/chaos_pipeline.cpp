@@ -4,8 +4,9 @@
 //   chaos_pipeline MIN_MS MAX_MS [SEED]
 //
 // It runs for MIN_MS to MAX_MS milliseconds (drawn from SEED and SALES_TEAM_ID, so a replayed
-// test gives each team the same length), and appends one line every 100 ms to `marks` in its run
-// folder (OUTPUT_DIR's parent, else its working folder):
+// test gives each team the same length), and appends one line every 100 ms to `marks` in TMPDIR
+// (tmp/ in its run folder, where a sandboxed pipeline may write; else OUTPUT_DIR's parent, else
+// its working folder):
 //
 //   <CLOCK_REALTIME ns> <pid> <RUN_ID> <SALES_TEAM_ID> START|TICK <elapsed ms>|END
 //
@@ -76,8 +77,10 @@ int main(int argc, char** argv) {
   std::mt19937_64 random(std::hash<std::string>{}(seed + "/" + team));
   long length_ms = std::uniform_int_distribution<long>(min_ms, max_ms)(random);
 
+  std::string tmp_dir = env("TMPDIR");
   std::string output_dir = env("OUTPUT_DIR");
-  std::filesystem::path folder = output_dir.empty()
+  std::filesystem::path folder = !tmp_dir.empty() ? std::filesystem::path(tmp_dir)
+                                 : output_dir.empty()
                                      ? std::filesystem::current_path()
                                      : std::filesystem::path(output_dir).parent_path();
   int fd = open((folder / "marks").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
