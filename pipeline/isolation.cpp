@@ -124,7 +124,14 @@ Result<IsolationInForce> settle_isolation(const config::Config& config) {
 
 std::string describe(const IsolationInForce& isolation) {
   if (isolation.kind == config::Isolation::kLandlock) {
-    return "landlock (ABI " + std::to_string(isolation.abi) + ")";
+    // What the README promises that an older kernel cannot hold, said where it is in force.
+    std::string gaps;
+    if (isolation.abi < 3) {
+      gaps = ", which cannot refuse truncating a file by its path (Linux 6.2 can)";
+    } else if (isolation.abi < 6) {
+      gaps = ", which cannot keep signals inside the sandbox (Linux 6.12 can)";
+    }
+    return "landlock (ABI " + std::to_string(isolation.abi) + gaps + ")";
   }
   return "none (" + isolation.reason + ")";
 }

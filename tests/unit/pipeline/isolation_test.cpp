@@ -151,5 +151,14 @@ TEST_F(SandboxPlanTest, SettleSaysWhyThereIsNoSandboxAndRefusesWhenItIsRequired)
   EXPECT_EQ(refused.error().message.find('\n'), std::string::npos);
 }
 
+TEST(IsolationInForce, SaysWhatAnOlderKernelCannotRefuse) {
+  using config::Isolation;
+  EXPECT_EQ(describe({Isolation::kLandlock, 7, ""}), "landlock (ABI 7)");
+  EXPECT_EQ(describe({Isolation::kLandlock, 6, ""}), "landlock (ABI 6)");
+  EXPECT_NE(describe({Isolation::kLandlock, 5, ""}).find("signals"), std::string::npos);
+  EXPECT_NE(describe({Isolation::kLandlock, 2, ""}).find("truncating"), std::string::npos);
+  EXPECT_EQ(describe({Isolation::kNone, 0, "why"}), "none (why)");
+}
+
 }  // namespace
 }  // namespace orch::pipeline
