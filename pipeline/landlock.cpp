@@ -83,9 +83,12 @@ std::uint64_t handled_fs(int abi) {
 constexpr const char* kDevices[] = {"/dev/null", "/dev/zero", "/dev/full", "/dev/random",
                                     "/dev/urandom"};
 
+// A path whose last component is a symbolic link grants nothing: a team's own folder swapped for
+// a link to another team's between the checks and this open would otherwise hand that one over.
+// (The system's /bin -> usr/bin and the like are granted through /usr.)
 Status add_rule(int ruleset, const std::filesystem::path& path, std::uint64_t rights,
                 std::uint64_t handled) {
-  const int fd = ::open(path.c_str(), O_PATH | O_CLOEXEC);
+  const int fd = ::open(path.c_str(), O_PATH | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
     return {};  // a path that does not exist grants nothing
   }
@@ -94,6 +97,9 @@ Status add_rule(int ruleset, const std::filesystem::path& path, std::uint64_t ri
   if (::fstat(fd, &st) != 0) {
     return unavailable("cannot look at " + path.string() +
                        " for the sandbox: " + std::strerror(errno));
+  }
+  if (S_ISLNK(st.st_mode)) {
+    return {};
   }
   PathBeneathAttr rule;
   rule.allowed_access = rights & handled & (S_ISDIR(st.st_mode) ? ~0ULL : kFileRights);

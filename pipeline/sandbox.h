@@ -9,7 +9,8 @@ namespace orch::pipeline {
 // `read_only` paths (folders with everything beneath, or single files) may be read and executed;
 // `read_write` folders may also be written: files and folders made, changed and removed (a
 // single file there may be written, not removed). Nothing may be made a symbolic link or a device
-// anywhere. Paths that do not exist are left out.
+// anywhere. Paths that do not exist, or are symbolic links, are left out: list what a link leads
+// to instead.
 struct Sandbox {
   // The small program (orchestrator-sandbox) that enters the sandbox and then execs the
   // pipeline: posix_spawn cannot run code of ours in the child.

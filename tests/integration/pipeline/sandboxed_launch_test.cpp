@@ -95,6 +95,20 @@ TEST_F(SandboxedLaunch, NoSymbolicLinkCanBeMadeEvenInTheWritableFolder) {
   EXPECT_FALSE(fs::is_symlink(work_ / "out" / "link"));
 }
 
+// A folder swapped for a link to another one after the paths were worked out (a team's inputs
+// for another team's) grants nothing: the kernel is never told about the link's target.
+TEST_F(SandboxedLaunch, AGrantedPathThatIsASymbolicLinkGrantsNothing) {
+  fs::create_directory_symlink(secret_.path(), work_ / "inputs");
+  ProcessSpec s = spec("cat ../inputs/secret.txt && echo READ; exit 0");
+  s.sandbox->read_only.push_back(work_ / "inputs");
+  ProcessOutcome outcome = run(s);
+  ASSERT_EQ(outcome.kind, Kind::kExited);
+  const std::string log = read_file(logs_ / "run.log");
+  EXPECT_EQ(log.find("launcher-secret"), std::string::npos) << log;
+  EXPECT_EQ(log.find("READ"), std::string::npos) << log;
+  EXPECT_NE(log.find("Permission denied"), std::string::npos) << log;
+}
+
 TEST_F(SandboxedLaunch, AMissingHelperFailsTheStartAndNamesIt) {
   ProcessSpec s = spec("exit 0");
   s.sandbox->helper = work_ / "no-such-helper";
