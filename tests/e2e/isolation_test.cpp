@@ -205,6 +205,7 @@ class IsolationTest : public E2eTest {
   }
 
   fs::path root() const { return dir_.path(); }
+  fs::path general_inputs() const { return dir_ / "inputs" / "files_required"; }
   fs::path team2_tape() const { return team_inputs(2) / "loans.csv"; }
 
   int abi_ = 0;  // the kernel's Landlock ABI
@@ -226,7 +227,8 @@ TEST_F(IsolationTest, ATeamCannotReadAnotherTeamsFilesByAnyPath) {
   auto results = attack({
       {"input_absolute", "cat " + quoted(team2_tape())},
       {"input_relative_to_input_dir",
-       "cat \"$INPUT_DIR/../../sales_team_2/files_required/loans.csv\""},
+       "cat " +
+           quoted(team_inputs(1) / ".." / ".." / "sales_team_2" / "files_required" / "loans.csv")},
       {"input_folder_listing", "ls " + quoted(team_inputs(2))},
       {"output_absolute", "cat " + quoted(team2 / "output" / "report.txt")},
       {"output_share_absolute", "cat " + quoted(team2 / "output_share" / "report.txt")},
@@ -246,7 +248,8 @@ TEST_F(IsolationTest, ATeamCannotReadAnotherTeamsFilesByAnyPath) {
 TEST_F(IsolationTest, ATeamCannotReadTheGeneralRunTheDatabaseOrTheConfiguration) {
   auto results = attack({
       {"general_input", "cat " + quoted(root() / "inputs" / "files_required" / "general.csv")},
-      {"general_input_relative", "cat \"$INPUT_DIR/../../files_required/general.csv\""},
+      {"general_input_relative",
+       "cat " + quoted(team_inputs(1) / ".." / ".." / "files_required" / "general.csv")},
       {"general_output", "cat " + quoted(root() / "outputs" / "output" / "report.txt")},
       {"database_absolute", "cat " + quoted(root() / "orchestrator.db")},
       {"database_relative", "cat ../../../../orchestrator.db"},
@@ -275,8 +278,12 @@ TEST_F(IsolationTest, ATeamWritesNothingOutsideItsRunFolder) {
       {"database", "echo pwned >> " + quoted(root() / "orchestrator.db")},
       {"configuration", "echo pwned >> " + quoted(root() / "orchestrator.toml")},
       {"own_published_output", "echo pwned > ../../output/evil.txt"},
-      {"own_input", "echo pwned > \"$INPUT_DIR/evil.csv\""},
-      {"own_input_tree", "mkdir \"$INPUT_DIR/../evil\""},
+      {"own_input_folder", "echo pwned > " + quoted(team_inputs(1) / "evil.csv")},
+      {"own_input_file", "echo pwned >> " + quoted(team_inputs(1) / "mine.csv")},
+      {"own_input_tree", "mkdir " + quoted(team_inputs(1) / ".." / "evil")},
+      // INPUT_DIR is the run's snapshot of its inputs, hard links to the files above.
+      {"snapshot_written_through", "echo pwned >> \"$INPUT_DIR/mine.csv\""},
+      {"snapshot_added_to", "echo pwned > \"$INPUT_DIR/evil.csv\""},
       {"own_manifest", "echo pwned > \"$INPUT_MANIFEST\""},
       {"own_log", "echo pwned >> pipeline.log"},
       {"own_run_folder", "echo pwned > stray.txt"},
@@ -296,6 +303,7 @@ TEST_F(IsolationTest, ATeamWritesNothingOutsideItsRunFolder) {
   expect_victims_unchanged();
   EXPECT_FALSE(fs::exists(team_outputs(1) / "output" / "evil.txt"));
   EXPECT_FALSE(fs::exists(team_inputs(1) / "evil.csv"));
+  EXPECT_EQ(read_file(team_inputs(1) / "mine.csv"), "team 1's own\n");
   EXPECT_FALSE(fs::exists(fs::path("/tmp") / unique));
   EXPECT_FALSE(fs::exists(attacker_run_dir_ / "stray.txt"));
   EXPECT_EQ(read_file(attacker_run_dir_ / "inputs.json").find("pwned"), std::string::npos);
@@ -308,8 +316,10 @@ TEST_F(IsolationTest, TheGeneralRunCannotReadOrWriteATeamsFiles) {
   auto results = attack(
       {
           {"team_input_absolute", "cat " + quoted(team2_tape())},
-          {"team_input_relative", "cat \"$INPUT_DIR/../sales_team_2/files_required/loans.csv\""},
-          {"team_inputs_listing", "ls \"$INPUT_DIR/../sales_team_2/files_required\""},
+          {"team_input_relative", "cat " + quoted(general_inputs() / ".." / "sales_team_2" /
+                                                  "files_required" / "loans.csv")},
+          {"team_inputs_listing",
+           "ls " + quoted(general_inputs() / ".." / "sales_team_2" / "files_required")},
           {"team_output", "cat " + quoted(team2 / "output" / "report.txt")},
           {"team_output_relative", "cat ../../sales_team_2/output/report.txt"},
           {"team_input_written", "echo pwned >> " + quoted(team2_tape())},
