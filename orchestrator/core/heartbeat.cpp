@@ -120,6 +120,11 @@ std::chrono::milliseconds heartbeat_interval(std::chrono::seconds timeout) {
                     std::chrono::milliseconds(200), std::chrono::milliseconds(5000));
 }
 
+bool must_fence(Database::Reach reach, std::chrono::steady_clock::duration silent,
+                std::chrono::seconds timeout) {
+  return reach == Database::Reach::kAnyHost && silent >= timeout / 2;
+}
+
 std::string this_instance() {
   const long pid = getpid();
   std::string instance = host_name() + ":" + std::to_string(pid);

@@ -4,7 +4,10 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
+
+#include "orchestrator/store/database.h"
 
 namespace orch {
 
@@ -31,6 +34,13 @@ class Heartbeat {
 // How often a process beats when `timeout` of silence means it is dead: five beats per timeout,
 // so that a slow database write or two never makes a live service look dead.
 std::chrono::milliseconds heartbeat_interval(std::chrono::seconds timeout);
+
+// Whether a service whose heartbeat last reached the database `silent` ago must stop its own
+// pipelines now. Only on a database services on other hosts share (a replica there cannot see
+// whether this process lives), and once half the heartbeat timeout has passed: another replica
+// takes the runs over only after the whole timeout, so by then nothing of them still runs.
+bool must_fence(Database::Reach reach, std::chrono::steady_clock::duration silent,
+                std::chrono::seconds timeout);
 
 // This process as the database knows it: "host:pid:start", where start is when the process
 // started (clock ticks since boot, from /proc), so that a later process given the same pid is

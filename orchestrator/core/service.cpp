@@ -520,11 +520,8 @@ struct Service::Impl {
   // takes its runs for dead (after the whole timeout) and runs their slots again, nothing of the
   // old attempts still runs. Called from the heartbeat's thread.
   void fence_if_silent(std::chrono::steady_clock::time_point now) {
-    if (db.reach() != Database::Reach::kAnyHost || fenced) {
-      return;
-    }
     auto silent = now - last_beat_ok;
-    if (silent < config.scheduler.heartbeat_timeout / 2) {
+    if (fenced || !must_fence(db.reach(), silent, config.scheduler.heartbeat_timeout)) {
       return;
     }
     fenced = true;
