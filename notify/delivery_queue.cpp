@@ -131,7 +131,10 @@ struct DeliveryQueue::State {
         ++in_flight;
         return true;
       }
-      changed.wait_until(lock, earliest->due);
+      // A copy: wait_until reads its deadline again after waking, and a push while it waits may
+      // have moved `waiting`'s elements (a use-after-free AddressSanitizer caught).
+      const SteadyTime due_at = earliest->due;
+      changed.wait_until(lock, due_at);
     }
   }
 

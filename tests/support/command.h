@@ -17,9 +17,9 @@ struct CommandResult {
 };
 
 struct CommandOptions {
-  std::filesystem::path working_dir;           // empty: the current folder
-  std::map<std::string, std::string> env;      // added to (and overriding) the inherited one
-  std::chrono::milliseconds timeout{std::chrono::seconds(60)};
+  std::filesystem::path working_dir;       // empty: the current folder
+  std::map<std::string, std::string> env;  // added to (and overriding) the inherited one
+  std::chrono::milliseconds timeout{std::chrono::seconds(60)};  // scaled, see scaled()
 };
 
 // Runs `argv` to completion (killed at the timeout) and captures its stdout and stderr.
@@ -41,7 +41,8 @@ class BackgroundProcess {
 
   int pid() const;
   void send_signal(int signal);
-  // Waits for the exit; returns the exit code, or -1 when it did not exit within `timeout`.
+  // Waits for the exit; returns the exit code, or -1 when it did not exit within `timeout`
+  // (scaled).
   int wait(std::chrono::milliseconds timeout);
   bool running();
   // What it printed so far (stdout and stderr, interleaved).
@@ -55,7 +56,15 @@ class BackgroundProcess {
 // The test process's environment variable `name`, "" when unset (e.g. a test service's port).
 std::string env_or_empty(const char* name);
 
-// Polls `condition` every 50 ms until it holds or `timeout` passes; returns whether it held.
+// `deadline` times ORCH_TEST_TIME_SCALE (a number, default 1): scripts/test sets it for the run on
+// the sanitized build, whose binaries are 2-3 times slower. wait_until, run_command and
+// BackgroundProcess::wait scale their deadlines with it; those only bound a wait for something
+// that should happen, and the unsanitized run keeps them as written. Measured durations that a
+// test asserts on (EXPECT_LT(took, ...)) are promises and are never scaled.
+std::chrono::milliseconds scaled(std::chrono::milliseconds deadline);
+
+// Polls `condition` every 50 ms until it holds or `timeout` (scaled) passes; returns whether it
+// held.
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
 }  // namespace orch::testing

@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "tests/support/sanitizer_report.h"
+
 namespace orch::testing {
 
 TempDir::TempDir() {
@@ -18,6 +20,9 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
+  // Every process a test starts writes its output somewhere in the test's folder: the last look
+  // before it goes.
+  expect_no_sanitizer_report_under(path_);
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
 }

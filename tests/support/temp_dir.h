@@ -5,7 +5,8 @@
 
 namespace orch::testing {
 
-// A fresh folder under /tmp, removed with everything in it when the object goes away.
+// A fresh folder under /tmp, removed with everything in it when the object goes away; a file in it
+// that holds a sanitizer report then fails the test (see sanitizer_report.h).
 class TempDir {
  public:
   TempDir();

@@ -262,6 +262,39 @@ TEST_F(DeliveryQueueTest, AStopGivesQueuedDeliveriesAGraceThenRecordsTheRestFail
   EXPECT_FALSE(queue.push(webhook("/ok", seconds(5))));
 }
 
+TEST_F(DeliveryQueueTest, DeliveriesPushedWhileAWorkerWaitsForARetryGoOutAndTheRetryStillHappens) {
+  DeliveryQueueSettings settings;
+  settings.workers = 1;
+  settings.max_attempts = 2;
+  settings.initial_delay = milliseconds(1000);
+  settings.max_delay = milliseconds(1000);
+  DeliveryQueue queue(settings, &db_->notifications(), clock_);
+  Tries tries;
+  Delivery failing = webhook("/status/503", seconds(5), &tries);
+  std::string failing_id = failing.record.run_id;
+  ASSERT_TRUE(queue.push(std::move(failing)));
+  // The only worker now waits for the retry, 0.5 to 1 s away, while new deliveries arrive and
+  // the queue grows (in the sanitized build, this once read a freed deadline).
+  ASSERT_TRUE(testing::wait_until([&] { return tries.count() == 1; }, seconds(5)));
+  std::vector<std::string> fine_ids;
+  for (int i = 0; i < 8; ++i) {
+    Delivery fine = webhook("/ok", seconds(5));
+    fine_ids.push_back(fine.record.run_id);
+    ASSERT_TRUE(queue.push(std::move(fine)));
+  }
+  ASSERT_TRUE(testing::wait_until([&] { return tries.count() == 2; }, seconds(5)));
+  queue.drain(seconds(5));
+  for (const auto& id : fine_ids) {
+    auto row = recorded(id);
+    ASSERT_TRUE(row.has_value()) << id;
+    EXPECT_EQ(row->status, DeliveryStatus::kSent) << id;
+  }
+  auto retried = recorded(failing_id);
+  ASSERT_TRUE(retried.has_value());
+  EXPECT_EQ(retried->status, DeliveryStatus::kFailed);
+  EXPECT_EQ(retried->attempts, 2);
+}
+
 TEST_F(DeliveryQueueTest, ADatabaseThatCannotRecordDoesNotStopTheDelivery) {
   FlakyRecorder recorder(db_->notifications());
   DeliveryQueue queue(DeliveryQueueSettings{}, &recorder, clock_);
