@@ -112,7 +112,7 @@ std::string chaos_command(long min_ms, long max_ms, std::uint64_t seed) {
 
 bool poll_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
                 std::chrono::milliseconds every) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto deadline = std::chrono::steady_clock::now() + scaled(timeout);
   while (true) {
     if (condition()) {
       return true;

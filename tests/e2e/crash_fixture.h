@@ -41,7 +41,8 @@ std::vector<int> live_pipelines(const std::filesystem::path& root);
 // A PIPELINE_COMMAND that runs the chaos pipeline for `min_ms` to `max_ms`.
 std::string chaos_command(long min_ms, long max_ms, std::uint64_t seed = 0);
 
-// Polls `condition` every `every` until it holds or `timeout` passes; returns whether it held.
+// Polls `condition` every `every` until it holds or `timeout` (scaled, see scaled()) passes;
+// returns whether it held.
 bool poll_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
                 std::chrono::milliseconds every = std::chrono::milliseconds(200));
 

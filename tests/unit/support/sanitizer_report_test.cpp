@@ -1,5 +1,8 @@
 #include "tests/support/sanitizer_report.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
@@ -39,6 +42,21 @@ TEST(SanitizerReport, AFileWithAReportInATestFolderFailsTheTest) {
   write_file(dir / "serve.log", "ready\n");
   EXPECT_NONFATAL_FAILURE(expect_no_sanitizer_report_under(dir.path()), "signed integer overflow");
   std::filesystem::remove(dir / "outputs/sales_team_1/run/pipeline.log");
+}
+
+TEST(SanitizerReport, AReportAtTheEndOfAHugeFileIsFoundWithoutReadingItWhole) {
+  TempDir dir;
+  auto log = dir / "pipeline.log";
+  int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  ASSERT_GE(fd, 0);
+  const std::string report = kUseAfterFree;
+  const off_t gap = off_t{8} << 30;  // a sparse hole of 8 GiB: reading it whole would take long
+  ASSERT_EQ(::pwrite(fd, report.data(), report.size(), gap), static_cast<ssize_t>(report.size()));
+  ::close(fd);
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_NONFATAL_FAILURE(expect_no_sanitizer_report_under(dir.path()), "heap-use-after-free");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  std::filesystem::remove(log);
 }
 
 }  // namespace
