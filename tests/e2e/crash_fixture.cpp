@@ -110,20 +110,6 @@ std::string chaos_command(long min_ms, long max_ms, std::uint64_t seed) {
          std::to_string(max_ms) + "\", \"" + std::to_string(seed) + "\"]";
 }
 
-bool poll_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
-                std::chrono::milliseconds every) {
-  auto deadline = std::chrono::steady_clock::now() + scaled(timeout);
-  while (true) {
-    if (condition()) {
-      return true;
-    }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      return false;
-    }
-    std::this_thread::sleep_for(every);
-  }
-}
-
 CrashTest::CrashTest(Backend backend)
     : database_(std::make_unique<TestDatabase>(backend, dir_.path())) {
   env_["DATABASE_URL"] = database_->url();

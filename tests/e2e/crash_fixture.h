@@ -43,8 +43,11 @@ std::string chaos_command(long min_ms, long max_ms, std::uint64_t seed = 0);
 
 // Polls `condition` every `every` until it holds or `timeout` (scaled, see scaled()) passes;
 // returns whether it held.
-bool poll_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
-                std::chrono::milliseconds every = std::chrono::milliseconds(200));
+// (Every 200 ms: each poll of these tests runs an SQL client.)
+inline bool poll_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
+                       std::chrono::milliseconds every = std::chrono::milliseconds(200)) {
+  return wait_until(condition, timeout, every);
+}
 
 // The end-to-end tests of the crash-safety promises: real `serve` and `run`
 // processes killed with SIGKILL or stopped with SIGTERM, pipelines that leave time marks, and

@@ -22,18 +22,6 @@ constexpr seconds kShutdownGrace{1};
 // What a loaded machine may add to starting, stopping and polling.
 constexpr seconds kSlack{4};
 
-// The lines of `text` that hold `needle`.
-std::vector<std::string> lines_with(const std::string& text, const std::string& needle) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (line.find(needle) != std::string::npos) {
-      out.push_back(line);
-    }
-  }
-  return out;
-}
-
 // Whether `pid` is a process that has not exited (a zombie waiting to be reaped has).
 bool process_running(int pid) {
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
@@ -78,13 +66,13 @@ TEST_F(DatabaseGuardTest, ServeStopsWithExitCode4WhenItsDatabaseFileIsRemoved) {
   remove_database();
   EXPECT_EQ(wait_for_stop(*service), 4) << service->output();
 
-  auto lost = lines_with(service->output(), "database_lost");
+  auto lost = lines_containing(service->output(), "database_lost");
   ASSERT_EQ(lost.size(), 1u) << service->output();
   EXPECT_NE(lost[0].find(" error "), std::string::npos) << lost[0];
   EXPECT_NE(lost[0].find(db_file().string()), std::string::npos) << lost[0];
   EXPECT_NE(lost[0].find("removed"), std::string::npos) << lost[0];
   // The run in progress was stopped as on SIGTERM, its pipeline with it.
-  EXPECT_EQ(lines_with(service->output(), " info stopping ").size(), 1u) << service->output();
+  EXPECT_EQ(lines_containing(service->output(), " info stopping ").size(), 1u) << service->output();
   EXPECT_NE(service->output().find("runs_in_progress=1"), std::string::npos) << service->output();
   EXPECT_TRUE(wait_until([&] { return !process_running(pipeline); }, seconds(5)));
   // Nothing made a new, empty database at the path.
@@ -103,7 +91,7 @@ TEST_F(DatabaseGuardTest, ServeStopsWithExitCode4WhenAnotherFileIsMovedOverItsDa
 
   std::filesystem::rename(other, db_file());
   EXPECT_EQ(wait_for_stop(*service), 4) << service->output();
-  auto lost = lines_with(service->output(), "database_lost");
+  auto lost = lines_containing(service->output(), "database_lost");
   ASSERT_EQ(lost.size(), 1u) << service->output();
   EXPECT_NE(lost[0].find(db_file().string()), std::string::npos) << lost[0];
   EXPECT_NE(lost[0].find("replaced"), std::string::npos) << lost[0];
@@ -132,7 +120,7 @@ TEST_F(DatabaseGuardTest, AServiceWhoseDatabaseStaysInPlaceKeepsRunning) {
   EXPECT_TRUE(service->running());
   service->send_signal(SIGTERM);
   EXPECT_EQ(service->wait(seconds(15)), 0) << service->output();
-  EXPECT_TRUE(lines_with(service->output(), "database_lost").empty()) << service->output();
+  EXPECT_TRUE(lines_containing(service->output(), "database_lost").empty()) << service->output();
 }
 
 TEST_F(DatabaseGuardTest, ARunWhoseDatabaseFileIsRemovedMeanwhileExitsFour) {

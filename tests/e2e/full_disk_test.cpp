@@ -155,18 +155,6 @@ class FullDiskTest : public E2eTest {
   std::unique_ptr<BackgroundProcess> service_;
 };
 
-// The lines of `text` that hold `needle`.
-std::vector<std::string> lines_with(const std::string& text, const std::string& needle) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (line.find(needle) != std::string::npos) {
-      out.push_back(line);
-    }
-  }
-  return out;
-}
-
 TEST_F(FullDiskTest, RunKeepsAnEndTheFullDiskRefusesAndTheNextRunRecordsIt) {
   first_run_ = std::async(std::launch::async, [this] { return orch({"run", "--team", "1"}); });
   auto output = wait_for_started_pipeline();
@@ -182,7 +170,7 @@ TEST_F(FullDiskTest, RunKeepsAnEndTheFullDiskRefusesAndTheNextRunRecordsIt) {
   EXPECT_EQ(first.exit_code, 4) << first.out << first.err;
   EXPECT_NE(first.out.find("run_id: " + run_id), std::string::npos) << first.out;
   EXPECT_NE(first.out.find("status: completed"), std::string::npos) << first.out;
-  auto kept_lines = lines_with(first.err, "error: ");
+  auto kept_lines = lines_containing(first.err, "error: ");
   ASSERT_EQ(kept_lines.size(), 1u) << first.err;
   EXPECT_NE(kept_lines[0].find("it is kept in " + pending_ends().string()), std::string::npos)
       << kept_lines[0];
@@ -212,7 +200,7 @@ TEST_F(FullDiskTest, ServeKeepsAnEndTheFullDiskRefusesAndRecordsItOnceThereIsRoo
   fill_disk();
   write_file(*output / "go", "");
   ASSERT_TRUE(wait_for_log(*service_, "run_end_deferred", kPatience)) << service_->output();
-  auto deferred = lines_with(service_->output(), "run_end_deferred");
+  auto deferred = lines_containing(service_->output(), "run_end_deferred");
   ASSERT_EQ(deferred.size(), 1u) << service_->output();
   EXPECT_NE(deferred[0].find(run_id), std::string::npos) << deferred[0];
   EXPECT_NE(deferred[0].find("completed"), std::string::npos) << deferred[0];
@@ -231,10 +219,13 @@ TEST_F(FullDiskTest, ServeKeepsAnEndTheFullDiskRefusesAndRecordsItOnceThereIsRoo
       << service_->output();
   EXPECT_TRUE(
       wait_until([&] { return !fs::exists(pending_ends() / (run_id + ".json")); }, kPatience));
-  EXPECT_EQ(lines_with(service_->output(), "run_end_recorded").size(), 1u) << service_->output();
+  EXPECT_EQ(lines_containing(service_->output(), "run_end_recorded").size(), 1u)
+      << service_->output();
   EXPECT_EQ(rows("SELECT COUNT(*) FROM pipeline_runs"), std::vector<std::string>{"1"}) << history();
-  EXPECT_EQ(lines_with(service_->output(), "heartbeat_failed").size(), 1u) << service_->output();
-  EXPECT_FALSE(lines_with(service_->output(), "heartbeat_recovered").empty()) << service_->output();
+  EXPECT_EQ(lines_containing(service_->output(), "heartbeat_failed").size(), 1u)
+      << service_->output();
+  EXPECT_FALSE(lines_containing(service_->output(), "heartbeat_recovered").empty())
+      << service_->output();
   service_->send_signal(SIGTERM);
   EXPECT_EQ(service_->wait(kPatience), 0) << service_->output();
 }

@@ -174,7 +174,8 @@ std::chrono::milliseconds scaled(std::chrono::milliseconds deadline) {
       static_cast<std::chrono::milliseconds::rep>(static_cast<double>(deadline.count()) * factor));
 }
 
-bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
+                std::chrono::milliseconds every) {
   auto deadline = std::chrono::steady_clock::now() + scaled(timeout);
   while (true) {
     if (condition()) {
@@ -183,13 +184,24 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
     if (std::chrono::steady_clock::now() >= deadline) {
       return false;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(every);
   }
 }
 
 std::string env_or_empty(const char* name) {
   const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): tests never setenv
   return value == nullptr ? "" : value;
+}
+
+std::vector<std::string> lines_containing(const std::string& text, const std::string& needle) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(needle) != std::string::npos) {
+      out.push_back(line);
+    }
+  }
+  return out;
 }
 
 }  // namespace orch::testing

@@ -65,6 +65,10 @@ std::chrono::milliseconds scaled(std::chrono::milliseconds deadline);
 
 // Polls `condition` every 50 ms until it holds or `timeout` (scaled) passes; returns whether it
 // held.
-bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
+                std::chrono::milliseconds every = std::chrono::milliseconds(50));
+
+// The lines of `text` that hold `needle`.
+std::vector<std::string> lines_containing(const std::string& text, const std::string& needle);
 
 }  // namespace orch::testing
