@@ -52,7 +52,15 @@ constexpr std::size_t kCapacity = 16384;
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  // Nothing of the service's but the channel stays open here: no database file, no socket.
+  // Nothing of the service's but the channel stays open here: no database file, no socket, and
+  // not its standard streams either, or a reader of the service's output (a shell's $(...), a
+  // test) would wait for the guardian too.
+  const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null >= 0) {
+    for (int stream = 0; stream <= 2; ++stream) {
+      ::dup2(null, stream);
+    }
+  }
   if (channel != 3) {
     ::dup2(channel, 3);
   }
