@@ -81,6 +81,8 @@ void add(Secrets& found, std::string_view text, Span span, std::string value) {
       end = end == std::string_view::npos ? whole.size() : end;
       if (end - begin >= kShortestPart && end - begin < whole.size()) {
         found.values.emplace_back(whole.substr(begin, end - begin));
+        // libpq decodes such a part on its own ("p%40ss&x": the password "p@ss").
+        found.values.push_back(percent_decoded(whole.substr(begin, end - begin)));
       }
       begin = end + 1;
     }

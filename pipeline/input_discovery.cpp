@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pipeline/input_dates.h"
 #include "pipeline/input_names.h"
 #include "pipeline/owned_fd.h"
 
@@ -25,8 +26,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Stands for the date in a name pattern; NUL cannot occur in a file name, so no real name clashes.
-constexpr std::string_view kDatePlaceholder{"\0date\0", 6};
 // What downloaders and editors leave behind while a file is still being written.
 constexpr std::array<std::string_view, 5> kPartialSuffixes = {".tmp", ".part", ".partial",
                                                               ".crdownload", "~"};
@@ -37,88 +36,6 @@ bool is_ignored_name(std::string_view name) {
   }
   return std::any_of(kPartialSuffixes.begin(), kPartialSuffixes.end(),
                      [&](std::string_view suffix) { return name.ends_with(suffix); });
-}
-
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-// The number written by the `width` digits at `pos`, if they are all digits.
-std::optional<unsigned> read_number(std::string_view text, std::size_t pos, std::size_t width) {
-  if (pos + width > text.size()) {
-    return std::nullopt;
-  }
-  unsigned value = 0;
-  for (std::size_t i = pos; i < pos + width; ++i) {
-    if (!is_digit(text[i])) {
-      return std::nullopt;
-    }
-    value = value * 10 + static_cast<unsigned>(text[i] - '0');
-  }
-  return value;
-}
-
-std::optional<Date> make_date(unsigned y, unsigned m, unsigned d) {
-  // Years outside 1900-2999 are far more likely serial numbers or amounts than dates.
-  if (y < 1900 || y > 2999) {
-    return std::nullopt;
-  }
-  Date date{date::year(static_cast<int>(y)), date::month(m), date::day(d)};
-  return date.ok() ? std::optional<Date>(date) : std::nullopt;
-}
-
-// A date written at `pos` as YYYY-MM-DD (length 10) or YYYYMMDD (length 8).
-std::optional<std::pair<Date, std::size_t>> date_at(std::string_view name, std::size_t pos) {
-  auto y = read_number(name, pos, 4);
-  if (!y) {
-    return std::nullopt;
-  }
-  if (pos + 4 < name.size() && name[pos + 4] == '-') {
-    auto m = read_number(name, pos + 5, 2);
-    auto d = read_number(name, pos + 8, 2);
-    if (m && d && name[pos + 7] == '-') {
-      if (auto date = make_date(*y, *m, *d)) {
-        return std::pair{*date, std::size_t{10}};
-      }
-    }
-    return std::nullopt;
-  }
-  auto m = read_number(name, pos + 4, 2);
-  auto d = read_number(name, pos + 6, 2);
-  if (m && d) {
-    if (auto date = make_date(*y, *m, *d)) {
-      return std::pair{*date, std::size_t{8}};
-    }
-  }
-  return std::nullopt;
-}
-
-struct DatedName {
-  Date date;
-  std::string pattern;  // the name with its date replaced by kDatePlaceholder
-};
-
-// The first date in `name` that is not part of a longer run of digits: "loans_20261120.csv" and
-// "loans_2026-11-20.csv" are dated, "batch_202611201.csv" is not.
-std::optional<DatedName> find_date(std::string_view name) {
-  for (std::size_t pos = 0; pos < name.size(); ++pos) {
-    if (!is_digit(name[pos]) || (pos > 0 && is_digit(name[pos - 1]))) {
-      continue;
-    }
-    auto found = date_at(name, pos);
-    if (!found) {
-      continue;
-    }
-    std::size_t end = pos + found->second;
-    if (end < name.size() && is_digit(name[end])) {
-      continue;
-    }
-    std::string pattern(name.substr(0, pos));
-    pattern += kDatePlaceholder;
-    pattern += name.substr(end);
-    return DatedName{found->first, std::move(pattern)};
-  }
-  return std::nullopt;
 }
 
 struct Candidate {
@@ -263,7 +180,7 @@ Result<std::vector<InputFile>> discover_inputs(const DiscoveryRequest& request) 
   std::vector<Candidate> candidates;
   candidates.reserve(names->size());
   for (std::string& name : *names) {
-    std::optional<DatedName> dated = find_date(name);
+    std::optional<DatedName> dated = find_name_date(name);
     candidates.push_back({std::move(name), std::move(dated)});
   }
   auto [kept, too_new] = select_by_date(std::move(candidates), request.run_date);

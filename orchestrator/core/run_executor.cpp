@@ -8,11 +8,10 @@
 #include <iterator>
 #include <utility>
 
-#include <nlohmann/json.hpp>
-
 #include "config/base/log.h"
 #include "orchestrator/core/failure_streak.h"
 #include "orchestrator/core/heartbeat.h"
+#include "orchestrator/core/run_metrics.h"
 #include "pipeline/input_discovery.h"
 #include "pipeline/purchase_date.h"
 #include "pipeline/run_outputs.h"
@@ -55,14 +54,6 @@ RunFinish failed_end(const RunRecord& run) {
   done.status = RunStatus::kFailed;
   done.started_at = run.started_at;
   return done;
-}
-
-std::optional<std::int64_t> metric(const nlohmann::json& metrics, const char* name) {
-  auto it = metrics.find(name);
-  if (it != metrics.end() && it->is_number_integer()) {
-    return it->get<std::int64_t>();
-  }
-  return std::nullopt;
 }
 
 }  // namespace
@@ -334,11 +325,11 @@ RunFinish RunExecutor::run_in_folders(const pipeline::RunFolders& folders, const
 
   std::ifstream in(result_file);
   if (in && in.peek() != std::ifstream::traits_type::eof()) {  // empty: no metrics written
-    auto metrics = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-    if (metrics.is_object()) {
-      done.metrics = metrics.dump();
-      done.total_loans = metric(metrics, "total_loans");
-      done.exceptions_count = metric(metrics, "exceptions_count");
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    if (auto metrics = parse_run_metrics(text)) {
+      done.metrics = std::move(metrics->json);
+      done.total_loans = metrics->total_loans;
+      done.exceptions_count = metrics->exceptions_count;
     } else {
       std::string warning = "RESULT_FILE " + result_file.string() + " is not a JSON object";
       log::warn("pipeline_result_ignored", {{"run_id", run.run_id}, {"reason", warning}});

@@ -5,6 +5,8 @@
 #include <optional>
 #include <vector>
 
+#include "config/base/terminal_text.h"
+
 namespace orch {
 namespace {
 
@@ -46,7 +48,8 @@ constexpr const char* kNicknameList =
     "@yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly";
 
 Error refuse(std::string_view text, const std::string& why) {
-  return invalid_argument("cron expression '" + std::string(text) + "': " + why);
+  // Quoted with its control characters escaped: a refusal stays one line ("0 0 * *\n*").
+  return invalid_argument("cron expression '" + escape_controls(text) + "': " + why);
 }
 
 std::string allowed_forms(const FieldSpec& field) {
@@ -106,7 +109,7 @@ class FieldParser {
 
  private:
   Error fail(std::string_view offending, const std::string& problem) const {
-    return refuse(expression_, std::string(field_.name) + " field: '" + std::string(offending) +
+    return refuse(expression_, std::string(field_.name) + " field: '" + escape_controls(offending) +
                                    "' " + problem + ": " + allowed_forms(field_));
   }
 
@@ -248,8 +251,8 @@ Result<CronExpression> parse_cron(std::string_view text) {
       }
     }
     if (fields.size() == 1) {
-      return refuse(
-          text, "'" + std::string(fields[0]) + "' is not a nickname: use one of " + kNicknameList);
+      return refuse(text, "'" + escape_controls(fields[0]) + "' is not a nickname: use one of " +
+                              kNicknameList);
     }
   }
   if (fields.size() != 5) {
@@ -280,8 +283,9 @@ Result<CronExpression> parse_cron(std::string_view text) {
   cron.kind = fields[0].front() == '*' || fields[1].front() == '*' ? JobKind::kWildcard
                                                                    : JobKind::kFixedTime;
   if (!can_fire(cron)) {
-    return refuse(text, "day-of-month field: '" + std::string(fields[2]) +
-                            "' names no day that exists in month field '" + std::string(fields[3]) +
+    return refuse(text, "day-of-month field: '" + escape_controls(fields[2]) +
+                            "' names no day that exists in month field '" +
+                            escape_controls(fields[3]) +
                             "', so the expression can never fire: use days the months have");
   }
   return cron;

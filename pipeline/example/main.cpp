@@ -23,11 +23,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pipeline/example/loan_tape.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
-using Record = std::vector<std::string>;
+using orch::example::csv_field;
+using orch::example::FileSummary;
+using orch::example::Loan;
+using orch::example::lower;
+using orch::example::parse_csv;
+using orch::example::TapeChecker;
 
 constexpr int kFailure = 2;
 
@@ -94,216 +101,6 @@ std::string read_whole_file(const fs::path& path) {
     throw Fatal("cannot read " + path.string());
   }
   return content;
-}
-
-// A small RFC 4180 reader: comma-separated fields, optionally in double quotes (which may hold
-// commas, newlines and doubled quotes ""); records end with \n or \r\n; a UTF-8 BOM is skipped.
-// Blank lines are not records.
-std::vector<Record> parse_csv(std::string_view text) {
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") {
-    text.remove_prefix(3);
-  }
-  std::vector<Record> records;
-  Record record;
-  std::string field;
-  bool quoted = false;
-  bool field_started = false;
-  auto end_field = [&] {
-    record.push_back(std::move(field));
-    field.clear();
-    field_started = false;
-  };
-  auto end_record = [&] {
-    if (field_started || !record.empty()) {
-      end_field();
-      records.push_back(std::move(record));
-    }
-    record.clear();
-  };
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quoted) {
-      if (c != '"') {
-        field += c;
-      } else if (i + 1 < text.size() && text[i + 1] == '"') {
-        field += '"';
-        ++i;
-      } else {
-        quoted = false;
-      }
-    } else if (c == '"') {
-      quoted = true;
-      field_started = true;
-    } else if (c == ',') {
-      end_field();
-    } else if (c == '\n') {
-      end_record();
-    } else if (c != '\r') {
-      field += c;
-      field_started = true;
-    }
-  }
-  end_record();
-  return records;
-}
-
-std::string trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string_view::npos) {
-    return "";
-  }
-  const auto last = text.find_last_not_of(" \t");
-  return std::string(text.substr(first, last - first + 1));
-}
-
-std::string lower(std::string text) {
-  for (char& c : text) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return text;
-}
-
-// A plain decimal: optional sign, digits, optional fraction ("12", "-0.5", "1000.25", ".5").
-// No exponents, hex, inf or thousands separators: a loan tape has none.
-std::optional<double> parse_decimal(std::string_view text) {
-  std::size_t i = (!text.empty() && (text[0] == '-' || text[0] == '+')) ? 1 : 0;
-  std::size_t digits = 0;
-  bool point = false;
-  for (std::size_t j = i; j < text.size(); ++j) {
-    if (text[j] >= '0' && text[j] <= '9') {
-      ++digits;
-    } else if (text[j] == '.' && !point) {
-      point = true;
-    } else {
-      return std::nullopt;
-    }
-  }
-  if (digits == 0) {
-    return std::nullopt;
-  }
-  return std::strtod(std::string(text).c_str(), nullptr);
-}
-
-bool is_positive_integer(std::string_view text) {
-  if (text.empty() || text.size() > 9) {
-    return false;
-  }
-  for (char c : text) {
-    if (c < '0' || c > '9') {
-      return false;
-    }
-  }
-  return std::stol(std::string(text)) > 0;
-}
-
-struct Loan {
-  std::string file;
-  std::string loan_id;
-  std::string borrower;
-  std::string amount;
-  std::string reason;  // empty when the loan is ok
-};
-
-struct FileSummary {
-  std::string name;
-  long loans = 0;
-  long exceptions = 0;
-  double total_amount = 0;
-};
-
-class TapeChecker {
- public:
-  // Checks every data row of one tape and adds its loans to the report.
-  FileSummary check(const std::string& name, const std::vector<Record>& records) {
-    FileSummary summary{name};
-    if (records.empty()) {
-      return summary;
-    }
-    std::map<std::string, std::size_t> columns;
-    for (std::size_t i = 0; i < records[0].size(); ++i) {
-      columns.emplace(lower(trim(records[0][i])), i);
-    }
-    std::string missing_columns;
-    for (const char* required : {"loan_id", "borrower", "amount"}) {
-      if (columns.count(required) == 0) {
-        missing_columns +=
-            std::string(missing_columns.empty() ? "" : "; ") + "missing column " + required;
-      }
-    }
-    for (std::size_t r = 1; r < records.size(); ++r) {
-      auto field = [&](const char* column) {
-        const auto found = columns.find(column);
-        return found == columns.end() || found->second >= records[r].size()
-                   ? std::string()
-                   : trim(records[r][found->second]);
-      };
-      Loan loan{name, field("loan_id"), field("borrower"), field("amount"), missing_columns};
-      if (missing_columns.empty()) {
-        loan.reason = check_row(loan, field("rate"), field("term_months"));
-      }
-      ++summary.loans;
-      if (loan.reason.empty()) {
-        summary.total_amount += *parse_decimal(loan.amount);
-      } else {
-        ++summary.exceptions;
-      }
-      loans_.push_back(std::move(loan));
-    }
-    return summary;
-  }
-
-  const std::vector<Loan>& loans() const { return loans_; }
-
- private:
-  std::string check_row(const Loan& loan, const std::string& rate, const std::string& term) {
-    std::vector<std::string> reasons;
-    if (loan.loan_id.empty()) {
-      reasons.emplace_back("missing loan_id");
-    }
-    if (loan.borrower.empty()) {
-      reasons.emplace_back("missing borrower");
-    }
-    if (loan.amount.empty()) {
-      reasons.emplace_back("missing amount");
-    } else if (auto amount = parse_decimal(loan.amount); !amount || *amount <= 0) {
-      reasons.emplace_back("amount is not a positive number");
-    }
-    if (auto value = parse_decimal(rate); !rate.empty() && (!value || *value < 0 || *value > 100)) {
-      reasons.emplace_back("rate is not a number between 0 and 100");
-    }
-    if (!term.empty() && !is_positive_integer(term)) {
-      reasons.emplace_back("term_months is not a positive integer");
-    }
-    if (!loan.loan_id.empty()) {
-      if (auto [seen, first] = seen_ids_.emplace(loan.loan_id, loan.file); !first) {
-        reasons.emplace_back("duplicate loan_id (first seen in " + seen->second + ")");
-      }
-    }
-    std::string joined;
-    for (const auto& reason : reasons) {
-      joined += (joined.empty() ? "" : "; ") + reason;
-    }
-    return joined;
-  }
-
-  std::vector<Loan> loans_;
-  std::map<std::string, std::string> seen_ids_;  // loan_id -> file it first appeared in
-};
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) {
-    return text;
-  }
-  std::string quoted = "\"";
-  for (char c : text) {
-    quoted += c;
-    if (c == '"') {
-      quoted += '"';
-    }
-  }
-  return quoted + "\"";
 }
 
 double round_cents(double amount) {

@@ -150,6 +150,19 @@ TEST(ExamplePipeline, CountsLoansAndFlagsEveryKindOfException) {
   }
 }
 
+// Found by fuzzing: an amount of hundreds of digits made the total infinite, written as null.
+TEST(ExamplePipeline, RefusesAnAmountTooLargeToAddUp) {
+  const std::string huge(400, '9');
+  Workspace ws(Files{{"loans.csv", "loan_id,borrower,amount\nL1,Ann," + huge + "\nL2,Bob,10\n"}});
+  CommandResult run = ws.run();
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(ws.result(), json::parse(R"({"total_loans": 2, "exceptions_count": 1,
+                                         "total_amount": 10.0, "files": 1})"));
+  EXPECT_NE(ws.report().find("L1,Ann," + huge + ",exception,amount is over 1000000000000000\n"),
+            std::string::npos)
+      << ws.report();
+}
+
 TEST(ExamplePipeline, NoCsvInputsIsASuccessWithNoLoans) {
   Workspace ws(Files{{"readme.txt", "nothing to see\n"}});
   ws.env["SALES_TEAM_ID"] = "";  // the general run

@@ -703,6 +703,8 @@ TEST(HideUrlSecrets, ReplacesEverySecretOfTheUrlInAMessage) {
            {"host=h password='s e c'", "bad: s e c", "bad: ***"},
            {"postgresql://h/d", "connection refused", "connection refused"},
            {"postgresql://h/d?password=", "password= is empty", "password= is empty"},
+           // Found by fuzzing: the password libpq reads before a stray "&x" is hidden decoded.
+           {"postgresql://h/d?password=a%26b%3Dc&x", "bad password a&b=c", "bad password ***"},
        }) {
     SCOPED_TRACE(url);
     EXPECT_EQ(hide_url_secrets(message, url), expected);

@@ -190,5 +190,15 @@ TEST(CronExpression, RefusesWhatVixieCronDoesNotAcceptWithOneLineNamingFieldText
   }
 }
 
+// Found by fuzzing: a refusal quotes the text it was given, so a control character in it (a
+// line break from an environment variable) is escaped to keep the message on one line.
+TEST(CronExpression, EscapesControlCharactersOfTheTextItQuotes) {
+  auto cron = parse_cron("0 0 * *\n*");
+  ASSERT_FALSE(cron.has_value());
+  const std::string& message = cron.error().message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  EXPECT_NE(message.find("cron expression '0 0 * *\\x0a*'"), std::string::npos) << message;
+}
+
 }  // namespace
 }  // namespace orch
