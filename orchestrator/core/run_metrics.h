@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "config/base/result.h"
+
 namespace orch {
 
 // What a pipeline reported in its RESULT_FILE.
@@ -14,8 +16,13 @@ struct RunMetrics {
   std::optional<std::int64_t> exceptions_count;  // likewise
 };
 
-// Reads the text of a RESULT_FILE. std::nullopt when it is not one JSON object (the caller says
-// so in the run's error). A pure function: never throws, whatever the bytes.
-std::optional<RunMetrics> parse_run_metrics(std::string_view text);
+// How deep arrays and objects may nest in a RESULT_FILE. Reading and writing JSON recurses once a
+// level: a file of a million '[' would overflow the service's stack.
+inline constexpr int kMaxMetricsDepth = 64;
+
+// Reads the text of a RESULT_FILE. Fails with kInvalidArgument, its message saying what is wrong
+// ("is not a JSON object", "nests deeper than 64 levels"), when it is not one JSON object of at
+// most kMaxMetricsDepth levels. A pure function: never throws, whatever the bytes.
+Result<RunMetrics> parse_run_metrics(std::string_view text);
 
 }  // namespace orch

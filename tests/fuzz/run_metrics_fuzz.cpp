@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "orchestrator/core/run_metrics.h"
@@ -12,6 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   auto metrics = orch::parse_run_metrics(text);
   if (!metrics) {
+    FUZZ_CHECK(metrics.error().message.find('\n') == std::string::npos);
     return 0;
   }
   FUZZ_CHECK(!metrics->json.empty() && metrics->json.front() == '{');
