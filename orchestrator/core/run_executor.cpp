@@ -400,8 +400,8 @@ void RunExecutor::finish(const RunRecord& run, const RunTarget& target, const Ru
   // Scheduled runs recover by themselves; a manual run has its operator watching.
   std::string retry;
   const config::RetryConfig& policy = target.retry;
-  const bool scheduled =
-      request.slot && request.trigger != Trigger::kManual && request.trigger != Trigger::kBackfill;
+  const bool scheduled = request.slot && request.trigger != Trigger::kManual &&
+                         request.trigger != Trigger::kBackfill;
   if (scheduled && done.status == RunStatus::kInterrupted && run.attempt < kMaxSlotAttempts) {
     // Stopped, not failed: a service that fenced itself off runs the slot again at once; one
     // that is stopping drops this and its next start reruns it (resume_slot()).
