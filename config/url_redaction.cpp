@@ -199,11 +199,28 @@ void find_in_key_values(std::string_view text, Secrets& found) {
   }
 }
 
+// Whether `text` up to `scheme_end` is a URL's scheme ("postgresql"), blanks before it aside.
+bool is_scheme(std::string_view text, std::size_t scheme_end) {
+  std::size_t begin = 0;
+  while (begin < scheme_end && is_space(text[begin])) {
+    ++begin;
+  }
+  return begin < scheme_end &&
+         std::all_of(text.begin() + static_cast<std::ptrdiff_t>(begin),
+                     text.begin() + static_cast<std::ptrdiff_t>(scheme_end), [](char c) {
+                       return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' ||
+                              c == '-' || c == '.';
+                     });
+}
+
 Secrets find_secrets(std::string_view text) {
   Secrets found;
-  if (const std::size_t scheme_end = text.find("://"); scheme_end != std::string_view::npos) {
+  const std::size_t scheme_end = text.find("://");
+  const bool has_equals = text.find('=') != std::string_view::npos;
+  // A "://" in a key=value string's value (password='ab://cd') does not make it a URL.
+  if (scheme_end != std::string_view::npos && (is_scheme(text, scheme_end) || !has_equals)) {
     find_in_url(text, scheme_end + 3, found);
-  } else if (!text.starts_with("sqlite:") && text.find('=') != std::string_view::npos) {
+  } else if (!text.starts_with("sqlite:") && has_equals) {
     find_in_key_values(text, found);
   }
   return found;

@@ -71,17 +71,28 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string encoded = percent_encoded(password);
   const std::string host = "db.example.com";
 
-  const std::string in_user_info = "postgresql://app:" + encoded + "@" + host + "/" + rest;
-  const std::string in_query = "postgresql://" + host + "/sales?password=" + encoded + "&" + rest;
-  const std::string in_words = "host=" + host + " password=" + libpq_quoted(password) + " " + rest;
-  for (const std::string& url : {in_user_info, in_query, in_words}) {
+  // Each form: what comes before the password, the password as written there, what follows.
+  struct Form {
+    std::string before;
+    std::string written;
+    std::string after;
+  };
+  for (const Form& form : {
+           Form{"postgresql://app:", encoded, "@" + host + "/" + rest},
+           Form{"postgresql://" + host + "/sales?password=", encoded, "&" + rest},
+           Form{"host=" + host + " password=", libpq_quoted(password), " " + rest},
+       }) {
+    const std::string url = form.before + form.written + form.after;
     const std::string shown = orch::config::redact_url(url);
-    const std::string public_text = "postgresql://app:@" + host + "/sales?password=&" + rest;
-    FUZZ_CHECK(!leaks(shown, password, public_text + " host=" + host + " password=" + " "));
+    // What shows with no password at all ('*' is in no password here): a password found in it
+    // there too is no leak (it is part of the host, or of the rest).
+    const std::string public_text = form.before + "*" + form.after;
+    FUZZ_CHECK(!leaks(shown, password, public_text));
     FUZZ_CHECK(!leaks(shown, encoded, public_text));
     // An error that quotes the URL, the password as written and as libpq decoded it.
     const std::string message = "could not connect: " + url + " (" + password + ") " + rest;
     const std::string hidden = orch::config::hide_url_secrets(message, url);
+    // A part shorter than 4 bytes split off a secret is left, like a word of the message.
     FUZZ_CHECK(hidden.find(password) == std::string::npos || password.size() < 4);
   }
 

@@ -665,6 +665,10 @@ TEST(RedactUrl, HidesOnlyThePassword) {
            {"host=db password", "host=db ***"},
            {"application_name=password=x host=db", "application_name=password=x host=db"},
            {"no-secrets-here", "no-secrets-here"},
+           // Found by fuzzing: a "://" inside a value does not make a key=value string a URL.
+           {"host=db password='https://hooks.example.com/x' port=5", "host=db password=*** port=5"},
+           {"host=db password=ab://cd@ef", "host=db password=***"},
+           {" postgresql://u:pw@host/db", " postgresql://u:***@host/db"},
        }) {
     SCOPED_TRACE(url);
     EXPECT_EQ(redact_url(url), expected);
