@@ -1,5 +1,7 @@
 #include <signal.h>
 
+#include <date/date.h>
+
 #include "tests/e2e/e2e_fixture.h"
 
 namespace orch::testing {
@@ -59,9 +61,18 @@ TEST_F(E2eTest, ARetryLeftUndoneByAStoppedServiceIsMadeAtTheNextStart) {
   std::string script = "n=$(cat '" + counter.string() + "' 2>/dev/null || echo 0); n=$((n+1)); " +
                        "echo $n > '" + counter.string() + "'; test $n -ge 2";
   nlohmann::json command = {"/bin/sh", "-c", script};
-  std::string slot = utc_time_in(3);
+  // The retry waits 10 minutes and must fall on the slot's day: the schedule's zone is one where
+  // that day is far from its end, whatever the time of day the test runs (12 h ahead of UTC in
+  // UTC's evening and night).
+  const auto utc_hour =
+      (std::chrono::system_clock::now().time_since_epoch() / std::chrono::hours(1)) % 24;
+  const bool shift = utc_hour >= 18 || utc_hour < 6;
+  auto slot_at = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) +
+                 std::chrono::seconds(3) + std::chrono::hours(shift ? 12 : 0);
+  std::string slot = date::format("%H:%M:%S", slot_at);
   // The count of starts lives outside every run folder, where a sandboxed pipeline cannot write.
   std::map<std::string, std::string> env{{"DAILY_RUN_TIME", slot},
+                                         {"SCHEDULER_TIMEZONE", shift ? "Etc/GMT-12" : "UTC"},
                                          {"PIPELINE_COMMAND", command.dump()},
                                          {"PIPELINE_ISOLATION", "none"},
                                          {"PIPELINE_RETRY_MAX_ATTEMPTS", "2"},
