@@ -18,6 +18,8 @@ const char* event_name(EventKind kind) {
       return "run_missed";
     case EventKind::kRunSkipped:
       return "run_skipped";
+    case EventKind::kRunMissedInputs:
+      return "run_missed_inputs";
     case EventKind::kTeamFailing:
       return "team_failing";
     case EventKind::kTeamRecovered:
@@ -35,6 +37,7 @@ bool is_bad_news(EventKind kind) {
     case EventKind::kRunAbandoned:
     case EventKind::kRunMissed:
     case EventKind::kRunSkipped:
+    case EventKind::kRunMissedInputs:
     case EventKind::kTeamFailing:
       return true;
     case EventKind::kRunStarted:

@@ -6,7 +6,7 @@
 namespace orch {
 namespace {
 
-constexpr std::array<std::pair<RunStatus, const char*>, 8> kStatusNames{{
+constexpr std::array<std::pair<RunStatus, const char*>, 10> kStatusNames{{
     {RunStatus::kRunning, "running"},
     {RunStatus::kCompleted, "completed"},
     {RunStatus::kFailed, "failed"},
@@ -15,6 +15,8 @@ constexpr std::array<std::pair<RunStatus, const char*>, 8> kStatusNames{{
     {RunStatus::kMissed, "missed"},
     {RunStatus::kInterrupted, "interrupted"},
     {RunStatus::kAbandoned, "abandoned"},
+    {RunStatus::kWaiting, "waiting"},
+    {RunStatus::kMissedInputs, "missed_inputs"},
 }};
 
 constexpr std::array<std::pair<Trigger, const char*>, 5> kTriggerNames{{
@@ -57,7 +59,8 @@ Result<RunStatus> parse_run_status(std::string_view text) {
 
 bool is_failure(RunStatus status) {
   return status == RunStatus::kFailed || status == RunStatus::kTimedOut ||
-         status == RunStatus::kInterrupted || status == RunStatus::kAbandoned;
+         status == RunStatus::kInterrupted || status == RunStatus::kAbandoned ||
+         status == RunStatus::kMissedInputs;
 }
 
 const char* to_string(Trigger trigger) {

@@ -21,10 +21,13 @@ enum class RunStatus {
   kMissed,       // past the grace window
   kInterrupted,  // stopped by a shutdown
   kAbandoned,    // its service died
+  kWaiting,       // claimed, waiting for its inputs to arrive and settle; no process yet
+  kMissedInputs,  // its inputs were not ready by the end of its waiting window
 };
 const char* to_string(RunStatus status);
 Result<RunStatus> parse_run_status(std::string_view text);
-bool is_failure(RunStatus status);  // failed, timed_out, interrupted, abandoned
+// failed, timed_out, interrupted, abandoned, missed_inputs: what a failure streak counts.
+bool is_failure(RunStatus status);
 
 enum class Trigger { kSchedule, kCatchup, kManual, kRetry, kBackfill };
 const char* to_string(Trigger trigger);

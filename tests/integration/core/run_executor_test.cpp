@@ -47,6 +47,18 @@ class EndRefusingRunStore final : public RunStore {
     }
     return real_.finish(f);
   }
+  Result<WaitingStart> start_waiting(const std::string& id, const std::string& instance,
+                                     SysTime now) override {
+    return real_.start_waiting(id, instance, now);
+  }
+  Status end_waiting(const std::string& id, const std::string& instance, RunStatus status,
+                     const std::string& error, SysTime now) override {
+    return real_.end_waiting(id, instance, status, error, now);
+  }
+  Result<bool> adopt_waiting(const std::string& id, const std::string& from, const std::string& to,
+                             SysTime now) override {
+    return real_.adopt_waiting(id, from, to, now);
+  }
   Status heartbeat(const std::vector<std::string>& ids, SysTime now) override {
     return real_.heartbeat(ids, now);
   }
