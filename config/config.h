@@ -32,6 +32,7 @@ enum class SmtpTls { kPlain, kStartTls, kTls };
 // The names of the events notify.events routes, in the order describe() prints them:
 // run_started, run_completed, run_failed, run_timed_out, run_abandoned, run_missed, run_skipped,
 // run_missed_inputs (a run whose inputs were not ready by the end of its waiting window),
+// run_upstream_failed (a run whose upstream ended without completing),
 // team_failing (notify.alert_after_failures failed runs in a row), team_recovered.
 std::span<const std::string_view> event_names();
 

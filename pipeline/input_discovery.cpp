@@ -239,6 +239,9 @@ std::string Readiness::describe() const {
   if (!unsettled.empty()) {
     out += (out.empty() ? "" : "; ") + list(unsettled) + " still being written";
   }
+  if (!blocked.empty()) {
+    out += (out.empty() ? "" : "; ") + blocked;
+  }
   return out;
 }
 

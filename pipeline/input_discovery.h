@@ -73,7 +73,9 @@ struct ReadinessRequest {
 struct Readiness {
   std::vector<std::string> missing;    // patterns with no file yet (and the marker, if missing)
   std::vector<std::string> unsettled;  // files that changed within the settle time
-  bool ready() const { return missing.empty() && unsettled.empty(); }
+  // Set: it can never become ready, and says why (a run it waits for ended without completing).
+  std::string blocked;
+  bool ready() const { return missing.empty() && unsettled.empty() && blocked.empty(); }
   // "waiting for loans_*.csv; rates.csv still being written": for the run's error.
   std::string describe() const;
 };

@@ -181,13 +181,15 @@ Result<RunOutcome> RunExecutor::execute(const RunRequest& request, pipeline::Sto
   claim_request.purchase_date = format_date(purchase);
   claim_request.instance = instance_;
   claim_request.now = now;
-  // A scheduled run whose inputs are not ready yet waits for them, as a row and nothing more.
-  const std::chrono::seconds wait = named->named->settings.wait_for_inputs;
+  // A scheduled run whose inputs or upstreams are not ready yet waits for them, as a row and
+  // nothing more; one whose upstream ended without completing is recorded so at once.
+  const std::chrono::seconds wait = waiting_window(target);
   if (request.slot && wait.count() > 0) {
     auto readiness = check_ready(target, run_date);
     // A folder that cannot be read, or leads outside the tree, fails the run as it always did.
     if (readiness && !readiness->ready()) {
-      claim_request.start_as = RunStatus::kWaiting;
+      claim_request.start_as =
+          readiness->blocked.empty() ? RunStatus::kWaiting : RunStatus::kUpstreamFailed;
       claim_request.reason = readiness->describe();
     }
   }
@@ -208,6 +210,10 @@ Result<RunOutcome> RunExecutor::execute(const RunRequest& request, pipeline::Sto
     tell(notify::EventKind::kRunSkipped, claim->record, target);
   }
   if (claim->outcome != ClaimOutcome::kClaimed) {
+    return outcome;
+  }
+  if (claim->record.status == RunStatus::kUpstreamFailed) {
+    tell(notify::EventKind::kRunUpstreamFailed, claim->record, target);
     return outcome;
   }
   if (claim->record.status == RunStatus::kWaiting) {
@@ -268,6 +274,13 @@ Result<pipeline::Readiness> RunExecutor::check_ready(const RunTarget& target, Da
   if (named == nullptr) {
     return not_found("pipeline " + target.pipeline + " is not configured");
   }
+  pipeline::Readiness readiness;
+  if (Status upstreams = check_upstreams(target, run_date, readiness); !upstreams) {
+    return upstreams.error();
+  }
+  if (wait_for_inputs(target).count() == 0 || !readiness.blocked.empty()) {
+    return readiness;  // without a wait for inputs, missing inputs fail the run at its start
+  }
   const config::PipelineConfig& settings = named->named->settings;
   auto folders = tree_.prepare(target.team, target.pipeline);
   if (!folders) {
@@ -289,22 +302,78 @@ Result<pipeline::Readiness> RunExecutor::check_ready(const RunTarget& target, Da
   request.now = std::chrono::time_point_cast<std::chrono::milliseconds>(
       std::chrono::system_clock::now());
   request.max_inputs = static_cast<std::size_t>(settings.max_inputs);
-  return pipeline::check_inputs_ready(request);
+  auto inputs = pipeline::check_inputs_ready(request);
+  if (!inputs) {
+    return inputs.error();
+  }
+  inputs->missing.insert(inputs->missing.end(), readiness.missing.begin(),
+                         readiness.missing.end());
+  return inputs;
+}
+
+Status RunExecutor::check_upstreams(const RunTarget& target, Date run_date,
+                                    pipeline::Readiness& readiness) const {
+  const std::string day = format_date(run_date);
+  for (const Upstream& upstream : target.upstreams) {
+    const std::string named = (upstream.team ? describe_team(upstream.team) : "the general run") +
+                              (upstream.pipeline == kDefaultPipeline
+                                   ? std::string()
+                                   : "'s " + upstream.pipeline + " pipeline");
+    auto latest = runs_.latest_of_date(RunOwner{team_key(upstream.team), upstream.pipeline}, day);
+    if (!latest) {
+      return latest.error();
+    }
+    const std::string pending = named + "'s run of " + day;
+    if (!latest->has_value()) {
+      readiness.missing.push_back(pending);
+      continue;
+    }
+    const RunRecord& run = **latest;
+    if (run.status == RunStatus::kCompleted) {
+      continue;
+    }
+    if (run.status == RunStatus::kRunning || run.status == RunStatus::kWaiting) {
+      readiness.missing.push_back(pending + " (" + to_string(run.status) + ")");
+      continue;
+    }
+    // Ended without completing: for good, unless a retry or rerun of its slot is still coming.
+    const Pipeline* pipeline = pipeline_named(upstream.pipeline);
+    const config::RetryConfig policy =
+        pipeline != nullptr ? pipeline->named->settings.retry : config::RetryConfig{};
+    if (resume_slot(run, policy, config_.scheduler.misfire_grace, *config_.scheduler.zone,
+                    clock_.now())) {
+      readiness.missing.push_back(pending + " (" + to_string(run.status) + ", to be tried again)");
+      continue;
+    }
+    readiness.blocked = named + "'s run of " + day + " ended " + to_string(run.status) + " (" +
+                        run.run_id + ")";
+    return {};
+  }
+  return {};
+}
+
+std::string RunExecutor::upstream_output_dirs(const RunTarget& target) const {
+  std::string out;
+  for (const Upstream& upstream : target.upstreams) {
+    out += (out.empty() ? "" : ":") + tree_.folders(upstream.team, upstream.pipeline).output_dir.string();
+  }
+  return out;
 }
 
 Result<RunOutcome> RunExecutor::give_up_waiting(const RunTarget& target, const RunRecord& run,
-                                                const std::string& why) {
+                                                RunStatus status, const std::string& why) {
   SysTime now = clock_.now();
-  if (Status ended = runs_.end_waiting(run.run_id, instance_, RunStatus::kMissedInputs, why, now);
-      !ended) {
+  if (Status ended = runs_.end_waiting(run.run_id, instance_, status, why, now); !ended) {
     return ended.error();
   }
   RunOutcome outcome;
   outcome.record = run;
-  outcome.record.status = RunStatus::kMissedInputs;
+  outcome.record.status = status;
   outcome.record.error = why;
   outcome.record.completed_at = now;
-  tell(notify::EventKind::kRunMissedInputs, outcome.record, target);
+  tell(status == RunStatus::kUpstreamFailed ? notify::EventKind::kRunUpstreamFailed
+                                            : notify::EventKind::kRunMissedInputs,
+       outcome.record, target);
   if (outcome.record.team) {
     tell_streak(outcome.record, target);
   }
@@ -312,8 +381,19 @@ Result<RunOutcome> RunExecutor::give_up_waiting(const RunTarget& target, const R
 }
 
 std::chrono::seconds RunExecutor::wait_for_inputs(const RunTarget& target) const {
+  if (target.wait_for_inputs) {
+    return *target.wait_for_inputs;
+  }
   const Pipeline* named = pipeline_named(target.pipeline);
   return named == nullptr ? std::chrono::seconds(0) : named->named->settings.wait_for_inputs;
+}
+
+std::chrono::seconds RunExecutor::waiting_window(const RunTarget& target) const {
+  const std::chrono::seconds inputs = wait_for_inputs(target);
+  if (inputs.count() > 0 || target.upstreams.empty()) {
+    return inputs;
+  }
+  return std::chrono::hours(24);
 }
 
 bool RunExecutor::abandon_if_holder_died(const std::string& run_id) {
@@ -444,6 +524,9 @@ RunFinish RunExecutor::run_in_folders(const pipeline::RunFolders& folders, const
   spec.env["RUN_ID"] = run.run_id;
   spec.env["SALES_TEAM_ID"] = target.team ? std::to_string(target.team->value) : "";
   spec.env["PIPELINE_NAME"] = target.pipeline;
+  if (!target.upstreams.empty()) {
+    spec.env["UPSTREAM_OUTPUT_DIRS"] = upstream_output_dirs(target);
+  }
   spec.env["RUN_DATE"] = run.run_date;
   spec.env["PURCHASE_DATE"] = run.purchase_date;
   spec.env["INPUT_DIR"] = discovery.snapshot_dir.string();

@@ -32,6 +32,10 @@ struct RunTarget {
   std::vector<std::string> email_to;
   std::string slack_webhook;
   config::RetryConfig retry;  // the pipeline's retry.*, with the team's own overrides (daily)
+  // The runs of the same run date it waits for (teams update --after; daily pipeline).
+  std::vector<Upstream> upstreams;
+  // The team's own wait_for_inputs_seconds (daily pipeline); unset: the pipeline's.
+  std::optional<std::chrono::seconds> wait_for_inputs;
 };
 
 // The event people are told about `run` (of `target`).
@@ -78,16 +82,20 @@ class RunExecutor {
 
   Result<RunOutcome> execute(const RunRequest& request, pipeline::StopSignal& stop);
 
-  // Whether the target's inputs for `run_date` are ready: what a waiting run is checked with.
+  // Whether the target's run of `run_date` may start: its upstreams' runs of that date completed
+  // and, when it waits for inputs, its inputs ready. What a waiting run is checked with.
   Result<pipeline::Readiness> check_ready(const RunTarget& target, Date run_date) const;
 
-  // Records a waiting run `missed_inputs` with `why` and notifies. Fails with
-  // kFailedPrecondition when it no longer waits for this executor.
+  // Records a waiting run `missed_inputs` or `upstream_failed` (`status`) with `why` and
+  // notifies. Fails with kFailedPrecondition when it no longer waits for this executor.
   Result<RunOutcome> give_up_waiting(const RunTarget& target, const RunRecord& run,
-                                     const std::string& why);
+                                     RunStatus status, const std::string& why);
 
   // How long a scheduled run of the target waits for its inputs (0: it does not).
   std::chrono::seconds wait_for_inputs(const RunTarget& target) const;
+  // How long, from its slot, a scheduled run of the target may wait at most: for its inputs, and
+  // for its upstreams (a day when it has upstreams and no wait for inputs of its own).
+  std::chrono::seconds waiting_window(const RunTarget& target) const;
 
   // Records a slot as missed (past its grace window) and notifies; `slots` > 1 when several
   // missed slots were coalesced into this one record.
@@ -120,6 +128,11 @@ class RunExecutor {
   // or `serve`): its leftovers are killed and it is recorded abandoned, so the team can run.
   // Returns whether it was.
   bool abandon_if_holder_died(const std::string& run_id);
+  // Adds to `readiness` what the target's upstreams' runs of `run_date` still lack, or why they
+  // never will complete.
+  Status check_upstreams(const RunTarget& target, Date run_date, pipeline::Readiness& readiness) const;
+  // The published output folders of the target's upstreams, for UPSTREAM_OUTPUT_DIRS.
+  std::string upstream_output_dirs(const RunTarget& target) const;
   // Runs a run whose row is `running` already, to its recorded end.
   void run_claimed(const RunRecord& run, const RunRequest& request, pipeline::StopSignal& stop,
                    RunOutcome& outcome);

@@ -107,8 +107,8 @@ struct Service::Impl {
   WaitingRoom waiting_room{clock, WaitingRoom::Hooks{
                                       [this](const RunRequest& r) { return check_waiting(r); },
                                       [this](RunRequest r) { hand_over_ready(std::move(r)); },
-                                      [this](RunRequest r, std::string why) {
-                                        give_up_waiting(std::move(r), std::move(why));
+                                      [this](RunRequest r, RunStatus status, std::string why) {
+                                        give_up_waiting(std::move(r), status, std::move(why));
                                       }}};
 
   // Jobs waiting for a worker, and the stop signals of the runs in progress.
@@ -271,9 +271,9 @@ struct Service::Impl {
 
   // From the waiting room's thread: the window closed. An outage keeps it waiting a little
   // longer; a run no longer this service's (taken over, ended) is let go.
-  void give_up_waiting(RunRequest request, std::string why) {
+  void give_up_waiting(RunRequest request, RunStatus status, std::string why) {
     const RunRecord& run = *request.waiting_run;
-    auto ended = executor.give_up_waiting(request.target, run, why);
+    auto ended = executor.give_up_waiting(request.target, run, status, why);
     if (!ended && ended.error().code != ErrorCode::kFailedPrecondition) {
       log::warn("missed_inputs_not_recorded",
                 {{"run_id", run.run_id}, {"reason", ended.error().message}});
@@ -324,7 +324,7 @@ struct Service::Impl {
       request.slot = Slot{
           run.team, *pipeline, *run.scheduled_for, *run_date,
           run.slot_key->find('T') == std::string::npos ? SlotKey::kRunDate : SlotKey::kFireInstant};
-      request.wait_until = *run.scheduled_for + executor.wait_for_inputs(*target);
+      request.wait_until = *run.scheduled_for + executor.waiting_window(*target);
       request.target = std::move(*target);
       run.instance = instance;
       request.waiting_run = std::move(run);

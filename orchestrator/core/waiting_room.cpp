@@ -91,7 +91,8 @@ void WaitingRoom::loop() {
       const RunRecord& run = *request.waiting_run;
       auto readiness = hooks_.check(request);
       const bool ready = readiness && readiness->ready();
-      const bool expired = !ready && now >= request.wait_until;
+      const bool blocked = readiness && !readiness->blocked.empty();
+      const bool expired = !ready && (blocked || now >= request.wait_until);
       {
         std::lock_guard relock(mutex_);
         auto it = entries_.find(run.run_id);
@@ -112,9 +113,13 @@ void WaitingRoom::loop() {
         hooks_.ready(std::move(request));
         continue;
       }
-      std::string why = "inputs not ready by " + format_utc(request.wait_until) + ": " +
+      if (blocked) {
+        hooks_.expired(std::move(request), RunStatus::kUpstreamFailed, readiness->blocked);
+        continue;
+      }
+      std::string why = "not ready by " + format_utc(request.wait_until) + ": " +
                         (readiness ? readiness->describe() : readiness.error().message);
-      hooks_.expired(std::move(request), std::move(why));
+      hooks_.expired(std::move(request), RunStatus::kMissedInputs, std::move(why));
     }
     lock.lock();
   }

@@ -24,8 +24,9 @@ class WaitingRoom {
     std::function<Result<pipeline::Readiness>(const RunRequest&)> check;
     // Its inputs are ready: run it. The entry is gone from the room.
     std::function<void(RunRequest)> ready;
-    // Its window closed with inputs still missing (`why` says which). The entry is gone.
-    std::function<void(RunRequest, std::string why)> expired;
+    // Its window closed with inputs still missing (kMissedInputs), or a run it waits for ended
+    // without completing (kUpstreamFailed); `why` says which. The entry is gone.
+    std::function<void(RunRequest, RunStatus status, std::string why)> expired;
   };
 
   WaitingRoom(const Clock& clock, Hooks hooks);

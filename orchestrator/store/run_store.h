@@ -26,7 +26,8 @@ struct ClaimRequest {
   std::string instance;
   SysTime now;
   // kWaiting: the run is recorded `waiting` for its inputs (with `reason`), whether or not the
-  // owner has a running run; start_waiting() starts it later.
+  // owner has a running run; start_waiting() starts it later. kUpstreamFailed: it is recorded
+  // ended so at once, with `reason`.
   RunStatus start_as = RunStatus::kRunning;
   std::string reason;
 };
@@ -134,6 +135,10 @@ class RunStore {
   // have no later attempt of their slot: the retries and reruns that a service which died or
   // stopped may have left undone. This, not any service's memory, is where that intent lives.
   virtual Result<std::vector<RunRecord>> unsettled_slot_attempts(SysTime since) = 0;
+
+  // The owner's latest run of `run_date` (YYYY-MM-DD), whatever triggered it; none yet: nullopt.
+  virtual Result<std::optional<RunRecord>> latest_of_date(const RunOwner& owner,
+                                                          const std::string& run_date) = 0;
 
   virtual Result<std::vector<RunRecord>> list(const RunFilter& filter) = 0;
   virtual Result<std::optional<RunRecord>> find(const std::string& run_id) = 0;

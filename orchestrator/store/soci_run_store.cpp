@@ -316,10 +316,11 @@ Result<Claim> SociRunStore::claim_once(const ClaimRequest& request) {
     if (read.recorded > 0) {
       return Claim{ClaimOutcome::kAlreadyRecorded, {}, {}};
     }
-    if (request.start_as == RunStatus::kWaiting) {
+    if (request.start_as != RunStatus::kRunning) {
       // A waiting run holds no process: the owner's running run, if any, matters at its start.
+      // An upstream_failed one never starts.
       Claim claim{ClaimOutcome::kClaimed,
-                  insert(statements, request, RunStatus::kWaiting, request.reason), {}};
+                  insert(statements, request, request.start_as, request.reason), {}};
       tx.commit();
       return claim;
     }
@@ -702,6 +703,23 @@ Result<std::vector<RunRecord>> SociRunStore::unsettled_slot_attempts(SysTime sin
                   {format_utc(since)}, 10000);
   } catch (const std::exception& e) {
     return db_.to_error(e, "cannot read the slots left unsettled");
+  }
+}
+
+Result<std::optional<RunRecord>> SociRunStore::latest_of_date(const RunOwner& owner,
+                                                              const std::string& run_date) {
+  try {
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
+    auto rows = select(sql,
+                       "team_key = :p0 AND pipeline = :p1 AND CAST(run_date AS TEXT) = :p2",
+                       {std::to_string(owner.team_key), owner.pipeline, run_date}, 1);
+    if (rows.empty()) {
+      return std::optional<RunRecord>();
+    }
+    return std::optional<RunRecord>(std::move(rows.front()));
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot read the runs of " + run_date);
   }
 }
 

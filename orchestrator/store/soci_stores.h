@@ -32,6 +32,8 @@ class SociRunStore final : public RunStore {
   Result<bool> adopt_waiting(const std::string& run_id, const std::string& from,
                              const std::string& to, SysTime now) override;
   Result<std::map<RunOwner, std::string>> last_slot_keys() override;
+  Result<std::optional<RunRecord>> latest_of_date(const RunOwner& owner,
+                                                  const std::string& run_date) override;
   Result<std::set<std::string>> completed_run_dates(const RunOwner& owner, const std::string& from,
                                                     const std::string& to) override;
   Result<std::vector<RunRecord>> unsettled_slot_attempts(SysTime since) override;

@@ -79,6 +79,10 @@ class EndRefusingRunStore final : public RunStore {
     return real_.list(filter);
   }
   Result<std::optional<RunRecord>> find(const std::string& id) override { return real_.find(id); }
+  Result<std::optional<RunRecord>> latest_of_date(const RunOwner& owner,
+                                                  const std::string& day) override {
+    return real_.latest_of_date(owner, day);
+  }
   Result<std::vector<RunStatus>> recent_statuses(const RunOwner& owner, int limit) override {
     return real_.recent_statuses(owner, limit);
   }
