@@ -338,6 +338,8 @@ std::string describe(const Config& config) {
   entry("wait_for_inputs_seconds", std::to_string(pipeline.wait_for_inputs.count()));
   entry("input_settle_seconds", std::to_string(pipeline.input_settle.count()));
   entry("ready_marker", quote(pipeline.ready_marker));
+  entry("skip_unchanged", toml_bool(pipeline.skip_unchanged));
+  entry("condition", toml_list(pipeline.condition));
   entry("log_max_bytes", std::to_string(pipeline.log_max_bytes));
   entry("max_inputs", std::to_string(pipeline.max_inputs));
   entry("hash_inputs", toml_bool(pipeline.hash_inputs));

@@ -91,6 +91,13 @@ struct PipelineConfig {
   // A file of the input folder whose presence says the inputs are complete (e.g. "_SUCCESS"):
   // set, it replaces the settle check. Empty: none.
   std::string ready_marker;  // PIPELINE_READY_MARKER
+  // A run whose inputs (names, sizes, hashes) equal those of the owner's last completed run is
+  // recorded `skipped`, its outputs left as they are (`run --force` runs anyway).
+  bool skip_unchanged = false;  // PIPELINE_SKIP_UNCHANGED
+  // Run before the pipeline with its environment and sandbox: exit 0 runs the pipeline, exit
+  // 100 records the run `skipped` (the first line of its output says why), anything else fails
+  // it. Empty: none.
+  std::vector<std::string> condition;  // PIPELINE_CONDITION (argv, no shell)
   std::map<std::string, std::string> env;          // extra environment for the pipeline
   std::uint64_t log_max_bytes = 10 * 1024 * 1024;  // PIPELINE_LOG_MAX_BYTES
   int max_inputs = 10000;                          // PIPELINE_MAX_INPUTS

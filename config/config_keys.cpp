@@ -27,6 +27,8 @@ constexpr std::string_view kLevelAllowed = "use trace, debug, info, warn, error 
 constexpr std::string_view kFormatAllowed = "use text or json";
 constexpr std::string_view kIsolationAllowed = "use landlock or none";
 constexpr std::string_view kReadPathsAllowed = "use a list of non-empty paths";
+constexpr std::string_view kConditionAllowed =
+    "use a list whose first item is the program to run ([] for none)";
 constexpr std::string_view kMarkerAllowed =
     "use a file name in the input folder, such as _SUCCESS, without '/' (\"\": none)";
 
@@ -330,6 +332,25 @@ constexpr std::array kSettings = {
             .max = 1000000,
             .apply = [](const Value& v, Config& c) -> Status {
               c.pipeline.max_inputs = static_cast<int>(number(v));
+              return {};
+            }},
+    Setting{.key = "pipeline.skip_unchanged",
+            .env = "PIPELINE_SKIP_UNCHANGED",
+            .kind = Kind::kBool,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.pipeline.skip_unchanged = flag(v);
+              return {};
+            }},
+    Setting{.key = "pipeline.condition",
+            .env = "PIPELINE_CONDITION",
+            .kind = Kind::kStringList,
+            .env_syntax = EnvSyntax::kCommandLine,
+            .apply = [](const Value& v, Config& c) -> Status {
+              const auto& argv = items(v);
+              if (!argv.empty() && argv.front().empty()) {
+                return refuse(kConditionAllowed);
+              }
+              c.pipeline.condition = argv;
               return {};
             }},
     Setting{.key = "pipeline.hash_inputs",

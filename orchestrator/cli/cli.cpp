@@ -88,6 +88,8 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--pipeline", run_options.pipeline, "The pipeline to run (default: daily)");
   run_cmd->add_option("--purchase-date", run_options.purchase_date,
                       "YYYY-MM-DD instead of the computed one");
+  run_cmd->add_flag("--force", run_options.force,
+                    "Run even when pipeline.skip_unchanged finds the inputs unchanged");
 
   BackfillOptions backfill_options;
   auto* backfill_cmd = app.add_subcommand(

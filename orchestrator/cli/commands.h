@@ -68,6 +68,7 @@ struct RunOptions {
   bool general = false;
   std::optional<std::string> pipeline;  // default: daily
   std::optional<std::string> purchase_date;
+  bool force = false;  // run even when pipeline.skip_unchanged finds nothing new
 };
 int run(const config::Config& config, const RunOptions& options);
 
