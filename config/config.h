@@ -53,6 +53,10 @@ struct SchedulerConfig {
   // DEFAULT_CRON: a 5-field cron expression every team without its own schedule (and the
   // general run) follows instead of daily_run_time.
   std::optional<std::string> default_cron;
+  // What a fixed run time does when daylight saving skips it ("shift": at the end of the jump;
+  // "skip": not that day) or repeats it ("first", "last"); a team may choose its own.
+  std::string dst_skipped = "shift";   // SCHEDULER_DST_SKIPPED
+  std::string dst_repeated = "first";  // SCHEDULER_DST_REPEATED
 };
 
 struct PathsConfig {

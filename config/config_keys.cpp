@@ -212,6 +212,26 @@ constexpr std::array kSettings = {
               c.scheduler.forget_silent_after = std::chrono::hours(number(v));
               return {};
             }},
+    Setting{.key = "scheduler.dst_skipped",
+            .env = "SCHEDULER_DST_SKIPPED",
+            .apply = [](const Value& v, Config& c) -> Status {
+              auto lower = to_lower(text(v));
+              if (lower != "shift" && lower != "skip") {
+                return refuse("use shift (run at the end of the jump) or skip (no run that day)");
+              }
+              c.scheduler.dst_skipped = lower;
+              return {};
+            }},
+    Setting{.key = "scheduler.dst_repeated",
+            .env = "SCHEDULER_DST_REPEATED",
+            .apply = [](const Value& v, Config& c) -> Status {
+              auto lower = to_lower(text(v));
+              if (lower != "first" && lower != "last") {
+                return refuse("use first or last (the occurrence of a repeated time that runs)");
+              }
+              c.scheduler.dst_repeated = lower;
+              return {};
+            }},
     Setting{.key = "paths.input_dir",
             .env = "INPUT_DIR",
             .apply = [](const Value& v, Config& c) -> Status {

@@ -130,6 +130,7 @@ Result<RunOutcome> RunExecutor::record_missed(const RunTarget& target, const Slo
   request.triggered_by = Trigger::kSchedule;
   request.slot_key = slot.key();
   request.scheduled_for = slot.at;
+  request.schedule_note = slot.schedule_note;
   request.run_date = format_date(slot.run_date);
   request.purchase_date =
       format_date(pipeline::purchase_date(slot.run_date, named->named->settings.purchase_weekday));
@@ -180,6 +181,7 @@ Result<RunOutcome> RunExecutor::execute(const RunRequest& request, pipeline::Sto
   if (request.slot) {
     claim_request.slot_key = request.slot->key();
     claim_request.scheduled_for = request.slot->at;
+    claim_request.schedule_note = request.slot->schedule_note;
   }
   claim_request.run_date = format_date(run_date);
   claim_request.purchase_date = format_date(purchase);
