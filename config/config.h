@@ -6,7 +6,6 @@
 #include <map>
 #include <optional>
 #include <span>
-#include <string_view>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,17 +34,17 @@ enum class SmtpTls { kPlain, kStartTls, kTls };
 std::span<const std::string_view> event_names();
 
 struct SchedulerConfig {
-  bool enabled = true;                                  // ENABLE_SCHEDULER
-  TimeOfDay daily_run_time{std::chrono::hours(2)};      // DAILY_RUN_TIME
-  std::string timezone = "UTC";                         // SCHEDULER_TIMEZONE
-  const date::time_zone* zone = nullptr;                // `timezone`, looked up; never null after load
-  std::chrono::seconds misfire_grace{3600};             // MISFIRE_GRACE_SECONDS
-  bool general_run = true;                              // GENERAL_RUN_ENABLED
-  int max_parallel_runs = 0;                            // MAX_PARALLEL_RUNS (default: cores)
-  std::chrono::seconds shutdown_grace{30};              // SHUTDOWN_GRACE_SECONDS
+  bool enabled = true;                              // ENABLE_SCHEDULER
+  TimeOfDay daily_run_time{std::chrono::hours(2)};  // DAILY_RUN_TIME
+  std::string timezone = "UTC";                     // SCHEDULER_TIMEZONE
+  const date::time_zone* zone = nullptr;            // `timezone`, looked up; never null after load
+  std::chrono::seconds misfire_grace{3600};         // MISFIRE_GRACE_SECONDS
+  bool general_run = true;                          // GENERAL_RUN_ENABLED
+  int max_parallel_runs = 0;                        // MAX_PARALLEL_RUNS (default: cores)
+  std::chrono::seconds shutdown_grace{30};          // SHUTDOWN_GRACE_SECONDS
   // A service silent for this long is taken for dead: its running runs are abandoned (and rerun
   // inside their grace window) by another service. Services beat every fifth of it.
-  std::chrono::seconds heartbeat_timeout{20};           // HEARTBEAT_TIMEOUT_SECONDS
+  std::chrono::seconds heartbeat_timeout{20};  // HEARTBEAT_TIMEOUT_SECONDS
   // `status` forgets a service silent for this long (killed without a clean stop, never back).
   std::chrono::hours forget_silent_after{168};  // FORGET_SILENT_AFTER_HOURS
   // DEFAULT_CRON: a 5-field cron expression every team without its own schedule (and the
@@ -60,16 +59,16 @@ struct PathsConfig {
 };
 
 struct DatabaseConfig {
-  std::string url = "sqlite:./data/orchestrator.db";    // DATABASE_URL
+  std::string url = "sqlite:./data/orchestrator.db";  // DATABASE_URL
 };
 
 // Retries of a scheduled run that failed or timed out: attempt n+1 starts after
 // min(initial_delay * 2^(n-1), max_delay), shortened by up to half at random (jitter), provided
 // it still starts on the slot's run date. max_attempts 1: no retries.
 struct RetryConfig {
-  int max_attempts = 1;                                 // PIPELINE_RETRY_MAX_ATTEMPTS
-  std::chrono::seconds initial_delay{60};               // PIPELINE_RETRY_INITIAL_DELAY_SECONDS
-  std::chrono::seconds max_delay{3600};                 // PIPELINE_RETRY_MAX_DELAY_SECONDS
+  int max_attempts = 1;                    // PIPELINE_RETRY_MAX_ATTEMPTS
+  std::chrono::seconds initial_delay{60};  // PIPELINE_RETRY_INITIAL_DELAY_SECONDS
+  std::chrono::seconds max_delay{3600};    // PIPELINE_RETRY_MAX_DELAY_SECONDS
 };
 
 // How a pipeline is kept from other teams' files and the service's own: in a Landlock sandbox,
@@ -77,55 +76,55 @@ struct RetryConfig {
 enum class Isolation { kLandlock, kNone };
 
 struct PipelineConfig {
-  std::vector<std::string> command;                     // PIPELINE_COMMAND (argv, no shell)
-  std::chrono::seconds timeout{3600};                   // PIPELINE_TIMEOUT_SECONDS
-  date::weekday purchase_weekday = date::Tuesday;       // PURCHASE_WEEKDAY
-  std::vector<std::string> required_inputs;             // glob patterns
-  std::map<std::string, std::string> env;               // extra environment for the pipeline
-  std::uint64_t log_max_bytes = 10 * 1024 * 1024;       // PIPELINE_LOG_MAX_BYTES
-  int max_inputs = 10000;                               // PIPELINE_MAX_INPUTS
-  bool hash_inputs = true;                              // PIPELINE_HASH_INPUTS
+  std::vector<std::string> command;                // PIPELINE_COMMAND (argv, no shell)
+  std::chrono::seconds timeout{3600};              // PIPELINE_TIMEOUT_SECONDS
+  date::weekday purchase_weekday = date::Tuesday;  // PURCHASE_WEEKDAY
+  std::vector<std::string> required_inputs;        // glob patterns
+  std::map<std::string, std::string> env;          // extra environment for the pipeline
+  std::uint64_t log_max_bytes = 10 * 1024 * 1024;  // PIPELINE_LOG_MAX_BYTES
+  int max_inputs = 10000;                          // PIPELINE_MAX_INPUTS
+  bool hash_inputs = true;                         // PIPELINE_HASH_INPUTS
   RetryConfig retry;
-  Isolation isolation = Isolation::kLandlock;           // PIPELINE_ISOLATION
-  bool isolation_required = false;                      // PIPELINE_ISOLATION_REQUIRED
-  std::vector<std::filesystem::path> read_paths;        // more the sandbox may read (absolute)
+  Isolation isolation = Isolation::kLandlock;     // PIPELINE_ISOLATION
+  bool isolation_required = false;                // PIPELINE_ISOLATION_REQUIRED
+  std::vector<std::filesystem::path> read_paths;  // more the sandbox may read (absolute)
   // orchestrator-sandbox, which enters the sandbox in the child (LoadOptions::sandbox_helper).
   std::filesystem::path sandbox_helper;
 };
 
 struct SmtpConfig {
-  std::string host;                                     // SMTP_HOST
-  int port = 25;                                        // SMTP_PORT
-  std::string user;                                     // SMTP_USER
-  std::string password;                                 // SMTP_PASSWORD (secret)
-  std::string from;                                     // SMTP_FROM
-  bool starttls = false;                                // SMTP_STARTTLS (same as tls = "starttls")
-  SmtpTls tls = SmtpTls::kPlain;                        // SMTP_TLS; the effective mode after load
-  bool tls_given = false;                               // notify.smtp.tls was set
-  std::string ca_file;                                  // SMTP_CA_FILE: a CA (PEM) to trust instead
-  std::chrono::seconds timeout{10};                     // SMTP_TIMEOUT_SECONDS, per network step
+  std::string host;                  // SMTP_HOST
+  int port = 25;                     // SMTP_PORT
+  std::string user;                  // SMTP_USER
+  std::string password;              // SMTP_PASSWORD (secret)
+  std::string from;                  // SMTP_FROM
+  bool starttls = false;             // SMTP_STARTTLS (same as tls = "starttls")
+  SmtpTls tls = SmtpTls::kPlain;     // SMTP_TLS; the effective mode after load
+  bool tls_given = false;            // notify.smtp.tls was set
+  std::string ca_file;               // SMTP_CA_FILE: a CA (PEM) to trust instead
+  std::chrono::seconds timeout{10};  // SMTP_TIMEOUT_SECONDS, per network step
 };
 
 // Retries of a notification delivery (not of a run: see RetryConfig).
 struct DeliveryRetryConfig {
-  int max_attempts = 5;                                 // NOTIFY_RETRY_MAX_ATTEMPTS (tries in all)
-  std::chrono::milliseconds initial_delay{2000};        // NOTIFY_RETRY_INITIAL_DELAY_MS, doubles
-  std::chrono::milliseconds max_delay{60000};           // NOTIFY_RETRY_MAX_DELAY_MS
+  int max_attempts = 5;                           // NOTIFY_RETRY_MAX_ATTEMPTS (tries in all)
+  std::chrono::milliseconds initial_delay{2000};  // NOTIFY_RETRY_INITIAL_DELAY_MS, doubles
+  std::chrono::milliseconds max_delay{60000};     // NOTIFY_RETRY_MAX_DELAY_MS
 };
 
 struct NotifyConfig {
-  std::vector<Channel> channels{Channel::kLog};         // NOTIFY_CHANNELS
+  std::vector<Channel> channels{Channel::kLog};  // NOTIFY_CHANNELS
   SmtpConfig smtp;
-  std::vector<std::string> email_to;                    // NOTIFY_EMAIL_TO
-  std::string slack_webhook_url;                        // SLACK_WEBHOOK_URL (secret)
-  std::string slack_ca_file;                            // SLACK_CA_FILE: a CA (PEM) to trust
-  std::chrono::seconds slack_timeout{10};               // SLACK_TIMEOUT_SECONDS
+  std::vector<std::string> email_to;       // NOTIFY_EMAIL_TO
+  std::string slack_webhook_url;           // SLACK_WEBHOOK_URL (secret)
+  std::string slack_ca_file;               // SLACK_CA_FILE: a CA (PEM) to trust
+  std::chrono::seconds slack_timeout{10};  // SLACK_TIMEOUT_SECONDS
   // Which events each channel gets (names from event_names()); see default_events().
   std::map<Channel, std::vector<std::string>> events = default_events();
-  int alert_after_failures = 3;                         // NOTIFY_ALERT_AFTER_FAILURES; 0: no alerts
+  int alert_after_failures = 3;  // NOTIFY_ALERT_AFTER_FAILURES; 0: no alerts
   DeliveryRetryConfig retry;
-  int queue_size = 1000;                                // NOTIFY_QUEUE_SIZE (waiting)
-  std::chrono::seconds stop_grace{10};                  // NOTIFY_STOP_GRACE_SECONDS
+  int queue_size = 1000;                // NOTIFY_QUEUE_SIZE (waiting)
+  std::chrono::seconds stop_grace{10};  // NOTIFY_STOP_GRACE_SECONDS
 
   // Everything to the log; failures, completions, misses, skips and alerts to email and Slack;
   // starts only to the log.
@@ -133,13 +132,18 @@ struct NotifyConfig {
 };
 
 struct ApiConfig {
-  std::string listen = "127.0.0.1:8080";                // API_LISTEN
-  std::string token;                                    // API_TOKEN (secret)
+  std::string listen = "127.0.0.1:8080";  // API_LISTEN
+  std::string token;                      // API_TOKEN (secret)
+};
+
+// How long the run history is kept: older pipeline_runs and notifications rows are deleted.
+struct HistoryConfig {
+  int keep_days = 400;  // HISTORY_KEEP_DAYS
 };
 
 struct LogConfig {
-  log::Level level = log::Level::kInfo;                 // LOG_LEVEL
-  log::Format format = log::Format::kText;              // LOG_FORMAT
+  log::Level level = log::Level::kInfo;     // LOG_LEVEL
+  log::Format format = log::Format::kText;  // LOG_FORMAT
 };
 
 // The effective configuration: defaults, then the TOML file, then the environment (which wins).
@@ -151,13 +155,16 @@ struct Config {
   PipelineConfig pipeline;
   NotifyConfig notify;
   ApiConfig api;
+  HistoryConfig history;
   LogConfig log;
-  std::optional<std::filesystem::path> source_file;     // the TOML file read, if any
+  std::optional<std::filesystem::path> source_file;  // the TOML file read, if any
 };
 
 struct LoadOptions {
-  // --config: must exist. Without it, "orchestrator.toml" in `working_dir` is read if present.
+  // The file read: --config, else $ORCHESTRATOR_CONFIG (from `env`; either must exist), else
+  // "orchestrator.toml" in `working_dir` if present, else `system_config` if present.
   std::optional<std::filesystem::path> config_path;
+  std::filesystem::path system_config = "/etc/orchestrator/orchestrator.toml";
   // Relative paths in the configuration are taken relative to this folder.
   std::filesystem::path working_dir;
   // The environment to read overrides from (a snapshot, so tests need not touch the process's).

@@ -137,18 +137,27 @@ std::vector<std::string> v2_notifications(Dialect dialect) {
   std::string time = sqlite ? "TEXT" : "TIMESTAMPTZ";
   return {
       "CREATE TABLE notifications (\n"
-      "  id " + id + ",\n"
-      "  event TEXT NOT NULL,\n"
-      "  channel TEXT NOT NULL,\n"
-      "  target TEXT NOT NULL,\n"
-      "  sales_team_id " + integer + ",\n"
-      "  run_id TEXT,\n"
-      "  status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed', 'dropped')),\n"
-      "  attempts INTEGER NOT NULL DEFAULT 0,\n"
-      "  last_error TEXT,\n"
-      "  created_at " + time + " NOT NULL,\n"
-      "  updated_at " + time + " NOT NULL,\n"
-      "  sent_at " + time + ")",
+      "  id " +
+          id +
+          ",\n"
+          "  event TEXT NOT NULL,\n"
+          "  channel TEXT NOT NULL,\n"
+          "  target TEXT NOT NULL,\n"
+          "  sales_team_id " +
+          integer +
+          ",\n"
+          "  run_id TEXT,\n"
+          "  status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed', 'dropped')),\n"
+          "  attempts INTEGER NOT NULL DEFAULT 0,\n"
+          "  last_error TEXT,\n"
+          "  created_at " +
+          time +
+          " NOT NULL,\n"
+          "  updated_at " +
+          time +
+          " NOT NULL,\n"
+          "  sent_at " +
+          time + ")",
       "CREATE INDEX notifications_created ON notifications (created_at)",
       "CREATE INDEX notifications_run ON notifications (run_id)",
   };
@@ -178,6 +187,12 @@ std::vector<std::string> v4_history_indexes() {
   };
 }
 
+// Version 6: the version of each service, so that `status` shows a fleet of mixed versions
+// (NULL for a service registered by an older build). The same SQL serves both databases.
+std::vector<std::string> v6_service_version() {
+  return {"ALTER TABLE service_instances ADD COLUMN version TEXT"};
+}
+
 }  // namespace
 
 std::vector<Migration> migrations(Dialect dialect) {
@@ -187,6 +202,7 @@ std::vector<Migration> migrations(Dialect dialect) {
       {2, v2_notifications(dialect)},
       {3, v3_cron_and_pause()},
       {4, v4_history_indexes()},
+      {6, v6_service_version()},
   };
 }
 
