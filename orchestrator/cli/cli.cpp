@@ -166,8 +166,10 @@ int main(int argc, char** argv) {
   auto* prune_cmd =
       app.add_subcommand("prune", "Delete the run history older than history.keep_days now");
   prune_cmd->add_flag("--dry-run", prune_options.dry_run, "Only count what would be deleted");
-  auto* check_cmd = app.add_subcommand("check-config",
-                                       "Validate the configuration and print it, secrets redacted");
+  auto* check_cmd =
+      app.add_subcommand("check-config",
+                         "Validate the configuration, print it (secrets redacted) and check what "
+                         "serve needs: plugin, pipeline command, folders, database");
 
   try {
     app.parse(argc, argv);
