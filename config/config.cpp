@@ -138,6 +138,11 @@ Status finish(const fs::path& dir, Config& config) {
   for (auto& path : config.pipeline.read_paths) {
     path = absolute_in(dir, path);
   }
+  for (auto& named : config.pipelines) {
+    for (auto& path : named.settings.read_paths) {
+      path = absolute_in(dir, path);
+    }
+  }
   if (auto path = internal::sqlite_path(config.database.url)) {
     config.database.url = "sqlite:" + absolute_in(dir, *path).string();
   }
@@ -262,13 +267,18 @@ Result<Config> load(const LoadOptions& options) {
   if (!file) {
     return file.error();
   }
+  std::vector<internal::PipelineSection> pipelines;
   if (*file) {
-    if (auto ok = internal::apply_file(**file, config); !ok) {
+    if (auto ok = internal::apply_file(**file, config, pipelines); !ok) {
       return ok.error();
     }
     config.source_file = **file;
   }
   if (auto ok = apply_environment(options.env, config); !ok) {
+    return ok.error();
+  }
+  const fs::path* source = config.source_file ? &*config.source_file : nullptr;
+  if (auto ok = internal::apply_pipelines(pipelines, source, options.check_cron, config); !ok) {
     return ok.error();
   }
   if (auto ok = finish(dir, config); !ok) {

@@ -12,6 +12,7 @@
 
 #include <date/date.h>
 
+#include "config/base/ids.h"
 #include "config/base/log.h"
 #include "config/base/result.h"
 #include "config/base/time.h"
@@ -92,6 +93,20 @@ struct PipelineConfig {
   std::filesystem::path sandbox_helper;
 };
 
+// One pipeline by name: `daily` (the [pipeline] table) or a [pipelines.<name>] table, whose
+// unset keys are those of [pipeline]. Its schedule and who runs it are defaults: a team's own
+// schedule, pause and choice of pipelines (teams update) win.
+struct NamedPipeline {
+  std::string name;
+  PipelineConfig settings;
+  std::optional<TimeOfDay> run_time;  // unset: scheduler.daily_run_time
+  // A 5-field cron expression; unset: scheduler.default_cron unless run_time is set.
+  std::optional<std::string> cron;
+  // The teams that run it; unset: every active team.
+  std::optional<std::vector<TeamId>> teams;
+  bool general = true;  // the general run runs it too
+};
+
 struct SmtpConfig {
   std::string host;                  // SMTP_HOST
   int port = 25;                     // SMTP_PORT
@@ -152,12 +167,20 @@ struct Config {
   SchedulerConfig scheduler;
   PathsConfig paths;
   DatabaseConfig database;
+  // The [pipeline] table: the `daily` pipeline as written, and what every other inherits.
   PipelineConfig pipeline;
+  // Every pipeline, `daily` first, then the [pipelines.<name>] tables by name.
+  std::vector<NamedPipeline> pipelines;
   NotifyConfig notify;
   ApiConfig api;
   HistoryConfig history;
   LogConfig log;
   std::optional<std::filesystem::path> source_file;  // the TOML file read, if any
+
+  // The pipeline named `name`; null when there is none.
+  const NamedPipeline* find_pipeline(std::string_view name) const;
+  // "daily, month_end": the names, for messages that list what is allowed.
+  std::string pipeline_names() const;
 };
 
 struct LoadOptions {
@@ -177,6 +200,14 @@ struct LoadOptions {
   // must not include). Its error says what is wrong and what is allowed; null: not checked.
   Result<void> (*check_cron)(std::string_view expression) = nullptr;
 };
+
+// `config` as seen by one pipeline: its [pipeline] is that pipeline's settings (for code that
+// reads config.pipeline, such as the sandbox).
+Config with_pipeline(const Config& config, const NamedPipeline& pipeline);
+
+// Sets config.pipelines to `daily` alone, from config.pipeline and config.scheduler.general_run:
+// for a Config built in code rather than by load().
+void name_default_pipeline(Config& config);
 
 // Reads and validates the configuration. A bad value gives kInvalidArgument with one line that
 // names the key (or variable), the value and what is allowed; an unknown key is refused too.

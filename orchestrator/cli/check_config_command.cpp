@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <iostream>
+#include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,16 +42,17 @@ std::optional<std::string> folder_problem(const std::string& key, const fs::path
   return std::nullopt;
 }
 
-std::optional<std::string> command_problem(const config::Config& config) {
+std::optional<std::string> command_problem(const std::string& key,
+                                           const std::vector<std::string>& command) {
   pipeline::ProcessSpec spec;
-  spec.argv = config.pipeline.command;
+  spec.argv = command;
   // Pipelines get the service's PATH (see the pipeline protocol).
   if (const char* path = std::getenv("PATH"); path != nullptr) {  // NOLINT(concurrency-mt-unsafe)
     spec.env["PATH"] = path;
   }
   auto found = pipeline::resolve_command(spec);
   if (!found) {
-    return "pipeline.command: " + found.error().message;
+    return key + ": " + found.error().message;
   }
   return std::nullopt;
 }
@@ -93,8 +96,18 @@ int check_config(const config::Config& config, const std::string& isolation) {
   if (auto plugin = load_notify_plugin(config); !plugin) {
     problems.push_back(plugin.error().message);
   }
-  if (auto problem = command_problem(config)) {
-    problems.push_back(*problem);
+  // Every pipeline's command: `daily`'s is [pipeline]'s, the others' [pipelines.<name>]'s.
+  if (config.pipelines.empty()) {
+    if (auto problem = command_problem("pipeline.command", config.pipeline.command)) {
+      problems.push_back(*problem);
+    }
+  }
+  for (const auto& named : config.pipelines) {
+    std::string key = named.name == "daily" ? "pipeline.command"
+                                            : "pipelines." + named.name + ".command";
+    if (auto problem = command_problem(key, named.settings.command)) {
+      problems.push_back(*problem);
+    }
   }
   if (auto problem = folder_problem("paths.input_dir", config.paths.input_dir)) {
     problems.push_back(*problem);

@@ -12,10 +12,10 @@
 #include "orchestrator/core/failure_streak.h"
 #include "orchestrator/core/heartbeat.h"
 #include "orchestrator/core/run_metrics.h"
+#include "orchestrator/schedule/slot_resumption.h"
 #include "pipeline/input_discovery.h"
 #include "pipeline/purchase_date.h"
 #include "pipeline/run_outputs.h"
-#include "orchestrator/schedule/slot_resumption.h"
 #include "pipeline/run_sweep.h"
 
 namespace orch {
@@ -69,29 +69,51 @@ RunExecutor::RunExecutor(const config::Config& config, RunStore& runs,
       instance_(std::move(instance)),
       tree_(config.paths.input_dir, config.paths.output_dir),
       pending_ends_(config.paths.output_dir / ".pending_run_ends") {
-  // Fails closed: an isolation that is required but unavailable fails each run with the reason.
-  auto isolation = pipeline::settle_isolation(config);
-  if (!isolation || isolation->kind == config::Isolation::kLandlock) {
-    sandbox_.emplace(config);
-  } else if (config.pipeline.isolation == config::Isolation::kLandlock) {
-    log::warn("isolation_unavailable",
-              {{"reason", isolation->reason},
-               {"effect",
-                "pipelines run without a sandbox: each can read and write whatever "
-                "this service can"}});
+  bool warned = false;
+  for (const config::NamedPipeline& named : config.pipelines) {
+    Pipeline p{&named, std::nullopt};
+    const config::Config view = config::with_pipeline(config, named);
+    // Fails closed: an isolation that is required but unavailable fails each run with the
+    // reason.
+    auto isolation = pipeline::settle_isolation(view);
+    if (!isolation || isolation->kind == config::Isolation::kLandlock) {
+      p.sandbox.emplace(view);
+    } else if (named.settings.isolation == config::Isolation::kLandlock && !warned) {
+      warned = true;
+      log::warn("isolation_unavailable",
+                {{"reason", isolation->reason},
+                 {"effect",
+                  "pipelines run without a sandbox: each can read and write whatever "
+                  "this service can"}});
+    }
+    pipelines_.push_back(std::move(p));
   }
+}
+
+const RunExecutor::Pipeline* RunExecutor::pipeline_named(const std::string& name) const {
+  for (const Pipeline& p : pipelines_) {
+    if (p.named->name == name) {
+      return &p;
+    }
+  }
+  return nullptr;
 }
 
 Result<RunOutcome> RunExecutor::record_missed(const RunTarget& target, const Slot& slot,
                                               int slots) {
+  const Pipeline* named = pipeline_named(target.pipeline);
+  if (named == nullptr) {
+    return not_found("pipeline " + target.pipeline + " is not configured");
+  }
   ClaimRequest request;
   request.team = target.team;
+  request.pipeline = target.pipeline;
   request.triggered_by = Trigger::kSchedule;
   request.slot_key = slot.key();
   request.scheduled_for = slot.at;
   request.run_date = format_date(slot.run_date);
   request.purchase_date =
-      format_date(pipeline::purchase_date(slot.run_date, config_.pipeline.purchase_weekday));
+      format_date(pipeline::purchase_date(slot.run_date, named->named->settings.purchase_weekday));
   request.instance = instance_;
   request.now = clock_.now();
   std::string reason = "not started within the grace window of " +
@@ -118,13 +140,19 @@ Result<RunOutcome> RunExecutor::execute(const RunRequest& request, pipeline::Sto
   // worker (slot_resumption.h).
   SysTime now = clock_.now();
   const RunTarget& target = request.target;
+  const Pipeline* named = pipeline_named(target.pipeline);
+  if (named == nullptr) {
+    return not_found("pipeline " + target.pipeline + " is not configured (the configuration has " +
+                     config_.pipeline_names() + ")");
+  }
   Date run_date = request.slot ? request.slot->run_date
                                : request.run_date.value_or(local_date(now, *target.zone));
   Date purchase = request.purchase_date.value_or(
-      pipeline::purchase_date(run_date, config_.pipeline.purchase_weekday));
+      pipeline::purchase_date(run_date, named->named->settings.purchase_weekday));
 
   ClaimRequest claim_request;
   claim_request.team = target.team;
+  claim_request.pipeline = target.pipeline;
   claim_request.triggered_by = request.trigger;
   claim_request.attempt = request.attempt;
   if (request.slot) {
@@ -183,28 +211,34 @@ bool RunExecutor::abandon_if_holder_died(const std::string& run_id) {
   if (!runs_.finish(end)) {
     return false;  // someone else ended it meanwhile: the claim will tell
   }
-  log::warn("run_abandoned",
-            {{"run_id", run_id}, {"team", describe_team((*holder)->team)}, {"reason", end.error}});
+  log::warn("run_abandoned", {{"run_id", run_id},
+                              {"team", describe_team((*holder)->team)},
+                              {"pipeline", (*holder)->pipeline},
+                              {"reason", end.error}});
   RunRecord abandoned = **holder;
   abandoned.status = RunStatus::kAbandoned;
   abandoned.error = end.error;
   abandoned.completed_at = end.completed_at;
   RunTarget target;
   target.team = abandoned.team;
+  target.pipeline = abandoned.pipeline;
   tell(notify::EventKind::kRunAbandoned, abandoned, target);
   return true;
 }
 
 RunFinish RunExecutor::run_pipeline(const RunRecord& run, const RunTarget& target,
                                     pipeline::StopSignal& stop) {
-  auto folders = tree_.prepare(target.team);
+  const Pipeline* named = pipeline_named(target.pipeline);
+  auto folders = named != nullptr ? tree_.prepare(target.team, target.pipeline)
+                                  : Result<pipeline::RunFolders>(not_found(
+                                        "pipeline " + target.pipeline + " is not configured"));
   if (!folders) {
     RunFinish done = failed_end(run);
     done.error = folders.error().message;
     done.completed_at = clock_.now();
     return done;
   }
-  RunFinish done = run_in_folders(*folders, run, target, stop);
+  RunFinish done = run_in_folders(*folders, run, target, *named, stop);
   if (done.status != RunStatus::kCompleted) {
     if (Status made = pipeline::ensure_output_folders(*folders); !made) {
       log::warn("output_folders_not_created",
@@ -215,7 +249,9 @@ RunFinish RunExecutor::run_pipeline(const RunRecord& run, const RunTarget& targe
 }
 
 RunFinish RunExecutor::run_in_folders(const pipeline::RunFolders& folders, const RunRecord& run,
-                                      const RunTarget& target, pipeline::StopSignal& stop) {
+                                      const RunTarget& target, const Pipeline& pipeline,
+                                      pipeline::StopSignal& stop) {
+  const config::PipelineConfig& settings = pipeline.named->settings;
   RunFinish done = failed_end(run);
   auto fail = [&](const std::string& error) {
     done.error = error;
@@ -235,13 +271,12 @@ RunFinish RunExecutor::run_in_folders(const pipeline::RunFolders& folders, const
   discovery.folder = folders.input_dir;
   discovery.tree_root = folders.input_root;
   discovery.run_date = run_date ? *run_date : Date{};
-  discovery.required = config_.pipeline.required_inputs;
+  discovery.required = settings.required_inputs;
   discovery.snapshot_dir = run_dir / "inputs";
   discovery.owner = target.team ? pipeline::InputOwner::kTeam : pipeline::InputOwner::kGeneral;
-  discovery.hash =
-      config_.pipeline.hash_inputs ? pipeline::HashInputs::kYes : pipeline::HashInputs::kNo;
-  discovery.max_inputs = static_cast<std::size_t>(config_.pipeline.max_inputs);
-  discovery.limits = {discovery_started + config_.pipeline.timeout,
+  discovery.hash = settings.hash_inputs ? pipeline::HashInputs::kYes : pipeline::HashInputs::kNo;
+  discovery.max_inputs = static_cast<std::size_t>(settings.max_inputs);
+  discovery.limits = {discovery_started + settings.timeout,
                       [&stop] { return stop.requested().has_value(); }};
   auto inputs = pipeline::discover_inputs(discovery);
   if (!inputs) {
@@ -274,14 +309,15 @@ RunFinish RunExecutor::run_in_folders(const pipeline::RunFolders& folders, const
   }
 
   pipeline::ProcessSpec spec;
-  spec.argv = config_.pipeline.command;
-  spec.env = config_.pipeline.env;
+  spec.argv = settings.command;
+  spec.env = settings.env;
   inherit(spec.env, "PATH", "/usr/local/bin:/usr/bin:/bin");
   inherit(spec.env, "HOME", nullptr);
   inherit(spec.env, "LANG", "C.UTF-8");
   inherit(spec.env, "TZ", nullptr);
   spec.env["RUN_ID"] = run.run_id;
   spec.env["SALES_TEAM_ID"] = target.team ? std::to_string(target.team->value) : "";
+  spec.env["PIPELINE_NAME"] = target.pipeline;
   spec.env["RUN_DATE"] = run.run_date;
   spec.env["PURCHASE_DATE"] = run.purchase_date;
   spec.env["INPUT_DIR"] = discovery.snapshot_dir.string();
@@ -291,14 +327,14 @@ RunFinish RunExecutor::run_in_folders(const pipeline::RunFolders& folders, const
   spec.env["RESULT_FILE"] = result_file.string();
   spec.env["TMPDIR"] = tmp_dir.string();
   spec.working_dir = run_dir;
-  if (sandbox_) {
-    spec.sandbox = sandbox_->for_run(spec, folders, target.team);
+  if (pipeline.sandbox) {
+    spec.sandbox = pipeline.sandbox->for_run(spec, folders, target.team);
   }
   spec.log_file = run_dir / "pipeline.log";
-  spec.log_limit_bytes = config_.pipeline.log_max_bytes;
+  spec.log_limit_bytes = settings.log_max_bytes;
   spec.timeout = std::max<std::chrono::milliseconds>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          discovery_started + config_.pipeline.timeout - std::chrono::steady_clock::now()),
+      std::chrono::duration_cast<std::chrono::milliseconds>(discovery_started + settings.timeout -
+                                                            std::chrono::steady_clock::now()),
       std::chrono::milliseconds(1));
   done.log_path = spec.log_file.string();
 
@@ -400,8 +436,8 @@ void RunExecutor::finish(const RunRecord& run, const RunTarget& target, const Ru
   // Scheduled runs recover by themselves; a manual run has its operator watching.
   std::string retry;
   const config::RetryConfig& policy = target.retry;
-  const bool scheduled = request.slot && request.trigger != Trigger::kManual &&
-                         request.trigger != Trigger::kBackfill;
+  const bool scheduled =
+      request.slot && request.trigger != Trigger::kManual && request.trigger != Trigger::kBackfill;
   if (scheduled && done.status == RunStatus::kInterrupted && run.attempt < kMaxSlotAttempts) {
     // Stopped, not failed: a service that fenced itself off runs the slot again at once; one
     // that is stopping drops this and its next start reruns it (resume_slot()).
@@ -503,9 +539,10 @@ void RunExecutor::tell_streak(const RunRecord& run, const RunTarget& target) {
   // Counted from the database, not in memory: a streak spans days, restarts and replicas.
   // A look just deeper than the threshold decides whether to alert; only a recovery reads deeper,
   // to say how long the streak was (or "at least" that many).
-  auto streak = failure_streak(runs_, *run.team, threshold + 1);
+  const RunOwner owner{team_key(run.team), run.pipeline};
+  auto streak = failure_streak(runs_, owner, threshold + 1);
   if (streak && run.status == RunStatus::kCompleted && streak->failures_before_last >= threshold) {
-    streak = failure_streak(runs_, *run.team, std::max(threshold + 1, kRecoveryDepth));
+    streak = failure_streak(runs_, owner, std::max(threshold + 1, kRecoveryDepth));
   }
   if (!streak) {
     log::warn("failure_streak_unknown",
@@ -546,6 +583,7 @@ notify::RunEvent run_event(notify::EventKind kind, const RunRecord& run, const R
   e.attempt = run.attempt;
   e.run_id = run.run_id;
   e.team = run.team;
+  e.pipeline = run.pipeline;
   e.team_name = target.name;
   e.status = to_string(run.status);
   e.triggered_by = to_string(run.triggered_by);

@@ -20,15 +20,17 @@
 
 namespace orch {
 
-// Who a run is for, resolved from the team's row and the defaults.
+// Who a run is for, resolved from the team's row and the defaults: a team (or the general run)
+// and one of its pipelines.
 struct RunTarget {
   std::optional<TeamId> team;
+  std::string pipeline{kDefaultPipeline};  // a name in config.pipelines
   std::string name;
   const date::time_zone* zone = nullptr;
   // The team's own notification recipients; empty: the configured ones.
   std::vector<std::string> email_to;
   std::string slack_webhook;
-  config::RetryConfig retry;  // pipeline.retry.*, with the team's own overrides
+  config::RetryConfig retry;  // the pipeline's retry.*, with the team's own overrides (daily)
 };
 
 // The event people are told about `run` (of `target`).
@@ -87,6 +89,13 @@ class RunExecutor {
   const PendingEnds& pending_ends() const { return pending_ends_; }
 
  private:
+  // Each configured pipeline's settings and its sandbox (unset: it runs without one), in the
+  // order of config.pipelines.
+  struct Pipeline {
+    const config::NamedPipeline* named;
+    std::optional<pipeline::SandboxPlan> sandbox;
+  };
+
   // The team's running run `run_id` belongs to a process of this host that died (a killed `run`
   // or `serve`): its leftovers are killed and it is recorded abandoned, so the team can run.
   // Returns whether it was.
@@ -95,7 +104,8 @@ class RunExecutor {
   // run_pipeline() once the owner's folders are prepared: the run's own folder, its inputs, the
   // process, its result and the switch of the published outputs.
   RunFinish run_in_folders(const pipeline::RunFolders& folders, const RunRecord& run,
-                           const RunTarget& target, pipeline::StopSignal& stop);
+                           const RunTarget& target, const Pipeline& pipeline,
+                           pipeline::StopSignal& stop);
   void finish(const RunRecord& run, const RunTarget& target, const RunFinish& finish,
               const RunRequest& request, RunOutcome& outcome);
   // `retry` says, for a failure, whether another attempt is coming.
@@ -113,7 +123,9 @@ class RunExecutor {
   std::string instance_;
   pipeline::TeamTree tree_;
   PendingEnds pending_ends_;
-  std::optional<pipeline::SandboxPlan> sandbox_;  // set: every pipeline runs in a sandbox
+  std::vector<Pipeline> pipelines_;
+  // The pipeline named `name`; null when the configuration has none.
+  const Pipeline* pipeline_named(const std::string& name) const;
 
   mutable std::mutex mutex_;
   std::set<std::string> active_;     // claimed, pipeline not finished

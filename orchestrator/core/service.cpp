@@ -162,6 +162,7 @@ struct Service::Impl {
         }
         if (!outcome) {
           log::error("run_not_started", {{"team", describe_team(job.request.target.team)},
+                                         {"pipeline", job.request.target.pipeline},
                                          {"reason", outcome.error().message}});
         } else if (outcome->retry) {
           schedule_retry(job.request, *outcome->retry);
@@ -169,8 +170,9 @@ struct Service::Impl {
           schedule_retry(job.request, NextAttempt{job.request.attempt, clock.now() + kBusyRecheck});
         }
       } catch (const std::exception& e) {
-        log::error("run_crashed",
-                   {{"team", describe_team(job.request.target.team)}, {"reason", e.what()}});
+        log::error("run_crashed", {{"team", describe_team(job.request.target.team)},
+                                   {"pipeline", job.request.target.pipeline},
+                                   {"reason", e.what()}});
       }
       std::lock_guard lock(mutex);
       active.erase(&stop);
@@ -188,6 +190,7 @@ struct Service::Impl {
         return;  // the next start finds the slot unsettled in the database
       }
       log::info("run_retry_scheduled", {{"team", describe_team(request.target.team)},
+                                        {"pipeline", request.target.pipeline},
                                         {"attempt", std::to_string(next.attempt)},
                                         {"at", format_utc(next.at)}});
       retries.emplace(next.at, std::move(request));
@@ -227,7 +230,7 @@ struct Service::Impl {
     for (const auto& [at, request] : retries) {
       if (request.attempt == attempt && request.slot &&
           team_key(request.target.team) == team_key(run.team) &&
-          request.slot->key() == run.slot_key) {
+          request.target.pipeline == run.pipeline && request.slot->key() == run.slot_key) {
         return true;
       }
     }
@@ -237,7 +240,9 @@ struct Service::Impl {
   void resume_slots(const std::vector<RunRecord>& attempts) {
     SysTime now = clock.now();
     for (const RunRecord& run : attempts) {
-      auto target = targets.find(team_key(run.team));
+      auto pipeline = pipeline_index(config, run.pipeline);
+      auto target =
+          pipeline ? targets.find(ScheduleKey{team_key(run.team), *pipeline}) : std::nullopt;
       auto run_date = parse_date(run.run_date);
       if (!target || !run.slot_key || !run.scheduled_for || !run_date) {
         continue;  // not scheduled any more, or not a slot's run
@@ -248,6 +253,7 @@ struct Service::Impl {
         if (lost_at(run) && not_rerun_told.insert(run.run_id).second) {
           log::info("lost_run_not_rerun", {{"run_id", run.run_id},
                                            {"team", describe_team(run.team)},
+                                           {"pipeline", run.pipeline},
                                            {"status", to_string(run.status)},
                                            {"reason", "it was lost outside the grace window"}});
         }
@@ -258,7 +264,7 @@ struct Service::Impl {
       request.trigger = Trigger::kRetry;
       request.attempt = next->attempt;
       request.slot = Slot{
-          run.team, *run.scheduled_for, *run_date,
+          run.team, *pipeline, *run.scheduled_for, *run_date,
           run.slot_key->find('T') == std::string::npos ? SlotKey::kRunDate : SlotKey::kFireInstant};
       std::lock_guard lock(mutex);
       if (stopping) {
@@ -270,6 +276,7 @@ struct Service::Impl {
       log::info(lost_at(run) ? "lost_run_rerun" : "run_retry_resumed",
                 {{"run_id", run.run_id},
                  {"team", describe_team(run.team)},
+                 {"pipeline", run.pipeline},
                  {"status", to_string(run.status)},
                  {"attempt", std::to_string(next->attempt)},
                  {"at", format_utc(next->at)}});
@@ -289,10 +296,14 @@ struct Service::Impl {
       while (!retries.empty() && retries.begin()->first <= now) {
         RunRequest request = std::move(retries.begin()->second);
         retries.erase(retries.begin());
-        auto target = targets.find(team_key(request.target.team));
+        auto pipeline = pipeline_index(config, request.target.pipeline);
+        auto target = pipeline ? targets.find(ScheduleKey{team_key(request.target.team), *pipeline})
+                               : std::nullopt;
         if (!target) {
-          log::info("run_retry_dropped", {{"team", describe_team(request.target.team)},
-                                          {"reason", "the team is no longer scheduled"}});
+          log::info("run_retry_dropped",
+                    {{"team", describe_team(request.target.team)},
+                     {"pipeline", request.target.pipeline},
+                     {"reason", "the team's pipeline is no longer scheduled"}});
           continue;
         }
         request.target = std::move(*target);
@@ -305,7 +316,7 @@ struct Service::Impl {
   void dispatch(const std::vector<Action>& actions) {
     std::vector<Job> jobs;
     for (const Action& action : actions) {
-      auto target = targets.find(team_key(action.slot.team));
+      auto target = targets.find(ScheduleKey{team_key(action.slot.team), action.slot.pipeline});
       if (!target) {
         continue;
       }
@@ -313,6 +324,7 @@ struct Service::Impl {
         auto missed = executor.record_missed(*target, action.slot, action.slots);
         if (!missed) {
           log::error("missed_not_recorded", {{"team", describe_team(action.slot.team)},
+                                             {"pipeline", target->pipeline},
                                              {"reason", missed.error().message}});
         }
         continue;
@@ -372,14 +384,22 @@ struct Service::Impl {
     if (config.scheduler.enabled) {
       resolved = resolve_schedules(*teams, config, *installed);
     }
-    targets.assign(resolved, config.pipeline.retry);
+    targets.assign(resolved, config.pipelines);
     std::vector<ScheduledTeam> schedules;
     schedules.reserve(resolved.size());
     for (auto& r : resolved) {
       schedules.push_back(std::move(r.schedule));
     }
+    // The store names pipelines; the scheduler knows them by their place in the configuration.
+    // A pipeline no longer configured has no schedule to mark done.
+    std::map<ScheduleKey, std::string> done_by_schedule;
+    for (auto& [owner, slot_key] : *done) {
+      if (auto pipeline = pipeline_index(config, owner.pipeline)) {
+        done_by_schedule.emplace(ScheduleKey{owner.team_key, *pipeline}, std::move(slot_key));
+      }
+    }
     SysTime now = clock.now();
-    auto actions = scheduler.load(schedules, *done, now);
+    auto actions = scheduler.load(schedules, done_by_schedule, now);
     auto next = scheduler.next_wake();
     auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - began);
@@ -588,8 +608,10 @@ struct Service::Impl {
     }
     sweep_local_leftovers(abandoned);
     for (const RunRecord& run : abandoned) {
-      log::warn("run_abandoned",
-                {{"run_id", run.run_id}, {"team", describe_team(run.team)}, {"reason", run.error}});
+      log::warn("run_abandoned", {{"run_id", run.run_id},
+                                  {"team", describe_team(run.team)},
+                                  {"pipeline", run.pipeline},
+                                  {"reason", run.error}});
       tell_abandoned(run);
     }
     return abandoned;
@@ -622,7 +644,10 @@ struct Service::Impl {
     }
     RunTarget target;
     target.team = run.team;
-    if (auto resolved = resolve_team(team, config, SysTime{})) {
+    target.pipeline = run.pipeline;
+    auto pipeline = pipeline_index(config, run.pipeline);
+    if (auto resolved = pipeline ? resolve_team(team, *pipeline, config, SysTime{})
+                                 : Result<ResolvedTeam>(not_found(run.pipeline))) {
       target = resolved->target;
     }
     notifier.notify(run_event(notify::EventKind::kRunAbandoned, run, target));

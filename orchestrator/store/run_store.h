@@ -15,9 +15,11 @@ namespace orch {
 // What a run asks to be recorded as when it starts.
 struct ClaimRequest {
   std::optional<TeamId> team;
+  std::string pipeline{kDefaultPipeline};
   Trigger triggered_by = Trigger::kManual;
   int attempt = 1;
-  std::optional<std::string> slot_key;  // set for scheduled runs: at most one row per team and key
+  // Set for scheduled runs: at most one row per team, pipeline and key.
+  std::optional<std::string> slot_key;
   std::optional<SysTime> scheduled_for;
   std::string run_date;
   std::string purchase_date;
@@ -28,7 +30,7 @@ struct ClaimRequest {
 // What the database decided.
 enum class ClaimOutcome {
   kClaimed,          // a `running` row was inserted: the caller runs the pipeline
-  kTeamBusy,         // the team has a running run; for a slot a `skipped` row was recorded
+  kTeamBusy,         // the team runs this pipeline already; for a slot a `skipped` row was recorded
   kAlreadyRecorded,  // the slot has a row already (run earlier, or by another service)
 };
 
@@ -57,22 +59,25 @@ struct RunFinish {
 
 struct RunFilter {
   std::optional<std::int64_t> team_key;  // 0: the general run
+  std::optional<std::string> pipeline;
   std::optional<RunStatus> status;
   std::optional<SysTime> since;  // created at or after
   int limit = 50;
 };
 
-// The run history (pipeline_runs). The database itself guarantees at most one row per team and
-// slot key and at most one `running` row per team, whatever number of processes share it.
+// The run history (pipeline_runs). The database itself guarantees at most one row per owner (a
+// team and pipeline, RunOwner) and slot key and at most one `running` row per owner, whatever
+// number of processes share it.
 // Thread-safe.
 class RunStore {
  public:
   virtual ~RunStore() = default;
 
-  // Records the start of a run, atomically: a slot already recorded gives kAlreadyRecorded; a
-  // team with a running run gives kTeamBusy (and, for a slot's first attempt, a `skipped` row:
-  // a later attempt is a retry or rerun, which waits for the team instead of being lost); else a
-  // `running` row is inserted. Fails with kUnavailable when the database cannot be reached.
+  // Records the start of a run, atomically: a slot already recorded gives kAlreadyRecorded; an
+  // owner (the team's pipeline) with a running run gives kTeamBusy (and, for a slot's first
+  // attempt, a `skipped` row: a later attempt is a retry or rerun, which waits for the team instead
+  // of being lost); else a `running` row is inserted. Fails with kUnavailable when the database
+  // cannot be reached.
   virtual Result<Claim> claim(const ClaimRequest& request) = 0;
 
   // Records a slot that will not run (`missed`), unless the slot has a row already.
@@ -91,12 +96,12 @@ class RunStore {
   // service died); returns them.
   virtual Result<std::vector<RunRecord>> abandon_stale(SysTime stale_before, SysTime now) = 0;
 
-  // The latest slot key recorded per team key: slots up to it are done and never run again.
-  virtual Result<std::map<std::int64_t, std::string>> last_slot_keys() = 0;
+  // The latest slot key recorded per owner: slots up to it are done and never run again.
+  virtual Result<std::map<RunOwner, std::string>> last_slot_keys() = 0;
 
-  // The run dates (YYYY-MM-DD) from `from` to `to`, both included, on which the team (0: the
-  // general run) has a completed run, whatever triggered it.
-  virtual Result<std::set<std::string>> completed_run_dates(std::int64_t team_key,
+  // The run dates (YYYY-MM-DD) from `from` to `to`, both included, on which the owner has a
+  // completed run, whatever triggered it.
+  virtual Result<std::set<std::string>> completed_run_dates(const RunOwner& owner,
                                                             const std::string& from,
                                                             const std::string& to) = 0;
 
@@ -108,9 +113,9 @@ class RunStore {
   virtual Result<std::vector<RunRecord>> list(const RunFilter& filter) = 0;
   virtual Result<std::optional<RunRecord>> find(const std::string& run_id) = 0;
 
-  // The statuses of the team's (0: the general run's) latest `limit` runs, newest first, in the
-  // order of list(): what a failure streak is counted from, read after every run.
-  virtual Result<std::vector<RunStatus>> recent_statuses(std::int64_t team_key, int limit) = 0;
+  // The statuses of the owner's latest `limit` runs, newest first, in the order of list(): what a
+  // failure streak is counted from, read after every run.
+  virtual Result<std::vector<RunStatus>> recent_statuses(const RunOwner& owner, int limit) = 0;
 };
 
 }  // namespace orch

@@ -5,9 +5,10 @@
 namespace orch::store {
 namespace {
 
-// What may go: a run that has ended (a running row is a run in progress, however old) and a
-// delivery that is settled (a pending one is still in the queue).
-constexpr const char* kRunsOlder = "FROM pipeline_runs WHERE status <> 'running' AND created_at < ";
+// What may go: a run that has ended (a running or waiting row is a run in progress or still to
+// come, however old) and a delivery that is settled (a pending one is still in the queue).
+constexpr const char* kRunsOlder =
+    "FROM pipeline_runs WHERE status NOT IN ('running', 'waiting') AND created_at < ";
 constexpr const char* kNotificationsOlder =
     "FROM notifications WHERE status <> 'pending' AND created_at < ";
 

@@ -1,5 +1,5 @@
 // history.keep_days on both databases: old ended runs and settled notifications go, in batches;
-// a running run and a pending delivery stay however old they are, and so does everything recent.
+// a running or waiting run and a pending delivery stay however old they are, and so does everything recent.
 #include <atomic>
 #include <memory>
 #include <string>
@@ -33,7 +33,8 @@ class HistoryRetentionTest : public ::testing::TestWithParam<Backend> {
   }
 
   // `count` ended runs of the general run (team_key 0) and `count` sent deliveries, created at
-  // `created` (SQL text), plus one running run and one pending delivery created then too.
+  // `created` (SQL text), plus one running run, one waiting run and one pending delivery created
+  // then too.
   void insert_history(int count, const std::string& created, const std::string& tag) {
     std::string n = std::to_string(count);
     auto q = [&](const std::string& sql) {
@@ -51,7 +52,8 @@ class HistoryRetentionTest : public ::testing::TestWithParam<Backend> {
     q("INSERT INTO pipeline_runs (run_id, team_key, status, triggered_by, run_date, created_at) "
       "VALUES ('" +
       tag + "_running', " + (tag == "old" ? "1" : "2") + ", 'running', 'manual', '2020-01-01', '" +
-      created + "')");
+      created + "'), ('" + tag + "_waiting', 3, 'waiting', 'manual', '2020-01-01', '" + created +
+      "')");
     q("INSERT INTO notifications (event, channel, target, status, created_at, updated_at) "
       "VALUES ('run_failed', 'email', 'ops@example.com', 'pending', '" +
       created + "', '" + created + "')");
@@ -88,13 +90,12 @@ TEST_P(HistoryRetentionTest, DeletesOnlyOldSettledRowsInBatches) {
   EXPECT_EQ(rest->runs, 700);
   EXPECT_EQ(rest->notifications, 700);
 
-  // Left: the old running run and pending delivery, and the 3 + 1 recent ones of each table.
-  EXPECT_EQ(count("pipeline_runs"), "5");
+  // Left: the old running and waiting runs and pending delivery, and the recent rows.
+  EXPECT_EQ(count("pipeline_runs"), "7");
   EXPECT_EQ(count("notifications"), "5");
   auto running = database_.query(
-      "SELECT run_id FROM pipeline_runs WHERE status = 'running' "
-      "ORDER BY run_id");
-  EXPECT_EQ(running.out, "new_running\nold_running\n");
+      "SELECT run_id FROM pipeline_runs WHERE status IN ('running', 'waiting') ORDER BY run_id");
+  EXPECT_EQ(running.out, "new_running\nnew_waiting\nold_running\nold_waiting\n");
   auto again = db_->retention().count_older(cutoff);
   ASSERT_TRUE(again.has_value());
   EXPECT_EQ(again->total(), 0);
