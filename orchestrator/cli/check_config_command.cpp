@@ -2,9 +2,9 @@
 // an installation that cannot run is found before the first slot, not at it.
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
-#include <cstdlib>
 #include <optional>
 #include <string>
 #include <vector>
@@ -103,8 +103,8 @@ int check_config(const config::Config& config, const std::string& isolation) {
     }
   }
   for (const auto& named : config.pipelines) {
-    std::string key = named.name == "daily" ? "pipeline.command"
-                                            : "pipelines." + named.name + ".command";
+    std::string key =
+        named.name == "daily" ? "pipeline.command" : "pipelines." + named.name + ".command";
     if (auto problem = command_problem(key, named.settings.command)) {
       problems.push_back(*problem);
     }

@@ -15,9 +15,9 @@ struct HistoryRows {
 };
 
 // Deletes old history (history.keep_days): pipeline_runs rows created before a cut-off, never a
-// running or waiting one, and notifications rows created before it, never a pending one. In small batches,
-// each its own short transaction, so that runs recording meanwhile wait milliseconds, not the
-// length of the whole deletion. Thread-safe.
+// running or waiting one, and notifications rows created before it, never a pending one. In small
+// batches, each its own short transaction, so that runs recording meanwhile wait milliseconds, not
+// the length of the whole deletion. Thread-safe.
 class HistoryRetention {
  public:
   virtual ~HistoryRetention() = default;

@@ -1,5 +1,6 @@
 // history.keep_days on both databases: old ended runs and settled notifications go, in batches;
-// a running or waiting run and a pending delivery stay however old they are, and so does everything recent.
+// a running or waiting run and a pending delivery stay however old they are, and so does everything
+// recent.
 #include <atomic>
 #include <memory>
 #include <string>
