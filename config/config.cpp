@@ -75,15 +75,25 @@ Status apply_environment(const std::map<std::string, std::string>& env, Config& 
   return {};
 }
 
-// The file to read: --config (which must exist), else orchestrator.toml if present.
+// The file to read: --config, else $ORCHESTRATOR_CONFIG (either must exist), else
+// orchestrator.toml in the working folder, else the system's file, if present.
 Result<std::optional<fs::path>> choose_file(const LoadOptions& options, const fs::path& dir) {
   std::error_code ec;
-  fs::path file = options.config_path ? fs::absolute(*options.config_path, ec).lexically_normal()
-                                      : dir / kDefaultFileName;
-  if (!fs::exists(file, ec)) {
-    if (options.config_path) {
-      return refusal("configuration: the file given with --config, " + file.string() +
-                     ", does not exist");
+  std::optional<std::string> given;  // where the file was named, when it must exist
+  fs::path file;
+  auto env = options.env.find("ORCHESTRATOR_CONFIG");
+  if (options.config_path) {
+    given = "the file given with --config";
+    file = fs::absolute(*options.config_path, ec).lexically_normal();
+  } else if (env != options.env.end() && !env->second.empty()) {
+    given = "the file ORCHESTRATOR_CONFIG names";
+    file = (dir / env->second).lexically_normal();
+  } else if (file = dir / kDefaultFileName; !fs::exists(file, ec)) {
+    file = options.system_config;
+  }
+  if (file.empty() || !fs::exists(file, ec)) {
+    if (given) {
+      return refusal("configuration: " + *given + ", " + file.string() + ", does not exist");
     }
     return std::optional<fs::path>();
   }
@@ -408,6 +418,8 @@ std::string describe(const Config& config) {
   section("api");
   entry("listen", quote(config.api.listen));
   entry("token", toml_secret(config.api.token));
+  section("history");
+  entry("keep_days", std::to_string(config.history.keep_days));
   section("log");
   entry("level", quote(internal::level_name(config.log.level)));
   entry("format", quote(internal::format_name(config.log.format)));

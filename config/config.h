@@ -172,6 +172,11 @@ struct ApiConfig {
   std::string token;                      // API_TOKEN (secret)
 };
 
+// How long the run history is kept: older pipeline_runs and notifications rows are deleted.
+struct HistoryConfig {
+  int keep_days = 400;  // HISTORY_KEEP_DAYS
+};
+
 struct LogConfig {
   log::Level level = log::Level::kInfo;     // LOG_LEVEL
   log::Format format = log::Format::kText;  // LOG_FORMAT
@@ -189,6 +194,7 @@ struct Config {
   std::vector<NamedPipeline> pipelines;
   NotifyConfig notify;
   ApiConfig api;
+  HistoryConfig history;
   LogConfig log;
   std::optional<std::filesystem::path> source_file;  // the TOML file read, if any
 
@@ -199,8 +205,10 @@ struct Config {
 };
 
 struct LoadOptions {
-  // --config: must exist. Without it, "orchestrator.toml" in `working_dir` is read if present.
+  // The file read: --config, else $ORCHESTRATOR_CONFIG (from `env`; either must exist), else
+  // "orchestrator.toml" in `working_dir` if present, else `system_config` if present.
   std::optional<std::filesystem::path> config_path;
+  std::filesystem::path system_config = "/etc/orchestrator/orchestrator.toml";
   // Relative paths in the configuration are taken relative to this folder.
   std::filesystem::path working_dir;
   // The environment to read overrides from (a snapshot, so tests need not touch the process's).

@@ -24,7 +24,7 @@ constexpr std::string_view kWeekdayAllowed = "use a weekday: monday to sunday, o
 constexpr std::string_view kPatternsAllowed = "use a list of non-empty glob patterns";
 constexpr std::string_view kListenAllowed = "use HOST:PORT with a port from 1 to 65535";
 constexpr std::string_view kLevelAllowed = "use trace, debug, info, warn, error or off";
-constexpr std::string_view kFormatAllowed = "use text or json";
+constexpr std::string_view kFormatAllowed = "use text, json or journal";
 constexpr std::string_view kIsolationAllowed = "use landlock or none";
 constexpr std::string_view kReadPathsAllowed = "use a list of non-empty paths";
 constexpr std::string_view kConditionAllowed =
@@ -443,6 +443,15 @@ constexpr std::array kSettings = {
               c.api.token = text(v);
               return {};
             }},
+    Setting{.key = "history.keep_days",
+            .env = "HISTORY_KEEP_DAYS",
+            .kind = Kind::kInteger,
+            .min = 1,
+            .max = 36500,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.history.keep_days = static_cast<int>(number(v));
+              return {};
+            }},
     Setting{.key = "log.level",
             .env = "LOG_LEVEL",
             .apply = [](const Value& v, Config& c) -> Status {
@@ -457,10 +466,12 @@ constexpr std::array kSettings = {
             .env = "LOG_FORMAT",
             .apply = [](const Value& v, Config& c) -> Status {
               auto lower = to_lower(text(v));
-              if (lower != "text" && lower != "json") {
+              if (lower != "text" && lower != "json" && lower != "journal") {
                 return refuse(kFormatAllowed);
               }
-              c.log.format = lower == "json" ? log::Format::kJson : log::Format::kText;
+              c.log.format = lower == "json"      ? log::Format::kJson
+                             : lower == "journal" ? log::Format::kJournal
+                                                  : log::Format::kText;
               return {};
             }},
 };

@@ -202,7 +202,15 @@ std::string_view level_name(log::Level level) {
 }
 
 std::string_view format_name(log::Format format) {
-  return format == log::Format::kJson ? "json" : "text";
+  switch (format) {
+    case log::Format::kJson:
+      return "json";
+    case log::Format::kJournal:
+      return "journal";
+    case log::Format::kText:
+      break;
+  }
+  return "text";
 }
 
 std::string_view channel_name(Channel channel) {

@@ -95,7 +95,8 @@ Result<IsolationInForce> settle_isolation(const config::Config& config) {
   } else if (pipeline.sandbox_helper.empty() ||
              ::access(pipeline.sandbox_helper.c_str(), X_OK) != 0) {
     out.reason = "the sandbox helper " + pipeline.sandbox_helper.string() +
-                 " is missing or not executable (it is installed beside the orchestrator)";
+                 " is missing or not executable (it is installed with the orchestrator, in "
+                 "lib/orchestrator/ or beside it)";
   } else {
     out.kind = config::Isolation::kLandlock;
     out.abi = *abi;

@@ -18,6 +18,7 @@ check() {  # check FOLDER FORBIDDEN-INCLUDE-PREFIX...
 }
 check config/base config/config pipeline/ notify/ orchestrator/
 check config pipeline/ notify/ orchestrator/
+check packaging pipeline/ notify/ orchestrator/
 check pipeline notify/ orchestrator/
 check notify pipeline/ orchestrator/
 # Poco (and OpenSSL's TLS with it) stays in the network plugin, which only a process with email or

@@ -1,5 +1,8 @@
 #include "config/base/log.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -20,24 +23,53 @@ std::atomic<Format> g_format{Format::kText};
 
 spdlog::level::level_enum to_spdlog(Level level) {
   switch (level) {
-    case Level::kTrace: return spdlog::level::trace;
-    case Level::kDebug: return spdlog::level::debug;
-    case Level::kInfo: return spdlog::level::info;
-    case Level::kWarn: return spdlog::level::warn;
-    case Level::kError: return spdlog::level::err;
-    case Level::kOff: return spdlog::level::off;
+    case Level::kTrace:
+      return spdlog::level::trace;
+    case Level::kDebug:
+      return spdlog::level::debug;
+    case Level::kInfo:
+      return spdlog::level::info;
+    case Level::kWarn:
+      return spdlog::level::warn;
+    case Level::kError:
+      return spdlog::level::err;
+    case Level::kOff:
+      return spdlog::level::off;
   }
   return spdlog::level::info;
 }
 
+// syslog(3) priorities, as the journal reads them from a "<N>" prefix.
+int syslog_priority(Level level) {
+  switch (level) {
+    case Level::kTrace:
+    case Level::kDebug:
+      return 7;
+    case Level::kInfo:
+      return 6;
+    case Level::kWarn:
+      return 4;
+    case Level::kError:
+    case Level::kOff:
+      return 3;
+  }
+  return 6;
+}
+
 const char* level_name(Level level) {
   switch (level) {
-    case Level::kTrace: return "trace";
-    case Level::kDebug: return "debug";
-    case Level::kInfo: return "info";
-    case Level::kWarn: return "warn";
-    case Level::kError: return "error";
-    case Level::kOff: return "off";
+    case Level::kTrace:
+      return "trace";
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warn";
+    case Level::kError:
+      return "error";
+    case Level::kOff:
+      return "off";
   }
   return "info";
 }
@@ -113,14 +145,22 @@ void init(Level level, Format format) {
 }
 
 Result<Level> parse_level(std::string_view text) {
-  for (Level l : {Level::kTrace, Level::kDebug, Level::kInfo, Level::kWarn, Level::kError,
-                  Level::kOff}) {
+  for (Level l :
+       {Level::kTrace, Level::kDebug, Level::kInfo, Level::kWarn, Level::kError, Level::kOff}) {
     if (text == level_name(l)) {
       return l;
     }
   }
   return invalid_argument("log level '" + std::string(text) +
                           "' is not allowed: use trace, debug, info, warn, error or off");
+}
+
+bool is_journal_stream(const std::string& journal_stream) {
+  struct stat st {};
+  if (journal_stream.empty() || ::fstat(STDERR_FILENO, &st) != 0) {
+    return false;
+  }
+  return journal_stream == std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
 }
 
 void write(Level level, std::string_view message, const Fields& fields) {
@@ -141,7 +181,10 @@ void write(Level level, std::string_view message, const Fields& fields) {
     }
     line += '}';
   } else {
-    line = now_utc() + " " + level_name(level) + " " + std::string(message);
+    line = g_format.load() == Format::kJournal
+               ? "<" + std::to_string(syslog_priority(level)) + ">" + level_name(level)
+               : now_utc() + " " + level_name(level);
+    line += " " + std::string(message);
     for (const auto& [key, value] : fields) {
       line += " " + key + "=" + text_value(value);
     }

@@ -10,7 +10,9 @@
 namespace orch::log {
 
 enum class Level { kTrace, kDebug, kInfo, kWarn, kError, kOff };
-enum class Format { kText, kJson };
+// kJournal: the text form without its timestamp (the journal stamps each line) and with a syslog
+// priority prefix, "<3>" for errors, so that `journalctl -p err` finds them.
+enum class Format { kText, kJson, kJournal };
 
 // One key=value pair of a structured log line. Values are strings; numbers are formatted by the
 // caller so that the text and JSON forms agree.
@@ -23,8 +25,13 @@ void init(Level level, Format format);
 
 Result<Level> parse_level(std::string_view text);
 
+// Whether stderr is the systemd journal stream that `journal_stream` ($JOURNAL_STREAM,
+// "DEVICE:INODE") names: a child of a service inherits the variable, not always the stream.
+bool is_journal_stream(const std::string& journal_stream);
+
 // Thread-safe. Text form: "2026-11-23T02:00:00.123Z info run_started run_id=... team=3";
-// JSON form: {"ts":"...","level":"info","msg":"run_started","run_id":"...","team":"3"}.
+// JSON form: {"ts":"...","level":"info","msg":"run_started","run_id":"...","team":"3"};
+// journal form: "<6>info run_started run_id=... team=3".
 void write(Level level, std::string_view message, const Fields& fields = {});
 
 inline void info(std::string_view message, const Fields& fields = {}) {

@@ -17,10 +17,4 @@ int migrate(const config::Config& config) {
   return kExitOk;
 }
 
-int check_config(const config::Config& config, const std::string& isolation) {
-  std::cout << config::describe(config);
-  std::cout << "\n# isolation: " << isolation << "\n";
-  return kExitOk;
-}
-
 }  // namespace orch::cli

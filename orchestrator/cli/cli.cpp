@@ -9,20 +9,25 @@
 
 #include "config/base/log.h"
 #include "orchestrator/cli/commands.h"
+#include "orchestrator/core/version.h"
 #include "orchestrator/schedule/cron_expression.h"
 #include "pipeline/isolation.h"
 
 namespace orch::cli {
 namespace {
 
-// The bundled example pipeline and the sandbox helper sit beside the binary.
-std::filesystem::path beside_binary(const char* name) {
+// The bundled example pipeline and the sandbox helper: beside the binary (the build tree), else
+// where an install puts them (/usr/lib/orchestrator for /usr/bin/orchestrator).
+std::filesystem::path companion(const char* name) {
   std::error_code ec;
   auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec) {
     return name;
   }
-  return self.parent_path() / name;
+  auto beside = self.parent_path() / name;
+  auto installed = (self.parent_path() / ORCH_COMPANION_DIR_FROM_BIN / name).lexically_normal();
+  return std::filesystem::exists(beside, ec) || !std::filesystem::exists(installed, ec) ? beside
+                                                                                        : installed;
 }
 
 void add_format(CLI::App* command, Format& format, bool with_csv = true) {
@@ -75,15 +80,18 @@ int main(int argc, char** argv) {
       "folders, records every run in SQL and tells people how it went."};
   app.name("orchestrator");
   app.require_subcommand(1);
+  // Accepted after any command too (fallthrough): `orchestrator serve --version`.
+  app.set_version_flag("--version", "orchestrator " + std::string(version()));
   app.fallthrough();
   // As with most command lines, an option given twice takes its last value.
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 
   std::optional<std::string> config_path, log_level, log_format;
   app.add_option("--config", config_path,
-                 "TOML configuration file (default: ./orchestrator.toml if present)");
+                 "TOML configuration file (default: $ORCHESTRATOR_CONFIG, else "
+                 "./orchestrator.toml, else /etc/orchestrator/orchestrator.toml, if present)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off");
-  app.add_option("--log-format", log_format, "text or json");
+  app.add_option("--log-format", log_format, "text, json or journal");
 
   auto* serve_cmd = app.add_subcommand("serve", "Run the service until SIGTERM/SIGINT");
 
@@ -192,8 +200,14 @@ int main(int argc, char** argv) {
                               "Use this team's own recipients (default: the configured ones)");
 
   auto* migrate_cmd = app.add_subcommand("migrate", "Create or upgrade the database schema");
-  auto* check_cmd = app.add_subcommand("check-config",
-                                       "Validate the configuration and print it, secrets redacted");
+  PruneOptions prune_options;
+  auto* prune_cmd =
+      app.add_subcommand("prune", "Delete the run history older than history.keep_days now");
+  prune_cmd->add_flag("--dry-run", prune_options.dry_run, "Only count what would be deleted");
+  auto* check_cmd =
+      app.add_subcommand("check-config",
+                         "Validate the configuration, print it (secrets redacted) and check what "
+                         "serve needs: plugin, pipeline command, folders, database");
 
   try {
     app.parse(argc, argv);
@@ -208,8 +222,8 @@ int main(int argc, char** argv) {
   }
   load.working_dir = std::filesystem::current_path();
   load.env = config::process_environment();
-  load.default_pipeline = beside_binary("orchestrator-example-pipeline");
-  load.sandbox_helper = beside_binary("orchestrator-sandbox");
+  load.default_pipeline = companion("orchestrator-example-pipeline");
+  load.sandbox_helper = companion("orchestrator-sandbox");
   load.check_cron = [](std::string_view expression) -> Result<void> {
     if (auto cron = parse_cron(expression); !cron) {
       return cron.error();
@@ -221,6 +235,7 @@ int main(int argc, char** argv) {
     return fail(loaded.error());
   }
   config::Config config = std::move(*loaded);
+  set_error_context(config);
   if (log_level) {
     auto level = log::parse_level(*log_level);
     if (!level) {
@@ -229,11 +244,19 @@ int main(int argc, char** argv) {
     config.log.level = *level;
   }
   if (log_format) {
-    if (*log_format != "text" && *log_format != "json") {
-      return fail(
-          invalid_argument("--log-format: '" + *log_format + "' is not allowed: use text or json"));
+    if (*log_format != "text" && *log_format != "json" && *log_format != "journal") {
+      return fail(invalid_argument("--log-format: '" + *log_format +
+                                   "' is not allowed: use text, json or journal"));
     }
-    config.log.format = *log_format == "json" ? log::Format::kJson : log::Format::kText;
+    config.log.format = *log_format == "json"      ? log::Format::kJson
+                        : *log_format == "journal" ? log::Format::kJournal
+                                                   : log::Format::kText;
+  }
+  // Under systemd, text lines go to the journal in its own form (no timestamp, a priority).
+  if (auto stream = load.env.find("JOURNAL_STREAM"); config.log.format == log::Format::kText &&
+                                                     stream != load.env.end() &&
+                                                     log::is_journal_stream(stream->second)) {
+    config.log.format = log::Format::kJournal;
   }
   log::init(config.log.level, config.log.format);
 
@@ -299,6 +322,9 @@ int main(int argc, char** argv) {
   }
   if (migrate_cmd->parsed()) {
     return migrate(config);
+  }
+  if (prune_cmd->parsed()) {
+    return prune(config, prune_options);
   }
   return kExitUsage;
 }

@@ -26,8 +26,10 @@ enum ExitCode : int {
   kExitTimeout = 5,
 };
 
-// Prints "error: <message>" on one line and returns the exit code its kind calls for.
+// Prints "error: <message>" on one line and returns the exit code its kind calls for. Once
+// set_error_context() was called, the line ends with " (config: FILE, database: URL)".
 int fail(const Error& error);
+void set_error_context(const config::Config& config);
 
 // Loads the email and Slack plugin when `channel` is given or notify.channels turns email or
 // Slack on, so that a command that would send through them refuses to start without it: fails
@@ -154,7 +156,16 @@ struct PipelinesOptions {
 int pipelines_list(const config::Config& config, const PipelinesOptions& options);
 
 int migrate(const config::Config& config);
-// Prints the effective configuration, and `isolation` (what pipelines get) as a comment.
+
+struct PruneOptions {
+  bool dry_run = false;
+};
+// Deletes the history older than history.keep_days now (see HistoryRetention) and says how many
+// rows went; --dry-run only counts them.
+int prune(const config::Config& config, const PruneOptions& options);
+// Prints the effective configuration, and `isolation` (what pipelines get) as a comment, then
+// checks what serve will need (the plugin, the pipeline command, the folders, the database):
+// one "error: check-config: ..." line per problem and exit 2 if there is any.
 int check_config(const config::Config& config, const std::string& isolation);
 
 }  // namespace orch::cli

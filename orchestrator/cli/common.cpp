@@ -7,10 +7,28 @@
 
 namespace orch::cli {
 
+namespace {
+
+// Which configuration and database an error happened with: an operator who forgot --config sees
+// at once that the built-in defaults and a database in the working folder were used.
+std::string& error_context() {
+  static std::string context;
+  return context;
+}
+
+}  // namespace
+
+void set_error_context(const config::Config& config) {
+  error_context() =
+      " (config: " +
+      (config.source_file ? config.source_file->string() : std::string("built-in defaults")) +
+      ", database: " + config::redact_url(config.database.url) + ")";
+}
+
 int fail(const Error& error) {
   // A message may quote what a person typed or what the database holds: escaped, it stays one
   // line and cannot drive the terminal.
-  std::cerr << "error: " << escape_controls(error.message) << "\n";
+  std::cerr << "error: " << escape_controls(error.message + error_context()) << "\n";
   switch (error.code) {
     case ErrorCode::kUnavailable:
       return kExitDatabase;

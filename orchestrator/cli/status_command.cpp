@@ -45,10 +45,16 @@ int status(const config::Config& config, const StatusOptions& options) {
 
   SysTime now = SystemClock().now();
   Table table;
-  table.columns = {{"instance"},          {"state"},   {"host"},
-                   {"pid", true},         {"started_at"}, {"heartbeat_at"},
-                   {"heartbeat_age_s", true}, {"running_runs", true},
-                   {"schedule_generation", true}};
+  table.columns = {{"instance"},
+                   {"state"},
+                   {"host"},
+                   {"pid", true},
+                   {"started_at"},
+                   {"heartbeat_at"},
+                   {"heartbeat_age_s", true},
+                   {"running_runs", true},
+                   {"schedule_generation", true},
+                   {"version"}};
   std::size_t live = 0;
   for (const ServiceInstance& s : *services) {
     auto age = std::chrono::duration_cast<std::chrono::milliseconds>(now - s.heartbeat_at);
@@ -56,11 +62,10 @@ int status(const config::Config& config, const StatusOptions& options) {
     live += alive ? 1 : 0;
     char age_text[32];
     std::snprintf(age_text, sizeof(age_text), "%.1f", static_cast<double>(age.count()) / 1000.0);
-    table.rows.push_back({s.instance, alive ? "live" : "silent", s.host,
-                          std::to_string(s.pid), format_utc(s.started_at),
-                          format_utc(s.heartbeat_at), std::string(age_text),
-                          std::to_string(runs_of[s.instance]),
-                          std::to_string(s.applied_generation)});
+    table.rows.push_back({s.instance, alive ? "live" : "silent", s.host, std::to_string(s.pid),
+                          format_utc(s.started_at), format_utc(s.heartbeat_at),
+                          std::string(age_text), std::to_string(runs_of[s.instance]),
+                          std::to_string(s.applied_generation), s.version});
   }
   std::string forgot = "forgot " + std::to_string(*forgotten) + " service" +
                        (*forgotten == 1 ? "" : "s") + " silent for more than " +

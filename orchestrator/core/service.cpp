@@ -24,10 +24,13 @@
 #include "config/base/log.h"
 #include "orchestrator/core/database_watch.h"
 #include "orchestrator/core/heartbeat.h"
+#include "orchestrator/core/history_prune.h"
 #include "orchestrator/core/run_executor.h"
+#include "orchestrator/core/systemd_notify.h"
 #include "orchestrator/core/team_schedules.h"
 #include "orchestrator/core/team_targets.h"
 #include "orchestrator/core/waiting_room.h"
+#include "orchestrator/core/version.h"
 #include "orchestrator/schedule/scheduler.h"
 #include "orchestrator/schedule/slot_resumption.h"
 #include "pipeline/isolation.h"
@@ -555,6 +558,7 @@ struct Service::Impl {
       if (ec) {
         return;
       }
+      systemd_watchdog();  // the loop turns: fed at most every half watchdog interval
       auto generation = db.registry().generation();
       if (generation && *generation != applied_generation) {
         if (reload("reschedule")) {
@@ -631,6 +635,7 @@ struct Service::Impl {
       wait_signals();
       return;
     }
+    systemd_stopping();
     log::info("stopping", {{"signal", name},
                            {"runs_in_progress", std::to_string(running)},
                            {"not_started", std::to_string(dropped)},
@@ -829,8 +834,8 @@ int Service::run() {
   }
   s.applied_generation = *generation;
   ServiceInstance me{
-      s.instance, instance_host(s.instance), static_cast<std::int64_t>(getpid()), started, started,
-      *generation};
+      s.instance,  instance_host(s.instance), static_cast<std::int64_t>(getpid()), started, started,
+      *generation, std::string(version())};
   if (auto registered = s.db.registry().register_instance(me); !registered) {
     log::error("service_not_started", {{"reason", registered.error().message}});
     return 4;
@@ -863,13 +868,16 @@ int Service::run() {
     s.scan_unsettled_slots_periodically();
     Heartbeat heartbeat(heartbeat_interval(s.config.scheduler.heartbeat_timeout),
                         [&s] { s.beat(); });
+    DailyHistoryPrune prune(s.db.retention(), s.config.history.keep_days);
     log::info("ready", {{"instance", s.instance},
+                        {"version", std::string(version())},
                         {"database", s.db.describe()},
                         {"schedules", std::to_string(s.scheduler.size())},
                         {"max_parallel_runs", std::to_string(s.config.scheduler.max_parallel_runs)},
                         {"scheduler", s.config.scheduler.enabled ? "enabled" : "disabled"},
                         {"isolation", pipeline::isolation_in_force(s.config)},
                         {"startup_ms", std::to_string((s.clock.now() - started).count())}});
+    systemd_ready("ready: " + std::to_string(s.scheduler.size()) + " schedules");
     s.io.run();
     if (s.drain_waiter.joinable()) {
       s.drain_waiter.join();

@@ -295,6 +295,12 @@ std::vector<std::string> v5_pipelines(Dialect dialect) {
   return out;
 }
 
+// Version 6: the version of each service, so that `status` shows a fleet of mixed versions
+// (NULL for a service registered by an older build). The same SQL serves both databases.
+std::vector<std::string> v6_service_version() {
+  return {"ALTER TABLE service_instances ADD COLUMN version TEXT"};
+}
+
 // Version 8: a team's own waiting window (pipeline.wait_for_inputs_seconds for its daily
 // pipeline), the runs it waits for (teams update --after, comma-separated as written) and its
 // daylight-saving policy (null: the configured one); what daylight saving did to a run's slot.
@@ -319,6 +325,7 @@ std::vector<Migration> migrations(Dialect dialect) {
       {3, v3_cron_and_pause()},
       {4, v4_history_indexes()},
       {5, v5_pipelines(dialect)},
+      {6, v6_service_version()},
       {8, v8_waiting()},
   };
 }

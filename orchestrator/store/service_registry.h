@@ -11,12 +11,13 @@
 namespace orch {
 
 struct ServiceInstance {
-  std::string instance;         // "host:pid"
+  std::string instance;  // "host:pid"
   std::string host;
   std::int64_t pid = 0;
   SysTime started_at;
   SysTime heartbeat_at;
   std::int64_t applied_generation = 0;
+  std::string version;  // the service's build ("0.1.0"); "" when unknown
 };
 
 // The live services sharing a database, and the schedule generation: `reschedule` bumps the

@@ -15,11 +15,13 @@ Status SociServiceRegistry::register_instance(const ServiceInstance& s) {
     long long applied = s.applied_generation;
     sql << "DELETE FROM service_instances WHERE instance = :instance",
         soci::use(s.instance, "instance");
+    soci::indicator version_null = s.version.empty() ? soci::i_null : soci::i_ok;
     sql << "INSERT INTO service_instances (instance, host, pid, started_at, heartbeat_at, "
-           "applied_generation) VALUES (:instance, :host, :pid, " +
-               db_.time_param("started") + ", " + db_.time_param("beat") + ", :applied)",
+           "applied_generation, version) VALUES (:instance, :host, :pid, " +
+               db_.time_param("started") + ", " + db_.time_param("beat") + ", :applied, :version)",
         soci::use(s.instance, "instance"), soci::use(s.host, "host"), soci::use(pid, "pid"),
-        soci::use(started, "started"), soci::use(beat, "beat"), soci::use(applied, "applied");
+        soci::use(started, "started"), soci::use(beat, "beat"), soci::use(applied, "applied"),
+        soci::use(s.version, version_null, "version");
     tx.commit();
     return {};
   } catch (const std::exception& e) {
@@ -88,18 +90,22 @@ Result<std::vector<ServiceInstance>> SociServiceRegistry::live(SysTime alive_sin
     soci::session& sql = *lease;
     ServiceInstance row;
     long long pid = 0, applied = 0;
-    std::string started, beat;
+    std::string started, beat, version;
+    soci::indicator version_ind = soci::i_null;
     std::string since = format_utc(alive_since);
     soci::statement st =
         (sql.prepare << "SELECT instance, host, pid, " + db_.time_column("started_at") + ", " +
                             db_.time_column("heartbeat_at") +
-                            ", applied_generation FROM service_instances WHERE heartbeat_at >= " +
+                            ", applied_generation, version FROM service_instances "
+                            "WHERE heartbeat_at >= " +
                             db_.time_param("since") + " ORDER BY instance",
          soci::into(row.instance), soci::into(row.host), soci::into(pid), soci::into(started),
-         soci::into(beat), soci::into(applied), soci::use(since, "since"));
+         soci::into(beat), soci::into(applied), soci::into(version, version_ind),
+         soci::use(since, "since"));
     st.execute();
     std::vector<ServiceInstance> out;
     while (st.fetch()) {
+      row.version = version_ind == soci::i_ok ? version : "";
       row.pid = pid;
       row.applied_generation = applied;
       auto s = parse_utc(started);
@@ -134,8 +140,7 @@ Result<SysTime> SociServiceRegistry::installed_at() {
     PooledSession lease(db_);
     soci::session& sql = *lease;
     std::string at;
-    sql << "SELECT " + db_.time_column("applied_at") +
-               " FROM schema_migrations WHERE version = 1",
+    sql << "SELECT " + db_.time_column("applied_at") + " FROM schema_migrations WHERE version = 1",
         soci::into(at);
     auto parsed = parse_utc(at);
     if (!parsed) {

@@ -136,7 +136,8 @@ TEST_F(DatabaseGuardTest, ARunWhoseDatabaseFileIsRemovedMeanwhileExitsFour) {
   // The last line, after the run's log lines.
   EXPECT_TRUE(result.err.ends_with("\nerror: the database file " + db_file().string() +
                                    " was removed while in use: nothing is at that path now: the "
-                                   "run was recorded in the lost file\n"))
+                                   "run was recorded in the lost file" +
+                                   in_use() + "\n"))
       << result.err;
   EXPECT_FALSE(std::filesystem::exists(db_file()));
 }
@@ -164,8 +165,8 @@ TEST_F(DatabaseGuardTest, CommandsThatMayNotCreateADatabaseRefuseAMissingOne) {
       {"teams", "resume", "1"},
       {"notify", "test", "--channel", "slack"},
   };
-  const std::string expected =
-      "error: database not found: " + file.string() + " (create it with orchestrator migrate)\n";
+  const std::string expected = "error: database not found: " + file.string() +
+                               " (create it with orchestrator migrate)" + in_use(env) + "\n";
   for (bool folder_exists : {false, true}) {
     if (folder_exists) {
       std::filesystem::create_directories(folder);

@@ -19,6 +19,8 @@ E2eTest::E2eTest() {
       {"ENABLE_SCHEDULER", ""},
       {"MISFIRE_GRACE_SECONDS", ""},
       {"NOTIFY_CHANNELS", ""},
+      {"ORCHESTRATOR_CONFIG", ""},
+      {"JOURNAL_STREAM", ""},
   };
 }
 
@@ -50,6 +52,12 @@ std::unique_ptr<BackgroundProcess> E2eTest::serve(
 bool E2eTest::wait_for_log(BackgroundProcess& service, const std::string& text,
                            std::chrono::milliseconds timeout) {
   return wait_until([&] { return service.output().find(text) != std::string::npos; }, timeout);
+}
+
+std::string E2eTest::in_use(const std::map<std::string, std::string>& extra_env) const {
+  auto url = extra_env.find("DATABASE_URL");
+  return " (config: built-in defaults, database: " +
+         (url != extra_env.end() ? url->second : env_.at("DATABASE_URL")) + ")";
 }
 
 nlohmann::json E2eTest::runs_json(const std::vector<std::string>& filters) {

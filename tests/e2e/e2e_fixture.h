@@ -1,13 +1,12 @@
 #pragma once
 
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "tests/support/command.h"
@@ -24,7 +23,8 @@ class E2eTest : public ::testing::Test {
 
   CommandResult orch(const std::vector<std::string>& args,
                      const std::map<std::string, std::string>& extra_env = {});
-  std::unique_ptr<BackgroundProcess> serve(const std::map<std::string, std::string>& extra_env = {});
+  std::unique_ptr<BackgroundProcess> serve(
+      const std::map<std::string, std::string>& extra_env = {});
   // Waits until the service logged `text` (e.g. "ready").
   bool wait_for_log(BackgroundProcess& service, const std::string& text,
                     std::chrono::milliseconds timeout = std::chrono::seconds(20));
@@ -35,14 +35,17 @@ class E2eTest : public ::testing::Test {
 
   void add_team(int id, const std::string& name, const std::vector<std::string>& extra = {});
   // A loan tape with `good` valid loans and `bad` exception rows, dated `date` (YYYYMMDD).
-  void write_tape(const std::filesystem::path& folder, int good, int bad,
-                  const std::string& date);
+  void write_tape(const std::filesystem::path& folder, int good, int bad, const std::string& date);
   std::filesystem::path team_inputs(int team) const;
   std::filesystem::path team_outputs(int team) const;
 
   // HH:MM:SS in UTC, `seconds` from now.
   static std::string utc_time_in(int seconds);
   static std::string today_utc_compact();  // YYYYMMDD
+
+  // How an error line of a command ends: the configuration and the database it used (built-in
+  // defaults and the fixture's DATABASE_URL, or the one `extra_env` gives).
+  std::string in_use(const std::map<std::string, std::string>& extra_env = {}) const;
 
   TempDir dir_;
   std::map<std::string, std::string> env_;

@@ -217,7 +217,8 @@ TEST_F(NotifyE2eTest, NotifyTestWithoutRecipientsSaysWhatToSet) {
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.err,
             "error: notify test: nobody to mail: set notify.email.to (NOTIFY_EMAIL_TO) or the "
-            "team's --email\n");
+            "team's --email" +
+                in_use() + "\n");
 }
 
 }  // namespace

@@ -40,7 +40,8 @@ TEST_F(E2eTest, PlanCronRefusesABadExpressionWithOneLineAndExitTwo) {
   EXPECT_TRUE(result.out.empty()) << result.out;
   EXPECT_EQ(result.err,
             "error: cron expression '0 0 L * *': day-of-month field: 'L' is not allowed: use *, "
-            "N, N-M, */S, N-M/S or a comma list of them, with N and M 1-31 and S from 1 to 31\n");
+            "N, N-M, */S, N-M/S or a comma list of them, with N and M 1-31 and S from 1 to 31" +
+                in_use() + "\n");
 }
 
 TEST_F(E2eTest, PlanCronRefusesAnExpressionThatCanNeverFire) {

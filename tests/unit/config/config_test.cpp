@@ -25,6 +25,7 @@ LoadOptions options_in(const TempDir& dir, Env env = {}) {
   options.working_dir = dir.path();
   options.env = std::move(env);
   options.default_pipeline = kExamplePipeline;
+  options.system_config = dir / "no-system-config.toml";  // not the machine's /etc
   return options;
 }
 
@@ -485,7 +486,7 @@ TEST(ConfigLoad, RefusesBadRecipientsListenAndNames) {
   EXPECT_TRUE(
       is_refusal(load_env(dir, {{"LOG_LEVEL", "loud"}}), {"log.level (LOG_LEVEL)", "trace"}));
   EXPECT_TRUE(is_refusal(load_env(dir, {{"LOG_FORMAT", "xml"}}),
-                         {"log.format (LOG_FORMAT)", "text or json"}));
+                         {"log.format (LOG_FORMAT)", "text, json or journal"}));
   // The file goes last: load_env() would read it too.
   EXPECT_TRUE(is_refusal(load_file(dir, "[notify.email]\nto = [\"a@b@c\"]\n"), {"\"a@b@c\""}));
   EXPECT_TRUE(is_refusal(load_file(dir, "[pipeline.env]\n1BAD = \"x\"\n"),

@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
 
 #include "config/base/log.h"
@@ -70,6 +69,21 @@ TEST_F(LogNotifierTest, TextLineQuotesValuesWithSpaces) {
   EXPECT_NE(line.find(" error run_failed run_id=run_0123456789abcdef team=3 "), std::string::npos)
       << line;
   EXPECT_NE(line.find("team_name=\"West Coast\""), std::string::npos) << line;
+}
+
+// Under systemd the journal stamps each line itself and reads its priority from a "<N>" prefix:
+// a failed run is priority 3 (err), so `journalctl -p err` lists it; a start is 6 (info).
+TEST_F(LogNotifierTest, JournalLineHasAPriorityAndNoTimestamp) {
+  std::string failed = capture(log::Format::kJournal, failed_run());
+  EXPECT_TRUE(failed.starts_with("<3>error run_failed run_id=run_0123456789abcdef team=3 "))
+      << failed;
+  RunEvent started = failed_run();
+  started.kind = EventKind::kRunStarted;
+  std::string line = capture(log::Format::kJournal, started);
+  EXPECT_TRUE(line.starts_with("<6>info run_started ")) << line;
+  RunEvent missed = failed_run();
+  missed.kind = EventKind::kRunMissed;
+  EXPECT_TRUE(capture(log::Format::kJournal, missed).starts_with("<4>warn run_missed "));
 }
 
 TEST_F(LogNotifierTest, TextLineQuotesAValueThatIsNotUtf8) {

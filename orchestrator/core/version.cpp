@@ -1,0 +1,9 @@
+#include "orchestrator/core/version.h"
+
+namespace orch {
+
+std::string_view version() {
+  return ORCH_VERSION;
+}
+
+}  // namespace orch
