@@ -67,6 +67,9 @@ void add_team_settings(CLI::App* command, TeamOptions& o) {
   command->add_option("--dst-repeated", o.dst_repeated,
                       "A run time daylight saving repeats: first or last occurrence (\"\": the "
                       "default)");
+  command->add_option("--overlap", o.overlap,
+                      "A slot that finds the previous run still going: skip, or buffer-one "
+                      "(start when it ends, within the misfire grace) (\"\": skip)");
   command->add_option("--pipelines", o.pipelines,
                       "The pipelines the team runs, comma-separated (\"\": those configured "
                       "for it)");

@@ -90,6 +90,7 @@ struct TeamOptions {
   std::optional<std::string> after;            // --after general,3: the runs it waits for
   std::optional<std::string> dst_skipped;      // --dst-skipped shift|skip
   std::optional<std::string> dst_repeated;     // --dst-repeated first|last
+  std::optional<std::string> overlap;          // --overlap skip|buffer-one
   std::optional<std::string> pipeline;   // --pipeline NAME: --run-time/--cron, pause apply to it
   Format format = Format::kTable;
 };

@@ -52,6 +52,13 @@ Result<TeamChanges> validate(const config::Config& config, const TeamOptions& o)
     }
     c.dst_skipped = o.dst_skipped;
   }
+  if (o.overlap) {
+    if (!o.overlap->empty() && *o.overlap != "skip" && *o.overlap != "buffer-one") {
+      return invalid_argument("--overlap: '" + *o.overlap +
+                              "' is not allowed: use skip or buffer-one (\"\" for skip)");
+    }
+    c.overlap = o.overlap;
+  }
   if (o.dst_repeated) {
     if (!o.dst_repeated->empty()) {
       if (auto ok = parse_dst_repeated(*o.dst_repeated); !ok) {
@@ -319,6 +326,7 @@ Table team_table(const config::Config& config, const std::vector<Team>& teams) {
                {"after"},
                {"dst_skipped"},
                {"dst_repeated"},
+               {"overlap"},
                {"active_since"},
                {"updated_at"}};
   const bool with_pipelines = config.pipelines.size() > 1;
@@ -339,7 +347,7 @@ Table team_table(const config::Config& config, const std::vector<Team>& teams) {
             ? std::optional<std::string>(notify::redact_webhook(*team.notify_slack_webhook))
             : std::nullopt,
         number(team.wait_for_inputs_seconds), upstream_text(team), team.dst_skipped,
-        team.dst_repeated, format_utc(team.active_since),
+        team.dst_repeated, team.overlap, format_utc(team.active_since),
         format_utc(team.updated_at)};
     if (with_pipelines) {
       row.insert(row.begin() + 6, team_pipelines(config, team));

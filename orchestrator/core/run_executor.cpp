@@ -187,6 +187,7 @@ Result<RunOutcome> RunExecutor::execute(const RunRequest& request, pipeline::Sto
   claim_request.purchase_date = format_date(purchase);
   claim_request.instance = instance_;
   claim_request.now = now;
+  claim_request.buffer_if_busy = target.buffer_one;
   // A scheduled run whose inputs or upstreams are not ready yet waits for them, as a row and
   // nothing more; one whose upstream ended without completing is recorded so at once.
   const std::chrono::seconds wait = waiting_window(target);
@@ -224,7 +225,11 @@ Result<RunOutcome> RunExecutor::execute(const RunRequest& request, pipeline::Sto
   }
   if (claim->record.status == RunStatus::kWaiting) {
     outcome.waiting = true;
-    outcome.wait_until = request.slot->at + wait;
+    // Buffered behind a run still going (buffer-one): it may start within the misfire grace.
+    const bool buffered = claim_request.start_as == RunStatus::kRunning;
+    outcome.wait_until =
+        request.slot->at + (buffered ? std::chrono::seconds(config_.scheduler.misfire_grace)
+                                     : std::chrono::seconds(wait));
     log::info("run_waiting", {{"run_id", claim->record.run_id},
                               {"team", describe_team(target.team)},
                               {"pipeline", target.pipeline},
@@ -430,6 +435,7 @@ Result<RunOutcome> RunExecutor::give_up_waiting(const RunTarget& target, const R
   outcome.record.error = why;
   outcome.record.completed_at = now;
   tell(status == RunStatus::kUpstreamFailed ? notify::EventKind::kRunUpstreamFailed
+       : status == RunStatus::kMissed       ? notify::EventKind::kRunMissed
                                             : notify::EventKind::kRunMissedInputs,
        outcome.record, target);
   if (outcome.record.team) {

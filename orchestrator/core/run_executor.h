@@ -36,6 +36,8 @@ struct RunTarget {
   std::vector<Upstream> upstreams;
   // The team's own wait_for_inputs_seconds (daily pipeline); unset: the pipeline's.
   std::optional<std::chrono::seconds> wait_for_inputs;
+  // teams --overlap buffer-one: a slot that finds the previous run going waits for it to end.
+  bool buffer_one = false;
 };
 
 // The event people are told about `run` (of `target`).

@@ -176,9 +176,14 @@ struct Service::Impl {
             waiting.waiting_run = outcome->record;
             waiting.wait_until = outcome->wait_until;
           }
-          waiting_room.add(std::move(waiting), outcome->claim == ClaimOutcome::kTeamBusy
-                                                   ? std::chrono::milliseconds(kBusyRecheck)
-                                                   : std::chrono::milliseconds(1000));
+          if (outcome->claim == ClaimOutcome::kTeamBusy && clock.now() >= waiting.wait_until) {
+            // Ready, but the pipeline's previous run went on past the window (buffer-one's
+            // misfire grace): it will not start.
+            give_up_waiting(std::move(waiting), RunStatus::kMissed,
+                            "not started within its window: the previous run was still going");
+          } else {
+            waiting_room.add(std::move(waiting), std::chrono::milliseconds(1000));
+          }
         } else if (!outcome) {
           log::error("run_not_started", {{"team", describe_team(job.request.target.team)},
                                          {"pipeline", job.request.target.pipeline},

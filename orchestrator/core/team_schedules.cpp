@@ -176,6 +176,7 @@ Result<ResolvedTeam> resolve_team(const std::optional<Team>& team, std::uint16_t
     r.target.team = team->id;
     r.target.name = team->name;
     r.target.slack_webhook = team->notify_slack_webhook.value_or("");
+    r.target.buffer_one = team->overlap == "buffer-one";
     r.target.email_to = split_addresses(team->notify_email.value_or(""));
     if (named.name == kDefaultPipeline) {
       if (Status ok = apply_retry_overrides(*team, r.target.retry); !ok) {

@@ -6,7 +6,7 @@ namespace orch {
 namespace {
 
 // find() rebuilds a RunTarget field by field: a field added to RunTarget must be kept here too.
-static_assert(sizeof(RunTarget) == 208, "RunTarget changed: keep its new fields in TeamTargets");
+static_assert(sizeof(RunTarget) == 216, "RunTarget changed: keep its new fields in TeamTargets");
 
 bool same(const config::RetryConfig& a, const config::RetryConfig& b) {
   return a.max_attempts == b.max_attempts && a.initial_delay == b.initial_delay &&
@@ -15,7 +15,7 @@ bool same(const config::RetryConfig& a, const config::RetryConfig& b) {
 
 bool has_extra(const RunTarget& t, const config::RetryConfig& retry) {
   return !t.email_to.empty() || !t.slack_webhook.empty() || !same(t.retry, retry) ||
-         !t.upstreams.empty() || t.wait_for_inputs.has_value();
+         !t.upstreams.empty() || t.wait_for_inputs.has_value() || t.buffer_one;
 }
 
 }  // namespace
@@ -69,7 +69,8 @@ void TeamTargets::assign(const std::vector<ResolvedTeam>& resolved,
     names += t.name;
     if (has_extra(t, retry_of(resolved[i]))) {
       e.extra = static_cast<std::uint32_t>(extras.size());
-      extras.push_back(Extra{t.email_to, t.slack_webhook, t.retry, t.upstreams, t.wait_for_inputs});
+      extras.push_back(
+          Extra{t.email_to, t.slack_webhook, t.retry, t.upstreams, t.wait_for_inputs, t.buffer_one});
     }
     entries.push_back(e);
   }
@@ -100,6 +101,7 @@ std::optional<RunTarget> TeamTargets::find(ScheduleKey key) const {
     t.retry = extra.retry;
     t.upstreams = extra.upstreams;
     t.wait_for_inputs = extra.wait_for_inputs;
+    t.buffer_one = extra.buffer_one;
   }
   return t;
 }

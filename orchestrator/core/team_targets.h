@@ -44,6 +44,7 @@ class TeamTargets {
     config::RetryConfig retry;
     std::vector<Upstream> upstreams;
     std::optional<std::chrono::seconds> wait_for_inputs;
+    bool buffer_one = false;
   };
   static constexpr std::uint32_t kNone = UINT32_MAX;
 

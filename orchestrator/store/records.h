@@ -113,6 +113,9 @@ struct Team {
   // the configured ones. For all its pipelines.
   std::optional<std::string> dst_skipped;
   std::optional<std::string> dst_repeated;
+  // "skip" (a slot that finds its pipeline's previous run going is recorded skipped) or
+  // "buffer-one" (it waits for that run to end, inside the misfire grace); unset: skip.
+  std::optional<std::string> overlap;
   // Its daily pipeline's own pipeline.wait_for_inputs_seconds; unset: the configured one.
   std::optional<int> wait_for_inputs_seconds;
   // The runs its daily pipeline's run of a date waits for (teams update --after).

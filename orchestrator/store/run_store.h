@@ -31,6 +31,9 @@ struct ClaimRequest {
   // ended so at once, with `reason`.
   RunStatus start_as = RunStatus::kRunning;
   std::string reason;
+  // A slot's first attempt that finds its owner running is recorded `waiting` for that run to
+  // end (overlap buffer-one) instead of `skipped`, unless the owner has a waiting run already.
+  bool buffer_if_busy = false;
 };
 
 // What start_waiting() found.

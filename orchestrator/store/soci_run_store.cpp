@@ -289,6 +289,18 @@ RunRecord insert(RunStatements& statements, const ClaimRequest& request, RunStat
   return r;
 }
 
+// Whether the owner has a `waiting` run: buffer-one keeps at most one slot waiting for a busy
+// owner.
+bool has_waiting_run(soci::session& sql, const ClaimRequest& request) {
+  long long key = team_key(request.team);
+  std::string pipeline = request.pipeline;
+  long long waiting = 0;
+  sql << "SELECT COUNT(*) FROM pipeline_runs WHERE team_key = :key AND pipeline = :pipeline AND "
+         "status = 'waiting'",
+      soci::use(key, "key"), soci::use(pipeline, "pipeline"), soci::into(waiting);
+  return waiting > 0;
+}
+
 }  // namespace
 
 Result<Claim> SociRunStore::claim(const ClaimRequest& request) {
@@ -329,6 +341,15 @@ Result<Claim> SociRunStore::claim_once(const ClaimRequest& request) {
       // An upstream_failed one never starts.
       Claim claim{ClaimOutcome::kClaimed,
                   insert(statements, request, request.start_as, request.reason), {}};
+      tx.commit();
+      return claim;
+    }
+    if (read.busy_ind == soci::i_ok && request.buffer_if_busy && request.slot_key &&
+        request.attempt == 1 && !has_waiting_run(sql, request)) {
+      Claim claim{ClaimOutcome::kClaimed,
+                  insert(statements, request, RunStatus::kWaiting,
+                         "waiting for " + read.busy + " to end (overlap=buffer-one)"),
+                  read.busy};
       tx.commit();
       return claim;
     }

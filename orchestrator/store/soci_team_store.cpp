@@ -37,7 +37,7 @@ struct TeamRow {
   int active = 1;
   int paused = 0;
   NullableText run_time, timezone, cron, notify_email, notify_slack_webhook, pipelines, upstreams,
-      dst_skipped, dst_repeated;
+      dst_skipped, dst_repeated, overlap;
   NullableInt retry_max_attempts, retry_initial_delay, retry_max_delay, wait_for_inputs;
   std::string active_since, created_at, updated_at;
 
@@ -64,6 +64,7 @@ struct TeamRow {
     t.wait_for_inputs_seconds = number(wait_for_inputs);
     t.dst_skipped = dst_skipped.get();
     t.dst_repeated = dst_repeated.get();
+    t.overlap = overlap.get();
     if (auto list = upstreams.get()) {
       // Written by teams add/update, which checked it; anything else written by hand is passed
       // over rather than stop every team from loading.
@@ -152,7 +153,7 @@ std::vector<Team> SociTeamStore::select(soci::session& sql, const std::string& w
   st.exchange(soci::into(row.paused));
   for (NullableText* t : {&row.run_time, &row.timezone, &row.cron, &row.notify_email,
                           &row.notify_slack_webhook, &row.pipelines, &row.upstreams,
-                          &row.dst_skipped, &row.dst_repeated}) {
+                          &row.dst_skipped, &row.dst_repeated, &row.overlap}) {
     st.exchange(soci::into(t->value, t->ind));
   }
   for (NullableInt* n : {&row.retry_max_attempts, &row.retry_initial_delay, &row.retry_max_delay,
@@ -168,7 +169,8 @@ std::vector<Team> SociTeamStore::select(soci::session& sql, const std::string& w
   st.alloc();
   st.prepare(
       "SELECT id, name, is_active, paused, run_time, timezone, cron, notify_email, "
-      "notify_slack_webhook, pipelines, upstreams, dst_skipped, dst_repeated, retry_max_attempts, "
+      "notify_slack_webhook, pipelines, upstreams, dst_skipped, dst_repeated, overlap, "
+      "retry_max_attempts, "
       "retry_initial_delay_seconds, retry_max_delay_seconds, wait_for_inputs_seconds, " +
       db_.time_column("active_since") + ", " + db_.time_column("created_at") + ", " +
       db_.time_column("updated_at") + " FROM sales_teams" +
@@ -249,14 +251,15 @@ Result<Team> SociTeamStore::add(std::optional<TeamId> id, const std::string& nam
     NullableText upstreams = setting(settings.upstreams);
     NullableText dst_skipped = setting(settings.dst_skipped);
     NullableText dst_repeated = setting(settings.dst_repeated);
+    NullableText overlap = setting(settings.overlap);
     std::string at = format_utc(now);
     std::string team_name = name;
     sql << "INSERT INTO sales_teams (id, name, is_active, run_time, timezone, cron, "
            "retry_max_attempts, retry_initial_delay_seconds, retry_max_delay_seconds, "
            "notify_email, notify_slack_webhook, pipelines, wait_for_inputs_seconds, upstreams, "
-           "dst_skipped, dst_repeated, active_since, created_at, updated_at) VALUES "
+           "dst_skipped, dst_repeated, overlap, active_since, created_at, updated_at) VALUES "
            "(:id, :name, 1, :run_time, :timezone, :cron, :attempts, :initial, :max_delay, "
-           ":email, :slack, :pipelines, :wait, :upstreams, :dst_skipped, :dst_repeated, " +
+           ":email, :slack, :pipelines, :wait, :upstreams, :dst_skipped, :dst_repeated, :overlap, " +
                db_.time_param("a1") + ", " + db_.time_param("a2") + ", " + db_.time_param("a3") +
                ")",
         soci::use(new_id, "id"), soci::use(team_name, "name"),
@@ -271,7 +274,8 @@ Result<Team> SociTeamStore::add(std::optional<TeamId> id, const std::string& nam
         soci::use(wait.value, wait.ind, "wait"),
         soci::use(upstreams.value, upstreams.ind, "upstreams"),
         soci::use(dst_skipped.value, dst_skipped.ind, "dst_skipped"),
-        soci::use(dst_repeated.value, dst_repeated.ind, "dst_repeated"), soci::use(at, "a1"),
+        soci::use(dst_repeated.value, dst_repeated.ind, "dst_repeated"),
+        soci::use(overlap.value, overlap.ind, "overlap"), soci::use(at, "a1"),
         soci::use(at, "a2"), soci::use(at, "a3");
     auto rows = select(sql, "id = :id", new_id);
     tx.commit();
@@ -322,7 +326,8 @@ Result<Team> SociTeamStore::update(TeamId id, const TeamChanges& changes, SysTim
     NullableText upstreams = setting(upstreams_text);
     apply(t.dst_skipped, changes.dst_skipped);
     apply(t.dst_repeated, changes.dst_repeated);
-    NullableText dst_skipped(t.dst_skipped), dst_repeated(t.dst_repeated);
+    apply(t.overlap, changes.overlap);
+    NullableText dst_skipped(t.dst_skipped), dst_repeated(t.dst_repeated), overlap(t.overlap);
     std::optional<std::string> attempts_text = number_text(t.retry_max_attempts);
     std::optional<std::string> initial_text = number_text(t.retry_initial_delay_seconds);
     std::optional<std::string> max_delay_text = number_text(t.retry_max_delay_seconds);
@@ -344,7 +349,7 @@ Result<Team> SociTeamStore::update(TeamId id, const TeamChanges& changes, SysTim
            "retry_max_delay_seconds = :max_delay, notify_email = :email, "
            "notify_slack_webhook = :slack, pipelines = :pipelines, wait_for_inputs_seconds = "
            ":wait, upstreams = :upstreams, dst_skipped = :dst_skipped, dst_repeated = "
-           ":dst_repeated, active_since = " +
+           ":dst_repeated, overlap = :overlap, active_since = " +
                db_.time_param("since") + ", updated_at = " + db_.time_param("at") +
                " WHERE id = :id",
         soci::use(t.name, "name"), soci::use(run_time.value, run_time.ind, "run_time"),
@@ -358,7 +363,8 @@ Result<Team> SociTeamStore::update(TeamId id, const TeamChanges& changes, SysTim
         soci::use(wait.value, wait.ind, "wait"),
         soci::use(upstreams.value, upstreams.ind, "upstreams"),
         soci::use(dst_skipped.value, dst_skipped.ind, "dst_skipped"),
-        soci::use(dst_repeated.value, dst_repeated.ind, "dst_repeated"), soci::use(since, "since"),
+        soci::use(dst_repeated.value, dst_repeated.ind, "dst_repeated"),
+        soci::use(overlap.value, overlap.ind, "overlap"), soci::use(since, "since"),
         soci::use(at, "at"), soci::use(team_id, "id");
     auto updated = select(sql, "id = :id", id.value);
     tx.commit();

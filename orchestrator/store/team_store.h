@@ -28,6 +28,7 @@ struct TeamChanges {
   std::optional<std::string> wait_for_inputs_seconds;
   std::optional<std::string> dst_skipped;   // "shift", "skip"; "" clears
   std::optional<std::string> dst_repeated;  // "first", "last"; "" clears
+  std::optional<std::string> overlap;       // "skip", "buffer-one"; "" clears
   // The runs it waits for, as parse_upstreams() reads them, validated by the caller; "" clears.
   std::optional<std::string> upstreams;
 };
