@@ -1,0 +1,250 @@
+// Several pipelines per team under a real `serve`: two pipelines of one team fire together and run
+// side by side, each in folders of its own; a pipeline paused alone stays paused while the team's
+// others run; three replicas on PostgreSQL run every pipeline of every team exactly once.
+#include <signal.h>
+
+#include <filesystem>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "config/base/time.h"
+#include "tests/e2e/e2e_fixture.h"
+#include "tests/support/test_database.h"
+
+namespace orch::testing {
+namespace {
+
+using std::chrono::seconds;
+
+// A pipeline that writes its name where each published folder can be read, leaves a mark saying
+// which command ran, and takes a while, so that two of them overlap.
+std::string marking_command(const std::string& mark) {
+  return R"(["/bin/sh", "-c", 'echo "$PIPELINE_NAME" > "$OUTPUT_DIR/pipeline_name.txt"; )"
+         R"(echo "$PIPELINE_NAME" > "$OUTPUT_SHARE_DIR/pipeline_name.txt"; )"
+         R"(touch "$OUTPUT_DIR/)" +
+         mark + R"("; sleep 2'])";
+}
+
+// The names in `folder` (following a published folder's link).
+std::set<std::string> names_in(const std::filesystem::path& folder) {
+  std::set<std::string> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+    out.insert(entry.path().filename().string());
+  }
+  EXPECT_FALSE(ec) << folder << ": " << ec.message();
+  return out;
+}
+
+std::string trimmed(const std::string& text) {
+  return text.substr(0, text.find_last_not_of("\n") + 1);
+}
+
+class PipelinesServeTest : public E2eTest {
+ protected:
+  // `other`'s outputs of team `team`.
+  std::filesystem::path other_outputs(int team) const {
+    return team_outputs(team) / "pipelines" / "other";
+  }
+
+  void stop(BackgroundProcess& service) {
+    service.send_signal(SIGTERM);
+    EXPECT_EQ(service.wait(seconds(15)), 0) << service.output();
+  }
+};
+
+TEST_F(PipelinesServeTest, TwoPipelinesOfOneTeamFiringTogetherRunSideBySideInTheirOwnFolders) {
+  add_team(1, "North");
+  write_tape(team_inputs(1), 3, 1, today_utc_compact());
+  const std::string slot = utc_time_in(3);
+  write_file(dir_ / "orchestrator.toml",
+             "[pipeline]\ncommand = " + marking_command("from_daily_command") +
+                 "\n\n[pipelines.other]\ncommand = " + marking_command("from_other_command") +
+                 "\nrun_time = \"" + slot + "\"\n");
+  auto service = serve({{"DAILY_RUN_TIME", slot}});
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return runs_json({"--status", "completed"}).size() == 2;
+      },
+      seconds(30)))
+      << runs_json().dump(2) << service->output();
+  stop(*service);
+
+  auto daily = runs_json({"--pipeline", "daily"});
+  auto other = runs_json({"--pipeline", "other"});
+  ASSERT_EQ(daily.size(), 1u) << daily.dump(2);
+  ASSERT_EQ(other.size(), 1u) << other.dump(2);
+  EXPECT_EQ(runs_json().size(), 2u);
+  for (const auto* run : {&daily[0], &other[0]}) {
+    EXPECT_EQ((*run)["sales_team_id"], 1);
+    EXPECT_EQ((*run)["triggered_by"], "schedule");
+    EXPECT_EQ((*run)["attempt"], 1);
+    // Both read the team's inputs, each into a snapshot of its own.
+    EXPECT_NE((*run)["inputs"].dump().find("loans_" + today_utc_compact()), std::string::npos)
+        << run->dump(2);
+  }
+  EXPECT_EQ(daily[0]["pipeline"], "daily");
+  EXPECT_EQ(other[0]["pipeline"], "other");
+  EXPECT_EQ(daily[0]["scheduled_for"], other[0]["scheduled_for"]);
+  // Side by side: each started before the other ended.
+  const std::string daily_start = daily[0]["started_at"], daily_end = daily[0]["completed_at"];
+  const std::string other_start = other[0]["started_at"], other_end = other[0]["completed_at"];
+  EXPECT_LT(daily_start, other_end) << daily.dump(2) << other.dump(2);
+  EXPECT_LT(other_start, daily_end) << daily.dump(2) << other.dump(2);
+
+  // `daily` publishes where it always did; `other` in a folder of its own; neither sees the
+  // other's files, and each was told its own name.
+  EXPECT_EQ(names_in(team_outputs(1) / "output"),
+            (std::set<std::string>{"pipeline_name.txt", "from_daily_command"}));
+  EXPECT_EQ(names_in(other_outputs(1) / "output"),
+            (std::set<std::string>{"pipeline_name.txt", "from_other_command"}));
+  EXPECT_EQ(trimmed(read_file(team_outputs(1) / "output" / "pipeline_name.txt")), "daily");
+  EXPECT_EQ(trimmed(read_file(other_outputs(1) / "output" / "pipeline_name.txt")), "other");
+  EXPECT_EQ(names_in(team_outputs(1) / "output_share"),
+            (std::set<std::string>{"pipeline_name.txt"}));
+  EXPECT_EQ(trimmed(read_file(team_outputs(1) / "output_share" / "pipeline_name.txt")), "daily");
+  EXPECT_EQ(trimmed(read_file(other_outputs(1) / "output_share" / "pipeline_name.txt")), "other");
+
+  // Each run has its folder among its own pipeline's runs only.
+  const std::string daily_id = daily[0]["run_id"], other_id = other[0]["run_id"];
+  EXPECT_EQ(names_in(team_outputs(1) / "runs"), (std::set<std::string>{daily_id}));
+  EXPECT_EQ(names_in(other_outputs(1) / "runs"), (std::set<std::string>{other_id}));
+  EXPECT_EQ(names_in(team_outputs(1) / "pipelines"), (std::set<std::string>{"other"}));
+  EXPECT_EQ(std::filesystem::path(daily[0]["log_path"].get<std::string>()).parent_path(),
+            team_outputs(1) / "runs" / daily_id);
+  EXPECT_EQ(std::filesystem::path(other[0]["log_path"].get<std::string>()).parent_path(),
+            other_outputs(1) / "runs" / other_id);
+}
+
+TEST_F(PipelinesServeTest, APipelinePausedAloneStaysPausedWhileTheTeamsOtherPipelinesRun) {
+  add_team(1, "North");
+  add_team(2, "South");
+  for (int team : {1, 2}) {
+    write_tape(team_inputs(team), 2, 0, today_utc_compact());
+  }
+  write_file(dir_ / "orchestrator.toml",
+             "[pipelines.other]\ncommand = [\"/bin/sh\", \"-c\", \"exit 0\"]\n");
+  // The service starts with every slot hours away...
+  auto service = serve({{"DAILY_RUN_TIME", utc_time_in(6 * 3600)}});
+  ASSERT_TRUE(wait_for_log(*service, "ready")) << service->output();
+
+  // ...then both teams' pipelines are moved to a few seconds from now, team 1's `other` is
+  // paused, and the running service is told.
+  const std::string slot = utc_time_in(4);
+  for (const std::string team : {"1", "2"}) {
+    ASSERT_EQ(orch({"teams", "update", team, "--run-time", slot}).exit_code, 0);
+    auto moved = orch({"teams", "update", team, "--pipeline", "other", "--run-time", slot});
+    ASSERT_EQ(moved.exit_code, 0) << moved.err;
+  }
+  auto paused = orch({"teams", "pause", "1", "--pipeline", "other"});
+  ASSERT_EQ(paused.exit_code, 0) << paused.err;
+  auto applied = orch({"reschedule"});
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+  EXPECT_NE(applied.out.find("applied by 1 live service"), std::string::npos) << applied.out;
+
+  auto plan = orch({"plan", "--team", "1", "--format", "json"});
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  for (const auto& row : nlohmann::json::parse(plan.out)) {
+    EXPECT_EQ(row["pipeline"], "daily") << "team 1's paused pipeline is planned: " << plan.out;
+  }
+
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return runs_json({"--status", "completed"}).size() == 3;
+      },
+      seconds(30)))
+      << runs_json().dump(2) << service->output();
+  // Stopped: whatever it had started by now is recorded.
+  stop(*service);
+  EXPECT_EQ(runs_json({"--team", "1", "--pipeline", "daily"}).size(), 1u);
+  EXPECT_EQ(runs_json({"--team", "1", "--pipeline", "other"}).size(), 0u)
+      << runs_json().dump(2) << service->output();
+  EXPECT_EQ(runs_json({"--team", "2", "--pipeline", "daily"}).size(), 1u);
+  EXPECT_EQ(runs_json({"--team", "2", "--pipeline", "other"}).size(), 1u);
+  EXPECT_EQ(runs_json().size(), 3u);
+
+  // Resumed, it is planned again.
+  ASSERT_EQ(orch({"teams", "resume", "1", "--pipeline", "other"}).exit_code, 0);
+  auto resumed = orch({"plan", "--team", "1", "--pipeline", "other", "--format", "json"});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_FALSE(nlohmann::json::parse(resumed.out).empty()) << resumed.out;
+}
+
+// Rows of a psql query, one line each.
+std::vector<std::string> rows(const CommandResult& result) {
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  std::vector<std::string> out;
+  std::istringstream in(result.out);
+  for (std::string line; std::getline(in, line);) {
+    out.push_back(line);
+  }
+  return out;
+}
+
+TEST_F(PipelinesServeTest, ThreeReplicasRunEachOfTwoPipelinesOfThirtyTeamsExactlyOnce) {
+  TestDatabase database(Backend::kPostgres, dir_.path());
+  if (!database.available()) {
+    GTEST_SKIP() << "no PostgreSQL server (run the tests under scripts/with_test_services.sh)";
+  }
+  env_["DATABASE_URL"] = database.url();
+  auto one = [&](const std::string& query) {
+    auto r = rows(database.query(query));
+    return r.empty() ? std::string() : r.front();
+  };
+  constexpr int kTeams = 30;
+  for (int team = 1; team <= kTeams; ++team) {
+    add_team(team, "Team " + std::to_string(team));
+    write_tape(team_inputs(team), team % 5 + 1, team % 3, today_utc_compact());
+  }
+  // `daily` is the bundled pipeline; `reconciliation` runs it too, on a schedule of its own that
+  // fires at the same instant.
+  const std::string slot = utc_time_in(6);
+  write_file(dir_ / "orchestrator.toml", std::string("[pipelines.reconciliation]\ncommand = [\"") +
+                                             ORCH_EXAMPLE_PIPELINE + "\"]\nrun_time = \"" + slot +
+                                             "\"\n");
+  std::vector<std::unique_ptr<BackgroundProcess>> replicas;
+  for (int i = 0; i < 3; ++i) {
+    replicas.push_back(serve({{"DAILY_RUN_TIME", slot}}));
+  }
+  for (auto& replica : replicas) {
+    ASSERT_TRUE(wait_for_log(*replica, "ready")) << replica->output();
+  }
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return one("SELECT COUNT(*) FROM pipeline_runs WHERE status <> 'running'") ==
+               std::to_string(2 * kTeams);
+      },
+      seconds(90)))
+      << one("SELECT COUNT(*) FROM pipeline_runs") << replicas[0]->output();
+  // Stopped: a late claim by any replica would be recorded by now.
+  for (auto& replica : replicas) {
+    replica->send_signal(SIGTERM);
+  }
+  for (auto& replica : replicas) {
+    EXPECT_EQ(replica->wait(seconds(15)), 0) << replica->output();
+  }
+
+  EXPECT_EQ(rows(database.query("SELECT pipeline, status, triggered_by, attempt, COUNT(*), "
+                                "COUNT(DISTINCT team_key) FROM pipeline_runs GROUP BY pipeline, "
+                                "status, triggered_by, attempt ORDER BY pipeline")),
+            (std::vector<std::string>{"daily|completed|schedule|1|30|30",
+                                      "reconciliation|completed|schedule|1|30|30"}));
+  EXPECT_EQ(one("SELECT COUNT(*) FROM (SELECT team_key, pipeline, slot_key FROM pipeline_runs "
+                "GROUP BY team_key, pipeline, slot_key HAVING COUNT(*) > 1) d"),
+            "0");
+  // Each pipeline of team 7 read the team's tape into its own run.
+  for (const std::string pipeline : {"daily", "reconciliation"}) {
+    auto team_7 = runs_json({"--team", "7", "--pipeline", pipeline});
+    ASSERT_EQ(team_7.size(), 1u) << pipeline;
+    EXPECT_EQ(team_7[0]["total_loans"], 7 % 5 + 1 + 7 % 3) << pipeline;
+    EXPECT_EQ(team_7[0]["exceptions_count"], 7 % 3) << pipeline;
+  }
+  EXPECT_FALSE(names_in(team_outputs(7) / "output").empty());
+  EXPECT_EQ(names_in(team_outputs(7) / "output"),
+            names_in(team_outputs(7) / "pipelines" / "reconciliation" / "output"));
+}
+
+}  // namespace
+}  // namespace orch::testing
