@@ -173,6 +173,34 @@ TEST_F(PipelinesServeTest, APipelinePausedAloneStaysPausedWhileTheTeamsOtherPipe
   EXPECT_FALSE(nlohmann::json::parse(resumed.out).empty()) << resumed.out;
 }
 
+// Failures are counted per team and pipeline: a failing month_end alerts under its own name,
+// and does not make the team's daily pipeline look failing.
+TEST_F(PipelinesServeTest, AFailureStreakAlertsForItsOwnPipelineOnly) {
+  add_team(1, "North");
+  write_file(dir_ / "orchestrator.toml",
+             "[notify]\nalert_after_failures = 2\n\n"
+             "[pipelines.month_end]\ncommand = [\"/bin/false\"]\ncron = \"0 4 1 * *\"\n");
+  auto run = [&](const std::string& pipeline,
+                 const std::map<std::string, std::string>& extra_env = {}) {
+    auto result = orch({"run", "--team", "1", "--pipeline", pipeline}, extra_env);
+    return lines_containing(result.out + result.err, "team_failing");
+  };
+  const std::map<std::string, std::string> failing_daily{{"PIPELINE_COMMAND", R"(["/bin/false"])"}};
+  EXPECT_TRUE(run("daily", failing_daily).empty());
+  EXPECT_TRUE(run("month_end").empty());
+  // Month_end's second failure in a row is its streak; daily's failure before it is not counted.
+  auto alert = run("month_end");
+  ASSERT_EQ(alert.size(), 1u);
+  EXPECT_NE(alert[0].find("pipeline=month_end"), std::string::npos) << alert[0];
+  EXPECT_NE(alert[0].find("consecutive_failures=2"), std::string::npos) << alert[0];
+  // Daily's second failure in a row alerts for daily, counting only its own runs.
+  alert = run("daily", failing_daily);
+  ASSERT_EQ(alert.size(), 1u);
+  EXPECT_NE(alert[0].find("pipeline=daily"), std::string::npos) << alert[0];
+  EXPECT_NE(alert[0].find("consecutive_failures=2"), std::string::npos) << alert[0];
+  EXPECT_EQ(runs_json({"--status", "failed"}).size(), 4u);
+}
+
 // Rows of a psql query, one line each.
 std::vector<std::string> rows(const CommandResult& result) {
   EXPECT_EQ(result.exit_code, 0) << result.err;
