@@ -173,6 +173,100 @@ TEST_F(PipelinesServeTest, APipelinePausedAloneStaysPausedWhileTheTeamsOtherPipe
   EXPECT_FALSE(nlohmann::json::parse(resumed.out).empty()) << resumed.out;
 }
 
+TEST_F(PipelinesServeTest, EachPipelineRetriesByItsOwnPolicy) {
+  add_team(1, "North");
+  // `other` fails on its first start and succeeds on the second; the count of starts lives
+  // outside every run folder, so it runs without a sandbox.
+  auto counter = dir_ / "starts";
+  std::string script = "n=$(cat '" + counter.string() + "' 2>/dev/null || echo 0); n=$((n+1)); " +
+                       "echo $n > '" + counter.string() + "'; test $n -ge 2";
+  const std::string slot = utc_time_in(3);
+  write_file(dir_ / "orchestrator.toml",
+             "[pipelines.other]\ncommand = " + nlohmann::json({"/bin/sh", "-c", script}).dump() +
+                 "\nisolation = \"none\"\nrun_time = \"" + slot +
+                 "\"\n\n[pipelines.other.retry]\nmax_attempts = 2\ninitial_delay_seconds = 1\n"
+                 "max_delay_seconds = 1\n");
+  // `daily` fails too, and has no retries (the default policy).
+  auto service = serve({{"DAILY_RUN_TIME", slot}, {"PIPELINE_COMMAND", R"(["/bin/false"])"}});
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto other = runs_json({"--pipeline", "other", "--status", "completed"});
+        auto daily = runs_json({"--pipeline", "daily", "--status", "failed"});
+        return other.size() == 1 && daily.size() == 1;
+      },
+      seconds(30)))
+      << runs_json().dump(2) << service->output();
+  stop(*service);
+
+  auto other = runs_json({"--pipeline", "other"});  // newest first
+  ASSERT_EQ(other.size(), 2u) << other.dump(2);
+  EXPECT_EQ(other[1]["status"], "failed");
+  EXPECT_EQ(other[1]["attempt"], 1);
+  EXPECT_EQ(other[0]["status"], "completed");
+  EXPECT_EQ(other[0]["attempt"], 2);
+  EXPECT_EQ(other[0]["triggered_by"], "retry");
+  EXPECT_EQ(other[0]["scheduled_for"], other[1]["scheduled_for"]);
+  auto daily = runs_json({"--pipeline", "daily"});
+  ASSERT_EQ(daily.size(), 1u) << daily.dump(2);
+  EXPECT_EQ(daily[0]["status"], "failed");
+  auto retries = lines_containing(service->output(), "run_retry_scheduled");
+  ASSERT_EQ(retries.size(), 1u) << service->output();
+  EXPECT_NE(retries[0].find("pipeline=other"), std::string::npos) << retries[0];
+}
+
+TEST_F(PipelinesServeTest, AResumedPipelineDoesNotReplayTheSlotItMissedWhilePaused) {
+  add_team(1, "Paused then resumed");
+  add_team(2, "Never paused");
+  write_file(dir_ / "orchestrator.toml",
+             "[pipelines.other]\ncommand = [\"/bin/sh\", \"-c\", \"exit 0\"]\n");
+  // Both teams existed long before today's slot, which passed while no service was running.
+  ASSERT_EQ(sqlite("UPDATE sales_teams SET active_since = '2020-01-01T00:00:00.000Z'").exit_code,
+            0);
+  ASSERT_EQ(orch({"teams", "pause", "1", "--pipeline", "other"}).exit_code, 0);
+  ASSERT_EQ(orch({"teams", "resume", "1", "--pipeline", "other"}).exit_code, 0);
+  // Scheduled again: its next slots will run.
+  auto plan = orch({"plan", "--team", "1", "--pipeline", "other"});
+  EXPECT_EQ(plan.exit_code, 0) << plan.err;
+
+  auto service = serve({{"DAILY_RUN_TIME", utc_time_in(-30)}, {"MISFIRE_GRACE_SECONDS", "3600"}});
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return runs_json({"--status", "completed"}).size() >= 3;
+      },
+      seconds(20)))
+      << runs_json().dump(2) << service->output();
+  ASSERT_TRUE(wait_for_log(*service, "ready")) << service->output();
+  stop(*service);
+  // The missed slot is caught up for every pipeline that was not paused...
+  for (const auto& [team, pipeline] : std::vector<std::pair<std::string, std::string>>{
+           {"1", "daily"}, {"2", "daily"}, {"2", "other"}}) {
+    auto runs = runs_json({"--team", team, "--pipeline", pipeline});
+    ASSERT_EQ(runs.size(), 1u) << team << " " << pipeline << runs.dump(2);
+    EXPECT_EQ(runs[0]["triggered_by"], "catchup");
+  }
+  // ...but not for the one resumed since.
+  EXPECT_TRUE(runs_json({"--team", "1", "--pipeline", "other"}).empty()) << runs_json().dump(2);
+}
+
+TEST_F(PipelinesServeTest, BackfillSkipsTheDaysThatPipelineCompletedNotThoseOfAnother) {
+  add_team(3, "East");
+  write_file(dir_ / "orchestrator.toml",
+             "[pipelines.month_end]\ncommand = [\"/bin/sh\", \"-c\", \"exit 0\"]\n");
+  ASSERT_EQ(
+      orch({"backfill", "--team", "3", "--from", "2026-01-05", "--to", "2026-01-06"}).exit_code, 0);
+  auto month_end = orch({"backfill", "--team", "3", "--pipeline", "month_end", "--from",
+                         "2026-01-05", "--to", "2026-01-06"});
+  ASSERT_EQ(month_end.exit_code, 0) << month_end.err << month_end.out;
+  EXPECT_NE(month_end.out.find("2 completed, 0 failed, 0 skipped"), std::string::npos)
+      << month_end.out;
+  auto again = orch({"backfill", "--team", "3", "--pipeline", "month_end", "--from", "2026-01-05",
+                     "--to", "2026-01-06"});
+  ASSERT_EQ(again.exit_code, 0) << again.err << again.out;
+  EXPECT_NE(again.out.find("0 completed, 0 failed, 2 skipped"), std::string::npos) << again.out;
+  EXPECT_EQ(runs_json({"--pipeline", "month_end"}).size(), 2u);
+  EXPECT_EQ(runs_json({"--pipeline", "daily"}).size(), 2u);
+}
+
 // Failures are counted per team and pipeline: a failing month_end alerts under its own name,
 // and does not make the team's daily pipeline look failing.
 TEST_F(PipelinesServeTest, AFailureStreakAlertsForItsOwnPipelineOnly) {
