@@ -267,6 +267,76 @@ TEST_F(PipelinesServeTest, BackfillSkipsTheDaysThatPipelineCompletedNotThoseOfAn
   EXPECT_EQ(runs_json({"--pipeline", "daily"}).size(), 2u);
 }
 
+TEST_F(PipelinesServeTest, EachPipelinesSlotIsCaughtUpOrRecordedMissedByItsOwnTime) {
+  add_team(1, "North");
+  ASSERT_EQ(sqlite("UPDATE sales_teams SET active_since = '2020-01-01T00:00:00.000Z'").exit_code,
+            0);
+  // Daily's slot passed two minutes ago, beyond the grace; `other`'s thirty seconds ago.
+  write_file(dir_ / "orchestrator.toml",
+             "[pipelines.other]\ncommand = [\"/bin/sh\", \"-c\", \"exit 0\"]\nrun_time = \"" +
+                 utc_time_in(-30) + "\"\n");
+  const std::map<std::string, std::string> env{{"DAILY_RUN_TIME", utc_time_in(-120)},
+                                               {"MISFIRE_GRACE_SECONDS", "60"}};
+  auto service = serve(env);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return runs_json({"--pipeline", "other", "--status", "completed"}).size() == 1 &&
+               runs_json({"--pipeline", "daily", "--status", "missed"}).size() == 1;
+      },
+      seconds(20)))
+      << runs_json().dump(2) << service->output();
+  ASSERT_TRUE(wait_for_log(*service, "ready")) << service->output();
+  stop(*service);
+  EXPECT_EQ(runs_json({"--pipeline", "other"})[0]["triggered_by"], "catchup");
+  auto missed = lines_containing(service->output(), "run_missed");
+  ASSERT_EQ(missed.size(), 1u) << service->output();
+  EXPECT_NE(missed[0].find("pipeline=daily"), std::string::npos) << missed[0];
+
+  // The next start runs neither again.
+  auto again = serve(env);
+  ASSERT_TRUE(wait_for_log(*again, "ready")) << again->output();
+  stop(*again);
+  EXPECT_EQ(runs_json().size(), 2u) << runs_json().dump(2);
+}
+
+TEST_F(PipelinesServeTest, RunsOfBothPipelinesStoppedByAShutdownAreRerunAtTheNextStart) {
+  add_team(1, "North");
+  const std::string slot = utc_time_in(2);
+  auto config = [&](const std::string& command) {
+    write_file(dir_ / "orchestrator.toml", "[pipeline]\ncommand = " + command +
+                                               "\n\n[pipelines.other]\ncommand = " + command +
+                                               "\nrun_time = \"" + slot + "\"\n");
+  };
+  config(R"(["/bin/sh", "-c", "sleep 60"])");
+  auto service = serve({{"DAILY_RUN_TIME", slot}});
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return runs_json({"--status", "running"}).size() == 2;
+      },
+      seconds(20)))
+      << runs_json().dump(2) << service->output();
+  stop(*service);
+  EXPECT_EQ(runs_json({"--status", "interrupted"}).size(), 2u) << runs_json().dump(2);
+
+  config(R"(["/bin/sh", "-c", "exit 0"])");
+  auto next = serve({{"DAILY_RUN_TIME", slot}});
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return runs_json({"--status", "completed"}).size() == 2;
+      },
+      seconds(20)))
+      << runs_json().dump(2) << next->output();
+  stop(*next);
+  for (const std::string pipeline : {"daily", "other"}) {
+    auto runs = runs_json({"--pipeline", pipeline});  // newest first
+    ASSERT_EQ(runs.size(), 2u) << pipeline << runs.dump(2);
+    EXPECT_EQ(runs[1]["status"], "interrupted") << pipeline;
+    EXPECT_EQ(runs[0]["status"], "completed") << pipeline;
+    EXPECT_EQ(runs[0]["attempt"], 2) << pipeline;
+    EXPECT_EQ(runs[0]["scheduled_for"], runs[1]["scheduled_for"]) << pipeline;
+  }
+}
+
 // Failures are counted per team and pipeline: a failing month_end alerts under its own name,
 // and does not make the team's daily pipeline look failing.
 TEST_F(PipelinesServeTest, AFailureStreakAlertsForItsOwnPipelineOnly) {
