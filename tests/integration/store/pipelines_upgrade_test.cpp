@@ -3,6 +3,7 @@
 // runs unchanged, and the one-per-slot and one-running guarantees then hold per pipeline.
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -322,6 +323,42 @@ TEST_P(PipelinesUpgradeTest, TheOldRowsKeepTheirGuaranteesWhichNowHoldPerPipelin
   EXPECT_EQ(sql("SELECT pipeline, COUNT(*) FROM pipeline_runs GROUP BY pipeline ORDER BY "
                 "pipeline"),
             "daily|8\nmonth_end|1\n");
+}
+
+// The tables, columns, constraints and indexes of the upgraded database are those of a database
+// created by this build: no index or check of version 4 is left behind, none is missing.
+TEST_P(PipelinesUpgradeTest, AnUpgradedDatabaseHasTheSchemaOfANewOne) {
+  ASSERT_TRUE(Database::open(database_.url(), 2, Database::OpenMode::kExisting).has_value());
+  std::filesystem::create_directory(dir_ / "new");
+  testing::TestDatabase fresh(GetParam(), dir_ / "new");
+  ASSERT_TRUE(Database::open(fresh.url(), 2, Database::OpenMode::kCreateIfMissing).has_value());
+  auto fresh_sql = [&fresh](const std::string& query) {
+    auto result = fresh.query(query);
+    EXPECT_EQ(result.exit_code, 0) << query << ": " << result.err;
+    return result.out;
+  };
+  // SQLite keeps each table's SQL as written: the fixture's tables are compared by their
+  // columns, the tables and indexes the upgrade made by their SQL.
+  const std::vector<std::string> queries =
+      GetParam() == Backend::kSqlite
+          ? std::vector<std::string>{
+                "SELECT m.name, p.cid, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk FROM "
+                "sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' ORDER "
+                "BY m.name, p.cid",
+                "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' OR name IN "
+                "('pipeline_runs', 'team_pipelines') ORDER BY name"}
+          : std::vector<std::string>{
+                "SELECT table_name, column_name, data_type, is_nullable, column_default FROM "
+                "information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, "
+                "ordinal_position",
+                "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = "
+                "'public' ORDER BY indexname",
+                "SELECT conrelid::regclass, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE connamespace = 'public'::regnamespace ORDER BY conrelid::regclass::text, "
+                "conname"};
+  for (const std::string& query : queries) {
+    EXPECT_EQ(sql(query), fresh_sql(query)) << query;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, PipelinesUpgradeTest,
