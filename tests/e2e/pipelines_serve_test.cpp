@@ -49,6 +49,14 @@ class PipelinesServeTest : public E2eTest {
     return team_outputs(team) / "pipelines" / "other";
   }
 
+  // As if a service had scheduled `pipeline` since 2020: its slots are those of its teams.
+  void known_since_long_ago(const std::string& pipeline) {
+    auto result =
+        sqlite("INSERT INTO orchestrator_state (name, value) VALUES ('pipeline_first_scheduled:" +
+               pipeline + "', 1577836800000)");
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+  }
+
   void stop(BackgroundProcess& service) {
     service.send_signal(SIGTERM);
     EXPECT_EQ(service.wait(seconds(15)), 0) << service.output();
@@ -222,6 +230,7 @@ TEST_F(PipelinesServeTest, AResumedPipelineDoesNotReplayTheSlotItMissedWhilePaus
   // Both teams existed long before today's slot, which passed while no service was running.
   ASSERT_EQ(sqlite("UPDATE sales_teams SET active_since = '2020-01-01T00:00:00.000Z'").exit_code,
             0);
+  known_since_long_ago("other");
   ASSERT_EQ(orch({"teams", "pause", "1", "--pipeline", "other"}).exit_code, 0);
   ASSERT_EQ(orch({"teams", "resume", "1", "--pipeline", "other"}).exit_code, 0);
   // Scheduled again: its next slots will run.
@@ -271,6 +280,7 @@ TEST_F(PipelinesServeTest, EachPipelinesSlotIsCaughtUpOrRecordedMissedByItsOwnTi
   add_team(1, "North");
   ASSERT_EQ(sqlite("UPDATE sales_teams SET active_since = '2020-01-01T00:00:00.000Z'").exit_code,
             0);
+  known_since_long_ago("other");
   // Daily's slot passed two minutes ago, beyond the grace; `other`'s thirty seconds ago.
   write_file(dir_ / "orchestrator.toml",
              "[pipelines.other]\ncommand = [\"/bin/sh\", \"-c\", \"exit 0\"]\nrun_time = \"" +
@@ -297,6 +307,50 @@ TEST_F(PipelinesServeTest, EachPipelinesSlotIsCaughtUpOrRecordedMissedByItsOwnTi
   ASSERT_TRUE(wait_for_log(*again, "ready")) << again->output();
   stop(*again);
   EXPECT_EQ(runs_json().size(), 2u) << runs_json().dump(2);
+}
+
+// A pipeline added to the configuration of a running site has no slot before the first service
+// that scheduled it: its teams do not each catch up, or get a "missed" record and notification
+// for, a slot from before the pipeline existed.
+TEST_F(PipelinesServeTest, AnAddedPipelineHasNoSlotBeforeAServiceFirstScheduledIt) {
+  add_team(1, "North");
+  ASSERT_EQ(sqlite("UPDATE sales_teams SET active_since = '2020-01-01T00:00:00.000Z'").exit_code,
+            0);
+  ASSERT_EQ(
+      sqlite("UPDATE schema_migrations SET applied_at = '2020-01-01T00:00:00.000Z'").exit_code, 0);
+  // `recent`'s slot passed within the grace, `older`'s beyond it; daily's within it.
+  write_file(dir_ / "orchestrator.toml",
+             "[pipelines.recent]\ncommand = [\"/bin/sh\", \"-c\", \"exit 0\"]\nrun_time = \"" +
+                 utc_time_in(-30) +
+                 "\"\n\n[pipelines.older]\ncommand = [\"/bin/sh\", \"-c\", \"exit 0\"]\n"
+                 "run_time = \"" +
+                 utc_time_in(-5400) + "\"\n");
+  const std::map<std::string, std::string> env{{"DAILY_RUN_TIME", utc_time_in(-30)},
+                                               {"MISFIRE_GRACE_SECONDS", "3600"}};
+  auto service = serve(env);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return runs_json({"--status", "completed"}).size() == 1;
+      },
+      seconds(20)))
+      << runs_json().dump(2) << service->output();
+  ASSERT_TRUE(wait_for_log(*service, "ready")) << service->output();
+  stop(*service);
+  auto runs = runs_json();
+  ASSERT_EQ(runs.size(), 1u) << runs.dump(2);
+  EXPECT_EQ(runs[0]["pipeline"], "daily");
+  EXPECT_EQ(runs[0]["triggered_by"], "catchup");
+  EXPECT_TRUE(lines_containing(service->output(), "run_missed").empty()) << service->output();
+
+  // Still so at the next start; the added pipelines are scheduled for their next slots.
+  auto again = serve(env);
+  ASSERT_TRUE(wait_for_log(*again, "ready")) << again->output();
+  stop(*again);
+  EXPECT_EQ(runs_json().size(), 1u) << runs_json().dump(2);
+  for (const char* pipeline : {"recent", "older"}) {
+    auto plan = orch({"plan", "--team", "1", "--pipeline", pipeline, "--count", "1"});
+    EXPECT_EQ(plan.exit_code, 0) << pipeline << ": " << plan.err;
+  }
 }
 
 TEST_F(PipelinesServeTest, RunsOfBothPipelinesStoppedByAShutdownAreRerunAtTheNextStart) {

@@ -16,6 +16,7 @@
 #include "config/base/time.h"
 #include "orchestrator/core/failure_streak.h"
 #include "orchestrator/store/database.h"
+#include "orchestrator/store/service_registry.h"
 #include "tests/support/command.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_database.h"
@@ -300,6 +301,22 @@ TEST_P(PipelineOwnerTest, AFailingPipelineMakesNoFailureStreakForTheTeamsOtherPi
   month_end = failure_streak(runs(), RunOwner{1, kMonthEnd}, 4);
   ASSERT_TRUE(month_end.has_value());
   EXPECT_EQ(month_end->failures, 3);
+}
+
+TEST_P(PipelineOwnerTest, APipelineIsFirstScheduledOnceWhicheverServiceAsksLater) {
+  ServiceRegistry& registry = db_->registry();
+  auto first =
+      registry.pipelines_first_scheduled({"month_end", "recon"}, utc("2026-12-01T04:00:00.123Z"));
+  ASSERT_TRUE(first.has_value()) << first.error().message;
+  const std::map<std::string, SysTime> expected{{"month_end", utc("2026-12-01T04:00:00.123Z")},
+                                                {"recon", utc("2026-12-01T04:00:00.123Z")}};
+  EXPECT_EQ(*first, expected);
+  // Another replica, later, with one more pipeline: the known ones keep their time.
+  auto later = registry.pipelines_first_scheduled({"recon", "weekly"}, utc("2026-12-03T00:00:00Z"));
+  ASSERT_TRUE(later.has_value()) << later.error().message;
+  const std::map<std::string, SysTime> expected_later{{"recon", utc("2026-12-01T04:00:00.123Z")},
+                                                      {"weekly", utc("2026-12-03T00:00:00Z")}};
+  EXPECT_EQ(*later, expected_later);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, PipelineOwnerTest,
