@@ -18,13 +18,19 @@ namespace {
 
 using std::chrono::seconds;
 
-// A pipeline that writes its name where each published folder can be read, leaves a mark saying
-// which command ran, and takes a while, so that two of them overlap.
-std::string marking_command(const std::string& mark) {
-  return R"(["/bin/sh", "-c", 'echo "$PIPELINE_NAME" > "$OUTPUT_DIR/pipeline_name.txt"; )"
+// A pipeline that writes its name where each published folder can be read and leaves a mark
+// saying which command ran. It ends only once `partner` has started too (or fails after 30 s):
+// it completes only if both run at the same time. The meeting folder is outside every run folder,
+// so it runs without a sandbox.
+std::string meeting_command(const std::string& mark, const std::filesystem::path& meet,
+                            const std::string& partner) {
+  return R"(["/bin/sh", "-c", 'touch ")" + meet.string() + R"(/$PIPELINE_NAME"; i=0; )" +
+         R"(while [ ! -e ")" + meet.string() + "/" + partner +
+         R"(" ]; do i=$((i+1)); [ $i -gt 600 ] && exit 9; sleep 0.05; done; )"
+         R"(echo "$PIPELINE_NAME" > "$OUTPUT_DIR/pipeline_name.txt"; )"
          R"(echo "$PIPELINE_NAME" > "$OUTPUT_SHARE_DIR/pipeline_name.txt"; )"
          R"(touch "$OUTPUT_DIR/)" +
-         mark + R"("; sleep 2'])";
+         mark + R"("'])";
 }
 
 // The names in `folder` (following a published folder's link).
@@ -67,10 +73,13 @@ TEST_F(PipelinesServeTest, TwoPipelinesOfOneTeamFiringTogetherRunSideBySideInThe
   add_team(1, "North");
   write_tape(team_inputs(1), 3, 1, today_utc_compact());
   const std::string slot = utc_time_in(3);
-  write_file(dir_ / "orchestrator.toml",
-             "[pipeline]\ncommand = " + marking_command("from_daily_command") +
-                 "\n\n[pipelines.other]\ncommand = " + marking_command("from_other_command") +
-                 "\nrun_time = \"" + slot + "\"\n");
+  const auto meet = dir_ / "meet";
+  std::filesystem::create_directory(meet);
+  write_file(dir_ / "orchestrator.toml", "[pipeline]\nisolation = \"none\"\ncommand = " +
+                                             meeting_command("from_daily_command", meet, "other") +
+                                             "\n\n[pipelines.other]\ncommand = " +
+                                             meeting_command("from_other_command", meet, "daily") +
+                                             "\nrun_time = \"" + slot + "\"\n");
   auto service = serve({{"DAILY_RUN_TIME", slot}});
   ASSERT_TRUE(wait_until(
       [&] {
@@ -88,7 +97,10 @@ TEST_F(PipelinesServeTest, TwoPipelinesOfOneTeamFiringTogetherRunSideBySideInThe
   EXPECT_EQ(runs_json().size(), 2u);
   for (const auto* run : {&daily[0], &other[0]}) {
     EXPECT_EQ((*run)["sales_team_id"], 1);
-    EXPECT_EQ((*run)["triggered_by"], "schedule");
+    // Each met the other: they ran at the same time.
+    EXPECT_EQ((*run)["status"], "completed") << run->dump(2);
+    // "catchup" when a slow start let the slot pass first.
+    EXPECT_NE((*run)["triggered_by"], "manual");
     EXPECT_EQ((*run)["attempt"], 1);
     // Both read the team's inputs, each into a snapshot of its own.
     EXPECT_NE((*run)["inputs"].dump().find("loans_" + today_utc_compact()), std::string::npos)
@@ -473,11 +485,14 @@ TEST_F(PipelinesServeTest, ThreeReplicasRunEachOfTwoPipelinesOfThirtyTeamsExactl
     EXPECT_EQ(replica->wait(seconds(15)), 0) << replica->output();
   }
 
-  EXPECT_EQ(rows(database.query("SELECT pipeline, status, triggered_by, attempt, COUNT(*), "
-                                "COUNT(DISTINCT team_key) FROM pipeline_runs GROUP BY pipeline, "
-                                "status, triggered_by, attempt ORDER BY pipeline")),
-            (std::vector<std::string>{"daily|completed|schedule|1|30|30",
-                                      "reconciliation|completed|schedule|1|30|30"}));
+  EXPECT_EQ(
+      rows(database.query("SELECT pipeline, status, attempt, COUNT(*), COUNT(DISTINCT "
+                          "team_key) FROM pipeline_runs GROUP BY pipeline, status, attempt "
+                          "ORDER BY pipeline")),
+      (std::vector<std::string>{"daily|completed|1|30|30", "reconciliation|completed|1|30|30"}));
+  EXPECT_EQ(one("SELECT COUNT(*) FROM pipeline_runs WHERE triggered_by NOT IN ('schedule', "
+                "'catchup')"),
+            "0");
   EXPECT_EQ(one("SELECT COUNT(*) FROM (SELECT team_key, pipeline, slot_key FROM pipeline_runs "
                 "GROUP BY team_key, pipeline, slot_key HAVING COUNT(*) > 1) d"),
             "0");
