@@ -1,6 +1,8 @@
-// Several pipelines per team under a real `serve`: two pipelines of one team fire together and run
-// side by side, each in folders of its own; a pipeline paused alone stays paused while the team's
-// others run; three replicas on PostgreSQL run every pipeline of every team exactly once.
+// Several pipelines per team, end to end: two pipelines of one team fire together and run side
+// by side under `serve`, each in folders of its own; a pipeline paused alone stays paused while
+// the team's others run; retries, catch-ups, misses, reruns after a stop, backfill and failure
+// alerts go by each pipeline's own history and policy; a pipeline added to the configuration has
+// no slot from before; three replicas on PostgreSQL run every pipeline of every team exactly once.
 #include <signal.h>
 
 #include <filesystem>
