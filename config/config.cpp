@@ -341,43 +341,73 @@ std::string describe(const Config& config) {
   entry("keep_runs", std::to_string(config.paths.keep_runs));
   section("database");
   entry("url", quote(redact_url(config.database.url)));
-  const auto& pipeline = config.pipeline;
+  // [pipeline], then each [pipelines.<name>] with every setting it runs with (its own or the
+  // inherited ones), so that what each pipeline gets can be checked before it runs.
+  auto pipeline_settings = [&](const std::string& name, const PipelineConfig& pipeline) {
+    entry("command", toml_list(pipeline.command));
+    entry("timeout_seconds", std::to_string(pipeline.timeout.count()));
+    entry("purchase_weekday", quote(internal::weekday_name(pipeline.purchase_weekday)));
+    entry("required_inputs", toml_list(pipeline.required_inputs));
+    entry("wait_for_inputs_seconds", std::to_string(pipeline.wait_for_inputs.count()));
+    entry("input_settle_seconds", std::to_string(pipeline.input_settle.count()));
+    entry("ready_marker", quote(pipeline.ready_marker));
+    entry("skip_unchanged", toml_bool(pipeline.skip_unchanged));
+    entry("condition", toml_list(pipeline.condition));
+    entry("log_max_bytes", std::to_string(pipeline.log_max_bytes));
+    entry("max_inputs", std::to_string(pipeline.max_inputs));
+    entry("hash_inputs", toml_bool(pipeline.hash_inputs));
+    entry("isolation", quote(pipeline.isolation == Isolation::kLandlock ? "landlock" : "none"));
+    entry("isolation_required", toml_bool(pipeline.isolation_required));
+    std::vector<std::string> read_paths;
+    for (const auto& path : pipeline.read_paths) {
+      read_paths.push_back(path.string());
+    }
+    entry("read_paths", toml_list(read_paths));
+    section(name + ".retry");
+    entry("max_attempts", std::to_string(pipeline.retry.max_attempts));
+    entry("initial_delay_seconds", std::to_string(pipeline.retry.initial_delay.count()));
+    entry("max_delay_seconds", std::to_string(pipeline.retry.max_delay.count()));
+    section(name + ".env");
+    for (const auto& [key, value] : pipeline.env) {
+      // A pipeline's own credentials travel here too: hide what is named like one.
+      std::string upper;
+      for (char c : key) {
+        upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      }
+      bool secret = false;
+      for (const char* word : {"PASSWORD", "PASSWD", "TOKEN", "SECRET", "KEY", "CREDENTIAL"}) {
+        secret = secret || upper.find(word) != std::string::npos;
+      }
+      entry(internal::is_bare_key(key) ? key : quote(key), quote(secret ? "***" : value));
+    }
+  };
   section("pipeline");
-  entry("command", toml_list(pipeline.command));
-  entry("timeout_seconds", std::to_string(pipeline.timeout.count()));
-  entry("purchase_weekday", quote(internal::weekday_name(pipeline.purchase_weekday)));
-  entry("required_inputs", toml_list(pipeline.required_inputs));
-  entry("wait_for_inputs_seconds", std::to_string(pipeline.wait_for_inputs.count()));
-  entry("input_settle_seconds", std::to_string(pipeline.input_settle.count()));
-  entry("ready_marker", quote(pipeline.ready_marker));
-  entry("skip_unchanged", toml_bool(pipeline.skip_unchanged));
-  entry("condition", toml_list(pipeline.condition));
-  entry("log_max_bytes", std::to_string(pipeline.log_max_bytes));
-  entry("max_inputs", std::to_string(pipeline.max_inputs));
-  entry("hash_inputs", toml_bool(pipeline.hash_inputs));
-  entry("isolation", quote(pipeline.isolation == Isolation::kLandlock ? "landlock" : "none"));
-  entry("isolation_required", toml_bool(pipeline.isolation_required));
-  std::vector<std::string> read_paths;
-  for (const auto& path : pipeline.read_paths) {
-    read_paths.push_back(path.string());
-  }
-  entry("read_paths", toml_list(read_paths));
-  section("pipeline.retry");
-  entry("max_attempts", std::to_string(pipeline.retry.max_attempts));
-  entry("initial_delay_seconds", std::to_string(pipeline.retry.initial_delay.count()));
-  entry("max_delay_seconds", std::to_string(pipeline.retry.max_delay.count()));
-  section("pipeline.env");
-  for (const auto& [name, value] : pipeline.env) {
-    // A pipeline's own credentials travel here too: hide what is named like one.
-    std::string upper;
-    for (char c : name) {
-      upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  pipeline_settings("pipeline", config.pipeline);
+  for (const NamedPipeline& named : config.pipelines) {
+    const bool daily = named.name == kDefaultPipeline;
+    if (daily && !named.run_time && !named.cron && !named.teams) {
+      continue;  // [pipeline] alone, shown above
     }
-    bool secret = false;
-    for (const char* word : {"PASSWORD", "PASSWD", "TOKEN", "SECRET", "KEY", "CREDENTIAL"}) {
-      secret = secret || upper.find(word) != std::string::npos;
+    const std::string name = "pipelines." + named.name;
+    section(name);
+    if (named.run_time) {
+      entry("run_time", toml_time(*named.run_time));
     }
-    entry(internal::is_bare_key(name) ? name : quote(name), quote(secret ? "***" : value));
+    if (named.cron) {
+      entry("cron", quote(*named.cron));
+    }
+    if (named.teams && named.teams->empty() && named.general) {
+      entry("general_only", toml_bool(true));
+    } else if (named.teams) {
+      std::string teams;
+      for (TeamId id : *named.teams) {
+        teams += (teams.empty() ? "" : ", ") + std::to_string(id.value);
+      }
+      entry("teams", "[" + teams + "]");
+    }
+    if (!daily) {
+      pipeline_settings(name, named.settings);
+    }
   }
   const auto& notify = config.notify;
   std::vector<std::string> channels;

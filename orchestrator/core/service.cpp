@@ -487,6 +487,33 @@ struct Service::Impl {
     ::malloc_trim(0);
   }
 
+  // A pipeline added to the configuration starts when a service first schedules it: the slots
+  // it had before (up to the scheduler's look-back) are neither caught up nor recorded missed for
+  // every team, as a new team's are not. `daily` (the [pipeline] table) is as old as the
+  // installation.
+  bool start_added_pipelines(std::vector<ResolvedTeam>& resolved) {
+    std::vector<std::string> names;
+    for (const config::NamedPipeline& named : config.pipelines) {
+      if (named.name != kDefaultPipeline) {
+        names.push_back(named.name);
+      }
+    }
+    if (names.empty()) {
+      return true;
+    }
+    auto first = db.registry().pipelines_first_scheduled(names, clock.now());
+    if (!first) {
+      log::error("schedule_not_reloaded", {{"reason", first.error().message}});
+      return false;
+    }
+    for (ResolvedTeam& r : resolved) {
+      if (auto it = first->find(r.target.pipeline); it != first->end()) {
+        r.schedule.active_since = std::max(r.schedule.active_since, it->second);
+      }
+    }
+    return true;
+  }
+
   bool load_schedule(const char* why) {
     auto began = std::chrono::steady_clock::now();
     auto teams = db.teams().list(TeamStore::Which::kActive);
@@ -500,6 +527,9 @@ struct Service::Impl {
     std::vector<ResolvedTeam> resolved;
     if (config.scheduler.enabled) {
       resolved = resolve_schedules(*teams, config, *installed);
+      if (!start_added_pipelines(resolved)) {
+        return false;
+      }
     }
     targets.assign(resolved, config.pipelines);
     std::vector<ScheduledTeam> schedules;

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,11 @@ class ServiceRegistry {
 
   // When the schema was first created: the general run's schedule starts there.
   virtual Result<SysTime> installed_at() = 0;
+  // When a service first scheduled each pipeline of `names`: those no service scheduled before
+  // are recorded as first scheduled at `now` (the first of several replicas wins). A pipeline
+  // added to the configuration has no slot before it, as a new team has none before it was added.
+  virtual Result<std::map<std::string, SysTime>> pipelines_first_scheduled(
+      const std::vector<std::string>& names, SysTime now) = 0;
 
   virtual Result<std::int64_t> generation() = 0;
   // Increments the generation and returns the new one.

@@ -1,4 +1,6 @@
+#include <chrono>
 #include <cstdlib>
+#include <string_view>
 
 #include "orchestrator/store/soci_stores.h"
 
@@ -149,6 +151,34 @@ Result<SysTime> SociServiceRegistry::installed_at() {
     return *parsed;
   } catch (const std::exception& e) {
     return db_.to_error(e, "cannot read when the schema was created");
+  }
+}
+
+Result<std::map<std::string, SysTime>> SociServiceRegistry::pipelines_first_scheduled(
+    const std::vector<std::string>& names, SysTime now) {
+  // Kept in orchestrator_state as milliseconds since the epoch, one row per pipeline.
+  constexpr std::string_view kPrefix = "pipeline_first_scheduled:";
+  try {
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
+    WriteTransaction tx(db_, sql);
+    std::map<std::string, SysTime> out;
+    long long at =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+    for (const std::string& pipeline : names) {
+      std::string name = std::string(kPrefix) + pipeline;
+      sql << "INSERT INTO orchestrator_state (name, value) VALUES (:name, :at) "
+             "ON CONFLICT (name) DO NOTHING",
+          soci::use(name, "name"), soci::use(at, "at");
+      long long first = 0;
+      sql << "SELECT value FROM orchestrator_state WHERE name = :name", soci::use(name, "name"),
+          soci::into(first);
+      out.emplace(pipeline, SysTime(std::chrono::milliseconds(first)));
+    }
+    tx.commit();
+    return out;
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot read when the pipelines were first scheduled");
   }
 }
 

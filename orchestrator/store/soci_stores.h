@@ -84,6 +84,8 @@ class SociServiceRegistry final : public ServiceRegistry {
   Result<std::vector<ServiceInstance>> live(SysTime alive_since) override;
   Result<std::size_t> forget_silent(SysTime silent_since) override;
   Result<SysTime> installed_at() override;
+  Result<std::map<std::string, SysTime>> pipelines_first_scheduled(
+      const std::vector<std::string>& names, SysTime now) override;
   Result<std::int64_t> generation() override;
   Result<std::int64_t> bump_generation() override;
 
