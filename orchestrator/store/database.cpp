@@ -16,6 +16,7 @@
 #include "config/config.h"
 #include "orchestrator/store/database_file.h"
 #include "orchestrator/store/schema.h"
+#include "orchestrator/store/soci_run_queries.h"
 #include "orchestrator/store/soci_stores.h"
 
 namespace orch {
@@ -115,7 +116,8 @@ class SociDatabase final : public Database {
         runs_(connection_),
         teams_(connection_),
         registry_(connection_),
-        notifications_(connection_) {}
+        notifications_(connection_),
+        queries_(connection_, runs_) {}
 
   SociConnection& connection() { return connection_; }
 
@@ -182,6 +184,7 @@ class SociDatabase final : public Database {
   TeamStore& teams() override { return teams_; }
   ServiceRegistry& registry() override { return registry_; }
   NotificationStore& notifications() override { return notifications_; }
+  RunQueries& queries() override { return queries_; }
   std::string describe() const override { return connection_.redacted_url(); }
   Reach reach() const override {
     return connection_.dialect() == Dialect::kSqlite ? Reach::kThisHost : Reach::kAnyHost;
@@ -212,6 +215,7 @@ class SociDatabase final : public Database {
   store::SociTeamStore teams_;
   store::SociServiceRegistry registry_;
   store::SociNotificationStore notifications_;
+  store::SociRunQueries queries_;
   std::string file_;
   std::optional<store::FileIdentity> opened_;
 };

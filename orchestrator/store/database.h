@@ -5,6 +5,7 @@
 
 #include "config/base/result.h"
 #include "orchestrator/store/notification_store.h"
+#include "orchestrator/store/run_queries.h"
 #include "orchestrator/store/run_store.h"
 #include "orchestrator/store/service_registry.h"
 #include "orchestrator/store/team_store.h"
@@ -44,6 +45,7 @@ class Database {
   virtual TeamStore& teams() = 0;
   virtual ServiceRegistry& registry() = 0;
   virtual NotificationStore& notifications() = 0;
+  virtual RunQueries& queries() = 0;  // read-only, for the HTTP API and /metrics
 
   // Whether the database is still where it was opened. SQLite: that its path still names the file
   // the connection opened; a file removed, or replaced by another (a copy included), fails with
