@@ -421,12 +421,12 @@ struct Service::Impl {
   }
 
   void poll_control() {
+    last_turn.store(std::chrono::steady_clock::now().time_since_epoch().count());
     control_timer.expires_after(kControlPoll);
     control_timer.async_wait([this](const boost::system::error_code& ec) {
       if (ec) {
         return;
       }
-      last_turn.store(std::chrono::steady_clock::now().time_since_epoch().count());
       auto generation = db.registry().generation();
       if (generation && *generation != applied_generation) {
         if (reload("reschedule")) {

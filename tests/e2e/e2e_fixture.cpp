@@ -19,6 +19,8 @@ E2eTest::E2eTest() {
       {"ENABLE_SCHEDULER", ""},
       {"MISFIRE_GRACE_SECONDS", ""},
       {"NOTIFY_CHANNELS", ""},
+      // Any free port: services of tests running side by side must not compete for one.
+      {"API_LISTEN", "127.0.0.1:0"},
   };
 }
 
