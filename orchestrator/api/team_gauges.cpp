@@ -1,32 +1,44 @@
 #include "orchestrator/api/team_gauges.h"
 
 #include <array>
+#include <span>
 
 namespace orch::api {
 
-std::optional<Slot> previous_slot(const ScheduledTeam& schedule, SysTime now) {
+SlotsAround slots_around(const ScheduledTeam& schedule, SysTime now) {
   using std::chrono::hours;
   using std::chrono::minutes;
   // There is no backwards search over a schedule: look forward from ever earlier points, the
-  // nearest first, so that a frequent cron schedule walks a few fires, a daily one one or two.
-  constexpr std::array<std::chrono::milliseconds, 6> kLookback = {
+  // nearest first, so that a frequent cron schedule walks a few fires. A daily slot is at most
+  // 25 hours (a day and a daylight-saving shift) before the next: one look 26 hours back.
+  constexpr std::array<std::chrono::milliseconds, 6> kCronLookback = {
       minutes(2), hours(2), hours(26), hours(24 * 8), hours(24 * 32), hours(24 * 367)};
+  constexpr std::array<std::chrono::milliseconds, 1> kDailyLookback = {hours(26)};
   constexpr int kMaxSteps = 20000;
-  for (auto back : kLookback) {
+  std::span<const std::chrono::milliseconds> lookback = kCronLookback;
+  if (!schedule.cron) {
+    lookback = kDailyLookback;
+  }
+  SlotsAround around;
+  for (auto back : lookback) {
     auto slot = next_slot(schedule, now - back);
     if (!slot || slot->at > now) {
+      around.next = slot;
       continue;
     }
     for (int step = 0; step < kMaxSteps; ++step) {
       auto next = next_slot(schedule, slot->at);
       if (!next || next->at > now) {
-        return slot;
+        around.next = next;
+        break;
       }
       slot = next;
     }
-    return slot;
+    around.previous = slot;
+    return around;
   }
-  return std::nullopt;
+  around.next = next_slot(schedule, now);
+  return around;
 }
 
 TeamGauges team_gauges(const ScheduledTeam& schedule, const TeamRunSummary* completed,
@@ -37,10 +49,10 @@ TeamGauges team_gauges(const ScheduledTeam& schedule, const TeamRunSummary* comp
   if (completed != nullptr) {
     gauges.last_success = completed->last_success;
   }
-  if (auto next = next_slot(schedule, now)) {
+  auto [slot, next] = slots_around(schedule, now);
+  if (next) {
     gauges.next_run = next->at;
   }
-  auto slot = previous_slot(schedule, now);
   if (!slot || slot->at <= schedule.active_since || now < slot->at + misfire_grace + timeout) {
     return gauges;
   }

@@ -27,8 +27,12 @@ TeamGauges team_gauges(const ScheduledTeam& schedule, const TeamRunSummary* comp
                        std::chrono::seconds misfire_grace, std::chrono::seconds timeout,
                        SysTime now);
 
-// The latest slot of `schedule` at or before `now`; std::nullopt when there is none within a
-// year.
-std::optional<Slot> previous_slot(const ScheduledTeam& schedule, SysTime now);
+// The latest slot of `schedule` at or before `now` (std::nullopt when there is none within a
+// year) and the first one after it.
+struct SlotsAround {
+  std::optional<Slot> previous;
+  std::optional<Slot> next;
+};
+SlotsAround slots_around(const ScheduledTeam& schedule, SysTime now);
 
 }  // namespace orch::api

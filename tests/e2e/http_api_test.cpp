@@ -349,6 +349,15 @@ TEST_P(BackendE2eTest, TheRunsEndpointsFilterPageAndShowOneRun) {
   auto last_line = on_disk.substr(on_disk.rfind('\n', on_disk.size() - 2) + 1);
   EXPECT_EQ(tail.body, last_line);
   expect_problem(http_get(port, "/api/v1/runs/run_ffffffffffffffff/log", kAdminToken), 404);
+
+  // The team gauges read the same history on either backend.
+  auto metrics = http_get(port, "/metrics", kAdminToken);
+  ASSERT_EQ(metrics.status, 200);
+  for (const char* line : {"orchestrator_team_last_success_timestamp_seconds{team=\"1\"",
+                           "orchestrator_team_last_success_timestamp_seconds{team=\"2\"",
+                           "orchestrator_runs_running 0", "orchestrator_database_up 1"}) {
+    EXPECT_NE(metrics.body.find(line), std::string::npos) << line << "\n" << metrics.body;
+  }
 }
 
 TEST_F(HttpApiTest, AThousandConcurrentRequestsWhileAStormRunsLeaveEveryRunOnTime) {

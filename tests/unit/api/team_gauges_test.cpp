@@ -92,9 +92,11 @@ TEST(TeamGauges, FindsThePreviousFireOfFrequentAndRareCronSchedules) {
     auto cron = parse_cron(c.cron);
     ASSERT_TRUE(cron.has_value());
     s.cron = *cron;
-    auto previous = previous_slot(s, utc(c.now));
-    ASSERT_TRUE(previous.has_value());
-    EXPECT_EQ(format_utc_seconds(previous->at), c.previous);
+    auto around = slots_around(s, utc(c.now));
+    ASSERT_TRUE(around.previous.has_value());
+    EXPECT_EQ(format_utc_seconds(around.previous->at), c.previous);
+    ASSERT_TRUE(around.next.has_value());
+    EXPECT_EQ(around.next->at, next_slot(s, utc(c.now))->at);
   }
 }
 
