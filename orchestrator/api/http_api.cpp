@@ -61,10 +61,11 @@ Result<std::unique_ptr<HttpApi>> HttpApi::start(const config::Config& config,
     return ok.error();
   }
   bool tokens = !config.api.token.empty() || !config.api.tokens.empty();
+  // No "ready" in this line: that word is what supervisors and tests wait for in the log.
   log::info("api_listening", {{"address", api->address()},
                               {"tokens", tokens ? std::to_string(config.api.tokens.size() +
                                                                  (config.api.token.empty() ? 0 : 1))
-                                                : "none: only /healthz and /readyz answer"}});
+                                                : "none (only the health checks answer)"}});
   return std::unique_ptr<HttpApi>(std::move(api));
 }
 

@@ -168,12 +168,17 @@ HttpResponse show_run(const EndpointContext& context, const RouteContext& route)
 // The last `lines` lines of the file: read backwards in blocks until enough newlines are seen.
 Result<std::string> read_tail(const std::filesystem::path& path,
                               std::optional<std::int64_t> lines) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
     return not_found("the log file is gone");
   }
+  std::ifstream in(path, std::ios::binary);
   in.seekg(0, std::ios::end);
-  auto size = static_cast<std::uintmax_t>(in.tellg());
+  auto end = in.tellg();
+  if (!in || end < 0) {
+    return not_found("the log file cannot be read");
+  }
+  auto size = static_cast<std::uintmax_t>(end);
   std::uintmax_t from = size > kMaxLogBytes ? size - kMaxLogBytes : 0;
   if (lines) {
     constexpr std::uintmax_t kBlock = 64 * 1024;
