@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -122,6 +123,29 @@ TEST_F(HttpApiTest, HealthAnswersAnyoneAndEverythingElseNeedsAToken) {
   EXPECT_EQ(described.out.find(kAdminToken), std::string::npos) << described.out;
   EXPECT_EQ(described.out.find(kReadToken), std::string::npos) << described.out;
   EXPECT_NE(described.out.find("name = \"viewer\""), std::string::npos) << described.out;
+}
+
+TEST_F(HttpApiTest, ReadinessFailsWhileTheServiceStopsAndHealthStillAnswers) {
+  add_team(1, "North");
+  // A run that outlasts the stop's start, so that the service drains for a while.
+  auto service = serve_api({{"DAILY_RUN_TIME", utc_time_in(2)},
+                            {"PIPELINE_COMMAND", "[\"/bin/sleep\", \"30\"]"},
+                            {"SHUTDOWN_GRACE_SECONDS", "20"}});
+  EXPECT_TRUE(wait_until([&] { return http_get(port_, "/readyz").status == 200; }, seconds(10)));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return runs_json({"--status", "running"}).size() == 1;
+      },
+      seconds(20)))
+      << service->output();
+  service->send_signal(SIGTERM);
+  ASSERT_TRUE(wait_for_log(*service, "stopping")) << service->output();
+  auto ready = http_get(port_, "/readyz");
+  expect_problem(ready, 503, "not ready: the scheduler loop is not running");
+  EXPECT_EQ(http_get(port_, "/healthz").status, 200);
+  // A second SIGTERM cuts the grace short.
+  service->send_signal(SIGTERM);
+  EXPECT_EQ(service->wait(seconds(30)), 0) << service->output();
 }
 
 TEST_F(HttpApiTest, WithoutATokenConfiguredOnlyTheHealthChecksAnswer) {
