@@ -129,6 +129,11 @@ Status finish(const fs::path& dir, Config& config) {
   for (auto& path : config.pipeline.read_paths) {
     path = absolute_in(dir, path);
   }
+  for (auto& named : config.pipelines) {
+    for (auto& path : named.settings.read_paths) {
+      path = absolute_in(dir, path);
+    }
+  }
   if (auto path = internal::sqlite_path(config.database.url)) {
     config.database.url = "sqlite:" + absolute_in(dir, *path).string();
   }
@@ -151,9 +156,10 @@ Status finish(const fs::path& dir, Config& config) {
   }
   // AUTH on a plain connection would send the password in the clear.
   if (!smtp.user.empty() && smtp.tls == SmtpTls::kPlain) {
-    return refusal("configuration: notify.smtp.user (SMTP_USER) is set while notify.smtp.tls = "
-                   "\"plain\": the password would travel in the clear; use tls = \"starttls\" "
-                   "or \"tls\"");
+    return refusal(
+        "configuration: notify.smtp.user (SMTP_USER) is set while notify.smtp.tls = "
+        "\"plain\": the password would travel in the clear; use tls = \"starttls\" "
+        "or \"tls\"");
   }
   if (config.notify.retry.max_delay < config.notify.retry.initial_delay) {
     return refusal("configuration: notify.retry.max_delay_ms = " +
@@ -252,13 +258,18 @@ Result<Config> load(const LoadOptions& options) {
   if (!file) {
     return file.error();
   }
+  std::vector<internal::PipelineSection> pipelines;
   if (*file) {
-    if (auto ok = internal::apply_file(**file, config); !ok) {
+    if (auto ok = internal::apply_file(**file, config, pipelines); !ok) {
       return ok.error();
     }
     config.source_file = **file;
   }
   if (auto ok = apply_environment(options.env, config); !ok) {
+    return ok.error();
+  }
+  const fs::path* source = config.source_file ? &*config.source_file : nullptr;
+  if (auto ok = internal::apply_pipelines(pipelines, source, options.check_cron, config); !ok) {
     return ok.error();
   }
   if (auto ok = finish(dir, config); !ok) {
@@ -325,6 +336,11 @@ std::string describe(const Config& config) {
   entry("timeout_seconds", std::to_string(pipeline.timeout.count()));
   entry("purchase_weekday", quote(internal::weekday_name(pipeline.purchase_weekday)));
   entry("required_inputs", toml_list(pipeline.required_inputs));
+  entry("wait_for_inputs_seconds", std::to_string(pipeline.wait_for_inputs.count()));
+  entry("input_settle_seconds", std::to_string(pipeline.input_settle.count()));
+  entry("ready_marker", quote(pipeline.ready_marker));
+  entry("skip_unchanged", toml_bool(pipeline.skip_unchanged));
+  entry("condition", toml_list(pipeline.condition));
   entry("log_max_bytes", std::to_string(pipeline.log_max_bytes));
   entry("max_inputs", std::to_string(pipeline.max_inputs));
   entry("hash_inputs", toml_bool(pipeline.hash_inputs));

@@ -169,9 +169,12 @@ bool is_section(std::string_view name) {
   });
 }
 
-// What may appear in `section` (the top level when empty): "enabled, [notify.smtp], ...".
-std::string allowed_in(std::string_view section) {
+// What may appear in `section` (the top level when empty): "enabled, [notify.smtp], ...", with
+// the section's name written as `shown_section` (a [pipelines.<name>] table holds the keys of
+// [pipeline]).
+std::string allowed_in(std::string_view section, std::string_view shown_section) {
   std::string prefix = section.empty() ? "" : std::string(section) + ".";
+  std::string shown_prefix = shown_section.empty() ? "" : std::string(shown_section) + ".";
   std::vector<std::string> names;
   for (const Setting& s : settings()) {
     if (!s.key.starts_with(prefix)) {
@@ -181,9 +184,17 @@ std::string allowed_in(std::string_view section) {
     auto dot = rest.find('.');
     std::string name = dot == std::string_view::npos
                            ? std::string(rest)
-                           : "[" + prefix + std::string(rest.substr(0, dot)) + "]";
+                           : "[" + shown_prefix + std::string(rest.substr(0, dot)) + "]";
     if (std::find(names.begin(), names.end(), name) == names.end()) {
       names.push_back(std::move(name));
+    }
+  }
+  if (section.empty()) {
+    names.emplace_back("[pipelines.<name>]");
+  }
+  if (section == "pipeline" && shown_section != section) {
+    for (std::string_view own : {"run_time", "cron", "teams", "general_only"}) {
+      names.emplace_back(own);
     }
   }
   std::string out;
@@ -193,28 +204,33 @@ std::string allowed_in(std::string_view section) {
   return out;
 }
 
-Error unknown(const std::string& name, const toml::node& node, const std::string& section,
+// Where a key or section of the file is, as settings() names it and as the file writes it.
+struct Place {
+  std::string key;    // "pipeline.retry"
+  std::string shown;  // "pipelines.month_end.retry"
+};
+
+Error unknown(const std::string& shown_name, const toml::node& node, const Place& section,
               const fs::path& file) {
   std::string message = "configuration: ";
-  message += node.is_table() ? "unknown section [" + name + "]" : "unknown key " + quote(name);
+  message +=
+      node.is_table() ? "unknown section [" + shown_name + "]" : "unknown key " + quote(shown_name);
   message += " in " + file.string();
-  message += section.empty() ? " (allowed: " : " (allowed in [" + section + "]: ";
-  message += allowed_in(section);
+  message += section.key.empty() ? " (allowed: " : " (allowed in [" + section.shown + "]: ";
+  message += allowed_in(section.key, section.shown);
   message += ")";
   return refusal(std::move(message));
 }
 
 // Finds every known key in `table`, refusing anything else: a misspelt key would otherwise be
 // silently ignored and its default used.
-Status collect(const toml::table& table, const std::string& prefix, const fs::path& file,
+Status collect(const toml::table& table, const Place& place, const fs::path& file,
                std::map<std::string, const toml::node*>& found) {
   for (const auto& [key, node] : table) {
     std::string name(key.str());
-    std::string full = prefix;
-    if (!full.empty()) {
-      full += '.';
-    }
-    full += name;
+    Place here{place.key.empty() ? name : place.key + "." + name,
+               place.shown.empty() ? name : place.shown + "." + name};
+    const std::string& full = here.key;
     // A quoted key holding a dot ("scheduler.enabled" = true) is not one of ours.
     bool plain = name.find('.') == std::string::npos;
     if (plain && is_key(full)) {
@@ -222,19 +238,19 @@ Status collect(const toml::table& table, const std::string& prefix, const fs::pa
       continue;
     }
     if (plain && is_section(full) && node.is_table()) {
-      if (auto ok = collect(*node.as_table(), full, file, found); !ok) {
+      if (auto ok = collect(*node.as_table(), here, file, found); !ok) {
         return ok;
       }
       continue;
     }
     if (plain && is_section(full)) {
       // No value printed: it may be a secret put where its section belongs.
-      std::string message = "configuration: " + full;
+      std::string message = "configuration: " + here.shown;
       message += " in " + file.string();
-      message += " must be a table [" + full + "], not " + type_name(node);
+      message += " must be a table [" + here.shown + "], not " + type_name(node);
       return refusal(std::move(message));
     }
-    return unknown(full, node, prefix, file);
+    return unknown(here.shown, node, place, file);
   }
   return {};
 }
@@ -251,15 +267,96 @@ Result<toml::table> parse_file(const fs::path& file) {
   }
 }
 
+// Reads one [pipelines.<name>] table: its own keys (run_time, cron, teams, general_only) here,
+// the [pipeline] keys it overrides through collect(), checked for their types.
+Result<PipelineSection> read_pipeline_section(const std::string& name, const toml::node& node,
+                                              const fs::path& file) {
+  const std::string where = "pipelines." + (is_bare_key(name) ? name : quote(name));
+  if (!is_pipeline_name(name)) {
+    return refusal("configuration: [" + where + "] in " + file.string() +
+                   " is not allowed: a pipeline name is 1 to 40 of a-z, 0-9, '_' and '-', "
+                   "starting with a letter");
+  }
+  const toml::table* table = node.as_table();
+  if (table == nullptr) {
+    return refusal("configuration: " + where + " in " + file.string() + " must be a table [" +
+                   where + "], not " + type_name(node));
+  }
+  PipelineSection section;
+  section.name = name;
+  auto wrong = [&](std::string_view key, const toml::node& value, std::string_view allowed) {
+    return refusal("configuration: " + where + "." + std::string(key) + " = " + render(value) +
+                   " in " + file.string() + " is not allowed: " + std::string(allowed));
+  };
+  toml::table rest = *table;
+  for (std::string_view key : {"run_time", "cron"}) {
+    if (const toml::node* value = table->get(key)) {
+      if (!value->is_string()) {
+        return wrong(key, *value, "expected a string");
+      }
+      (key == "cron" ? section.cron : section.run_time) = value->as_string()->get();
+      rest.erase(key);
+    }
+  }
+  if (const toml::node* value = table->get("general_only")) {
+    if (!value->is_boolean()) {
+      return wrong("general_only", *value, "expected a boolean (true or false)");
+    }
+    section.general_only = value->as_boolean()->get();
+    rest.erase("general_only");
+  }
+  if (const toml::node* value = table->get("teams")) {
+    constexpr std::string_view kTeamsAllowed = "use an array of team ids (whole numbers from 1)";
+    const toml::array* array = value->as_array();
+    if (array == nullptr) {
+      return wrong("teams", *value, kTeamsAllowed);
+    }
+    std::vector<std::int64_t> ids;
+    for (const toml::node& item : *array) {
+      if (!item.is_integer()) {
+        return wrong("teams", *value, kTeamsAllowed);
+      }
+      ids.push_back(item.as_integer()->get());
+    }
+    section.teams = std::move(ids);
+    rest.erase("teams");
+  }
+  std::map<std::string, const toml::node*> found;
+  if (auto ok = collect(rest, Place{"pipeline", where}, file, found); !ok) {
+    return ok.error();
+  }
+  for (const Setting& s : settings()) {
+    auto it = found.find(std::string(s.key));
+    if (it != found.end()) {
+      section.entries.push_back({&s, from_node(s, *it->second), shown(s, *it->second)});
+    }
+  }
+  return section;
+}
+
 }  // namespace
 
-Status apply_file(const fs::path& file, Config& config) {
+Status apply_file(const fs::path& file, Config& config, std::vector<PipelineSection>& pipelines) {
   auto table = parse_file(file);
   if (!table) {
     return table.error();
   }
+  if (const toml::node* node = table->get("pipelines")) {
+    if (!node->is_table()) {
+      return refusal("configuration: pipelines in " + file.string() +
+                     " must be tables [pipelines.<name>], not " + type_name(*node));
+    }
+    for (const auto& [key, section] : *node->as_table()) {
+      auto read = read_pipeline_section(std::string(key.str()), section, file);
+      if (!read) {
+        return read.error();
+      }
+      pipelines.push_back(std::move(*read));
+    }
+    table->erase("pipelines");
+  }
   std::map<std::string, const toml::node*> found;
-  if (auto ok = collect(*table, "", file, found); !ok) {
+  if (auto ok = collect(*table, Place{}, file, found); !ok) {
     return ok;
   }
   for (const Setting& s : settings()) {

@@ -74,8 +74,33 @@ Error not_allowed(const Setting& s, const Origin& origin, const std::string& sho
 // "an integer from 1 to 1024".
 std::string range_text(const Setting& s);
 
-// Reads `file` into `config`, refusing unknown keys and wrong TOML types.
-Status apply_file(const std::filesystem::path& file, Config& config);
+// A [pipelines.<name>] table as read from the file. It is applied by apply_pipelines() once the
+// [pipeline] table it inherits from is complete, the environment included.
+struct PipelineSection {
+  struct Entry {
+    const Setting* setting;  // a pipeline.* key
+    Result<Value> value;
+    std::string shown;  // the value as messages print it
+  };
+  std::string name;
+  std::vector<Entry> entries;
+  std::optional<std::string> run_time;
+  std::optional<std::string> cron;
+  std::optional<std::vector<std::int64_t>> teams;
+  std::optional<bool> general_only;
+};
+
+// Reads `file` into `config`, refusing unknown keys and wrong TOML types. The [pipelines.<name>]
+// tables go to `pipelines`, checked for their keys and types only.
+Status apply_file(const std::filesystem::path& file, Config& config,
+                  std::vector<PipelineSection>& pipelines);
+
+// Builds config.pipelines: `daily` from config.pipeline, then each section on top of a copy of
+// it. Refuses a bad value naming pipelines.<name>.<key> and `file`; `check_cron` as in
+// LoadOptions (null: not checked).
+Status apply_pipelines(const std::vector<PipelineSection>& sections,
+                       const std::filesystem::path* file,
+                       Result<void> (*check_cron)(std::string_view expression), Config& config);
 
 // true/false/1/0/yes/no/on/off, case-insensitive.
 Result<bool> parse_bool(std::string_view text);

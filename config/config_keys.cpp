@@ -5,6 +5,7 @@
 #include <cctype>
 #include <vector>
 
+#include "config/base/input_pattern.h"
 #include "config/base/time.h"
 #include "config/config_internal.h"
 
@@ -27,6 +28,10 @@ constexpr std::string_view kLevelAllowed = "use trace, debug, info, warn, error 
 constexpr std::string_view kFormatAllowed = "use text or json";
 constexpr std::string_view kIsolationAllowed = "use landlock or none";
 constexpr std::string_view kReadPathsAllowed = "use a list of non-empty paths";
+constexpr std::string_view kConditionAllowed =
+    "use a list whose first item is the program to run ([] for none)";
+constexpr std::string_view kMarkerAllowed =
+    "use a file name in the input folder, such as _SUCCESS, without '/' (\"\": none)";
 
 Status refuse(std::string_view reason) {
   return invalid_argument(std::string(reason));
@@ -282,7 +287,40 @@ constexpr std::array kSettings = {
                               [](auto& p) { return p.empty(); })) {
                 return refuse(kPatternsAllowed);
               }
+              for (const std::string& pattern : items(v)) {
+                if (Status ok = check_input_pattern(pattern); !ok) {
+                  return ok;
+                }
+              }
               c.pipeline.required_inputs = items(v);
+              return {};
+            }},
+    Setting{.key = "pipeline.wait_for_inputs_seconds",
+            .env = "PIPELINE_WAIT_FOR_INPUTS_SECONDS",
+            .kind = Kind::kInteger,
+            .min = 0,
+            .max = 7 * kDaySeconds,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.pipeline.wait_for_inputs = std::chrono::seconds(number(v));
+              return {};
+            }},
+    Setting{.key = "pipeline.input_settle_seconds",
+            .env = "PIPELINE_INPUT_SETTLE_SECONDS",
+            .kind = Kind::kInteger,
+            .min = 0,
+            .max = 3600,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.pipeline.input_settle = std::chrono::seconds(number(v));
+              return {};
+            }},
+    Setting{.key = "pipeline.ready_marker",
+            .env = "PIPELINE_READY_MARKER",
+            .apply = [](const Value& v, Config& c) -> Status {
+              const std::string& name = text(v);
+              if (name == "." || name == ".." || name.find('/') != std::string::npos) {
+                return refuse(kMarkerAllowed);
+              }
+              c.pipeline.ready_marker = name;
               return {};
             }},
     Setting{.key = "pipeline.log_max_bytes",
@@ -301,6 +339,25 @@ constexpr std::array kSettings = {
             .max = 1000000,
             .apply = [](const Value& v, Config& c) -> Status {
               c.pipeline.max_inputs = static_cast<int>(number(v));
+              return {};
+            }},
+    Setting{.key = "pipeline.skip_unchanged",
+            .env = "PIPELINE_SKIP_UNCHANGED",
+            .kind = Kind::kBool,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.pipeline.skip_unchanged = flag(v);
+              return {};
+            }},
+    Setting{.key = "pipeline.condition",
+            .env = "PIPELINE_CONDITION",
+            .kind = Kind::kStringList,
+            .env_syntax = EnvSyntax::kCommandLine,
+            .apply = [](const Value& v, Config& c) -> Status {
+              const auto& argv = items(v);
+              if (!argv.empty() && argv.front().empty()) {
+                return refuse(kConditionAllowed);
+              }
+              c.pipeline.condition = argv;
               return {};
             }},
     Setting{.key = "pipeline.hash_inputs",

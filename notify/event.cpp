@@ -4,16 +4,30 @@ namespace orch::notify {
 
 const char* event_name(EventKind kind) {
   switch (kind) {
-    case EventKind::kRunStarted: return "run_started";
-    case EventKind::kRunCompleted: return "run_completed";
-    case EventKind::kRunFailed: return "run_failed";
-    case EventKind::kRunTimedOut: return "run_timed_out";
-    case EventKind::kRunAbandoned: return "run_abandoned";
-    case EventKind::kRunMissed: return "run_missed";
-    case EventKind::kRunSkipped: return "run_skipped";
-    case EventKind::kTeamFailing: return "team_failing";
-    case EventKind::kTeamRecovered: return "team_recovered";
-    case EventKind::kTest: return "test";
+    case EventKind::kRunStarted:
+      return "run_started";
+    case EventKind::kRunCompleted:
+      return "run_completed";
+    case EventKind::kRunFailed:
+      return "run_failed";
+    case EventKind::kRunTimedOut:
+      return "run_timed_out";
+    case EventKind::kRunAbandoned:
+      return "run_abandoned";
+    case EventKind::kRunMissed:
+      return "run_missed";
+    case EventKind::kRunSkipped:
+      return "run_skipped";
+    case EventKind::kRunMissedInputs:
+      return "run_missed_inputs";
+    case EventKind::kRunUpstreamFailed:
+      return "run_upstream_failed";
+    case EventKind::kTeamFailing:
+      return "team_failing";
+    case EventKind::kTeamRecovered:
+      return "team_recovered";
+    case EventKind::kTest:
+      return "test";
   }
   return "run_event";
 }
@@ -25,6 +39,8 @@ bool is_bad_news(EventKind kind) {
     case EventKind::kRunAbandoned:
     case EventKind::kRunMissed:
     case EventKind::kRunSkipped:
+    case EventKind::kRunMissedInputs:
+    case EventKind::kRunUpstreamFailed:
     case EventKind::kTeamFailing:
       return true;
     case EventKind::kRunStarted:
@@ -56,6 +72,7 @@ log::Fields event_fields(const RunEvent& e) {
   add("run_id", e.run_id);
   add("team", e.team ? std::to_string(e.team->value) : "general");
   add("team_name", e.team_name);
+  add("pipeline", e.pipeline);
   add("status", e.status);
   add("triggered_by", e.triggered_by);
   add("attempt", e.attempt > 1 ? std::to_string(e.attempt) : "");

@@ -19,6 +19,8 @@ enum class EventKind {
   kRunAbandoned,   // its service died
   kRunMissed,      // a slot past its grace window
   kRunSkipped,     // a slot whose team was still running
+  kRunMissedInputs,  // a run whose inputs were not ready by the end of its waiting window
+  kRunUpstreamFailed,  // a run whose upstream (teams update --after) ended without completing
   kTeamFailing,    // notify.alert_after_failures failed runs in a row
   kTeamRecovered,  // a completed run after such an alert
   kTest,           // `orchestrator notify test`
@@ -34,10 +36,11 @@ struct RunEvent {
   EventKind kind = EventKind::kRunStarted;
   std::string run_id;
   std::optional<TeamId> team;
+  std::string pipeline;  // the pipeline's name; empty or "daily": named nowhere but logs
   std::string team_name;
-  std::string status;             // the run's status: running, completed, failed, ...
+  std::string status;  // the run's status: running, completed, failed, ...
   std::string triggered_by;
-  int attempt = 1;                // 2, 3, ... for retries of a scheduled run
+  int attempt = 1;  // 2, 3, ... for retries of a scheduled run
   // For a failed scheduled run when retries are configured: whether another attempt is coming,
   // e.g. "attempt 2 at 2026-11-23T02:01:00.000Z" or "none: attempt 3 of 3 was the last".
   std::string retry;
@@ -53,7 +56,7 @@ struct RunEvent {
   std::string error;
   std::string log_path;
   std::string instance;
-  int consecutive_failures = 0;   // kTeamFailing, kTeamRecovered: the failed runs in a row
+  int consecutive_failures = 0;  // kTeamFailing, kTeamRecovered: the failed runs in a row
 
   // The team's own recipients (`teams add/update --email/--slack-webhook`); empty: the
   // configured ones. The webhook URL is a secret and never appears in event_fields().

@@ -30,6 +30,12 @@ std::string human_duration(std::int64_t ms) {
   return buf;
 }
 
+// The pipeline's name where messages name it: every pipeline but `daily`, which is "the team's
+// run" as it was before teams had several.
+std::string named_pipeline(const RunEvent& e) {
+  return e.pipeline == kDefaultPipeline ? std::string() : e.pipeline;
+}
+
 // The fields a person needs, labelled, in reading order; unset ones left out.
 Lines labelled_fields(const RunEvent& e) {
   Lines out;
@@ -41,6 +47,7 @@ Lines labelled_fields(const RunEvent& e) {
   auto time = [](const std::optional<SysTime>& t) { return t ? format_utc(*t) : std::string(); };
   add("Team", e.team ? std::to_string(e.team->value) + " \"" + e.team_name + "\""
                      : std::string("general run (no team)"));
+  add("Pipeline", named_pipeline(e));
   add("Run", e.run_id);
   add("Status", e.status);
   add("Event", event_name(e.kind));
@@ -96,6 +103,10 @@ std::string what_happened(const RunEvent& e) {
       return "run missed";
     case EventKind::kRunSkipped:
       return "run skipped";
+    case EventKind::kRunMissedInputs:
+      return "run missed its inputs";
+    case EventKind::kRunUpstreamFailed:
+      return "run not started: its upstream failed";
     case EventKind::kTeamFailing:
       return "is failing: " + std::to_string(e.consecutive_failures) + " failed runs in a row";
     case EventKind::kTeamRecovered:
@@ -110,7 +121,8 @@ std::string headline(const RunEvent& e) {
   if (e.kind == EventKind::kTest) {
     return e.team ? "test message for " + who(e) : "test message";
   }
-  return who(e) + " " + what_happened(e);
+  std::string pipeline = named_pipeline(e);
+  return who(e) + " " + (pipeline.empty() ? "" : pipeline + " ") + what_happened(e);
 }
 
 std::string email_subject(const RunEvent& e) {
@@ -148,10 +160,10 @@ std::string slack_payload(const RunEvent& e) {
     icon = ":information_source:";
   }
   // Slack cuts a message at 40,000 characters and a section at 3,000; the mail has it all.
-  std::string error = e.error.size() > kSlackErrorShown
-                          ? e.error.substr(0, kSlackErrorShown) + "... (cut; the mail and the "
-                                                                   "run's log have it all)"
-                          : e.error;
+  std::string error = e.error.size() > kSlackErrorShown ? e.error.substr(0, kSlackErrorShown) +
+                                                              "... (cut; the mail and the "
+                                                              "run's log have it all)"
+                                                        : e.error;
   std::string text = headline(e);
   if (!e.run_id.empty()) {
     text += " (" + e.run_id + ")";

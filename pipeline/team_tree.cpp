@@ -27,6 +27,8 @@ namespace fs = std::filesystem;
 // Linux gives up after 40 symlinks (ELOOP); so do we, which also ends symlink cycles.
 constexpr int kMaxSymlinkHops = 40;
 constexpr std::string_view kTeamFolderPrefix = "sales_team_";
+// Where the pipelines other than `daily` keep their outputs and run folders, in an owner's tree.
+constexpr std::string_view kPipelinesFolder = "pipelines";
 
 // True when `path` is `root` or below it. Both must be canonical. Components are compared, not
 // strings, so that /a/b2 is not taken to be inside /a/b.
@@ -166,7 +168,7 @@ bool is_team_folder_name(std::string_view name) {
 TeamTree::TeamTree(std::filesystem::path input_root, std::filesystem::path output_root)
     : input_root_(std::move(input_root)), output_root_(std::move(output_root)) {}
 
-RunFolders TeamTree::folders(const std::optional<TeamId>& team) const {
+RunFolders TeamTree::folders(const std::optional<TeamId>& team, std::string_view pipeline) const {
   RunFolders f;
   if (team) {
     std::string owner = std::string(kTeamFolderPrefix) + std::to_string(team->value);
@@ -177,13 +179,18 @@ RunFolders TeamTree::folders(const std::optional<TeamId>& team) const {
     f.output_root = output_root_;
   }
   f.input_dir = f.input_root / "files_required";
-  f.output_dir = f.output_root / "output";
-  f.output_share_dir = f.output_root / "output_share";
-  f.runs_dir = f.output_root / "runs";
+  // Another pipeline's outputs and run folders are its own, so that publishing or pruning one
+  // never touches another's; `daily` keeps the paths it had before pipelines had names.
+  const fs::path place =
+      pipeline == kDefaultPipeline ? f.output_root : f.output_root / kPipelinesFolder / pipeline;
+  f.output_dir = place / "output";
+  f.output_share_dir = place / "output_share";
+  f.runs_dir = place / "runs";
   return f;
 }
 
-std::optional<RunFolders> TeamTree::prepare_through_descriptors(TeamId team) const {
+std::optional<RunFolders> TeamTree::prepare_through_descriptors(TeamId team,
+                                                                std::string_view pipeline) const {
   OwnedFd input_root(::open(input_root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   OwnedFd output_root(::open(output_root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!input_root.valid() || !output_root.valid()) {
@@ -202,30 +209,50 @@ std::optional<RunFolders> TeamTree::prepare_through_descriptors(TeamId team) con
   if (!input_owner.valid() || !output_owner.valid()) {
     return std::nullopt;
   }
+  // Another pipeline's folders are below pipelines/<name> of the owner's output folder.
+  OwnedFd place_owner;
+  int place = output_owner.get();
+  if (pipeline != kDefaultPipeline) {
+    OwnedFd pipelines(open_folder_below(output_owner.get(), std::string(kPipelinesFolder).c_str(),
+                                        RESOLVE_BENEATH));
+    if (!pipelines.valid()) {
+      return std::nullopt;
+    }
+    place_owner =
+        open_folder_below(pipelines.get(), std::string(pipeline).c_str(), RESOLVE_BENEATH);
+    if (!place_owner.valid()) {
+      return std::nullopt;
+    }
+    place = place_owner.get();
+  }
   for (const auto& [owner_fd, name] :
-       {std::pair{input_owner.get(), "files_required"}, std::pair{output_owner.get(), "runs"}}) {
+       {std::pair{input_owner.get(), "files_required"}, std::pair{place, "runs"}}) {
     if (!open_folder_below(owner_fd, name, RESOLVE_BENEATH).valid()) {
       return std::nullopt;
     }
   }
   // The published outputs are checked where they exist; publish_outputs() makes them.
   for (const char* name : {"output", "output_share"}) {
-    if (!OwnedFd(open_below(output_owner.get(), name, O_PATH | O_DIRECTORY, RESOLVE_BENEATH))
-             .valid() &&
+    if (!OwnedFd(open_below(place, name, O_PATH | O_DIRECTORY, RESOLVE_BENEATH)).valid() &&
         errno != ENOENT) {
       return std::nullopt;
     }
   }
-  return TeamTree(*real_input_root, *real_output_root).folders(team);
+  return TeamTree(*real_input_root, *real_output_root).folders(team, pipeline);
 }
 
-Result<RunFolders> TeamTree::prepare(const std::optional<TeamId>& team) const {
+Result<RunFolders> TeamTree::prepare(const std::optional<TeamId>& team,
+                                     std::string_view pipeline) const {
   if (team && team->value < 1) {
     return invalid_argument("team id " + std::to_string(team->value) +
                             " is not allowed: a team id is a positive whole number");
   }
+  if (!is_pipeline_name(pipeline)) {
+    return invalid_argument("pipeline name " + std::string(pipeline) +
+                            " is not allowed: 1 to 40 of a-z, 0-9, '_' and '-'");
+  }
   if (team) {
-    if (auto folders = prepare_through_descriptors(*team)) {
+    if (auto folders = prepare_through_descriptors(*team, pipeline)) {
       return *folders;
     }
   }
@@ -239,7 +266,7 @@ Result<RunFolders> TeamTree::prepare(const std::optional<TeamId>& team) const {
   if (!output_root) {
     return output_root.error();
   }
-  RunFolders f = TeamTree(*input_root, *output_root).folders(team);
+  RunFolders f = TeamTree(*input_root, *output_root).folders(team, pipeline);
 
   // Parents come before their children, so that the first refusal names the folder at fault.
   const std::array<FolderCheck, 6> checks = {{

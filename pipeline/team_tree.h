@@ -9,7 +9,9 @@
 
 namespace orch::pipeline {
 
-// The folders of one run's owner (a team, or the general run when the team is std::nullopt).
+// The folders of one run's owner (a team, or the general run when the team is std::nullopt) and
+// pipeline. The `daily` pipeline's are shown; any other pipeline's outputs and runs are in
+// <output_dir>/sales_team_<id>/pipelines/<name>/, and it reads the same inputs.
 struct RunFolders {
   std::filesystem::path input_dir;         // <input_dir>/sales_team_<id>/files_required
   std::filesystem::path output_dir;        // <output_dir>/sales_team_<id>/output
@@ -33,8 +35,9 @@ class TeamTree {
  public:
   TeamTree(std::filesystem::path input_root, std::filesystem::path output_root);
 
-  // The folders of `team`, without touching the disk.
-  RunFolders folders(const std::optional<TeamId>& team) const;
+  // The folders of `team`'s `pipeline` (a valid pipeline name), without touching the disk.
+  RunFolders folders(const std::optional<TeamId>& team,
+                     std::string_view pipeline = kDefaultPipeline) const;
 
   // Creates the folders when missing and checks that each resolves inside the owner's tree.
   // The published outputs (output_dir, output_share_dir) are only checked: they are links that
@@ -44,7 +47,8 @@ class TeamTree {
   // first runs.
   // Fails with kInvalidArgument naming the folder and where it leads when one escapes; with
   // kUnavailable when a folder cannot be created.
-  Result<RunFolders> prepare(const std::optional<TeamId>& team) const;
+  Result<RunFolders> prepare(const std::optional<TeamId>& team,
+                             std::string_view pipeline = kDefaultPipeline) const;
 
   // Checks that `path` (a file or folder, which must exist) resolves inside `root` once every
   // symlink is followed. Fails with kInvalidArgument naming both paths.
@@ -55,7 +59,8 @@ class TeamTree {
   // (openat2 from the folder above): about 20 system calls, where the walk by path that prepare()
   // falls back to takes about 150, and was a fifth of the service's CPU in a storm of runs.
   // std::nullopt sends prepare() down that walk, which decides and says why.
-  std::optional<RunFolders> prepare_through_descriptors(TeamId team) const;
+  std::optional<RunFolders> prepare_through_descriptors(TeamId team,
+                                                        std::string_view pipeline) const;
 
   std::filesystem::path input_root_;
   std::filesystem::path output_root_;

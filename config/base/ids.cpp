@@ -1,5 +1,6 @@
 #include "config/base/ids.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace orch {
@@ -28,6 +29,14 @@ bool is_run_id(std::string_view text) {
 
 std::string describe_team(const std::optional<TeamId>& team) {
   return team ? "team " + std::to_string(team->value) : std::string("general");
+}
+
+bool is_pipeline_name(std::string_view name) {
+  auto allowed = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  };
+  return !name.empty() && name.size() <= 40 && name.front() >= 'a' && name.front() <= 'z' &&
+         std::all_of(name.begin(), name.end(), allowed);
 }
 
 }  // namespace orch

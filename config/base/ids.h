@@ -24,12 +24,22 @@ Result<TeamId> parse_team_id(std::string_view text);
 // "team 3" or "general": how a run's owner is named in messages.
 std::string describe_team(const std::optional<TeamId>& team);
 
+// The pipeline the [pipeline] table declares, which every team runs unless told otherwise; runs
+// recorded before pipelines had names belong to it.
+inline constexpr std::string_view kDefaultPipeline = "daily";
+
+// Whether `name` may name a pipeline: 1 to 40 of a-z, 0-9, '_' and '-', starting with a letter
+// (it becomes a folder name, a metrics label and a word on the command line).
+bool is_pipeline_name(std::string_view name);
+
 // A run's id as the store makes them: "run_" and 16 lowercase hex digits. Run folders are named
 // by it, which is how pruning tells the folders it made from anything else in a runs folder.
 bool is_run_id(std::string_view text);
 
 // The key the database uses for a run's owner: the team id, or 0 for the general run, so that
 // uniqueness constraints also hold for the general run (SQL treats NULLs as all different).
-inline std::int64_t team_key(const std::optional<TeamId>& team) { return team ? team->value : 0; }
+inline std::int64_t team_key(const std::optional<TeamId>& team) {
+  return team ? team->value : 0;
+}
 
 }  // namespace orch

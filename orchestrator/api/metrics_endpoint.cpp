@@ -39,39 +39,47 @@ void write_team_gauges(const EndpointContext& context, SysTime now, PrometheusTe
              Type::kGauge);
   out.sample("orchestrator_runs_running", {}, static_cast<double>(*running));
 
-  std::map<std::int64_t, const TeamRunSummary*> by_key;
+  std::map<std::pair<std::int64_t, std::string>, const TeamRunSummary*> by_key;
   for (const auto& s : *summaries) {
-    by_key[s.team_key] = &s;
+    by_key[{s.team_key, s.pipeline}] = &s;
   }
+  const auto& pipelines = context.config.pipelines;
   std::vector<TeamGauges> gauges;
-  auto add = [&](const std::optional<Team>& team) {
-    // A team whose stored settings do not resolve is not scheduled (the service logs it).
-    auto resolved = resolve_team(team, context.config, *installed);
+  // The schedules the service keeps (resolve_schedules), without its log lines: a team whose
+  // stored settings do not resolve is not scheduled, and the service says so once, not each scrape.
+  auto add = [&](const std::optional<Team>& team, std::uint16_t index) {
+    auto resolved = resolve_team(team, index, context.config, *installed);
     if (!resolved) {
       return;
     }
-    auto it = by_key.find(team_key(resolved->schedule.team));
+    auto it = by_key.find({team_key(resolved->schedule.team), pipelines[index].name});
     gauges.push_back(team_gauges(resolved->schedule, it == by_key.end() ? nullptr : it->second,
                                  context.config.scheduler.misfire_grace,
-                                 context.config.pipeline.timeout, now));
+                                 pipelines[index].settings.timeout, now));
   };
   if (context.config.scheduler.enabled) {
+    const auto count = static_cast<std::uint16_t>(pipelines.size());
     for (const Team& team : *teams) {
-      if (team.active && !team.paused) {
-        add(team);
+      for (std::uint16_t i = 0; team.active && !team.paused && i < count; ++i) {
+        if (runs_pipeline(team, pipelines[i]) && !pipeline_paused(team, pipelines[i].name)) {
+          add(team, i);
+        }
       }
     }
-    if (context.config.scheduler.general_run) {
-      add(std::nullopt);
+    for (std::uint16_t i = 0; i < count; ++i) {
+      if (runs_pipeline(std::nullopt, pipelines[i])) {
+        add(std::nullopt, i);
+      }
     }
   }
-  const std::string pipeline(kDefaultPipeline);
+  auto labels = [&pipelines](const TeamGauges& g) -> Labels {
+    return {{"team", team_label(g.team_key)}, {"pipeline", pipelines[g.pipeline].name}};
+  };
   out.family("orchestrator_team_last_success_timestamp_seconds",
              "When the team's latest completed run ended (absent: none yet).", Type::kGauge);
   for (const auto& g : gauges) {
     if (g.last_success) {
-      out.sample("orchestrator_team_last_success_timestamp_seconds",
-                 {{"team", team_label(g.team_key)}, {"pipeline", pipeline}},
+      out.sample("orchestrator_team_last_success_timestamp_seconds", labels(g),
                  seconds(*g.last_success));
     }
   }
@@ -79,8 +87,7 @@ void write_team_gauges(const EndpointContext& context, SysTime now, PrometheusTe
              Type::kGauge);
   for (const auto& g : gauges) {
     if (g.next_run) {
-      out.sample("orchestrator_team_next_run_timestamp_seconds",
-                 {{"team", team_label(g.team_key)}, {"pipeline", pipeline}}, seconds(*g.next_run));
+      out.sample("orchestrator_team_next_run_timestamp_seconds", labels(g), seconds(*g.next_run));
     }
   }
   out.family("orchestrator_team_overdue",
@@ -88,8 +95,7 @@ void write_team_gauges(const EndpointContext& context, SysTime now, PrometheusTe
              "timeout.",
              Type::kGauge);
   for (const auto& g : gauges) {
-    out.sample("orchestrator_team_overdue",
-               {{"team", team_label(g.team_key)}, {"pipeline", pipeline}}, g.overdue ? 1 : 0);
+    out.sample("orchestrator_team_overdue", labels(g), g.overdue ? 1 : 0);
   }
 }
 

@@ -65,6 +65,11 @@ Result<RunPageQuery> parse_run_filters(const HttpRequest& request) {
       } else {
         return invalid_argument("team=" + value + ": use a team id (1 to 2147483647) or general");
       }
+    } else if (name == "pipeline") {
+      if (value.empty()) {
+        return invalid_argument("pipeline=: use a pipeline's name (e.g. daily)");
+      }
+      query.pipeline = value;
     } else if (name == "status") {
       auto status = parse_run_status(value);
       if (!status) {
@@ -98,8 +103,8 @@ Result<RunPageQuery> parse_run_filters(const HttpRequest& request) {
       query.after = *position;
     } else {
       return invalid_argument("unknown query parameter '" + name +
-                              "' (allowed: team, status, triggered_by, since, until, limit, "
-                              "cursor)");
+                              "' (allowed: team, pipeline, status, triggered_by, since, until, "
+                              "limit, cursor)");
     }
   }
   return query;

@@ -2,8 +2,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "orchestrator/api/service_metrics.h"
-
 namespace orch::api {
 namespace {
 
@@ -39,7 +37,7 @@ std::string run_json(const RunRecord& run, RunDetail detail,
       {"run_id", run.run_id},
       {"team", run.team ? std::to_string(run.team->value) : "general"},
       {"sales_team_id", run.team ? json(run.team->value) : json(nullptr)},
-      {"pipeline", std::string(kDefaultPipeline)},  // TODO(#14): run.pipeline
+      {"pipeline", run.pipeline},
       {"status", to_string(run.status)},
       {"triggered_by", to_string(run.triggered_by)},
       {"attempt", run.attempt},

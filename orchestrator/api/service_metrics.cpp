@@ -17,6 +17,8 @@ bool ends_a_run(EventKind kind) {
     case EventKind::kRunAbandoned:
     case EventKind::kRunMissed:
     case EventKind::kRunSkipped:
+    case EventKind::kRunMissedInputs:
+    case EventKind::kRunUpstreamFailed:
       return true;
     case EventKind::kRunStarted:
     case EventKind::kTeamFailing:
@@ -89,7 +91,8 @@ void ServiceMetrics::Histogram<N>::observe(double value, const std::array<double
 
 void ServiceMetrics::observe(const notify::RunEvent& event) {
   std::string team = team_label(event.team);
-  std::string pipeline(kDefaultPipeline);
+  // An event names its pipeline only when it is not `daily`.
+  std::string pipeline = event.pipeline.empty() ? std::string(kDefaultPipeline) : event.pipeline;
   std::lock_guard lock(mutex_);
   if (event.kind == EventKind::kRunStarted && event.scheduled_for && event.started_at) {
     // How late a scheduled run started: a busy worker pool or a slow host shows here first.

@@ -14,11 +14,6 @@
 
 namespace orch::api {
 
-// The pipeline a run belongs to, as the metrics' `pipeline` label says it. Every run belongs to
-// the one daily pipeline until runs carry their own.
-// TODO(#14): take it from the run once runs name their pipeline.
-inline constexpr std::string_view kDefaultPipeline = "daily";
-
 // What this process saw happen: runs it ended, their durations and start delays, deliveries.
 // Counters in the Prometheus sense: they start at 0 with the process, and across replicas they
 // add up (sum by ...). Fed by the wrappers below; written by /metrics. Thread-safe.

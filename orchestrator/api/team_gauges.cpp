@@ -46,6 +46,7 @@ TeamGauges team_gauges(const ScheduledTeam& schedule, const TeamRunSummary* comp
                        SysTime now) {
   TeamGauges gauges;
   gauges.team_key = team_key(schedule.team);
+  gauges.pipeline = schedule.pipeline;
   if (completed != nullptr) {
     gauges.last_success = completed->last_success;
   }

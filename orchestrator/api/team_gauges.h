@@ -11,9 +11,10 @@
 
 namespace orch::api {
 
-// The gauges of one scheduled team (or the general run) at one instant.
+// The gauges of one scheduled team (or the general run) and pipeline at one instant.
 struct TeamGauges {
   std::int64_t team_key = 0;
+  std::uint16_t pipeline = 0;  // in the configuration's list of pipelines
   std::optional<SysTime> last_success;
   std::optional<SysTime> next_run;
   bool overdue = false;

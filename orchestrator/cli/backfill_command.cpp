@@ -51,6 +51,10 @@ int backfill(const config::Config& config, const BackfillOptions& options) {
   if (!team_id) {
     return fail(team_id.error());
   }
+  auto pipeline = parse_pipeline_option(config, options.pipeline);
+  if (!pipeline) {
+    return fail(pipeline.error());
+  }
   if (auto plugin = load_notify_plugin(config); !plugin) {
     return fail(plugin.error());
   }
@@ -59,7 +63,7 @@ int backfill(const config::Config& config, const BackfillOptions& options) {
   if (!db) {
     return fail(db.error());
   }
-  auto resolved = team_to_run(**db, config, *team_id);
+  auto resolved = team_to_run(**db, config, *team_id, *pipeline);
   if (!resolved) {
     return fail(resolved.error());
   }
@@ -70,7 +74,8 @@ int backfill(const config::Config& config, const BackfillOptions& options) {
                                  format_date(today) + " in " +
                                  std::string(resolved->target.zone->name()) + ")"));
   }
-  auto done = (*db)->runs().completed_run_dates(team_key(*team_id), options.from, options.to);
+  auto done = (*db)->runs().completed_run_dates(RunOwner{team_key(*team_id), *pipeline},
+                                                options.from, options.to);
   if (!done) {
     return fail(done.error());
   }
@@ -106,6 +111,7 @@ int backfill(const config::Config& config, const BackfillOptions& options) {
     request.target = resolved->target;
     request.trigger = Trigger::kBackfill;
     request.run_date = day;
+    request.force = options.force;
     auto outcome = executor.execute(request, stop);
     if (terminal) {
       std::cout << "\r\033[K";  // the running line gives way to the outcome
@@ -115,9 +121,9 @@ int backfill(const config::Config& config, const BackfillOptions& options) {
       break;
     }
     if (outcome->claim == ClaimOutcome::kTeamBusy) {
-      error =
-          failed_precondition(describe_team(*team_id) + " already has a run in progress (" +
-                              outcome->busy_run_id + "); backfill stopped at " + format_date(day));
+      error = failed_precondition(describe_owner(*team_id, *pipeline) +
+                                  " already has a run in progress (" + outcome->busy_run_id +
+                                  "); backfill stopped at " + format_date(day));
       break;
     }
     const RunRecord& r = outcome->record;
@@ -132,6 +138,8 @@ int backfill(const config::Config& config, const BackfillOptions& options) {
     std::cout << "\n" << std::flush;
     if (r.status == RunStatus::kCompleted) {
       ++completed;
+    } else if (r.status == RunStatus::kSkipped) {
+      ++skipped;
     } else if (r.status == RunStatus::kInterrupted) {
       stopped_at = format_date(day);
       break;

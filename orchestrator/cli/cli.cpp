@@ -37,10 +37,12 @@ void add_format(CLI::App* command, Format& format, bool with_csv = true) {
 void add_team_settings(CLI::App* command, TeamOptions& o) {
   command->add_option("--name", o.name, "The team's name");
   command->add_option("--run-time", o.run_time,
-                      "Daily run time, HH:MM or HH:MM:SS (\"\": the default)");
+                      "Daily run time of its daily pipeline (or of --pipeline), HH:MM or "
+                      "HH:MM:SS (\"\": the default)");
   command->add_option("--timezone", o.timezone, "IANA time zone (\"\": the default)");
   command->add_option("--cron", o.cron,
-                      "A 5-field cron expression instead of a daily run time (\"\": none)");
+                      "A 5-field cron expression instead of a daily run time, for its daily "
+                      "pipeline (or --pipeline) (\"\": none)");
   command->add_option("--retry-max-attempts", o.retry_max_attempts,
                       "This team's pipeline.retry.max_attempts, 1-100 (\"\": the default)");
   command->add_option("--retry-initial-delay", o.retry_initial_delay,
@@ -49,6 +51,14 @@ void add_team_settings(CLI::App* command, TeamOptions& o) {
                       "This team's pipeline.retry.max_delay_seconds (\"\": the default)");
   command->add_option("--email", o.email, "Notification email addresses, comma-separated");
   command->add_option("--slack-webhook", o.slack_webhook, "The team's Slack webhook URL");
+  command->add_option("--wait-for-inputs", o.wait_for_inputs,
+                      "Seconds its scheduled run waits for its inputs (\"\": the default)");
+  command->add_option("--after", o.after,
+                      "Runs of the same run date it waits for: general, team ids, ID:PIPELINE, "
+                      "comma-separated (\"\": none)");
+  command->add_option("--pipelines", o.pipelines,
+                      "The pipelines the team runs, comma-separated (\"\": those configured "
+                      "for it)");
 }
 
 }  // namespace
@@ -75,14 +85,19 @@ int main(int argc, char** argv) {
   auto* run_cmd = app.add_subcommand("run", "Run one team (or the general run) now");
   run_cmd->add_option("--team", run_options.team, "The team's id");
   run_cmd->add_flag("--general", run_options.general, "The general run (no team)");
+  run_cmd->add_option("--pipeline", run_options.pipeline, "The pipeline to run (default: daily)");
   run_cmd->add_option("--purchase-date", run_options.purchase_date,
                       "YYYY-MM-DD instead of the computed one");
+  run_cmd->add_flag("--force", run_options.force,
+                    "Run even when pipeline.skip_unchanged finds the inputs unchanged");
 
   BackfillOptions backfill_options;
   auto* backfill_cmd = app.add_subcommand(
       "backfill", "Run the days a team missed, oldest first, each with that day's dates");
   backfill_cmd->add_option("--team", backfill_options.team, "The team's id");
   backfill_cmd->add_flag("--general", backfill_options.general, "The general run (no team)");
+  backfill_cmd->add_option("--pipeline", backfill_options.pipeline,
+                           "The pipeline to run (default: daily)");
   backfill_cmd->add_option("--from", backfill_options.from, "The first day, YYYY-MM-DD")
       ->required();
   backfill_cmd->add_option("--to", backfill_options.to, "The last day, YYYY-MM-DD")->required();
@@ -106,6 +121,9 @@ int main(int argc, char** argv) {
   auto* teams_update_cmd = teams_cmd->add_subcommand("update", "Change a team's settings");
   teams_update_cmd->add_option("id", team_options.id, "The team's id")->required();
   add_team_settings(teams_update_cmd, team_options);
+  teams_update_cmd->add_option("--pipeline", team_options.pipeline,
+                               "--run-time and --cron set this pipeline's schedule (default: "
+                               "daily)");
   auto* teams_deactivate_cmd = teams_cmd->add_subcommand("deactivate", "Stop scheduling a team");
   teams_deactivate_cmd->add_option("id", team_options.id, "The team's id")->required();
   auto* teams_activate_cmd = teams_cmd->add_subcommand("activate", "Schedule a team again");
@@ -113,21 +131,28 @@ int main(int argc, char** argv) {
   auto* teams_pause_cmd =
       teams_cmd->add_subcommand("pause", "Stop a team's schedule, keeping it active");
   teams_pause_cmd->add_option("id", team_options.id, "The team's id")->required();
+  teams_pause_cmd->add_option("--pipeline", team_options.pipeline,
+                              "Pause only this pipeline of the team");
   auto* teams_resume_cmd = teams_cmd->add_subcommand(
       "resume", "Restart a paused team's schedule (what it missed is not replayed)");
   teams_resume_cmd->add_option("id", team_options.id, "The team's id")->required();
+  teams_resume_cmd->add_option("--pipeline", team_options.pipeline,
+                               "Resume only this pipeline of the team");
 
   RunsOptions runs_options;
   auto* runs_cmd = app.add_subcommand("runs", "The run history, newest first");
   runs_cmd->add_option("--team", runs_options.team, "A team's id, or 'general'");
+  runs_cmd->add_option("--pipeline", runs_options.pipeline, "Only this pipeline's runs");
   runs_cmd->add_option("--status", runs_options.status, "running, completed, failed, ...");
   runs_cmd->add_option("--since", runs_options.since, "YYYY-MM-DD or an ISO-8601 instant");
   runs_cmd->add_option("--limit", runs_options.limit, "At most this many runs (default 20)");
   add_format(runs_cmd, runs_options.format);
 
   PlanOptions plan_options;
-  auto* plan_cmd = app.add_subcommand("plan", "The next fire times of every active team");
+  auto* plan_cmd =
+      app.add_subcommand("plan", "The next fire times of every pipeline of every active team");
   plan_cmd->add_option("--team", plan_options.team, "Only this team's id, or 'general'");
+  plan_cmd->add_option("--pipeline", plan_options.pipeline, "Only this pipeline");
   plan_cmd->add_option("--count", plan_options.count, "Slots per team (default 3)");
   plan_cmd->add_option("--cron", plan_options.cron,
                        "Only the fire times of this 5-field cron expression (no teams)");
@@ -138,9 +163,16 @@ int main(int argc, char** argv) {
                        "(default: now)");
   add_format(plan_cmd, plan_options.format);
 
+  PipelinesOptions pipelines_options;
+  auto* pipelines_cmd = app.add_subcommand("pipelines", "The configured pipelines");
+  pipelines_cmd->require_subcommand(1);
+  auto* pipelines_list_cmd = pipelines_cmd->add_subcommand(
+      "list", "Each pipeline, its schedule and the teams that run it");
+  add_format(pipelines_list_cmd, pipelines_options.format);
+
   StatusOptions status_options;
-  auto* status_cmd = app.add_subcommand(
-      "status", "The services sharing the database, with their last heartbeat");
+  auto* status_cmd =
+      app.add_subcommand("status", "The services sharing the database, with their last heartbeat");
   add_format(status_cmd, status_options.format);
   NotifyTestOptions notify_options;
   auto* notify_cmd = app.add_subcommand("notify", "Check the notification set-up");
@@ -154,8 +186,8 @@ int main(int argc, char** argv) {
                               "Use this team's own recipients (default: the configured ones)");
 
   auto* migrate_cmd = app.add_subcommand("migrate", "Create or upgrade the database schema");
-  auto* check_cmd = app.add_subcommand(
-      "check-config", "Validate the configuration and print it, secrets redacted");
+  auto* check_cmd = app.add_subcommand("check-config",
+                                       "Validate the configuration and print it, secrets redacted");
 
   try {
     app.parse(argc, argv);
@@ -192,8 +224,8 @@ int main(int argc, char** argv) {
   }
   if (log_format) {
     if (*log_format != "text" && *log_format != "json") {
-      return fail(invalid_argument("--log-format: '" + *log_format +
-                                   "' is not allowed: use text or json"));
+      return fail(
+          invalid_argument("--log-format: '" + *log_format + "' is not allowed: use text or json"));
     }
     config.log.format = *log_format == "json" ? log::Format::kJson : log::Format::kText;
   }
@@ -205,6 +237,11 @@ int main(int argc, char** argv) {
     auto isolation = pipeline::settle_isolation(config);
     if (!isolation) {
       return fail(isolation.error());
+    }
+    for (const config::NamedPipeline& named : config.pipelines) {
+      if (auto own = pipeline::settle_isolation(config::with_pipeline(config, named)); !own) {
+        return fail(Error{own.error().code, "pipeline " + named.name + ": " + own.error().message});
+      }
     }
     if (check_cmd->parsed()) {
       return check_config(config, pipeline::describe(*isolation));
@@ -244,6 +281,9 @@ int main(int argc, char** argv) {
   }
   if (plan_cmd->parsed()) {
     return plan(config, plan_options);
+  }
+  if (pipelines_list_cmd->parsed()) {
+    return pipelines_list(config, pipelines_options);
   }
   if (status_cmd->parsed()) {
     return status(config, status_options);

@@ -46,10 +46,18 @@ Result<std::unique_ptr<Database>> open_database(const config::Config& config, in
 // not a team id.
 Result<std::optional<TeamId>> parse_team_option(const std::optional<std::string>& text);
 
-// The team to run now (std::nullopt: the general run) with its settings resolved; kNotFound
-// (pointing to `orchestrator teams list`) when there is no such team.
+// A --pipeline option as typed: `daily` when absent; kInvalidArgument naming the configured
+// pipelines when there is no such pipeline.
+Result<std::string> parse_pipeline_option(const config::Config& config,
+                                          const std::optional<std::string>& text);
+
+// The team (std::nullopt: the general run) and pipeline to run now with its settings resolved;
+// kNotFound (pointing to `orchestrator teams list`) when there is no such team.
 Result<ResolvedTeam> team_to_run(Database& db, const config::Config& config,
-                                 std::optional<TeamId> id);
+                                 std::optional<TeamId> id, const std::string& pipeline);
+
+// "team 3" or "general", and "'s month_end pipeline" for any pipeline but `daily`.
+std::string describe_owner(const std::optional<TeamId>& team, const std::string& pipeline);
 
 enum class Format { kTable, kJson, kCsv };
 
@@ -58,7 +66,9 @@ int serve(const config::Config& config);
 struct RunOptions {
   std::optional<std::string> team;  // the id as typed
   bool general = false;
+  std::optional<std::string> pipeline;  // default: daily
   std::optional<std::string> purchase_date;
+  bool force = false;  // run even when pipeline.skip_unchanged finds nothing new
 };
 int run(const config::Config& config, const RunOptions& options);
 
@@ -73,6 +83,10 @@ struct TeamOptions {
   std::optional<std::string> retry_max_delay;
   std::optional<std::string> email;
   std::optional<std::string> slack_webhook;
+  std::optional<std::string> pipelines;  // --pipelines a,b: the pipelines the team runs
+  std::optional<std::string> wait_for_inputs;  // --wait-for-inputs S
+  std::optional<std::string> after;            // --after general,3: the runs it waits for
+  std::optional<std::string> pipeline;   // --pipeline NAME: --run-time/--cron, pause apply to it
   Format format = Format::kTable;
 };
 int teams_list(const config::Config& config, const TeamOptions& options);
@@ -85,14 +99,16 @@ int teams_set_paused(const config::Config& config, const TeamOptions& options, P
 struct BackfillOptions {
   std::optional<std::string> team;  // the id as typed
   bool general = false;
-  std::string from;  // YYYY-MM-DD
-  std::string to;    // YYYY-MM-DD
+  std::optional<std::string> pipeline;  // default: daily
+  std::string from;                     // YYYY-MM-DD
+  std::string to;                       // YYYY-MM-DD
   bool force = false;
 };
 int backfill(const config::Config& config, const BackfillOptions& options);
 
 struct RunsOptions {
   std::optional<std::string> team;  // an id, or "general"
+  std::optional<std::string> pipeline;
   std::optional<std::string> status;
   std::optional<std::string> since;  // YYYY-MM-DD (UTC midnight) or an ISO-8601 instant
   int limit = 20;
@@ -102,6 +118,7 @@ int runs(const config::Config& config, const RunsOptions& options);
 
 struct PlanOptions {
   std::optional<std::string> team;
+  std::optional<std::string> pipeline;  // default: every pipeline
   int count = 3;
   Format format = Format::kTable;
   // `plan --cron`: the fire times of one expression, with no database involved.
@@ -127,6 +144,12 @@ struct NotifyTestOptions {
 };
 // Sends one test message now; exit 1 when it was not delivered (the reason is printed).
 int notify_test(const config::Config& config, const NotifyTestOptions& options);
+
+// `pipelines list`: each configured pipeline, its schedule and the teams that run it.
+struct PipelinesOptions {
+  Format format = Format::kTable;
+};
+int pipelines_list(const config::Config& config, const PipelinesOptions& options);
 
 int migrate(const config::Config& config);
 // Prints the effective configuration, and `isolation` (what pipelines get) as a comment.

@@ -12,11 +12,16 @@ int fail(const Error& error) {
   // line and cannot drive the terminal.
   std::cerr << "error: " << escape_controls(error.message) << "\n";
   switch (error.code) {
-    case ErrorCode::kUnavailable: return kExitDatabase;
-    case ErrorCode::kFailedPrecondition: return kExitBusy;
-    case ErrorCode::kDeadlineExceeded: return kExitTimeout;
-    case ErrorCode::kInternal: return kExitRunFailed;
-    default: return kExitUsage;
+    case ErrorCode::kUnavailable:
+      return kExitDatabase;
+    case ErrorCode::kFailedPrecondition:
+      return kExitBusy;
+    case ErrorCode::kDeadlineExceeded:
+      return kExitTimeout;
+    case ErrorCode::kInternal:
+      return kExitRunFailed;
+    default:
+      return kExitUsage;
   }
 }
 
@@ -63,8 +68,29 @@ Result<std::optional<TeamId>> parse_team_option(const std::optional<std::string>
   return std::optional<TeamId>(*id);
 }
 
+Result<std::string> parse_pipeline_option(const config::Config& config,
+                                          const std::optional<std::string>& text) {
+  if (!text) {
+    return std::string(kDefaultPipeline);
+  }
+  if (config.find_pipeline(*text) == nullptr) {
+    return invalid_argument("--pipeline: '" + *text + "' is not a configured pipeline (" +
+                            (config.pipelines.size() == 1 ? "there is only " : "use one of: ") +
+                            config.pipeline_names() + ")");
+  }
+  return *text;
+}
+
+std::string describe_owner(const std::optional<TeamId>& team, const std::string& pipeline) {
+  std::string owner = describe_team(team);
+  if (pipeline != kDefaultPipeline) {
+    owner += "'s " + pipeline + " pipeline";
+  }
+  return owner;
+}
+
 Result<ResolvedTeam> team_to_run(Database& db, const config::Config& config,
-                                 std::optional<TeamId> id) {
+                                 std::optional<TeamId> id, const std::string& pipeline) {
   std::optional<Team> team;
   if (id) {
     auto found = db.teams().find(*id);
@@ -77,7 +103,13 @@ Result<ResolvedTeam> team_to_run(Database& db, const config::Config& config,
     }
     team = **found;
   }
-  return resolve_team(team, config, SysTime{});
+  auto index = pipeline_index(config, pipeline);
+  if (!index) {
+    return invalid_argument("pipeline '" + pipeline +
+                            "' is not configured (the configuration has " +
+                            config.pipeline_names() + ")");
+  }
+  return resolve_team(team, *index, config, SysTime{});
 }
 
 }  // namespace orch::cli

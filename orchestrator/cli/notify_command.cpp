@@ -42,7 +42,7 @@ int notify_test(const config::Config& config, const NotifyTestOptions& options) 
   if (!db) {
     return fail(db.error());
   }
-  auto resolved = team_to_run(**db, config, *team_id);
+  auto resolved = team_to_run(**db, config, *team_id, std::string(kDefaultPipeline));
   if (!resolved) {
     return fail(resolved.error());
   }

@@ -10,26 +10,38 @@
 namespace orch::cli {
 
 Result<Table> schedule_table(const config::Config& config, Database& db,
-                             std::optional<std::int64_t> only, int count) {
+                             std::optional<std::int64_t> only,
+                             const std::optional<std::string>& pipeline, int count) {
   auto teams = db.teams().list(TeamStore::Which::kActive);
   if (!teams) {
     return teams.error();
   }
+  const bool several = config.pipelines.size() > 1;
   Table t;
-  t.columns = {{"team"},     {"name"},       {"schedule"}, {"timezone"},
-               {"run_date"}, {"local_time"}, {"utc"}};
+  t.columns = {{"team"}, {"name"}};
+  if (several) {
+    t.columns.push_back({"pipeline"});
+  }
+  t.columns.insert(t.columns.end(),
+                   {{"schedule"}, {"timezone"}, {"run_date"}, {"local_time"}, {"utc"}});
   SysTime now = SystemClock().now();
   for (const auto& r : resolve_schedules(*teams, config, now)) {
-    if (only && team_key(r.schedule.team) != *only) {
+    if ((only && team_key(r.schedule.team) != *only) ||
+        (pipeline && r.target.pipeline != *pipeline)) {
       continue;
     }
     const auto& s = r.schedule;
     std::string schedule =
         s.cron ? "cron " + s.cron->text : "daily " + format_time_of_day(s.run_time);
     for (const Slot& slot : upcoming_slots(s, now, count)) {
-      t.rows.push_back({s.team ? std::to_string(s.team->value) : "general", s.name, schedule,
-                        std::string(s.zone->name()), format_date(slot.run_date),
-                        format_local(slot.at, *s.zone), format_utc_seconds(slot.at)});
+      std::vector<std::optional<std::string>> row = {
+          s.team ? std::to_string(s.team->value) : "general", s.name};
+      if (several) {
+        row.emplace_back(r.target.pipeline);
+      }
+      row.insert(row.end(), {schedule, std::string(s.zone->name()), format_date(slot.run_date),
+                             format_local(slot.at, *s.zone), format_utc_seconds(slot.at)});
+      t.rows.push_back(std::move(row));
     }
   }
   return t;
@@ -57,6 +69,14 @@ int plan(const config::Config& config, const PlanOptions& options) {
       only = id->value;
     }
   }
+  std::optional<std::string> pipeline;
+  if (options.pipeline) {
+    auto checked = parse_pipeline_option(config, options.pipeline);
+    if (!checked) {
+      return fail(checked.error());
+    }
+    pipeline = *checked;
+  }
   auto db = open_database(config, 1, Database::OpenMode::kExisting);
   if (!db) {
     return fail(db.error());
@@ -64,11 +84,16 @@ int plan(const config::Config& config, const PlanOptions& options) {
   if (!config.scheduler.enabled) {
     std::cerr << "note: scheduler.enabled is false: `serve` runs nothing on its own\n";
   }
-  auto table = schedule_table(config, **db, only, options.count);
+  auto table = schedule_table(config, **db, only, pipeline, options.count);
   if (!table) {
     return fail(table.error());
   }
   if (only && *only != 0 && table->rows.empty()) {
+    if (pipeline) {
+      return fail(not_found(describe_owner(TeamId{*only}, *pipeline) +
+                            " is not scheduled: the team is unknown, inactive or paused, or does "
+                            "not run that pipeline"));
+    }
     return fail(not_found("team " + std::to_string(*only) +
                           " is not scheduled: it is unknown, inactive or paused"));
   }

@@ -57,10 +57,9 @@ int reschedule(const config::Config& config, const RescheduleOptions& options) {
   if (applied == 0) {
     std::cout << "no live service: the schedule below applies when `serve` starts\n";
   } else {
-    std::cout << "applied by " << applied << " live service" << (applied == 1 ? "" : "s")
-              << "\n";
+    std::cout << "applied by " << applied << " live service" << (applied == 1 ? "" : "s") << "\n";
   }
-  auto table = schedule_table(config, **db, std::nullopt, 1);
+  auto table = schedule_table(config, **db, std::nullopt, std::nullopt, 1);
   if (!table) {
     return fail(table.error());
   }

@@ -19,6 +19,9 @@ void print_outcome(const RunOutcome& outcome, const RunTarget& target) {
   std::cout << "status: " << to_string(r.status) << "\n";
   std::cout << "team: " << (target.team ? std::to_string(target.team->value) : "general") << " ("
             << escape_controls(target.name) << ")\n";
+  if (target.pipeline != kDefaultPipeline) {
+    std::cout << "pipeline: " << target.pipeline << "\n";
+  }
   std::cout << "run_date: " << r.run_date << "\n";
   std::cout << "purchase_date: " << r.purchase_date << "\n";
   if (r.total_loans) {
@@ -59,6 +62,10 @@ int run(const config::Config& config, const RunOptions& options) {
   if (!team_id) {
     return fail(team_id.error());
   }
+  auto pipeline = parse_pipeline_option(config, options.pipeline);
+  if (!pipeline) {
+    return fail(pipeline.error());
+  }
   if (auto plugin = load_notify_plugin(config); !plugin) {
     return fail(plugin.error());
   }
@@ -67,7 +74,7 @@ int run(const config::Config& config, const RunOptions& options) {
   if (!db) {
     return fail(db.error());
   }
-  auto resolved = team_to_run(**db, config, *team_id);
+  auto resolved = team_to_run(**db, config, *team_id, *pipeline);
   if (!resolved) {
     return fail(resolved.error());
   }
@@ -86,6 +93,7 @@ int run(const config::Config& config, const RunOptions& options) {
   request.target = resolved->target;
   request.trigger = Trigger::kManual;
   request.purchase_date = purchase;
+  request.force = options.force;
   auto outcome = executor.execute(request, foreground.stop());
 
   foreground.finish();
@@ -105,8 +113,9 @@ int run(const config::Config& config, const RunOptions& options) {
     return fail(outcome.error());
   }
   if (outcome->claim == ClaimOutcome::kTeamBusy) {
-    return fail(failed_precondition(describe_team(*team_id) + " already has a run in progress (" +
-                                    outcome->busy_run_id + "); nothing was started"));
+    return fail(failed_precondition(describe_owner(*team_id, *pipeline) +
+                                    " already has a run in progress (" + outcome->busy_run_id +
+                                    "); nothing was started"));
   }
   if (end_kept) {
     std::cerr << "error: the database did not take the run's end ("
@@ -115,7 +124,10 @@ int run(const config::Config& config, const RunOptions& options) {
               << " and recorded by the next orchestrator serve or run\n";
     return kExitDatabase;
   }
-  return outcome->record.status == RunStatus::kCompleted ? kExitOk : kExitRunFailed;
+  // Skipped (nothing new, or its condition said so) is not a failure.
+  const RunStatus status = outcome->record.status;
+  return status == RunStatus::kCompleted || status == RunStatus::kSkipped ? kExitOk
+                                                                          : kExitRunFailed;
 }
 
 }  // namespace orch::cli

@@ -19,17 +19,33 @@ std::optional<std::string> opt_text(const std::string& s) {
   return s.empty() ? std::nullopt : std::optional<std::string>(s);
 }
 
-Table run_table(const std::vector<RunRecord>& runs, Format format) {
+// The pipeline has a column when the configuration has several, or a run belongs to another
+// than `daily`: a site with one pipeline sees the table it always saw.
+Table run_table(const std::vector<RunRecord>& runs, Format format, bool with_pipeline) {
   Table t;
   bool full = format != Format::kTable;  // the terminal table keeps to what fits a screen
-  t.columns = {{"run_id"},      {"sales_team_id", true}, {"status"},        {"triggered_by"},
-               {"attempt", true}, {"run_date"},          {"purchase_date"}, {"scheduled_for"},
-               {"started_at"},  {"completed_at"},        {"duration_ms", true},
-               {"total_loans", true}, {"exceptions_count", true}, {"exit_code", true},
+  t.columns = {{"run_id"},
+               {"sales_team_id", true},
+               {"status"},
+               {"triggered_by"},
+               {"attempt", true},
+               {"run_date"},
+               {"purchase_date"},
+               {"scheduled_for"},
+               {"started_at"},
+               {"completed_at"},
+               {"duration_ms", true},
+               {"total_loans", true},
+               {"exceptions_count", true},
+               {"exit_code", true},
                {"error"}};
+  if (with_pipeline) {
+    t.columns.insert(t.columns.begin() + 2, {"pipeline"});
+  }
   if (full) {
-    t.columns.insert(t.columns.end(), {{"instance"}, {"log_path"}, {"created_at"},
-                                       {"metrics", true}, {"inputs", true}});
+    t.columns.insert(
+        t.columns.end(),
+        {{"instance"}, {"log_path"}, {"created_at"}, {"metrics", true}, {"inputs", true}});
   }
   for (const RunRecord& r : runs) {
     std::vector<std::optional<std::string>> row = {
@@ -48,6 +64,9 @@ Table run_table(const std::vector<RunRecord>& runs, Format format) {
         opt_number(r.exceptions_count),
         opt_number(r.exit_code),
         opt_text(r.error)};
+    if (with_pipeline) {
+      row.insert(row.begin() + 2, r.pipeline);
+    }
     if (full) {
       row.insert(row.end(), {opt_text(r.instance), opt_text(r.log_path), format_utc(r.created_at),
                              opt_text(r.metrics), opt_text(r.inputs)});
@@ -76,6 +95,15 @@ int runs(const config::Config& config, const RunsOptions& options) {
       filter.team_key = id->value;
     }
   }
+  if (options.pipeline) {
+    // A pipeline no longer configured still has its history: any valid name is looked for.
+    if (!is_pipeline_name(*options.pipeline)) {
+      return fail(invalid_argument(
+          "--pipeline: '" + *options.pipeline +
+          "' is not a pipeline name (configured: " + config.pipeline_names() + ")"));
+    }
+    filter.pipeline = *options.pipeline;
+  }
   if (options.status) {
     auto status = parse_run_status(*options.status);
     if (!status) {
@@ -101,7 +129,11 @@ int runs(const config::Config& config, const RunsOptions& options) {
   if (!rows) {
     return fail(rows.error());
   }
-  print(run_table(*rows, options.format), options.format, std::cout);
+  bool with_pipeline = config.pipelines.size() > 1 || options.pipeline.has_value();
+  for (const RunRecord& r : *rows) {
+    with_pipeline = with_pipeline || r.pipeline != kDefaultPipeline;
+  }
+  print(run_table(*rows, options.format, with_pipeline), options.format, std::cout);
   return kExitOk;
 }
 

@@ -1,18 +1,82 @@
+#include <functional>
 #include <iostream>
+#include <map>
+#include <set>
 
 #include "config/base/clock.h"
 #include "config/base/terminal_text.h"
 #include "notify/webhook_client.h"
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/cli/output.h"
+#include "orchestrator/core/team_schedules.h"
 #include "orchestrator/schedule/cron_expression.h"
 
 namespace orch::cli {
 namespace {
 
+// --pipelines: known pipeline names, comma-separated ("" clears the team's choice).
+Result<std::string> validate_pipelines(const config::Config& config, const std::string& list) {
+  std::string out;
+  std::size_t start = 0;
+  while (!list.empty() && start <= list.size()) {
+    auto comma = list.find(',', start);
+    std::string name =
+        list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    name.erase(0, name.find_first_not_of(' '));
+    name.erase(name.find_last_not_of(' ') + 1);
+    if (config.find_pipeline(name) == nullptr) {
+      return invalid_argument("--pipelines: '" + name + "' is not a configured pipeline (use " +
+                              "names from: " + config.pipeline_names() +
+                              ", separated by commas; \"\" for the configured choice)");
+    }
+    if (("," + out + ",").find("," + name + ",") == std::string::npos) {
+      out += (out.empty() ? "" : ",") + name;
+    }
+    if (comma == std::string::npos) {
+      break;
+    }
+    start = comma + 1;
+  }
+  return out;
+}
+
 // Checks the settings a person typed; returns them as the store's changes.
-Result<TeamChanges> validate(const TeamOptions& o) {
+Result<TeamChanges> validate(const config::Config& config, const TeamOptions& o) {
   TeamChanges c;
+  if (o.wait_for_inputs) {
+    const std::string& text = *o.wait_for_inputs;
+    bool digits = !text.empty() && text.size() <= 6 &&
+                  text.find_first_not_of("0123456789") == std::string::npos;
+    if (!text.empty() && (!digits || std::stoll(text) > 604800)) {
+      return invalid_argument("--wait-for-inputs: '" + text +
+                              "' is not allowed: use a whole number of seconds from 0 to 604800 "
+                              "(\"\" for the default)");
+    }
+    c.wait_for_inputs_seconds = text.empty() ? text : std::to_string(std::stoll(text));
+  }
+  if (o.after) {
+    auto upstreams = parse_upstreams(*o.after);
+    if (!upstreams) {
+      return invalid_argument("--after: " + upstreams.error().message);
+    }
+    std::string text;
+    for (const Upstream& upstream : *upstreams) {
+      if (config.find_pipeline(upstream.pipeline) == nullptr) {
+        return invalid_argument("--after: '" + to_string(upstream) + "' names pipeline " +
+                                upstream.pipeline + ", which is not configured (use one of: " +
+                                config.pipeline_names() + ")");
+      }
+      text += (text.empty() ? "" : ",") + to_string(upstream);
+    }
+    c.upstreams = text;
+  }
+  if (o.pipelines) {
+    auto names = validate_pipelines(config, *o.pipelines);
+    if (!names) {
+      return names.error();
+    }
+    c.pipelines = *names;
+  }
   if (o.name) {
     if (o.name->empty() || o.name->size() > 200) {
       return invalid_argument("--name: a team name is 1 to 200 characters");
@@ -72,10 +136,9 @@ Result<TeamChanges> validate(const TeamOptions& o) {
   };
   for (const NumberOption& n :
        {NumberOption{"--retry-max-attempts", o.retry_max_attempts, c.retry_max_attempts, 100},
-        NumberOption{"--retry-initial-delay", o.retry_initial_delay,
-                     c.retry_initial_delay_seconds, 86400},
-        NumberOption{"--retry-max-delay", o.retry_max_delay, c.retry_max_delay_seconds,
-                     86400}}) {
+        NumberOption{"--retry-initial-delay", o.retry_initial_delay, c.retry_initial_delay_seconds,
+                     86400},
+        NumberOption{"--retry-max-delay", o.retry_max_delay, c.retry_max_delay_seconds, 86400}}) {
     if (!n.value) {
       continue;
     }
@@ -99,8 +162,8 @@ Result<TeamChanges> validate(const TeamOptions& o) {
     std::size_t start = 0;
     while (!list.empty() && start <= list.size()) {
       auto comma = list.find(',', start);
-      std::string address = list.substr(start, comma == std::string::npos ? std::string::npos
-                                                                           : comma - start);
+      std::string address =
+          list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
       auto at = address.find('@');
       if (at == std::string::npos || at == 0 || at + 1 == address.size() ||
           address.find_first_of(" \t") != std::string::npos) {
@@ -125,7 +188,103 @@ Result<TeamChanges> validate(const TeamOptions& o) {
   return c;
 }
 
-Table team_table(const std::vector<Team>& teams) {
+// The pipelines the team runs as the service would schedule them, each with what the team set
+// for it: "daily, month_end (cron 0 4 1 * *), recon (paused)".
+std::string team_pipelines(const config::Config& config, const Team& team) {
+  std::string out;
+  for (const config::NamedPipeline& named : config.pipelines) {
+    if (!runs_pipeline(team, named)) {
+      continue;
+    }
+    std::string notes;
+    for (const TeamPipeline& own : team.pipeline_settings) {
+      if (own.pipeline != named.name) {
+        continue;
+      }
+      if (own.cron) {
+        notes += "cron " + *own.cron;
+      } else if (own.run_time) {
+        notes += "daily " + *own.run_time;
+      }
+      if (own.paused) {
+        notes += std::string(notes.empty() ? "" : ", ") + "paused";
+      }
+    }
+    out += (out.empty() ? "" : ", ") + named.name + (notes.empty() ? "" : " (" + notes + ")");
+  }
+  return out;
+}
+
+std::optional<std::string> upstream_text(const Team& team) {
+  if (team.upstreams.empty()) {
+    return std::nullopt;
+  }
+  std::string out;
+  for (const Upstream& upstream : team.upstreams) {
+    out += (out.empty() ? "" : ",") + to_string(upstream);
+  }
+  return out;
+}
+
+// Refuses upstreams of team `id` that name a team that does not exist, or that close a cycle
+// (a team whose run would wait, through others, for itself), naming the cycle.
+Status check_upstreams(Database& db, TeamId id, const std::optional<std::string>& list) {
+  if (!list) {
+    return {};
+  }
+  auto upstreams = parse_upstreams(*list);
+  if (!upstreams) {
+    return invalid_argument("--after: " + upstreams.error().message);
+  }
+  auto teams = db.teams().list(TeamStore::Which::kAll);
+  if (!teams) {
+    return teams.error();
+  }
+  // Only a team's daily pipeline waits for others: the edges go from (team, daily).
+  std::map<std::int64_t, std::vector<Upstream>> edges;
+  for (const Team& team : *teams) {
+    edges[team.id.value] = team.upstreams;
+  }
+  edges[id.value] = *upstreams;
+  for (const Upstream& upstream : *upstreams) {
+    if (upstream.team && edges.count(upstream.team->value) == 0) {
+      return invalid_argument("--after: team " + std::to_string(upstream.team->value) +
+                              " does not exist (see `orchestrator teams list`)");
+    }
+  }
+  // Depth-first from the team: reaching its own daily pipeline again is a cycle.
+  std::vector<std::string> path{std::to_string(id.value)};
+  std::set<std::int64_t> seen;
+  std::function<bool(std::int64_t)> reaches_back = [&](std::int64_t from) {
+    for (const Upstream& next : edges[from]) {
+      if (!next.team || next.pipeline != kDefaultPipeline) {
+        continue;  // the general run and other pipelines wait for nobody
+      }
+      path.push_back(to_string(next));
+      if (next.team->value == id.value) {
+        return true;
+      }
+      if (seen.insert(next.team->value).second && reaches_back(next.team->value)) {
+        return true;
+      }
+      path.pop_back();
+    }
+    return false;
+  };
+  if (reaches_back(id.value)) {
+    std::string cycle;
+    for (const std::string& step : path) {
+      cycle += (cycle.empty() ? "team " : " -> team ") + step;
+    }
+    return invalid_argument("--after: that would make a cycle, " + cycle +
+                            ": a run would wait for itself");
+  }
+  return {};
+}
+
+// A site with one pipeline sees the table it always saw; with several, a column says which
+// pipelines each team runs.
+Table team_table(const config::Config& config, const std::vector<Team>& teams) {
   Table t;
   t.columns = {{"id", true},
                {"name"},
@@ -139,23 +298,33 @@ Table team_table(const std::vector<Team>& teams) {
                {"retry_max_delay_seconds", true},
                {"notify_email"},
                {"slack_webhook"},
+               {"wait_for_inputs_seconds", true},
+               {"after"},
                {"active_since"},
                {"updated_at"}};
+  const bool with_pipelines = config.pipelines.size() > 1;
+  if (with_pipelines) {
+    t.columns.insert(t.columns.begin() + 6, {"pipelines"});
+  }
   auto number = [](const std::optional<int>& v) {
     return v ? std::optional<std::string>(std::to_string(*v)) : std::nullopt;
   };
   for (const Team& team : teams) {
-    t.rows.push_back({std::to_string(team.id.value), team.name,
-                      team.active ? "true" : "false", team.paused ? "true" : "false",
-                      team.run_time, team.cron, team.timezone, number(team.retry_max_attempts),
-                      number(team.retry_initial_delay_seconds),
-                      number(team.retry_max_delay_seconds), team.notify_email,
-                      // A webhook URL is a secret (its path is the token).
-                      team.notify_slack_webhook
-                          ? std::optional<std::string>(
-                                notify::redact_webhook(*team.notify_slack_webhook))
-                          : std::nullopt,
-                      format_utc(team.active_since), format_utc(team.updated_at)});
+    std::vector<std::optional<std::string>> row = {
+        std::to_string(team.id.value), team.name, team.active ? "true" : "false",
+        team.paused ? "true" : "false", team.run_time, team.cron, team.timezone,
+        number(team.retry_max_attempts), number(team.retry_initial_delay_seconds),
+        number(team.retry_max_delay_seconds), team.notify_email,
+        // A webhook URL is a secret (its path is the token).
+        team.notify_slack_webhook
+            ? std::optional<std::string>(notify::redact_webhook(*team.notify_slack_webhook))
+            : std::nullopt,
+        number(team.wait_for_inputs_seconds), upstream_text(team), format_utc(team.active_since),
+        format_utc(team.updated_at)};
+    if (with_pipelines) {
+      row.insert(row.begin() + 6, team_pipelines(config, team));
+    }
+    t.rows.push_back(std::move(row));
   }
   return t;
 }
@@ -167,15 +336,19 @@ Result<TeamId> required_id(const TeamOptions& o) {
   return parse_team_id(*o.id);
 }
 
-int show(const Result<Team>& team, const TeamOptions& o, const char* what) {
+int show(const config::Config& config, const Result<Team>& team, const TeamOptions& o,
+         const char* what) {
   if (!team) {
     return fail(team.error());
   }
   if (o.format == Format::kTable) {
-    std::cout << what << " team " << team->id.value << " (" << escape_controls(team->name) << ")"
-              << "; run `orchestrator reschedule` to apply it to a running service\n";
+    std::cout << what << " team " << team->id.value << " (" << escape_controls(team->name) << ")";
+    if (o.pipeline) {
+      std::cout << "'s " << *o.pipeline << " pipeline";
+    }
+    std::cout << "; run `orchestrator reschedule` to apply it to a running service\n";
   } else {
-    print(team_table({*team}), o.format, std::cout);
+    print(team_table(config, {*team}), o.format, std::cout);
   }
   return kExitOk;
 }
@@ -191,7 +364,7 @@ int teams_list(const config::Config& config, const TeamOptions& options) {
   if (!teams) {
     return fail(teams.error());
   }
-  print(team_table(*teams), options.format, std::cout);
+  print(team_table(config, *teams), options.format, std::cout);
   return kExitOk;
 }
 
@@ -207,7 +380,7 @@ int teams_add(const config::Config& config, const TeamOptions& options) {
     }
     id = *parsed;
   }
-  auto changes = validate(options);
+  auto changes = validate(config, options);
   if (!changes) {
     return fail(changes.error());
   }
@@ -215,7 +388,11 @@ int teams_add(const config::Config& config, const TeamOptions& options) {
   if (!db) {
     return fail(db.error());
   }
-  return show((*db)->teams().add(id, *options.name, *changes, SystemClock().now()), options,
+  // A new team has no one waiting for it yet, so it cannot close a cycle (id 0 stands for it).
+  if (Status ok = check_upstreams(**db, id.value_or(TeamId{0}), changes->upstreams); !ok) {
+    return fail(ok.error());
+  }
+  return show(config, (*db)->teams().add(id, *options.name, *changes, SystemClock().now()), options,
               "added");
 }
 
@@ -224,15 +401,35 @@ int teams_update(const config::Config& config, const TeamOptions& options) {
   if (!id) {
     return fail(id.error());
   }
-  auto changes = validate(options);
+  auto changes = validate(config, options);
   if (!changes) {
     return fail(changes.error());
+  }
+  auto pipeline = parse_pipeline_option(config, options.pipeline);
+  if (!pipeline) {
+    return fail(pipeline.error());
   }
   auto db = open_database(config, 1, Database::OpenMode::kExisting);
   if (!db) {
     return fail(db.error());
   }
-  return show((*db)->teams().update(*id, *changes, SystemClock().now()), options, "updated");
+  if (Status ok = check_upstreams(**db, *id, changes->upstreams); !ok) {
+    return fail(ok.error());
+  }
+  SysTime now = SystemClock().now();
+  if (*pipeline == kDefaultPipeline) {
+    return show(config, (*db)->teams().update(*id, *changes, now), options, "updated");
+  }
+  // --run-time and --cron set the schedule of the pipeline named; the rest is the team's.
+  PipelineScheduleChanges schedule{changes->run_time, changes->cron};
+  changes->run_time.reset();
+  changes->cron.reset();
+  auto updated = (*db)->teams().update(*id, *changes, now);
+  if (!updated) {
+    return fail(updated.error());
+  }
+  return show(config, (*db)->teams().update_pipeline(*id, *pipeline, schedule, now), options,
+              "updated");
 }
 
 int teams_set_active(const config::Config& config, const TeamOptions& options, bool active) {
@@ -244,7 +441,7 @@ int teams_set_active(const config::Config& config, const TeamOptions& options, b
   if (!db) {
     return fail(db.error());
   }
-  return show((*db)->teams().set_active(*id, active, SystemClock().now()), options,
+  return show(config, (*db)->teams().set_active(*id, active, SystemClock().now()), options,
               active ? "activated" : "deactivated");
 }
 
@@ -253,12 +450,22 @@ int teams_set_paused(const config::Config& config, const TeamOptions& options, P
   if (!id) {
     return fail(id.error());
   }
+  if (options.pipeline) {
+    if (auto known = parse_pipeline_option(config, options.pipeline); !known) {
+      return fail(known.error());
+    }
+  }
   auto db = open_database(config, 1, Database::OpenMode::kExisting);
   if (!db) {
     return fail(db.error());
   }
-  return show((*db)->teams().set_paused(*id, pause == Pause::kPause, SystemClock().now()),
-              options, pause == Pause::kPause ? "paused" : "resumed");
+  const bool paused = pause == Pause::kPause;
+  SysTime now = SystemClock().now();
+  // With --pipeline, that pipeline alone (`daily` too); without, the whole team.
+  auto changed = options.pipeline
+                     ? (*db)->teams().set_pipeline_paused(*id, *options.pipeline, paused, now)
+                     : (*db)->teams().set_paused(*id, paused, now);
+  return show(config, changed, options, paused ? "paused" : "resumed");
 }
 
 }  // namespace orch::cli

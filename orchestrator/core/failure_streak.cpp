@@ -2,9 +2,9 @@
 
 namespace orch {
 
-Result<FailureStreak> failure_streak(RunStore& runs, TeamId team, int depth) {
+Result<FailureStreak> failure_streak(RunStore& runs, const RunOwner& owner, int depth) {
   // Skips and misses come between ended runs; read enough rows to see `depth` ended ones.
-  auto history = runs.recent_statuses(team.value, depth * 4 + 8);
+  auto history = runs.recent_statuses(owner, depth * 4 + 8);
   if (!history) {
     return history.error();
   }

@@ -11,9 +11,10 @@ struct FailureStreak {
   int failures_before_last = 0;  // the same, not counting the newest ended run
 };
 
-// A team's failed runs in a row, from the run history: runs that ended (completed, or a failure:
-// failed, timed_out, interrupted, abandoned) count; skipped, missed and running ones are passed
-// over. Looks at no more than `depth` ended runs, so the counts stop at `depth`.
-Result<FailureStreak> failure_streak(RunStore& runs, TeamId team, int depth);
+// The failed runs in a row of a team's pipeline, from the run history: runs that ended
+// (completed, or a failure: failed, timed_out, interrupted, abandoned) count; skipped, missed and
+// running ones are passed over. Looks at no more than `depth` ended runs, so the counts stop at
+// `depth`.
+Result<FailureStreak> failure_streak(RunStore& runs, const RunOwner& owner, int depth);
 
 }  // namespace orch

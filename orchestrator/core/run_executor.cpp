@@ -8,14 +8,15 @@
 #include <iterator>
 #include <utility>
 
+#include "config/base/input_pattern.h"
 #include "config/base/log.h"
 #include "orchestrator/core/failure_streak.h"
 #include "orchestrator/core/heartbeat.h"
 #include "orchestrator/core/run_metrics.h"
+#include "orchestrator/schedule/slot_resumption.h"
 #include "pipeline/input_discovery.h"
 #include "pipeline/purchase_date.h"
 #include "pipeline/run_outputs.h"
-#include "orchestrator/schedule/slot_resumption.h"
 #include "pipeline/run_sweep.h"
 
 namespace orch {
@@ -23,6 +24,10 @@ namespace {
 
 // How far back the streak a recovery ends is counted; a longer one is told as "at least" this.
 constexpr int kRecoveryDepth = 100;
+
+// pipeline.condition's exit code for "skip this run"; and how much of its first line is kept.
+constexpr int kConditionSkips = 100;
+constexpr std::size_t kMaxConditionReason = 200;
 
 // Writes a file of the run's own folder before its pipeline starts: nobody reads it sooner, so it
 // needs no temporary name.
@@ -47,6 +52,20 @@ void inherit(std::map<std::string, std::string>& env, const char* name, const ch
   }
 }
 
+// The pipeline's required-input patterns with their run-date fields filled in.
+Result<std::vector<std::string>> required_inputs(const config::PipelineConfig& settings,
+                                                 Date run_date) {
+  std::vector<std::string> out;
+  for (const std::string& pattern : settings.required_inputs) {
+    auto expanded = expand_run_date(pattern, run_date);
+    if (!expanded) {
+      return expanded.error();
+    }
+    out.push_back(std::move(*expanded));
+  }
+  return out;
+}
+
 // The end of `run` as it stands until the pipeline completes.
 RunFinish failed_end(const RunRecord& run) {
   RunFinish done;
@@ -69,29 +88,51 @@ RunExecutor::RunExecutor(const config::Config& config, RunStore& runs,
       instance_(std::move(instance)),
       tree_(config.paths.input_dir, config.paths.output_dir),
       pending_ends_(config.paths.output_dir / ".pending_run_ends") {
-  // Fails closed: an isolation that is required but unavailable fails each run with the reason.
-  auto isolation = pipeline::settle_isolation(config);
-  if (!isolation || isolation->kind == config::Isolation::kLandlock) {
-    sandbox_.emplace(config);
-  } else if (config.pipeline.isolation == config::Isolation::kLandlock) {
-    log::warn("isolation_unavailable",
-              {{"reason", isolation->reason},
-               {"effect",
-                "pipelines run without a sandbox: each can read and write whatever "
-                "this service can"}});
+  bool warned = false;
+  for (const config::NamedPipeline& named : config.pipelines) {
+    Pipeline p{&named, std::nullopt};
+    const config::Config view = config::with_pipeline(config, named);
+    // Fails closed: an isolation that is required but unavailable fails each run with the
+    // reason.
+    auto isolation = pipeline::settle_isolation(view);
+    if (!isolation || isolation->kind == config::Isolation::kLandlock) {
+      p.sandbox.emplace(view);
+    } else if (named.settings.isolation == config::Isolation::kLandlock && !warned) {
+      warned = true;
+      log::warn("isolation_unavailable",
+                {{"reason", isolation->reason},
+                 {"effect",
+                  "pipelines run without a sandbox: each can read and write whatever "
+                  "this service can"}});
+    }
+    pipelines_.push_back(std::move(p));
   }
+}
+
+const RunExecutor::Pipeline* RunExecutor::pipeline_named(const std::string& name) const {
+  for (const Pipeline& p : pipelines_) {
+    if (p.named->name == name) {
+      return &p;
+    }
+  }
+  return nullptr;
 }
 
 Result<RunOutcome> RunExecutor::record_missed(const RunTarget& target, const Slot& slot,
                                               int slots) {
+  const Pipeline* named = pipeline_named(target.pipeline);
+  if (named == nullptr) {
+    return not_found("pipeline " + target.pipeline + " is not configured");
+  }
   ClaimRequest request;
   request.team = target.team;
+  request.pipeline = target.pipeline;
   request.triggered_by = Trigger::kSchedule;
   request.slot_key = slot.key();
   request.scheduled_for = slot.at;
   request.run_date = format_date(slot.run_date);
   request.purchase_date =
-      format_date(pipeline::purchase_date(slot.run_date, config_.pipeline.purchase_weekday));
+      format_date(pipeline::purchase_date(slot.run_date, named->named->settings.purchase_weekday));
   request.instance = instance_;
   request.now = clock_.now();
   std::string reason = "not started within the grace window of " +
@@ -114,17 +155,26 @@ Result<RunOutcome> RunExecutor::record_missed(const RunTarget& target, const Slo
 }
 
 Result<RunOutcome> RunExecutor::execute(const RunRequest& request, pipeline::StopSignal& stop) {
+  if (request.waiting_run) {
+    return start_waiting(request, stop);
+  }
   // No misfire check here: a slot handed over within its grace runs however long it waits for a
   // worker (slot_resumption.h).
   SysTime now = clock_.now();
   const RunTarget& target = request.target;
+  const Pipeline* named = pipeline_named(target.pipeline);
+  if (named == nullptr) {
+    return not_found("pipeline " + target.pipeline + " is not configured (the configuration has " +
+                     config_.pipeline_names() + ")");
+  }
   Date run_date = request.slot ? request.slot->run_date
                                : request.run_date.value_or(local_date(now, *target.zone));
   Date purchase = request.purchase_date.value_or(
-      pipeline::purchase_date(run_date, config_.pipeline.purchase_weekday));
+      pipeline::purchase_date(run_date, named->named->settings.purchase_weekday));
 
   ClaimRequest claim_request;
   claim_request.team = target.team;
+  claim_request.pipeline = target.pipeline;
   claim_request.triggered_by = request.trigger;
   claim_request.attempt = request.attempt;
   if (request.slot) {
@@ -135,6 +185,18 @@ Result<RunOutcome> RunExecutor::execute(const RunRequest& request, pipeline::Sto
   claim_request.purchase_date = format_date(purchase);
   claim_request.instance = instance_;
   claim_request.now = now;
+  // A scheduled run whose inputs or upstreams are not ready yet waits for them, as a row and
+  // nothing more; one whose upstream ended without completing is recorded so at once.
+  const std::chrono::seconds wait = waiting_window(target);
+  if (request.slot && wait.count() > 0) {
+    auto readiness = check_ready(target, run_date);
+    // A folder that cannot be read, or leads outside the tree, fails the run as it always did.
+    if (readiness && !readiness->ready()) {
+      claim_request.start_as =
+          readiness->blocked.empty() ? RunStatus::kWaiting : RunStatus::kUpstreamFailed;
+      claim_request.reason = readiness->describe();
+    }
+  }
   auto claim = runs_.claim(claim_request);
   if (claim && claim->outcome == ClaimOutcome::kTeamBusy && claim->record.run_id.empty() &&
       abandon_if_holder_died(claim->busy_run_id)) {
@@ -154,16 +216,240 @@ Result<RunOutcome> RunExecutor::execute(const RunRequest& request, pipeline::Sto
   if (claim->outcome != ClaimOutcome::kClaimed) {
     return outcome;
   }
+  if (claim->record.status == RunStatus::kUpstreamFailed) {
+    tell(notify::EventKind::kRunUpstreamFailed, claim->record, target);
+    return outcome;
+  }
+  if (claim->record.status == RunStatus::kWaiting) {
+    outcome.waiting = true;
+    outcome.wait_until = request.slot->at + wait;
+    log::info("run_waiting", {{"run_id", claim->record.run_id},
+                              {"team", describe_team(target.team)},
+                              {"pipeline", target.pipeline},
+                              {"until", format_utc(outcome.wait_until)},
+                              {"reason", claim->record.error}});
+    return outcome;
+  }
+  run_claimed(claim->record, request, stop, outcome);
+  return outcome;
+}
 
-  RunRecord run = claim->record;
+void RunExecutor::run_claimed(const RunRecord& run, const RunRequest& request,
+                              pipeline::StopSignal& stop, RunOutcome& outcome) {
   {
     std::lock_guard lock(mutex_);
     active_.insert(run.run_id);
   }
-  tell(notify::EventKind::kRunStarted, run, target);
-  RunFinish done = run_pipeline(run, target, stop);
-  finish(run, target, done, request, outcome);
+  tell(notify::EventKind::kRunStarted, run, request.target);
+  RunFinish done = run_pipeline(run, request.target, request.force, stop);
+  finish(run, request.target, done, request, outcome);
+}
+
+Result<RunOutcome> RunExecutor::start_waiting(const RunRequest& request,
+                                              pipeline::StopSignal& stop) {
+  RunRecord run = *request.waiting_run;
+  SysTime now = clock_.now();
+  auto started = runs_.start_waiting(run.run_id, instance_, now);
+  if (!started) {
+    return started.error();
+  }
+  RunOutcome outcome;
+  outcome.record = run;
+  if (*started == WaitingStart::kBusy) {
+    outcome.claim = ClaimOutcome::kTeamBusy;
+    outcome.waiting = true;
+    return outcome;
+  }
+  if (*started == WaitingStart::kGone) {
+    outcome.claim = ClaimOutcome::kAlreadyRecorded;
+    return outcome;
+  }
+  run.status = RunStatus::kRunning;
+  run.started_at = now;
+  run.heartbeat_at = now;
+  run.error.clear();
+  outcome.record = run;
+  run_claimed(run, request, stop, outcome);
   return outcome;
+}
+
+Result<pipeline::Readiness> RunExecutor::check_ready(const RunTarget& target, Date run_date) const {
+  const Pipeline* named = pipeline_named(target.pipeline);
+  if (named == nullptr) {
+    return not_found("pipeline " + target.pipeline + " is not configured");
+  }
+  pipeline::Readiness readiness;
+  if (Status upstreams = check_upstreams(target, run_date, readiness); !upstreams) {
+    return upstreams.error();
+  }
+  if (wait_for_inputs(target).count() == 0 || !readiness.blocked.empty()) {
+    return readiness;  // without a wait for inputs, missing inputs fail the run at its start
+  }
+  const config::PipelineConfig& settings = named->named->settings;
+  auto folders = tree_.prepare(target.team, target.pipeline);
+  if (!folders) {
+    return folders.error();
+  }
+  pipeline::ReadinessRequest request;
+  request.folder = folders->input_dir;
+  request.tree_root = folders->input_root;
+  request.owner = target.team ? pipeline::InputOwner::kTeam : pipeline::InputOwner::kGeneral;
+  request.run_date = run_date;
+  auto required = required_inputs(settings, run_date);
+  if (!required) {
+    return required.error();
+  }
+  request.required = std::move(*required);
+  request.ready_marker = settings.ready_marker;
+  request.settle = settings.input_settle;
+  // File times are the wall clock's, whatever clock schedules the runs.
+  request.now = std::chrono::time_point_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now());
+  request.max_inputs = static_cast<std::size_t>(settings.max_inputs);
+  auto inputs = pipeline::check_inputs_ready(request);
+  if (!inputs) {
+    return inputs.error();
+  }
+  inputs->missing.insert(inputs->missing.end(), readiness.missing.begin(),
+                         readiness.missing.end());
+  return inputs;
+}
+
+std::optional<std::string> RunExecutor::unchanged_since(
+    const RunTarget& target, const std::vector<pipeline::InputFile>& inputs) const {
+  RunFilter filter;
+  filter.team_key = team_key(target.team);
+  filter.pipeline = target.pipeline;
+  filter.status = RunStatus::kCompleted;
+  filter.limit = 1;
+  auto last = runs_.list(filter);
+  if (!last || last->empty()) {
+    return std::nullopt;  // nothing to compare with (or the history cannot be read): it runs
+  }
+  const RunRecord& previous = last->front();
+  if (!pipeline::same_inputs(inputs, previous.inputs)) {
+    return std::nullopt;
+  }
+  return previous.run_id;
+}
+
+std::optional<std::pair<RunStatus, std::string>> RunExecutor::run_condition(
+    const pipeline::ProcessSpec& pipeline_spec, const std::vector<std::string>& condition,
+    const pipeline::RunFolders& folders, const RunTarget& target, const Pipeline& pipeline,
+    pipeline::StopSignal& stop) {
+  pipeline::ProcessSpec spec = pipeline_spec;
+  spec.argv = condition;
+  spec.log_file = spec.working_dir / "condition.log";
+  if (pipeline.sandbox) {
+    spec.sandbox = pipeline.sandbox->for_run(spec, folders, target.team);
+  }
+  pipeline::ProcessOutcome result = launcher_.run(spec, stop);
+  using Kind = pipeline::ProcessOutcome::Kind;
+  if (result.kind == Kind::kExited && result.exit_code == 0) {
+    return std::nullopt;
+  }
+  if (result.kind == Kind::kExited && result.exit_code == kConditionSkips) {
+    std::ifstream log(spec.log_file);
+    std::string reason;
+    std::getline(log, reason);
+    if (reason.size() > kMaxConditionReason) {
+      reason.resize(kMaxConditionReason);
+    }
+    return std::pair{RunStatus::kSkipped,
+                     "condition: " + (reason.empty() ? std::string("skip") : reason)};
+  }
+  RunStatus status = result.kind == Kind::kTimedOut  ? RunStatus::kTimedOut
+                     : result.kind == Kind::kStopped ? RunStatus::kInterrupted
+                                                     : RunStatus::kFailed;
+  std::string why = result.kind == Kind::kExited
+                        ? "exited with code " + std::to_string(result.exit_code)
+                        : result.error;
+  return std::pair{status, "condition " + why + " (" + spec.log_file.string() + ")"};
+}
+
+Status RunExecutor::check_upstreams(const RunTarget& target, Date run_date,
+                                    pipeline::Readiness& readiness) const {
+  const std::string day = format_date(run_date);
+  for (const Upstream& upstream : target.upstreams) {
+    const std::string named = (upstream.team ? describe_team(upstream.team) : "the general run") +
+                              (upstream.pipeline == kDefaultPipeline
+                                   ? std::string()
+                                   : "'s " + upstream.pipeline + " pipeline");
+    auto latest = runs_.latest_of_date(RunOwner{team_key(upstream.team), upstream.pipeline}, day);
+    if (!latest) {
+      return latest.error();
+    }
+    const std::string pending = named + "'s run of " + day;
+    if (!latest->has_value()) {
+      readiness.missing.push_back(pending);
+      continue;
+    }
+    const RunRecord& run = **latest;
+    if (run.status == RunStatus::kCompleted) {
+      continue;
+    }
+    if (run.status == RunStatus::kRunning || run.status == RunStatus::kWaiting) {
+      readiness.missing.push_back(pending + " (" + to_string(run.status) + ")");
+      continue;
+    }
+    // Ended without completing: for good, unless a retry or rerun of its slot is still coming.
+    const Pipeline* pipeline = pipeline_named(upstream.pipeline);
+    const config::RetryConfig policy =
+        pipeline != nullptr ? pipeline->named->settings.retry : config::RetryConfig{};
+    if (resume_slot(run, policy, config_.scheduler.misfire_grace, *config_.scheduler.zone,
+                    clock_.now())) {
+      readiness.missing.push_back(pending + " (" + to_string(run.status) + ", to be tried again)");
+      continue;
+    }
+    readiness.blocked = named + "'s run of " + day + " ended " + to_string(run.status) + " (" +
+                        run.run_id + ")";
+    return {};
+  }
+  return {};
+}
+
+std::string RunExecutor::upstream_output_dirs(const RunTarget& target) const {
+  std::string out;
+  for (const Upstream& upstream : target.upstreams) {
+    out += (out.empty() ? "" : ":") + tree_.folders(upstream.team, upstream.pipeline).output_dir.string();
+  }
+  return out;
+}
+
+Result<RunOutcome> RunExecutor::give_up_waiting(const RunTarget& target, const RunRecord& run,
+                                                RunStatus status, const std::string& why) {
+  SysTime now = clock_.now();
+  if (Status ended = runs_.end_waiting(run.run_id, instance_, status, why, now); !ended) {
+    return ended.error();
+  }
+  RunOutcome outcome;
+  outcome.record = run;
+  outcome.record.status = status;
+  outcome.record.error = why;
+  outcome.record.completed_at = now;
+  tell(status == RunStatus::kUpstreamFailed ? notify::EventKind::kRunUpstreamFailed
+                                            : notify::EventKind::kRunMissedInputs,
+       outcome.record, target);
+  if (outcome.record.team) {
+    tell_streak(outcome.record, target);
+  }
+  return outcome;
+}
+
+std::chrono::seconds RunExecutor::wait_for_inputs(const RunTarget& target) const {
+  if (target.wait_for_inputs) {
+    return *target.wait_for_inputs;
+  }
+  const Pipeline* named = pipeline_named(target.pipeline);
+  return named == nullptr ? std::chrono::seconds(0) : named->named->settings.wait_for_inputs;
+}
+
+std::chrono::seconds RunExecutor::waiting_window(const RunTarget& target) const {
+  const std::chrono::seconds inputs = wait_for_inputs(target);
+  if (inputs.count() > 0 || target.upstreams.empty()) {
+    return inputs;
+  }
+  return std::chrono::hours(24);
 }
 
 bool RunExecutor::abandon_if_holder_died(const std::string& run_id) {
@@ -183,28 +469,34 @@ bool RunExecutor::abandon_if_holder_died(const std::string& run_id) {
   if (!runs_.finish(end)) {
     return false;  // someone else ended it meanwhile: the claim will tell
   }
-  log::warn("run_abandoned",
-            {{"run_id", run_id}, {"team", describe_team((*holder)->team)}, {"reason", end.error}});
+  log::warn("run_abandoned", {{"run_id", run_id},
+                              {"team", describe_team((*holder)->team)},
+                              {"pipeline", (*holder)->pipeline},
+                              {"reason", end.error}});
   RunRecord abandoned = **holder;
   abandoned.status = RunStatus::kAbandoned;
   abandoned.error = end.error;
   abandoned.completed_at = end.completed_at;
   RunTarget target;
   target.team = abandoned.team;
+  target.pipeline = abandoned.pipeline;
   tell(notify::EventKind::kRunAbandoned, abandoned, target);
   return true;
 }
 
-RunFinish RunExecutor::run_pipeline(const RunRecord& run, const RunTarget& target,
+RunFinish RunExecutor::run_pipeline(const RunRecord& run, const RunTarget& target, bool force,
                                     pipeline::StopSignal& stop) {
-  auto folders = tree_.prepare(target.team);
+  const Pipeline* named = pipeline_named(target.pipeline);
+  auto folders = named != nullptr ? tree_.prepare(target.team, target.pipeline)
+                                  : Result<pipeline::RunFolders>(not_found(
+                                        "pipeline " + target.pipeline + " is not configured"));
   if (!folders) {
     RunFinish done = failed_end(run);
     done.error = folders.error().message;
     done.completed_at = clock_.now();
     return done;
   }
-  RunFinish done = run_in_folders(*folders, run, target, stop);
+  RunFinish done = run_in_folders(*folders, run, target, *named, force, stop);
   if (done.status != RunStatus::kCompleted) {
     if (Status made = pipeline::ensure_output_folders(*folders); !made) {
       log::warn("output_folders_not_created",
@@ -215,7 +507,9 @@ RunFinish RunExecutor::run_pipeline(const RunRecord& run, const RunTarget& targe
 }
 
 RunFinish RunExecutor::run_in_folders(const pipeline::RunFolders& folders, const RunRecord& run,
-                                      const RunTarget& target, pipeline::StopSignal& stop) {
+                                      const RunTarget& target, const Pipeline& pipeline,
+                                      bool force, pipeline::StopSignal& stop) {
+  const config::PipelineConfig& settings = pipeline.named->settings;
   RunFinish done = failed_end(run);
   auto fail = [&](const std::string& error) {
     done.error = error;
@@ -235,13 +529,16 @@ RunFinish RunExecutor::run_in_folders(const pipeline::RunFolders& folders, const
   discovery.folder = folders.input_dir;
   discovery.tree_root = folders.input_root;
   discovery.run_date = run_date ? *run_date : Date{};
-  discovery.required = config_.pipeline.required_inputs;
+  auto required = required_inputs(settings, discovery.run_date);
+  if (!required) {
+    return fail(required.error().message);
+  }
+  discovery.required = std::move(*required);
   discovery.snapshot_dir = run_dir / "inputs";
   discovery.owner = target.team ? pipeline::InputOwner::kTeam : pipeline::InputOwner::kGeneral;
-  discovery.hash =
-      config_.pipeline.hash_inputs ? pipeline::HashInputs::kYes : pipeline::HashInputs::kNo;
-  discovery.max_inputs = static_cast<std::size_t>(config_.pipeline.max_inputs);
-  discovery.limits = {discovery_started + config_.pipeline.timeout,
+  discovery.hash = settings.hash_inputs ? pipeline::HashInputs::kYes : pipeline::HashInputs::kNo;
+  discovery.max_inputs = static_cast<std::size_t>(settings.max_inputs);
+  discovery.limits = {discovery_started + settings.timeout,
                       [&stop] { return stop.requested().has_value(); }};
   auto inputs = pipeline::discover_inputs(discovery);
   if (!inputs) {
@@ -252,6 +549,12 @@ RunFinish RunExecutor::run_in_folders(const pipeline::RunFolders& folders, const
     return fail(inputs.error().message);
   }
   done.inputs = pipeline::manifest_json(*inputs);
+  if (settings.skip_unchanged && !force) {
+    if (auto since = unchanged_since(target, *inputs)) {
+      done.status = RunStatus::kSkipped;
+      return fail("inputs unchanged since " + *since);
+    }
+  }
 
   auto manifest = run_dir / "inputs.json";
   if (auto written = write_run_file(manifest, done.inputs); !written) {
@@ -274,14 +577,18 @@ RunFinish RunExecutor::run_in_folders(const pipeline::RunFolders& folders, const
   }
 
   pipeline::ProcessSpec spec;
-  spec.argv = config_.pipeline.command;
-  spec.env = config_.pipeline.env;
+  spec.argv = settings.command;
+  spec.env = settings.env;
   inherit(spec.env, "PATH", "/usr/local/bin:/usr/bin:/bin");
   inherit(spec.env, "HOME", nullptr);
   inherit(spec.env, "LANG", "C.UTF-8");
   inherit(spec.env, "TZ", nullptr);
   spec.env["RUN_ID"] = run.run_id;
   spec.env["SALES_TEAM_ID"] = target.team ? std::to_string(target.team->value) : "";
+  spec.env["PIPELINE_NAME"] = target.pipeline;
+  if (!target.upstreams.empty()) {
+    spec.env["UPSTREAM_OUTPUT_DIRS"] = upstream_output_dirs(target);
+  }
   spec.env["RUN_DATE"] = run.run_date;
   spec.env["PURCHASE_DATE"] = run.purchase_date;
   spec.env["INPUT_DIR"] = discovery.snapshot_dir.string();
@@ -291,16 +598,22 @@ RunFinish RunExecutor::run_in_folders(const pipeline::RunFolders& folders, const
   spec.env["RESULT_FILE"] = result_file.string();
   spec.env["TMPDIR"] = tmp_dir.string();
   spec.working_dir = run_dir;
-  if (sandbox_) {
-    spec.sandbox = sandbox_->for_run(spec, folders, target.team);
+  if (pipeline.sandbox) {
+    spec.sandbox = pipeline.sandbox->for_run(spec, folders, target.team);
   }
   spec.log_file = run_dir / "pipeline.log";
-  spec.log_limit_bytes = config_.pipeline.log_max_bytes;
+  spec.log_limit_bytes = settings.log_max_bytes;
   spec.timeout = std::max<std::chrono::milliseconds>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          discovery_started + config_.pipeline.timeout - std::chrono::steady_clock::now()),
+      std::chrono::duration_cast<std::chrono::milliseconds>(discovery_started + settings.timeout -
+                                                            std::chrono::steady_clock::now()),
       std::chrono::milliseconds(1));
   done.log_path = spec.log_file.string();
+  if (!settings.condition.empty()) {
+    if (auto stopped = run_condition(spec, settings.condition, folders, target, pipeline, stop)) {
+      done.status = stopped->first;
+      return fail(stopped->second);
+    }
+  }
 
   pipeline::ProcessOutcome result = launcher_.run(spec, stop);
   done.completed_at = clock_.now();
@@ -400,8 +713,8 @@ void RunExecutor::finish(const RunRecord& run, const RunTarget& target, const Ru
   // Scheduled runs recover by themselves; a manual run has its operator watching.
   std::string retry;
   const config::RetryConfig& policy = target.retry;
-  const bool scheduled = request.slot && request.trigger != Trigger::kManual &&
-                         request.trigger != Trigger::kBackfill;
+  const bool scheduled =
+      request.slot && request.trigger != Trigger::kManual && request.trigger != Trigger::kBackfill;
   if (scheduled && done.status == RunStatus::kInterrupted && run.attempt < kMaxSlotAttempts) {
     // Stopped, not failed: a service that fenced itself off runs the slot again at once; one
     // that is stopping drops this and its next start reruns it (resume_slot()).
@@ -503,9 +816,10 @@ void RunExecutor::tell_streak(const RunRecord& run, const RunTarget& target) {
   // Counted from the database, not in memory: a streak spans days, restarts and replicas.
   // A look just deeper than the threshold decides whether to alert; only a recovery reads deeper,
   // to say how long the streak was (or "at least" that many).
-  auto streak = failure_streak(runs_, *run.team, threshold + 1);
+  const RunOwner owner{team_key(run.team), run.pipeline};
+  auto streak = failure_streak(runs_, owner, threshold + 1);
   if (streak && run.status == RunStatus::kCompleted && streak->failures_before_last >= threshold) {
-    streak = failure_streak(runs_, *run.team, std::max(threshold + 1, kRecoveryDepth));
+    streak = failure_streak(runs_, owner, std::max(threshold + 1, kRecoveryDepth));
   }
   if (!streak) {
     log::warn("failure_streak_unknown",
@@ -546,6 +860,7 @@ notify::RunEvent run_event(notify::EventKind kind, const RunRecord& run, const R
   e.attempt = run.attempt;
   e.run_id = run.run_id;
   e.team = run.team;
+  e.pipeline = run.pipeline;
   e.team_name = target.name;
   e.status = to_string(run.status);
   e.triggered_by = to_string(run.triggered_by);

@@ -46,29 +46,28 @@ SysTime done_until(const ScheduledTeam& s, const std::string& key) {
 }
 
 // The first slot strictly after `after` of a daily schedule at `run_time`, or of `cron` when set.
-std::optional<Slot> slot_after(std::optional<TeamId> team, TimeOfDay run_time,
-                               const CronExpression* cron, const date::time_zone& zone,
-                               SysTime after) {
+std::optional<Slot> slot_after(ScheduleKey key, TimeOfDay run_time, const CronExpression* cron,
+                               const date::time_zone& zone, SysTime after) {
+  std::optional<TeamId> team;
+  if (key.team != 0) {
+    team = TeamId{key.team};
+  }
   if (cron != nullptr) {
     std::optional<SysTime> at = next_cron_fire(*cron, zone, after);
     if (!at) {
       return std::nullopt;
     }
-    return Slot{team, *at, local_date(*at, zone), SlotKey::kFireInstant};
+    return Slot{team, key.pipeline, *at, local_date(*at, zone), SlotKey::kFireInstant};
   }
   DailySlot daily = next_daily_slot(run_time, zone, after);
-  return Slot{team, daily.at, daily.run_date, SlotKey::kRunDate};
-}
-
-std::optional<TeamId> team_of(std::int64_t key) {
-  return key == 0 ? std::nullopt : std::optional<TeamId>(TeamId{key});
+  return Slot{team, key.pipeline, daily.at, daily.run_date, SlotKey::kRunDate};
 }
 
 }  // namespace
 
 std::optional<Slot> next_slot(const ScheduledTeam& schedule, SysTime after) {
-  return slot_after(schedule.team, schedule.run_time, schedule.cron ? &*schedule.cron : nullptr,
-                    *schedule.zone, after);
+  return slot_after(ScheduleKey{team_key(schedule.team), schedule.pipeline}, schedule.run_time,
+                    schedule.cron ? &*schedule.cron : nullptr, *schedule.zone, after);
 }
 
 std::vector<Slot> upcoming_slots(const ScheduledTeam& schedule, SysTime after, int count) {
@@ -95,18 +94,22 @@ Action Scheduler::decide(const Slot& slot, SysTime now, Trigger trigger, int slo
 }
 
 std::optional<Slot> Scheduler::next_slot_of(const Schedule& s, SysTime after) const {
-  return slot_after(team_of(s.team), TimeOfDay{std::chrono::seconds(s.run_time)},
+  return slot_after(ScheduleKey{s.team, s.pipeline}, TimeOfDay{std::chrono::seconds(s.run_time)},
                     s.cron == kDaily ? nullptr : &crons_[s.cron], *s.zone, after);
 }
 
 Slot Scheduler::slot_of(const Entry& e) const {
   const Schedule& s = schedules_[e.schedule];
-  return Slot{team_of(s.team), e.at, e.run_date,
+  std::optional<TeamId> team;
+  if (s.team != 0) {
+    team = TeamId{s.team};
+  }
+  return Slot{team, s.pipeline, e.at, e.run_date,
               s.cron == kDaily ? SlotKey::kRunDate : SlotKey::kFireInstant};
 }
 
 std::vector<Action> Scheduler::load(const std::vector<ScheduledTeam>& teams,
-                                    const std::map<std::int64_t, std::string>& done, SysTime now) {
+                                    const std::map<ScheduleKey, std::string>& done, SysTime now) {
   // The new schedule is built aside, each vector exactly sized, then replaces the old one whole:
   // a service holds it for as long as it runs, so no capacity is left over. An expression is
   // stored once however many teams follow it (parse_cron is a function of the text).
@@ -135,10 +138,10 @@ std::vector<Action> Scheduler::load(const std::vector<ScheduledTeam>& teams,
       cron = index - 1;
     }
     schedules.push_back(Schedule{team_key(s.team), s.zone,
-                                 static_cast<std::int32_t>(s.run_time.since_midnight.count()),
-                                 cron});
+                                 static_cast<std::int32_t>(s.run_time.since_midnight.count()), cron,
+                                 s.pipeline});
     SysTime after = std::max(s.active_since, now - kMaxLookback);
-    if (auto it = done.find(team_key(s.team)); it != done.end()) {
+    if (auto it = done.find(ScheduleKey{team_key(s.team), s.pipeline}); it != done.end()) {
       after = std::max(after, done_until(s, it->second));
     }
     // Slots already due since then (the service was down, or a run time moved into the past)

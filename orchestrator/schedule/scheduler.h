@@ -20,10 +20,19 @@ class time_zone;
 
 namespace orch {
 
-// One schedule to keep: a team (or the general run) with its resolved run time or cron
-// expression, and its zone.
+// Which schedule: a team (team_key(): 0 for the general run) and one of its pipelines, by its
+// position in the configuration's list of pipelines.
+struct ScheduleKey {
+  std::int64_t team = 0;
+  std::uint16_t pipeline = 0;
+  friend auto operator<=>(const ScheduleKey&, const ScheduleKey&) = default;
+};
+
+// One schedule to keep: a team (or the general run) and one of its pipelines, with its resolved
+// run time or cron expression, and its zone.
 struct ScheduledTeam {
   std::optional<TeamId> team;
+  std::uint16_t pipeline = 0;  // in the configuration's list of pipelines
   std::string name;
   TimeOfDay run_time;
   std::optional<CronExpression> cron;  // set: fires by the expression instead of run_time
@@ -38,6 +47,7 @@ enum class SlotKey { kRunDate, kFireInstant };
 // A slot of one schedule: its instant and the run date it stands for (its local date).
 struct Slot {
   std::optional<TeamId> team;
+  std::uint16_t pipeline = 0;  // in the configuration's list of pipelines
   SysTime at;
   Date run_date;
   SlotKey keyed_by = SlotKey::kRunDate;
@@ -71,18 +81,19 @@ struct Action {
 // The scheduling core: a state machine with no I/O and no clock of its own. The service hands it
 // the teams, what the database has recorded and `now`; it answers with actions and the next
 // instant it wants to be woken at. One timer queue (a heap) holds every schedule, so a wake costs
-// O(log n) whatever the number of teams; each schedule costs 40 bytes while it is kept. Not
+// O(log n) whatever the number of teams, and a schedule is kept compact. Not
 // thread-safe: the service calls it from its loop.
 class Scheduler {
  public:
   explicit Scheduler(std::chrono::seconds misfire_grace) : grace_(misfire_grace) {}
 
-  // Replaces every schedule (start-up, reschedule). `done` maps a team key to the latest slot key
-  // recorded for it (a run date or a fire instant): slots up to it never run again. Slots already due since then (the
-  // service was down, or a run time moved into the past) are coalesced per team into one action:
-  // a catch-up run when the latest is within the grace window, else one missed record.
+  // Replaces every schedule (start-up, reschedule). `done` maps a schedule to the latest slot key
+  // recorded for it (a run date or a fire instant): slots up to it never run again. Slots already
+  // due since then (the service was down, or a run time moved into the past) are coalesced per
+  // schedule into one action: a catch-up run when the latest is within the grace window, else
+  // one missed record.
   std::vector<Action> load(const std::vector<ScheduledTeam>& teams,
-                           const std::map<std::int64_t, std::string>& done, SysTime now);
+                           const std::map<ScheduleKey, std::string>& done, SysTime now);
 
   // When the next slot falls due, if any schedule is kept.
   std::optional<SysTime> next_wake() const;
@@ -102,10 +113,11 @@ class Scheduler {
   // What is kept of a ScheduledTeam: what finding its next slot takes, and no more (a service
   // keeps one per team for as long as it runs).
   struct Schedule {
-    std::int64_t team;                  // team_key(): 0 for the general run
+    std::int64_t team;  // team_key(): 0 for the general run
     const date::time_zone* zone;
-    std::int32_t run_time;              // seconds since midnight
-    std::uint32_t cron;                 // its expression in crons_, or kDaily
+    std::int32_t run_time;   // seconds since midnight
+    std::uint32_t cron;      // its expression in crons_, or kDaily
+    std::uint16_t pipeline;  // ScheduledTeam::pipeline
   };
   static constexpr std::uint32_t kDaily = std::numeric_limits<std::uint32_t>::max();
 

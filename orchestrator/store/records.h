@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/base/ids.h"
 #include "config/base/result.h"
@@ -20,33 +21,60 @@ enum class RunStatus {
   kMissed,       // past the grace window
   kInterrupted,  // stopped by a shutdown
   kAbandoned,    // its service died
+  kWaiting,       // claimed, waiting for its inputs to arrive and settle; no process yet
+  kMissedInputs,  // its inputs were not ready by the end of its waiting window
+  kUpstreamFailed,  // a run it waited for (teams update --after) ended without completing
 };
 const char* to_string(RunStatus status);
 Result<RunStatus> parse_run_status(std::string_view text);
-bool is_failure(RunStatus status);  // failed, timed_out, interrupted, abandoned
+// failed, timed_out, interrupted, abandoned, missed_inputs: what a failure streak counts.
+bool is_failure(RunStatus status);
 
 enum class Trigger { kSchedule, kCatchup, kManual, kRetry, kBackfill };
 const char* to_string(Trigger trigger);
 Result<Trigger> parse_trigger(std::string_view text);
+
+// Whose runs: a team (key 0: the general run, team_key()) and one of its pipelines. The
+// database keeps at most one run per owner and slot, and one running run per owner.
+struct RunOwner {
+  std::int64_t team_key = 0;
+  std::string pipeline{kDefaultPipeline};
+  friend auto operator<=>(const RunOwner&, const RunOwner&) = default;
+};
+
+// A run a team's run waits for (teams update --after): the same run date's run of another team's
+// pipeline, or of the general run's. Written "general", "3", "3:month_end", "general:rates".
+struct Upstream {
+  std::optional<TeamId> team;  // std::nullopt: the general run
+  std::string pipeline{kDefaultPipeline};
+  friend bool operator==(const Upstream&, const Upstream&) = default;
+};
+std::string to_string(const Upstream& upstream);
+// One upstream as written; kInvalidArgument saying what is allowed. The pipeline is not checked
+// against the configuration here.
+Result<Upstream> parse_upstream(std::string_view text);
+// "general, 3" -> its upstreams; "" -> none.
+Result<std::vector<Upstream>> parse_upstreams(std::string_view text);
 
 // One row of pipeline_runs.
 struct RunRecord {
   std::int64_t id = 0;
   std::string run_id;
   std::optional<TeamId> team;              // sales_team_id; std::nullopt for the general run
+  std::string pipeline{kDefaultPipeline};  // the pipeline's name
   RunStatus status = RunStatus::kRunning;
   Trigger triggered_by = Trigger::kManual;
   int attempt = 1;
-  std::optional<std::string> slot_key;     // the slot's run date for daily schedules
+  std::optional<std::string> slot_key;  // the slot's run date for daily schedules
   std::optional<SysTime> scheduled_for;
-  std::string run_date;                    // YYYY-MM-DD
-  std::string purchase_date;               // YYYY-MM-DD
+  std::string run_date;       // YYYY-MM-DD
+  std::string purchase_date;  // YYYY-MM-DD
   std::optional<std::int64_t> total_loans;
   std::optional<std::int64_t> exceptions_count;
   std::optional<int> exit_code;
   std::string error;
-  std::string inputs;                      // JSON array of the discovered files
-  std::string metrics;                     // JSON object the pipeline wrote
+  std::string inputs;   // JSON array of the discovered files
+  std::string metrics;  // JSON object the pipeline wrote
   std::string log_path;
   std::string instance;
   SysTime created_at;
@@ -56,23 +84,41 @@ struct RunRecord {
   std::optional<std::int64_t> duration_ms;
 };
 
+// A team's own settings for one of its pipelines (team_pipelines). The `daily` pipeline's
+// schedule is the team's own run_time and cron; its pause may be here.
+struct TeamPipeline {
+  std::string pipeline;
+  std::optional<std::string> run_time;  // "HH:MM[:SS]"
+  std::optional<std::string> cron;      // set: replaces run_time
+  bool paused = false;
+  // When it was resumed or given a new schedule: no slot before it runs.
+  std::optional<SysTime> active_since;
+};
+
 // One row of sales_teams. Unset schedule fields fall back to the configured defaults.
 struct Team {
   TeamId id;
   std::string name;
   bool active = true;
-  std::optional<std::string> run_time;     // "HH:MM[:SS]"
-  std::optional<std::string> timezone;     // IANA name
-  std::optional<std::string> cron;         // a 5-field cron expression; set: replaces run_time
-  bool paused = false;                     // active, but its schedule is stopped
+  std::optional<std::string> run_time;  // "HH:MM[:SS]"
+  std::optional<std::string> timezone;  // IANA name
+  std::optional<std::string> cron;      // a 5-field cron expression; set: replaces run_time
+  bool paused = false;                  // active, but its schedule is stopped
   // Overrides of pipeline.retry.* for this team; unset: the configured value.
   std::optional<int> retry_max_attempts;
   std::optional<int> retry_initial_delay_seconds;
   std::optional<int> retry_max_delay_seconds;
-  std::optional<std::string> notify_email; // comma-separated addresses
+  // Its daily pipeline's own pipeline.wait_for_inputs_seconds; unset: the configured one.
+  std::optional<int> wait_for_inputs_seconds;
+  // The runs its daily pipeline's run of a date waits for (teams update --after).
+  std::vector<Upstream> upstreams;
+  std::optional<std::string> notify_email;  // comma-separated addresses
   std::optional<std::string> notify_slack_webhook;
-  SysTime active_since;                    // when it was created, activated, resumed or given
-                                           // a new cron schedule: no slot before it runs
+  SysTime active_since;  // when it was created, activated, resumed or given
+                         // a new cron schedule: no slot before it runs
+  // The pipelines it runs (teams update --pipelines); unset: those configured to run for it.
+  std::optional<std::vector<std::string>> pipelines;
+  std::vector<TeamPipeline> pipeline_settings;  // by pipeline name
   SysTime created_at;
   SysTime updated_at;
 };

@@ -13,6 +13,7 @@ namespace orch {
 // A page of the run history, newest first (created_at, then id, descending).
 struct RunPageQuery {
   std::optional<std::int64_t> team_key;  // 0: the general run
+  std::optional<std::string> pipeline;
   std::optional<RunStatus> status;
   std::optional<Trigger> triggered_by;
   std::optional<SysTime> since;  // created at or after
@@ -26,9 +27,10 @@ struct RunPageQuery {
   int limit = 50;
 };
 
-// What the team gauges are computed from, for one team key (0: the general run).
+// What the team gauges are computed from, for one team key (0: the general run) and pipeline.
 struct TeamRunSummary {
   std::int64_t team_key = 0;
+  std::string pipeline;
   std::optional<SysTime> last_success;  // the latest completed_at of a completed run
   std::string last_completed_slot_key;  // the largest slot key of a completed run ("" if none)
   std::string last_completed_run_date;  // the latest run date of a completed run ("" if none)
@@ -47,7 +49,7 @@ class RunQueries {
   // Up to `limit` rows matching every filter set.
   virtual Result<std::vector<RunRecord>> page(const RunPageQuery& query) = 0;
 
-  // One entry per team key that has a completed run.
+  // One entry per team key and pipeline that have a completed run.
   virtual Result<std::vector<TeamRunSummary>> team_summaries() = 0;
 
   // How many runs are `running` now, whichever service carries them.

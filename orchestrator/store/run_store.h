@@ -15,20 +15,34 @@ namespace orch {
 // What a run asks to be recorded as when it starts.
 struct ClaimRequest {
   std::optional<TeamId> team;
+  std::string pipeline{kDefaultPipeline};
   Trigger triggered_by = Trigger::kManual;
   int attempt = 1;
-  std::optional<std::string> slot_key;  // set for scheduled runs: at most one row per team and key
+  // Set for scheduled runs: at most one row per team, pipeline and key.
+  std::optional<std::string> slot_key;
   std::optional<SysTime> scheduled_for;
   std::string run_date;
   std::string purchase_date;
   std::string instance;
   SysTime now;
+  // kWaiting: the run is recorded `waiting` for its inputs (with `reason`), whether or not the
+  // owner has a running run; start_waiting() starts it later. kUpstreamFailed: it is recorded
+  // ended so at once, with `reason`.
+  RunStatus start_as = RunStatus::kRunning;
+  std::string reason;
+};
+
+// What start_waiting() found.
+enum class WaitingStart {
+  kStarted,  // the row is `running` now: the caller runs the pipeline
+  kBusy,     // the owner has a running run: still waiting, try again later
+  kGone,     // no longer waiting for this service (ended, or taken over by another)
 };
 
 // What the database decided.
 enum class ClaimOutcome {
   kClaimed,          // a `running` row was inserted: the caller runs the pipeline
-  kTeamBusy,         // the team has a running run; for a slot a `skipped` row was recorded
+  kTeamBusy,         // the team runs this pipeline already; for a slot a `skipped` row was recorded
   kAlreadyRecorded,  // the slot has a row already (run earlier, or by another service)
 };
 
@@ -57,23 +71,40 @@ struct RunFinish {
 
 struct RunFilter {
   std::optional<std::int64_t> team_key;  // 0: the general run
+  std::optional<std::string> pipeline;
   std::optional<RunStatus> status;
   std::optional<SysTime> since;  // created at or after
   int limit = 50;
 };
 
-// The run history (pipeline_runs). The database itself guarantees at most one row per team and
-// slot key and at most one `running` row per team, whatever number of processes share it.
+// The run history (pipeline_runs). The database itself guarantees at most one row per owner (a
+// team and pipeline, RunOwner) and slot key and at most one `running` row per owner, whatever
+// number of processes share it.
 // Thread-safe.
 class RunStore {
  public:
   virtual ~RunStore() = default;
 
-  // Records the start of a run, atomically: a slot already recorded gives kAlreadyRecorded; a
-  // team with a running run gives kTeamBusy (and, for a slot's first attempt, a `skipped` row:
-  // a later attempt is a retry or rerun, which waits for the team instead of being lost); else a
-  // `running` row is inserted. Fails with kUnavailable when the database cannot be reached.
+  // Records the start of a run, atomically: a slot already recorded gives kAlreadyRecorded; an
+  // owner (the team's pipeline) with a running run gives kTeamBusy (and, for a slot's first
+  // attempt, a `skipped` row: a later attempt is a retry or rerun, which waits for the team instead
+  // of being lost); else a `running` row is inserted. Fails with kUnavailable when the database
+  // cannot be reached.
   virtual Result<Claim> claim(const ClaimRequest& request) = 0;
+
+  // Starts a `waiting` run held by `instance`: it becomes `running` at `now`, its reason cleared.
+  virtual Result<WaitingStart> start_waiting(const std::string& run_id,
+                                             const std::string& instance, SysTime now) = 0;
+
+  // Ends a `waiting` run held by `instance` without starting it (e.g. `missed_inputs`, with the
+  // reason in its error). kFailedPrecondition when it is not waiting for `instance` any more.
+  virtual Status end_waiting(const std::string& run_id, const std::string& instance,
+                             RunStatus status, const std::string& error, SysTime now) = 0;
+
+  // Takes a `waiting` run over from the service `from` (dead, or silent past the heartbeat
+  // timeout) for `to`: true when this call took it, false when it is not `from`'s any more.
+  virtual Result<bool> adopt_waiting(const std::string& run_id, const std::string& from,
+                                     const std::string& to, SysTime now) = 0;
 
   // Records a slot that will not run (`missed`), unless the slot has a row already.
   virtual Result<std::optional<RunRecord>> record_missed(const ClaimRequest& request,
@@ -82,7 +113,7 @@ class RunStore {
   // Records how a running run ended. Requires: the run is `running`.
   virtual Status finish(const RunFinish& finish) = 0;
 
-  // Sets heartbeat_at of the given running runs: those a service is actually carrying out, so
+  // Sets heartbeat_at of the given running (or waiting) runs: those a service is actually carrying out, so
   // that a row it lost track of (its start was recorded but the answer never came back) goes
   // stale and is abandoned like a dead service's.
   virtual Status heartbeat(const std::vector<std::string>& run_ids, SysTime now) = 0;
@@ -91,12 +122,12 @@ class RunStore {
   // service died); returns them.
   virtual Result<std::vector<RunRecord>> abandon_stale(SysTime stale_before, SysTime now) = 0;
 
-  // The latest slot key recorded per team key: slots up to it are done and never run again.
-  virtual Result<std::map<std::int64_t, std::string>> last_slot_keys() = 0;
+  // The latest slot key recorded per owner: slots up to it are done and never run again.
+  virtual Result<std::map<RunOwner, std::string>> last_slot_keys() = 0;
 
-  // The run dates (YYYY-MM-DD) from `from` to `to`, both included, on which the team (0: the
-  // general run) has a completed run, whatever triggered it.
-  virtual Result<std::set<std::string>> completed_run_dates(std::int64_t team_key,
+  // The run dates (YYYY-MM-DD) from `from` to `to`, both included, on which the owner has a
+  // completed run, whatever triggered it.
+  virtual Result<std::set<std::string>> completed_run_dates(const RunOwner& owner,
                                                             const std::string& from,
                                                             const std::string& to) = 0;
 
@@ -105,12 +136,16 @@ class RunStore {
   // stopped may have left undone. This, not any service's memory, is where that intent lives.
   virtual Result<std::vector<RunRecord>> unsettled_slot_attempts(SysTime since) = 0;
 
+  // The owner's latest run of `run_date` (YYYY-MM-DD), whatever triggered it; none yet: nullopt.
+  virtual Result<std::optional<RunRecord>> latest_of_date(const RunOwner& owner,
+                                                          const std::string& run_date) = 0;
+
   virtual Result<std::vector<RunRecord>> list(const RunFilter& filter) = 0;
   virtual Result<std::optional<RunRecord>> find(const std::string& run_id) = 0;
 
-  // The statuses of the team's (0: the general run's) latest `limit` runs, newest first, in the
-  // order of list(): what a failure streak is counted from, read after every run.
-  virtual Result<std::vector<RunStatus>> recent_statuses(std::int64_t team_key, int limit) = 0;
+  // The statuses of the owner's latest `limit` runs, newest first, in the order of list(): what a
+  // failure streak is counted from, read after every run.
+  virtual Result<std::vector<RunStatus>> recent_statuses(const RunOwner& owner, int limit) = 0;
 };
 
 }  // namespace orch

@@ -137,18 +137,27 @@ std::vector<std::string> v2_notifications(Dialect dialect) {
   std::string time = sqlite ? "TEXT" : "TIMESTAMPTZ";
   return {
       "CREATE TABLE notifications (\n"
-      "  id " + id + ",\n"
-      "  event TEXT NOT NULL,\n"
-      "  channel TEXT NOT NULL,\n"
-      "  target TEXT NOT NULL,\n"
-      "  sales_team_id " + integer + ",\n"
-      "  run_id TEXT,\n"
-      "  status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed', 'dropped')),\n"
-      "  attempts INTEGER NOT NULL DEFAULT 0,\n"
-      "  last_error TEXT,\n"
-      "  created_at " + time + " NOT NULL,\n"
-      "  updated_at " + time + " NOT NULL,\n"
-      "  sent_at " + time + ")",
+      "  id " +
+          id +
+          ",\n"
+          "  event TEXT NOT NULL,\n"
+          "  channel TEXT NOT NULL,\n"
+          "  target TEXT NOT NULL,\n"
+          "  sales_team_id " +
+          integer +
+          ",\n"
+          "  run_id TEXT,\n"
+          "  status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed', 'dropped')),\n"
+          "  attempts INTEGER NOT NULL DEFAULT 0,\n"
+          "  last_error TEXT,\n"
+          "  created_at " +
+          time +
+          " NOT NULL,\n"
+          "  updated_at " +
+          time +
+          " NOT NULL,\n"
+          "  sent_at " +
+          time + ")",
       "CREATE INDEX notifications_created ON notifications (created_at)",
       "CREATE INDEX notifications_run ON notifications (run_id)",
   };
@@ -178,6 +187,124 @@ std::vector<std::string> v4_history_indexes() {
   };
 }
 
+// The statuses a run's row may have. `cancelled`, `waiting`, `missed_inputs` and
+// `upstream_failed` are allowed ahead of the features that record them (a run cancelled through
+// the API, a run waiting for its inputs or its upstream), so that those need no rebuild of the
+// table in SQLite, which cannot change a CHECK constraint in place.
+constexpr const char* kRunStatusCheck =
+    "CHECK (status IN ('running', 'completed', 'failed', 'timed_out', 'skipped', 'missed', "
+    "'interrupted', 'abandoned', 'cancelled', 'waiting', 'missed_inputs', 'upstream_failed'))";
+
+// The indexes of pipeline_runs that name its owner: a team and one of its pipelines.
+std::vector<std::string> v5_owner_indexes() {
+  return {
+      "CREATE UNIQUE INDEX pipeline_runs_one_per_slot ON pipeline_runs (team_key, pipeline, "
+      "slot_key, attempt) WHERE slot_key IS NOT NULL",
+      "CREATE UNIQUE INDEX pipeline_runs_one_running ON pipeline_runs (team_key, pipeline) "
+      "WHERE status = 'running'",
+      "CREATE INDEX pipeline_runs_team_key_created ON pipeline_runs (team_key, pipeline, "
+      "created_at)",
+  };
+}
+
+// Version 5: several pipelines per team. Every run belongs to a pipeline (rows from before are
+// `daily`'s, the [pipeline] table's); the one-per-slot and one-running guarantees hold per team
+// and pipeline. A team may choose its pipelines (sales_teams.pipelines, comma-separated) and have
+// its own schedule and pause for each (team_pipelines). SQLite rebuilds pipeline_runs to widen
+// its status CHECK; PostgreSQL alters it in place.
+std::vector<std::string> v5_pipelines(Dialect dialect) {
+  const bool sqlite = dialect == Dialect::kSqlite;
+  const std::string time = sqlite ? "TEXT" : "TIMESTAMPTZ";
+  const std::string integer = sqlite ? "INTEGER" : "BIGINT";
+  std::vector<std::string> out;
+  if (sqlite) {
+    out = {
+        std::string(R"(CREATE TABLE pipeline_runs_v5 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id TEXT NOT NULL UNIQUE,
+        sales_team_id INTEGER REFERENCES sales_teams(id),
+        team_key INTEGER NOT NULL,
+        pipeline TEXT NOT NULL DEFAULT 'daily',
+        status TEXT NOT NULL )") +
+            kRunStatusCheck + R"(,
+        triggered_by TEXT NOT NULL CHECK (triggered_by IN ('schedule', 'catchup', 'manual',
+                                                           'retry', 'backfill')),
+        attempt INTEGER NOT NULL DEFAULT 1,
+        slot_key TEXT,
+        scheduled_for TEXT,
+        run_date TEXT NOT NULL,
+        purchase_date TEXT,
+        total_loans INTEGER,
+        exceptions_count INTEGER,
+        exit_code INTEGER,
+        error TEXT,
+        inputs TEXT,
+        metrics TEXT,
+        log_path TEXT,
+        instance TEXT,
+        heartbeat_at TEXT,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        completed_at TEXT,
+        duration_ms INTEGER))",
+        "INSERT INTO pipeline_runs_v5 (id, run_id, sales_team_id, team_key, status, "
+        "triggered_by, attempt, slot_key, scheduled_for, run_date, purchase_date, total_loans, "
+        "exceptions_count, exit_code, error, inputs, metrics, log_path, instance, heartbeat_at, "
+        "created_at, started_at, completed_at, duration_ms) SELECT id, run_id, sales_team_id, "
+        "team_key, status, triggered_by, attempt, slot_key, scheduled_for, run_date, "
+        "purchase_date, total_loans, exceptions_count, exit_code, error, inputs, metrics, "
+        "log_path, instance, heartbeat_at, created_at, started_at, completed_at, duration_ms "
+        "FROM pipeline_runs",
+        "DROP TABLE pipeline_runs",
+        "ALTER TABLE pipeline_runs_v5 RENAME TO pipeline_runs",
+        "CREATE INDEX pipeline_runs_team_created ON pipeline_runs (sales_team_id, created_at)",
+        "CREATE INDEX pipeline_runs_created ON pipeline_runs (created_at)",
+        "CREATE INDEX pipeline_runs_status_created ON pipeline_runs (status, created_at)",
+    };
+  } else {
+    out = {
+        "ALTER TABLE pipeline_runs ADD COLUMN pipeline TEXT NOT NULL DEFAULT 'daily'",
+        "ALTER TABLE pipeline_runs DROP CONSTRAINT pipeline_runs_status_check",
+        std::string("ALTER TABLE pipeline_runs ADD CONSTRAINT pipeline_runs_status_check ") +
+            kRunStatusCheck,
+        "DROP INDEX pipeline_runs_one_per_slot",
+        "DROP INDEX pipeline_runs_one_running",
+        "DROP INDEX pipeline_runs_team_key_created",
+    };
+  }
+  for (std::string& index : v5_owner_indexes()) {
+    out.push_back(std::move(index));
+  }
+  out.push_back("ALTER TABLE sales_teams ADD COLUMN pipelines TEXT");
+  out.push_back(
+      "CREATE TABLE team_pipelines (\n"
+      "  sales_team_id " +
+      integer +
+      " NOT NULL REFERENCES sales_teams(id),\n"
+      "  pipeline TEXT NOT NULL,\n"
+      "  run_time TEXT,\n"
+      "  cron TEXT,\n"
+      "  paused INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),\n"
+      "  active_since " +
+      time +
+      ",\n"
+      "  updated_at " +
+      time +
+      " NOT NULL,\n"
+      "  PRIMARY KEY (sales_team_id, pipeline))");
+  return out;
+}
+
+// Version 8: a team's own waiting window (pipeline.wait_for_inputs_seconds for its daily
+// pipeline) and the runs it waits for (teams update --after), comma-separated as written.
+// (Versions 6 and 7 are kept for other changes made at the same time.)
+std::vector<std::string> v8_waiting() {
+  return {
+      "ALTER TABLE sales_teams ADD COLUMN wait_for_inputs_seconds INTEGER",
+      "ALTER TABLE sales_teams ADD COLUMN upstreams TEXT",
+  };
+}
+
 }  // namespace
 
 std::vector<Migration> migrations(Dialect dialect) {
@@ -187,6 +314,8 @@ std::vector<Migration> migrations(Dialect dialect) {
       {2, v2_notifications(dialect)},
       {3, v3_cron_and_pause()},
       {4, v4_history_indexes()},
+      {5, v5_pipelines(dialect)},
+      {8, v8_waiting()},
   };
 }
 

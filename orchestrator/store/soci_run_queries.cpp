@@ -32,6 +32,9 @@ Result<std::vector<RunRecord>> SociRunQueries::page(const RunPageQuery& query) {
   if (query.team_key) {
     add("team_key = " + param(std::to_string(*query.team_key)));
   }
+  if (query.pipeline) {
+    add("pipeline = " + param(*query.pipeline));
+  }
   if (query.status) {
     add("status = " + param(to_string(*query.status)));
   }
@@ -58,24 +61,27 @@ Result<std::vector<TeamRunSummary>> SociRunQueries::team_summaries() {
   try {
     PooledSession lease(db_);
     soci::session& sql = *lease;
-    // One pass over the completed runs, grouped by team: the index on (sales_team_id, created_at)
-    // does not help a GROUP BY over every team, and a scan of one table is what 10,000 teams cost.
+    // One pass over the completed runs, grouped by team and pipeline: the index on (sales_team_id,
+    // created_at) does not help a GROUP BY over every team, and a scan of one table is what 10,000
+    // teams cost.
     TeamRunSummary row;
     long long key = 0;
+    std::string pipeline;
     NullableText last_success;
     NullableText slot_key;
     NullableText run_date;
     soci::statement st =
-        (sql.prepare << "SELECT team_key, " + db_.time_column("MAX(completed_at)") +
+        (sql.prepare << "SELECT team_key, pipeline, " + db_.time_column("MAX(completed_at)") +
                             ", MAX(slot_key), CAST(MAX(run_date) AS TEXT) FROM pipeline_runs "
-                            "WHERE status = 'completed' GROUP BY team_key",
-         soci::into(key), soci::into(last_success.value, last_success.ind),
+                            "WHERE status = 'completed' GROUP BY team_key, pipeline",
+         soci::into(key), soci::into(pipeline), soci::into(last_success.value, last_success.ind),
          soci::into(slot_key.value, slot_key.ind), soci::into(run_date.value, run_date.ind));
     st.execute();
     std::vector<TeamRunSummary> out;
     while (st.fetch()) {
       TeamRunSummary summary;
       summary.team_key = key;
+      summary.pipeline = pipeline;
       summary.last_success = parse_time_text(last_success);
       summary.last_completed_slot_key = slot_key.get().value_or("");
       summary.last_completed_run_date = run_date.get().value_or("");

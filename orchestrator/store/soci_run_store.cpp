@@ -12,6 +12,7 @@ struct RunRow {
   long long id = 0;
   std::string run_id;
   NullableInt sales_team_id;
+  std::string pipeline;
   std::string status;
   std::string triggered_by;
   int attempt = 1;
@@ -26,6 +27,7 @@ struct RunRow {
     st.exchange(soci::into(id));
     st.exchange(soci::into(run_id));
     st.exchange(soci::into(sales_team_id.value, sales_team_id.ind));
+    st.exchange(soci::into(pipeline));
     st.exchange(soci::into(status));
     st.exchange(soci::into(triggered_by));
     st.exchange(soci::into(attempt));
@@ -52,6 +54,7 @@ struct RunRow {
     if (auto team = sales_team_id.get()) {
       r.team = TeamId{*team};
     }
+    r.pipeline = pipeline;
     r.status =
         parse_run_status(status).has_value() ? *parse_run_status(status) : RunStatus::kFailed;
     r.triggered_by =
@@ -84,7 +87,7 @@ struct RunRow {
 };
 
 std::string select_columns(const SociConnection& db) {
-  return "SELECT id, run_id, sales_team_id, status, triggered_by, attempt, slot_key, " +
+  return "SELECT id, run_id, sales_team_id, pipeline, status, triggered_by, attempt, slot_key, " +
          db.time_column("scheduled_for") +
          ", CAST(run_date AS TEXT), CAST(purchase_date AS TEXT), total_loans, exceptions_count, "
          "exit_code, error, CAST(inputs AS TEXT), CAST(metrics AS TEXT), log_path, instance, " +
@@ -93,9 +96,10 @@ std::string select_columns(const SociConnection& db) {
          ", duration_ms FROM pipeline_runs";
 }
 
-// The team's running run, if any.
+// The owner's running run, if any.
 constexpr const char* kRunningRun =
-    "(SELECT run_id FROM pipeline_runs WHERE team_key = :busy_key AND status = 'running' LIMIT 1)";
+    "(SELECT run_id FROM pipeline_runs WHERE team_key = :busy_key AND pipeline = :busy_pipeline "
+    "AND status = 'running' LIMIT 1)";
 
 // The statements on every run's path (its claim, its row, its end, the failure streak read at
 // its end), prepared once per pooled connection and executed again with new values: parsing
@@ -106,33 +110,35 @@ struct RunStatements final : PreparedStatements {
   RunStatements(soci::session& sql, const SociConnection& db)
       : transaction(sql, db),
         read_slot((sql.prepare << std::string("SELECT (SELECT COUNT(*) FROM pipeline_runs WHERE "
-                                              "team_key = :key AND slot_key = :slot AND "
-                                              "attempt = :attempt), ") +
+                                              "team_key = :key AND pipeline = :pipeline AND "
+                                              "slot_key = :slot AND attempt = :attempt), ") +
                                       kRunningRun,
-                   soci::use(claim.key, "key"), soci::use(claim.slot, "slot"),
-                   soci::use(claim.attempt, "attempt"), soci::use(claim.key, "busy_key"),
+                   soci::use(claim.key, "key"), soci::use(claim.pipeline, "pipeline"),
+                   soci::use(claim.slot, "slot"), soci::use(claim.attempt, "attempt"),
+                   soci::use(claim.key, "busy_key"), soci::use(claim.pipeline, "busy_pipeline"),
                    soci::into(claim.recorded), soci::into(claim.busy, claim.busy_ind))),
         read_busy((sql.prepare << std::string("SELECT 0, ") + kRunningRun,
-                   soci::use(claim.key, "busy_key"), soci::into(claim.recorded),
-                   soci::into(claim.busy, claim.busy_ind))),
+                   soci::use(claim.key, "busy_key"), soci::use(claim.pipeline, "busy_pipeline"),
+                   soci::into(claim.recorded), soci::into(claim.busy, claim.busy_ind))),
         read_streak((sql.prepare << "SELECT status FROM pipeline_runs WHERE team_key = :key "
+                                    "AND pipeline = :pipeline "
                                     "ORDER BY created_at DESC, id DESC LIMIT :limit",
-                     soci::use(streak.key, "key"), soci::use(streak.limit, "limit"),
-                     soci::into(streak.status))),
+                     soci::use(streak.key, "key"), soci::use(streak.pipeline, "pipeline"),
+                     soci::use(streak.limit, "limit"), soci::into(streak.status))),
         insert_row((
             sql.prepare << "INSERT INTO pipeline_runs (run_id, sales_team_id, team_key, "
-                           "status, triggered_by, attempt, slot_key, scheduled_for, "
+                           "pipeline, status, triggered_by, attempt, slot_key, scheduled_for, "
                            "run_date, purchase_date, error, instance, created_at, "
                            "started_at, completed_at, heartbeat_at) VALUES (:run_id, "
-                           ":team, :key, :status, :trigger, :attempt, :slot, " +
+                           ":team, :key, :pipeline, :status, :trigger, :attempt, :slot, " +
                                db.time_param("scheduled") +
                                ", :run_date, :purchase, :error, :instance, " +
                                db.time_param("created") + ", " + db.time_param("started") + ", " +
                                db.time_param("completed") + ", " + db.time_param("heartbeat") + ")",
             soci::use(row.run_id, "run_id"), soci::use(row.team.value, row.team.ind, "team"),
-            soci::use(row.key, "key"), soci::use(row.status, "status"),
-            soci::use(row.trigger, "trigger"), soci::use(row.attempt, "attempt"),
-            soci::use(row.slot.value, row.slot.ind, "slot"),
+            soci::use(row.key, "key"), soci::use(row.pipeline, "pipeline"),
+            soci::use(row.status, "status"), soci::use(row.trigger, "trigger"),
+            soci::use(row.attempt, "attempt"), soci::use(row.slot.value, row.slot.ind, "slot"),
             soci::use(row.scheduled.value, row.scheduled.ind, "scheduled"),
             soci::use(row.run_date, "run_date"),
             soci::use(row.purchase.value, row.purchase.ind, "purchase"),
@@ -140,7 +146,7 @@ struct RunStatements final : PreparedStatements {
             soci::use(row.created, "created"),
             soci::use(row.started.value, row.started.ind, "started"),
             soci::use(row.completed.value, row.completed.ind, "completed"),
-            soci::use(row.started.value, row.started.ind, "heartbeat"))),
+            soci::use(row.heartbeat.value, row.heartbeat.ind, "heartbeat"))),
         record_end((sql.prepare << "UPDATE pipeline_runs SET status = :status, exit_code = "
                                    ":exit_code, error = :error, inputs = :inputs, metrics = "
                                    ":metrics, total_loans = :loans, exceptions_count = "
@@ -163,17 +169,19 @@ struct RunStatements final : PreparedStatements {
 
   struct Claim {  // what a claim reads first
     long long key = 0;
+    std::string pipeline;
     std::string slot;
     int attempt = 1;
     long long recorded = 0;
     std::string busy;
     soci::indicator busy_ind = soci::i_null;
   } claim;
-  soci::statement read_slot;  // the slot's attempt recorded already? the team's running run
-  soci::statement read_busy;  // the team's running run alone (a run with no slot)
+  soci::statement read_slot;  // the slot's attempt recorded already? the owner's running run
+  soci::statement read_busy;  // the owner's running run alone (a run with no slot)
 
-  struct Streak {  // the latest statuses of a team
+  struct Streak {  // the latest statuses of an owner
     long long key = 0;
+    std::string pipeline;
     int limit = 1;
     std::string status;
   } streak;
@@ -183,13 +191,14 @@ struct RunStatements final : PreparedStatements {
     std::string run_id;
     NullableInt team;
     long long key = 0;
+    std::string pipeline;
     std::string status, trigger;
     int attempt = 1;
     NullableText slot, scheduled;
     std::string run_date;
     NullableText purchase, error;
     std::string instance, created;
-    NullableText started, completed;  // started is also the first heartbeat
+    NullableText started, completed, heartbeat;
   } row;
   soci::statement insert_row;
 
@@ -227,6 +236,7 @@ RunRecord insert(RunStatements& statements, const ClaimRequest& request, RunStat
   RunRecord r;
   r.run_id = new_run_id();
   r.team = request.team;
+  r.pipeline = request.pipeline;
   r.status = status;
   r.triggered_by = request.triggered_by;
   r.attempt = request.attempt;
@@ -240,6 +250,8 @@ RunRecord insert(RunStatements& statements, const ClaimRequest& request, RunStat
   if (status == RunStatus::kRunning) {
     r.started_at = request.now;
     r.heartbeat_at = request.now;
+  } else if (status == RunStatus::kWaiting) {
+    r.heartbeat_at = request.now;  // held by its service, which keeps it alive
   } else {
     r.completed_at = request.now;
   }
@@ -249,6 +261,7 @@ RunRecord insert(RunStatements& statements, const ClaimRequest& request, RunStat
   row.team =
       NullableInt(request.team ? std::optional<long long>(request.team->value) : std::nullopt);
   row.key = team_key(request.team);
+  row.pipeline = request.pipeline;
   row.status = to_string(status);
   row.trigger = to_string(request.triggered_by);
   row.attempt = r.attempt;
@@ -263,6 +276,7 @@ RunRecord insert(RunStatements& statements, const ClaimRequest& request, RunStat
   row.created = format_utc(request.now);
   row.started = time_text(r.started_at);
   row.completed = time_text(r.completed_at);
+  row.heartbeat = time_text(r.heartbeat_at);
   statements.insert_row.execute(true);
   return r;
 }
@@ -292,6 +306,7 @@ Result<Claim> SociRunStore::claim_once(const ClaimRequest& request) {
     // both in one statement, as this is on every run's path.
     RunStatements::Claim& read = statements.claim;
     read.key = team_key(request.team);
+    read.pipeline = request.pipeline;
     read.slot = request.slot_key.value_or("");
     read.attempt = request.attempt;
     read.busy_ind = soci::i_null;
@@ -301,11 +316,23 @@ Result<Claim> SociRunStore::claim_once(const ClaimRequest& request) {
     if (read.recorded > 0) {
       return Claim{ClaimOutcome::kAlreadyRecorded, {}, {}};
     }
+    if (request.start_as != RunStatus::kRunning) {
+      // A waiting run holds no process: the owner's running run, if any, matters at its start.
+      // An upstream_failed one never starts.
+      Claim claim{ClaimOutcome::kClaimed,
+                  insert(statements, request, request.start_as, request.reason), {}};
+      tx.commit();
+      return claim;
+    }
     if (read.busy_ind == soci::i_ok) {
       Claim claim{ClaimOutcome::kTeamBusy, {}, read.busy};
       if (request.slot_key && request.attempt == 1) {
+        std::string owner = describe_team(request.team);
+        if (request.pipeline != kDefaultPipeline) {
+          owner += "'s " + request.pipeline + " pipeline";
+        }
         claim.record = insert(statements, request, RunStatus::kSkipped,
-                              describe_team(request.team) + " was still running " + read.busy);
+                              owner + " was still running " + read.busy);
       }
       tx.commit();
       return claim;
@@ -326,9 +353,12 @@ Result<std::optional<RunRecord>> SociRunStore::record_missed(const ClaimRequest&
     WriteTransaction tx(db_, sql);
     long long key = team_key(request.team);
     long long recorded = 0;
+    std::string pipeline = request.pipeline;
     std::string slot = request.slot_key.value_or("");
-    sql << "SELECT COUNT(*) FROM pipeline_runs WHERE team_key = :key AND slot_key = :slot",
-        soci::use(key, "key"), soci::use(slot, "slot"), soci::into(recorded);
+    sql << "SELECT COUNT(*) FROM pipeline_runs WHERE team_key = :key AND pipeline = :pipeline "
+           "AND slot_key = :slot",
+        soci::use(key, "key"), soci::use(pipeline, "pipeline"), soci::use(slot, "slot"),
+        soci::into(recorded);
     if (recorded > 0) {
       return std::optional<RunRecord>();
     }
@@ -389,6 +419,85 @@ Status SociRunStore::finish(const RunFinish& f) {
   }
 }
 
+Result<WaitingStart> SociRunStore::start_waiting(const std::string& run_id,
+                                                 const std::string& instance, SysTime now) {
+  try {
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
+    WriteTransaction tx(db_, sql);
+    std::string at = format_utc(now);
+    std::string id = run_id;
+    std::string holder = instance;
+    soci::statement update =
+        (sql.prepare << "UPDATE pipeline_runs SET status = 'running', error = NULL, started_at = " +
+                            db_.time_param("started") + ", heartbeat_at = " +
+                            db_.time_param("beat") +
+                            " WHERE run_id = :id AND status = 'waiting' AND instance = :instance",
+         soci::use(at, "started"), soci::use(at, "beat"), soci::use(id, "id"),
+         soci::use(holder, "instance"));
+    update.execute(true);
+    const bool started = update.get_affected_rows() > 0;
+    tx.commit();
+    return started ? WaitingStart::kStarted : WaitingStart::kGone;
+  } catch (const std::exception& e) {
+    Error error = db_.to_error(e, "cannot start waiting run " + run_id);
+    // The one-running index: the owner's previous run is still going.
+    if (error.code == ErrorCode::kAborted) {
+      return WaitingStart::kBusy;
+    }
+    return error;
+  }
+}
+
+Status SociRunStore::end_waiting(const std::string& run_id, const std::string& instance,
+                                 RunStatus status, const std::string& error, SysTime now) {
+  try {
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
+    std::string at = format_utc(now);
+    std::string id = run_id;
+    std::string holder = instance;
+    std::string text = to_string(status);
+    std::string reason = error;
+    soci::statement update =
+        (sql.prepare << "UPDATE pipeline_runs SET status = :status, error = :error, "
+                        "completed_at = " +
+                            db_.time_param("at") +
+                            " WHERE run_id = :id AND status = 'waiting' AND instance = :instance",
+         soci::use(text, "status"), soci::use(reason, "error"), soci::use(at, "at"),
+         soci::use(id, "id"), soci::use(holder, "instance"));
+    update.execute(true);
+    if (update.get_affected_rows() == 0) {
+      return failed_precondition("run " + run_id + " is not waiting for " + instance);
+    }
+    return {};
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot record the end of waiting run " + run_id);
+  }
+}
+
+Result<bool> SociRunStore::adopt_waiting(const std::string& run_id, const std::string& from,
+                                         const std::string& to, SysTime now) {
+  try {
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
+    std::string at = format_utc(now);
+    std::string id = run_id;
+    std::string old_holder = from;
+    std::string new_holder = to;
+    soci::statement update =
+        (sql.prepare << "UPDATE pipeline_runs SET instance = :to, heartbeat_at = " +
+                            db_.time_param("at") +
+                            " WHERE run_id = :id AND status = 'waiting' AND instance = :from",
+         soci::use(new_holder, "to"), soci::use(at, "at"), soci::use(id, "id"),
+         soci::use(old_holder, "from"));
+    update.execute(true);
+    return update.get_affected_rows() > 0;
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot take over waiting run " + run_id);
+  }
+}
+
 Status SociRunStore::heartbeat(const std::vector<std::string>& run_ids, SysTime now) {
   if (run_ids.empty()) {
     return {};
@@ -400,7 +509,7 @@ Status SociRunStore::heartbeat(const std::vector<std::string>& run_ids, SysTime 
     std::string id;
     soci::statement update =
         (sql.prepare << "UPDATE pipeline_runs SET heartbeat_at = " + db_.time_param("at") +
-                            " WHERE run_id = :id AND status = 'running'",
+                            " WHERE run_id = :id AND status IN ('running', 'waiting')",
          soci::use(at, "at"), soci::use(id, "id"));
     WriteTransaction tx(db_, sql);
     for (const std::string& run_id : run_ids) {
@@ -451,19 +560,21 @@ Result<std::vector<RunRecord>> SociRunStore::abandon_stale(SysTime stale_before,
   }
 }
 
-Result<std::map<std::int64_t, std::string>> SociRunStore::last_slot_keys() {
+Result<std::map<RunOwner, std::string>> SociRunStore::last_slot_keys() {
   try {
     PooledSession lease(db_);
     soci::session& sql = *lease;
     long long key = 0;
+    std::string pipeline;
     std::string slot;
-    soci::statement st = (sql.prepare << "SELECT team_key, MAX(slot_key) FROM pipeline_runs "
-                                         "WHERE slot_key IS NOT NULL GROUP BY team_key",
-                          soci::into(key), soci::into(slot));
+    soci::statement st =
+        (sql.prepare << "SELECT team_key, pipeline, MAX(slot_key) FROM pipeline_runs "
+                        "WHERE slot_key IS NOT NULL GROUP BY team_key, pipeline",
+         soci::into(key), soci::into(pipeline), soci::into(slot));
     st.execute();
-    std::map<std::int64_t, std::string> out;
+    std::map<RunOwner, std::string> out;
     while (st.fetch()) {
-      out[key] = slot;
+      out[RunOwner{key, pipeline}] = slot;
     }
     return out;
   } catch (const std::exception& e) {
@@ -471,22 +582,23 @@ Result<std::map<std::int64_t, std::string>> SociRunStore::last_slot_keys() {
   }
 }
 
-Result<std::set<std::string>> SociRunStore::completed_run_dates(std::int64_t team_key,
+Result<std::set<std::string>> SociRunStore::completed_run_dates(const RunOwner& owner,
                                                                 const std::string& from,
                                                                 const std::string& to) {
   try {
     soci::session sql(db_.pool());
-    long long key = team_key;
+    long long key = owner.team_key;
+    std::string pipeline = owner.pipeline;
     std::string first = from;
     std::string last = to;
     std::string day;
     // Dates as ISO text compare in calendar order on both databases.
     soci::statement st =
         (sql.prepare << "SELECT DISTINCT CAST(run_date AS TEXT) FROM pipeline_runs "
-                        "WHERE team_key = :key AND status = 'completed' AND "
-                        "CAST(run_date AS TEXT) >= :first AND CAST(run_date AS TEXT) <= :last",
-         soci::use(key, "key"), soci::use(first, "first"), soci::use(last, "last"),
-         soci::into(day));
+                        "WHERE team_key = :key AND pipeline = :pipeline AND status = 'completed' "
+                        "AND CAST(run_date AS TEXT) >= :first AND CAST(run_date AS TEXT) <= :last",
+         soci::use(key, "key"), soci::use(pipeline, "pipeline"), soci::use(first, "first"),
+         soci::use(last, "last"), soci::into(day));
     st.execute();
     std::set<std::string> out;
     while (st.fetch()) {
@@ -539,6 +651,9 @@ Result<std::vector<RunRecord>> SociRunStore::list(const RunFilter& filter) {
     if (filter.team_key) {
       add("team_key =", std::to_string(*filter.team_key));
     }
+    if (filter.pipeline) {
+      add("pipeline =", *filter.pipeline);
+    }
     if (filter.status) {
       add("status =", to_string(*filter.status));
     }
@@ -562,12 +677,13 @@ Result<std::vector<RunRecord>> SociRunStore::select_where(const std::string& whe
   }
 }
 
-Result<std::vector<RunStatus>> SociRunStore::recent_statuses(std::int64_t team_key, int limit) {
+Result<std::vector<RunStatus>> SociRunStore::recent_statuses(const RunOwner& owner, int limit) {
   try {
     PooledSession lease(db_);
     auto& statements = lease.prepared<RunStatements>();
     RunStatements::Streak& read = statements.streak;
-    read.key = team_key;
+    read.key = owner.team_key;
+    read.pipeline = owner.pipeline;
     read.limit = std::max(1, limit);
     soci::statement& st = statements.read_streak;
     st.execute();
@@ -579,7 +695,8 @@ Result<std::vector<RunStatus>> SociRunStore::recent_statuses(std::int64_t team_k
     }
     return out;
   } catch (const std::exception& e) {
-    return db_.to_error(e, "cannot read the latest runs of team key " + std::to_string(team_key));
+    return db_.to_error(e, "cannot read the latest runs of team key " +
+                               std::to_string(owner.team_key) + ", pipeline " + owner.pipeline);
   }
 }
 
@@ -591,11 +708,29 @@ Result<std::vector<RunRecord>> SociRunStore::unsettled_slot_attempts(SysTime sin
                   "'interrupted') AND "
                   "created_at >= :p0 AND NOT EXISTS (SELECT 1 FROM pipeline_runs later WHERE "
                   "later.team_key = pipeline_runs.team_key AND "
+                  "later.pipeline = pipeline_runs.pipeline AND "
                   "later.slot_key = pipeline_runs.slot_key AND "
                   "later.attempt > pipeline_runs.attempt)",
                   {format_utc(since)}, 10000);
   } catch (const std::exception& e) {
     return db_.to_error(e, "cannot read the slots left unsettled");
+  }
+}
+
+Result<std::optional<RunRecord>> SociRunStore::latest_of_date(const RunOwner& owner,
+                                                              const std::string& run_date) {
+  try {
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
+    auto rows = select(sql,
+                       "team_key = :p0 AND pipeline = :p1 AND CAST(run_date AS TEXT) = :p2",
+                       {std::to_string(owner.team_key), owner.pipeline, run_date}, 1);
+    if (rows.empty()) {
+      return std::optional<RunRecord>();
+    }
+    return std::optional<RunRecord>(std::move(rows.front()));
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot read the runs of " + run_date);
   }
 }
 

@@ -25,13 +25,21 @@ class SociRunStore final : public RunStore {
   Status finish(const RunFinish& finish) override;
   Status heartbeat(const std::vector<std::string>& run_ids, SysTime now) override;
   Result<std::vector<RunRecord>> abandon_stale(SysTime stale_before, SysTime now) override;
-  Result<std::map<std::int64_t, std::string>> last_slot_keys() override;
-  Result<std::set<std::string>> completed_run_dates(std::int64_t team_key, const std::string& from,
+  Result<WaitingStart> start_waiting(const std::string& run_id, const std::string& instance,
+                                     SysTime now) override;
+  Status end_waiting(const std::string& run_id, const std::string& instance, RunStatus status,
+                     const std::string& error, SysTime now) override;
+  Result<bool> adopt_waiting(const std::string& run_id, const std::string& from,
+                             const std::string& to, SysTime now) override;
+  Result<std::map<RunOwner, std::string>> last_slot_keys() override;
+  Result<std::optional<RunRecord>> latest_of_date(const RunOwner& owner,
+                                                  const std::string& run_date) override;
+  Result<std::set<std::string>> completed_run_dates(const RunOwner& owner, const std::string& from,
                                                     const std::string& to) override;
   Result<std::vector<RunRecord>> unsettled_slot_attempts(SysTime since) override;
   Result<std::vector<RunRecord>> list(const RunFilter& filter) override;
   Result<std::optional<RunRecord>> find(const std::string& run_id) override;
-  Result<std::vector<RunStatus>> recent_statuses(std::int64_t team_key, int limit) override;
+  Result<std::vector<RunStatus>> recent_statuses(const RunOwner& owner, int limit) override;
 
   // The rows matching `where` (parameters :p0, :p1, ... bound from `params`), newest first.
   Result<std::vector<RunRecord>> select_where(const std::string& where,
@@ -56,9 +64,15 @@ class SociTeamStore final : public TeamStore {
   Result<Team> update(TeamId id, const TeamChanges& changes, SysTime now) override;
   Result<Team> set_active(TeamId id, bool active, SysTime now) override;
   Result<Team> set_paused(TeamId id, bool paused, SysTime now) override;
+  Result<Team> update_pipeline(TeamId id, const std::string& pipeline,
+                               const PipelineScheduleChanges& changes, SysTime now) override;
+  Result<Team> set_pipeline_paused(TeamId id, const std::string& pipeline, bool paused,
+                                   SysTime now) override;
 
  private:
   std::vector<Team> select(soci::session& sql, const std::string& where, long long id);
+  // The team's row of team_pipelines for `pipeline`, written as `settings` says.
+  void write_pipeline_row(soci::session& sql, TeamId id, const TeamPipeline& settings, SysTime now);
 
   SociConnection& db_;
 };

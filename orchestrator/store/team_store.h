@@ -21,6 +21,19 @@ struct TeamChanges {
   std::optional<std::string> retry_max_delay_seconds;
   std::optional<std::string> notify_email;
   std::optional<std::string> notify_slack_webhook;
+  // The pipelines the team runs, comma-separated names checked by the caller; "" clears it (the
+  // team runs what the configuration gives it).
+  std::optional<std::string> pipelines;
+  // Whole seconds as text, validated by the caller; "" clears it.
+  std::optional<std::string> wait_for_inputs_seconds;
+  // The runs it waits for, as parse_upstreams() reads them, validated by the caller; "" clears.
+  std::optional<std::string> upstreams;
+};
+
+// Changes to a team's schedule of one pipeline; unset fields stay as they are, "" clears.
+struct PipelineScheduleChanges {
+  std::optional<std::string> run_time;
+  std::optional<std::string> cron;
 };
 
 // The sales teams (sales_teams). Values are validated by the caller. Thread-safe.
@@ -39,6 +52,15 @@ class TeamStore {
   // Pauses or resumes a team's schedule; a resumed team starts afresh at `now` (what it would
   // have run while paused is not caught up). kNotFound for an unknown team.
   virtual Result<Team> set_paused(TeamId id, bool paused, SysTime now) = 0;
+
+  // Sets the team's own schedule of one pipeline (for `daily`, the team's run_time and cron). A
+  // new cron expression starts afresh at `now`, as update() does. kNotFound for an unknown team.
+  virtual Result<Team> update_pipeline(TeamId id, const std::string& pipeline,
+                                       const PipelineScheduleChanges& changes, SysTime now) = 0;
+  // Pauses or resumes one pipeline of a team (the team's other pipelines run on); resumed, it
+  // starts afresh at `now`. kNotFound for an unknown team.
+  virtual Result<Team> set_pipeline_paused(TeamId id, const std::string& pipeline, bool paused,
+                                           SysTime now) = 0;
 };
 
 }  // namespace orch

@@ -54,9 +54,9 @@ TEST_P(BackendE2eTest, MissingRequiredInputFailsBeforeThePipelineStarts) {
   add_team(3, "East");
   write_file(dir_ / "orchestrator.toml", "[pipeline]\nrequired_inputs = [\"loans_*.csv\"]\n");
   auto marker = dir_ / "pipeline-started";
-  auto result = orch({"run", "--team", "3"},
-                     {{"PIPELINE_COMMAND", "[\"/bin/sh\", \"-c\", \"touch " + marker.string() +
-                                               "\"]"}});
+  auto result =
+      orch({"run", "--team", "3"},
+           {{"PIPELINE_COMMAND", "[\"/bin/sh\", \"-c\", \"touch " + marker.string() + "\"]"}});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_FALSE(std::filesystem::exists(marker));
   auto error = runs_json()[0]["error"].get<std::string>();
@@ -70,8 +70,11 @@ TEST_P(BackendE2eTest, SecondRunOfABusyTeamExitsThreeAndRecordsNothing) {
   env["PIPELINE_COMMAND"] = R"(["/bin/sh", "-c", "sleep 3"])";
   BackgroundProcess first({ORCH_BINARY, "run", "--team", "3"},
                           CommandOptions{dir_.path(), env, seconds(60)}, dir_ / "first.log");
-  ASSERT_TRUE(wait_until([&] { return runs_json({"--status", "running"}).size() == 1; },
-                         seconds(20)));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return runs_json({"--status", "running"}).size() == 1;
+      },
+      seconds(20)));
   auto second = orch({"run", "--team", "3"});
   EXPECT_EQ(second.exit_code, 3) << second.out << second.err;
   EXPECT_NE(second.err.find("already has a run in progress"), std::string::npos) << second.err;
@@ -138,8 +141,7 @@ TEST_P(BackendE2eTest, RunsCanBeFilteredAndPrintedAsCsv) {
   add_team(1, "North");
   add_team(2, "West");
   ASSERT_EQ(orch({"run", "--team", "1"}).exit_code, 0);
-  ASSERT_EQ(orch({"run", "--team", "2"}, {{"PIPELINE_COMMAND", R"(["/bin/false"])"}}).exit_code,
-            1);
+  ASSERT_EQ(orch({"run", "--team", "2"}, {{"PIPELINE_COMMAND", R"(["/bin/false"])"}}).exit_code, 1);
   EXPECT_EQ(runs_json({"--team", "1"}).size(), 1u);
   EXPECT_EQ(runs_json({"--status", "failed"}).size(), 1u);
   EXPECT_EQ(runs_json({"--since", "2000-01-01"}).size(), 2u);
@@ -159,9 +161,9 @@ TEST_P(BackendE2eTest, TheSeedsQueryRunsUnchangedWithTheDatabasesOwnClient) {
   write_tape(team_inputs(1), 3, 1, today_utc_compact());
   ASSERT_EQ(orch({"run", "--team", "1"}).exit_code, 0);
   ASSERT_EQ(orch({"run", "--team", "1"}).exit_code, 0);
-  auto result = sql(
-      "SELECT run_id, status, sales_team_id, total_loans, exceptions_count, started_at, "
-      "completed_at FROM pipeline_runs WHERE sales_team_id = 1 ORDER BY created_at DESC;");
+  auto result =
+      sql("SELECT run_id, status, sales_team_id, total_loans, exceptions_count, started_at, "
+          "completed_at FROM pipeline_runs WHERE sales_team_id = 1 ORDER BY created_at DESC;");
   ASSERT_EQ(result.exit_code, 0) << result.err;
   auto runs = runs_json();
   // Newest first, as `runs` shows them.
@@ -172,7 +174,7 @@ TEST_P(BackendE2eTest, TheSeedsQueryRunsUnchangedWithTheDatabasesOwnClient) {
 TEST_P(BackendE2eTest, MigrateAndCheckConfigWork) {
   auto migrate = orch({"migrate"});
   ASSERT_EQ(migrate.exit_code, 0) << migrate.err;
-  EXPECT_NE(migrate.out.find("schema version 4"), std::string::npos);
+  EXPECT_NE(migrate.out.find("schema version 8"), std::string::npos);
   auto check = orch({"check-config"}, {{"SMTP_PASSWORD", "hunter2-secret"},
                                        {"DATABASE_URL", "postgresql://app:pa55word@db:5432/x"}});
   ASSERT_EQ(check.exit_code, 0) << check.err;
@@ -190,11 +192,12 @@ TEST_F(E2eTest, DatabaseThatCannotBeOpenedExitsFour) {
 struct BadSetting {
   std::string variable;
   std::string value;
-  friend void PrintTo(const BadSetting& s, std::ostream* out) { *out << s.variable << "=" << s.value; }
+  friend void PrintTo(const BadSetting& s, std::ostream* out) {
+    *out << s.variable << "=" << s.value;
+  }
 };
 
-class BadConfigurationTest : public E2eTest,
-                             public ::testing::WithParamInterface<BadSetting> {};
+class BadConfigurationTest : public E2eTest, public ::testing::WithParamInterface<BadSetting> {};
 
 TEST_P(BadConfigurationTest, IsRefusedWithOneLineAndExitTwo) {
   const auto& bad = GetParam();
@@ -212,14 +215,11 @@ TEST_P(BadConfigurationTest, IsRefusedWithOneLineAndExitTwo) {
 
 INSTANTIATE_TEST_SUITE_P(
     Variables, BadConfigurationTest,
-    ::testing::Values(BadSetting{"DAILY_RUN_TIME", "25:00"},
-                      BadSetting{"SCHEDULER_TIMEZONE", "Mars/Olympus"},
-                      BadSetting{"MISFIRE_GRACE_SECONDS", "-5"},
-                      BadSetting{"MAX_PARALLEL_RUNS", "zero"},
-                      BadSetting{"PURCHASE_WEEKDAY", "someday"},
-                      BadSetting{"ENABLE_SCHEDULER", "maybe"},
-                      BadSetting{"DEFAULT_CRON", "0 0 30 2 *"},
-                      BadSetting{"DEFAULT_CRON", "0 0 * * 5#3"}),
+    ::testing::Values(
+        BadSetting{"DAILY_RUN_TIME", "25:00"}, BadSetting{"SCHEDULER_TIMEZONE", "Mars/Olympus"},
+        BadSetting{"MISFIRE_GRACE_SECONDS", "-5"}, BadSetting{"MAX_PARALLEL_RUNS", "zero"},
+        BadSetting{"PURCHASE_WEEKDAY", "someday"}, BadSetting{"ENABLE_SCHEDULER", "maybe"},
+        BadSetting{"DEFAULT_CRON", "0 0 30 2 *"}, BadSetting{"DEFAULT_CRON", "0 0 * * 5#3"}),
     [](const ::testing::TestParamInfo<BadSetting>& param) {
       std::string name;
       for (char c : param.param.variable) {

@@ -207,6 +207,7 @@ TEST_F(HttpApiTest, BadInputIsA400NamingTheParameter) {
       {"/api/v1/runs?limit=ten", "limit=ten"},
       {"/api/v1/runs?cursor=xyz", "cursor=xyz"},
       {"/api/v1/runs?colour=red", "colour"},
+      {"/api/v1/runs?pipeline=", "pipeline="},
       {"/api/v1/runs?team=%zz", "%"},
       {"/api/v1/runs/run_0000000000000000/log?tail=0", "tail=0"},
       {"/api/v1/runs/run_0000000000000000/log?tail=-3", "tail=-3"},
@@ -321,6 +322,10 @@ TEST_P(BackendE2eTest, TheRunsEndpointsFilterPageAndShowOneRun) {
     EXPECT_EQ(run["pipeline"], "daily");
     EXPECT_EQ(run["total_loans"], 4);
   }
+  EXPECT_EQ(body_json(http_get(port, "/api/v1/runs?pipeline=daily", kAdminToken))["runs"].size(),
+            6u);
+  EXPECT_TRUE(
+      body_json(http_get(port, "/api/v1/runs?pipeline=month_end", kAdminToken))["runs"].empty());
   EXPECT_TRUE(
       body_json(http_get(port, "/api/v1/runs?since=2999-01-01", kAdminToken))["runs"].empty());
   EXPECT_TRUE(

@@ -433,8 +433,10 @@ TEST_F(IsolationTest, ThePipelineEnvironmentHoldsExactlyTheDocumentedNames) {
                                             "LANG",
                                             "TZ",
                                             "TMPDIR",
+                                            "PIPELINE_NAME",
                                             "EXTRA_SETTING"};
   EXPECT_EQ(names, documented) << text;
+  EXPECT_EQ(env.value("PIPELINE_NAME", ""), "daily");
   for (const char* secret :
        {"smtp-password-canary-31", kTokenCanary, "canary-variable-5e", "orchestrator.db"}) {
     EXPECT_EQ(text.find(secret), std::string::npos) << secret << " reached the pipeline";

@@ -47,18 +47,30 @@ class EndRefusingRunStore final : public RunStore {
     }
     return real_.finish(f);
   }
+  Result<WaitingStart> start_waiting(const std::string& id, const std::string& instance,
+                                     SysTime now) override {
+    return real_.start_waiting(id, instance, now);
+  }
+  Status end_waiting(const std::string& id, const std::string& instance, RunStatus status,
+                     const std::string& error, SysTime now) override {
+    return real_.end_waiting(id, instance, status, error, now);
+  }
+  Result<bool> adopt_waiting(const std::string& id, const std::string& from, const std::string& to,
+                             SysTime now) override {
+    return real_.adopt_waiting(id, from, to, now);
+  }
   Status heartbeat(const std::vector<std::string>& ids, SysTime now) override {
     return real_.heartbeat(ids, now);
   }
   Result<std::vector<RunRecord>> abandon_stale(SysTime before, SysTime now) override {
     return real_.abandon_stale(before, now);
   }
-  Result<std::map<std::int64_t, std::string>> last_slot_keys() override {
+  Result<std::map<RunOwner, std::string>> last_slot_keys() override {
     return real_.last_slot_keys();
   }
-  Result<std::set<std::string>> completed_run_dates(std::int64_t key, const std::string& from,
+  Result<std::set<std::string>> completed_run_dates(const RunOwner& owner, const std::string& from,
                                                     const std::string& to) override {
-    return real_.completed_run_dates(key, from, to);
+    return real_.completed_run_dates(owner, from, to);
   }
   Result<std::vector<RunRecord>> unsettled_slot_attempts(SysTime since) override {
     return real_.unsettled_slot_attempts(since);
@@ -67,8 +79,12 @@ class EndRefusingRunStore final : public RunStore {
     return real_.list(filter);
   }
   Result<std::optional<RunRecord>> find(const std::string& id) override { return real_.find(id); }
-  Result<std::vector<RunStatus>> recent_statuses(std::int64_t key, int limit) override {
-    return real_.recent_statuses(key, limit);
+  Result<std::optional<RunRecord>> latest_of_date(const RunOwner& owner,
+                                                  const std::string& day) override {
+    return real_.latest_of_date(owner, day);
+  }
+  Result<std::vector<RunStatus>> recent_statuses(const RunOwner& owner, int limit) override {
+    return real_.recent_statuses(owner, limit);
   }
 
  private:

@@ -444,8 +444,9 @@ TEST_P(RunStoreTest, GivesTheLatestSlotKeyPerTeam) {
 
   auto keys = runs().last_slot_keys();
   ASSERT_TRUE(keys.has_value()) << keys.error().message;
-  EXPECT_EQ(*keys, (std::map<std::int64_t, std::string>{
-                       {0, "2026-03-04"}, {1, "2026-03-03"}, {2, "2026-03-05"}}));
+  EXPECT_EQ(*keys, (std::map<RunOwner, std::string>{{RunOwner{0}, "2026-03-04"},
+                                                    {RunOwner{1}, "2026-03-03"},
+                                                    {RunOwner{2}, "2026-03-05"}}));
 }
 
 TEST_P(RunStoreTest, ListsNewestFirstWithFilters) {
@@ -492,13 +493,13 @@ TEST_P(RunStoreTest, ListsNewestFirstWithFilters) {
 
   // The failure streak's view: statuses only, newest first, one team, limited.
   using Statuses = std::vector<RunStatus>;
-  EXPECT_EQ(runs().recent_statuses(1, 10).value(),
+  EXPECT_EQ(runs().recent_statuses(RunOwner{1}, 10).value(),
             (Statuses{RunStatus::kCompleted, RunStatus::kMissed, RunStatus::kCompleted}));
-  EXPECT_EQ(runs().recent_statuses(1, 2).value(),
+  EXPECT_EQ(runs().recent_statuses(RunOwner{1}, 2).value(),
             (Statuses{RunStatus::kCompleted, RunStatus::kMissed}));
-  EXPECT_EQ(runs().recent_statuses(2, 10).value(), (Statuses{RunStatus::kFailed}));
-  EXPECT_EQ(runs().recent_statuses(0, 10).value(), (Statuses{RunStatus::kCompleted}));
-  EXPECT_TRUE(runs().recent_statuses(9, 10).value().empty());
+  EXPECT_EQ(runs().recent_statuses(RunOwner{2}, 10).value(), (Statuses{RunStatus::kFailed}));
+  EXPECT_EQ(runs().recent_statuses(RunOwner{0}, 10).value(), (Statuses{RunStatus::kCompleted}));
+  EXPECT_TRUE(runs().recent_statuses(RunOwner{9}, 10).value().empty());
 
   RunFilter all_filters;
   all_filters.team_key = 1;

@@ -71,7 +71,9 @@ class DatabaseTest : public ::testing::TestWithParam<Backend> {
   testing::TestDatabase database_{GetParam(), dir_.path()};
 };
 
-std::string latest() { return std::to_string(Database::latest_schema_version()); }
+std::string latest() {
+  return std::to_string(Database::latest_schema_version());
+}
 
 TEST_P(DatabaseTest, MigratingTwiceIsANoOp) {
   auto db = open_database(database_.url());
@@ -119,9 +121,9 @@ TEST_P(DatabaseTest, SeveralServicesOpeningANewDatabaseAtOnceMigrateItOnce) {
   EXPECT_EQ(sql(database_, "SELECT MAX(version) FROM schema_migrations"), latest());
   EXPECT_EQ(sql(database_, "SELECT COUNT(*) - COUNT(DISTINCT version) FROM schema_migrations"),
             "0");
-  EXPECT_EQ(sql(database_,
-                "SELECT COUNT(*) FROM orchestrator_state WHERE name = 'schedule_generation'"),
-            "1");
+  EXPECT_EQ(
+      sql(database_, "SELECT COUNT(*) FROM orchestrator_state WHERE name = 'schedule_generation'"),
+      "1");
 }
 
 TEST_P(DatabaseTest, ReopeningKeepsTheDataAndTheVersion) {
@@ -153,7 +155,8 @@ TEST(Database, AppliesAVersionMissingBelowTheHighestApplied) {
   // keeps the data.
   sql(file,
       "CREATE TABLE t AS SELECT id, name, is_active, run_time, timezone, notify_email, "
-      "notify_slack_webhook, active_since, created_at, updated_at FROM sales_teams; "
+      "notify_slack_webhook, pipelines, wait_for_inputs_seconds, upstreams, active_since, "
+      "created_at, updated_at FROM sales_teams; "
       "DROP TABLE sales_teams; ALTER TABLE t RENAME TO sales_teams; "
       "DELETE FROM schema_migrations WHERE version = 3;");
   auto db = open_database(file.url());
@@ -163,7 +166,7 @@ TEST(Database, AppliesAVersionMissingBelowTheHighestApplied) {
   ASSERT_TRUE(team->has_value());
   EXPECT_FALSE((*team)->paused);
   EXPECT_EQ(sql(file, "SELECT group_concat(version) FROM schema_migrations ORDER BY version"),
-            "1,2,3,4");
+            "1,2,3,4,5,8");
 }
 
 TEST(Database, CreatesTheFoldersOfANewFile) {
@@ -257,7 +260,10 @@ TEST_P(TeamStoreTest, LeavesUnsetSettingsEmpty) {
   EXPECT_EQ(added.timezone, std::nullopt);
   EXPECT_EQ(added.notify_email, std::nullopt);
   EXPECT_EQ(added.notify_slack_webhook, std::nullopt);
-  EXPECT_EQ(sql(database_, "SELECT CAST(timezone IS NULL AS INTEGER), CAST(run_time IS NULL AS INTEGER) FROM sales_teams"), "1|1");
+  EXPECT_EQ(sql(database_,
+                "SELECT CAST(timezone IS NULL AS INTEGER), CAST(run_time IS NULL AS INTEGER) FROM "
+                "sales_teams"),
+            "1|1");
 }
 
 TEST_P(TeamStoreTest, RefusesATakenId) {
@@ -363,9 +369,10 @@ TEST_P(TeamStoreTest, ClearsAnOptionalFieldGivenAnEmptyString) {
   EXPECT_EQ(updated->notify_slack_webhook, std::nullopt);
   EXPECT_EQ(updated->run_time, "02:00");
   EXPECT_EQ(sql(database_,
-                    "SELECT CAST(timezone IS NULL AS INTEGER), CAST(notify_slack_webhook IS NULL AS INTEGER), "
-                    "run_time "
-                    "FROM sales_teams WHERE id = 1"),
+                "SELECT CAST(timezone IS NULL AS INTEGER), CAST(notify_slack_webhook IS NULL AS "
+                "INTEGER), "
+                "run_time "
+                "FROM sales_teams WHERE id = 1"),
             "1|1|02:00");
 }
 

@@ -93,7 +93,7 @@ TEST(CronScheduler, RunsAFixedTimeJobOnceAtTheJumpWithItsLocalRunDate) {
 
 TEST(CronScheduler, CoalescesFiresMissedSinceTheLastRecordedOneIntoOneCatchUp) {
   SysTime since = utc("2026-01-01T00:00:00Z");
-  std::map<std::int64_t, std::string> done{{1, "2026-01-15T10:00:00Z"}};
+  std::map<ScheduleKey, std::string> done{{ScheduleKey{1}, "2026-01-15T10:00:00Z"}};
   Scheduler scheduler(kGrace);
   std::vector<Action> actions =
       scheduler.load({cron_team(1, "0 * * * *", "UTC", since)}, done, utc("2026-01-15T12:10:00Z"));
@@ -107,7 +107,7 @@ TEST(CronScheduler, CoalescesFiresMissedSinceTheLastRecordedOneIntoOneCatchUp) {
 
 TEST(CronScheduler, RecordsOneMissedSlotWhenTheLatestFireIsPastTheGraceWindow) {
   SysTime since = utc("2026-01-01T00:00:00Z");
-  std::map<std::int64_t, std::string> done{{1, "2026-01-15T10:00:00Z"}};
+  std::map<ScheduleKey, std::string> done{{ScheduleKey{1}, "2026-01-15T10:00:00Z"}};
   Scheduler scheduler(kGrace);
   std::vector<Action> actions = scheduler.load({cron_team(1, "0 */2 * * *", "UTC", since)}, done,
                                                utc("2026-01-15T16:45:00Z"));

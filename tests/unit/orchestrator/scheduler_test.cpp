@@ -229,7 +229,7 @@ TEST(Scheduler, CatchesUpASlotMissedWithinTheGraceWindowAtRestart) {
   SysTime since = utc("2026-01-01T00:00:00Z");
   Scheduler scheduler(kGrace);
   auto actions = scheduler.load({schedule(TeamId{1}, "02:00", "America/New_York", since)},
-                                {{1, "2026-03-01"}}, utc("2026-03-02T07:10:00Z"));
+                                {{ScheduleKey{1}, "2026-03-01"}}, utc("2026-03-02T07:10:00Z"));
   ASSERT_EQ(actions.size(), 1U);
   EXPECT_EQ(actions[0].kind, ActionKind::kStartRun);
   EXPECT_EQ(actions[0].trigger, Trigger::kCatchup);
@@ -244,7 +244,7 @@ TEST(Scheduler, CatchesUpAtTheLastInstantOfTheGraceWindow) {
   SysTime since = utc("2026-01-01T00:00:00Z");
   Scheduler scheduler(kGrace);
   auto actions = scheduler.load({schedule(TeamId{1}, "02:00", "America/New_York", since)},
-                                {{1, "2026-03-01"}}, utc("2026-03-02T07:30:00Z"));
+                                {{ScheduleKey{1}, "2026-03-01"}}, utc("2026-03-02T07:30:00Z"));
   ASSERT_EQ(actions.size(), 1U);
   EXPECT_EQ(actions[0].kind, ActionKind::kStartRun);
   EXPECT_EQ(actions[0].trigger, Trigger::kCatchup);
@@ -254,7 +254,7 @@ TEST(Scheduler, RecordsASlotMissedBeyondTheGraceWindowAtRestart) {
   SysTime since = utc("2026-01-01T00:00:00Z");
   Scheduler scheduler(kGrace);
   auto actions = scheduler.load({schedule(TeamId{1}, "02:00", "America/New_York", since)},
-                                {{1, "2026-03-01"}}, utc("2026-03-02T07:30:01Z"));
+                                {{ScheduleKey{1}, "2026-03-01"}}, utc("2026-03-02T07:30:01Z"));
   ASSERT_EQ(actions.size(), 1U);
   EXPECT_EQ(actions[0].kind, ActionKind::kRecordMissed);
   EXPECT_EQ(actions[0].slots, 1);
@@ -267,7 +267,7 @@ TEST(Scheduler, CoalescesFiveMissedDaysIntoOneCatchUpRun) {
   SysTime since = utc("2026-01-01T00:00:00Z");
   Scheduler scheduler(kGrace);
   auto actions = scheduler.load({schedule(TeamId{2}, "06:30", "Europe/London", since)},
-                                {{2, "2026-03-01"}}, utc("2026-03-06T06:35:00Z"));
+                                {{ScheduleKey{2}, "2026-03-01"}}, utc("2026-03-06T06:35:00Z"));
   ASSERT_EQ(actions.size(), 1U);
   EXPECT_EQ(actions[0].kind, ActionKind::kStartRun);
   EXPECT_EQ(actions[0].trigger, Trigger::kCatchup);
@@ -281,7 +281,7 @@ TEST(Scheduler, CoalescesFiveMissedDaysIntoOneMissedRecordBeyondGrace) {
   SysTime since = utc("2026-01-01T00:00:00Z");
   Scheduler scheduler(kGrace);
   auto actions = scheduler.load({schedule(TeamId{2}, "06:30", "Europe/London", since)},
-                                {{2, "2026-03-01"}}, utc("2026-03-06T12:00:00Z"));
+                                {{ScheduleKey{2}, "2026-03-01"}}, utc("2026-03-06T12:00:00Z"));
   ASSERT_EQ(actions.size(), 1U);
   EXPECT_EQ(actions[0].kind, ActionKind::kRecordMissed);
   EXPECT_EQ(actions[0].slots, 5);
@@ -294,7 +294,10 @@ TEST(Scheduler, CoalescesPerTeamAtRestart) {
   auto actions = scheduler.load(
       {schedule(TeamId{1}, "06:30", "UTC", since), schedule(TeamId{2}, "06:00", "UTC", since),
        schedule(TeamId{3}, "23:00", "UTC", since)},
-      {{1, "2026-03-01"}, {2, "2026-03-04"}, {3, "2026-03-05"}}, utc("2026-03-06T06:40:00Z"));
+      {{ScheduleKey{1}, "2026-03-01"},
+       {ScheduleKey{2}, "2026-03-04"},
+       {ScheduleKey{3}, "2026-03-05"}},
+      utc("2026-03-06T06:40:00Z"));
   std::map<std::int64_t, Action> by_team;
   for (const Action& a : actions) {
     by_team[team_key(a.slot.team)] = a;
@@ -343,7 +346,7 @@ TEST(Scheduler, MovingTheRunTimeLaterAfterTodaysRunDoesNotRunItAgainToday) {
   // 10:00, which is still ahead today.
   SysTime since = utc("2026-01-01T00:00:00Z");
   SysTime now = utc("2026-03-02T12:00:00Z");
-  std::map<std::int64_t, std::string> done = {{1, "2026-03-02"}};
+  std::map<ScheduleKey, std::string> done = {{ScheduleKey{1}, "2026-03-02"}};
   Scheduler scheduler(kGrace);
   EXPECT_TRUE(
       scheduler.load({schedule(TeamId{1}, "02:00", "America/New_York", since)}, done, now).empty());
@@ -363,7 +366,7 @@ TEST(Scheduler, MovingTheRunTimeEarlierBeforeTodaysRunMovesTodaysRun) {
   // Nothing recorded today; at 07:00 local the 10:00 run time moves to 09:00, still ahead.
   SysTime since = utc("2026-01-01T00:00:00Z");
   SysTime now = utc("2026-03-02T12:00:00Z");
-  std::map<std::int64_t, std::string> done = {{1, "2026-03-01"}};
+  std::map<ScheduleKey, std::string> done = {{ScheduleKey{1}, "2026-03-01"}};
   Scheduler scheduler(kGrace);
   EXPECT_TRUE(
       scheduler.load({schedule(TeamId{1}, "10:00", "America/New_York", since)}, done, now).empty());
@@ -384,7 +387,7 @@ TEST(Scheduler, MovingTheRunTimeJustBeforeNowBeforeTodaysRunCatchesUp) {
   SysTime since = utc("2026-01-01T00:00:00Z");
   Scheduler scheduler(kGrace);
   auto actions = scheduler.load({schedule(TeamId{1}, "06:50", "America/New_York", since)},
-                                {{1, "2026-03-01"}}, utc("2026-03-02T12:00:00Z"));
+                                {{ScheduleKey{1}, "2026-03-01"}}, utc("2026-03-02T12:00:00Z"));
   ASSERT_EQ(actions.size(), 1U);
   EXPECT_EQ(actions[0].kind, ActionKind::kStartRun);
   EXPECT_EQ(actions[0].trigger, Trigger::kCatchup);
@@ -532,12 +535,14 @@ TEST(Scheduler, KeysTheGeneralRunZeroInTheDoneMap) {
                                       schedule(TeamId{1}, "05:00", "UTC", since)};
 
   Scheduler general_done(kGrace);
-  auto actions = general_done.load(teams, {{0, "2026-03-02"}, {1, "2026-03-01"}}, now);
+  auto actions = general_done.load(
+      teams, {{ScheduleKey{0}, "2026-03-02"}, {ScheduleKey{1}, "2026-03-01"}}, now);
   ASSERT_EQ(actions.size(), 1U);
   EXPECT_EQ(actions[0].slot.team, TeamId{1});
 
   Scheduler team_done(kGrace);
-  actions = team_done.load(teams, {{0, "2026-03-01"}, {1, "2026-03-02"}}, now);
+  actions =
+      team_done.load(teams, {{ScheduleKey{0}, "2026-03-01"}, {ScheduleKey{1}, "2026-03-02"}}, now);
   ASSERT_EQ(actions.size(), 1U);
   EXPECT_EQ(actions[0].slot.team, std::nullopt);
   EXPECT_EQ(actions[0].kind, ActionKind::kStartRun);
@@ -549,8 +554,8 @@ TEST(Scheduler, IgnoresAnUnreadableDoneDate) {
   // A slot key that is not a date (a future cron schedule's) does not hide a due slot.
   SysTime since = utc("2026-03-01T00:00:00Z");
   Scheduler scheduler(kGrace);
-  auto actions = scheduler.load({schedule(TeamId{1}, "05:00", "UTC", since)}, {{1, "not-a-date"}},
-                                utc("2026-03-01T05:10:00Z"));
+  auto actions = scheduler.load({schedule(TeamId{1}, "05:00", "UTC", since)},
+                                {{ScheduleKey{1}, "not-a-date"}}, utc("2026-03-01T05:10:00Z"));
   ASSERT_EQ(actions.size(), 1U);
   EXPECT_EQ(actions[0].slot.key(), "2026-03-01");
 }

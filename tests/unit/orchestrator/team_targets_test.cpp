@@ -14,6 +14,7 @@ config::Config defaults() {
   c.scheduler.zone = date::locate_zone("UTC");
   c.scheduler.general_run = true;
   c.pipeline.retry.max_attempts = 2;
+  config::name_default_pipeline(c);
   return c;
 }
 
@@ -26,6 +27,7 @@ Team team(std::int64_t id, const std::string& name) {
 
 void expect_same(const RunTarget& got, const RunTarget& want) {
   EXPECT_EQ(got.team, want.team);
+  EXPECT_EQ(got.pipeline, want.pipeline);
   EXPECT_EQ(got.name, want.name);
   EXPECT_EQ(got.zone, want.zone);
   EXPECT_EQ(got.email_to, want.email_to);
@@ -49,27 +51,27 @@ TEST(TeamTargets, GiveBackEachTeamsTargetAsResolved) {
   ASSERT_EQ(resolved.size(), 3U);  // and the general run
 
   TeamTargets targets;
-  targets.assign(resolved, config.pipeline.retry);
+  targets.assign(resolved, config.pipelines);
   EXPECT_EQ(targets.size(), 3U);
   for (const ResolvedTeam& r : resolved) {
     SCOPED_TRACE(r.target.name);
-    auto found = targets.find(team_key(r.target.team));
+    auto found = targets.find(ScheduleKey{team_key(r.target.team), r.schedule.pipeline});
     ASSERT_TRUE(found.has_value());
     expect_same(*found, r.target);
   }
-  EXPECT_FALSE(targets.find(4).has_value()) << "not scheduled";
+  EXPECT_FALSE(targets.find(ScheduleKey{4}).has_value()) << "not scheduled";
 }
 
 TEST(TeamTargets, AssignReplacesEveryTargetAndTheLastOfAKeyWins) {
   config::Config config = defaults();
   TeamTargets targets;
   targets.assign(resolve_schedules({team(1, "North"), team(2, "East")}, config, SysTime{}),
-                 config.pipeline.retry);
+                 config.pipelines);
   auto again = resolve_schedules({team(2, "East"), team(2, "East, renamed")}, config, SysTime{});
-  config.pipeline.retry.max_attempts = 3;
-  targets.assign(again, config.pipeline.retry);
-  EXPECT_FALSE(targets.find(1).has_value());
-  auto east = targets.find(2);
+  config.pipelines.front().settings.retry.max_attempts = 3;
+  targets.assign(again, config.pipelines);
+  EXPECT_FALSE(targets.find(ScheduleKey{1}).has_value());
+  auto east = targets.find(ScheduleKey{2});
   ASSERT_TRUE(east.has_value());
   EXPECT_EQ(east->name, "East, renamed");
   EXPECT_EQ(east->retry.max_attempts, 2) << "as resolved, not the new default";
