@@ -250,6 +250,7 @@ def main():
         "GENERAL_RUN_ENABLED": "false",
         "SCHEDULER_TIMEZONE": "UTC",
         "LOG_FORMAT": "json",
+        "API_LISTEN": "127.0.0.1:0",
     })
     subprocess.run([args.binary, "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
     add_teams(db, args.teams, time.time())

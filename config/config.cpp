@@ -53,6 +53,7 @@ Result<Value> from_env(const Setting& s, const std::string& text) {
     }
     case Kind::kString:
     case Kind::kStringTable:
+    case Kind::kTableList:
       break;
   }
   return Value{text};
@@ -448,6 +449,13 @@ std::string describe(const Config& config) {
   section("api");
   entry("listen", quote(config.api.listen));
   entry("token", toml_secret(config.api.token));
+  std::string tokens;
+  for (const ApiToken& t : config.api.tokens) {
+    tokens += tokens.empty() ? "" : ", ";
+    tokens += "{ name = " + quote(t.name) + ", token = " + toml_secret(t.token) +
+              ", role = " + quote(t.role == ApiRole::kAdmin ? "admin" : "read") + " }";
+  }
+  entry("tokens", "[" + tokens + "]");
   section("history");
   entry("keep_days", std::to_string(config.history.keep_days));
   section("log");

@@ -167,9 +167,21 @@ struct NotifyConfig {
   static std::map<Channel, std::vector<std::string>> default_events();
 };
 
+// What a bearer token of the HTTP API may do: read, or read and act (admin).
+enum class ApiRole { kRead, kAdmin };
+
+// One token of api.tokens. The name says who acted (never the token, which is a secret).
+struct ApiToken {
+  std::string name;
+  std::string token;
+  ApiRole role = ApiRole::kRead;
+};
+
 struct ApiConfig {
+  // HOST:PORT; "" (in the file): no HTTP server; port 0: any free port (logged at start).
   std::string listen = "127.0.0.1:8080";  // API_LISTEN
-  std::string token;                      // API_TOKEN (secret)
+  std::string token;                      // API_TOKEN (secret; role admin)
+  std::vector<ApiToken> tokens;           // api.tokens (secrets)
 };
 
 // How long the run history is kept: older pipeline_runs and notifications rows are deleted.

@@ -24,6 +24,8 @@ std::string expected_type(const Setting& s) {
       return "an array of strings";
     case Kind::kStringTable:
       return "a table of strings";
+    case Kind::kTableList:
+      return "an array of tables of strings";
   }
   return "?";
 }
@@ -127,6 +129,27 @@ Result<Value> from_node(const Setting& s, const toml::node& node) {
           entries.emplace(key.str(), item.as_string()->get());
         }
         return Value{std::move(entries)};
+      }
+      break;
+    case Kind::kTableList:
+      if (const auto* array = node.as_array()) {
+        std::vector<std::map<std::string, std::string>> tables;
+        for (const auto& item : *array) {
+          const auto* table = item.as_table();
+          if (table == nullptr) {
+            return invalid_argument("expected " + expected_type(s) + ", not an array holding " +
+                                    type_name(item));
+          }
+          auto& entries = tables.emplace_back();
+          for (const auto& [key, leaf] : *table) {
+            if (!leaf.is_string()) {
+              return invalid_argument("expected " + expected_type(s) + ", not a table holding " +
+                                      type_name(leaf));
+            }
+            entries.emplace(key.str(), leaf.as_string()->get());
+          }
+        }
+        return Value{std::move(tables)};
       }
       break;
   }

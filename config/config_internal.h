@@ -25,9 +25,11 @@ inline constexpr std::string_view kSecretShown = "***";
 
 // One configuration value, already checked for its type, before its content is validated.
 using Value = std::variant<bool, std::int64_t, std::string, std::vector<std::string>,
-                           std::map<std::string, std::string>>;
+                           std::map<std::string, std::string>,
+                           std::vector<std::map<std::string, std::string>>>;
 
-enum class Kind { kBool, kInteger, kString, kStringList, kStringTable };
+// kTableList: an array of tables of strings (api.tokens); it can be set only in the file.
+enum class Kind { kBool, kInteger, kString, kStringList, kStringTable, kTableList };
 // How a value is printed in messages: as is, as "***", or through redact_url.
 enum class Secrecy { kPublic, kSecret, kUrl };
 // How a list is written in an environment variable.
@@ -50,6 +52,9 @@ struct Setting {
 std::span<const Setting> settings();
 // The notify.* keys (config_notify_keys.cpp), which settings() includes.
 std::span<const Setting> notify_settings();
+// Validates and stores api.tokens; checks a bearer token's text (config_api_keys.cpp).
+Status apply_api_tokens(const Value& value, Config& config);
+Status check_api_token(std::string_view token);
 
 // Where a value came from: an environment variable, or else the file.
 struct Origin {

@@ -22,7 +22,8 @@ constexpr std::string_view kCommandAllowed =
     "use a non-empty list whose first item is the program to run";
 constexpr std::string_view kWeekdayAllowed = "use a weekday: monday to sunday, or mon to sun";
 constexpr std::string_view kPatternsAllowed = "use a list of non-empty glob patterns";
-constexpr std::string_view kListenAllowed = "use HOST:PORT with a port from 1 to 65535";
+constexpr std::string_view kListenAllowed =
+    "use HOST:PORT with a port from 0 (any free port) to 65535, or \"\" for no HTTP server";
 constexpr std::string_view kLevelAllowed = "use trace, debug, info, warn, error or off";
 constexpr std::string_view kFormatAllowed = "use text, json or journal";
 constexpr std::string_view kIsolationAllowed = "use landlock or none";
@@ -108,7 +109,13 @@ Status apply_pipeline_env(const Value& v, Config& c) {
 
 Status apply_listen(const Value& v, Config& c) {
   auto colon = text(v).rfind(':');
-  if (colon == std::string::npos || colon == 0 || !is_port(text(v).substr(colon + 1))) {
+  bool any_port = colon != std::string::npos && text(v).substr(colon + 1) == "0";
+  if (text(v).empty()) {
+    c.api.listen.clear();
+    return {};
+  }
+  if (colon == std::string::npos || colon == 0 ||
+      (!any_port && !is_port(text(v).substr(colon + 1)))) {
     return refuse(kListenAllowed);
   }
   c.api.listen = text(v);
@@ -440,6 +447,9 @@ constexpr std::array kSettings = {
             .env = "API_TOKEN",
             .secrecy = Secrecy::kSecret,
             .apply = [](const Value& v, Config& c) -> Status {
+              if (auto ok = check_api_token(text(v)); !ok) {
+                return ok;
+              }
               c.api.token = text(v);
               return {};
             }},
@@ -452,6 +462,10 @@ constexpr std::array kSettings = {
               c.history.keep_days = static_cast<int>(number(v));
               return {};
             }},
+    Setting{.key = "api.tokens",
+            .kind = Kind::kTableList,
+            .secrecy = Secrecy::kSecret,
+            .apply = apply_api_tokens},
     Setting{.key = "log.level",
             .env = "LOG_LEVEL",
             .apply = [](const Value& v, Config& c) -> Status {

@@ -1,6 +1,7 @@
 #include "config/base/clock.h"
 #include "config/base/log.h"
 #include "notify/notifier.h"
+#include "orchestrator/api/http_api.h"
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/core/service.h"
 #include "pipeline/process_launcher.h"
@@ -19,10 +20,22 @@ int serve(const config::Config& config) {
     return fail(db.error());
   }
   SystemClock clock;
-  auto notifier = notify::make_notifier(config, &(*db)->notifications(), clock);
+  // What /metrics counts sees every run event and delivery on its way to the real ones.
+  api::ServiceMetrics metrics;
+  auto recorder = api::make_counting_recorder(&(*db)->notifications(), metrics);
+  auto notifier = notify::make_notifier(config, recorder.get(), clock);
+  auto counted = api::make_counting_notifier(*notifier, metrics);
   auto launcher = pipeline::make_posix_process_launcher();
-  Service service(config, **db, *notifier, *launcher, clock);
-  return service.run();
+  Service service(config, **db, *counted, *launcher, clock);
+  // Listening before the service starts: a busy port is refused at once (exit 2), and /readyz
+  // says "starting" until the loop turns.
+  auto http = api::HttpApi::start(config, metrics, [&service] { return service.last_loop_turn(); });
+  if (!http) {
+    return fail(http.error());
+  }
+  int code = service.run();
+  http->reset();
+  return code;
 }
 
 }  // namespace orch::cli

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -103,6 +104,8 @@ struct Service::Impl {
   asio::steady_timer control_timer;
   asio::steady_timer resume_timer;
   std::set<std::string> not_rerun_told;  // lost runs past their grace, logged once (loop only)
+  // When the control poll last ran (steady clock ticks; 0: not turning), for last_loop_turn().
+  std::atomic<std::int64_t> last_turn{0};
   // A database file removed or replaced under the service stops it, with exit code 4.
   int exit_code = 0;  // the loop's thread
   DatabaseWatch database_watch{db, [this] { asio::post(io, [this] { stop_database_lost(); }); }};
@@ -588,6 +591,7 @@ struct Service::Impl {
   }
 
   void poll_control() {
+    last_turn.store(std::chrono::steady_clock::now().time_since_epoch().count());
     control_timer.expires_after(kControlPoll);
     control_timer.async_wait([this](const boost::system::error_code& ec) {
       if (ec) {
@@ -677,6 +681,7 @@ struct Service::Impl {
                            {"grace_s", std::to_string(config.scheduler.shutdown_grace.count())}});
     wake_timer.cancel();
     control_timer.cancel();
+    last_turn.store(0);
     resume_timer.cancel();
     waiting_room.stop();  // waiting runs stay `waiting`: the next start takes them up
     wait_signals();
@@ -858,6 +863,14 @@ Service::Service(const config::Config& config, Database& db, notify::Notifier& n
     : impl_(std::make_unique<Impl>(config, db, notifier, launcher, clock)) {}
 
 Service::~Service() = default;
+
+std::optional<std::chrono::steady_clock::time_point> Service::last_loop_turn() const {
+  std::int64_t ticks = impl_->last_turn.load();
+  if (ticks == 0) {
+    return std::nullopt;
+  }
+  return std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(ticks));
+}
 
 int Service::run() {
   Impl& s = *impl_;

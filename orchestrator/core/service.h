@@ -1,6 +1,8 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <optional>
 
 #include "config/base/clock.h"
 #include "config/config.h"
@@ -23,6 +25,10 @@ class Service {
 
   // Runs until SIGTERM or SIGINT; returns the process's exit code.
   int run();
+
+  // When the service's loop last turned (it does every 50 ms while it schedules); std::nullopt
+  // while it is starting or stopping. Thread-safe: what a readiness check looks at.
+  std::optional<std::chrono::steady_clock::time_point> last_loop_turn() const;
 
  private:
   struct Impl;

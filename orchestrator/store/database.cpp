@@ -17,6 +17,7 @@
 #include "orchestrator/store/database_file.h"
 #include "orchestrator/store/schema.h"
 #include "orchestrator/store/soci_retention.h"
+#include "orchestrator/store/soci_run_queries.h"
 #include "orchestrator/store/soci_stores.h"
 
 namespace orch {
@@ -117,7 +118,8 @@ class SociDatabase final : public Database {
         teams_(connection_),
         registry_(connection_),
         notifications_(connection_),
-        retention_(connection_) {}
+        retention_(connection_),
+        queries_(connection_, runs_) {}
 
   SociConnection& connection() { return connection_; }
 
@@ -185,6 +187,7 @@ class SociDatabase final : public Database {
   ServiceRegistry& registry() override { return registry_; }
   NotificationStore& notifications() override { return notifications_; }
   HistoryRetention& retention() override { return retention_; }
+  RunQueries& queries() override { return queries_; }
   std::string describe() const override { return connection_.redacted_url(); }
   Reach reach() const override {
     return connection_.dialect() == Dialect::kSqlite ? Reach::kThisHost : Reach::kAnyHost;
@@ -216,6 +219,7 @@ class SociDatabase final : public Database {
   store::SociServiceRegistry registry_;
   store::SociNotificationStore notifications_;
   store::SociRetention retention_;
+  store::SociRunQueries queries_;
   std::string file_;
   std::optional<store::FileIdentity> opened_;
 };

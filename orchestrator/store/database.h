@@ -6,6 +6,7 @@
 #include "config/base/result.h"
 #include "orchestrator/store/history_retention.h"
 #include "orchestrator/store/notification_store.h"
+#include "orchestrator/store/run_queries.h"
 #include "orchestrator/store/run_store.h"
 #include "orchestrator/store/service_registry.h"
 #include "orchestrator/store/team_store.h"
@@ -46,6 +47,7 @@ class Database {
   virtual ServiceRegistry& registry() = 0;
   virtual NotificationStore& notifications() = 0;
   virtual HistoryRetention& retention() = 0;
+  virtual RunQueries& queries() = 0;  // read-only, for the HTTP API and /metrics
 
   // Whether the database is still where it was opened. SQLite: that its path still names the file
   // the connection opened; a file removed, or replaced by another (a copy included), fails with

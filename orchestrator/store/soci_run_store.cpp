@@ -695,6 +695,17 @@ Result<std::vector<RunRecord>> SociRunStore::list(const RunFilter& filter) {
   }
 }
 
+Result<std::vector<RunRecord>> SociRunStore::select_where(const std::string& where,
+                                                          const std::vector<std::string>& params,
+                                                          int limit) {
+  try {
+    PooledSession lease(db_);
+    return select(*lease, where, params, limit);
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot list runs");
+  }
+}
+
 Result<std::vector<RunStatus>> SociRunStore::recent_statuses(const RunOwner& owner, int limit) {
   try {
     PooledSession lease(db_);

@@ -41,6 +41,10 @@ class SociRunStore final : public RunStore {
   Result<std::optional<RunRecord>> find(const std::string& run_id) override;
   Result<std::vector<RunStatus>> recent_statuses(const RunOwner& owner, int limit) override;
 
+  // The rows matching `where` (parameters :p0, :p1, ... bound from `params`), newest first.
+  Result<std::vector<RunRecord>> select_where(const std::string& where,
+                                              const std::vector<std::string>& params, int limit);
+
  private:
   Result<Claim> claim_once(const ClaimRequest& request);
   std::vector<RunRecord> select(soci::session& sql, const std::string& where,

@@ -21,6 +21,8 @@ E2eTest::E2eTest() {
       {"NOTIFY_CHANNELS", ""},
       {"ORCHESTRATOR_CONFIG", ""},
       {"JOURNAL_STREAM", ""},
+      // Any free port: services of tests running side by side must not compete for one.
+      {"API_LISTEN", "127.0.0.1:0"},
   };
 }
 

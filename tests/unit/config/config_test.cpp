@@ -138,7 +138,7 @@ to = ["ops@example.com"]
 
 [api]
 listen = "0.0.0.0:9090"
-token = "t"
+token = "t-0123456789abcdef"
 
 [log]
 level = "debug"
@@ -174,7 +174,7 @@ format = "json"
   EXPECT_TRUE(c.notify.smtp.starttls);
   EXPECT_EQ(c.notify.email_to, std::vector<std::string>{"ops@example.com"});
   EXPECT_EQ(c.api.listen, "0.0.0.0:9090");
-  EXPECT_EQ(c.api.token, "t");
+  EXPECT_EQ(c.api.token, "t-0123456789abcdef");
   EXPECT_EQ(c.log.level, log::Level::kDebug);
   EXPECT_EQ(c.log.format, log::Format::kJson);
 }
@@ -599,7 +599,7 @@ TEST(ConfigDescribe, LoadsBackToTheSameConfiguration) {
 TEST(ConfigDescribe, RedactsSecrets) {
   TempDir dir;
   auto config = load_file(dir, "[database]\nurl = \"postgresql://orch:db-secret@db/orch\"\n",
-                          {{"API_TOKEN", "api-secret"},
+                          {{"API_TOKEN", "api-secret-0123456789"},
                            {"SMTP_PASSWORD", "smtp-secret"},
                            {"SLACK_WEBHOOK_URL", "https://hooks.example/slack-secret"}});
   ASSERT_TRUE(config.has_value()) << config.error().message;

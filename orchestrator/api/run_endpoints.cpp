@@ -1,0 +1,269 @@
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "orchestrator/api/endpoints.h"
+#include "orchestrator/api/run_json.h"
+
+namespace orch::api {
+namespace {
+
+constexpr int kDefaultLimit = 50;
+constexpr int kMaxLimit = 1000;
+constexpr std::int64_t kMaxTailLines = 100000;
+// A log is bounded by pipeline.log_max_bytes; this bounds one answer whatever that is.
+constexpr std::uintmax_t kMaxLogBytes = 64 * 1024 * 1024;
+
+std::optional<std::int64_t> whole_number(std::string_view text) {
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+Result<SysTime> parse_instant(const std::string& name, const std::string& text) {
+  if (auto day = parse_date(text)) {
+    return SysTime(date::sys_days(*day));
+  }
+  if (auto instant = parse_utc(text)) {
+    return *instant;
+  }
+  return invalid_argument(name + "=" + text +
+                          ": use a date (YYYY-MM-DD) or an ISO-8601 instant with an offset "
+                          "(2026-12-05T02:00:00Z)");
+}
+
+// The cursor is the position of a page's last row: its creation instant in milliseconds and its
+// row id, "MS.ID". Clients pass it back as it is.
+std::string make_cursor(const RunRecord& last) {
+  return std::to_string(last.created_at.time_since_epoch().count()) + "." + std::to_string(last.id);
+}
+
+Result<RunPageQuery::Position> parse_cursor(const std::string& text) {
+  auto dot = text.find('.');
+  auto ms = whole_number(std::string_view(text).substr(0, dot));
+  auto id = dot == std::string::npos ? std::nullopt
+                                     : whole_number(std::string_view(text).substr(dot + 1));
+  if (!ms || !id) {
+    return invalid_argument("cursor=" + text + ": use the next_cursor of the previous page");
+  }
+  return RunPageQuery::Position{SysTime(std::chrono::milliseconds(*ms)), *id};
+}
+
+Result<RunPageQuery> parse_run_filters(const HttpRequest& request) {
+  RunPageQuery query;
+  query.limit = kDefaultLimit;
+  for (const auto& [name, value] : request.query) {
+    if (name == "team") {
+      if (value == "general") {
+        query.team_key = 0;
+      } else if (auto id = parse_team_id(value)) {
+        query.team_key = id->value;
+      } else {
+        return invalid_argument("team=" + value + ": use a team id (1 to 2147483647) or general");
+      }
+    } else if (name == "pipeline") {
+      if (value.empty()) {
+        return invalid_argument("pipeline=: use a pipeline's name (e.g. daily)");
+      }
+      query.pipeline = value;
+    } else if (name == "status") {
+      auto status = parse_run_status(value);
+      if (!status) {
+        return invalid_argument("status=" + value + ": " + status.error().message);
+      }
+      query.status = *status;
+    } else if (name == "triggered_by") {
+      auto trigger = parse_trigger(value);
+      if (!trigger) {
+        return invalid_argument("triggered_by=" + value + ": " + trigger.error().message);
+      }
+      query.triggered_by = *trigger;
+    } else if (name == "since" || name == "until") {
+      auto at = parse_instant(name, value);
+      if (!at) {
+        return at.error();
+      }
+      (name == "since" ? query.since : query.until) = *at;
+    } else if (name == "limit") {
+      auto limit = whole_number(value);
+      if (!limit || *limit < 1 || *limit > kMaxLimit) {
+        return invalid_argument("limit=" + value + ": use a whole number from 1 to " +
+                                std::to_string(kMaxLimit));
+      }
+      query.limit = static_cast<int>(*limit);
+    } else if (name == "cursor") {
+      auto position = parse_cursor(value);
+      if (!position) {
+        return position.error();
+      }
+      query.after = *position;
+    } else {
+      return invalid_argument("unknown query parameter '" + name +
+                              "' (allowed: team, pipeline, status, triggered_by, since, until, "
+                              "limit, cursor)");
+    }
+  }
+  return query;
+}
+
+HttpResponse failure(const Error& error) {
+  if (error.code == ErrorCode::kUnavailable) {
+    return problem(503, error.message);
+  }
+  return problem(500, error.message);
+}
+
+HttpResponse list_runs(const EndpointContext& context, const RouteContext& route) {
+  auto query = parse_run_filters(route.request);
+  if (!query) {
+    return problem(400, query.error().message);
+  }
+  int wanted = query->limit;
+  query->limit = wanted + 1;  // one more tells whether there is a next page
+  auto rows = context.db.queries().page(*query);
+  if (!rows) {
+    return failure(rows.error());
+  }
+  std::string next = "null";
+  if (static_cast<int>(rows->size()) > wanted) {
+    rows->resize(static_cast<std::size_t>(wanted));
+    next = "\"" + make_cursor(rows->back()) + "\"";
+  }
+  std::string body = "{\"runs\":[";
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    body += (i == 0 ? "" : ",") + run_json((*rows)[i], RunDetail::kSummary);
+  }
+  body += "],\"next_cursor\":" + next + "}";
+  return json_response(std::move(body));
+}
+
+Result<RunRecord> find_run(const EndpointContext& context, const std::string& run_id) {
+  auto found = context.db.runs().find(run_id);
+  if (!found) {
+    return found.error();
+  }
+  if (!*found) {
+    return not_found("no run " + run_id);
+  }
+  return std::move(**found);
+}
+
+HttpResponse show_run(const EndpointContext& context, const RouteContext& route) {
+  if (!route.request.query.empty()) {
+    return problem(400, "this endpoint takes no query parameters");
+  }
+  auto run = find_run(context, route.params.at("run_id"));
+  if (!run) {
+    return run.error().code == ErrorCode::kNotFound ? problem(404, run.error().message)
+                                                    : failure(run.error());
+  }
+  NotificationFilter filter;
+  filter.run_id = run->run_id;
+  auto sent = context.db.notifications().list(filter);
+  if (!sent) {
+    return failure(sent.error());
+  }
+  return json_response(run_json(*run, RunDetail::kFull, &*sent));
+}
+
+// The last `lines` lines of the file: read backwards in blocks until enough newlines are seen.
+Result<std::string> read_tail(const std::filesystem::path& path,
+                              std::optional<std::int64_t> lines) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return not_found("the log file is gone");
+  }
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(0, std::ios::end);
+  auto end = in.tellg();
+  if (!in || end < 0) {
+    return not_found("the log file cannot be read");
+  }
+  auto size = static_cast<std::uintmax_t>(end);
+  std::uintmax_t from = size > kMaxLogBytes ? size - kMaxLogBytes : 0;
+  if (lines) {
+    constexpr std::uintmax_t kBlock = 64 * 1024;
+    std::uintmax_t at = size;
+    std::int64_t seen = 0;
+    std::string block;
+    bool done = false;
+    while (!done && at > from) {
+      std::uintmax_t step = std::min(kBlock, at - from);
+      at -= step;
+      block.resize(static_cast<std::size_t>(step));
+      in.seekg(static_cast<std::streamoff>(at));
+      in.read(block.data(), static_cast<std::streamsize>(step));
+      for (std::size_t i = block.size(); i-- > 0;) {
+        // The file's final newline ends its last line rather than starting another.
+        if (block[i] != '\n' || at + i == size - 1) {
+          continue;
+        }
+        if (++seen == *lines) {
+          from = at + i + 1;
+          done = true;
+          break;
+        }
+      }
+    }
+  }
+  std::string out(static_cast<std::size_t>(size - from), '\0');
+  in.clear();
+  in.seekg(static_cast<std::streamoff>(from));
+  in.read(out.data(), static_cast<std::streamsize>(out.size()));
+  out.resize(static_cast<std::size_t>(in.gcount()));
+  return out;
+}
+
+HttpResponse run_log(const EndpointContext& context, const RouteContext& route) {
+  std::optional<std::int64_t> tail;
+  for (const auto& [name, value] : route.request.query) {
+    if (name != "tail") {
+      return problem(400, "unknown query parameter '" + name + "' (allowed: tail)");
+    }
+    tail = whole_number(value);
+    if (!tail || *tail < 1 || *tail > kMaxTailLines) {
+      return problem(400, "tail=" + value + ": use a whole number of lines from 1 to " +
+                              std::to_string(kMaxTailLines));
+    }
+  }
+  const std::string& run_id = route.params.at("run_id");
+  auto run = find_run(context, run_id);
+  if (!run) {
+    return run.error().code == ErrorCode::kNotFound ? problem(404, run.error().message)
+                                                    : failure(run.error());
+  }
+  if (run->log_path.empty()) {
+    return problem(404, "run " + run_id + " has no log (it never started a pipeline)");
+  }
+  // The path comes from the database: only a file inside the output tree is ever read.
+  auto path = std::filesystem::path(run->log_path).lexically_normal();
+  auto inside = path.lexically_relative(context.config.paths.output_dir);
+  if (!path.is_absolute() || inside.empty() || *inside.begin() == "..") {
+    return problem(404, "run " + run_id + " has no log inside the output folder");
+  }
+  auto text = read_tail(path, tail);
+  if (!text) {
+    return problem(404, "run " + run_id + ": " + text.error().message);
+  }
+  HttpResponse response;
+  response.content_type = "text/plain; charset=utf-8";
+  response.body = std::move(*text);
+  return response;
+}
+
+}  // namespace
+
+void add_run_endpoints(Router& router, const EndpointContext& context) {
+  router.add("GET", "/api/v1/runs", Access::kRead,
+             [&context](const RouteContext& route) { return list_runs(context, route); });
+  router.add("GET", "/api/v1/runs/{run_id}", Access::kRead,
+             [&context](const RouteContext& route) { return show_run(context, route); });
+  router.add("GET", "/api/v1/runs/{run_id}/log", Access::kRead,
+             [&context](const RouteContext& route) { return run_log(context, route); });
+}
+
+}  // namespace orch::api
