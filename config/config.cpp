@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <system_error>
 #include <thread>
 
@@ -18,6 +17,9 @@ using internal::quote;
 using internal::refusal;
 using internal::Secrecy;
 using internal::Setting;
+using internal::toml_bool;
+using internal::toml_list;
+using internal::toml_time;
 using internal::Value;
 
 constexpr std::string_view kDefaultFileName = "orchestrator.toml";
@@ -209,28 +211,8 @@ Status check_default_cron(const LoadOptions& options, const Config& config) {
   return internal::refusal("configuration: scheduler.default_cron: " + checked.error().message);
 }
 
-std::string toml_bool(bool value) {
-  return value ? "true" : "false";
-}
-
-std::string toml_list(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) {
-    out += (out.empty() ? "" : ", ") + quote(item);
-  }
-  return "[" + out + "]";
-}
-
 std::string toml_secret(const std::string& value) {
   return quote(value.empty() ? "" : internal::kSecretShown);
-}
-
-std::string toml_time(TimeOfDay t) {
-  std::string text = format_time_of_day(t);  // HH:MM:SS
-  if (t.since_midnight % std::chrono::minutes(1) == std::chrono::seconds(0)) {
-    text.resize(5);
-  }
-  return quote(text);
 }
 
 }  // namespace
@@ -351,17 +333,9 @@ std::string describe(const Config& config) {
   entry("max_delay_seconds", std::to_string(pipeline.retry.max_delay.count()));
   section("pipeline.env");
   for (const auto& [name, value] : pipeline.env) {
-    // A pipeline's own credentials travel here too: hide what is named like one.
-    std::string upper;
-    for (char c : name) {
-      upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
-    bool secret = false;
-    for (const char* word : {"PASSWORD", "PASSWD", "TOKEN", "SECRET", "KEY", "CREDENTIAL"}) {
-      secret = secret || upper.find(word) != std::string::npos;
-    }
-    entry(internal::is_bare_key(name) ? name : quote(name), quote(secret ? "***" : value));
+    out += internal::toml_env_entry(name, value);
   }
+  out += internal::describe_pipelines(config);
   const auto& notify = config.notify;
   std::vector<std::string> channels;
   for (Channel channel : notify.channels) {

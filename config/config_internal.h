@@ -97,6 +97,17 @@ Status apply_pipelines(const std::vector<PipelineSection>& sections,
                        const std::filesystem::path* file,
                        Result<void> (*check_cron)(std::string_view expression), Config& config);
 
+// describe()'s TOML writers (config_describe_pipelines.cpp): true/false, ["a", "b"], "02:30".
+std::string toml_bool(bool value);
+std::string toml_list(const std::vector<std::string>& items);
+std::string toml_time(TimeOfDay t);
+// `NAME = "value"` and a newline, the value hidden when the name looks like a credential's.
+std::string toml_env_entry(const std::string& name, const std::string& value);
+// The [pipelines.<name>] tables as they load back: each pipeline's schedule keys (run_time,
+// cron, teams, general_only) and the keys that differ from [pipeline]; nothing for a `daily`
+// that is [pipeline] as written. Empty when there is nothing to show.
+std::string describe_pipelines(const Config& config);
+
 // true/false/1/0/yes/no/on/off, case-insensitive.
 Result<bool> parse_bool(std::string_view text);
 // A decimal integer with an optional '-', nothing else.
