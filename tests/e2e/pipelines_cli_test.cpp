@@ -120,6 +120,35 @@ TEST_F(PipelinesCliTest, RunWithPipelineRunsItsCommandWithItsNameIntoItsOwnFolde
   EXPECT_EQ(lines_containing(table.out, "month_end").size(), 1u) << table.out;
 }
 
+TEST_F(PipelinesCliTest, APipelineRunsWithTheKeysItInheritsAndThoseItOverrides) {
+  use_config(R"(
+[pipeline]
+command = ["/bin/sh", "-c", 'printf "%s %s" "$PIPELINE_NAME" "$REGION" > "$OUTPUT_DIR/which.txt"']
+timeout_seconds = 600
+
+[pipeline.env]
+REGION = "eu"
+
+[pipelines.month_end]
+command = ["/bin/sh", "-c", 'printf "%s %s" "$PIPELINE_NAME" "$REGION" > "$OUTPUT_DIR/which.txt"']
+
+[pipelines.slow]
+command = ["/bin/sh", "-c", "sleep 30"]
+timeout_seconds = 1
+)");
+  add_team(1, "North");
+  ASSERT_EQ(orch({"run", "--team", "1", "--pipeline", "month_end"}).exit_code, 0);
+  EXPECT_EQ(read_file(pipeline_outputs(1, "month_end") / "output" / "which.txt"), "month_end eu");
+  // Its own timeout, not [pipeline]'s 600 s.
+  auto slow = orch({"run", "--team", "1", "--pipeline", "slow"});
+  EXPECT_EQ(slow.exit_code, 1) << slow.out << slow.err;
+  EXPECT_NE(slow.out.find("status: timed_out"), std::string::npos) << slow.out;
+  auto runs = runs_json({"--pipeline", "slow"});
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0]["status"], "timed_out");
+  EXPECT_LT(runs[0]["duration_ms"].get<std::int64_t>(), 20000);
+}
+
 TEST_F(PipelinesCliTest, TheGeneralRunOfAPipelineHasItsOwnFoldersBesideTheTeams) {
   use_config(config_with_month_end());
   add_team(1, "North");
