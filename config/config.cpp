@@ -317,6 +317,9 @@ std::string describe(const Config& config) {
   entry("timeout_seconds", std::to_string(pipeline.timeout.count()));
   entry("purchase_weekday", quote(internal::weekday_name(pipeline.purchase_weekday)));
   entry("required_inputs", toml_list(pipeline.required_inputs));
+  entry("wait_for_inputs_seconds", std::to_string(pipeline.wait_for_inputs.count()));
+  entry("input_settle_seconds", std::to_string(pipeline.input_settle.count()));
+  entry("ready_marker", quote(pipeline.ready_marker));
   entry("log_max_bytes", std::to_string(pipeline.log_max_bytes));
   entry("max_inputs", std::to_string(pipeline.max_inputs));
   entry("hash_inputs", toml_bool(pipeline.hash_inputs));

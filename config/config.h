@@ -31,6 +31,8 @@ enum class SmtpTls { kPlain, kStartTls, kTls };
 
 // The names of the events notify.events routes, in the order describe() prints them:
 // run_started, run_completed, run_failed, run_timed_out, run_abandoned, run_missed, run_skipped,
+// run_missed_inputs (a run whose inputs were not ready by the end of its waiting window),
+// run_upstream_failed (a run whose upstream ended without completing),
 // team_failing (notify.alert_after_failures failed runs in a row), team_recovered.
 std::span<const std::string_view> event_names();
 
@@ -80,7 +82,15 @@ struct PipelineConfig {
   std::vector<std::string> command;                // PIPELINE_COMMAND (argv, no shell)
   std::chrono::seconds timeout{3600};              // PIPELINE_TIMEOUT_SECONDS
   date::weekday purchase_weekday = date::Tuesday;  // PURCHASE_WEEKDAY
-  std::vector<std::string> required_inputs;        // glob patterns
+  std::vector<std::string> required_inputs;        // glob patterns; {run_date:FMT} allowed
+  // How long a scheduled run waits, from its slot, for its required inputs to be there and
+  // settled (or the ready marker there) before it is recorded missed_inputs; 0: it never waits.
+  std::chrono::seconds wait_for_inputs{0};  // PIPELINE_WAIT_FOR_INPUTS_SECONDS
+  // A required input counts as settled once it has not changed for this long.
+  std::chrono::seconds input_settle{10};  // PIPELINE_INPUT_SETTLE_SECONDS
+  // A file of the input folder whose presence says the inputs are complete (e.g. "_SUCCESS"):
+  // set, it replaces the settle check. Empty: none.
+  std::string ready_marker;  // PIPELINE_READY_MARKER
   std::map<std::string, std::string> env;          // extra environment for the pipeline
   std::uint64_t log_max_bytes = 10 * 1024 * 1024;  // PIPELINE_LOG_MAX_BYTES
   int max_inputs = 10000;                          // PIPELINE_MAX_INPUTS

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <vector>
 
+#include "config/base/input_pattern.h"
 #include "config/base/time.h"
 #include "config/config_internal.h"
 
@@ -26,6 +27,8 @@ constexpr std::string_view kLevelAllowed = "use trace, debug, info, warn, error 
 constexpr std::string_view kFormatAllowed = "use text or json";
 constexpr std::string_view kIsolationAllowed = "use landlock or none";
 constexpr std::string_view kReadPathsAllowed = "use a list of non-empty paths";
+constexpr std::string_view kMarkerAllowed =
+    "use a file name in the input folder, such as _SUCCESS, without '/' (\"\": none)";
 
 Status refuse(std::string_view reason) {
   return invalid_argument(std::string(reason));
@@ -275,7 +278,40 @@ constexpr std::array kSettings = {
                               [](auto& p) { return p.empty(); })) {
                 return refuse(kPatternsAllowed);
               }
+              for (const std::string& pattern : items(v)) {
+                if (Status ok = check_input_pattern(pattern); !ok) {
+                  return ok;
+                }
+              }
               c.pipeline.required_inputs = items(v);
+              return {};
+            }},
+    Setting{.key = "pipeline.wait_for_inputs_seconds",
+            .env = "PIPELINE_WAIT_FOR_INPUTS_SECONDS",
+            .kind = Kind::kInteger,
+            .min = 0,
+            .max = 7 * kDaySeconds,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.pipeline.wait_for_inputs = std::chrono::seconds(number(v));
+              return {};
+            }},
+    Setting{.key = "pipeline.input_settle_seconds",
+            .env = "PIPELINE_INPUT_SETTLE_SECONDS",
+            .kind = Kind::kInteger,
+            .min = 0,
+            .max = 3600,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.pipeline.input_settle = std::chrono::seconds(number(v));
+              return {};
+            }},
+    Setting{.key = "pipeline.ready_marker",
+            .env = "PIPELINE_READY_MARKER",
+            .apply = [](const Value& v, Config& c) -> Status {
+              const std::string& name = text(v);
+              if (name == "." || name == ".." || name.find('/') != std::string::npos) {
+                return refuse(kMarkerAllowed);
+              }
+              c.pipeline.ready_marker = name;
               return {};
             }},
     Setting{.key = "pipeline.log_max_bytes",

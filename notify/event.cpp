@@ -18,6 +18,10 @@ const char* event_name(EventKind kind) {
       return "run_missed";
     case EventKind::kRunSkipped:
       return "run_skipped";
+    case EventKind::kRunMissedInputs:
+      return "run_missed_inputs";
+    case EventKind::kRunUpstreamFailed:
+      return "run_upstream_failed";
     case EventKind::kTeamFailing:
       return "team_failing";
     case EventKind::kTeamRecovered:
@@ -35,6 +39,8 @@ bool is_bad_news(EventKind kind) {
     case EventKind::kRunAbandoned:
     case EventKind::kRunMissed:
     case EventKind::kRunSkipped:
+    case EventKind::kRunMissedInputs:
+    case EventKind::kRunUpstreamFailed:
     case EventKind::kTeamFailing:
       return true;
     case EventKind::kRunStarted:

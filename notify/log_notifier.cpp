@@ -10,7 +10,9 @@ class LogNotifier final : public Notifier {
   void notify(const RunEvent& event) override {
     log::Level level = log::Level::kInfo;
     if (event.kind == EventKind::kRunFailed || event.kind == EventKind::kRunTimedOut ||
-        event.kind == EventKind::kRunAbandoned || event.kind == EventKind::kTeamFailing) {
+        event.kind == EventKind::kRunAbandoned || event.kind == EventKind::kRunMissedInputs ||
+        event.kind == EventKind::kRunUpstreamFailed ||
+        event.kind == EventKind::kTeamFailing) {
       level = log::Level::kError;
     } else if (event.kind == EventKind::kRunMissed || event.kind == EventKind::kRunSkipped) {
       level = log::Level::kWarn;

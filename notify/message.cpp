@@ -103,6 +103,10 @@ std::string what_happened(const RunEvent& e) {
       return "run missed";
     case EventKind::kRunSkipped:
       return "run skipped";
+    case EventKind::kRunMissedInputs:
+      return "run missed its inputs";
+    case EventKind::kRunUpstreamFailed:
+      return "run not started: its upstream failed";
     case EventKind::kTeamFailing:
       return "is failing: " + std::to_string(e.consecutive_failures) + " failed runs in a row";
     case EventKind::kTeamRecovered:

@@ -103,10 +103,20 @@ Status check_required(const std::vector<std::string>& required, const std::vecto
   return {};
 }
 
-SysTime modification_time(const struct stat& st) {
+SysTime to_sys_time(const struct timespec& t) {
   return std::chrono::floor<std::chrono::milliseconds>(
-      std::chrono::sys_seconds(std::chrono::seconds(st.st_mtim.tv_sec)) +
-      std::chrono::nanoseconds(st.st_mtim.tv_nsec));
+      std::chrono::sys_seconds(std::chrono::seconds(t.tv_sec)) +
+      std::chrono::nanoseconds(t.tv_nsec));
+}
+
+SysTime modification_time(const struct stat& st) {
+  return to_sys_time(st.st_mtim);
+}
+
+// When the file's inode last changed: a file moved into the folder keeps its old modification
+// time, but its change time is the move's.
+SysTime status_change_time(const struct stat& st) {
+  return to_sys_time(st.st_ctim);
 }
 
 // Opens each input once, checks it through its descriptor, and snapshots it from there.
@@ -212,6 +222,82 @@ Result<std::vector<InputFile>> discover_inputs(const DiscoveryRequest& request) 
     }
   }
   return inputs;
+}
+
+std::string Readiness::describe() const {
+  std::string out;
+  auto list = [](const std::vector<std::string>& items) {
+    std::string text;
+    for (const std::string& item : items) {
+      text += (text.empty() ? "" : ", ") + item;
+    }
+    return text;
+  };
+  if (!missing.empty()) {
+    out = "waiting for " + list(missing);
+  }
+  if (!unsettled.empty()) {
+    out += (out.empty() ? "" : "; ") + list(unsettled) + " still being written";
+  }
+  if (!blocked.empty()) {
+    out += (out.empty() ? "" : "; ") + blocked;
+  }
+  return out;
+}
+
+Result<Readiness> check_inputs_ready(const ReadinessRequest& request) {
+  auto tree = InputTree::open(request.folder, request.tree_root, request.owner);
+  if (!tree) {
+    return tree.error();
+  }
+  auto names = tree->list(is_ignored_name, request.max_inputs);
+  if (!names) {
+    return names.error();
+  }
+  std::vector<Candidate> candidates;
+  candidates.reserve(names->size());
+  for (std::string& name : *names) {
+    std::optional<DatedName> dated = find_name_date(name);
+    candidates.push_back({std::move(name), std::move(dated)});
+  }
+  auto [kept, too_new] = select_by_date(std::move(candidates), request.run_date);
+  Readiness readiness;
+  std::vector<const Candidate*> matched;
+  for (const std::string& pattern : request.required) {
+    bool found = false;
+    for (const Candidate& c : kept) {
+      if (glob_matches(pattern, c.name)) {
+        found = true;
+        matched.push_back(&c);
+      }
+    }
+    if (!found) {
+      readiness.missing.push_back(pattern);
+    }
+  }
+  if (!request.ready_marker.empty()) {
+    struct stat st {};
+    if (!tree->open_input(request.ready_marker, st)) {
+      readiness.missing.push_back(request.ready_marker);
+    }
+    return readiness;
+  }
+  // A file still being written keeps changing: settled is unchanged for the settle time.
+  for (const Candidate* c : matched) {
+    struct stat st {};
+    auto file = tree->open_input(c->name, st);
+    if (!file) {
+      readiness.missing.push_back(c->name);  // gone meanwhile
+      continue;
+    }
+    SysTime changed = std::max(modification_time(st), status_change_time(st));
+    if (request.now - changed < request.settle &&
+        std::find(readiness.unsettled.begin(), readiness.unsettled.end(), c->name) ==
+            readiness.unsettled.end()) {
+      readiness.unsettled.push_back(c->name);
+    }
+  }
+  return readiness;
 }
 
 std::string manifest_json(const std::vector<InputFile>& inputs) {

@@ -54,6 +54,35 @@ struct DiscoveryRequest {
 // read or snapshot; with kDeadlineExceeded or kAborted as request.limits says.
 Result<std::vector<InputFile>> discover_inputs(const DiscoveryRequest& request);
 
+// Whether a run's required inputs are ready, asked while it waits for them (pipeline.
+// wait_for_inputs_seconds). The files are those discover_inputs() would pick.
+struct ReadinessRequest {
+  std::filesystem::path folder;       // as in DiscoveryRequest
+  std::filesystem::path tree_root;
+  InputOwner owner = InputOwner::kTeam;
+  Date run_date;
+  std::vector<std::string> required;  // run-date fields already expanded
+  // Set: the inputs are ready when this file is in the folder (and every pattern matches).
+  // Empty: when each matching file has not changed for `settle`.
+  std::string ready_marker;
+  std::chrono::seconds settle{10};
+  SysTime now;  // the wall clock, which file times are compared with
+  std::size_t max_inputs = 10000;
+};
+
+struct Readiness {
+  std::vector<std::string> missing;    // patterns with no file yet (and the marker, if missing)
+  std::vector<std::string> unsettled;  // files that changed within the settle time
+  // Set: it can never become ready, and says why (a run it waits for ended without completing).
+  std::string blocked;
+  bool ready() const { return missing.empty() && unsettled.empty() && blocked.empty(); }
+  // "waiting for loans_*.csv; rates.csv still being written": for the run's error.
+  std::string describe() const;
+};
+
+// Fails as discover_inputs() does for a folder it cannot read or that leads outside the tree.
+Result<Readiness> check_inputs_ready(const ReadinessRequest& request);
+
 // The inputs as a JSON array of {"name","path","size","modified","sha256"} objects ("sha256"
 // left out when not hashed): what INPUT_MANIFEST points to and what the run's `inputs` column
 // holds. Names and paths are written by escape_file_name(), so that each names its file.

@@ -175,6 +175,24 @@ Sandbox SandboxPlan::for_run(const ProcessSpec& spec, const RunFolders& folders,
       sandbox.read_write.emplace_back(it->second);
     }
   }
+  // The published outputs of the runs this one waited for (teams update --after), read-only.
+  if (auto it = spec.env.find("UPSTREAM_OUTPUT_DIRS"); it != spec.env.end()) {
+    std::string_view list = it->second;
+    for (std::size_t start = 0; start < list.size();) {
+      std::size_t colon = list.find(':', start);
+      std::string_view item = list.substr(start, colon == std::string_view::npos
+                                                     ? std::string_view::npos
+                                                     : colon - start);
+      // A published output is a link to the run folder that made it: the rule is for that
+      // folder, and only it.
+      std::error_code ec;
+      fs::path folder = item.empty() ? fs::path() : fs::canonical(fs::path(item), ec);
+      if (!folder.empty() && !ec) {
+        sandbox.read_only.push_back(std::move(folder));
+      }
+      start = colon == std::string_view::npos ? list.size() : colon + 1;
+    }
+  }
   return sandbox;
 }
 

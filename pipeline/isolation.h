@@ -38,7 +38,8 @@ std::string isolation_in_force(const config::Config& config);
 // folder, the configuration file) is granted only around them. Per run: the owner's inputs
 // (a team's whole input tree; the general run's files_required only, as the teams' trees sit
 // beneath its folder) and its run folder read-only; OUTPUT_DIR, OUTPUT_SHARE_DIR and TMPDIR
-// read-write, and the file RESULT_FILE (which must exist) writable. The manifest and the log in
+// read-write, and the file RESULT_FILE (which must exist) writable; the folders of
+// UPSTREAM_OUTPUT_DIRS (its upstreams' published outputs) read-only. The manifest and the log in
 // the run folder stay as the service wrote them.
 // Built once per service; thread-safe (const).
 class SandboxPlan {

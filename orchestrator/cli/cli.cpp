@@ -51,6 +51,11 @@ void add_team_settings(CLI::App* command, TeamOptions& o) {
                       "This team's pipeline.retry.max_delay_seconds (\"\": the default)");
   command->add_option("--email", o.email, "Notification email addresses, comma-separated");
   command->add_option("--slack-webhook", o.slack_webhook, "The team's Slack webhook URL");
+  command->add_option("--wait-for-inputs", o.wait_for_inputs,
+                      "Seconds its scheduled run waits for its inputs (\"\": the default)");
+  command->add_option("--after", o.after,
+                      "Runs of the same run date it waits for: general, team ids, ID:PIPELINE, "
+                      "comma-separated (\"\": none)");
   command->add_option("--pipelines", o.pipelines,
                       "The pipelines the team runs, comma-separated (\"\": those configured "
                       "for it)");

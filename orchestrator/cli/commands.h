@@ -83,6 +83,8 @@ struct TeamOptions {
   std::optional<std::string> email;
   std::optional<std::string> slack_webhook;
   std::optional<std::string> pipelines;  // --pipelines a,b: the pipelines the team runs
+  std::optional<std::string> wait_for_inputs;  // --wait-for-inputs S
+  std::optional<std::string> after;            // --after general,3: the runs it waits for
   std::optional<std::string> pipeline;   // --pipeline NAME: --run-time/--cron, pause apply to it
   Format format = Format::kTable;
 };

@@ -1,4 +1,7 @@
+#include <functional>
 #include <iostream>
+#include <map>
+#include <set>
 
 #include "config/base/clock.h"
 #include "config/base/terminal_text.h"
@@ -40,6 +43,33 @@ Result<std::string> validate_pipelines(const config::Config& config, const std::
 // Checks the settings a person typed; returns them as the store's changes.
 Result<TeamChanges> validate(const config::Config& config, const TeamOptions& o) {
   TeamChanges c;
+  if (o.wait_for_inputs) {
+    const std::string& text = *o.wait_for_inputs;
+    bool digits = !text.empty() && text.size() <= 6 &&
+                  text.find_first_not_of("0123456789") == std::string::npos;
+    if (!text.empty() && (!digits || std::stoll(text) > 604800)) {
+      return invalid_argument("--wait-for-inputs: '" + text +
+                              "' is not allowed: use a whole number of seconds from 0 to 604800 "
+                              "(\"\" for the default)");
+    }
+    c.wait_for_inputs_seconds = text.empty() ? text : std::to_string(std::stoll(text));
+  }
+  if (o.after) {
+    auto upstreams = parse_upstreams(*o.after);
+    if (!upstreams) {
+      return invalid_argument("--after: " + upstreams.error().message);
+    }
+    std::string text;
+    for (const Upstream& upstream : *upstreams) {
+      if (config.find_pipeline(upstream.pipeline) == nullptr) {
+        return invalid_argument("--after: '" + to_string(upstream) + "' names pipeline " +
+                                upstream.pipeline + ", which is not configured (use one of: " +
+                                config.pipeline_names() + ")");
+      }
+      text += (text.empty() ? "" : ",") + to_string(upstream);
+    }
+    c.upstreams = text;
+  }
   if (o.pipelines) {
     auto names = validate_pipelines(config, *o.pipelines);
     if (!names) {
@@ -185,6 +215,73 @@ std::string team_pipelines(const config::Config& config, const Team& team) {
   return out;
 }
 
+std::optional<std::string> upstream_text(const Team& team) {
+  if (team.upstreams.empty()) {
+    return std::nullopt;
+  }
+  std::string out;
+  for (const Upstream& upstream : team.upstreams) {
+    out += (out.empty() ? "" : ",") + to_string(upstream);
+  }
+  return out;
+}
+
+// Refuses upstreams of team `id` that name a team that does not exist, or that close a cycle
+// (a team whose run would wait, through others, for itself), naming the cycle.
+Status check_upstreams(Database& db, TeamId id, const std::optional<std::string>& list) {
+  if (!list) {
+    return {};
+  }
+  auto upstreams = parse_upstreams(*list);
+  if (!upstreams) {
+    return invalid_argument("--after: " + upstreams.error().message);
+  }
+  auto teams = db.teams().list(TeamStore::Which::kAll);
+  if (!teams) {
+    return teams.error();
+  }
+  // Only a team's daily pipeline waits for others: the edges go from (team, daily).
+  std::map<std::int64_t, std::vector<Upstream>> edges;
+  for (const Team& team : *teams) {
+    edges[team.id.value] = team.upstreams;
+  }
+  edges[id.value] = *upstreams;
+  for (const Upstream& upstream : *upstreams) {
+    if (upstream.team && edges.count(upstream.team->value) == 0) {
+      return invalid_argument("--after: team " + std::to_string(upstream.team->value) +
+                              " does not exist (see `orchestrator teams list`)");
+    }
+  }
+  // Depth-first from the team: reaching its own daily pipeline again is a cycle.
+  std::vector<std::string> path{std::to_string(id.value)};
+  std::set<std::int64_t> seen;
+  std::function<bool(std::int64_t)> reaches_back = [&](std::int64_t from) {
+    for (const Upstream& next : edges[from]) {
+      if (!next.team || next.pipeline != kDefaultPipeline) {
+        continue;  // the general run and other pipelines wait for nobody
+      }
+      path.push_back(to_string(next));
+      if (next.team->value == id.value) {
+        return true;
+      }
+      if (seen.insert(next.team->value).second && reaches_back(next.team->value)) {
+        return true;
+      }
+      path.pop_back();
+    }
+    return false;
+  };
+  if (reaches_back(id.value)) {
+    std::string cycle;
+    for (const std::string& step : path) {
+      cycle += (cycle.empty() ? "team " : " -> team ") + step;
+    }
+    return invalid_argument("--after: that would make a cycle, " + cycle +
+                            ": a run would wait for itself");
+  }
+  return {};
+}
+
 // A site with one pipeline sees the table it always saw; with several, a column says which
 // pipelines each team runs.
 Table team_table(const config::Config& config, const std::vector<Team>& teams) {
@@ -201,6 +298,8 @@ Table team_table(const config::Config& config, const std::vector<Team>& teams) {
                {"retry_max_delay_seconds", true},
                {"notify_email"},
                {"slack_webhook"},
+               {"wait_for_inputs_seconds", true},
+               {"after"},
                {"active_since"},
                {"updated_at"}};
   const bool with_pipelines = config.pipelines.size() > 1;
@@ -220,7 +319,8 @@ Table team_table(const config::Config& config, const std::vector<Team>& teams) {
         team.notify_slack_webhook
             ? std::optional<std::string>(notify::redact_webhook(*team.notify_slack_webhook))
             : std::nullopt,
-        format_utc(team.active_since), format_utc(team.updated_at)};
+        number(team.wait_for_inputs_seconds), upstream_text(team), format_utc(team.active_since),
+        format_utc(team.updated_at)};
     if (with_pipelines) {
       row.insert(row.begin() + 6, team_pipelines(config, team));
     }
@@ -288,6 +388,10 @@ int teams_add(const config::Config& config, const TeamOptions& options) {
   if (!db) {
     return fail(db.error());
   }
+  // A new team has no one waiting for it yet, so it cannot close a cycle (id 0 stands for it).
+  if (Status ok = check_upstreams(**db, id.value_or(TeamId{0}), changes->upstreams); !ok) {
+    return fail(ok.error());
+  }
   return show(config, (*db)->teams().add(id, *options.name, *changes, SystemClock().now()), options,
               "added");
 }
@@ -308,6 +412,9 @@ int teams_update(const config::Config& config, const TeamOptions& options) {
   auto db = open_database(config, 1, Database::OpenMode::kExisting);
   if (!db) {
     return fail(db.error());
+  }
+  if (Status ok = check_upstreams(**db, *id, changes->upstreams); !ok) {
+    return fail(ok.error());
   }
   SysTime now = SystemClock().now();
   if (*pipeline == kDefaultPipeline) {

@@ -8,6 +8,7 @@
 #include <iterator>
 #include <utility>
 
+#include "config/base/input_pattern.h"
 #include "config/base/log.h"
 #include "orchestrator/core/failure_streak.h"
 #include "orchestrator/core/heartbeat.h"
@@ -45,6 +46,20 @@ void inherit(std::map<std::string, std::string>& env, const char* name, const ch
   } else if (fallback != nullptr) {
     env[name] = fallback;
   }
+}
+
+// The pipeline's required-input patterns with their run-date fields filled in.
+Result<std::vector<std::string>> required_inputs(const config::PipelineConfig& settings,
+                                                 Date run_date) {
+  std::vector<std::string> out;
+  for (const std::string& pattern : settings.required_inputs) {
+    auto expanded = expand_run_date(pattern, run_date);
+    if (!expanded) {
+      return expanded.error();
+    }
+    out.push_back(std::move(*expanded));
+  }
+  return out;
 }
 
 // The end of `run` as it stands until the pipeline completes.
@@ -136,6 +151,9 @@ Result<RunOutcome> RunExecutor::record_missed(const RunTarget& target, const Slo
 }
 
 Result<RunOutcome> RunExecutor::execute(const RunRequest& request, pipeline::StopSignal& stop) {
+  if (request.waiting_run) {
+    return start_waiting(request, stop);
+  }
   // No misfire check here: a slot handed over within its grace runs however long it waits for a
   // worker (slot_resumption.h).
   SysTime now = clock_.now();
@@ -163,6 +181,18 @@ Result<RunOutcome> RunExecutor::execute(const RunRequest& request, pipeline::Sto
   claim_request.purchase_date = format_date(purchase);
   claim_request.instance = instance_;
   claim_request.now = now;
+  // A scheduled run whose inputs or upstreams are not ready yet waits for them, as a row and
+  // nothing more; one whose upstream ended without completing is recorded so at once.
+  const std::chrono::seconds wait = waiting_window(target);
+  if (request.slot && wait.count() > 0) {
+    auto readiness = check_ready(target, run_date);
+    // A folder that cannot be read, or leads outside the tree, fails the run as it always did.
+    if (readiness && !readiness->ready()) {
+      claim_request.start_as =
+          readiness->blocked.empty() ? RunStatus::kWaiting : RunStatus::kUpstreamFailed;
+      claim_request.reason = readiness->describe();
+    }
+  }
   auto claim = runs_.claim(claim_request);
   if (claim && claim->outcome == ClaimOutcome::kTeamBusy && claim->record.run_id.empty() &&
       abandon_if_holder_died(claim->busy_run_id)) {
@@ -182,16 +212,188 @@ Result<RunOutcome> RunExecutor::execute(const RunRequest& request, pipeline::Sto
   if (claim->outcome != ClaimOutcome::kClaimed) {
     return outcome;
   }
+  if (claim->record.status == RunStatus::kUpstreamFailed) {
+    tell(notify::EventKind::kRunUpstreamFailed, claim->record, target);
+    return outcome;
+  }
+  if (claim->record.status == RunStatus::kWaiting) {
+    outcome.waiting = true;
+    outcome.wait_until = request.slot->at + wait;
+    log::info("run_waiting", {{"run_id", claim->record.run_id},
+                              {"team", describe_team(target.team)},
+                              {"pipeline", target.pipeline},
+                              {"until", format_utc(outcome.wait_until)},
+                              {"reason", claim->record.error}});
+    return outcome;
+  }
+  run_claimed(claim->record, request, stop, outcome);
+  return outcome;
+}
 
-  RunRecord run = claim->record;
+void RunExecutor::run_claimed(const RunRecord& run, const RunRequest& request,
+                              pipeline::StopSignal& stop, RunOutcome& outcome) {
   {
     std::lock_guard lock(mutex_);
     active_.insert(run.run_id);
   }
-  tell(notify::EventKind::kRunStarted, run, target);
-  RunFinish done = run_pipeline(run, target, stop);
-  finish(run, target, done, request, outcome);
+  tell(notify::EventKind::kRunStarted, run, request.target);
+  RunFinish done = run_pipeline(run, request.target, stop);
+  finish(run, request.target, done, request, outcome);
+}
+
+Result<RunOutcome> RunExecutor::start_waiting(const RunRequest& request,
+                                              pipeline::StopSignal& stop) {
+  RunRecord run = *request.waiting_run;
+  SysTime now = clock_.now();
+  auto started = runs_.start_waiting(run.run_id, instance_, now);
+  if (!started) {
+    return started.error();
+  }
+  RunOutcome outcome;
+  outcome.record = run;
+  if (*started == WaitingStart::kBusy) {
+    outcome.claim = ClaimOutcome::kTeamBusy;
+    outcome.waiting = true;
+    return outcome;
+  }
+  if (*started == WaitingStart::kGone) {
+    outcome.claim = ClaimOutcome::kAlreadyRecorded;
+    return outcome;
+  }
+  run.status = RunStatus::kRunning;
+  run.started_at = now;
+  run.heartbeat_at = now;
+  run.error.clear();
+  outcome.record = run;
+  run_claimed(run, request, stop, outcome);
   return outcome;
+}
+
+Result<pipeline::Readiness> RunExecutor::check_ready(const RunTarget& target, Date run_date) const {
+  const Pipeline* named = pipeline_named(target.pipeline);
+  if (named == nullptr) {
+    return not_found("pipeline " + target.pipeline + " is not configured");
+  }
+  pipeline::Readiness readiness;
+  if (Status upstreams = check_upstreams(target, run_date, readiness); !upstreams) {
+    return upstreams.error();
+  }
+  if (wait_for_inputs(target).count() == 0 || !readiness.blocked.empty()) {
+    return readiness;  // without a wait for inputs, missing inputs fail the run at its start
+  }
+  const config::PipelineConfig& settings = named->named->settings;
+  auto folders = tree_.prepare(target.team, target.pipeline);
+  if (!folders) {
+    return folders.error();
+  }
+  pipeline::ReadinessRequest request;
+  request.folder = folders->input_dir;
+  request.tree_root = folders->input_root;
+  request.owner = target.team ? pipeline::InputOwner::kTeam : pipeline::InputOwner::kGeneral;
+  request.run_date = run_date;
+  auto required = required_inputs(settings, run_date);
+  if (!required) {
+    return required.error();
+  }
+  request.required = std::move(*required);
+  request.ready_marker = settings.ready_marker;
+  request.settle = settings.input_settle;
+  // File times are the wall clock's, whatever clock schedules the runs.
+  request.now = std::chrono::time_point_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now());
+  request.max_inputs = static_cast<std::size_t>(settings.max_inputs);
+  auto inputs = pipeline::check_inputs_ready(request);
+  if (!inputs) {
+    return inputs.error();
+  }
+  inputs->missing.insert(inputs->missing.end(), readiness.missing.begin(),
+                         readiness.missing.end());
+  return inputs;
+}
+
+Status RunExecutor::check_upstreams(const RunTarget& target, Date run_date,
+                                    pipeline::Readiness& readiness) const {
+  const std::string day = format_date(run_date);
+  for (const Upstream& upstream : target.upstreams) {
+    const std::string named = (upstream.team ? describe_team(upstream.team) : "the general run") +
+                              (upstream.pipeline == kDefaultPipeline
+                                   ? std::string()
+                                   : "'s " + upstream.pipeline + " pipeline");
+    auto latest = runs_.latest_of_date(RunOwner{team_key(upstream.team), upstream.pipeline}, day);
+    if (!latest) {
+      return latest.error();
+    }
+    const std::string pending = named + "'s run of " + day;
+    if (!latest->has_value()) {
+      readiness.missing.push_back(pending);
+      continue;
+    }
+    const RunRecord& run = **latest;
+    if (run.status == RunStatus::kCompleted) {
+      continue;
+    }
+    if (run.status == RunStatus::kRunning || run.status == RunStatus::kWaiting) {
+      readiness.missing.push_back(pending + " (" + to_string(run.status) + ")");
+      continue;
+    }
+    // Ended without completing: for good, unless a retry or rerun of its slot is still coming.
+    const Pipeline* pipeline = pipeline_named(upstream.pipeline);
+    const config::RetryConfig policy =
+        pipeline != nullptr ? pipeline->named->settings.retry : config::RetryConfig{};
+    if (resume_slot(run, policy, config_.scheduler.misfire_grace, *config_.scheduler.zone,
+                    clock_.now())) {
+      readiness.missing.push_back(pending + " (" + to_string(run.status) + ", to be tried again)");
+      continue;
+    }
+    readiness.blocked = named + "'s run of " + day + " ended " + to_string(run.status) + " (" +
+                        run.run_id + ")";
+    return {};
+  }
+  return {};
+}
+
+std::string RunExecutor::upstream_output_dirs(const RunTarget& target) const {
+  std::string out;
+  for (const Upstream& upstream : target.upstreams) {
+    out += (out.empty() ? "" : ":") + tree_.folders(upstream.team, upstream.pipeline).output_dir.string();
+  }
+  return out;
+}
+
+Result<RunOutcome> RunExecutor::give_up_waiting(const RunTarget& target, const RunRecord& run,
+                                                RunStatus status, const std::string& why) {
+  SysTime now = clock_.now();
+  if (Status ended = runs_.end_waiting(run.run_id, instance_, status, why, now); !ended) {
+    return ended.error();
+  }
+  RunOutcome outcome;
+  outcome.record = run;
+  outcome.record.status = status;
+  outcome.record.error = why;
+  outcome.record.completed_at = now;
+  tell(status == RunStatus::kUpstreamFailed ? notify::EventKind::kRunUpstreamFailed
+                                            : notify::EventKind::kRunMissedInputs,
+       outcome.record, target);
+  if (outcome.record.team) {
+    tell_streak(outcome.record, target);
+  }
+  return outcome;
+}
+
+std::chrono::seconds RunExecutor::wait_for_inputs(const RunTarget& target) const {
+  if (target.wait_for_inputs) {
+    return *target.wait_for_inputs;
+  }
+  const Pipeline* named = pipeline_named(target.pipeline);
+  return named == nullptr ? std::chrono::seconds(0) : named->named->settings.wait_for_inputs;
+}
+
+std::chrono::seconds RunExecutor::waiting_window(const RunTarget& target) const {
+  const std::chrono::seconds inputs = wait_for_inputs(target);
+  if (inputs.count() > 0 || target.upstreams.empty()) {
+    return inputs;
+  }
+  return std::chrono::hours(24);
 }
 
 bool RunExecutor::abandon_if_holder_died(const std::string& run_id) {
@@ -271,7 +473,11 @@ RunFinish RunExecutor::run_in_folders(const pipeline::RunFolders& folders, const
   discovery.folder = folders.input_dir;
   discovery.tree_root = folders.input_root;
   discovery.run_date = run_date ? *run_date : Date{};
-  discovery.required = settings.required_inputs;
+  auto required = required_inputs(settings, discovery.run_date);
+  if (!required) {
+    return fail(required.error().message);
+  }
+  discovery.required = std::move(*required);
   discovery.snapshot_dir = run_dir / "inputs";
   discovery.owner = target.team ? pipeline::InputOwner::kTeam : pipeline::InputOwner::kGeneral;
   discovery.hash = settings.hash_inputs ? pipeline::HashInputs::kYes : pipeline::HashInputs::kNo;
@@ -318,6 +524,9 @@ RunFinish RunExecutor::run_in_folders(const pipeline::RunFolders& folders, const
   spec.env["RUN_ID"] = run.run_id;
   spec.env["SALES_TEAM_ID"] = target.team ? std::to_string(target.team->value) : "";
   spec.env["PIPELINE_NAME"] = target.pipeline;
+  if (!target.upstreams.empty()) {
+    spec.env["UPSTREAM_OUTPUT_DIRS"] = upstream_output_dirs(target);
+  }
   spec.env["RUN_DATE"] = run.run_date;
   spec.env["PURCHASE_DATE"] = run.purchase_date;
   spec.env["INPUT_DIR"] = discovery.snapshot_dir.string();

@@ -14,6 +14,7 @@
 #include "orchestrator/schedule/retry_policy.h"
 #include "orchestrator/schedule/scheduler.h"
 #include "orchestrator/store/run_store.h"
+#include "pipeline/input_discovery.h"
 #include "pipeline/isolation.h"
 #include "pipeline/process_launcher.h"
 #include "pipeline/team_tree.h"
@@ -31,6 +32,10 @@ struct RunTarget {
   std::vector<std::string> email_to;
   std::string slack_webhook;
   config::RetryConfig retry;  // the pipeline's retry.*, with the team's own overrides (daily)
+  // The runs of the same run date it waits for (teams update --after; daily pipeline).
+  std::vector<Upstream> upstreams;
+  // The team's own wait_for_inputs_seconds (daily pipeline); unset: the pipeline's.
+  std::optional<std::chrono::seconds> wait_for_inputs;
 };
 
 // The event people are told about `run` (of `target`).
@@ -45,6 +50,10 @@ struct RunRequest {
   std::optional<Date> run_date;       // manual runs: default today in the team's zone
   std::optional<Date> purchase_date;  // default: computed from the run date
   int attempt = 1;
+  // Set: start this `waiting` run of the target (its inputs are ready), instead of claiming;
+  // it waits until `wait_until` at the latest.
+  std::optional<RunRecord> waiting_run;
+  SysTime wait_until;
 };
 
 struct RunOutcome {
@@ -56,6 +65,10 @@ struct RunOutcome {
   std::optional<NextAttempt> retry;
   // The database did not take the run's end: it is kept (PendingEnds) and recorded later.
   bool end_kept = false;
+  // The run waits for its inputs (recorded `waiting`) until `wait_until`; or, for a waiting run
+  // that could not start (kTeamBusy), still waits.
+  bool waiting = false;
+  SysTime wait_until;
 };
 
 // Carries out one run end to end: records its start (the database arbitrates), prepares the
@@ -68,6 +81,21 @@ class RunExecutor {
               notify::Notifier& notifier, const Clock& clock, std::string instance);
 
   Result<RunOutcome> execute(const RunRequest& request, pipeline::StopSignal& stop);
+
+  // Whether the target's run of `run_date` may start: its upstreams' runs of that date completed
+  // and, when it waits for inputs, its inputs ready. What a waiting run is checked with.
+  Result<pipeline::Readiness> check_ready(const RunTarget& target, Date run_date) const;
+
+  // Records a waiting run `missed_inputs` or `upstream_failed` (`status`) with `why` and
+  // notifies. Fails with kFailedPrecondition when it no longer waits for this executor.
+  Result<RunOutcome> give_up_waiting(const RunTarget& target, const RunRecord& run,
+                                     RunStatus status, const std::string& why);
+
+  // How long a scheduled run of the target waits for its inputs (0: it does not).
+  std::chrono::seconds wait_for_inputs(const RunTarget& target) const;
+  // How long, from its slot, a scheduled run of the target may wait at most: for its inputs, and
+  // for its upstreams (a day when it has upstreams and no wait for inputs of its own).
+  std::chrono::seconds waiting_window(const RunTarget& target) const;
 
   // Records a slot as missed (past its grace window) and notifies; `slots` > 1 when several
   // missed slots were coalesced into this one record.
@@ -100,6 +128,16 @@ class RunExecutor {
   // or `serve`): its leftovers are killed and it is recorded abandoned, so the team can run.
   // Returns whether it was.
   bool abandon_if_holder_died(const std::string& run_id);
+  // Adds to `readiness` what the target's upstreams' runs of `run_date` still lack, or why they
+  // never will complete.
+  Status check_upstreams(const RunTarget& target, Date run_date, pipeline::Readiness& readiness) const;
+  // The published output folders of the target's upstreams, for UPSTREAM_OUTPUT_DIRS.
+  std::string upstream_output_dirs(const RunTarget& target) const;
+  // Runs a run whose row is `running` already, to its recorded end.
+  void run_claimed(const RunRecord& run, const RunRequest& request, pipeline::StopSignal& stop,
+                   RunOutcome& outcome);
+  // execute() for a request with a waiting run.
+  Result<RunOutcome> start_waiting(const RunRequest& request, pipeline::StopSignal& stop);
   RunFinish run_pipeline(const RunRecord& run, const RunTarget& target, pipeline::StopSignal& stop);
   // run_pipeline() once the owner's folders are prepared: the run's own folder, its inputs, the
   // process, its result and the switch of the published outputs.

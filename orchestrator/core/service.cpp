@@ -27,6 +27,7 @@
 #include "orchestrator/core/run_executor.h"
 #include "orchestrator/core/team_schedules.h"
 #include "orchestrator/core/team_targets.h"
+#include "orchestrator/core/waiting_room.h"
 #include "orchestrator/schedule/scheduler.h"
 #include "orchestrator/schedule/slot_resumption.h"
 #include "pipeline/isolation.h"
@@ -102,6 +103,13 @@ struct Service::Impl {
   // A database file removed or replaced under the service stops it, with exit code 4.
   int exit_code = 0;  // the loop's thread
   DatabaseWatch database_watch{db, [this] { asio::post(io, [this] { stop_database_lost(); }); }};
+  // Runs waiting for their inputs; last, so that its thread ends before what it calls on goes.
+  WaitingRoom waiting_room{clock, WaitingRoom::Hooks{
+                                      [this](const RunRequest& r) { return check_waiting(r); },
+                                      [this](RunRequest r) { hand_over_ready(std::move(r)); },
+                                      [this](RunRequest r, RunStatus status, std::string why) {
+                                        give_up_waiting(std::move(r), status, std::move(why));
+                                      }}};
 
   // Jobs waiting for a worker, and the stop signals of the runs in progress.
   std::mutex mutex;
@@ -157,7 +165,18 @@ struct Service::Impl {
             outcome = executor.execute(request, stop);
           }
         }
-        if (!outcome) {
+        if (outcome && outcome->waiting) {
+          // Recorded `waiting` for its inputs, or ready but its pipeline's previous run still
+          // goes: the waiting room holds it, no worker does.
+          RunRequest waiting = job.request;
+          if (!waiting.waiting_run) {
+            waiting.waiting_run = outcome->record;
+            waiting.wait_until = outcome->wait_until;
+          }
+          waiting_room.add(std::move(waiting), outcome->claim == ClaimOutcome::kTeamBusy
+                                                   ? std::chrono::milliseconds(kBusyRecheck)
+                                                   : std::chrono::milliseconds(1000));
+        } else if (!outcome) {
           log::error("run_not_started", {{"team", describe_team(job.request.target.team)},
                                          {"pipeline", job.request.target.pipeline},
                                          {"reason", outcome.error().message}});
@@ -218,8 +237,99 @@ struct Service::Impl {
         return;
       }
       resume_unsettled_slots();
+      adopt_waiting_runs();
       scan_unsettled_slots_periodically();
     });
+  }
+
+  // The waiting room's check: the run's inputs for its run date.
+  Result<pipeline::Readiness> check_waiting(const RunRequest& request) const {
+    auto run_date = parse_date(request.waiting_run->run_date);
+    if (!run_date) {
+      return run_date.error();
+    }
+    return executor.check_ready(request.target, *run_date);
+  }
+
+  // From the waiting room's thread: a run whose inputs are ready goes to the workers, through
+  // the loop, which knows whether its team's pipeline is still scheduled.
+  void hand_over_ready(RunRequest request) {
+    asio::post(io, [this, request = std::move(request)]() mutable {
+      auto pipeline = pipeline_index(config, request.target.pipeline);
+      auto target = pipeline ? targets.find(ScheduleKey{team_key(request.target.team), *pipeline})
+                             : std::nullopt;
+      if (!target) {
+        // Paused or deactivated while it waited: it is not started, and waits on for a resume
+        // until its window closes.
+        waiting_room.add(std::move(request), std::chrono::seconds(15));
+        return;
+      }
+      request.target = std::move(*target);
+      enqueue({Job{std::move(request)}});
+    });
+  }
+
+  // From the waiting room's thread: the window closed. An outage keeps it waiting a little
+  // longer; a run no longer this service's (taken over, ended) is let go.
+  void give_up_waiting(RunRequest request, RunStatus status, std::string why) {
+    const RunRecord& run = *request.waiting_run;
+    auto ended = executor.give_up_waiting(request.target, run, status, why);
+    if (!ended && ended.error().code != ErrorCode::kFailedPrecondition) {
+      log::warn("missed_inputs_not_recorded",
+                {{"run_id", run.run_id}, {"reason", ended.error().message}});
+      waiting_room.add(std::move(request), std::chrono::seconds(5));
+    }
+  }
+
+  // Waiting runs held by a service that died (on this host: at once) or has been silent for the
+  // heartbeat timeout are taken over: their rows, not any service's memory, say what waits.
+  // Runs on the loop (it reads the targets).
+  void adopt_waiting_runs() {
+    RunFilter filter;
+    filter.status = RunStatus::kWaiting;
+    filter.limit = 1000000;
+    auto waiting = db.runs().list(filter);
+    if (!waiting) {
+      log::warn("waiting_runs_not_read", {{"reason", waiting.error().message}});
+      return;
+    }
+    SysTime now = clock.now();
+    for (RunRecord& run : *waiting) {
+      if (run.instance == instance || waiting_room.holds(run.run_id)) {
+        continue;
+      }
+      const bool silent =
+          !run.heartbeat_at || now - *run.heartbeat_at >= config.scheduler.heartbeat_timeout;
+      if (!is_dead_local_instance(run.instance) && !silent) {
+        continue;
+      }
+      auto pipeline = pipeline_index(config, run.pipeline);
+      auto target = pipeline ? targets.find(ScheduleKey{team_key(run.team), *pipeline})
+                             : std::nullopt;
+      auto run_date = parse_date(run.run_date);
+      if (!target || !run.scheduled_for || !run.slot_key || !run_date) {
+        continue;  // not scheduled here: left for a service that schedules it
+      }
+      auto adopted = db.runs().adopt_waiting(run.run_id, run.instance, instance, now);
+      if (!adopted || !*adopted) {
+        continue;
+      }
+      log::info("waiting_run_taken_over", {{"run_id", run.run_id},
+                                           {"team", describe_team(run.team)},
+                                           {"pipeline", run.pipeline},
+                                           {"from", run.instance}});
+      RunRequest request;
+      request.trigger = run.triggered_by;
+      request.attempt = run.attempt;
+      request.slot = Slot{
+          run.team, *pipeline, *run.scheduled_for, *run_date,
+          run.slot_key->find('T') == std::string::npos ? SlotKey::kRunDate : SlotKey::kFireInstant};
+      request.wait_until = *run.scheduled_for + executor.waiting_window(*target);
+      request.target = std::move(*target);
+      run.instance = instance;
+      request.waiting_run = std::move(run);
+      waiting_room.add(std::move(request));
+    }
   }
 
   // Whether the attempt is planned here already (a rescan finds what this service planned).
@@ -526,6 +636,7 @@ struct Service::Impl {
     wake_timer.cancel();
     control_timer.cancel();
     resume_timer.cancel();
+    waiting_room.stop();  // waiting runs stay `waiting`: the next start takes them up
     wait_signals();
     drain_waiter = std::thread([this] {
       for (auto& worker : workers) {
@@ -652,7 +763,11 @@ struct Service::Impl {
     database_watch.check();
     SysTime now = clock.now();
     auto a = db.registry().heartbeat(instance, now);
-    auto b = a ? db.runs().heartbeat(executor.live_run_ids(), now) : Status{};
+    std::vector<std::string> live = executor.live_run_ids();
+    for (std::string& id : waiting_room.run_ids()) {
+      live.push_back(std::move(id));
+    }
+    auto b = a ? db.runs().heartbeat(live, now) : Status{};
     if (!a || !b) {
       connected_since.reset();
       const Error& e = !a ? a.error() : b.error();
@@ -730,6 +845,7 @@ int Service::run() {
   s.start_workers();
   if (s.load_schedule("start")) {
     s.resume_unsettled_slots();
+    s.adopt_waiting_runs();
     s.release_memory();
   } else {
     std::lock_guard lock(s.mutex);
@@ -764,6 +880,7 @@ int Service::run() {
       worker.join();
     }
   }
+  s.waiting_room.stop();
   s.record_deferred_ends_before_exit();
   s.notifier.flush();
   if (auto gone = s.db.registry().deregister(s.instance); !gone) {

@@ -171,6 +171,10 @@ Result<ResolvedTeam> resolve_team(const std::optional<Team>& team, std::uint16_t
       if (Status ok = apply_retry_overrides(*team, r.target.retry); !ok) {
         return ok.error();
       }
+      r.target.upstreams = team->upstreams;
+      if (team->wait_for_inputs_seconds) {
+        r.target.wait_for_inputs = std::chrono::seconds(*team->wait_for_inputs_seconds);
+      }
     }
     if (team->timezone) {
       auto zone = find_zone(*team->timezone);

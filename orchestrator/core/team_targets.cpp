@@ -6,7 +6,7 @@ namespace orch {
 namespace {
 
 // find() rebuilds a RunTarget field by field: a field added to RunTarget must be kept here too.
-static_assert(sizeof(RunTarget) == 168, "RunTarget changed: keep its new fields in TeamTargets");
+static_assert(sizeof(RunTarget) == 208, "RunTarget changed: keep its new fields in TeamTargets");
 
 bool same(const config::RetryConfig& a, const config::RetryConfig& b) {
   return a.max_attempts == b.max_attempts && a.initial_delay == b.initial_delay &&
@@ -14,7 +14,8 @@ bool same(const config::RetryConfig& a, const config::RetryConfig& b) {
 }
 
 bool has_extra(const RunTarget& t, const config::RetryConfig& retry) {
-  return !t.email_to.empty() || !t.slack_webhook.empty() || !same(t.retry, retry);
+  return !t.email_to.empty() || !t.slack_webhook.empty() || !same(t.retry, retry) ||
+         !t.upstreams.empty() || t.wait_for_inputs.has_value();
 }
 
 }  // namespace
@@ -68,7 +69,7 @@ void TeamTargets::assign(const std::vector<ResolvedTeam>& resolved,
     names += t.name;
     if (has_extra(t, retry_of(resolved[i]))) {
       e.extra = static_cast<std::uint32_t>(extras.size());
-      extras.push_back(Extra{t.email_to, t.slack_webhook, t.retry});
+      extras.push_back(Extra{t.email_to, t.slack_webhook, t.retry, t.upstreams, t.wait_for_inputs});
     }
     entries.push_back(e);
   }
@@ -97,6 +98,8 @@ std::optional<RunTarget> TeamTargets::find(ScheduleKey key) const {
     t.email_to = extra.email_to;
     t.slack_webhook = extra.slack_webhook;
     t.retry = extra.retry;
+    t.upstreams = extra.upstreams;
+    t.wait_for_inputs = extra.wait_for_inputs;
   }
   return t;
 }

@@ -37,11 +37,13 @@ class TeamTargets {
     std::uint32_t name_size;
     std::uint32_t extra;  // in extras_, or kNone
   };
-  // What few teams have: their own recipients, their own retry settings.
+  // What few teams have: their own recipients, retry settings, upstreams, waiting window.
   struct Extra {
     std::vector<std::string> email_to;
     std::string slack_webhook;
     config::RetryConfig retry;
+    std::vector<Upstream> upstreams;
+    std::optional<std::chrono::seconds> wait_for_inputs;
   };
   static constexpr std::uint32_t kNone = UINT32_MAX;
 

@@ -1,12 +1,13 @@
 #include "orchestrator/store/records.h"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
 namespace orch {
 namespace {
 
-constexpr std::array<std::pair<RunStatus, const char*>, 8> kStatusNames{{
+constexpr std::array<std::pair<RunStatus, const char*>, 11> kStatusNames{{
     {RunStatus::kRunning, "running"},
     {RunStatus::kCompleted, "completed"},
     {RunStatus::kFailed, "failed"},
@@ -15,6 +16,9 @@ constexpr std::array<std::pair<RunStatus, const char*>, 8> kStatusNames{{
     {RunStatus::kMissed, "missed"},
     {RunStatus::kInterrupted, "interrupted"},
     {RunStatus::kAbandoned, "abandoned"},
+    {RunStatus::kWaiting, "waiting"},
+    {RunStatus::kMissedInputs, "missed_inputs"},
+    {RunStatus::kUpstreamFailed, "upstream_failed"},
 }};
 
 constexpr std::array<std::pair<Trigger, const char*>, 5> kTriggerNames{{
@@ -57,7 +61,8 @@ Result<RunStatus> parse_run_status(std::string_view text) {
 
 bool is_failure(RunStatus status) {
   return status == RunStatus::kFailed || status == RunStatus::kTimedOut ||
-         status == RunStatus::kInterrupted || status == RunStatus::kAbandoned;
+         status == RunStatus::kInterrupted || status == RunStatus::kAbandoned ||
+         status == RunStatus::kMissedInputs;
 }
 
 const char* to_string(Trigger trigger) {
@@ -77,6 +82,69 @@ Result<Trigger> parse_trigger(std::string_view text) {
   }
   return invalid_argument("trigger '" + std::string(text) + "' is not allowed: use one of " +
                           allowed(kTriggerNames));
+}
+
+std::string to_string(const Upstream& upstream) {
+  std::string out = upstream.team ? std::to_string(upstream.team->value) : "general";
+  if (upstream.pipeline != kDefaultPipeline) {
+    out += ":" + upstream.pipeline;
+  }
+  return out;
+}
+
+Result<Upstream> parse_upstream(std::string_view text) {
+  auto refuse = [&] {
+    return invalid_argument("'" + std::string(text) +
+                            "' is not an upstream: use general or a team id, optionally "
+                            "followed by :PIPELINE (e.g. general, 3, 3:month_end)");
+  };
+  Upstream upstream;
+  std::string_view owner = text;
+  if (auto colon = text.find(':'); colon != std::string_view::npos) {
+    owner = text.substr(0, colon);
+    upstream.pipeline = std::string(text.substr(colon + 1));
+    if (!is_pipeline_name(upstream.pipeline)) {
+      return refuse();
+    }
+  }
+  if (owner != "general") {
+    auto id = parse_team_id(owner);
+    if (!id) {
+      return refuse();
+    }
+    upstream.team = *id;
+  }
+  return upstream;
+}
+
+Result<std::vector<Upstream>> parse_upstreams(std::string_view text) {
+  std::vector<Upstream> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t comma = text.find(',', start);
+    std::string_view item =
+        text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    while (!item.empty() && item.front() == ' ') {
+      item.remove_prefix(1);
+    }
+    while (!item.empty() && item.back() == ' ') {
+      item.remove_suffix(1);
+    }
+    if (!item.empty()) {
+      auto upstream = parse_upstream(item);
+      if (!upstream) {
+        return upstream.error();
+      }
+      if (std::find(out.begin(), out.end(), *upstream) == out.end()) {
+        out.push_back(std::move(*upstream));
+      }
+    }
+    if (comma == std::string_view::npos) {
+      break;
+    }
+    start = comma + 1;
+  }
+  return out;
 }
 
 }  // namespace orch

@@ -21,10 +21,14 @@ enum class RunStatus {
   kMissed,       // past the grace window
   kInterrupted,  // stopped by a shutdown
   kAbandoned,    // its service died
+  kWaiting,       // claimed, waiting for its inputs to arrive and settle; no process yet
+  kMissedInputs,  // its inputs were not ready by the end of its waiting window
+  kUpstreamFailed,  // a run it waited for (teams update --after) ended without completing
 };
 const char* to_string(RunStatus status);
 Result<RunStatus> parse_run_status(std::string_view text);
-bool is_failure(RunStatus status);  // failed, timed_out, interrupted, abandoned
+// failed, timed_out, interrupted, abandoned, missed_inputs: what a failure streak counts.
+bool is_failure(RunStatus status);
 
 enum class Trigger { kSchedule, kCatchup, kManual, kRetry, kBackfill };
 const char* to_string(Trigger trigger);
@@ -37,6 +41,20 @@ struct RunOwner {
   std::string pipeline{kDefaultPipeline};
   friend auto operator<=>(const RunOwner&, const RunOwner&) = default;
 };
+
+// A run a team's run waits for (teams update --after): the same run date's run of another team's
+// pipeline, or of the general run's. Written "general", "3", "3:month_end", "general:rates".
+struct Upstream {
+  std::optional<TeamId> team;  // std::nullopt: the general run
+  std::string pipeline{kDefaultPipeline};
+  friend bool operator==(const Upstream&, const Upstream&) = default;
+};
+std::string to_string(const Upstream& upstream);
+// One upstream as written; kInvalidArgument saying what is allowed. The pipeline is not checked
+// against the configuration here.
+Result<Upstream> parse_upstream(std::string_view text);
+// "general, 3" -> its upstreams; "" -> none.
+Result<std::vector<Upstream>> parse_upstreams(std::string_view text);
 
 // One row of pipeline_runs.
 struct RunRecord {
@@ -90,6 +108,10 @@ struct Team {
   std::optional<int> retry_max_attempts;
   std::optional<int> retry_initial_delay_seconds;
   std::optional<int> retry_max_delay_seconds;
+  // Its daily pipeline's own pipeline.wait_for_inputs_seconds; unset: the configured one.
+  std::optional<int> wait_for_inputs_seconds;
+  // The runs its daily pipeline's run of a date waits for (teams update --after).
+  std::vector<Upstream> upstreams;
   std::optional<std::string> notify_email;  // comma-separated addresses
   std::optional<std::string> notify_slack_webhook;
   SysTime active_since;  // when it was created, activated, resumed or given

@@ -25,6 +25,18 @@ struct ClaimRequest {
   std::string purchase_date;
   std::string instance;
   SysTime now;
+  // kWaiting: the run is recorded `waiting` for its inputs (with `reason`), whether or not the
+  // owner has a running run; start_waiting() starts it later. kUpstreamFailed: it is recorded
+  // ended so at once, with `reason`.
+  RunStatus start_as = RunStatus::kRunning;
+  std::string reason;
+};
+
+// What start_waiting() found.
+enum class WaitingStart {
+  kStarted,  // the row is `running` now: the caller runs the pipeline
+  kBusy,     // the owner has a running run: still waiting, try again later
+  kGone,     // no longer waiting for this service (ended, or taken over by another)
 };
 
 // What the database decided.
@@ -80,6 +92,20 @@ class RunStore {
   // cannot be reached.
   virtual Result<Claim> claim(const ClaimRequest& request) = 0;
 
+  // Starts a `waiting` run held by `instance`: it becomes `running` at `now`, its reason cleared.
+  virtual Result<WaitingStart> start_waiting(const std::string& run_id,
+                                             const std::string& instance, SysTime now) = 0;
+
+  // Ends a `waiting` run held by `instance` without starting it (e.g. `missed_inputs`, with the
+  // reason in its error). kFailedPrecondition when it is not waiting for `instance` any more.
+  virtual Status end_waiting(const std::string& run_id, const std::string& instance,
+                             RunStatus status, const std::string& error, SysTime now) = 0;
+
+  // Takes a `waiting` run over from the service `from` (dead, or silent past the heartbeat
+  // timeout) for `to`: true when this call took it, false when it is not `from`'s any more.
+  virtual Result<bool> adopt_waiting(const std::string& run_id, const std::string& from,
+                                     const std::string& to, SysTime now) = 0;
+
   // Records a slot that will not run (`missed`), unless the slot has a row already.
   virtual Result<std::optional<RunRecord>> record_missed(const ClaimRequest& request,
                                                          const std::string& reason) = 0;
@@ -87,7 +113,7 @@ class RunStore {
   // Records how a running run ended. Requires: the run is `running`.
   virtual Status finish(const RunFinish& finish) = 0;
 
-  // Sets heartbeat_at of the given running runs: those a service is actually carrying out, so
+  // Sets heartbeat_at of the given running (or waiting) runs: those a service is actually carrying out, so
   // that a row it lost track of (its start was recorded but the answer never came back) goes
   // stale and is abandoned like a dead service's.
   virtual Status heartbeat(const std::vector<std::string>& run_ids, SysTime now) = 0;
@@ -109,6 +135,10 @@ class RunStore {
   // have no later attempt of their slot: the retries and reruns that a service which died or
   // stopped may have left undone. This, not any service's memory, is where that intent lives.
   virtual Result<std::vector<RunRecord>> unsettled_slot_attempts(SysTime since) = 0;
+
+  // The owner's latest run of `run_date` (YYYY-MM-DD), whatever triggered it; none yet: nullopt.
+  virtual Result<std::optional<RunRecord>> latest_of_date(const RunOwner& owner,
+                                                          const std::string& run_date) = 0;
 
   virtual Result<std::vector<RunRecord>> list(const RunFilter& filter) = 0;
   virtual Result<std::optional<RunRecord>> find(const std::string& run_id) = 0;

@@ -295,6 +295,16 @@ std::vector<std::string> v5_pipelines(Dialect dialect) {
   return out;
 }
 
+// Version 8: a team's own waiting window (pipeline.wait_for_inputs_seconds for its daily
+// pipeline) and the runs it waits for (teams update --after), comma-separated as written.
+// (Versions 6 and 7 are kept for other changes made at the same time.)
+std::vector<std::string> v8_waiting() {
+  return {
+      "ALTER TABLE sales_teams ADD COLUMN wait_for_inputs_seconds INTEGER",
+      "ALTER TABLE sales_teams ADD COLUMN upstreams TEXT",
+  };
+}
+
 }  // namespace
 
 std::vector<Migration> migrations(Dialect dialect) {
@@ -305,6 +315,7 @@ std::vector<Migration> migrations(Dialect dialect) {
       {3, v3_cron_and_pause()},
       {4, v4_history_indexes()},
       {5, v5_pipelines(dialect)},
+      {8, v8_waiting()},
   };
 }
 

@@ -146,7 +146,7 @@ struct RunStatements final : PreparedStatements {
             soci::use(row.created, "created"),
             soci::use(row.started.value, row.started.ind, "started"),
             soci::use(row.completed.value, row.completed.ind, "completed"),
-            soci::use(row.started.value, row.started.ind, "heartbeat"))),
+            soci::use(row.heartbeat.value, row.heartbeat.ind, "heartbeat"))),
         record_end((sql.prepare << "UPDATE pipeline_runs SET status = :status, exit_code = "
                                    ":exit_code, error = :error, inputs = :inputs, metrics = "
                                    ":metrics, total_loans = :loans, exceptions_count = "
@@ -198,7 +198,7 @@ struct RunStatements final : PreparedStatements {
     std::string run_date;
     NullableText purchase, error;
     std::string instance, created;
-    NullableText started, completed;  // started is also the first heartbeat
+    NullableText started, completed, heartbeat;
   } row;
   soci::statement insert_row;
 
@@ -250,6 +250,8 @@ RunRecord insert(RunStatements& statements, const ClaimRequest& request, RunStat
   if (status == RunStatus::kRunning) {
     r.started_at = request.now;
     r.heartbeat_at = request.now;
+  } else if (status == RunStatus::kWaiting) {
+    r.heartbeat_at = request.now;  // held by its service, which keeps it alive
   } else {
     r.completed_at = request.now;
   }
@@ -274,6 +276,7 @@ RunRecord insert(RunStatements& statements, const ClaimRequest& request, RunStat
   row.created = format_utc(request.now);
   row.started = time_text(r.started_at);
   row.completed = time_text(r.completed_at);
+  row.heartbeat = time_text(r.heartbeat_at);
   statements.insert_row.execute(true);
   return r;
 }
@@ -312,6 +315,14 @@ Result<Claim> SociRunStore::claim_once(const ClaimRequest& request) {
     st.fetch();  // to its end, which lets go of the read
     if (read.recorded > 0) {
       return Claim{ClaimOutcome::kAlreadyRecorded, {}, {}};
+    }
+    if (request.start_as != RunStatus::kRunning) {
+      // A waiting run holds no process: the owner's running run, if any, matters at its start.
+      // An upstream_failed one never starts.
+      Claim claim{ClaimOutcome::kClaimed,
+                  insert(statements, request, request.start_as, request.reason), {}};
+      tx.commit();
+      return claim;
     }
     if (read.busy_ind == soci::i_ok) {
       Claim claim{ClaimOutcome::kTeamBusy, {}, read.busy};
@@ -408,6 +419,85 @@ Status SociRunStore::finish(const RunFinish& f) {
   }
 }
 
+Result<WaitingStart> SociRunStore::start_waiting(const std::string& run_id,
+                                                 const std::string& instance, SysTime now) {
+  try {
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
+    WriteTransaction tx(db_, sql);
+    std::string at = format_utc(now);
+    std::string id = run_id;
+    std::string holder = instance;
+    soci::statement update =
+        (sql.prepare << "UPDATE pipeline_runs SET status = 'running', error = NULL, started_at = " +
+                            db_.time_param("started") + ", heartbeat_at = " +
+                            db_.time_param("beat") +
+                            " WHERE run_id = :id AND status = 'waiting' AND instance = :instance",
+         soci::use(at, "started"), soci::use(at, "beat"), soci::use(id, "id"),
+         soci::use(holder, "instance"));
+    update.execute(true);
+    const bool started = update.get_affected_rows() > 0;
+    tx.commit();
+    return started ? WaitingStart::kStarted : WaitingStart::kGone;
+  } catch (const std::exception& e) {
+    Error error = db_.to_error(e, "cannot start waiting run " + run_id);
+    // The one-running index: the owner's previous run is still going.
+    if (error.code == ErrorCode::kAborted) {
+      return WaitingStart::kBusy;
+    }
+    return error;
+  }
+}
+
+Status SociRunStore::end_waiting(const std::string& run_id, const std::string& instance,
+                                 RunStatus status, const std::string& error, SysTime now) {
+  try {
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
+    std::string at = format_utc(now);
+    std::string id = run_id;
+    std::string holder = instance;
+    std::string text = to_string(status);
+    std::string reason = error;
+    soci::statement update =
+        (sql.prepare << "UPDATE pipeline_runs SET status = :status, error = :error, "
+                        "completed_at = " +
+                            db_.time_param("at") +
+                            " WHERE run_id = :id AND status = 'waiting' AND instance = :instance",
+         soci::use(text, "status"), soci::use(reason, "error"), soci::use(at, "at"),
+         soci::use(id, "id"), soci::use(holder, "instance"));
+    update.execute(true);
+    if (update.get_affected_rows() == 0) {
+      return failed_precondition("run " + run_id + " is not waiting for " + instance);
+    }
+    return {};
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot record the end of waiting run " + run_id);
+  }
+}
+
+Result<bool> SociRunStore::adopt_waiting(const std::string& run_id, const std::string& from,
+                                         const std::string& to, SysTime now) {
+  try {
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
+    std::string at = format_utc(now);
+    std::string id = run_id;
+    std::string old_holder = from;
+    std::string new_holder = to;
+    soci::statement update =
+        (sql.prepare << "UPDATE pipeline_runs SET instance = :to, heartbeat_at = " +
+                            db_.time_param("at") +
+                            " WHERE run_id = :id AND status = 'waiting' AND instance = :from",
+         soci::use(new_holder, "to"), soci::use(at, "at"), soci::use(id, "id"),
+         soci::use(old_holder, "from"));
+    update.execute(true);
+    return update.get_affected_rows() > 0;
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot take over waiting run " + run_id);
+  }
+}
+
 Status SociRunStore::heartbeat(const std::vector<std::string>& run_ids, SysTime now) {
   if (run_ids.empty()) {
     return {};
@@ -419,7 +509,7 @@ Status SociRunStore::heartbeat(const std::vector<std::string>& run_ids, SysTime 
     std::string id;
     soci::statement update =
         (sql.prepare << "UPDATE pipeline_runs SET heartbeat_at = " + db_.time_param("at") +
-                            " WHERE run_id = :id AND status = 'running'",
+                            " WHERE run_id = :id AND status IN ('running', 'waiting')",
          soci::use(at, "at"), soci::use(id, "id"));
     WriteTransaction tx(db_, sql);
     for (const std::string& run_id : run_ids) {
@@ -613,6 +703,23 @@ Result<std::vector<RunRecord>> SociRunStore::unsettled_slot_attempts(SysTime sin
                   {format_utc(since)}, 10000);
   } catch (const std::exception& e) {
     return db_.to_error(e, "cannot read the slots left unsettled");
+  }
+}
+
+Result<std::optional<RunRecord>> SociRunStore::latest_of_date(const RunOwner& owner,
+                                                              const std::string& run_date) {
+  try {
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
+    auto rows = select(sql,
+                       "team_key = :p0 AND pipeline = :p1 AND CAST(run_date AS TEXT) = :p2",
+                       {std::to_string(owner.team_key), owner.pipeline, run_date}, 1);
+    if (rows.empty()) {
+      return std::optional<RunRecord>();
+    }
+    return std::optional<RunRecord>(std::move(rows.front()));
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot read the runs of " + run_date);
   }
 }
 

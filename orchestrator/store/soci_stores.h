@@ -25,7 +25,15 @@ class SociRunStore final : public RunStore {
   Status finish(const RunFinish& finish) override;
   Status heartbeat(const std::vector<std::string>& run_ids, SysTime now) override;
   Result<std::vector<RunRecord>> abandon_stale(SysTime stale_before, SysTime now) override;
+  Result<WaitingStart> start_waiting(const std::string& run_id, const std::string& instance,
+                                     SysTime now) override;
+  Status end_waiting(const std::string& run_id, const std::string& instance, RunStatus status,
+                     const std::string& error, SysTime now) override;
+  Result<bool> adopt_waiting(const std::string& run_id, const std::string& from,
+                             const std::string& to, SysTime now) override;
   Result<std::map<RunOwner, std::string>> last_slot_keys() override;
+  Result<std::optional<RunRecord>> latest_of_date(const RunOwner& owner,
+                                                  const std::string& run_date) override;
   Result<std::set<std::string>> completed_run_dates(const RunOwner& owner, const std::string& from,
                                                     const std::string& to) override;
   Result<std::vector<RunRecord>> unsettled_slot_attempts(SysTime since) override;

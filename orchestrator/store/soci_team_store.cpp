@@ -36,8 +36,8 @@ struct TeamRow {
   std::string name;
   int active = 1;
   int paused = 0;
-  NullableText run_time, timezone, cron, notify_email, notify_slack_webhook, pipelines;
-  NullableInt retry_max_attempts, retry_initial_delay, retry_max_delay;
+  NullableText run_time, timezone, cron, notify_email, notify_slack_webhook, pipelines, upstreams;
+  NullableInt retry_max_attempts, retry_initial_delay, retry_max_delay, wait_for_inputs;
   std::string active_since, created_at, updated_at;
 
   Team to_team() const {
@@ -60,6 +60,14 @@ struct TeamRow {
     t.retry_max_attempts = number(retry_max_attempts);
     t.retry_initial_delay_seconds = number(retry_initial_delay);
     t.retry_max_delay_seconds = number(retry_max_delay);
+    t.wait_for_inputs_seconds = number(wait_for_inputs);
+    if (auto list = upstreams.get()) {
+      // Written by teams add/update, which checked it; anything else written by hand is passed
+      // over rather than stop every team from loading.
+      if (auto parsed = parse_upstreams(*list)) {
+        t.upstreams = std::move(*parsed);
+      }
+    }
     t.notify_email = notify_email.get();
     t.notify_slack_webhook = notify_slack_webhook.get();
     if (auto list = pipelines.get()) {
@@ -140,10 +148,11 @@ std::vector<Team> SociTeamStore::select(soci::session& sql, const std::string& w
   st.exchange(soci::into(row.active));
   st.exchange(soci::into(row.paused));
   for (NullableText* t : {&row.run_time, &row.timezone, &row.cron, &row.notify_email,
-                          &row.notify_slack_webhook, &row.pipelines}) {
+                          &row.notify_slack_webhook, &row.pipelines, &row.upstreams}) {
     st.exchange(soci::into(t->value, t->ind));
   }
-  for (NullableInt* n : {&row.retry_max_attempts, &row.retry_initial_delay, &row.retry_max_delay}) {
+  for (NullableInt* n : {&row.retry_max_attempts, &row.retry_initial_delay, &row.retry_max_delay,
+                         &row.wait_for_inputs}) {
     st.exchange(soci::into(n->value, n->ind));
   }
   st.exchange(soci::into(row.active_since));
@@ -155,8 +164,8 @@ std::vector<Team> SociTeamStore::select(soci::session& sql, const std::string& w
   st.alloc();
   st.prepare(
       "SELECT id, name, is_active, paused, run_time, timezone, cron, notify_email, "
-      "notify_slack_webhook, pipelines, retry_max_attempts, retry_initial_delay_seconds, "
-      "retry_max_delay_seconds, " +
+      "notify_slack_webhook, pipelines, upstreams, retry_max_attempts, "
+      "retry_initial_delay_seconds, retry_max_delay_seconds, wait_for_inputs_seconds, " +
       db_.time_column("active_since") + ", " + db_.time_column("created_at") + ", " +
       db_.time_column("updated_at") + " FROM sales_teams" +
       (where.empty() ? "" : " WHERE " + where) + " ORDER BY id");
@@ -232,14 +241,16 @@ Result<Team> SociTeamStore::add(std::optional<TeamId> id, const std::string& nam
     NullableText email = setting(settings.notify_email);
     NullableText slack = setting(settings.notify_slack_webhook);
     NullableText pipelines = setting(settings.pipelines);
+    NullableInt wait = number_setting(settings.wait_for_inputs_seconds);
+    NullableText upstreams = setting(settings.upstreams);
     std::string at = format_utc(now);
     std::string team_name = name;
     sql << "INSERT INTO sales_teams (id, name, is_active, run_time, timezone, cron, "
            "retry_max_attempts, retry_initial_delay_seconds, retry_max_delay_seconds, "
-           "notify_email, notify_slack_webhook, pipelines, active_since, created_at, "
-           "updated_at) VALUES "
+           "notify_email, notify_slack_webhook, pipelines, wait_for_inputs_seconds, upstreams, "
+           "active_since, created_at, updated_at) VALUES "
            "(:id, :name, 1, :run_time, :timezone, :cron, :attempts, :initial, :max_delay, "
-           ":email, :slack, :pipelines, " +
+           ":email, :slack, :pipelines, :wait, :upstreams, " +
                db_.time_param("a1") + ", " + db_.time_param("a2") + ", " + db_.time_param("a3") +
                ")",
         soci::use(new_id, "id"), soci::use(team_name, "name"),
@@ -250,7 +261,9 @@ Result<Team> SociTeamStore::add(std::optional<TeamId> id, const std::string& nam
         soci::use(initial.value, initial.ind, "initial"),
         soci::use(max_delay.value, max_delay.ind, "max_delay"),
         soci::use(email.value, email.ind, "email"), soci::use(slack.value, slack.ind, "slack"),
-        soci::use(pipelines.value, pipelines.ind, "pipelines"), soci::use(at, "a1"),
+        soci::use(pipelines.value, pipelines.ind, "pipelines"),
+        soci::use(wait.value, wait.ind, "wait"),
+        soci::use(upstreams.value, upstreams.ind, "upstreams"), soci::use(at, "a1"),
         soci::use(at, "a2"), soci::use(at, "a3");
     auto rows = select(sql, "id = :id", new_id);
     tx.commit();
@@ -290,6 +303,15 @@ Result<Team> SociTeamStore::update(TeamId id, const TeamChanges& changes, SysTim
     }
     apply(pipelines_text, changes.pipelines);
     NullableText pipelines = setting(pipelines_text);
+    std::optional<std::string> wait_text = number_text(t.wait_for_inputs_seconds);
+    apply(wait_text, changes.wait_for_inputs_seconds);
+    NullableInt wait = number_setting(wait_text);
+    std::optional<std::string> upstreams_text;
+    for (const Upstream& upstream : t.upstreams) {
+      upstreams_text = upstreams_text.value_or("") + (upstreams_text ? "," : "") + to_string(upstream);
+    }
+    apply(upstreams_text, changes.upstreams);
+    NullableText upstreams = setting(upstreams_text);
     std::optional<std::string> attempts_text = number_text(t.retry_max_attempts);
     std::optional<std::string> initial_text = number_text(t.retry_initial_delay_seconds);
     std::optional<std::string> max_delay_text = number_text(t.retry_max_delay_seconds);
@@ -309,7 +331,8 @@ Result<Team> SociTeamStore::update(TeamId id, const TeamChanges& changes, SysTim
     sql << "UPDATE sales_teams SET name = :name, run_time = :run_time, timezone = :timezone, "
            "cron = :cron, retry_max_attempts = :attempts, retry_initial_delay_seconds = :initial, "
            "retry_max_delay_seconds = :max_delay, notify_email = :email, "
-           "notify_slack_webhook = :slack, pipelines = :pipelines, active_since = " +
+           "notify_slack_webhook = :slack, pipelines = :pipelines, wait_for_inputs_seconds = "
+           ":wait, upstreams = :upstreams, active_since = " +
                db_.time_param("since") + ", updated_at = " + db_.time_param("at") +
                " WHERE id = :id",
         soci::use(t.name, "name"), soci::use(run_time.value, run_time.ind, "run_time"),
@@ -319,7 +342,9 @@ Result<Team> SociTeamStore::update(TeamId id, const TeamChanges& changes, SysTim
         soci::use(initial.value, initial.ind, "initial"),
         soci::use(max_delay.value, max_delay.ind, "max_delay"),
         soci::use(email.value, email.ind, "email"), soci::use(slack.value, slack.ind, "slack"),
-        soci::use(pipelines.value, pipelines.ind, "pipelines"), soci::use(since, "since"),
+        soci::use(pipelines.value, pipelines.ind, "pipelines"),
+        soci::use(wait.value, wait.ind, "wait"),
+        soci::use(upstreams.value, upstreams.ind, "upstreams"), soci::use(since, "since"),
         soci::use(at, "at"), soci::use(team_id, "id");
     auto updated = select(sql, "id = :id", id.value);
     tx.commit();

@@ -24,6 +24,10 @@ struct TeamChanges {
   // The pipelines the team runs, comma-separated names checked by the caller; "" clears it (the
   // team runs what the configuration gives it).
   std::optional<std::string> pipelines;
+  // Whole seconds as text, validated by the caller; "" clears it.
+  std::optional<std::string> wait_for_inputs_seconds;
+  // The runs it waits for, as parse_upstreams() reads them, validated by the caller; "" clears.
+  std::optional<std::string> upstreams;
 };
 
 // Changes to a team's schedule of one pipeline; unset fields stay as they are, "" clears.

@@ -47,6 +47,18 @@ class EndRefusingRunStore final : public RunStore {
     }
     return real_.finish(f);
   }
+  Result<WaitingStart> start_waiting(const std::string& id, const std::string& instance,
+                                     SysTime now) override {
+    return real_.start_waiting(id, instance, now);
+  }
+  Status end_waiting(const std::string& id, const std::string& instance, RunStatus status,
+                     const std::string& error, SysTime now) override {
+    return real_.end_waiting(id, instance, status, error, now);
+  }
+  Result<bool> adopt_waiting(const std::string& id, const std::string& from, const std::string& to,
+                             SysTime now) override {
+    return real_.adopt_waiting(id, from, to, now);
+  }
   Status heartbeat(const std::vector<std::string>& ids, SysTime now) override {
     return real_.heartbeat(ids, now);
   }
@@ -67,6 +79,10 @@ class EndRefusingRunStore final : public RunStore {
     return real_.list(filter);
   }
   Result<std::optional<RunRecord>> find(const std::string& id) override { return real_.find(id); }
+  Result<std::optional<RunRecord>> latest_of_date(const RunOwner& owner,
+                                                  const std::string& day) override {
+    return real_.latest_of_date(owner, day);
+  }
   Result<std::vector<RunStatus>> recent_statuses(const RunOwner& owner, int limit) override {
     return real_.recent_statuses(owner, limit);
   }

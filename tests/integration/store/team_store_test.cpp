@@ -155,7 +155,8 @@ TEST(Database, AppliesAVersionMissingBelowTheHighestApplied) {
   // keeps the data.
   sql(file,
       "CREATE TABLE t AS SELECT id, name, is_active, run_time, timezone, notify_email, "
-      "notify_slack_webhook, pipelines, active_since, created_at, updated_at FROM sales_teams; "
+      "notify_slack_webhook, pipelines, wait_for_inputs_seconds, upstreams, active_since, "
+      "created_at, updated_at FROM sales_teams; "
       "DROP TABLE sales_teams; ALTER TABLE t RENAME TO sales_teams; "
       "DELETE FROM schema_migrations WHERE version = 3;");
   auto db = open_database(file.url());
@@ -165,7 +166,7 @@ TEST(Database, AppliesAVersionMissingBelowTheHighestApplied) {
   ASSERT_TRUE(team->has_value());
   EXPECT_FALSE((*team)->paused);
   EXPECT_EQ(sql(file, "SELECT group_concat(version) FROM schema_migrations ORDER BY version"),
-            "1,2,3,4,5");
+            "1,2,3,4,5,8");
 }
 
 TEST(Database, CreatesTheFoldersOfANewFile) {

@@ -1,0 +1,64 @@
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "config/base/clock.h"
+#include "orchestrator/core/run_executor.h"
+
+namespace orch {
+
+// The runs this service holds `waiting` for their inputs. It checks each on a thread of its own,
+// more often while the wait is young (every second for the first minute, every 5 s until ten
+// minutes, then every 15 s), and hands over those that are ready or past their window. A
+// waiting run holds no worker and no process, only its entry here and its row.
+class WaitingRoom {
+ public:
+  struct Hooks {
+    // Whether the request's inputs are ready now.
+    std::function<Result<pipeline::Readiness>(const RunRequest&)> check;
+    // Its inputs are ready: run it. The entry is gone from the room.
+    std::function<void(RunRequest)> ready;
+    // Its window closed with inputs still missing (kMissedInputs), or a run it waits for ended
+    // without completing (kUpstreamFailed); `why` says which. The entry is gone.
+    std::function<void(RunRequest, RunStatus status, std::string why)> expired;
+  };
+
+  WaitingRoom(const Clock& clock, Hooks hooks);
+  ~WaitingRoom();
+  WaitingRoom(const WaitingRoom&) = delete;
+  WaitingRoom& operator=(const WaitingRoom&) = delete;
+
+  // Holds `request` (its waiting_run and wait_until set) and checks it first `after` from now.
+  // A run held already is replaced.
+  void add(RunRequest request, std::chrono::milliseconds after = std::chrono::milliseconds(0));
+
+  // The ids of the runs held: what the heartbeat keeps alive.
+  std::vector<std::string> run_ids() const;
+  bool holds(const std::string& run_id) const;
+
+  // Ends the thread; the runs stay `waiting` in the database for the next start to take up.
+  void stop();
+
+ private:
+  struct Entry {
+    RunRequest request;
+    SysTime next_check;
+  };
+  void loop();
+
+  const Clock& clock_;
+  Hooks hooks_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::map<std::string, Entry> entries_;  // by run id
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace orch
