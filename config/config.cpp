@@ -311,32 +311,16 @@ std::string describe(const Config& config) {
   entry("keep_runs", std::to_string(config.paths.keep_runs));
   section("database");
   entry("url", quote(redact_url(config.database.url)));
-  const auto& pipeline = config.pipeline;
-  section("pipeline");
-  entry("command", toml_list(pipeline.command));
-  entry("timeout_seconds", std::to_string(pipeline.timeout.count()));
-  entry("purchase_weekday", quote(internal::weekday_name(pipeline.purchase_weekday)));
-  entry("required_inputs", toml_list(pipeline.required_inputs));
-  entry("wait_for_inputs_seconds", std::to_string(pipeline.wait_for_inputs.count()));
-  entry("input_settle_seconds", std::to_string(pipeline.input_settle.count()));
-  entry("ready_marker", quote(pipeline.ready_marker));
-  entry("log_max_bytes", std::to_string(pipeline.log_max_bytes));
-  entry("max_inputs", std::to_string(pipeline.max_inputs));
-  entry("hash_inputs", toml_bool(pipeline.hash_inputs));
-  entry("isolation", quote(pipeline.isolation == Isolation::kLandlock ? "landlock" : "none"));
-  entry("isolation_required", toml_bool(pipeline.isolation_required));
-  std::vector<std::string> read_paths;
-  for (const auto& path : pipeline.read_paths) {
-    read_paths.push_back(path.string());
-  }
-  entry("read_paths", toml_list(read_paths));
-  section("pipeline.retry");
-  entry("max_attempts", std::to_string(pipeline.retry.max_attempts));
-  entry("initial_delay_seconds", std::to_string(pipeline.retry.initial_delay.count()));
-  entry("max_delay_seconds", std::to_string(pipeline.retry.max_delay.count()));
-  section("pipeline.env");
-  for (const auto& [name, value] : pipeline.env) {
-    out += internal::toml_env_entry(name, value);
+  // [pipeline] and each [pipelines.<name>] come from one list of entries, so that a key added to
+  // one shows in the other.
+  const internal::PipelineEntries pipeline = internal::pipeline_entries(config.pipeline);
+  for (const auto& [name, entries] :
+       {std::pair{"pipeline", &pipeline.keys}, std::pair{"pipeline.retry", &pipeline.retry},
+        std::pair{"pipeline.env", &pipeline.env}}) {
+    section(name);
+    for (const auto& [key, value] : *entries) {
+      entry(key, value);
+    }
   }
   out += internal::describe_pipelines(config);
   const auto& notify = config.notify;

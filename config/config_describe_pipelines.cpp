@@ -1,4 +1,5 @@
-// What describe() prints of the named pipelines, and the TOML writers describe() shares with it.
+// What describe() prints of a pipeline's settings and of the named pipelines, and the TOML
+// writers describe() shares with it.
 
 #include <cctype>
 
@@ -26,85 +27,58 @@ std::string toml_time(TimeOfDay t) {
   return quote(text);
 }
 
-std::string toml_env_entry(const std::string& name, const std::string& value) {
-  // A pipeline's own credentials travel here too: hide what is named like one.
+namespace {
+
+// A pipeline's own credentials travel in its environment too: hide what is named like one.
+bool looks_secret(const std::string& name) {
   std::string upper;
   for (char c : name) {
     upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
-  bool secret = false;
   for (const char* word : {"PASSWORD", "PASSWD", "TOKEN", "SECRET", "KEY", "CREDENTIAL"}) {
-    secret = secret || upper.find(word) != std::string::npos;
+    if (upper.find(word) != std::string::npos) {
+      return true;
+    }
   }
-  return (is_bare_key(name) ? name : quote(name)) + " = " +
-         quote(secret ? std::string(kSecretShown) : value) + "\n";
+  return false;
+}
+
+}  // namespace
+
+PipelineEntries pipeline_entries(const PipelineConfig& p) {
+  PipelineEntries e;
+  std::vector<std::string> read_paths;
+  for (const auto& path : p.read_paths) {
+    read_paths.push_back(path.string());
+  }
+  e.keys = {
+      {"command", toml_list(p.command)},
+      {"timeout_seconds", std::to_string(p.timeout.count())},
+      {"purchase_weekday", quote(weekday_name(p.purchase_weekday))},
+      {"required_inputs", toml_list(p.required_inputs)},
+      {"wait_for_inputs_seconds", std::to_string(p.wait_for_inputs.count())},
+      {"input_settle_seconds", std::to_string(p.input_settle.count())},
+      {"ready_marker", quote(p.ready_marker)},
+      {"log_max_bytes", std::to_string(p.log_max_bytes)},
+      {"max_inputs", std::to_string(p.max_inputs)},
+      {"hash_inputs", toml_bool(p.hash_inputs)},
+      {"isolation", quote(p.isolation == Isolation::kLandlock ? "landlock" : "none")},
+      {"isolation_required", toml_bool(p.isolation_required)},
+      {"read_paths", toml_list(read_paths)},
+  };
+  e.retry = {
+      {"max_attempts", std::to_string(p.retry.max_attempts)},
+      {"initial_delay_seconds", std::to_string(p.retry.initial_delay.count())},
+      {"max_delay_seconds", std::to_string(p.retry.max_delay.count())},
+  };
+  for (const auto& [name, value] : p.env) {
+    e.env.emplace_back(is_bare_key(name) ? name : quote(name),
+                       quote(looks_secret(name) ? std::string(kSecretShown) : value));
+  }
+  return e;
 }
 
 namespace {
-
-std::vector<std::string> path_texts(const std::vector<std::filesystem::path>& paths) {
-  std::vector<std::string> out;
-  out.reserve(paths.size());
-  for (const auto& path : paths) {
-    out.push_back(path.string());
-  }
-  return out;
-}
-
-// The keys of `named` but its command that differ from [pipeline] (`base`), as they load back;
-// those of its sub-tables go to `retry` and `env`.
-void differing_keys(const NamedPipeline& named, const PipelineConfig& base, std::string& out,
-                    std::string& retry, std::string& env) {
-  const PipelineConfig& p = named.settings;
-  auto entry = [](std::string& to, std::string_view key, const std::string& value) {
-    to += std::string(key) + " = " + value + "\n";
-  };
-  if (p.timeout != base.timeout) {
-    entry(out, "timeout_seconds", std::to_string(p.timeout.count()));
-  }
-  if (p.purchase_weekday != base.purchase_weekday) {
-    entry(out, "purchase_weekday", quote(weekday_name(p.purchase_weekday)));
-  }
-  if (p.required_inputs != base.required_inputs) {
-    entry(out, "required_inputs", toml_list(p.required_inputs));
-  }
-  if (p.log_max_bytes != base.log_max_bytes) {
-    entry(out, "log_max_bytes", std::to_string(p.log_max_bytes));
-  }
-  if (p.max_inputs != base.max_inputs) {
-    entry(out, "max_inputs", std::to_string(p.max_inputs));
-  }
-  if (p.hash_inputs != base.hash_inputs) {
-    entry(out, "hash_inputs", toml_bool(p.hash_inputs));
-  }
-  if (p.isolation != base.isolation) {
-    entry(out, "isolation", quote(p.isolation == Isolation::kLandlock ? "landlock" : "none"));
-  }
-  if (p.isolation_required != base.isolation_required) {
-    entry(out, "isolation_required", toml_bool(p.isolation_required));
-  }
-  if (p.read_paths != base.read_paths) {
-    entry(out, "read_paths", toml_list(path_texts(p.read_paths)));
-  }
-  if (p.retry.max_attempts != base.retry.max_attempts) {
-    entry(retry, "max_attempts", std::to_string(p.retry.max_attempts));
-  }
-  if (p.retry.initial_delay != base.retry.initial_delay) {
-    entry(retry, "initial_delay_seconds", std::to_string(p.retry.initial_delay.count()));
-  }
-  if (p.retry.max_delay != base.retry.max_delay) {
-    entry(retry, "max_delay_seconds", std::to_string(p.retry.max_delay.count()));
-  }
-  // A table of variables is one key: a pipeline's own replaces [pipeline.env] whole.
-  if (p.env != base.env) {
-    for (const auto& [name, value] : p.env) {
-      env += toml_env_entry(name, value);
-    }
-    if (p.env.empty()) {
-      env = "# none\n";  // an empty table that replaces a non-empty one
-    }
-  }
-}
 
 // run_time, cron, teams and general_only, when they are not the defaults.
 std::string schedule_keys(const NamedPipeline& named) {
@@ -127,20 +101,46 @@ std::string schedule_keys(const NamedPipeline& named) {
   return out;
 }
 
+// The lines of `mine` whose value differs from the same key's in `base` (both come from
+// pipeline_entries(), so the keys are in the same order).
+std::string differing(const std::vector<std::pair<std::string, std::string>>& mine,
+                      const std::vector<std::pair<std::string, std::string>>& base) {
+  std::string out;
+  for (std::size_t i = 0; i < mine.size() && i < base.size(); ++i) {
+    if (mine[i].second != base[i].second) {
+      out += mine[i].first + " = " + mine[i].second + "\n";
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string describe_pipelines(const Config& config) {
+  const PipelineEntries base = pipeline_entries(config.pipeline);
   std::string out;
   for (const NamedPipeline& named : config.pipelines) {
+    const PipelineEntries mine = pipeline_entries(named.settings);
     std::string keys;
     // A pipeline but `daily` must name its command, so that the table loads back.
-    if (named.settings.command != config.pipeline.command || named.name != kDefaultPipeline) {
-      keys += "command = " + toml_list(named.settings.command) + "\n";
+    if (named.name != kDefaultPipeline || mine.keys.front() != base.keys.front()) {
+      keys += mine.keys.front().first + " = " + mine.keys.front().second + "\n";
     }
     keys += schedule_keys(named);
-    std::string retry;
+    std::vector<std::pair<std::string, std::string>> rest(mine.keys.begin() + 1, mine.keys.end());
+    keys += differing(rest, {base.keys.begin() + 1, base.keys.end()});
+    const std::string retry = differing(mine.retry, base.retry);
+    // A table of variables is one key: a pipeline's own replaces [pipeline.env] whole. The maps
+    // are compared, not their lines, which hide the values of credentials.
     std::string env;
-    differing_keys(named, config.pipeline, keys, retry, env);
+    if (named.settings.env != config.pipeline.env) {
+      for (const auto& [name, value] : mine.env) {
+        env += name + " = " + value + "\n";
+      }
+      if (mine.env.empty()) {
+        env = "# none: [pipeline.env] is not passed on\n";
+      }
+    }
     if (keys.empty() && retry.empty() && env.empty()) {
       continue;  // `daily` exactly as [pipeline] says
     }

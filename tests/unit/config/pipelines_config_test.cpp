@@ -2,6 +2,7 @@
 // refusals of a bad table, and what check-config (describe) shows of them.
 
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -415,6 +416,70 @@ TEST(PipelinesConfigDescribe, LoadsBackToTheSamePipelines) {
   EXPECT_EQ(pipeline(*second, "recon").settings.timeout, std::chrono::seconds(900));
   EXPECT_EQ(ids(pipeline(*second, "daily").teams), (std::vector<std::int64_t>{1, 2}));
   EXPECT_TRUE(pipeline(*second, "recon").general);
+}
+
+// Each key of [pipeline] that a [pipelines.<name>] table sets apart shows in that table and loads
+// back; a key added to [pipeline] without a case here fails the last check.
+TEST(PipelinesConfigDescribe, ShowsEveryPipelineKeyATableSetsApart) {
+  struct Case {
+    std::string key;  // as in [pipeline]: "timeout_seconds", "retry.max_attempts", "env"
+    std::string toml;
+  };
+  const std::vector<Case> cases = {
+      {"command", "command = [\"/opt/other\"]"},
+      {"timeout_seconds", "timeout_seconds = 7200"},
+      {"purchase_weekday", "purchase_weekday = \"monday\""},
+      {"required_inputs", "required_inputs = [\"ledger_*.csv\"]"},
+      {"wait_for_inputs_seconds", "wait_for_inputs_seconds = 600"},
+      {"input_settle_seconds", "input_settle_seconds = 30"},
+      {"ready_marker", "ready_marker = \"_SUCCESS\""},
+      {"log_max_bytes", "log_max_bytes = 4096"},
+      {"max_inputs", "max_inputs = 20"},
+      {"hash_inputs", "hash_inputs = false"},
+      {"isolation", "isolation = \"none\""},
+      {"isolation_required", "isolation_required = true"},
+      {"read_paths", "read_paths = [\"reference\"]"},
+      {"retry.max_attempts", "retry = { max_attempts = 4 }"},
+      {"retry.initial_delay_seconds", "retry = { initial_delay_seconds = 10 }"},
+      {"retry.max_delay_seconds", "retry = { max_delay_seconds = 20, initial_delay_seconds = 5 }"},
+      {"env", "env = { CLOSE = \"monthly\" }"},
+  };
+  std::set<std::string> covered;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.toml);
+    covered.insert(c.key);
+    TempDir dir;
+    const std::string own = c.key == "command" ? "" : "command = [\"/opt/month_end\"]\n";
+    auto config = load_file(dir, "[pipelines.x]\n" + own + c.toml + "\n");
+    ASSERT_TRUE(config.has_value()) << config.error().message;
+    const std::string text = describe(*config);
+    toml::table table = toml::parse(text);
+    auto dot = c.key.find('.');
+    auto shown = dot == std::string::npos
+                     ? table["pipelines"]["x"][c.key]
+                     : table["pipelines"]["x"][c.key.substr(0, dot)][c.key.substr(dot + 1)];
+    EXPECT_TRUE(shown) << c.key << " not shown in:\n" << text;
+    TempDir other;
+    auto again = load_file(other, text);
+    ASSERT_TRUE(again.has_value()) << again.error().message << "\n" << text;
+    EXPECT_EQ(describe(*again).substr(text.find('\n')), text.substr(text.find('\n')));
+  }
+  // Every key describe() prints in [pipeline] has a case.
+  TempDir dir;
+  auto defaults = load_file(dir, "");
+  ASSERT_TRUE(defaults.has_value()) << defaults.error().message;
+  toml::table table = toml::parse(describe(*defaults));
+  std::set<std::string> keys{"env"};
+  for (const auto& [key, value] : *table["pipeline"].as_table()) {
+    if (value.is_table()) {
+      for (const auto& [sub, unused] : *value.as_table()) {
+        keys.insert(std::string(key.str()) + "." + std::string(sub.str()));
+      }
+    } else {
+      keys.insert(std::string(key.str()));
+    }
+  }
+  EXPECT_EQ(covered, keys);
 }
 
 }  // namespace
