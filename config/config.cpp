@@ -300,6 +300,8 @@ std::string describe(const Config& config) {
     entry("default_cron", quote(*sched.default_cron));
   }
   entry("misfire_grace_seconds", std::to_string(sched.misfire_grace.count()));
+  entry("dst_skipped", quote(sched.dst_skipped));
+  entry("dst_repeated", quote(sched.dst_repeated));
   entry("general_run", toml_bool(sched.general_run));
   entry("max_parallel_runs", std::to_string(sched.max_parallel_runs));
   entry("shutdown_grace_seconds", std::to_string(sched.shutdown_grace.count()));

@@ -53,6 +53,10 @@ struct SchedulerConfig {
   // DEFAULT_CRON: a 5-field cron expression every team without its own schedule (and the
   // general run) follows instead of daily_run_time.
   std::optional<std::string> default_cron;
+  // What a fixed run time does when daylight saving skips it ("shift": at the end of the jump;
+  // "skip": not that day) or repeats it ("first", "last"); a team may choose its own.
+  std::string dst_skipped = "shift";   // SCHEDULER_DST_SKIPPED
+  std::string dst_repeated = "first";  // SCHEDULER_DST_REPEATED
 };
 
 struct PathsConfig {
@@ -91,6 +95,13 @@ struct PipelineConfig {
   // A file of the input folder whose presence says the inputs are complete (e.g. "_SUCCESS"):
   // set, it replaces the settle check. Empty: none.
   std::string ready_marker;  // PIPELINE_READY_MARKER
+  // A run whose inputs (names, sizes, hashes) equal those of the owner's last completed run is
+  // recorded `skipped`, its outputs left as they are (`run --force` runs anyway).
+  bool skip_unchanged = false;  // PIPELINE_SKIP_UNCHANGED
+  // Run before the pipeline with its environment and sandbox: exit 0 runs the pipeline, exit
+  // 100 records the run `skipped` (the first line of its output says why), anything else fails
+  // it. Empty: none.
+  std::vector<std::string> condition;  // PIPELINE_CONDITION (argv, no shell)
   std::map<std::string, std::string> env;          // extra environment for the pipeline
   std::uint64_t log_max_bytes = 10 * 1024 * 1024;  // PIPELINE_LOG_MAX_BYTES
   int max_inputs = 10000;                          // PIPELINE_MAX_INPUTS

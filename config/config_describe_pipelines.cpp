@@ -59,6 +59,8 @@ PipelineEntries pipeline_entries(const PipelineConfig& p) {
       {"wait_for_inputs_seconds", std::to_string(p.wait_for_inputs.count())},
       {"input_settle_seconds", std::to_string(p.input_settle.count())},
       {"ready_marker", quote(p.ready_marker)},
+      {"skip_unchanged", toml_bool(p.skip_unchanged)},
+      {"condition", toml_list(p.condition)},
       {"log_max_bytes", std::to_string(p.log_max_bytes)},
       {"max_inputs", std::to_string(p.max_inputs)},
       {"hash_inputs", toml_bool(p.hash_inputs)},

@@ -27,6 +27,8 @@ constexpr std::string_view kLevelAllowed = "use trace, debug, info, warn, error 
 constexpr std::string_view kFormatAllowed = "use text or json";
 constexpr std::string_view kIsolationAllowed = "use landlock or none";
 constexpr std::string_view kReadPathsAllowed = "use a list of non-empty paths";
+constexpr std::string_view kConditionAllowed =
+    "use a list whose first item is the program to run ([] for none)";
 constexpr std::string_view kMarkerAllowed =
     "use a file name in the input folder, such as _SUCCESS, without '/' (\"\": none)";
 
@@ -210,6 +212,26 @@ constexpr std::array kSettings = {
               c.scheduler.forget_silent_after = std::chrono::hours(number(v));
               return {};
             }},
+    Setting{.key = "scheduler.dst_skipped",
+            .env = "SCHEDULER_DST_SKIPPED",
+            .apply = [](const Value& v, Config& c) -> Status {
+              auto lower = to_lower(text(v));
+              if (lower != "shift" && lower != "skip") {
+                return refuse("use shift (run at the end of the jump) or skip (no run that day)");
+              }
+              c.scheduler.dst_skipped = lower;
+              return {};
+            }},
+    Setting{.key = "scheduler.dst_repeated",
+            .env = "SCHEDULER_DST_REPEATED",
+            .apply = [](const Value& v, Config& c) -> Status {
+              auto lower = to_lower(text(v));
+              if (lower != "first" && lower != "last") {
+                return refuse("use first or last (the occurrence of a repeated time that runs)");
+              }
+              c.scheduler.dst_repeated = lower;
+              return {};
+            }},
     Setting{.key = "paths.input_dir",
             .env = "INPUT_DIR",
             .apply = [](const Value& v, Config& c) -> Status {
@@ -330,6 +352,25 @@ constexpr std::array kSettings = {
             .max = 1000000,
             .apply = [](const Value& v, Config& c) -> Status {
               c.pipeline.max_inputs = static_cast<int>(number(v));
+              return {};
+            }},
+    Setting{.key = "pipeline.skip_unchanged",
+            .env = "PIPELINE_SKIP_UNCHANGED",
+            .kind = Kind::kBool,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.pipeline.skip_unchanged = flag(v);
+              return {};
+            }},
+    Setting{.key = "pipeline.condition",
+            .env = "PIPELINE_CONDITION",
+            .kind = Kind::kStringList,
+            .env_syntax = EnvSyntax::kCommandLine,
+            .apply = [](const Value& v, Config& c) -> Status {
+              const auto& argv = items(v);
+              if (!argv.empty() && argv.front().empty()) {
+                return refuse(kConditionAllowed);
+              }
+              c.pipeline.condition = argv;
               return {};
             }},
     Setting{.key = "pipeline.hash_inputs",

@@ -300,6 +300,32 @@ Result<Readiness> check_inputs_ready(const ReadinessRequest& request) {
   return readiness;
 }
 
+bool same_inputs(const std::vector<InputFile>& inputs, const std::string& recorded) {
+  nlohmann::json earlier = nlohmann::json::parse(recorded, nullptr, false);
+  if (!earlier.is_array()) {
+    return false;
+  }
+  // Compared through the same writer, so that names are escaped alike.
+  nlohmann::json now = nlohmann::json::parse(manifest_json(inputs));
+  if (now.size() != earlier.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < now.size(); ++i) {
+    const auto& a = now[i];
+    const auto& b = earlier[i];
+    if (!b.is_object() || a.value("name", "") != b.value("name", "") ||
+        a.value("size", std::uint64_t{0}) != b.value("size", std::uint64_t{1})) {
+      return false;
+    }
+    const bool hashed = a.contains("sha256") && b.contains("sha256");
+    const char* key = hashed ? "sha256" : "modified";
+    if (a.value(key, std::string()) != b.value(key, std::string("?"))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::string manifest_json(const std::vector<InputFile>& inputs) {
   std::vector<const InputFile*> sorted;
   sorted.reserve(inputs.size());

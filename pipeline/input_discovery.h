@@ -83,6 +83,10 @@ struct Readiness {
 // Fails as discover_inputs() does for a folder it cannot read or that leads outside the tree.
 Result<Readiness> check_inputs_ready(const ReadinessRequest& request);
 
+// Whether `inputs` are the files `recorded` (a manifest_json() of an earlier run) lists: the same
+// names, sizes and SHA-256 (or modification times, where either was not hashed).
+bool same_inputs(const std::vector<InputFile>& inputs, const std::string& recorded);
+
 // The inputs as a JSON array of {"name","path","size","modified","sha256"} objects ("sha256"
 // left out when not hashed): what INPUT_MANIFEST points to and what the run's `inputs` column
 // holds. Names and paths are written by escape_file_name(), so that each names its file.

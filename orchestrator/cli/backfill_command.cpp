@@ -111,6 +111,7 @@ int backfill(const config::Config& config, const BackfillOptions& options) {
     request.target = resolved->target;
     request.trigger = Trigger::kBackfill;
     request.run_date = day;
+    request.force = options.force;
     auto outcome = executor.execute(request, stop);
     if (terminal) {
       std::cout << "\r\033[K";  // the running line gives way to the outcome
@@ -137,6 +138,8 @@ int backfill(const config::Config& config, const BackfillOptions& options) {
     std::cout << "\n" << std::flush;
     if (r.status == RunStatus::kCompleted) {
       ++completed;
+    } else if (r.status == RunStatus::kSkipped) {
+      ++skipped;
     } else if (r.status == RunStatus::kInterrupted) {
       stopped_at = format_date(day);
       break;

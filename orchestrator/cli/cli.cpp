@@ -56,6 +56,12 @@ void add_team_settings(CLI::App* command, TeamOptions& o) {
   command->add_option("--after", o.after,
                       "Runs of the same run date it waits for: general, team ids, ID:PIPELINE, "
                       "comma-separated (\"\": none)");
+  command->add_option("--dst-skipped", o.dst_skipped,
+                      "A run time daylight saving skips: shift (run at the end of the jump) or "
+                      "skip (no run that day) (\"\": the default)");
+  command->add_option("--dst-repeated", o.dst_repeated,
+                      "A run time daylight saving repeats: first or last occurrence (\"\": the "
+                      "default)");
   command->add_option("--pipelines", o.pipelines,
                       "The pipelines the team runs, comma-separated (\"\": those configured "
                       "for it)");
@@ -88,6 +94,8 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--pipeline", run_options.pipeline, "The pipeline to run (default: daily)");
   run_cmd->add_option("--purchase-date", run_options.purchase_date,
                       "YYYY-MM-DD instead of the computed one");
+  run_cmd->add_flag("--force", run_options.force,
+                    "Run even when pipeline.skip_unchanged finds the inputs unchanged");
 
   BackfillOptions backfill_options;
   auto* backfill_cmd = app.add_subcommand(

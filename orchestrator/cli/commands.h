@@ -68,6 +68,7 @@ struct RunOptions {
   bool general = false;
   std::optional<std::string> pipeline;  // default: daily
   std::optional<std::string> purchase_date;
+  bool force = false;  // run even when pipeline.skip_unchanged finds nothing new
 };
 int run(const config::Config& config, const RunOptions& options);
 
@@ -85,6 +86,8 @@ struct TeamOptions {
   std::optional<std::string> pipelines;  // --pipelines a,b: the pipelines the team runs
   std::optional<std::string> wait_for_inputs;  // --wait-for-inputs S
   std::optional<std::string> after;            // --after general,3: the runs it waits for
+  std::optional<std::string> dst_skipped;      // --dst-skipped shift|skip
+  std::optional<std::string> dst_repeated;     // --dst-repeated first|last
   std::optional<std::string> pipeline;   // --pipeline NAME: --run-time/--cron, pause apply to it
   Format format = Format::kTable;
 };

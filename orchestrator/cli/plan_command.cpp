@@ -40,8 +40,21 @@ Result<Table> schedule_table(const config::Config& config, Database& db,
         row.emplace_back(r.target.pipeline);
       }
       row.insert(row.end(), {schedule, std::string(s.zone->name()), format_date(slot.run_date),
-                             format_local(slot.at, *s.zone), format_utc_seconds(slot.at)});
+                             format_local(slot.at, *s.zone), format_utc_seconds(slot.at),
+                             slot.schedule_note});
       t.rows.push_back(std::move(row));
+    }
+  }
+  // What daylight saving does to a slot has a column when it does something to one.
+  bool notes = false;
+  for (const auto& row : t.rows) {
+    notes = notes || (row.back() && !row.back()->empty());
+  }
+  if (notes) {
+    t.columns.push_back({"note"});
+  } else {
+    for (auto& row : t.rows) {
+      row.pop_back();
     }
   }
   return t;

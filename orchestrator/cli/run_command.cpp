@@ -93,6 +93,7 @@ int run(const config::Config& config, const RunOptions& options) {
   request.target = resolved->target;
   request.trigger = Trigger::kManual;
   request.purchase_date = purchase;
+  request.force = options.force;
   auto outcome = executor.execute(request, foreground.stop());
 
   foreground.finish();
@@ -123,7 +124,10 @@ int run(const config::Config& config, const RunOptions& options) {
               << " and recorded by the next orchestrator serve or run\n";
     return kExitDatabase;
   }
-  return outcome->record.status == RunStatus::kCompleted ? kExitOk : kExitRunFailed;
+  // Skipped (nothing new, or its condition said so) is not a failure.
+  const RunStatus status = outcome->record.status;
+  return status == RunStatus::kCompleted || status == RunStatus::kSkipped ? kExitOk
+                                                                          : kExitRunFailed;
 }
 
 }  // namespace orch::cli

@@ -42,6 +42,14 @@ Table run_table(const std::vector<RunRecord>& runs, Format format, bool with_pip
   if (with_pipeline) {
     t.columns.insert(t.columns.begin() + 2, {"pipeline"});
   }
+  // What daylight saving did to a slot: always in JSON and CSV, in the table when there is any.
+  bool notes = full;
+  for (const RunRecord& r : runs) {
+    notes = notes || !r.schedule_note.empty();
+  }
+  if (notes) {
+    t.columns.push_back({"schedule_note"});
+  }
   if (full) {
     t.columns.insert(
         t.columns.end(),
@@ -66,6 +74,9 @@ Table run_table(const std::vector<RunRecord>& runs, Format format, bool with_pip
         opt_text(r.error)};
     if (with_pipeline) {
       row.insert(row.begin() + 2, r.pipeline);
+    }
+    if (notes) {
+      row.push_back(opt_text(r.schedule_note));
     }
     if (full) {
       row.insert(row.end(), {opt_text(r.instance), opt_text(r.log_path), format_utc(r.created_at),

@@ -10,6 +10,7 @@
 #include "orchestrator/cli/output.h"
 #include "orchestrator/core/team_schedules.h"
 #include "orchestrator/schedule/cron_expression.h"
+#include "orchestrator/schedule/dst_policy.h"
 
 namespace orch::cli {
 namespace {
@@ -43,6 +44,22 @@ Result<std::string> validate_pipelines(const config::Config& config, const std::
 // Checks the settings a person typed; returns them as the store's changes.
 Result<TeamChanges> validate(const config::Config& config, const TeamOptions& o) {
   TeamChanges c;
+  if (o.dst_skipped) {
+    if (!o.dst_skipped->empty()) {
+      if (auto ok = parse_dst_skipped(*o.dst_skipped); !ok) {
+        return invalid_argument("--dst-skipped: " + ok.error().message + " (\"\" for the default)");
+      }
+    }
+    c.dst_skipped = o.dst_skipped;
+  }
+  if (o.dst_repeated) {
+    if (!o.dst_repeated->empty()) {
+      if (auto ok = parse_dst_repeated(*o.dst_repeated); !ok) {
+        return invalid_argument("--dst-repeated: " + ok.error().message + " (\"\" for the default)");
+      }
+    }
+    c.dst_repeated = o.dst_repeated;
+  }
   if (o.wait_for_inputs) {
     const std::string& text = *o.wait_for_inputs;
     bool digits = !text.empty() && text.size() <= 6 &&
@@ -300,6 +317,8 @@ Table team_table(const config::Config& config, const std::vector<Team>& teams) {
                {"slack_webhook"},
                {"wait_for_inputs_seconds", true},
                {"after"},
+               {"dst_skipped"},
+               {"dst_repeated"},
                {"active_since"},
                {"updated_at"}};
   const bool with_pipelines = config.pipelines.size() > 1;
@@ -319,7 +338,8 @@ Table team_table(const config::Config& config, const std::vector<Team>& teams) {
         team.notify_slack_webhook
             ? std::optional<std::string>(notify::redact_webhook(*team.notify_slack_webhook))
             : std::nullopt,
-        number(team.wait_for_inputs_seconds), upstream_text(team), format_utc(team.active_since),
+        number(team.wait_for_inputs_seconds), upstream_text(team), team.dst_skipped,
+        team.dst_repeated, format_utc(team.active_since),
         format_utc(team.updated_at)};
     if (with_pipelines) {
       row.insert(row.begin() + 6, team_pipelines(config, team));

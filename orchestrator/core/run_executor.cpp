@@ -25,6 +25,10 @@ namespace {
 // How far back the streak a recovery ends is counted; a longer one is told as "at least" this.
 constexpr int kRecoveryDepth = 100;
 
+// pipeline.condition's exit code for "skip this run"; and how much of its first line is kept.
+constexpr int kConditionSkips = 100;
+constexpr std::size_t kMaxConditionReason = 200;
+
 // Writes a file of the run's own folder before its pipeline starts: nobody reads it sooner, so it
 // needs no temporary name.
 Status write_run_file(const std::filesystem::path& path, const std::string& content) {
@@ -126,6 +130,7 @@ Result<RunOutcome> RunExecutor::record_missed(const RunTarget& target, const Slo
   request.triggered_by = Trigger::kSchedule;
   request.slot_key = slot.key();
   request.scheduled_for = slot.at;
+  request.schedule_note = slot.schedule_note;
   request.run_date = format_date(slot.run_date);
   request.purchase_date =
       format_date(pipeline::purchase_date(slot.run_date, named->named->settings.purchase_weekday));
@@ -176,6 +181,7 @@ Result<RunOutcome> RunExecutor::execute(const RunRequest& request, pipeline::Sto
   if (request.slot) {
     claim_request.slot_key = request.slot->key();
     claim_request.scheduled_for = request.slot->at;
+    claim_request.schedule_note = request.slot->schedule_note;
   }
   claim_request.run_date = format_date(run_date);
   claim_request.purchase_date = format_date(purchase);
@@ -237,7 +243,7 @@ void RunExecutor::run_claimed(const RunRecord& run, const RunRequest& request,
     active_.insert(run.run_id);
   }
   tell(notify::EventKind::kRunStarted, run, request.target);
-  RunFinish done = run_pipeline(run, request.target, stop);
+  RunFinish done = run_pipeline(run, request.target, request.force, stop);
   finish(run, request.target, done, request, outcome);
 }
 
@@ -309,6 +315,58 @@ Result<pipeline::Readiness> RunExecutor::check_ready(const RunTarget& target, Da
   inputs->missing.insert(inputs->missing.end(), readiness.missing.begin(),
                          readiness.missing.end());
   return inputs;
+}
+
+std::optional<std::string> RunExecutor::unchanged_since(
+    const RunTarget& target, const std::vector<pipeline::InputFile>& inputs) const {
+  RunFilter filter;
+  filter.team_key = team_key(target.team);
+  filter.pipeline = target.pipeline;
+  filter.status = RunStatus::kCompleted;
+  filter.limit = 1;
+  auto last = runs_.list(filter);
+  if (!last || last->empty()) {
+    return std::nullopt;  // nothing to compare with (or the history cannot be read): it runs
+  }
+  const RunRecord& previous = last->front();
+  if (!pipeline::same_inputs(inputs, previous.inputs)) {
+    return std::nullopt;
+  }
+  return previous.run_id;
+}
+
+std::optional<std::pair<RunStatus, std::string>> RunExecutor::run_condition(
+    const pipeline::ProcessSpec& pipeline_spec, const std::vector<std::string>& condition,
+    const pipeline::RunFolders& folders, const RunTarget& target, const Pipeline& pipeline,
+    pipeline::StopSignal& stop) {
+  pipeline::ProcessSpec spec = pipeline_spec;
+  spec.argv = condition;
+  spec.log_file = spec.working_dir / "condition.log";
+  if (pipeline.sandbox) {
+    spec.sandbox = pipeline.sandbox->for_run(spec, folders, target.team);
+  }
+  pipeline::ProcessOutcome result = launcher_.run(spec, stop);
+  using Kind = pipeline::ProcessOutcome::Kind;
+  if (result.kind == Kind::kExited && result.exit_code == 0) {
+    return std::nullopt;
+  }
+  if (result.kind == Kind::kExited && result.exit_code == kConditionSkips) {
+    std::ifstream log(spec.log_file);
+    std::string reason;
+    std::getline(log, reason);
+    if (reason.size() > kMaxConditionReason) {
+      reason.resize(kMaxConditionReason);
+    }
+    return std::pair{RunStatus::kSkipped,
+                     "condition: " + (reason.empty() ? std::string("skip") : reason)};
+  }
+  RunStatus status = result.kind == Kind::kTimedOut  ? RunStatus::kTimedOut
+                     : result.kind == Kind::kStopped ? RunStatus::kInterrupted
+                                                     : RunStatus::kFailed;
+  std::string why = result.kind == Kind::kExited
+                        ? "exited with code " + std::to_string(result.exit_code)
+                        : result.error;
+  return std::pair{status, "condition " + why + " (" + spec.log_file.string() + ")"};
 }
 
 Status RunExecutor::check_upstreams(const RunTarget& target, Date run_date,
@@ -428,7 +486,7 @@ bool RunExecutor::abandon_if_holder_died(const std::string& run_id) {
   return true;
 }
 
-RunFinish RunExecutor::run_pipeline(const RunRecord& run, const RunTarget& target,
+RunFinish RunExecutor::run_pipeline(const RunRecord& run, const RunTarget& target, bool force,
                                     pipeline::StopSignal& stop) {
   const Pipeline* named = pipeline_named(target.pipeline);
   auto folders = named != nullptr ? tree_.prepare(target.team, target.pipeline)
@@ -440,7 +498,7 @@ RunFinish RunExecutor::run_pipeline(const RunRecord& run, const RunTarget& targe
     done.completed_at = clock_.now();
     return done;
   }
-  RunFinish done = run_in_folders(*folders, run, target, *named, stop);
+  RunFinish done = run_in_folders(*folders, run, target, *named, force, stop);
   if (done.status != RunStatus::kCompleted) {
     if (Status made = pipeline::ensure_output_folders(*folders); !made) {
       log::warn("output_folders_not_created",
@@ -452,7 +510,7 @@ RunFinish RunExecutor::run_pipeline(const RunRecord& run, const RunTarget& targe
 
 RunFinish RunExecutor::run_in_folders(const pipeline::RunFolders& folders, const RunRecord& run,
                                       const RunTarget& target, const Pipeline& pipeline,
-                                      pipeline::StopSignal& stop) {
+                                      bool force, pipeline::StopSignal& stop) {
   const config::PipelineConfig& settings = pipeline.named->settings;
   RunFinish done = failed_end(run);
   auto fail = [&](const std::string& error) {
@@ -493,6 +551,12 @@ RunFinish RunExecutor::run_in_folders(const pipeline::RunFolders& folders, const
     return fail(inputs.error().message);
   }
   done.inputs = pipeline::manifest_json(*inputs);
+  if (settings.skip_unchanged && !force) {
+    if (auto since = unchanged_since(target, *inputs)) {
+      done.status = RunStatus::kSkipped;
+      return fail("inputs unchanged since " + *since);
+    }
+  }
 
   auto manifest = run_dir / "inputs.json";
   if (auto written = write_run_file(manifest, done.inputs); !written) {
@@ -546,6 +610,12 @@ RunFinish RunExecutor::run_in_folders(const pipeline::RunFolders& folders, const
                                                             std::chrono::steady_clock::now()),
       std::chrono::milliseconds(1));
   done.log_path = spec.log_file.string();
+  if (!settings.condition.empty()) {
+    if (auto stopped = run_condition(spec, settings.condition, folders, target, pipeline, stop)) {
+      done.status = stopped->first;
+      return fail(stopped->second);
+    }
+  }
 
   pipeline::ProcessOutcome result = launcher_.run(spec, stop);
   done.completed_at = clock_.now();

@@ -54,6 +54,8 @@ struct RunRequest {
   // it waits until `wait_until` at the latest.
   std::optional<RunRecord> waiting_run;
   SysTime wait_until;
+  // Run even when pipeline.skip_unchanged finds the inputs unchanged (run --force).
+  bool force = false;
 };
 
 struct RunOutcome {
@@ -138,11 +140,22 @@ class RunExecutor {
                    RunOutcome& outcome);
   // execute() for a request with a waiting run.
   Result<RunOutcome> start_waiting(const RunRequest& request, pipeline::StopSignal& stop);
-  RunFinish run_pipeline(const RunRecord& run, const RunTarget& target, pipeline::StopSignal& stop);
+  RunFinish run_pipeline(const RunRecord& run, const RunTarget& target, bool force,
+                         pipeline::StopSignal& stop);
+  // pipeline.skip_unchanged: the run id of the owner's last completed run when `inputs` are the
+  // same as its (names, sizes, hashes); else nothing.
+  std::optional<std::string> unchanged_since(const RunTarget& target,
+                                             const std::vector<pipeline::InputFile>& inputs) const;
+  // pipeline.condition, run with the pipeline's environment and sandbox: nothing when the
+  // pipeline is to run; else how the run ends and why (skipped at exit 100, else a failure).
+  std::optional<std::pair<RunStatus, std::string>> run_condition(
+      const pipeline::ProcessSpec& pipeline_spec, const std::vector<std::string>& condition,
+      const pipeline::RunFolders& folders, const RunTarget& target, const Pipeline& pipeline,
+      pipeline::StopSignal& stop);
   // run_pipeline() once the owner's folders are prepared: the run's own folder, its inputs, the
   // process, its result and the switch of the published outputs.
   RunFinish run_in_folders(const pipeline::RunFolders& folders, const RunRecord& run,
-                           const RunTarget& target, const Pipeline& pipeline,
+                           const RunTarget& target, const Pipeline& pipeline, bool force,
                            pipeline::StopSignal& stop);
   void finish(const RunRecord& run, const RunTarget& target, const RunFinish& finish,
               const RunRequest& request, RunOutcome& outcome);

@@ -323,7 +323,8 @@ struct Service::Impl {
       request.attempt = run.attempt;
       request.slot = Slot{
           run.team, *pipeline, *run.scheduled_for, *run_date,
-          run.slot_key->find('T') == std::string::npos ? SlotKey::kRunDate : SlotKey::kFireInstant};
+          run.slot_key->find('T') == std::string::npos ? SlotKey::kRunDate : SlotKey::kFireInstant,
+          run.schedule_note};
       request.wait_until = *run.scheduled_for + executor.waiting_window(*target);
       request.target = std::move(*target);
       run.instance = instance;
@@ -372,7 +373,8 @@ struct Service::Impl {
       request.attempt = next->attempt;
       request.slot = Slot{
           run.team, *pipeline, *run.scheduled_for, *run_date,
-          run.slot_key->find('T') == std::string::npos ? SlotKey::kRunDate : SlotKey::kFireInstant};
+          run.slot_key->find('T') == std::string::npos ? SlotKey::kRunDate : SlotKey::kFireInstant,
+          run.schedule_note};
       std::lock_guard lock(mutex);
       if (stopping) {
         return;

@@ -151,6 +151,16 @@ Result<ResolvedTeam> resolve_team(const std::optional<Team>& team, std::uint16_t
     }
     r.schedule.cron = std::move(*cron);
   }
+  // The team's daylight-saving policy, else the configured one (load() checked both).
+  auto skipped = parse_dst_skipped(
+      team && team->dst_skipped ? *team->dst_skipped : config.scheduler.dst_skipped);
+  auto repeated = parse_dst_repeated(
+      team && team->dst_repeated ? *team->dst_repeated : config.scheduler.dst_repeated);
+  if (!skipped || !repeated) {
+    return invalid_argument((team ? team_text(*team) : std::string("general")) + ": dst policy " +
+                            (!skipped ? skipped.error().message : repeated.error().message));
+  }
+  r.schedule.dst = DstPolicy{*skipped, *repeated};
   r.schedule.active_since = general_since;
   r.target.name = "general";
   r.target.pipeline = named.name;

@@ -118,7 +118,7 @@ std::optional<date::local_seconds> next_matching_wall_time(const CronExpression&
 }
 
 std::optional<SysTime> next_cron_fire(const CronExpression& cron, const date::time_zone& zone,
-                                      SysTime after) {
+                                      SysTime after, DstPolicy policy) {
   const auto after_seconds = date::floor<seconds>(after);
   // Wall times are searched in increasing order. Their earliest instants never decrease, but a
   // wildcard job's second pass through a repeated hour comes after later wall times' first
@@ -132,7 +132,7 @@ std::optional<SysTime> next_cron_fire(const CronExpression& cron, const date::ti
     if (!wall) {
       return best;
     }
-    const WallTimeFires fires = fires_at_wall_time(*wall, zone, cron.kind);
+    const WallTimeFires fires = fires_at_wall_time(*wall, zone, cron.kind, policy);
     if (best && fires.earliest >= *best) {
       return best;
     }

@@ -5,6 +5,7 @@
 
 #include "config/base/time.h"
 #include "orchestrator/schedule/cron_expression.h"
+#include "orchestrator/schedule/dst_policy.h"
 
 namespace date {
 class time_zone;
@@ -17,7 +18,7 @@ namespace orch {
 // It jumps field by field (month, day, hour, minute), never minute by minute. std::nullopt only
 // when the next fire lies beyond the year 9999 (parse_cron refuses expressions that never fire).
 std::optional<SysTime> next_cron_fire(const CronExpression& cron, const date::time_zone& zone,
-                                      SysTime after);
+                                      SysTime after, DstPolicy policy = {});
 
 // The next `count` fire instants strictly after `after`, oldest first.
 std::vector<SysTime> next_cron_fires(const CronExpression& cron, const date::time_zone& zone,

@@ -41,33 +41,42 @@ SysTime done_until(const ScheduledTeam& s, const std::string& key) {
         s.zone->to_sys(date::local_days(*day), date::choose::earliest));
   }
   // A daily schedule runs once per run date: the date's slot at today's run time marks it done,
-  // so moving the run time later does not run that date again.
-  return daily_slot(*day, s.run_time, *s.zone);
+  // so moving the run time later does not run that date again. A date without a slot (its time
+  // skipped by daylight saving, dst_skipped = skip) is done by its end.
+  return daily_slot(*day, s.run_time, *s.zone, s.dst)
+      .value_or(std::chrono::time_point_cast<std::chrono::milliseconds>(
+          s.zone->to_sys(date::local_days(*day) + date::days(1), date::choose::earliest)));
 }
 
 // The first slot strictly after `after` of a daily schedule at `run_time`, or of `cron` when set.
 std::optional<Slot> slot_after(ScheduleKey key, TimeOfDay run_time, const CronExpression* cron,
-                               const date::time_zone& zone, SysTime after) {
+                               const date::time_zone& zone, SysTime after, DstPolicy dst) {
   std::optional<TeamId> team;
   if (key.team != 0) {
     team = TeamId{key.team};
   }
   if (cron != nullptr) {
-    std::optional<SysTime> at = next_cron_fire(*cron, zone, after);
+    std::optional<SysTime> at = next_cron_fire(*cron, zone, after, dst);
     if (!at) {
       return std::nullopt;
     }
-    return Slot{team, key.pipeline, *at, local_date(*at, zone), SlotKey::kFireInstant};
+    Slot slot{team, key.pipeline, *at, local_date(*at, zone), SlotKey::kFireInstant, {}};
+    if (cron->kind == JobKind::kFixedTime) {  // wildcard jobs keep Vixie's rules, no policy
+      slot.schedule_note = dst_note(*at, zone, nullptr, dst);
+    }
+    return slot;
   }
-  DailySlot daily = next_daily_slot(run_time, zone, after);
-  return Slot{team, key.pipeline, daily.at, daily.run_date, SlotKey::kRunDate};
+  DailySlot daily = next_daily_slot(run_time, zone, after, dst);
+  return Slot{team,           key.pipeline,      daily.at,
+              daily.run_date, SlotKey::kRunDate, dst_note(daily.at, zone, &run_time, dst)};
 }
 
 }  // namespace
 
 std::optional<Slot> next_slot(const ScheduledTeam& schedule, SysTime after) {
   return slot_after(ScheduleKey{team_key(schedule.team), schedule.pipeline}, schedule.run_time,
-                    schedule.cron ? &*schedule.cron : nullptr, *schedule.zone, after);
+                    schedule.cron ? &*schedule.cron : nullptr, *schedule.zone, after,
+                    schedule.dst);
 }
 
 std::vector<Slot> upcoming_slots(const ScheduledTeam& schedule, SysTime after, int count) {
@@ -95,7 +104,7 @@ Action Scheduler::decide(const Slot& slot, SysTime now, Trigger trigger, int slo
 
 std::optional<Slot> Scheduler::next_slot_of(const Schedule& s, SysTime after) const {
   return slot_after(ScheduleKey{s.team, s.pipeline}, TimeOfDay{std::chrono::seconds(s.run_time)},
-                    s.cron == kDaily ? nullptr : &crons_[s.cron], *s.zone, after);
+                    s.cron == kDaily ? nullptr : &crons_[s.cron], *s.zone, after, s.dst);
 }
 
 Slot Scheduler::slot_of(const Entry& e) const {
@@ -104,8 +113,16 @@ Slot Scheduler::slot_of(const Entry& e) const {
   if (s.team != 0) {
     team = TeamId{s.team};
   }
-  return Slot{team, s.pipeline, e.at, e.run_date,
-              s.cron == kDaily ? SlotKey::kRunDate : SlotKey::kFireInstant};
+  // The note is recomputed: an entry keeps only the instant (DST nights are rare).
+  const TimeOfDay run_time{std::chrono::seconds(s.run_time)};
+  const bool fixed = s.cron == kDaily || crons_[s.cron].kind == JobKind::kFixedTime;
+  return Slot{team,
+              s.pipeline,
+              e.at,
+              e.run_date,
+              s.cron == kDaily ? SlotKey::kRunDate : SlotKey::kFireInstant,
+              fixed ? dst_note(e.at, *s.zone, s.cron == kDaily ? &run_time : nullptr, s.dst)
+                    : std::string()};
 }
 
 std::vector<Action> Scheduler::load(const std::vector<ScheduledTeam>& teams,
@@ -139,7 +156,7 @@ std::vector<Action> Scheduler::load(const std::vector<ScheduledTeam>& teams,
     }
     schedules.push_back(Schedule{team_key(s.team), s.zone,
                                  static_cast<std::int32_t>(s.run_time.since_midnight.count()), cron,
-                                 s.pipeline});
+                                 s.pipeline, s.dst});
     SysTime after = std::max(s.active_since, now - kMaxLookback);
     if (auto it = done.find(ScheduleKey{team_key(s.team), s.pipeline}); it != done.end()) {
       after = std::max(after, done_until(s, it->second));

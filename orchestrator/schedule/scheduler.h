@@ -12,6 +12,7 @@
 #include "config/base/ids.h"
 #include "config/base/time.h"
 #include "orchestrator/schedule/cron_expression.h"
+#include "orchestrator/schedule/dst_policy.h"
 #include "orchestrator/store/records.h"
 
 namespace date {
@@ -38,6 +39,7 @@ struct ScheduledTeam {
   std::optional<CronExpression> cron;  // set: fires by the expression instead of run_time
   const date::time_zone* zone = nullptr;
   SysTime active_since;  // slots at or before this instant are none of its business
+  DstPolicy dst;         // what a fixed time does on daylight-saving nights
 };
 
 // How a slot is keyed in the database: a daily schedule runs at most once per run date; a cron
@@ -51,6 +53,8 @@ struct Slot {
   SysTime at;
   Date run_date;
   SlotKey keyed_by = SlotKey::kRunDate;
+  // What daylight saving did to this slot (dst_note()); empty on every other day.
+  std::string schedule_note;
   // "YYYY-MM-DD" for daily slots, "YYYY-MM-DDTHH:MM:SSZ" for cron fires: both sort by time.
   std::string key() const {
     return keyed_by == SlotKey::kRunDate ? format_date(run_date) : format_utc_seconds(at);
@@ -118,6 +122,7 @@ class Scheduler {
     std::int32_t run_time;   // seconds since midnight
     std::uint32_t cron;      // its expression in crons_, or kDaily
     std::uint16_t pipeline;  // ScheduledTeam::pipeline
+    DstPolicy dst;           // ScheduledTeam::dst
   };
   static constexpr std::uint32_t kDaily = std::numeric_limits<std::uint32_t>::max();
 

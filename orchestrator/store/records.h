@@ -66,6 +66,7 @@ struct RunRecord {
   Trigger triggered_by = Trigger::kManual;
   int attempt = 1;
   std::optional<std::string> slot_key;  // the slot's run date for daily schedules
+  std::string schedule_note;            // what daylight saving did to its slot, if anything
   std::optional<SysTime> scheduled_for;
   std::string run_date;       // YYYY-MM-DD
   std::string purchase_date;  // YYYY-MM-DD
@@ -108,6 +109,10 @@ struct Team {
   std::optional<int> retry_max_attempts;
   std::optional<int> retry_initial_delay_seconds;
   std::optional<int> retry_max_delay_seconds;
+  // Its own scheduler.dst_skipped ("shift", "skip") and dst_repeated ("first", "last"); unset:
+  // the configured ones. For all its pipelines.
+  std::optional<std::string> dst_skipped;
+  std::optional<std::string> dst_repeated;
   // Its daily pipeline's own pipeline.wait_for_inputs_seconds; unset: the configured one.
   std::optional<int> wait_for_inputs_seconds;
   // The runs its daily pipeline's run of a date waits for (teams update --after).

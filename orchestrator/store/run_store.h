@@ -21,6 +21,7 @@ struct ClaimRequest {
   // Set for scheduled runs: at most one row per team, pipeline and key.
   std::optional<std::string> slot_key;
   std::optional<SysTime> scheduled_for;
+  std::string schedule_note;  // what daylight saving did to the slot (dst_note())
   std::string run_date;
   std::string purchase_date;
   std::string instance;

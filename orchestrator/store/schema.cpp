@@ -296,12 +296,16 @@ std::vector<std::string> v5_pipelines(Dialect dialect) {
 }
 
 // Version 8: a team's own waiting window (pipeline.wait_for_inputs_seconds for its daily
-// pipeline) and the runs it waits for (teams update --after), comma-separated as written.
+// pipeline), the runs it waits for (teams update --after, comma-separated as written) and its
+// daylight-saving policy (null: the configured one); what daylight saving did to a run's slot.
 // (Versions 6 and 7 are kept for other changes made at the same time.)
 std::vector<std::string> v8_waiting() {
   return {
       "ALTER TABLE sales_teams ADD COLUMN wait_for_inputs_seconds INTEGER",
       "ALTER TABLE sales_teams ADD COLUMN upstreams TEXT",
+      "ALTER TABLE sales_teams ADD COLUMN dst_skipped TEXT",
+      "ALTER TABLE sales_teams ADD COLUMN dst_repeated TEXT",
+      "ALTER TABLE pipeline_runs ADD COLUMN schedule_note TEXT",
   };
 }
 

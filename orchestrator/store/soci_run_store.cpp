@@ -16,7 +16,7 @@ struct RunRow {
   std::string status;
   std::string triggered_by;
   int attempt = 1;
-  NullableText slot_key, scheduled_for, run_date, purchase_date;
+  NullableText slot_key, scheduled_for, run_date, purchase_date, schedule_note;
   NullableInt total_loans, exceptions_count, exit_code;
   NullableText error, inputs, metrics, log_path, instance;
   std::string created_at;
@@ -31,7 +31,7 @@ struct RunRow {
     st.exchange(soci::into(status));
     st.exchange(soci::into(triggered_by));
     st.exchange(soci::into(attempt));
-    for (NullableText* t : {&slot_key, &scheduled_for, &run_date, &purchase_date}) {
+    for (NullableText* t : {&slot_key, &scheduled_for, &run_date, &purchase_date, &schedule_note}) {
       st.exchange(soci::into(t->value, t->ind));
     }
     for (NullableInt* i : {&total_loans, &exceptions_count, &exit_code}) {
@@ -64,6 +64,7 @@ struct RunRow {
     r.scheduled_for = parse_time_text(scheduled_for);
     r.run_date = run_date.get().value_or("");
     r.purchase_date = purchase_date.get().value_or("");
+    r.schedule_note = schedule_note.get().value_or("");
     r.total_loans = total_loans.get();
     r.exceptions_count = exceptions_count.get();
     if (auto code = exit_code.get()) {
@@ -89,7 +90,8 @@ struct RunRow {
 std::string select_columns(const SociConnection& db) {
   return "SELECT id, run_id, sales_team_id, pipeline, status, triggered_by, attempt, slot_key, " +
          db.time_column("scheduled_for") +
-         ", CAST(run_date AS TEXT), CAST(purchase_date AS TEXT), total_loans, exceptions_count, "
+         ", CAST(run_date AS TEXT), CAST(purchase_date AS TEXT), schedule_note, total_loans, "
+         "exceptions_count, "
          "exit_code, error, CAST(inputs AS TEXT), CAST(metrics AS TEXT), log_path, instance, " +
          db.time_column("created_at") + ", " + db.time_column("started_at") + ", " +
          db.time_column("completed_at") + ", " + db.time_column("heartbeat_at") +
@@ -129,12 +131,13 @@ struct RunStatements final : PreparedStatements {
             sql.prepare << "INSERT INTO pipeline_runs (run_id, sales_team_id, team_key, "
                            "pipeline, status, triggered_by, attempt, slot_key, scheduled_for, "
                            "run_date, purchase_date, error, instance, created_at, "
-                           "started_at, completed_at, heartbeat_at) VALUES (:run_id, "
+                           "started_at, completed_at, heartbeat_at, schedule_note) VALUES (:run_id, "
                            ":team, :key, :pipeline, :status, :trigger, :attempt, :slot, " +
                                db.time_param("scheduled") +
                                ", :run_date, :purchase, :error, :instance, " +
                                db.time_param("created") + ", " + db.time_param("started") + ", " +
-                               db.time_param("completed") + ", " + db.time_param("heartbeat") + ")",
+                               db.time_param("completed") + ", " + db.time_param("heartbeat") +
+                               ", :note)",
             soci::use(row.run_id, "run_id"), soci::use(row.team.value, row.team.ind, "team"),
             soci::use(row.key, "key"), soci::use(row.pipeline, "pipeline"),
             soci::use(row.status, "status"), soci::use(row.trigger, "trigger"),
@@ -146,7 +149,8 @@ struct RunStatements final : PreparedStatements {
             soci::use(row.created, "created"),
             soci::use(row.started.value, row.started.ind, "started"),
             soci::use(row.completed.value, row.completed.ind, "completed"),
-            soci::use(row.heartbeat.value, row.heartbeat.ind, "heartbeat"))),
+            soci::use(row.heartbeat.value, row.heartbeat.ind, "heartbeat"),
+            soci::use(row.note.value, row.note.ind, "note"))),
         record_end((sql.prepare << "UPDATE pipeline_runs SET status = :status, exit_code = "
                                    ":exit_code, error = :error, inputs = :inputs, metrics = "
                                    ":metrics, total_loans = :loans, exceptions_count = "
@@ -198,7 +202,7 @@ struct RunStatements final : PreparedStatements {
     std::string run_date;
     NullableText purchase, error;
     std::string instance, created;
-    NullableText started, completed, heartbeat;
+    NullableText started, completed, heartbeat, note;
   } row;
   soci::statement insert_row;
 
@@ -241,6 +245,7 @@ RunRecord insert(RunStatements& statements, const ClaimRequest& request, RunStat
   r.triggered_by = request.triggered_by;
   r.attempt = request.attempt;
   r.slot_key = request.slot_key;
+  r.schedule_note = request.schedule_note;
   r.scheduled_for = request.scheduled_for;
   r.run_date = request.run_date;
   r.purchase_date = request.purchase_date;
@@ -277,6 +282,9 @@ RunRecord insert(RunStatements& statements, const ClaimRequest& request, RunStat
   row.started = time_text(r.started_at);
   row.completed = time_text(r.completed_at);
   row.heartbeat = time_text(r.heartbeat_at);
+  row.note = NullableText(request.schedule_note.empty()
+                              ? std::nullopt
+                              : std::optional<std::string>(request.schedule_note));
   statements.insert_row.execute(true);
   return r;
 }

@@ -36,7 +36,8 @@ struct TeamRow {
   std::string name;
   int active = 1;
   int paused = 0;
-  NullableText run_time, timezone, cron, notify_email, notify_slack_webhook, pipelines, upstreams;
+  NullableText run_time, timezone, cron, notify_email, notify_slack_webhook, pipelines, upstreams,
+      dst_skipped, dst_repeated;
   NullableInt retry_max_attempts, retry_initial_delay, retry_max_delay, wait_for_inputs;
   std::string active_since, created_at, updated_at;
 
@@ -61,6 +62,8 @@ struct TeamRow {
     t.retry_initial_delay_seconds = number(retry_initial_delay);
     t.retry_max_delay_seconds = number(retry_max_delay);
     t.wait_for_inputs_seconds = number(wait_for_inputs);
+    t.dst_skipped = dst_skipped.get();
+    t.dst_repeated = dst_repeated.get();
     if (auto list = upstreams.get()) {
       // Written by teams add/update, which checked it; anything else written by hand is passed
       // over rather than stop every team from loading.
@@ -148,7 +151,8 @@ std::vector<Team> SociTeamStore::select(soci::session& sql, const std::string& w
   st.exchange(soci::into(row.active));
   st.exchange(soci::into(row.paused));
   for (NullableText* t : {&row.run_time, &row.timezone, &row.cron, &row.notify_email,
-                          &row.notify_slack_webhook, &row.pipelines, &row.upstreams}) {
+                          &row.notify_slack_webhook, &row.pipelines, &row.upstreams,
+                          &row.dst_skipped, &row.dst_repeated}) {
     st.exchange(soci::into(t->value, t->ind));
   }
   for (NullableInt* n : {&row.retry_max_attempts, &row.retry_initial_delay, &row.retry_max_delay,
@@ -164,7 +168,7 @@ std::vector<Team> SociTeamStore::select(soci::session& sql, const std::string& w
   st.alloc();
   st.prepare(
       "SELECT id, name, is_active, paused, run_time, timezone, cron, notify_email, "
-      "notify_slack_webhook, pipelines, upstreams, retry_max_attempts, "
+      "notify_slack_webhook, pipelines, upstreams, dst_skipped, dst_repeated, retry_max_attempts, "
       "retry_initial_delay_seconds, retry_max_delay_seconds, wait_for_inputs_seconds, " +
       db_.time_column("active_since") + ", " + db_.time_column("created_at") + ", " +
       db_.time_column("updated_at") + " FROM sales_teams" +
@@ -243,14 +247,16 @@ Result<Team> SociTeamStore::add(std::optional<TeamId> id, const std::string& nam
     NullableText pipelines = setting(settings.pipelines);
     NullableInt wait = number_setting(settings.wait_for_inputs_seconds);
     NullableText upstreams = setting(settings.upstreams);
+    NullableText dst_skipped = setting(settings.dst_skipped);
+    NullableText dst_repeated = setting(settings.dst_repeated);
     std::string at = format_utc(now);
     std::string team_name = name;
     sql << "INSERT INTO sales_teams (id, name, is_active, run_time, timezone, cron, "
            "retry_max_attempts, retry_initial_delay_seconds, retry_max_delay_seconds, "
            "notify_email, notify_slack_webhook, pipelines, wait_for_inputs_seconds, upstreams, "
-           "active_since, created_at, updated_at) VALUES "
+           "dst_skipped, dst_repeated, active_since, created_at, updated_at) VALUES "
            "(:id, :name, 1, :run_time, :timezone, :cron, :attempts, :initial, :max_delay, "
-           ":email, :slack, :pipelines, :wait, :upstreams, " +
+           ":email, :slack, :pipelines, :wait, :upstreams, :dst_skipped, :dst_repeated, " +
                db_.time_param("a1") + ", " + db_.time_param("a2") + ", " + db_.time_param("a3") +
                ")",
         soci::use(new_id, "id"), soci::use(team_name, "name"),
@@ -263,7 +269,9 @@ Result<Team> SociTeamStore::add(std::optional<TeamId> id, const std::string& nam
         soci::use(email.value, email.ind, "email"), soci::use(slack.value, slack.ind, "slack"),
         soci::use(pipelines.value, pipelines.ind, "pipelines"),
         soci::use(wait.value, wait.ind, "wait"),
-        soci::use(upstreams.value, upstreams.ind, "upstreams"), soci::use(at, "a1"),
+        soci::use(upstreams.value, upstreams.ind, "upstreams"),
+        soci::use(dst_skipped.value, dst_skipped.ind, "dst_skipped"),
+        soci::use(dst_repeated.value, dst_repeated.ind, "dst_repeated"), soci::use(at, "a1"),
         soci::use(at, "a2"), soci::use(at, "a3");
     auto rows = select(sql, "id = :id", new_id);
     tx.commit();
@@ -312,6 +320,9 @@ Result<Team> SociTeamStore::update(TeamId id, const TeamChanges& changes, SysTim
     }
     apply(upstreams_text, changes.upstreams);
     NullableText upstreams = setting(upstreams_text);
+    apply(t.dst_skipped, changes.dst_skipped);
+    apply(t.dst_repeated, changes.dst_repeated);
+    NullableText dst_skipped(t.dst_skipped), dst_repeated(t.dst_repeated);
     std::optional<std::string> attempts_text = number_text(t.retry_max_attempts);
     std::optional<std::string> initial_text = number_text(t.retry_initial_delay_seconds);
     std::optional<std::string> max_delay_text = number_text(t.retry_max_delay_seconds);
@@ -332,7 +343,8 @@ Result<Team> SociTeamStore::update(TeamId id, const TeamChanges& changes, SysTim
            "cron = :cron, retry_max_attempts = :attempts, retry_initial_delay_seconds = :initial, "
            "retry_max_delay_seconds = :max_delay, notify_email = :email, "
            "notify_slack_webhook = :slack, pipelines = :pipelines, wait_for_inputs_seconds = "
-           ":wait, upstreams = :upstreams, active_since = " +
+           ":wait, upstreams = :upstreams, dst_skipped = :dst_skipped, dst_repeated = "
+           ":dst_repeated, active_since = " +
                db_.time_param("since") + ", updated_at = " + db_.time_param("at") +
                " WHERE id = :id",
         soci::use(t.name, "name"), soci::use(run_time.value, run_time.ind, "run_time"),
@@ -344,7 +356,9 @@ Result<Team> SociTeamStore::update(TeamId id, const TeamChanges& changes, SysTim
         soci::use(email.value, email.ind, "email"), soci::use(slack.value, slack.ind, "slack"),
         soci::use(pipelines.value, pipelines.ind, "pipelines"),
         soci::use(wait.value, wait.ind, "wait"),
-        soci::use(upstreams.value, upstreams.ind, "upstreams"), soci::use(since, "since"),
+        soci::use(upstreams.value, upstreams.ind, "upstreams"),
+        soci::use(dst_skipped.value, dst_skipped.ind, "dst_skipped"),
+        soci::use(dst_repeated.value, dst_repeated.ind, "dst_repeated"), soci::use(since, "since"),
         soci::use(at, "at"), soci::use(team_id, "id");
     auto updated = select(sql, "id = :id", id.value);
     tx.commit();

@@ -26,6 +26,8 @@ struct TeamChanges {
   std::optional<std::string> pipelines;
   // Whole seconds as text, validated by the caller; "" clears it.
   std::optional<std::string> wait_for_inputs_seconds;
+  std::optional<std::string> dst_skipped;   // "shift", "skip"; "" clears
+  std::optional<std::string> dst_repeated;  // "first", "last"; "" clears
   // The runs it waits for, as parse_upstreams() reads them, validated by the caller; "" clears.
   std::optional<std::string> upstreams;
 };

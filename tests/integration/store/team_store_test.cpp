@@ -155,7 +155,8 @@ TEST(Database, AppliesAVersionMissingBelowTheHighestApplied) {
   // keeps the data.
   sql(file,
       "CREATE TABLE t AS SELECT id, name, is_active, run_time, timezone, notify_email, "
-      "notify_slack_webhook, pipelines, wait_for_inputs_seconds, upstreams, active_since, "
+      "notify_slack_webhook, pipelines, wait_for_inputs_seconds, upstreams, dst_skipped, "
+      "dst_repeated, active_since, "
       "created_at, updated_at FROM sales_teams; "
       "DROP TABLE sales_teams; ALTER TABLE t RENAME TO sales_teams; "
       "DELETE FROM schema_migrations WHERE version = 3;");

@@ -433,6 +433,8 @@ TEST(PipelinesConfigDescribe, ShowsEveryPipelineKeyATableSetsApart) {
       {"wait_for_inputs_seconds", "wait_for_inputs_seconds = 600"},
       {"input_settle_seconds", "input_settle_seconds = 30"},
       {"ready_marker", "ready_marker = \"_SUCCESS\""},
+      {"skip_unchanged", "skip_unchanged = true"},
+      {"condition", "condition = [\"/opt/lending/bin/is_month_end\"]"},
       {"log_max_bytes", "log_max_bytes = 4096"},
       {"max_inputs", "max_inputs = 20"},
       {"hash_inputs", "hash_inputs = false"},

@@ -37,7 +37,7 @@ struct SlotCase {
 void expect_slots(const std::vector<SlotCase>& cases) {
   for (const SlotCase& c : cases) {
     SCOPED_TRACE(c.zone + " " + c.local_date + " " + c.time);
-    EXPECT_EQ(format_utc_seconds(daily_slot(day(c.local_date), at(c.time), zone(c.zone))),
+    EXPECT_EQ(format_utc_seconds(*daily_slot(day(c.local_date), at(c.time), zone(c.zone))),
               c.expected);
   }
 }
