@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <system_error>
 #include <thread>
 
@@ -18,6 +17,9 @@ using internal::quote;
 using internal::refusal;
 using internal::Secrecy;
 using internal::Setting;
+using internal::toml_bool;
+using internal::toml_list;
+using internal::toml_time;
 using internal::Value;
 
 constexpr std::string_view kDefaultFileName = "orchestrator.toml";
@@ -220,28 +222,8 @@ Status check_default_cron(const LoadOptions& options, const Config& config) {
   return internal::refusal("configuration: scheduler.default_cron: " + checked.error().message);
 }
 
-std::string toml_bool(bool value) {
-  return value ? "true" : "false";
-}
-
-std::string toml_list(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) {
-    out += (out.empty() ? "" : ", ") + quote(item);
-  }
-  return "[" + out + "]";
-}
-
 std::string toml_secret(const std::string& value) {
   return quote(value.empty() ? "" : internal::kSecretShown);
-}
-
-std::string toml_time(TimeOfDay t) {
-  std::string text = format_time_of_day(t);  // HH:MM:SS
-  if (t.since_midnight % std::chrono::minutes(1) == std::chrono::seconds(0)) {
-    text.resize(5);
-  }
-  return quote(text);
 }
 
 }  // namespace
@@ -342,74 +324,18 @@ std::string describe(const Config& config) {
   entry("keep_runs", std::to_string(config.paths.keep_runs));
   section("database");
   entry("url", quote(redact_url(config.database.url)));
-  // [pipeline], then each [pipelines.<name>] with every setting it runs with (its own or the
-  // inherited ones), so that what each pipeline gets can be checked before it runs.
-  auto pipeline_settings = [&](const std::string& name, const PipelineConfig& pipeline) {
-    entry("command", toml_list(pipeline.command));
-    entry("timeout_seconds", std::to_string(pipeline.timeout.count()));
-    entry("purchase_weekday", quote(internal::weekday_name(pipeline.purchase_weekday)));
-    entry("required_inputs", toml_list(pipeline.required_inputs));
-    entry("wait_for_inputs_seconds", std::to_string(pipeline.wait_for_inputs.count()));
-    entry("input_settle_seconds", std::to_string(pipeline.input_settle.count()));
-    entry("ready_marker", quote(pipeline.ready_marker));
-    entry("skip_unchanged", toml_bool(pipeline.skip_unchanged));
-    entry("condition", toml_list(pipeline.condition));
-    entry("log_max_bytes", std::to_string(pipeline.log_max_bytes));
-    entry("max_inputs", std::to_string(pipeline.max_inputs));
-    entry("hash_inputs", toml_bool(pipeline.hash_inputs));
-    entry("isolation", quote(pipeline.isolation == Isolation::kLandlock ? "landlock" : "none"));
-    entry("isolation_required", toml_bool(pipeline.isolation_required));
-    std::vector<std::string> read_paths;
-    for (const auto& path : pipeline.read_paths) {
-      read_paths.push_back(path.string());
-    }
-    entry("read_paths", toml_list(read_paths));
-    section(name + ".retry");
-    entry("max_attempts", std::to_string(pipeline.retry.max_attempts));
-    entry("initial_delay_seconds", std::to_string(pipeline.retry.initial_delay.count()));
-    entry("max_delay_seconds", std::to_string(pipeline.retry.max_delay.count()));
-    section(name + ".env");
-    for (const auto& [key, value] : pipeline.env) {
-      // A pipeline's own credentials travel here too: hide what is named like one.
-      std::string upper;
-      for (char c : key) {
-        upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      }
-      bool secret = false;
-      for (const char* word : {"PASSWORD", "PASSWD", "TOKEN", "SECRET", "KEY", "CREDENTIAL"}) {
-        secret = secret || upper.find(word) != std::string::npos;
-      }
-      entry(internal::is_bare_key(key) ? key : quote(key), quote(secret ? "***" : value));
-    }
-  };
-  section("pipeline");
-  pipeline_settings("pipeline", config.pipeline);
-  for (const NamedPipeline& named : config.pipelines) {
-    const bool daily = named.name == kDefaultPipeline;
-    if (daily && !named.run_time && !named.cron && !named.teams) {
-      continue;  // [pipeline] alone, shown above
-    }
-    const std::string name = "pipelines." + named.name;
+  // [pipeline] and each [pipelines.<name>] come from one list of entries, so that a key added to
+  // one shows in the other.
+  const internal::PipelineEntries pipeline = internal::pipeline_entries(config.pipeline);
+  for (const auto& [name, entries] :
+       {std::pair{"pipeline", &pipeline.keys}, std::pair{"pipeline.retry", &pipeline.retry},
+        std::pair{"pipeline.env", &pipeline.env}}) {
     section(name);
-    if (named.run_time) {
-      entry("run_time", toml_time(*named.run_time));
-    }
-    if (named.cron) {
-      entry("cron", quote(*named.cron));
-    }
-    if (named.teams && named.teams->empty() && named.general) {
-      entry("general_only", toml_bool(true));
-    } else if (named.teams) {
-      std::string teams;
-      for (TeamId id : *named.teams) {
-        teams += (teams.empty() ? "" : ", ") + std::to_string(id.value);
-      }
-      entry("teams", "[" + teams + "]");
-    }
-    if (!daily) {
-      pipeline_settings(name, named.settings);
+    for (const auto& [key, value] : *entries) {
+      entry(key, value);
     }
   }
+  out += internal::describe_pipelines(config);
   const auto& notify = config.notify;
   std::vector<std::string> channels;
   for (Channel channel : notify.channels) {

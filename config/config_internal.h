@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -101,6 +102,25 @@ Status apply_file(const std::filesystem::path& file, Config& config,
 Status apply_pipelines(const std::vector<PipelineSection>& sections,
                        const std::filesystem::path* file,
                        Result<void> (*check_cron)(std::string_view expression), Config& config);
+
+// describe()'s TOML writers (config_describe_pipelines.cpp): true/false, ["a", "b"], "02:30".
+std::string toml_bool(bool value);
+std::string toml_list(const std::vector<std::string>& items);
+std::string toml_time(TimeOfDay t);
+
+// A PipelineConfig as describe() prints it: (key, TOML value) pairs of [pipeline], of its retry
+// table and of its env table, in that order; env values named like credentials show "***".
+struct PipelineEntries {
+  std::vector<std::pair<std::string, std::string>> keys;
+  std::vector<std::pair<std::string, std::string>> retry;
+  std::vector<std::pair<std::string, std::string>> env;
+};
+PipelineEntries pipeline_entries(const PipelineConfig& pipeline);
+
+// The [pipelines.<name>] tables as they load back: each pipeline's schedule keys (run_time,
+// cron, teams, general_only) and the entries that differ from [pipeline]'s; nothing for a
+// `daily` that is [pipeline] as written. Empty when there is nothing to show.
+std::string describe_pipelines(const Config& config);
 
 // true/false/1/0/yes/no/on/off, case-insensitive.
 Result<bool> parse_bool(std::string_view text);

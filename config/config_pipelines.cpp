@@ -46,6 +46,11 @@ Error section_refusal(const PipelineSection& section, std::string_view key,
 // The keys only a [pipelines.<name>] table has: its schedule and who runs it.
 Status apply_schedule_keys(const PipelineSection& section, const std::filesystem::path* file,
                            Result<void> (*check_cron)(std::string_view), NamedPipeline& named) {
+  // Both would leave one silently unused, as a team's --run-time with --cron would.
+  if (section.run_time && section.cron) {
+    return section_refusal(section, "run_time", quote(*section.run_time), file,
+                           "a pipeline's schedule is run_time or cron, not both; remove one");
+  }
   if (section.run_time) {
     auto t = parse_time_of_day(*section.run_time);
     if (!t) {
