@@ -176,14 +176,10 @@ Status hash_snapshots(std::vector<InputFile>& inputs, const DiscoveryRequest& re
   return {};
 }
 
-}  // namespace
-
-Result<std::vector<InputFile>> discover_inputs(const DiscoveryRequest& request) {
-  auto tree = InputTree::open(request.folder, request.tree_root, request.owner);
-  if (!tree) {
-    return tree.error();
-  }
-  auto names = tree->list(is_ignored_name, request.max_inputs);
+// The folder's inputs as select_by_date() keeps them, and those dated after the run.
+Result<std::pair<std::vector<Candidate>, std::vector<Candidate>>> select_inputs(
+    const InputTree& tree, std::size_t max_inputs, Date run_date) {
+  auto names = tree.list(is_ignored_name, max_inputs);
   if (!names) {
     return names.error();
   }
@@ -193,7 +189,21 @@ Result<std::vector<InputFile>> discover_inputs(const DiscoveryRequest& request) 
     std::optional<DatedName> dated = find_name_date(name);
     candidates.push_back({std::move(name), std::move(dated)});
   }
-  auto [kept, too_new] = select_by_date(std::move(candidates), request.run_date);
+  return select_by_date(std::move(candidates), run_date);
+}
+
+}  // namespace
+
+Result<std::vector<InputFile>> discover_inputs(const DiscoveryRequest& request) {
+  auto tree = InputTree::open(request.folder, request.tree_root, request.owner);
+  if (!tree) {
+    return tree.error();
+  }
+  auto selected = select_inputs(*tree, request.max_inputs, request.run_date);
+  if (!selected) {
+    return selected.error();
+  }
+  auto& [kept, too_new] = *selected;
   // Checked before hashing: a missing input should fail fast, not after reading gigabytes.
   if (Status s = check_required(request.required, kept, too_new, tree->folder(), request.run_date);
       !s) {
@@ -250,17 +260,11 @@ Result<Readiness> check_inputs_ready(const ReadinessRequest& request) {
   if (!tree) {
     return tree.error();
   }
-  auto names = tree->list(is_ignored_name, request.max_inputs);
-  if (!names) {
-    return names.error();
+  auto selected = select_inputs(*tree, request.max_inputs, request.run_date);
+  if (!selected) {
+    return selected.error();
   }
-  std::vector<Candidate> candidates;
-  candidates.reserve(names->size());
-  for (std::string& name : *names) {
-    std::optional<DatedName> dated = find_name_date(name);
-    candidates.push_back({std::move(name), std::move(dated)});
-  }
-  auto [kept, too_new] = select_by_date(std::move(candidates), request.run_date);
+  auto& [kept, too_new] = *selected;
   Readiness readiness;
   std::vector<const Candidate*> matched;
   for (const std::string& pattern : request.required) {
