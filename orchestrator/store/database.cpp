@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 
@@ -83,16 +84,33 @@ int retry_soon_while_busy(void* /*unused*/, int tries) {
   return 1;
 }
 
+// How often a connection tries to switch a new SQLite file to WAL while another does (20 ms apart).
+constexpr int kJournalSwitchTries = 250;
+
 // What every connection runs once opened, and again when it is reopened after an outage.
 void configure_session(soci::session& sql, Dialect dialect) {
   if (dialect == Dialect::kSqlite) {
-    // WAL lets readers (runs, sqlite3 queries) go on while a service writes; NORMAL sync is
-    // durable across process crashes, which is what a WAL database needs here.
-    sql << "PRAGMA journal_mode=WAL";
-    sql << "PRAGMA synchronous=NORMAL";
-    sql << "PRAGMA foreign_keys=ON";
     auto* backend = static_cast<soci::sqlite3_session_backend*>(sql.get_backend());
     sqlite_api::sqlite3_busy_handler(backend->conn_, retry_soon_while_busy, nullptr);
+    // WAL lets readers (runs, sqlite3 queries) go on while a service writes; NORMAL sync is
+    // durable across process crashes, which is what a WAL database needs here.
+    for (int attempt = 1;; ++attempt) {
+      try {
+        sql << "PRAGMA journal_mode=WAL";
+        break;
+      } catch (const soci::soci_error& e) {
+        // Services opening a new file at once each switch it to WAL; SQLite answers one of them
+        // "locked" at once, busy handler or not, rather than risk a deadlock. The other finishes
+        // the switch in a moment.
+        if (attempt == kJournalSwitchTries ||
+            std::string_view(e.what()).find("locked") == std::string_view::npos) {
+          throw;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+    sql << "PRAGMA synchronous=NORMAL";
+    sql << "PRAGMA foreign_keys=ON";
   } else {
     sql << "SET TIME ZONE 'UTC'";
   }
