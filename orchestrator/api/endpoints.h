@@ -32,5 +32,7 @@ void add_health_endpoints(Router& router, const EndpointContext& context);
 void add_metrics_endpoint(Router& router, const EndpointContext& context);
 // GET /api/v1/runs, /api/v1/runs/{run_id}, /api/v1/runs/{run_id}/log.
 void add_run_endpoints(Router& router, const EndpointContext& context);
+// GET / and /assets/{name} (the dashboard's files, public), GET /api/v1/whoami.
+void add_dashboard_endpoints(Router& router);
 
 }  // namespace orch::api

@@ -28,14 +28,19 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-// The same on every answer. The API serves JSON and text only: nothing may be framed, run as a
-// script or sniffed into another type, and no referrer leaves with a link.
+// On every answer. The API serves JSON and text: nothing may be framed, run as a script or
+// sniffed into another type, no referrer leaves with a link, and no answer is kept. The
+// dashboard's files set their own policy and caching, which are kept.
 void add_security_headers(http::response<http::string_body>& response) {
-  response.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  if (response.find("Content-Security-Policy") == response.end()) {
+    response.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  }
   response.set("X-Content-Type-Options", "nosniff");
   response.set("Referrer-Policy", "no-referrer");
   response.set("X-Frame-Options", "DENY");
-  response.set(http::field::cache_control, "no-store");
+  if (response.find(http::field::cache_control) == response.end()) {
+    response.set(http::field::cache_control, "no-store");
+  }
 }
 
 // What the sessions share with the server; outlives the io_context that runs them.
@@ -98,6 +103,7 @@ class Session : public std::enable_shared_from_this<Session> {
     HttpRequest request;
     request.method = std::string(message.method_string());
     request.authorization = std::string(message[http::field::authorization]);
+    request.if_none_match = std::string(message[http::field::if_none_match]);
     request.body = message.body();
     After after = message.keep_alive() ? After::kKeepAlive : After::kClose;
     auto target = message.target();
