@@ -32,5 +32,9 @@ void add_health_endpoints(Router& router, const EndpointContext& context);
 void add_metrics_endpoint(Router& router, const EndpointContext& context);
 // GET /api/v1/runs, /api/v1/runs/{run_id}, /api/v1/runs/{run_id}/log.
 void add_run_endpoints(Router& router, const EndpointContext& context);
+// GET /api/v1/teams, /api/v1/teams/{id}.
+void add_team_endpoints(Router& router, const EndpointContext& context);
+// GET /api/v1/calendar, /api/v1/teams/{id}/days/{date}.
+void add_day_endpoints(Router& router, const EndpointContext& context);
 
 }  // namespace orch::api

@@ -18,6 +18,9 @@ bool earlier(const RunRecord* a, const RunRecord* b) {
 }
 
 std::string when(SysTime at, const date::time_zone& zone) {
+  if (zone.get_info(std::chrono::floor<std::chrono::seconds>(at)).offset.count() == 0) {
+    return format_local(at, zone);  // "2026-12-03 06:00:00 UTC" says it all
+  }
   return format_local(at, zone) + " (" + format_utc_seconds(at) + ")";
 }
 
