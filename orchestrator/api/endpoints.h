@@ -32,6 +32,10 @@ void add_health_endpoints(Router& router, const EndpointContext& context);
 void add_metrics_endpoint(Router& router, const EndpointContext& context);
 // GET /api/v1/runs, /api/v1/runs/{run_id}, /api/v1/runs/{run_id}/log.
 void add_run_endpoints(Router& router, const EndpointContext& context);
+// GET /api/v1/teams, /api/v1/teams/{id}.
+void add_team_endpoints(Router& router, const EndpointContext& context);
+// GET /api/v1/calendar, /api/v1/teams/{id}/days/{date}.
+void add_day_endpoints(Router& router, const EndpointContext& context);
 // GET / and /assets/{name} (the dashboard's files, public), GET /api/v1/whoami.
 void add_dashboard_endpoints(Router& router);
 

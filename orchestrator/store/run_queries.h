@@ -36,6 +36,27 @@ struct TeamRunSummary {
   std::string last_completed_run_date;  // the latest run date of a completed run ("" if none)
 };
 
+// The runs of a range of run dates, for the calendar and "why".
+struct RunDatesQuery {
+  std::int64_t first_key = 0;  // team keys from first_key to last_key (0: the general run)
+  std::int64_t last_key = 0;
+  std::optional<std::string> pipeline;
+  std::string from;  // run dates from `from` to `to` (YYYY-MM-DD), both included
+  std::string to;
+  // Only rows created at or after this: a run is created on or after its run date's eve, and
+  // this bound lets the query use the index on created_at.
+  SysTime created_since;
+};
+
+// One of an owner's latest runs, as the teams list shows it.
+struct RecentOutcome {
+  std::int64_t team_key = 0;
+  std::string pipeline;
+  std::string run_id;
+  std::string run_date;
+  std::string status;
+};
+
 // Read-only queries of the run history for the HTTP API and /metrics, kept apart from RunStore
 // (the scheduler's contract). Every value comes from the database, so that every replica sharing
 // it answers the same. Thread-safe.
@@ -54,6 +75,18 @@ class RunQueries {
 
   // How many runs are `running` now, whichever service carries them.
   virtual Result<std::int64_t> running_count() = 0;
+
+  // Every run matching `query`, oldest first.
+  virtual Result<std::vector<RunRecord>> runs_of_dates(const RunDatesQuery& query) = 0;
+
+  // The latest `per_owner` runs of each owner with a team key from `first_key` to `last_key`
+  // created since `since`, oldest first within each owner: one query for a whole page of teams.
+  virtual Result<std::vector<RecentOutcome>> recent_outcomes(std::int64_t first_key,
+                                                             std::int64_t last_key, int per_owner,
+                                                             SysTime since) = 0;
+
+  // The runs going now (`running` or `waiting`), whichever service carries them.
+  virtual Result<std::vector<RunRecord>> active_runs() = 0;
 };
 
 }  // namespace orch

@@ -15,6 +15,11 @@ class SociRunQueries final : public RunQueries {
   Result<std::vector<RunRecord>> page(const RunPageQuery& query) override;
   Result<std::vector<TeamRunSummary>> team_summaries() override;
   Result<std::int64_t> running_count() override;
+  // soci_day_queries.cpp:
+  Result<std::vector<RunRecord>> runs_of_dates(const RunDatesQuery& query) override;
+  Result<std::vector<RecentOutcome>> recent_outcomes(std::int64_t first_key, std::int64_t last_key,
+                                                     int per_owner, SysTime since) override;
+  Result<std::vector<RunRecord>> active_runs() override;
 
  private:
   SociConnection& db_;

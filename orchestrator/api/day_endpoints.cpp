@@ -1,0 +1,170 @@
+// GET /api/v1/calendar and GET /api/v1/teams/{id}/days/{date} ("why"): every team-day explained.
+
+#include <charconv>
+#include <chrono>
+
+#include <date/tz.h>
+
+#include "orchestrator/api/day_json.h"
+#include "orchestrator/api/endpoints.h"
+
+namespace orch::api {
+namespace {
+
+constexpr int kDefaultCalendarDays = 30;
+constexpr int kMaxCalendarDays = 92;
+constexpr int kDefaultCalendarLimit = 100;
+constexpr int kMaxCalendarLimit = 1000;
+
+SysTime clock_now() {
+  return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+HttpResponse failure(const Error& error) {
+  switch (error.code) {
+    case ErrorCode::kInvalidArgument:
+      return problem(400, error.message);
+    case ErrorCode::kNotFound:
+      return problem(404, error.message);
+    case ErrorCode::kUnavailable:
+      return problem(503, error.message);
+    default:
+      return problem(500, error.message);
+  }
+}
+
+Result<Date> date_param(const std::string& name, const std::string& value) {
+  auto parsed = parse_date(value);
+  if (!parsed) {
+    return invalid_argument(name + "=" + value + ": use a date, YYYY-MM-DD");
+  }
+  return *parsed;
+}
+
+// "general" or a team id: an owner's key (0: the general run).
+Result<std::int64_t> owner_key(const std::string& name, const std::string& value) {
+  if (value == "general") {
+    return std::int64_t{0};
+  }
+  auto id = parse_team_id(value);
+  if (!id) {
+    return invalid_argument(name + "=" + value + ": use a team id (1 to 2147483647) or general");
+  }
+  return id->value;
+}
+
+Result<int> whole_number(const std::string& name, const std::string& value, int low, int high) {
+  int n = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (ec != std::errc() || end != value.data() + value.size() || n < low || n > high) {
+    return invalid_argument(name + "=" + value + ": use a whole number from " +
+                            std::to_string(low) + " to " + std::to_string(high));
+  }
+  return n;
+}
+
+Result<CalendarQuery> parse_calendar(const EndpointContext& context, const HttpRequest& request) {
+  CalendarQuery query;
+  query.limit = kDefaultCalendarLimit;
+  std::optional<Date> from;
+  std::optional<Date> to;
+  for (const auto& [name, value] : request.query) {
+    if (name == "from" || name == "to") {
+      auto d = date_param(name, value);
+      if (!d) {
+        return d.error();
+      }
+      (name == "from" ? from : to) = *d;
+    } else if (name == "pipeline") {
+      query.pipeline = value;
+    } else if (name == "limit") {
+      auto n = whole_number(name, value, 1, kMaxCalendarLimit);
+      if (!n) {
+        return n.error();
+      }
+      query.limit = *n;
+    } else if (name == "cursor") {
+      auto key = owner_key(name, value);
+      if (!key) {
+        return invalid_argument("cursor=" + value + ": use the next_cursor of the previous page");
+      }
+      query.after_key = *key;
+    } else {
+      return invalid_argument("unknown query parameter '" + name +
+                              "' (allowed: from, to, pipeline, limit, cursor)");
+    }
+  }
+  // Without dates: the last 30 days, today (in the scheduler's zone) included.
+  query.to = to.value_or(local_date(clock_now(), *context.config.scheduler.zone));
+  query.from = from.value_or(Date(date::sys_days(query.to) - date::days(kDefaultCalendarDays - 1)));
+  auto days = (date::sys_days(query.to) - date::sys_days(query.from)).count() + 1;
+  if (days < 1) {
+    return invalid_argument("from=" + format_date(query.from) +
+                            " is after to=" + format_date(query.to));
+  }
+  if (days > kMaxCalendarDays) {
+    return invalid_argument("from=" + format_date(query.from) + " to=" + format_date(query.to) +
+                            ": at most " + std::to_string(kMaxCalendarDays) + " days at once");
+  }
+  return query;
+}
+
+HttpResponse calendar(const EndpointContext& context, const RouteContext& route) {
+  auto query = parse_calendar(context, route.request);
+  if (!query) {
+    return failure(query.error());
+  }
+  auto result = team_calendar(context.config, context.db, *query, clock_now());
+  if (!result) {
+    return failure(result.error());
+  }
+  return json_response(calendar_json(*query, *result));
+}
+
+HttpResponse why(const EndpointContext& context, const RouteContext& route) {
+  DayQuery query;
+  for (const auto& [name, value] : route.request.query) {
+    if (name != "pipeline") {
+      return problem(400, "unknown query parameter '" + name + "' (allowed: pipeline)");
+    }
+    query.pipeline = value;
+  }
+  auto key = owner_key("team", route.params.at("id"));
+  if (!key) {
+    return failure(key.error());
+  }
+  if (*key != 0) {
+    query.team = TeamId{*key};
+  }
+  auto day = date_param("date", route.params.at("date"));
+  if (!day) {
+    return failure(day.error());
+  }
+  query.date = *day;
+  auto report = explain_day(context.config, context.db, query, clock_now());
+  if (!report) {
+    return failure(report.error());
+  }
+  std::vector<std::vector<notify::DeliveryRecord>> sent;
+  for (const RunRecord& run : report->attempts) {
+    NotificationFilter filter;
+    filter.run_id = run.run_id;
+    auto listed = context.db.notifications().list(filter);
+    if (!listed) {
+      return failure(listed.error());
+    }
+    sent.push_back(std::move(*listed));
+  }
+  return json_response(day_report_json(*report, sent));
+}
+
+}  // namespace
+
+void add_day_endpoints(Router& router, const EndpointContext& context) {
+  router.add("GET", "/api/v1/calendar", Access::kRead,
+             [&context](const RouteContext& route) { return calendar(context, route); });
+  router.add("GET", "/api/v1/teams/{id}/days/{date}", Access::kRead,
+             [&context](const RouteContext& route) { return why(context, route); });
+}
+
+}  // namespace orch::api

@@ -1,0 +1,330 @@
+// GET /api/v1/teams and GET /api/v1/teams/{id}: every team (and the general run) with its state,
+// schedule, next run, latest outcomes and running run, per pipeline.
+
+#include <charconv>
+#include <map>
+
+#include <date/tz.h>
+#include <nlohmann/json.hpp>
+
+#include "orchestrator/api/day_json.h"
+#include "orchestrator/api/endpoints.h"
+#include "orchestrator/api/team_gauges.h"
+#include "orchestrator/core/team_schedules.h"
+
+namespace orch::api {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kDefaultLimit = 1000;
+constexpr int kMaxLimit = 10000;
+constexpr int kOutcomes = 14;
+// The latest outcomes are looked for among the runs of this many days: 14 of a weekly pipeline.
+constexpr date::days kOutcomeWindow{120};
+
+using OwnerPipeline = std::pair<std::int64_t, std::string>;
+
+// What the whole page reads once: no query per team.
+struct PageData {
+  std::map<OwnerPipeline, const TeamRunSummary*> completed;
+  std::map<OwnerPipeline, std::vector<const RecentOutcome*>> recent;
+  std::map<OwnerPipeline, const RunRecord*> going;
+  std::vector<TeamRunSummary> summaries;
+  std::vector<RecentOutcome> outcomes;
+  std::vector<RunRecord> active;
+  SysTime installed;
+  SysTime now;
+};
+
+HttpResponse failure(const Error& error) {
+  switch (error.code) {
+    case ErrorCode::kInvalidArgument:
+      return problem(400, error.message);
+    case ErrorCode::kNotFound:
+      return problem(404, error.message);
+    case ErrorCode::kUnavailable:
+      return problem(503, error.message);
+    default:
+      return problem(500, error.message);
+  }
+}
+
+json time_or_null(const std::optional<SysTime>& t) {
+  return t ? json(format_utc(*t)) : json(nullptr);
+}
+
+template <class T>
+json value_or_null(const std::optional<T>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+
+const char* state_of(const std::optional<Team>& team) {
+  if (!team) {
+    return "active";
+  }
+  return !team->active ? "inactive" : team->paused ? "paused" : "active";
+}
+
+Status read_page_data(const EndpointContext& context, std::int64_t first_key, std::int64_t last_key,
+                      PageData& data) {
+  data.now = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  auto installed = context.db.registry().installed_at();
+  auto summaries = context.db.queries().team_summaries();
+  auto outcomes = context.db.queries().recent_outcomes(first_key, last_key, kOutcomes,
+                                                       data.now - kOutcomeWindow);
+  auto active = context.db.queries().active_runs();
+  if (!installed) {
+    return installed.error();
+  }
+  if (!summaries) {
+    return summaries.error();
+  }
+  if (!outcomes) {
+    return outcomes.error();
+  }
+  if (!active) {
+    return active.error();
+  }
+  data.installed = *installed;
+  data.summaries = std::move(*summaries);
+  data.outcomes = std::move(*outcomes);
+  data.active = std::move(*active);
+  for (const auto& s : data.summaries) {
+    data.completed[{s.team_key, s.pipeline}] = &s;
+  }
+  for (const auto& o : data.outcomes) {
+    data.recent[{o.team_key, o.pipeline}].push_back(&o);
+  }
+  for (const auto& r : data.active) {
+    auto& slot = data.going[{team_key(r.team), r.pipeline}];
+    if (slot == nullptr || r.status == RunStatus::kRunning) {  // a running run over a waiting one
+      slot = &r;
+    }
+  }
+  return {};
+}
+
+// One pipeline of an owner: state, schedule, next run, latest outcomes, running run, overdue.
+json pipeline_json(const EndpointContext& context, const std::optional<Team>& team,
+                   std::uint16_t index, const PageData& data) {
+  const config::NamedPipeline& named = context.config.pipelines[index];
+  const std::int64_t key = team ? team->id.value : 0;
+  std::string state = state_of(team);
+  if (team && state == "active" && pipeline_paused(*team, named.name)) {
+    state = "paused";
+  }
+  json out = {{"name", named.name}, {"state", state}};
+  auto resolved = resolve_team(team, index, context.config, data.installed);
+  if (resolved) {
+    const ScheduledTeam& s = resolved->schedule;
+    out["schedule"] = schedule_text(s);
+    out["timezone"] = std::string(s.zone->name());
+    auto found = data.completed.find({key, named.name});
+    TeamGauges gauges =
+        team_gauges(s, found == data.completed.end() ? nullptr : found->second,
+                    context.config.scheduler.misfire_grace, named.settings.timeout, data.now);
+    const bool scheduled = state == "active" && context.config.scheduler.enabled;
+    out["next_run"] = scheduled && gauges.next_run
+                          ? json{{"utc", format_utc_seconds(*gauges.next_run)},
+                                 {"local", local_iso(*gauges.next_run, *s.zone)}}
+                          : json(nullptr);
+    out["overdue"] = scheduled && gauges.overdue;
+    out["last_success"] = time_or_null(gauges.last_success);
+  } else {
+    out["schedule"] = nullptr;
+    out["timezone"] = nullptr;
+    out["next_run"] = nullptr;
+    out["overdue"] = false;
+    out["last_success"] = nullptr;
+    out["error"] = resolved.error().message;
+  }
+  json outcomes = json::array();
+  if (auto it = data.recent.find({key, named.name}); it != data.recent.end()) {
+    for (const RecentOutcome* o : it->second) {
+      outcomes.push_back({{"run_id", o->run_id}, {"run_date", o->run_date}, {"status", o->status}});
+    }
+  }
+  out["last_outcomes"] = std::move(outcomes);
+  if (auto it = data.going.find({key, named.name}); it != data.going.end()) {
+    out["running"] = {{"run_id", it->second->run_id},
+                      {"started_at", time_or_null(it->second->started_at)},
+                      {"status", to_string(it->second->status)}};
+  } else {
+    out["running"] = nullptr;
+  }
+  return out;
+}
+
+json team_json(const EndpointContext& context, const std::optional<Team>& team,
+               const PageData& data) {
+  json out = {
+      {"id", team ? std::to_string(team->id.value) : "general"},
+      {"sales_team_id", team ? json(team->id.value) : json(nullptr)},
+      {"name", team ? team->name : "general"},
+      {"state", state_of(team)},
+      {"pause_note", nullptr},
+  };
+  json pipelines = json::array();
+  std::optional<std::size_t> main;
+  for (std::uint16_t i = 0; i < context.config.pipelines.size(); ++i) {
+    if (!runs_pipeline(team, context.config.pipelines[i])) {
+      continue;
+    }
+    if (!main || context.config.pipelines[i].name == kDefaultPipeline) {
+      main = pipelines.size();
+    }
+    pipelines.push_back(pipeline_json(context, team, i, data));
+  }
+  // The top level describes the daily pipeline, or the first one the owner runs.
+  for (const char* field :
+       {"timezone", "schedule", "next_run", "last_outcomes", "running", "overdue"}) {
+    out[field] = main ? pipelines[*main][field] : json(nullptr);
+  }
+  if (!main) {
+    out["last_outcomes"] = json::array();
+    out["overdue"] = false;
+  }
+  out["pipelines"] = std::move(pipelines);
+  return out;
+}
+
+// Every per-team setting, the Slack webhook (a secret) redacted.
+json settings_json(const Team& team) {
+  json upstreams = json::array();
+  for (const Upstream& u : team.upstreams) {
+    upstreams.push_back(to_string(u));
+  }
+  json own = json::array();
+  for (const TeamPipeline& p : team.pipeline_settings) {
+    own.push_back({{"pipeline", p.pipeline},
+                   {"run_time", value_or_null(p.run_time)},
+                   {"cron", value_or_null(p.cron)},
+                   {"paused", p.paused},
+                   {"active_since", time_or_null(p.active_since)}});
+  }
+  return {
+      {"run_time", value_or_null(team.run_time)},
+      {"cron", value_or_null(team.cron)},
+      {"timezone", value_or_null(team.timezone)},
+      {"retry_max_attempts", value_or_null(team.retry_max_attempts)},
+      {"retry_initial_delay_seconds", value_or_null(team.retry_initial_delay_seconds)},
+      {"retry_max_delay_seconds", value_or_null(team.retry_max_delay_seconds)},
+      {"wait_for_inputs_seconds", value_or_null(team.wait_for_inputs_seconds)},
+      {"upstreams", std::move(upstreams)},
+      {"dst_skipped", value_or_null(team.dst_skipped)},
+      {"dst_repeated", value_or_null(team.dst_repeated)},
+      {"overlap", value_or_null(team.overlap)},
+      {"notify_email", value_or_null(team.notify_email)},
+      {"notify_slack_webhook", team.notify_slack_webhook ? json("***") : json(nullptr)},
+      {"pipelines", value_or_null(team.pipelines)},
+      {"pipeline_settings", std::move(own)},
+      {"active_since", format_utc(team.active_since)},
+      {"created_at", format_utc(team.created_at)},
+      {"updated_at", format_utc(team.updated_at)},
+  };
+}
+
+std::string dump(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+HttpResponse list_teams(const EndpointContext& context, const RouteContext& route) {
+  int limit = kDefaultLimit;
+  std::optional<std::int64_t> after;
+  for (const auto& [name, value] : route.request.query) {
+    if (name == "limit") {
+      int n = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (ec != std::errc() || end != value.data() + value.size() || n < 1 || n > kMaxLimit) {
+        return problem(
+            400, "limit=" + value + ": use a whole number from 1 to " + std::to_string(kMaxLimit));
+      }
+      limit = n;
+    } else if (name == "cursor") {
+      if (value == "general") {
+        after = 0;
+      } else if (auto id = parse_team_id(value)) {
+        after = id->value;
+      } else {
+        return problem(400, "cursor=" + value + ": use the next_cursor of the previous page");
+      }
+    } else {
+      return problem(400, "unknown query parameter '" + name + "' (allowed: limit, cursor)");
+    }
+  }
+  auto teams = context.db.teams().list(TeamStore::Which::kAll);
+  if (!teams) {
+    return failure(teams.error());
+  }
+  std::vector<std::optional<Team>> page;
+  const auto wanted = static_cast<std::size_t>(limit);
+  if (!after) {
+    page.emplace_back(std::nullopt);  // the general run first
+  }
+  for (Team& team : *teams) {
+    if (page.size() > wanted) {
+      break;
+    }
+    if (!after || team.id.value > *after) {
+      page.emplace_back(std::move(team));
+    }
+  }
+  json next = nullptr;
+  if (page.size() > wanted) {
+    page.resize(wanted);
+    next = page.back() ? std::to_string(page.back()->id.value) : "general";
+  }
+  PageData data;
+  std::int64_t first = page.empty() || !page.front() ? 0 : page.front()->id.value;
+  std::int64_t last = page.empty() || !page.back() ? 0 : page.back()->id.value;
+  if (auto ok = read_page_data(context, first, last, data); !ok) {
+    return failure(ok.error());
+  }
+  json list = json::array();
+  for (const auto& owner : page) {
+    list.push_back(team_json(context, owner, data));
+  }
+  return json_response(dump(json{{"teams", std::move(list)}, {"next_cursor", std::move(next)}}));
+}
+
+HttpResponse show_team(const EndpointContext& context, const RouteContext& route) {
+  if (!route.request.query.empty()) {
+    return problem(400, "this endpoint takes no query parameters");
+  }
+  const std::string& id = route.params.at("id");
+  std::optional<Team> team;
+  if (id != "general") {
+    auto parsed = parse_team_id(id);
+    if (!parsed) {
+      return problem(400, "team " + id + ": use a team id (1 to 2147483647) or general");
+    }
+    auto found = context.db.teams().find(*parsed);
+    if (!found) {
+      return failure(found.error());
+    }
+    if (!*found) {
+      return problem(404, "team " + id + " does not exist");
+    }
+    team = std::move(**found);
+  }
+  PageData data;
+  const std::int64_t key = team ? team->id.value : 0;
+  if (auto ok = read_page_data(context, key, key, data); !ok) {
+    return failure(ok.error());
+  }
+  json out = team_json(context, team, data);
+  out["settings"] = team ? settings_json(*team) : json::object();
+  return json_response(dump(out));
+}
+
+}  // namespace
+
+void add_team_endpoints(Router& router, const EndpointContext& context) {
+  router.add("GET", "/api/v1/teams", Access::kRead,
+             [&context](const RouteContext& route) { return list_teams(context, route); });
+  router.add("GET", "/api/v1/teams/{id}", Access::kRead,
+             [&context](const RouteContext& route) { return show_team(context, route); });
+}
+
+}  // namespace orch::api

@@ -1,0 +1,75 @@
+// The reads behind the teams list, the calendar and "why" (RunQueries), kept apart from the
+// queries of /metrics and the run history.
+
+#include <algorithm>
+#include <limits>
+
+#include "orchestrator/store/soci_run_queries.h"
+
+namespace orch::store {
+
+Result<std::vector<RunRecord>> SociRunQueries::runs_of_dates(const RunDatesQuery& query) {
+  // Bound as text, as page() does: both databases read the parameter as the column's type.
+  std::vector<std::string> params = {std::to_string(query.first_key),
+                                     std::to_string(query.last_key), query.from, query.to,
+                                     format_utc(query.created_since)};
+  std::string where =
+      "team_key >= :p0 AND team_key <= :p1 AND run_date >= :p2 AND run_date <= :p3 AND "
+      "created_at >= :p4";
+  if (query.pipeline) {
+    params.push_back(*query.pipeline);
+    where += " AND pipeline = :p5";
+  }
+  auto rows = runs_.select_where(where, params, std::numeric_limits<int>::max());
+  if (!rows) {
+    return rows.error();
+  }
+  std::reverse(rows->begin(), rows->end());  // select_where gives the newest first
+  return rows;
+}
+
+Result<std::vector<RecentOutcome>> SociRunQueries::recent_outcomes(std::int64_t first_key,
+                                                                   std::int64_t last_key,
+                                                                   int per_owner, SysTime since) {
+  try {
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
+    // One window over the page's owners (the index on team_key, pipeline, created_at serves the
+    // range and the order), instead of one query per team.
+    long long key = 0;
+    std::string pipeline;
+    std::string run_id;
+    NullableText run_date;
+    std::string status;
+    std::string lo = std::to_string(first_key);
+    std::string hi = std::to_string(last_key);
+    std::string from = format_utc(since);
+    std::string limit = std::to_string(std::max(1, per_owner));
+    soci::statement st =
+        (sql.prepare << "SELECT team_key, pipeline, run_id, run_date, status FROM (SELECT "
+                        "team_key, pipeline, run_id, CAST(run_date AS TEXT) AS run_date, status, "
+                        "created_at, id, ROW_NUMBER() OVER (PARTITION BY team_key, pipeline "
+                        "ORDER BY created_at DESC, id DESC) AS n FROM pipeline_runs WHERE "
+                        "team_key >= :lo AND team_key <= :hi AND created_at >= :since) recent "
+                        "WHERE n <= " +
+                            limit + " ORDER BY team_key, pipeline, created_at, id",
+         soci::use(lo, "lo"), soci::use(hi, "hi"), soci::use(from, "since"), soci::into(key),
+         soci::into(pipeline), soci::into(run_id), soci::into(run_date.value, run_date.ind),
+         soci::into(status));
+    st.execute();
+    std::vector<RecentOutcome> out;
+    while (st.fetch()) {
+      out.push_back({key, pipeline, run_id, run_date.get().value_or(""), status});
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot read the teams' latest runs");
+  }
+}
+
+Result<std::vector<RunRecord>> SociRunQueries::active_runs() {
+  return runs_.select_where("status IN ('running', 'waiting')", {},
+                            std::numeric_limits<int>::max());
+}
+
+}  // namespace orch::store
