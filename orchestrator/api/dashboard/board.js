@@ -2,8 +2,8 @@
 
 import {getAll, getJson} from './api.js';
 import {teamActions} from './actions.js';
-import {badge, countdown, el, isBad, localTime, outcomeCell, runLink, td, teamLabel,
-        utcDate} from './ui.js';
+import {badge, countdown, el, isBad, localTime, outcomeCell, runLink, td, teamLabel, utcDate,
+        zonedTime} from './ui.js';
 
 function sortedOutcomes(team) {
   const outcomes = Array.isArray(team.last_outcomes) ? team.last_outcomes.slice() : [];
@@ -51,7 +51,9 @@ function nextRunCell(team) {
   if (!team.next_run) {
     return td('Next run', '\u2014');
   }
-  return td('Next run', el('div', {text: team.next_run.local || localTime(team.next_run.utc)}),
+  return td('Next run', el('div', {class: 'nowrap',
+                                   text: team.next_run.local ? zonedTime(team.next_run.local) :
+                                                               localTime(team.next_run.utc)}),
             el('div', {class: 'sub'}, countdown(team.next_run.utc)));
 }
 
@@ -78,7 +80,7 @@ function teamRow(team, admin) {
                  td('Team', el('a', {href: '#/runs?team=' + encodeURIComponent(team.id)},
                                teamLabel(team))),
                  stateCell(team),
-                 td('Schedule', el('div', {text: team.schedule || ''}),
+                 td('Schedule', el('div', {class: 'nowrap', text: team.schedule || ''}),
                     el('div', {class: 'sub', text: team.timezone || ''})),
                  nextRunCell(team),
                  td('Last 14', strip),

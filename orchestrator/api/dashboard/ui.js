@@ -128,6 +128,13 @@ export function localTime(utc) {
          two(at.getHours()) + ':' + two(at.getMinutes()) + ':' + two(at.getSeconds());
 }
 
+// A local time as the server gives it ("2026-12-05T06:00:00+00:00") in words:
+// "2026-12-05 06:00:00 +00:00". Anything else is shown as it is.
+export function zonedTime(text) {
+  const m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d(?::\d\d)?)(?:\.\d+)?(.*)$/.exec(String(text));
+  return m ? m[1] + ' ' + m[2] + (m[3] ? ' ' + m[3] : '') : String(text);
+}
+
 // Today and earlier days as YYYY-MM-DD in UTC.
 export function utcDate(daysAgo = 0) {
   return new Date(Date.now() - daysAgo * 86400000).toISOString().slice(0, 10);
