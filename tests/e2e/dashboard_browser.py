@@ -153,6 +153,17 @@ def login_and_runs(d, args):
     d.check(d.find('#runs-next')[0].get_attribute('disabled') is not None,
             '"Older" is enabled on the only page')
 
+    # A page at a time through next_cursor: newest first, one run a page here.
+    d.go('#/runs?limit=1')
+    page = lambda: [r.get_attribute('data-run') for r in d.find('table.runs tbody tr')]
+    d.check(page() == [args.failed_run_id], 'the first page holds ' + str(page()))
+    d.find('#runs-next')[0].click()
+    d.wait(lambda: page() == [args.run_id], 'the second page with the older run')
+    d.check(d.find('#runs-next')[0].get_attribute('disabled') is not None,
+            '"Older" is enabled on the last page')
+    d.find('#runs-previous')[0].click()
+    d.wait(lambda: page() == [args.failed_run_id], 'the first page again')
+
     d.go('#/runs')
     d.wait(lambda: d.find(f'tr[data-run="{args.run_id}"] a.run-link'), 'the run link')
     d.find(f'tr[data-run="{args.run_id}"] a.run-link')[0].click()

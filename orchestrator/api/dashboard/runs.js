@@ -43,6 +43,9 @@ function runsTable(runs) {
 export function showRuns(root, params) {
   const filters = {team: params.get('team') || '', status: params.get('status') || '',
                    triggered_by: params.get('triggered_by') || ''};
+  // The page size: 50, or the address's limit (#/runs?limit=10).
+  const asked = params.get('limit') || '';
+  const limit = /^[0-9]+$/.test(asked) ? asked : String(kPageSize);
   const cursors = [null];
   let page = 0;
   let next = null;
@@ -68,7 +71,7 @@ export function showRuns(root, params) {
   });
 
   async function load() {
-    const query = new URLSearchParams({limit: String(kPageSize)});
+    const query = new URLSearchParams({limit});
     for (const [name, value] of Object.entries(filters)) {
       if (value) {
         query.set(name, value);
