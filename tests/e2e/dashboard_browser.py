@@ -283,6 +283,27 @@ def run_now(d, args):
     print('run_now_run_id=' + run_id)
 
 
+def cancel(d, args):
+    """Start a long run of team 1 from the board, then cancel it from its page (confirmed)."""
+    d.open()
+    d.login(args.admin_token)
+    d.go('#/board')
+    d.wait(lambda: d.board_row(1), 'team 1 on the board')
+    d.board_row(1).find_element(By.CSS_SELECTOR, 'button.act-run').click()
+    d.confirm()
+    d.wait(lambda: d.find('#notice a'), 'the run to be started')
+    d.find('#notice a')[0].click()
+    d.wait(lambda: d.text('#run-id'), 'the new run page')
+    run_id = d.text('#run-id')
+    d.wait(lambda: d.find('h1 button.act-cancel'), 'a cancel button while it runs')
+    d.find('h1 button.act-cancel')[0].click()
+    d.confirm()
+    d.wait(lambda: 'cancelled' in d.text('#run-fields'), 'the run to be cancelled', 40)
+    d.check(not d.find('h1 button.act-cancel'), 'a finished run still offers to cancel')
+    d.shot('cancelled')
+    print('cancelled_run_id=' + run_id)
+
+
 def pause_resume(d, args):
     """Pause a team with a note (shown on the board), then resume it."""
     d.open()
@@ -305,7 +326,7 @@ def pause_resume(d, args):
 
 
 SCENARIOS = {'login_and_runs': login_and_runs, 'board': board, 'calendar': calendar,
-             'run_now': run_now, 'pause_resume': pause_resume}
+             'run_now': run_now, 'cancel': cancel, 'pause_resume': pause_resume}
 
 
 def main():

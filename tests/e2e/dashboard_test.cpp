@@ -23,7 +23,7 @@ class DashboardTest : public E2eTest {
  protected:
   // Teams 1 (North, a completed run), 2 (the hostile name) and 3 (South, a failed run), and a
   // service with an admin token and a read token named "viewer", no slot due while it runs.
-  void start_service() {
+  void start_service(std::map<std::string, std::string> env = {}) {
     add_team(1, "North");
     add_team(2, kXssName);
     add_team(3, "South");
@@ -46,7 +46,9 @@ class DashboardTest : public E2eTest {
     write_file(dir_ / "orchestrator.toml",
                std::string("[api]\ntokens = [{ name = \"viewer\", token = \"") + kReadToken +
                    "\", role = \"read\" }]\n");
-    service_ = serve({{"API_TOKEN", kAdminToken}, {"DAILY_RUN_TIME", utc_time_in(-3600)}});
+    env.emplace("API_TOKEN", kAdminToken);
+    env.emplace("DAILY_RUN_TIME", utc_time_in(-3600));
+    service_ = serve(env);
     ASSERT_TRUE(wait_for_log(*service_, "ready")) << service_->output();
     std::smatch m;
     std::string out = service_->output();
@@ -198,6 +200,25 @@ TEST_F(DashboardTest, AnAdminRunsATeamNowAndWatchesItComplete) {
   ASSERT_EQ(runs.size(), 2u) << runs.dump();
   EXPECT_EQ(runs[0]["run_id"], m[1].str());
   EXPECT_EQ(runs[0]["status"], "completed");
+}
+
+TEST_F(DashboardTest, AnAdminCancelsARunningRunFromItsPage) {
+  // The service's runs last a minute: long enough to be cancelled while they run.
+  start_service({{"PIPELINE_COMMAND", R"(["/bin/sleep", "60"])"}});
+  if (!has_endpoint("/api/v1/teams") || !has_endpoint("/api/v1/teams/1/runs") ||
+      !has_endpoint("/api/v1/runs/x/cancel")) {
+    GTEST_SKIP() << "GET /api/v1/teams or POST /api/v1/teams/{id}/runs or "
+                    "/api/v1/runs/{id}/cancel is not in this build";
+  }
+  auto browsed = browse("cancel");
+  ASSERT_EQ(browsed.exit_code, 0) << browsed.err << browsed.out << "\nservice:\n"
+                                  << service_->output();
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(browsed.out, m, std::regex("cancelled_run_id=(\\S+)")));
+  auto runs = runs_json({"--team", "1"});
+  ASSERT_FALSE(runs.empty());
+  EXPECT_EQ(runs[0]["run_id"], m[1].str());
+  EXPECT_EQ(runs[0]["status"], "cancelled");
 }
 
 TEST_F(DashboardTest, AnAdminPausesATeamWithANoteAndResumesIt) {
