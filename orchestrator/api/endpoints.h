@@ -32,5 +32,7 @@ void add_health_endpoints(Router& router, const EndpointContext& context);
 void add_metrics_endpoint(Router& router, const EndpointContext& context);
 // GET /api/v1/runs, /api/v1/runs/{run_id}, /api/v1/runs/{run_id}/log.
 void add_run_endpoints(Router& router, const EndpointContext& context);
+// POST /api/v1/teams/{id}/runs (run now), POST /api/v1/runs/{run_id}/cancel.
+void add_run_control_endpoints(Router& router, const EndpointContext& context);
 
 }  // namespace orch::api

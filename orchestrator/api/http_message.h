@@ -17,6 +17,7 @@ struct HttpRequest {
   std::string path;    // percent-decoded: "/api/v1/runs/run_0123"
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
   std::string authorization;                               // the Authorization header, as sent
+  std::string idempotency_key;                             // the Idempotency-Key header, as sent
   std::string body;
 
   // The first value of query parameter `name`, if given.

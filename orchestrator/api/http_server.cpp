@@ -98,6 +98,7 @@ class Session : public std::enable_shared_from_this<Session> {
     HttpRequest request;
     request.method = std::string(message.method_string());
     request.authorization = std::string(message[http::field::authorization]);
+    request.idempotency_key = std::string(message["Idempotency-Key"]);
     request.body = message.body();
     After after = message.keep_alive() ? After::kKeepAlive : After::kClose;
     auto target = message.target();
