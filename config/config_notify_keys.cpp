@@ -12,10 +12,10 @@
 namespace orch::config {
 
 namespace {
-constexpr std::array<std::string_view, 11> kEventNames = {
-    "run_started",   "run_completed", "run_failed",        "run_timed_out",
-    "run_abandoned", "run_missed",    "run_skipped",       "run_missed_inputs",
-    "run_upstream_failed", "team_failing", "team_recovered"};
+constexpr std::array<std::string_view, 12> kEventNames = {
+    "run_started",         "run_completed", "run_failed",   "run_timed_out",
+    "run_abandoned",       "run_missed",    "run_skipped",  "run_missed_inputs",
+    "run_upstream_failed", "run_cancelled", "team_failing", "team_recovered"};
 }  // namespace
 
 std::span<const std::string_view> event_names() {

@@ -22,6 +22,8 @@ const char* event_name(EventKind kind) {
       return "run_missed_inputs";
     case EventKind::kRunUpstreamFailed:
       return "run_upstream_failed";
+    case EventKind::kRunCancelled:
+      return "run_cancelled";
     case EventKind::kTeamFailing:
       return "team_failing";
     case EventKind::kTeamRecovered:
@@ -45,6 +47,7 @@ bool is_bad_news(EventKind kind) {
       return true;
     case EventKind::kRunStarted:
     case EventKind::kRunCompleted:
+    case EventKind::kRunCancelled:
     case EventKind::kTeamRecovered:
     case EventKind::kTest:
       return false;

@@ -21,6 +21,7 @@ enum class EventKind {
   kRunSkipped,     // a slot whose team was still running
   kRunMissedInputs,  // a run whose inputs were not ready by the end of its waiting window
   kRunUpstreamFailed,  // a run whose upstream (teams update --after) ended without completing
+  kRunCancelled,  // an operator cancelled it (`cancel`, the API)
   kTeamFailing,    // notify.alert_after_failures failed runs in a row
   kTeamRecovered,  // a completed run after such an alert
   kTest,           // `orchestrator notify test`

@@ -14,7 +14,8 @@ class LogNotifier final : public Notifier {
         event.kind == EventKind::kRunUpstreamFailed ||
         event.kind == EventKind::kTeamFailing) {
       level = log::Level::kError;
-    } else if (event.kind == EventKind::kRunMissed || event.kind == EventKind::kRunSkipped) {
+    } else if (event.kind == EventKind::kRunMissed || event.kind == EventKind::kRunSkipped ||
+               event.kind == EventKind::kRunCancelled) {
       level = log::Level::kWarn;
     }
     log::write(level, event_name(event.kind), event_fields(event));

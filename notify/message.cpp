@@ -107,6 +107,8 @@ std::string what_happened(const RunEvent& e) {
       return "run missed its inputs";
     case EventKind::kRunUpstreamFailed:
       return "run not started: its upstream failed";
+    case EventKind::kRunCancelled:
+      return "run cancelled";
     case EventKind::kTeamFailing:
       return "is failing: " + std::to_string(e.consecutive_failures) + " failed runs in a row";
     case EventKind::kTeamRecovered:

@@ -9,6 +9,9 @@
 
 namespace orch::pipeline {
 
+// Why a pipeline is stopped: the end its run is recorded with (`interrupted`, or `cancelled`).
+enum class StopCause { kShutdown, kCancel };
+
 // How a running pipeline is to be stopped: it may still run to its own end for `drain`; then its
 // group gets SIGTERM, and SIGKILL `term_grace` later.
 struct StopRequest {
@@ -16,6 +19,7 @@ struct StopRequest {
   std::chrono::milliseconds term_grace{0};
   // Why, as the run's error says it when the group had to be killed; empty: a shutdown.
   std::string why;
+  StopCause cause = StopCause::kShutdown;
   friend bool operator==(const StopRequest&, const StopRequest&) = default;
 };
 

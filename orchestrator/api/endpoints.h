@@ -38,5 +38,7 @@ void add_team_endpoints(Router& router, const EndpointContext& context);
 void add_day_endpoints(Router& router, const EndpointContext& context);
 // GET / and /assets/{name} (the dashboard's files, public), GET /api/v1/whoami.
 void add_dashboard_endpoints(Router& router);
+// POST /api/v1/teams/{id}/runs (run now), POST /api/v1/runs/{run_id}/cancel.
+void add_run_control_endpoints(Router& router, const EndpointContext& context);
 
 }  // namespace orch::api

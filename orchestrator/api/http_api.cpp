@@ -22,6 +22,7 @@ class ServingApi final : public HttpApi {
     add_team_endpoints(router_, context_);
     add_day_endpoints(router_, context_);
     add_dashboard_endpoints(router_);
+    add_run_control_endpoints(router_, context_);
   }
   ~ServingApi() override { server_.reset(); }  // stops the threads before what they read goes
   ServingApi(const ServingApi&) = delete;

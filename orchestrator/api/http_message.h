@@ -18,6 +18,7 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
   std::string authorization;                               // the Authorization header, as sent
   std::string if_none_match;                               // the If-None-Match header, as sent
+  std::string idempotency_key;                             // the Idempotency-Key header, as sent
   std::string body;
 
   // The first value of query parameter `name`, if given.

@@ -104,6 +104,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request.method = std::string(message.method_string());
     request.authorization = std::string(message[http::field::authorization]);
     request.if_none_match = std::string(message[http::field::if_none_match]);
+    request.idempotency_key = std::string(message["Idempotency-Key"]);
     request.body = message.body();
     After after = message.keep_alive() ? After::kKeepAlive : After::kClose;
     auto target = message.target();

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "orchestrator/api/endpoints.h"
+#include "orchestrator/api/log_tail.h"
 #include "orchestrator/api/run_json.h"
 
 namespace orch::api {
@@ -12,8 +13,6 @@ namespace {
 constexpr int kDefaultLimit = 50;
 constexpr int kMaxLimit = 1000;
 constexpr std::int64_t kMaxTailLines = 100000;
-// A log is bounded by pipeline.log_max_bytes; this bounds one answer whatever that is.
-constexpr std::uintmax_t kMaxLogBytes = 64 * 1024 * 1024;
 
 std::optional<std::int64_t> whole_number(std::string_view text) {
   std::int64_t value = 0;
@@ -170,54 +169,6 @@ HttpResponse show_run(const EndpointContext& context, const RouteContext& route)
   return json_response(run_json(*run, RunDetail::kFull, &*sent));
 }
 
-// The last `lines` lines of the file: read backwards in blocks until enough newlines are seen.
-Result<std::string> read_tail(const std::filesystem::path& path,
-                              std::optional<std::int64_t> lines) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    return not_found("the log file is gone");
-  }
-  std::ifstream in(path, std::ios::binary);
-  in.seekg(0, std::ios::end);
-  auto end = in.tellg();
-  if (!in || end < 0) {
-    return not_found("the log file cannot be read");
-  }
-  auto size = static_cast<std::uintmax_t>(end);
-  std::uintmax_t from = size > kMaxLogBytes ? size - kMaxLogBytes : 0;
-  if (lines) {
-    constexpr std::uintmax_t kBlock = 64 * 1024;
-    std::uintmax_t at = size;
-    std::int64_t seen = 0;
-    std::string block;
-    bool done = false;
-    while (!done && at > from) {
-      std::uintmax_t step = std::min(kBlock, at - from);
-      at -= step;
-      block.resize(static_cast<std::size_t>(step));
-      in.seekg(static_cast<std::streamoff>(at));
-      in.read(block.data(), static_cast<std::streamsize>(step));
-      for (std::size_t i = block.size(); i-- > 0;) {
-        // The file's final newline ends its last line rather than starting another.
-        if (block[i] != '\n' || at + i == size - 1) {
-          continue;
-        }
-        if (++seen == *lines) {
-          from = at + i + 1;
-          done = true;
-          break;
-        }
-      }
-    }
-  }
-  std::string out(static_cast<std::size_t>(size - from), '\0');
-  in.clear();
-  in.seekg(static_cast<std::streamoff>(from));
-  in.read(out.data(), static_cast<std::streamsize>(out.size()));
-  out.resize(static_cast<std::size_t>(in.gcount()));
-  return out;
-}
-
 HttpResponse run_log(const EndpointContext& context, const RouteContext& route) {
   std::optional<std::int64_t> tail;
   for (const auto& [name, value] : route.request.query) {
@@ -236,18 +187,9 @@ HttpResponse run_log(const EndpointContext& context, const RouteContext& route) 
     return run.error().code == ErrorCode::kNotFound ? problem(404, run.error().message)
                                                     : failure(run.error());
   }
-  if (run->log_path.empty()) {
-    return problem(404, "run " + run_id + " has no log (it never started a pipeline)");
-  }
-  // The path comes from the database: only a file inside the output tree is ever read.
-  auto path = std::filesystem::path(run->log_path).lexically_normal();
-  auto inside = path.lexically_relative(context.config.paths.output_dir);
-  if (!path.is_absolute() || inside.empty() || *inside.begin() == "..") {
-    return problem(404, "run " + run_id + " has no log inside the output folder");
-  }
-  auto text = read_tail(path, tail);
+  auto text = run_log_text(*run, context.config.paths.output_dir, tail);
   if (!text) {
-    return problem(404, "run " + run_id + ": " + text.error().message);
+    return problem(404, text.error().message);
   }
   HttpResponse response;
   response.content_type = "text/plain; charset=utf-8";

@@ -19,6 +19,7 @@ bool ends_a_run(EventKind kind) {
     case EventKind::kRunSkipped:
     case EventKind::kRunMissedInputs:
     case EventKind::kRunUpstreamFailed:
+    case EventKind::kRunCancelled:
       return true;
     case EventKind::kRunStarted:
     case EventKind::kTeamFailing:

@@ -164,6 +164,34 @@ int main(int argc, char** argv) {
   runs_cmd->add_option("--since", runs_options.since, "YYYY-MM-DD or an ISO-8601 instant");
   runs_cmd->add_option("--limit", runs_options.limit, "At most this many runs (default 20)");
   add_format(runs_cmd, runs_options.format);
+  RunShowOptions run_show_options;
+  auto* runs_show_cmd =
+      runs_cmd->add_subcommand("show", "One run: its row, inputs, metrics and notifications");
+  runs_show_cmd->add_option("run_id", run_show_options.run_id, "The run's id")->required();
+  add_format(runs_show_cmd, run_show_options.format, false);
+
+  LogsOptions logs_options;
+  auto* logs_cmd = app.add_subcommand("logs", "A run's pipeline log");
+  logs_cmd->add_option("run_id", logs_options.run_id, "The run's id")->required();
+  logs_cmd->add_option("--tail", logs_options.tail, "Only its last N lines");
+
+  TriggerOptions trigger_options;
+  auto* trigger_cmd = app.add_subcommand(
+      "trigger", "Ask a live service to run one team (or the general run) now; print its run id");
+  trigger_cmd->add_option("--team", trigger_options.team, "The team's id");
+  trigger_cmd->add_flag("--general", trigger_options.general, "The general run");
+  trigger_cmd->add_option("--pipeline", trigger_options.pipeline, "The pipeline (default daily)");
+  trigger_cmd->add_option("--purchase-date", trigger_options.purchase_date,
+                          "YYYY-MM-DD (default: from the run date)");
+  trigger_cmd->add_option("--timeout", trigger_options.timeout_seconds,
+                          "Seconds to wait for a live service to take it (default 10)");
+
+  CancelOptions cancel_options;
+  auto* cancel_cmd = app.add_subcommand(
+      "cancel", "Cancel a run: a waiting one at once, a running one through its service");
+  cancel_cmd->add_option("run_id", cancel_options.run_id, "The run's id")->required();
+  cancel_cmd->add_option("--timeout", cancel_options.timeout_seconds,
+                         "Seconds to wait for the run to stop (default 30)");
 
   PlanOptions plan_options;
   auto* plan_cmd =
@@ -308,8 +336,20 @@ int main(int argc, char** argv) {
     return teams_set_paused(config, team_options,
                             teams_pause_cmd->parsed() ? Pause::kPause : Pause::kResume);
   }
+  if (runs_show_cmd->parsed()) {
+    return runs_show(config, run_show_options);
+  }
   if (runs_cmd->parsed()) {
     return runs(config, runs_options);
+  }
+  if (logs_cmd->parsed()) {
+    return logs(config, logs_options);
+  }
+  if (trigger_cmd->parsed()) {
+    return trigger(config, trigger_options);
+  }
+  if (cancel_cmd->parsed()) {
+    return cancel(config, cancel_options);
   }
   if (plan_cmd->parsed()) {
     return plan(config, plan_options);

@@ -3,6 +3,7 @@
 // The commands of the `orchestrator` binary. cli.cpp parses the command line (CLI11 stays in that
 // one file) into these plain option structs; each command lives in a file of its own.
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -138,6 +139,40 @@ struct RescheduleOptions {
   int timeout_seconds = 10;
 };
 int reschedule(const config::Config& config, const RescheduleOptions& options);
+
+// `trigger`: asks a live service to run the owner now (exit 5 when none takes it in time).
+struct TriggerOptions {
+  std::optional<std::string> team;  // the id as typed
+  bool general = false;
+  std::optional<std::string> pipeline;  // default: daily
+  std::optional<std::string> purchase_date;
+  int timeout_seconds = 10;
+};
+int trigger(const config::Config& config, const TriggerOptions& options);
+
+// `cancel RUN_ID`: a waiting run at once; a running one through the service that runs it.
+struct CancelOptions {
+  std::string run_id;
+  int timeout_seconds = 30;
+};
+int cancel(const config::Config& config, const CancelOptions& options);
+
+// `runs show RUN_ID`: the row, its inputs, metrics and notifications.
+struct RunShowOptions {
+  std::string run_id;
+  Format format = Format::kTable;
+};
+int runs_show(const config::Config& config, const RunShowOptions& options);
+
+// `logs RUN_ID [--tail N]`: the run's pipeline log.
+struct LogsOptions {
+  std::string run_id;
+  std::optional<std::int64_t> tail;
+};
+int logs(const config::Config& config, const LogsOptions& options);
+
+// "cli:<the OS user>": who a change from the command line is recorded as.
+std::string cli_actor();
 
 struct StatusOptions {
   Format format = Format::kTable;

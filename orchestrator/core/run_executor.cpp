@@ -213,6 +213,9 @@ Result<RunOutcome> RunExecutor::execute(const RunRequest& request, pipeline::Sto
   outcome.claim = claim->outcome;
   outcome.record = claim->record;
   outcome.busy_run_id = claim->busy_run_id;
+  if (request.on_claim) {
+    request.on_claim(outcome);
+  }
   if (claim->outcome == ClaimOutcome::kTeamBusy && !claim->record.run_id.empty()) {
     tell(notify::EventKind::kRunSkipped, claim->record, target);
   }
@@ -246,10 +249,40 @@ void RunExecutor::run_claimed(const RunRecord& run, const RunRequest& request,
   {
     std::lock_guard lock(mutex_);
     active_.insert(run.run_id);
+    stops_[run.run_id] = &stop;
   }
   tell(notify::EventKind::kRunStarted, run, request.target);
   RunFinish done = run_pipeline(run, request.target, request.force, stop);
+  if (auto asked = stop.requested(); asked && asked->cause == pipeline::StopCause::kCancel &&
+                                     done.status != RunStatus::kCompleted) {
+    // Stopped because an operator asked: recorded as that, not as an interruption to rerun. A
+    // child that left the process group (setsid) still carries the run's id.
+    done.status = RunStatus::kCancelled;
+    if (done.error.rfind(asked->why, 0) != 0) {
+      done.error = asked->why;
+    }
+    const char* ids[] = {run.run_id.c_str()};
+    pipeline::sweep_run_processes(ids, 1);
+  }
   finish(run, request.target, done, request, outcome);
+}
+
+bool RunExecutor::cancel(const std::string& run_id, const std::string& why,
+                         std::chrono::milliseconds term_grace) {
+  std::lock_guard lock(mutex_);
+  auto it = stops_.find(run_id);
+  if (it == stops_.end()) {
+    return false;
+  }
+  if (auto asked = it->second->requested(); asked && asked->cause == pipeline::StopCause::kCancel) {
+    return false;  // asked before: it is being stopped
+  }
+  pipeline::StopRequest request;
+  request.term_grace = term_grace;
+  request.why = why;
+  request.cause = pipeline::StopCause::kCancel;
+  it->second->request_stop(request);
+  return true;
 }
 
 Result<RunOutcome> RunExecutor::start_waiting(const RunRequest& request,
@@ -684,6 +717,7 @@ void RunExecutor::finish(const RunRecord& run, const RunTarget& target, const Ru
   {
     std::lock_guard lock(mutex_);
     active_.erase(run.run_id);
+    stops_.erase(run.run_id);
     if (keep) {
       deferred_.push_back(done);
     }
@@ -857,6 +891,8 @@ notify::EventKind end_event(RunStatus status) {
       return notify::EventKind::kRunMissed;
     case RunStatus::kSkipped:
       return notify::EventKind::kRunSkipped;
+    case RunStatus::kCancelled:
+      return notify::EventKind::kRunCancelled;
     default:
       return notify::EventKind::kRunFailed;
   }

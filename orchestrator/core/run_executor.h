@@ -1,5 +1,7 @@
 #pragma once
 
+#include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -45,6 +47,8 @@ notify::RunEvent run_event(notify::EventKind kind, const RunRecord& run, const R
 // The event a run that ended with `status` calls for: completed, timed out, abandoned or failed.
 notify::EventKind end_event(RunStatus status);
 
+struct RunOutcome;
+
 struct RunRequest {
   RunTarget target;
   Trigger trigger = Trigger::kManual;
@@ -58,6 +62,11 @@ struct RunRequest {
   SysTime wait_until;
   // Run even when pipeline.skip_unchanged finds the inputs unchanged (run --force).
   bool force = false;
+  // Told as soon as the claim is decided (the run's id, or the run that keeps the owner busy),
+  // before the pipeline runs: a requester waits for this, not for the end (`trigger`).
+  std::function<void(const RunOutcome&)> on_claim;
+  // Told by the service when the run could not be recorded at all.
+  std::function<void(const Error&)> on_failure;
 };
 
 struct RunOutcome {
@@ -104,6 +113,12 @@ class RunExecutor {
   // Records a slot as missed (past its grace window) and notifies; `slots` > 1 when several
   // missed slots were coalesced into this one record.
   Result<RunOutcome> record_missed(const RunTarget& target, const Slot& slot, int slots);
+
+  // Stops run `run_id` if this executor carries it out: SIGTERM to its process group now, SIGKILL
+  // `term_grace` later (what a timeout does), and it is recorded `cancelled` with `why`, never
+  // retried. Returns false when it does not run here (or has ended).
+  bool cancel(const std::string& run_id, const std::string& why,
+              std::chrono::milliseconds term_grace);
 
   // The runs this executor is carrying out, and those whose end waits to be recorded: the ones
   // the heartbeat keeps alive.
@@ -181,8 +196,9 @@ class RunExecutor {
   const Pipeline* pipeline_named(const std::string& name) const;
 
   mutable std::mutex mutex_;
-  std::set<std::string> active_;     // claimed, pipeline not finished
-  std::vector<RunFinish> deferred_;  // finished, end not recorded yet
+  std::set<std::string> active_;                        // claimed, pipeline not finished
+  std::map<std::string, pipeline::StopSignal*> stops_;  // the active runs' stop signals
+  std::vector<RunFinish> deferred_;                     // finished, end not recorded yet
 };
 
 }  // namespace orch

@@ -23,6 +23,7 @@
 #include <boost/asio/system_timer.hpp>
 
 #include "config/base/log.h"
+#include "orchestrator/core/control_desk.h"
 #include "orchestrator/core/database_watch.h"
 #include "orchestrator/core/heartbeat.h"
 #include "orchestrator/core/history_prune.h"
@@ -89,6 +90,10 @@ struct Service::Impl {
   RunExecutor executor;
   Scheduler scheduler;
   TeamTargets targets;  // by team key, for the scheduler's actions
+  // Runs asked for by `trigger` and the API, and cancels: read from the database.
+  ControlDesk desk{config,   db,
+                   executor, clock,
+                   instance, [this](RunRequest r) { return enqueue_requested(std::move(r)); }};
   std::int64_t applied_generation = 0;
   // Since when the heartbeat has reached the database without a break (heartbeat thread only).
   std::optional<SysTime> connected_since;
@@ -170,6 +175,9 @@ struct Service::Impl {
           } else {
             outcome = executor.execute(request, stop);
           }
+        }
+        if (!outcome && job.request.on_failure) {
+          job.request.on_failure(outcome.error());
         }
         if (outcome && outcome->waiting) {
           // Recorded `waiting` for its inputs, or ready but its pipeline's previous run still
@@ -458,6 +466,19 @@ struct Service::Impl {
     enqueue(std::move(jobs));
   }
 
+  // A run asked for through the database (ControlDesk); false when the service is stopping.
+  bool enqueue_requested(RunRequest request) {
+    {
+      std::lock_guard lock(mutex);
+      if (stopping) {
+        return false;
+      }
+      queue.push_back(Job{std::move(request)});
+    }
+    work.notify_all();
+    return true;
+  }
+
   void enqueue(std::vector<Job> jobs) {
     if (jobs.empty()) {
       return;
@@ -598,6 +619,10 @@ struct Service::Impl {
         return;
       }
       systemd_watchdog();  // the loop turns: fed at most every half watchdog interval
+      if (desk.asked()) {
+        desk.take_requests();
+        desk.apply_cancels();
+      }
       auto generation = db.registry().generation();
       if (generation && *generation != applied_generation) {
         if (reload("reschedule")) {
@@ -836,6 +861,8 @@ struct Service::Impl {
       connected_since = now;
     }
     executor.record_deferred_ends();
+    // A cancel asked while its run was being claimed is caught here at the latest.
+    desk.apply_cancels();
     auto abandoned = abandon_dead_runs(now);
     if (!abandoned.empty()) {
       asio::post(io, [this, abandoned = std::move(abandoned)] { resume_slots(abandoned); });
@@ -901,6 +928,8 @@ int Service::run() {
   if (s.load_schedule("start")) {
     s.resume_unsettled_slots();
     s.adopt_waiting_runs();
+    (void)s.desk.asked();
+    s.desk.take_requests();  // asked for before this service started, and not withdrawn
     s.release_memory();
   } else {
     std::lock_guard lock(s.mutex);

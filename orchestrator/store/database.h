@@ -6,6 +6,7 @@
 #include "config/base/result.h"
 #include "orchestrator/store/history_retention.h"
 #include "orchestrator/store/notification_store.h"
+#include "orchestrator/store/run_control.h"
 #include "orchestrator/store/run_queries.h"
 #include "orchestrator/store/run_store.h"
 #include "orchestrator/store/service_registry.h"
@@ -48,6 +49,7 @@ class Database {
   virtual NotificationStore& notifications() = 0;
   virtual HistoryRetention& retention() = 0;
   virtual RunQueries& queries() = 0;  // read-only, for the HTTP API and /metrics
+  virtual RunControl& control() = 0;  // run now and cancel, through the live services
 
   // Whether the database is still where it was opened. SQLite: that its path still names the file
   // the connection opened; a file removed, or replaced by another (a copy included), fails with

@@ -7,7 +7,7 @@
 namespace orch {
 namespace {
 
-constexpr std::array<std::pair<RunStatus, const char*>, 11> kStatusNames{{
+constexpr std::array<std::pair<RunStatus, const char*>, 12> kStatusNames{{
     {RunStatus::kRunning, "running"},
     {RunStatus::kCompleted, "completed"},
     {RunStatus::kFailed, "failed"},
@@ -19,6 +19,7 @@ constexpr std::array<std::pair<RunStatus, const char*>, 11> kStatusNames{{
     {RunStatus::kWaiting, "waiting"},
     {RunStatus::kMissedInputs, "missed_inputs"},
     {RunStatus::kUpstreamFailed, "upstream_failed"},
+    {RunStatus::kCancelled, "cancelled"},
 }};
 
 constexpr std::array<std::pair<Trigger, const char*>, 5> kTriggerNames{{

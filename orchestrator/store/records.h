@@ -24,6 +24,7 @@ enum class RunStatus {
   kWaiting,       // claimed, waiting for its inputs to arrive and settle; no process yet
   kMissedInputs,  // its inputs were not ready by the end of its waiting window
   kUpstreamFailed,  // a run it waited for (teams update --after) ended without completing
+  kCancelled,       // cancelled by an operator (`cancel`, the API): never retried
 };
 const char* to_string(RunStatus status);
 Result<RunStatus> parse_run_status(std::string_view text);

@@ -317,6 +317,39 @@ std::vector<std::string> v8_waiting() {
   };
 }
 
+// Version 10: running an owner now through the services, and cancelling runs. A request to run
+// (`trigger`, POST /api/v1/teams/{id}/runs) is a row one service takes by a compare-and-set on
+// claimed_by and answers with the run it started; an idempotency key names one request for good.
+// A running run asked to be cancelled carries when and by whom, for the service that runs it. The
+// control generation tells live services to look (the schedule generation would reload teams).
+std::vector<std::string> v10_run_control(Dialect dialect) {
+  const bool sqlite = dialect == Dialect::kSqlite;
+  const std::string time = sqlite ? "TEXT" : "TIMESTAMPTZ";
+  return {
+      std::string("CREATE TABLE run_requests (\n") +
+          (sqlite ? "  id INTEGER PRIMARY KEY AUTOINCREMENT,\n" : "  id BIGSERIAL PRIMARY KEY,\n") +
+          "  team_key " + (sqlite ? "INTEGER" : "BIGINT") +
+          " NOT NULL,\n"
+          "  pipeline TEXT NOT NULL,\n"
+          "  purchase_date TEXT,\n"
+          "  requested_by TEXT NOT NULL,\n"
+          "  idempotency_key TEXT,\n"
+          "  created_at " +
+          time +
+          " NOT NULL,\n"
+          "  claimed_by TEXT,\n"
+          "  outcome TEXT CHECK (outcome IN ('started', 'busy', 'refused', 'withdrawn')),\n"
+          "  run_id TEXT,\n"
+          "  error TEXT)",
+      "CREATE UNIQUE INDEX run_requests_idempotency ON run_requests (idempotency_key) WHERE "
+      "idempotency_key IS NOT NULL",
+      "CREATE INDEX run_requests_pending ON run_requests (created_at) WHERE claimed_by IS NULL",
+      "ALTER TABLE pipeline_runs ADD COLUMN cancel_requested_at " + time,
+      "ALTER TABLE pipeline_runs ADD COLUMN cancel_requested_by TEXT",
+      "INSERT INTO orchestrator_state (name, value) VALUES ('control_generation', 0)",
+  };
+}
+
 }  // namespace
 
 std::vector<Migration> migrations(Dialect dialect) {
@@ -329,6 +362,7 @@ std::vector<Migration> migrations(Dialect dialect) {
       {5, v5_pipelines(dialect)},
       {6, v6_service_version()},
       {8, v8_waiting()},
+      {10, v10_run_control(dialect)},
   };
 }
 

@@ -1,0 +1,117 @@
+// `runs show RUN_ID` and `logs RUN_ID`: one run, as the API's GET /api/v1/runs/{run_id} and
+// /log show it.
+
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "config/base/terminal_text.h"
+#include "orchestrator/api/log_tail.h"
+#include "orchestrator/api/run_json.h"
+#include "orchestrator/cli/commands.h"
+
+namespace orch::cli {
+namespace {
+
+constexpr std::int64_t kMaxTailLines = 100000;
+
+Result<RunRecord> find_run(Database& db, const std::string& run_id, const char* command) {
+  if (!is_run_id(run_id)) {
+    return invalid_argument(std::string(command) + ": '" + run_id +
+                            "' is not a run id (run_ and 16 hex digits, as `runs` shows)");
+  }
+  auto found = db.runs().find(run_id);
+  if (!found) {
+    return found.error();
+  }
+  if (!*found) {
+    return not_found(std::string(command) + ": no run " + run_id + " (see `orchestrator runs`)");
+  }
+  return std::move(**found);
+}
+
+std::string scalar(const nlohmann::json& value) {
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+// "key: value" per field that has one; inputs and notifications a line each, metrics as JSON.
+void print_fields(const nlohmann::json& run, std::ostream& out) {
+  for (const auto& [key, value] : run.items()) {
+    if (value.is_null() || key == "notifications" || key == "inputs") {
+      continue;
+    }
+    out << key << ": " << escape_controls(scalar(value)) << "\n";
+  }
+  if (run.contains("inputs") && run["inputs"].is_array()) {
+    out << "inputs: " << run["inputs"].size() << "\n";
+    for (const auto& input : run["inputs"]) {
+      std::string line;
+      for (const char* field : {"name", "size", "sha256"}) {
+        if (input.is_object() && input.contains(field)) {
+          line += (line.empty() ? "" : "  ") + scalar(input[field]);
+        }
+      }
+      out << "  " << escape_controls(line.empty() ? input.dump() : line) << "\n";
+    }
+  }
+  const auto& sent = run["notifications"];
+  out << "notifications: " << sent.size() << "\n";
+  for (const auto& n : sent) {
+    std::string line = scalar(n["event"]) + "  " + scalar(n["channel"]) + "  " +
+                       scalar(n["status"]) + "  " + scalar(n["target"]);
+    if (!n["last_error"].is_null()) {
+      line += "  (" + scalar(n["last_error"]) + ")";
+    }
+    out << "  " << escape_controls(line) << "\n";
+  }
+}
+
+}  // namespace
+
+int runs_show(const config::Config& config, const RunShowOptions& options) {
+  auto db = open_database(config, 1, Database::OpenMode::kExisting);
+  if (!db) {
+    return fail(db.error());
+  }
+  auto run = find_run(**db, options.run_id, "runs show");
+  if (!run) {
+    return fail(run.error());
+  }
+  NotificationFilter filter;
+  filter.run_id = run->run_id;
+  auto sent = (*db)->notifications().list(filter);
+  if (!sent) {
+    return fail(sent.error());
+  }
+  std::string text = api::run_json(*run, api::RunDetail::kFull, &*sent);
+  if (options.format == Format::kJson) {
+    std::cout << text << "\n";
+    return kExitOk;
+  }
+  print_fields(nlohmann::json::parse(text), std::cout);
+  return kExitOk;
+}
+
+int logs(const config::Config& config, const LogsOptions& options) {
+  if (options.tail && (*options.tail < 1 || *options.tail > kMaxTailLines)) {
+    return fail(invalid_argument("--tail " + std::to_string(*options.tail) +
+                                 ": use a whole number of lines from 1 to " +
+                                 std::to_string(kMaxTailLines)));
+  }
+  auto db = open_database(config, 1, Database::OpenMode::kExisting);
+  if (!db) {
+    return fail(db.error());
+  }
+  auto run = find_run(**db, options.run_id, "logs");
+  if (!run) {
+    return fail(run.error());
+  }
+  auto text = api::run_log_text(*run, config.paths.output_dir, options.tail);
+  if (!text) {
+    return fail(text.error());
+  }
+  std::cout << *text;
+  return kExitOk;
+}
+
+}  // namespace orch::cli
