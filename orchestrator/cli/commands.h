@@ -171,9 +171,6 @@ struct LogsOptions {
 };
 int logs(const config::Config& config, const LogsOptions& options);
 
-// "cli:<the OS user>": who a change from the command line is recorded as.
-std::string cli_actor();
-
 struct StatusOptions {
   Format format = Format::kTable;
 };

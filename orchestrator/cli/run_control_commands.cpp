@@ -1,11 +1,9 @@
 // `trigger` and `cancel`: run now and cancel through the live services, by way of the database.
 
-#include <pwd.h>
-#include <unistd.h>
-
 #include <iostream>
 
 #include "orchestrator/cli/commands.h"
+#include "orchestrator/core/audit_actor.h"
 #include "orchestrator/core/remote_control.h"
 #include "orchestrator/core/team_schedules.h"
 
@@ -25,17 +23,6 @@ Status check_timeout(int seconds) {
 }
 
 }  // namespace
-
-std::string cli_actor() {
-  const uid_t uid = geteuid();
-  struct passwd entry {};
-  struct passwd* found = nullptr;
-  std::string buffer(4096, '\0');
-  if (getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) == 0 && found != nullptr) {
-    return std::string("cli:") + found->pw_name;
-  }
-  return "cli:uid " + std::to_string(uid);
-}
 
 int trigger(const config::Config& config, const TriggerOptions& options) {
   if (options.general == options.team.has_value()) {

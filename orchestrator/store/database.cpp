@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "orchestrator/store/database_file.h"
 #include "orchestrator/store/schema.h"
+#include "orchestrator/store/soci_audit_store.h"
 #include "orchestrator/store/soci_retention.h"
 #include "orchestrator/store/soci_run_control.h"
 #include "orchestrator/store/soci_run_queries.h"
@@ -139,6 +140,7 @@ class SociDatabase final : public Database {
         notifications_(connection_),
         retention_(connection_),
         queries_(connection_, runs_),
+        audit_(connection_),
         control_(connection_) {}
 
   SociConnection& connection() { return connection_; }
@@ -208,6 +210,7 @@ class SociDatabase final : public Database {
   NotificationStore& notifications() override { return notifications_; }
   HistoryRetention& retention() override { return retention_; }
   RunQueries& queries() override { return queries_; }
+  AuditStore& audit() override { return audit_; }
   RunControl& control() override { return control_; }
   std::string describe() const override { return connection_.redacted_url(); }
   Reach reach() const override {
@@ -241,6 +244,7 @@ class SociDatabase final : public Database {
   store::SociNotificationStore notifications_;
   store::SociRetention retention_;
   store::SociRunQueries queries_;
+  store::SociAuditStore audit_;
   store::SociRunControl control_;
   std::string file_;
   std::optional<store::FileIdentity> opened_;
