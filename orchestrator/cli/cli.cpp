@@ -165,6 +165,16 @@ int main(int argc, char** argv) {
   runs_cmd->add_option("--limit", runs_options.limit, "At most this many runs (default 20)");
   add_format(runs_cmd, runs_options.format);
 
+  WhyOptions why_options;
+  auto* why_cmd = app.add_subcommand(
+      "why", "What happened to a team's pipeline on one day, and why (or why nothing ran)");
+  why_cmd->add_option("--team", why_options.team, "The team's id");
+  why_cmd->add_flag("--general", why_options.general, "The general run (no team)");
+  why_cmd->add_option("--pipeline", why_options.pipeline, "The pipeline (default: daily)");
+  why_cmd->add_option("--date", why_options.date, "The day, YYYY-MM-DD, in the team's zone")
+      ->required();
+  add_format(why_cmd, why_options.format, false);
+
   PlanOptions plan_options;
   auto* plan_cmd =
       app.add_subcommand("plan", "The next fire times of every pipeline of every active team");
@@ -310,6 +320,9 @@ int main(int argc, char** argv) {
   }
   if (runs_cmd->parsed()) {
     return runs(config, runs_options);
+  }
+  if (why_cmd->parsed()) {
+    return why(config, why_options);
   }
   if (plan_cmd->parsed()) {
     return plan(config, plan_options);
