@@ -259,8 +259,12 @@ HttpResponse list_teams(const EndpointContext& context, const RouteContext& rout
   }
   std::vector<std::optional<Team>> page;
   const auto wanted = static_cast<std::size_t>(limit);
-  if (!after) {
-    page.emplace_back(std::nullopt);  // the general run first
+  bool general = false;
+  for (const config::NamedPipeline& p : context.config.pipelines) {
+    general = general || runs_pipeline(std::nullopt, p);
+  }
+  if (!after && general) {
+    page.emplace_back(std::nullopt);  // the general run first, when it runs anything
   }
   for (Team& team : *teams) {
     if (page.size() > wanted) {
