@@ -490,9 +490,9 @@ int teams_set_paused(const config::Config& config, const TeamOptions& options, P
   const bool paused = pause == Pause::kPause;
   SysTime now = SystemClock().now();
   // With --pipeline, that pipeline alone (`daily` too); without, the whole team.
-  auto changed = options.pipeline
-                     ? (*db)->teams().set_pipeline_paused(*id, *options.pipeline, paused, now)
-                     : (*db)->teams().set_paused(*id, paused, now);
+  auto changed = options.pipeline ? (*db)->teams().set_pipeline_paused(*id, *options.pipeline,
+                                                                       paused, now, std::nullopt)
+                                  : (*db)->teams().set_paused(*id, paused, now, std::nullopt);
   return show(config, changed, options, paused ? "paused" : "resumed");
 }
 

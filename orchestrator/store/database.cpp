@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "orchestrator/store/database_file.h"
 #include "orchestrator/store/schema.h"
+#include "orchestrator/store/soci_audit_store.h"
 #include "orchestrator/store/soci_retention.h"
 #include "orchestrator/store/soci_run_queries.h"
 #include "orchestrator/store/soci_stores.h"
@@ -137,7 +138,8 @@ class SociDatabase final : public Database {
         registry_(connection_),
         notifications_(connection_),
         retention_(connection_),
-        queries_(connection_, runs_) {}
+        queries_(connection_, runs_),
+        audit_(connection_) {}
 
   SociConnection& connection() { return connection_; }
 
@@ -206,6 +208,7 @@ class SociDatabase final : public Database {
   NotificationStore& notifications() override { return notifications_; }
   HistoryRetention& retention() override { return retention_; }
   RunQueries& queries() override { return queries_; }
+  AuditStore& audit() override { return audit_; }
   std::string describe() const override { return connection_.redacted_url(); }
   Reach reach() const override {
     return connection_.dialect() == Dialect::kSqlite ? Reach::kThisHost : Reach::kAnyHost;
@@ -238,6 +241,7 @@ class SociDatabase final : public Database {
   store::SociNotificationStore notifications_;
   store::SociRetention retention_;
   store::SociRunQueries queries_;
+  store::SociAuditStore audit_;
   std::string file_;
   std::optional<store::FileIdentity> opened_;
 };

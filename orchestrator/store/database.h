@@ -4,6 +4,7 @@
 #include <string>
 
 #include "config/base/result.h"
+#include "orchestrator/store/audit_store.h"
 #include "orchestrator/store/history_retention.h"
 #include "orchestrator/store/notification_store.h"
 #include "orchestrator/store/run_queries.h"
@@ -48,6 +49,7 @@ class Database {
   virtual NotificationStore& notifications() = 0;
   virtual HistoryRetention& retention() = 0;
   virtual RunQueries& queries() = 0;  // read-only, for the HTTP API and /metrics
+  virtual AuditStore& audit() = 0;    // who changed what (the CLI's and the API's changes)
 
   // Whether the database is still where it was opened. SQLite: that its path still names the file
   // the connection opened; a file removed, or replaced by another (a copy included), fails with

@@ -92,6 +92,7 @@ struct TeamPipeline {
   std::optional<std::string> run_time;  // "HH:MM[:SS]"
   std::optional<std::string> cron;      // set: replaces run_time
   bool paused = false;
+  std::optional<std::string> pause_note;  // why it is paused; cleared on resume
   // When it was resumed or given a new schedule: no slot before it runs.
   std::optional<SysTime> active_since;
 };
@@ -105,6 +106,8 @@ struct Team {
   std::optional<std::string> timezone;  // IANA name
   std::optional<std::string> cron;      // a 5-field cron expression; set: replaces run_time
   bool paused = false;                  // active, but its schedule is stopped
+  // Why it is paused (teams pause --note); cleared on resume.
+  std::optional<std::string> pause_note;
   // Overrides of pipeline.retry.* for this team; unset: the configured value.
   std::optional<int> retry_max_attempts;
   std::optional<int> retry_initial_delay_seconds;

@@ -317,6 +317,31 @@ std::vector<std::string> v8_waiting() {
   };
 }
 
+// Version 9: a note kept with a pause (cleared on resume), and the audit log: who changed what,
+// with the values before and after (JSON text, secrets redacted), newest found by id.
+std::vector<std::string> v9_audit(Dialect dialect) {
+  const bool sqlite = dialect == Dialect::kSqlite;
+  const std::string id = sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY";
+  const std::string time = sqlite ? "TEXT" : "TIMESTAMPTZ";
+  return {
+      "ALTER TABLE sales_teams ADD COLUMN pause_note TEXT",
+      "ALTER TABLE team_pipelines ADD COLUMN pause_note TEXT",
+      "CREATE TABLE audit_log (\n"
+      "  id " +
+          id +
+          ",\n"
+          "  at " +
+          time +
+          " NOT NULL,\n"
+          "  actor TEXT NOT NULL,\n"
+          "  action TEXT NOT NULL,\n"
+          "  target TEXT,\n"
+          "  before TEXT,\n"
+          "  after TEXT)",
+      "CREATE INDEX audit_log_at ON audit_log (at)",
+  };
+}
+
 }  // namespace
 
 std::vector<Migration> migrations(Dialect dialect) {
@@ -329,6 +354,7 @@ std::vector<Migration> migrations(Dialect dialect) {
       {5, v5_pipelines(dialect)},
       {6, v6_service_version()},
       {8, v8_waiting()},
+      {9, v9_audit(dialect)},
   };
 }
 

@@ -63,11 +63,12 @@ class SociTeamStore final : public TeamStore {
                    SysTime now) override;
   Result<Team> update(TeamId id, const TeamChanges& changes, SysTime now) override;
   Result<Team> set_active(TeamId id, bool active, SysTime now) override;
-  Result<Team> set_paused(TeamId id, bool paused, SysTime now) override;
+  Result<Team> set_paused(TeamId id, bool paused, SysTime now,
+                          const std::optional<std::string>& note) override;
   Result<Team> update_pipeline(TeamId id, const std::string& pipeline,
                                const PipelineScheduleChanges& changes, SysTime now) override;
-  Result<Team> set_pipeline_paused(TeamId id, const std::string& pipeline, bool paused,
-                                   SysTime now) override;
+  Result<Team> set_pipeline_paused(TeamId id, const std::string& pipeline, bool paused, SysTime now,
+                                   const std::optional<std::string>& note) override;
 
  private:
   std::vector<Team> select(soci::session& sql, const std::string& where, long long id);

@@ -37,7 +37,7 @@ struct TeamRow {
   int active = 1;
   int paused = 0;
   NullableText run_time, timezone, cron, notify_email, notify_slack_webhook, pipelines, upstreams,
-      dst_skipped, dst_repeated, overlap;
+      dst_skipped, dst_repeated, overlap, pause_note;
   NullableInt retry_max_attempts, retry_initial_delay, retry_max_delay, wait_for_inputs;
   std::string active_since, created_at, updated_at;
 
@@ -54,6 +54,7 @@ struct TeamRow {
     t.timezone = timezone.get();
     t.cron = cron.get();
     t.paused = paused != 0;
+    t.pause_note = pause_note.get();
     auto number = [](const NullableInt& n) {
       auto v = n.get();
       return v ? std::optional<int>(static_cast<int>(*v)) : std::nullopt;
@@ -105,7 +106,7 @@ void read_pipeline_settings(soci::session& sql, const SociConnection& db, const 
                             std::vector<Team>& teams) {
   long long team = 0;
   std::string pipeline;
-  NullableText run_time, cron, since;
+  NullableText run_time, cron, since, note;
   int paused = 0;
   soci::statement st(sql);
   st.exchange(soci::into(team));
@@ -114,13 +115,14 @@ void read_pipeline_settings(soci::session& sql, const SociConnection& db, const 
   st.exchange(soci::into(cron.value, cron.ind));
   st.exchange(soci::into(paused));
   st.exchange(soci::into(since.value, since.ind));
+  st.exchange(soci::into(note.value, note.ind));
   long long wanted = id != nullptr ? *id : 0;
   if (id != nullptr) {
     st.exchange(soci::use(wanted, "id"));
   }
   st.alloc();
   st.prepare("SELECT sales_team_id, pipeline, run_time, cron, paused, " +
-             db.time_column("active_since") + " FROM team_pipelines" +
+             db.time_column("active_since") + ", pause_note FROM team_pipelines" +
              (id != nullptr ? " WHERE sales_team_id = :id" : "") +
              " ORDER BY sales_team_id, pipeline");
   st.define_and_bind();
@@ -137,6 +139,7 @@ void read_pipeline_settings(soci::session& sql, const SociConnection& db, const 
     p.cron = cron.get();
     p.paused = paused != 0;
     p.active_since = parse_time_text(since);
+    p.pause_note = note.get();
     it->pipeline_settings.push_back(std::move(p));
   }
 }
@@ -153,7 +156,7 @@ std::vector<Team> SociTeamStore::select(soci::session& sql, const std::string& w
   st.exchange(soci::into(row.paused));
   for (NullableText* t : {&row.run_time, &row.timezone, &row.cron, &row.notify_email,
                           &row.notify_slack_webhook, &row.pipelines, &row.upstreams,
-                          &row.dst_skipped, &row.dst_repeated, &row.overlap}) {
+                          &row.dst_skipped, &row.dst_repeated, &row.overlap, &row.pause_note}) {
     st.exchange(soci::into(t->value, t->ind));
   }
   for (NullableInt* n : {&row.retry_max_attempts, &row.retry_initial_delay, &row.retry_max_delay,
@@ -169,7 +172,7 @@ std::vector<Team> SociTeamStore::select(soci::session& sql, const std::string& w
   st.alloc();
   st.prepare(
       "SELECT id, name, is_active, paused, run_time, timezone, cron, notify_email, "
-      "notify_slack_webhook, pipelines, upstreams, dst_skipped, dst_repeated, overlap, "
+      "notify_slack_webhook, pipelines, upstreams, dst_skipped, dst_repeated, overlap, pause_note, "
       "retry_max_attempts, "
       "retry_initial_delay_seconds, retry_max_delay_seconds, wait_for_inputs_seconds, " +
       db_.time_column("active_since") + ", " + db_.time_column("created_at") + ", " +
@@ -404,7 +407,8 @@ Result<Team> SociTeamStore::set_active(TeamId id, bool active, SysTime now) {
   }
 }
 
-Result<Team> SociTeamStore::set_paused(TeamId id, bool paused, SysTime now) {
+Result<Team> SociTeamStore::set_paused(TeamId id, bool paused, SysTime now,
+                                       const std::optional<std::string>& note) {
   try {
     soci::session sql(db_.pool());
     WriteTransaction tx(db_, sql);
@@ -416,13 +420,15 @@ Result<Team> SociTeamStore::set_paused(TeamId id, bool paused, SysTime now) {
     long long team_id = id.value;
     if (!paused && rows.front().paused) {
       // A resumed team starts afresh: what it would have run while paused is not replayed.
-      sql << "UPDATE sales_teams SET paused = 0, active_since = " + db_.time_param("a1") +
-                 ", updated_at = " + db_.time_param("a2") + " WHERE id = :id",
-          soci::use(at, "a1"), soci::use(at, "a2"), soci::use(team_id, "id");
-    } else if (paused && !rows.front().paused) {
-      sql << "UPDATE sales_teams SET paused = 1, updated_at = " + db_.time_param("at") +
+      sql << "UPDATE sales_teams SET paused = 0, pause_note = NULL, active_since = " +
+                 db_.time_param("a1") + ", updated_at = " + db_.time_param("a2") +
                  " WHERE id = :id",
-          soci::use(at, "at"), soci::use(team_id, "id");
+          soci::use(at, "a1"), soci::use(at, "a2"), soci::use(team_id, "id");
+    } else if (paused && (!rows.front().paused || note)) {
+      NullableText kept(note);
+      sql << "UPDATE sales_teams SET paused = 1, pause_note = :note, updated_at = " +
+                 db_.time_param("at") + " WHERE id = :id",
+          soci::use(kept.value, kept.ind, "note"), soci::use(at, "at"), soci::use(team_id, "id");
     }
     auto updated = select(sql, "id = :id", id.value);
     tx.commit();
@@ -439,16 +445,19 @@ void SociTeamStore::write_pipeline_row(soci::session& sql, TeamId id, const Team
   NullableText run_time(settings.run_time), cron(settings.cron);
   NullableText since = time_text(settings.active_since);
   int paused = settings.paused ? 1 : 0;
+  NullableText note(settings.pause_note);
   std::string at = format_utc(now);
   sql << "INSERT INTO team_pipelines (sales_team_id, pipeline, run_time, cron, paused, "
-         "active_since, updated_at) VALUES (:id, :pipeline, :run_time, :cron, :paused, " +
+         "pause_note, active_since, updated_at) VALUES (:id, :pipeline, :run_time, :cron, "
+         ":paused, :note, " +
              db_.time_param("since") + ", " + db_.time_param("at") +
              ") ON CONFLICT (sales_team_id, pipeline) DO UPDATE SET run_time = excluded.run_time, "
-             "cron = excluded.cron, paused = excluded.paused, active_since = "
-             "excluded.active_since, updated_at = excluded.updated_at",
+             "cron = excluded.cron, paused = excluded.paused, pause_note = excluded.pause_note, "
+             "active_since = excluded.active_since, updated_at = excluded.updated_at",
       soci::use(team_id, "id"), soci::use(pipeline, "pipeline"),
       soci::use(run_time.value, run_time.ind, "run_time"), soci::use(cron.value, cron.ind, "cron"),
-      soci::use(paused, "paused"), soci::use(since.value, since.ind, "since"), soci::use(at, "at");
+      soci::use(paused, "paused"), soci::use(note.value, note.ind, "note"),
+      soci::use(since.value, since.ind, "since"), soci::use(at, "at");
 }
 
 namespace {
@@ -506,7 +515,8 @@ Result<Team> SociTeamStore::update_pipeline(TeamId id, const std::string& pipeli
 }
 
 Result<Team> SociTeamStore::set_pipeline_paused(TeamId id, const std::string& pipeline, bool paused,
-                                                SysTime now) {
+                                                SysTime now,
+                                                const std::optional<std::string>& note) {
   try {
     PooledSession lease(db_);
     soci::session& sql = *lease;
@@ -516,9 +526,12 @@ Result<Team> SociTeamStore::set_pipeline_paused(TeamId id, const std::string& pi
       return not_found("team " + std::to_string(id.value) + " does not exist");
     }
     TeamPipeline p = settings_of(rows.front(), pipeline);
-    if (p.paused != paused) {
+    if (p.paused != paused || (paused && note)) {
       if (!paused) {
         p.active_since = now;  // resumed: what it would have run while paused is not replayed
+        p.pause_note.reset();
+      } else if (note || !p.paused) {
+        p.pause_note = note;
       }
       p.paused = paused;
       write_pipeline_row(sql, id, p, now);

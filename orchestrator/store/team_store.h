@@ -53,17 +53,20 @@ class TeamStore {
   virtual Result<Team> update(TeamId id, const TeamChanges& changes, SysTime now) = 0;
   virtual Result<Team> set_active(TeamId id, bool active, SysTime now) = 0;
   // Pauses or resumes a team's schedule; a resumed team starts afresh at `now` (what it would
-  // have run while paused is not caught up). kNotFound for an unknown team.
-  virtual Result<Team> set_paused(TeamId id, bool paused, SysTime now) = 0;
+  // have run while paused is not caught up). A pause keeps `note` as the pause note (a pause
+  // without one leaves an already paused team's note as it is); a resume clears the note and
+  // ignores `note`. kNotFound for an unknown team.
+  virtual Result<Team> set_paused(TeamId id, bool paused, SysTime now,
+                                  const std::optional<std::string>& note) = 0;
 
   // Sets the team's own schedule of one pipeline (for `daily`, the team's run_time and cron). A
   // new cron expression starts afresh at `now`, as update() does. kNotFound for an unknown team.
   virtual Result<Team> update_pipeline(TeamId id, const std::string& pipeline,
                                        const PipelineScheduleChanges& changes, SysTime now) = 0;
   // Pauses or resumes one pipeline of a team (the team's other pipelines run on); resumed, it
-  // starts afresh at `now`. kNotFound for an unknown team.
+  // starts afresh at `now`. The note as for set_paused(). kNotFound for an unknown team.
   virtual Result<Team> set_pipeline_paused(TeamId id, const std::string& pipeline, bool paused,
-                                           SysTime now) = 0;
+                                           SysTime now, const std::optional<std::string>& note) = 0;
 };
 
 }  // namespace orch

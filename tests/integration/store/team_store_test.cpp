@@ -480,7 +480,7 @@ TEST_P(TeamStoreTest, PausingKeepsATeamActiveAndResumingStartsItAfresh) {
   add(TeamId{1}, "One", {}, created);
   EXPECT_FALSE(find(TeamId{1}).paused);
 
-  auto paused = teams().set_paused(TeamId{1}, true, utc("2026-03-02T00:00:00Z"));
+  auto paused = teams().set_paused(TeamId{1}, true, utc("2026-03-02T00:00:00Z"), std::nullopt);
   ASSERT_TRUE(paused.has_value()) << paused.error().message;
   EXPECT_TRUE(paused->paused);
   EXPECT_TRUE(paused->active);
@@ -490,20 +490,20 @@ TEST_P(TeamStoreTest, PausingKeepsATeamActiveAndResumingStartsItAfresh) {
   EXPECT_EQ(ids(*active), (std::vector<std::int64_t>{1}));
 
   SysTime resumed_at = utc("2026-03-05T07:30:00Z");
-  auto resumed = teams().set_paused(TeamId{1}, false, resumed_at);
+  auto resumed = teams().set_paused(TeamId{1}, false, resumed_at, std::nullopt);
   ASSERT_TRUE(resumed.has_value()) << resumed.error().message;
   EXPECT_FALSE(resumed->paused);
   EXPECT_EQ(resumed->active_since, resumed_at);
   EXPECT_EQ(find(TeamId{1}).active_since, resumed_at);
 
   // Resuming a team that is not paused changes nothing.
-  auto again = teams().set_paused(TeamId{1}, false, utc("2026-03-06T00:00:00Z"));
+  auto again = teams().set_paused(TeamId{1}, false, utc("2026-03-06T00:00:00Z"), std::nullopt);
   ASSERT_TRUE(again.has_value());
   EXPECT_EQ(again->active_since, resumed_at);
 }
 
 TEST_P(TeamStoreTest, RefusesToPauseAnUnknownTeam) {
-  auto paused = teams().set_paused(TeamId{9}, true, utc("2026-03-05T00:00:00Z"));
+  auto paused = teams().set_paused(TeamId{9}, true, utc("2026-03-05T00:00:00Z"), std::nullopt);
   ASSERT_FALSE(paused.has_value());
   EXPECT_EQ(paused.error().code, ErrorCode::kNotFound);
 }
