@@ -193,6 +193,16 @@ int main(int argc, char** argv) {
   cancel_cmd->add_option("--timeout", cancel_options.timeout_seconds,
                          "Seconds to wait for the run to stop (default 30)");
 
+  WhyOptions why_options;
+  auto* why_cmd = app.add_subcommand(
+      "why", "What happened to a team's pipeline on one day, and why (or why nothing ran)");
+  why_cmd->add_option("--team", why_options.team, "The team's id");
+  why_cmd->add_flag("--general", why_options.general, "The general run (no team)");
+  why_cmd->add_option("--pipeline", why_options.pipeline, "The pipeline (default: daily)");
+  why_cmd->add_option("--date", why_options.date, "The day, YYYY-MM-DD, in the team's zone")
+      ->required();
+  add_format(why_cmd, why_options.format, false);
+
   PlanOptions plan_options;
   auto* plan_cmd =
       app.add_subcommand("plan", "The next fire times of every pipeline of every active team");
@@ -350,6 +360,9 @@ int main(int argc, char** argv) {
   }
   if (cancel_cmd->parsed()) {
     return cancel(config, cancel_options);
+  }
+  if (why_cmd->parsed()) {
+    return why(config, why_options);
   }
   if (plan_cmd->parsed()) {
     return plan(config, plan_options);

@@ -122,6 +122,15 @@ struct RunsOptions {
 };
 int runs(const config::Config& config, const RunsOptions& options);
 
+struct WhyOptions {
+  std::optional<std::string> team;  // the id as typed
+  bool general = false;
+  std::optional<std::string> pipeline;  // default: daily
+  std::string date;                     // YYYY-MM-DD
+  Format format = Format::kTable;
+};
+int why(const config::Config& config, const WhyOptions& options);
+
 struct PlanOptions {
   std::optional<std::string> team;
   std::optional<std::string> pipeline;  // default: every pipeline

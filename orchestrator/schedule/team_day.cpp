@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <string_view>
 
 #include <date/tz.h>
 
@@ -119,6 +120,32 @@ std::string weekday_name(Date d) {
 }
 
 }  // namespace
+
+std::vector<StateSpan> spans_from_changes(const std::vector<StateChange>& changes) {
+  auto ends_with = [](const std::string& text, std::string_view end) {
+    return text.size() >= end.size() &&
+           text.compare(text.size() - end.size(), end.size(), end) == 0;
+  };
+  std::vector<StateSpan> spans;
+  std::optional<std::size_t> paused;
+  std::optional<std::size_t> inactive;
+  for (const StateChange& c : changes) {
+    if (ends_with(c.action, ".pause") && !paused) {
+      paused = spans.size();
+      spans.push_back({StateSpan::State::kPaused, c.at, std::nullopt, c.note, false});
+    } else if (ends_with(c.action, ".resume") && paused) {
+      spans[*paused].until = c.at;
+      paused.reset();
+    } else if (ends_with(c.action, ".deactivate") && !inactive) {
+      inactive = spans.size();
+      spans.push_back({StateSpan::State::kInactive, c.at, std::nullopt, "", false});
+    } else if (ends_with(c.action, ".activate") && inactive) {
+      spans[*inactive].until = c.at;
+      inactive.reset();
+    }
+  }
+  return spans;
+}
 
 std::vector<Slot> day_slots(const ScheduledTeam& schedule, Date day, std::size_t limit) {
   std::vector<Slot> out;

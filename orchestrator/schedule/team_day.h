@@ -36,6 +36,18 @@ struct StateSpan {
   bool approximate = false;      // `from` is the team's last change, not the pause itself
 };
 
+// One change of an owner's state, as the audit log records it (oldest first): an `action` ending
+// in ".pause", ".resume", ".deactivate" or ".activate" (others are ignored), and the pause note.
+struct StateChange {
+  SysTime at;
+  std::string action;
+  std::string note;
+};
+
+// The paused and inactive stretches those changes make: a pause lasts until the next resume, a
+// deactivation until the next activation; one still open has no end.
+std::vector<StateSpan> spans_from_changes(const std::vector<StateChange>& changes);
+
 // A stretch of time in which some service is known to have been alive: a registered service
 // from its start to its last heartbeat, or a run some service recorded.
 struct ServiceSighting {

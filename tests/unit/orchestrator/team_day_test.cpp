@@ -275,5 +275,33 @@ TEST(TeamDay, ASlotBeforeTheScheduleInForceBeganWasNotScheduled) {
   EXPECT_EQ(d.classify().outcome, "overdue");
 }
 
+TEST(TeamDay, TheAuditLogsChangesMakePausedAndInactiveStretches) {
+  auto spans = spans_from_changes({
+      {utc("2026-12-01T10:00:00Z"), "teams.pause", "tape late"},
+      {utc("2026-12-01T11:00:00Z"), "teams.update", ""},
+      {utc("2026-12-02T09:00:00Z"), "teams.resume", ""},
+      {utc("2026-12-03T09:00:00Z"), "teams.deactivate", ""},
+      {utc("2026-12-04T09:00:00Z"), "teams.activate", ""},
+      {utc("2026-12-04T20:00:00Z"), "teams.pause", ""},
+  });
+  ASSERT_EQ(spans.size(), 3u);
+  EXPECT_EQ(spans[0].state, StateSpan::State::kPaused);
+  EXPECT_EQ(spans[0].note, "tape late");
+  EXPECT_EQ(spans[0].until, utc("2026-12-02T09:00:00Z"));
+  EXPECT_EQ(spans[1].state, StateSpan::State::kInactive);
+  EXPECT_EQ(spans[1].from, utc("2026-12-03T09:00:00Z"));
+  EXPECT_FALSE(spans[2].until);
+
+  Day d;
+  d.spans = spans;
+  d.date = "2026-12-02";  // 06:00: still paused, resumed at 09:00
+  EXPECT_EQ(d.classify().outcome, "paused");
+  EXPECT_FALSE(contains(d.classify().reason, "since its last change")) << d.classify().reason;
+  d.date = "2026-12-03";  // 06:00: active again, deactivated at 09:00
+  EXPECT_EQ(d.classify().outcome, "missed");
+  d.date = "2026-12-04";
+  EXPECT_EQ(d.classify().outcome, "inactive");
+}
+
 }  // namespace
 }  // namespace orch

@@ -1,0 +1,135 @@
+// The reads behind the teams list, the calendar and "why" (RunQueries), on both databases: runs by
+// run date, the latest outcomes of a page of owners in one query, the runs going now.
+#include <memory>
+#include <set>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "config/base/time.h"
+#include "orchestrator/store/database.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_database.h"
+
+namespace orch {
+namespace {
+
+using testing::Backend;
+
+class DayQueriesTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    if (!database_.available()) {
+      GTEST_SKIP() << "no PostgreSQL server (run the tests under scripts/with_test_services.sh)";
+    }
+    auto db = Database::open(database_.url(), 1, Database::OpenMode::kCreateIfMissing);
+    ASSERT_TRUE(db.has_value()) << db.error().message;
+    db_ = std::move(*db);
+    for (int id : {1, 2, 5}) {
+      auto added = db_->teams().add(TeamId{id}, "team " + std::to_string(id), {},
+                                    *parse_utc("2026-10-01T00:00:00Z"));
+      ASSERT_TRUE(added.has_value()) << added.error().message;
+    }
+  }
+
+  // A run of team `id`'s pipeline for `run_date`, created at noon UTC of `created_day`.
+  void insert(const std::string& run_id, int id, const std::string& pipeline,
+              const std::string& status, const std::string& run_date,
+              const std::string& created_day) {
+    std::string sql =
+        "INSERT INTO pipeline_runs (run_id, sales_team_id, team_key, pipeline, status, "
+        "triggered_by, run_date, created_at) VALUES ('" +
+        run_id + "', " + std::to_string(id) + ", " + std::to_string(id) + ", '" + pipeline +
+        "', '" + status + "', 'schedule', '" + run_date + "', '" + created_day + "T12:00:00.000Z')";
+    auto r = database_.query(sql);
+    ASSERT_EQ(r.exit_code, 0) << sql << "\n" << r.err;
+  }
+
+  testing::TempDir dir_;
+  testing::TestDatabase database_{GetParam(), dir_.path()};
+  std::unique_ptr<Database> db_;
+};
+
+std::string day(int n) {  // 2026-11-01 + n days
+  return format_date(Date(date::sys_days(*parse_date("2026-11-01")) + date::days(n)));
+}
+
+TEST_P(DayQueriesTest, TheLatestOutcomesOfAPageOfOwnersComeInOneQueryOldestFirst) {
+  for (int i = 0; i < 16; ++i) {
+    insert("a" + std::to_string(i), 1, "daily", i % 3 == 0 ? "failed" : "completed", day(i),
+           day(i));
+  }
+  insert("b0", 2, "month_end", "completed", day(3), day(3));
+  insert("b1", 2, "month_end", "missed", day(4), day(4));
+  insert("c0", 5, "daily", "completed", day(3), day(3));               // outside the page's range
+  insert("old", 2, "daily", "completed", "2026-01-01", "2026-01-01");  // before `since`
+
+  auto recent = db_->queries().recent_outcomes(1, 2, 14, *parse_utc("2026-10-01T00:00:00Z"));
+  ASSERT_TRUE(recent.has_value()) << recent.error().message;
+  ASSERT_EQ(recent->size(), 16u);
+  // Team 1: its 14 latest, oldest first.
+  for (int i = 0; i < 14; ++i) {
+    SCOPED_TRACE(i);
+    const RecentOutcome& o = (*recent)[static_cast<std::size_t>(i)];
+    EXPECT_EQ(o.team_key, 1);
+    EXPECT_EQ(o.pipeline, "daily");
+    EXPECT_EQ(o.run_id, "a" + std::to_string(i + 2));
+    EXPECT_EQ(o.run_date, day(i + 2));
+    EXPECT_EQ(o.status, (i + 2) % 3 == 0 ? "failed" : "completed");
+  }
+  EXPECT_EQ((*recent)[14].run_id, "b0");
+  EXPECT_EQ((*recent)[15].run_id, "b1");
+  EXPECT_EQ((*recent)[15].pipeline, "month_end");
+  EXPECT_EQ((*recent)[15].status, "missed");
+}
+
+TEST_P(DayQueriesTest, RunsOfARangeOfRunDatesOldestFirstWithTheirOwnersAndPipeline) {
+  insert("a0", 1, "daily", "completed", day(0), day(0));
+  insert("a1", 1, "daily", "failed", day(1), day(1));
+  insert("b1", 2, "month_end", "completed", day(1), day(1));
+  insert("back", 2, "daily", "completed", day(1), day(9));  // a backfill, made later
+  insert("c1", 5, "daily", "completed", day(1), day(1));
+
+  RunDatesQuery query{1,      2,      std::string("daily"),
+                      day(1), day(2), *parse_utc("2026-10-30T00:00:00Z")};
+  auto runs = db_->queries().runs_of_dates(query);
+  ASSERT_TRUE(runs.has_value()) << runs.error().message;
+  std::vector<std::string> ids;
+  for (const RunRecord& r : *runs) {
+    ids.push_back(r.run_id);
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"a1", "back"}));
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ((*runs)[0].run_date, day(1));
+  ASSERT_TRUE((*runs)[1].team);
+  EXPECT_EQ((*runs)[1].team->value, 2);
+
+  query.pipeline.reset();
+  query.first_key = 0;
+  query.last_key = 5;
+  runs = db_->queries().runs_of_dates(query);
+  ASSERT_TRUE(runs.has_value()) << runs.error().message;
+  EXPECT_EQ(runs->size(), 4u);  // a1, b1, c1, back
+}
+
+TEST_P(DayQueriesTest, ActiveRunsAreTheRunningAndWaitingOnes) {
+  insert("r", 1, "daily", "running", day(0), day(0));
+  insert("w", 2, "daily", "waiting", day(0), day(0));
+  insert("d", 5, "daily", "completed", day(0), day(0));
+  auto active = db_->queries().active_runs();
+  ASSERT_TRUE(active.has_value()) << active.error().message;
+  ASSERT_EQ(active->size(), 2u);
+  std::set<std::string> ids{(*active)[0].run_id, (*active)[1].run_id};
+  EXPECT_EQ(ids, (std::set<std::string>{"r", "w"}));
+}
+
+std::string backend_test_name(const ::testing::TestParamInfo<Backend>& info) {
+  return testing::backend_name(info.param);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, DayQueriesTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         backend_test_name);
+
+}  // namespace
+}  // namespace orch
