@@ -32,5 +32,9 @@ void add_health_endpoints(Router& router, const EndpointContext& context);
 void add_metrics_endpoint(Router& router, const EndpointContext& context);
 // GET /api/v1/runs, /api/v1/runs/{run_id}, /api/v1/runs/{run_id}/log.
 void add_run_endpoints(Router& router, const EndpointContext& context);
+// POST /api/v1/teams/{id}/pause, /api/v1/teams/{id}/resume, /api/v1/reschedule (admin).
+void add_team_action_endpoints(Router& router, const EndpointContext& context);
+// GET /api/v1/audit.
+void add_audit_endpoints(Router& router, const EndpointContext& context);
 
 }  // namespace orch::api

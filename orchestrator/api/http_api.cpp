@@ -19,6 +19,8 @@ class ServingApi final : public HttpApi {
     add_health_endpoints(router_, context_);
     add_metrics_endpoint(router_, context_);
     add_run_endpoints(router_, context_);
+    add_team_action_endpoints(router_, context_);
+    add_audit_endpoints(router_, context_);
   }
   ~ServingApi() override { server_.reset(); }  // stops the threads before what they read goes
   ServingApi(const ServingApi&) = delete;
