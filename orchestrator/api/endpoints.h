@@ -40,5 +40,9 @@ void add_day_endpoints(Router& router, const EndpointContext& context);
 void add_dashboard_endpoints(Router& router);
 // POST /api/v1/teams/{id}/runs (run now), POST /api/v1/runs/{run_id}/cancel.
 void add_run_control_endpoints(Router& router, const EndpointContext& context);
+// POST /api/v1/teams/{id}/pause, /api/v1/teams/{id}/resume, /api/v1/reschedule (admin).
+void add_team_action_endpoints(Router& router, const EndpointContext& context);
+// GET /api/v1/audit.
+void add_audit_endpoints(Router& router, const EndpointContext& context);
 
 }  // namespace orch::api

@@ -23,6 +23,8 @@ class ServingApi final : public HttpApi {
     add_day_endpoints(router_, context_);
     add_dashboard_endpoints(router_);
     add_run_control_endpoints(router_, context_);
+    add_team_action_endpoints(router_, context_);
+    add_audit_endpoints(router_, context_);
   }
   ~ServingApi() override { server_.reset(); }  // stops the threads before what they read goes
   ServingApi(const ServingApi&) = delete;
