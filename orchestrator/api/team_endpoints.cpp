@@ -116,7 +116,16 @@ json pipeline_json(const EndpointContext& context, const std::optional<Team>& te
   if (team && state == "active" && pipeline_paused(*team, named.name)) {
     state = "paused";
   }
-  json out = {{"name", named.name}, {"state", state}};
+  json out = {{"name", named.name}, {"state", state}, {"pause_note", nullptr}};
+  if (team && team->paused) {
+    out["pause_note"] = value_or_null(team->pause_note);
+  } else if (team) {
+    for (const TeamPipeline& p : team->pipeline_settings) {
+      if (p.pipeline == named.name && p.paused) {
+        out["pause_note"] = value_or_null(p.pause_note);
+      }
+    }
+  }
   auto resolved = resolve_team(team, index, context.config, data.installed);
   if (resolved) {
     const ScheduledTeam& s = resolved->schedule;
@@ -165,7 +174,7 @@ json team_json(const EndpointContext& context, const std::optional<Team>& team,
       {"sales_team_id", team ? json(team->id.value) : json(nullptr)},
       {"name", team ? team->name : "general"},
       {"state", state_of(team)},
-      {"pause_note", nullptr},
+      {"pause_note", team ? value_or_null(team->pause_note) : json(nullptr)},
   };
   json pipelines = json::array();
   std::optional<std::size_t> main;
@@ -203,6 +212,7 @@ json settings_json(const Team& team) {
                    {"run_time", value_or_null(p.run_time)},
                    {"cron", value_or_null(p.cron)},
                    {"paused", p.paused},
+                   {"pause_note", value_or_null(p.pause_note)},
                    {"active_since", time_or_null(p.active_since)}});
   }
   return {

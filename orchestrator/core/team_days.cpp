@@ -4,6 +4,7 @@
 #include <map>
 
 #include <date/tz.h>
+#include <nlohmann/json.hpp>
 
 #include "orchestrator/core/team_schedules.h"
 
@@ -11,6 +12,9 @@ namespace orch {
 namespace {
 
 constexpr const char* kFromCurrentState = "current state";
+constexpr const char* kFromAuditLog = "audit log";
+// How much of the audit log a calendar page reads (newest first): state changes are rare.
+constexpr int kAuditEntriesRead = 10000;
 
 // A run of a date is created on that local date at the earliest, which begins at most 14 hours
 // before the same UTC date: two days back is a safe bound that lets the query use an index.
@@ -53,10 +57,82 @@ TeamDayFacts facts_for(const config::Config& config, const ResolvedTeam& resolve
   facts.misfire_grace = config.scheduler.misfire_grace;
   facts.timeout = config.pipelines[resolved.schedule.pipeline].settings.timeout;
   facts.existed_since = team ? team->created_at : installed;
-  if (team) {
-    facts.not_scheduled = current_state_spans(*team, resolved.target.pipeline);
-  }
   return facts;
+}
+
+// The audit log's entries, newest first, grouped by their team: target "team:7" or
+// "team:7/pipeline:NAME".
+using AuditByTeam = std::map<std::int64_t, std::vector<const AuditEntry*>>;
+
+AuditByTeam by_team(const std::vector<AuditEntry>& entries) {
+  AuditByTeam out;
+  for (const AuditEntry& e : entries) {
+    if (e.target.rfind("team:", 0) != 0) {
+      continue;
+    }
+    auto id = parse_team_id(e.target.substr(5, e.target.find('/') - 5));
+    if (id) {
+      out[id->value].push_back(&e);
+    }
+  }
+  return out;
+}
+
+// The pauses, resumes, deactivations and activations of the team and of its `pipeline`, oldest
+// first, read from each entry's `after` (the fields that changed: "paused", "active",
+// "pipeline:NAME/paused", with the pause notes).
+std::vector<StateChange> state_changes(const std::vector<const AuditEntry*>& newest_first,
+                                       const std::string& pipeline) {
+  const std::string own = "pipeline:" + pipeline + "/";
+  std::vector<StateChange> out;
+  for (auto it = newest_first.rbegin(); it != newest_first.rend(); ++it) {
+    const AuditEntry& e = **it;
+    if (!e.after) {
+      continue;
+    }
+    auto after = nlohmann::json::parse(*e.after, nullptr, false);
+    if (!after.is_object()) {
+      continue;
+    }
+    auto note = [&after](const std::string& key) {
+      auto found = after.find(key);
+      return found != after.end() && found->is_string() ? found->get<std::string>() : "";
+    };
+    for (const std::string& prefix : {std::string(), own}) {
+      auto paused = after.find(prefix + "paused");
+      if (paused != after.end() && paused->is_boolean()) {
+        out.push_back({e.at, paused->get<bool>() ? "team.pause" : "team.resume",
+                       note(prefix + "pause_note")});
+      }
+    }
+    auto active = after.find("active");
+    if (active != after.end() && active->is_boolean()) {
+      out.push_back({e.at, active->get<bool>() ? "team.activate" : "team.deactivate", ""});
+    }
+  }
+  return out;
+}
+
+// The team's paused and inactive stretches: from the audit log when it has any of its changes,
+// with the state now added when the log does not reach it (a pause from before the log).
+std::vector<StateSpan> team_spans(const Team& team, const std::string& pipeline,
+                                  const std::vector<const AuditEntry*>* audit,
+                                  std::string& source) {
+  auto changes = audit != nullptr ? state_changes(*audit, pipeline) : std::vector<StateChange>{};
+  if (changes.empty()) {
+    return current_state_spans(team, pipeline);
+  }
+  source = kFromAuditLog;
+  auto spans = spans_from_changes(changes);
+  for (const StateSpan& now : current_state_spans(team, pipeline)) {
+    bool open = std::any_of(spans.begin(), spans.end(), [&now](const StateSpan& s) {
+      return !s.until && s.state == now.state;
+    });
+    if (!open) {
+      spans.push_back(now);
+    }
+  }
+  return spans;
 }
 
 }  // namespace
@@ -66,16 +142,19 @@ std::vector<StateSpan> current_state_spans(const Team& team, const std::string& 
   if (!team.active) {
     spans.push_back({StateSpan::State::kInactive, team.updated_at, std::nullopt, "", true});
   } else if (team.paused) {
-    spans.push_back({StateSpan::State::kPaused, team.updated_at, std::nullopt, "", true});
+    spans.push_back({StateSpan::State::kPaused, team.updated_at, std::nullopt,
+                     team.pause_note.value_or(""), true});
   } else if (pipeline_paused(team, pipeline)) {
     // A pipeline's pause keeps no time of its own: since its schedule last began, at most.
     SysTime since = team.created_at;
+    std::string note;
     for (const TeamPipeline& p : team.pipeline_settings) {
-      if (p.pipeline == pipeline && p.active_since) {
-        since = std::max(since, *p.active_since);
+      if (p.pipeline == pipeline) {
+        since = std::max(since, p.active_since.value_or(since));
+        note = p.pause_note.value_or("");
       }
     }
-    spans.push_back({StateSpan::State::kPaused, since, std::nullopt, "", true});
+    spans.push_back({StateSpan::State::kPaused, since, std::nullopt, note, true});
   }
   return spans;
 }
@@ -139,6 +218,20 @@ Result<DayReport> explain_day(const config::Config& config, Database& db, const 
   report.timezone = std::string(resolved->schedule.zone->name());
   report.history_source = kFromCurrentState;
   TeamDayFacts facts = facts_for(config, *resolved, team, *installed, query.date, now);
+  if (team) {
+    AuditQuery audit_query;
+    audit_query.target = "team:" + std::to_string(team->id.value);
+    audit_query.limit = kAuditEntriesRead;
+    auto audit = db.audit().page(audit_query);
+    if (!audit) {
+      return audit.error();
+    }
+    AuditByTeam grouped = by_team(*audit);
+    auto found = grouped.find(team->id.value);
+    facts.not_scheduled =
+        team_spans(*team, query.pipeline, found == grouped.end() ? nullptr : &found->second,
+                   report.history_source);
+  }
   facts.runs = *runs;
   facts.sightings = sightings;
   report.day = classify_team_day(facts);
@@ -201,12 +294,25 @@ Result<Calendar> team_calendar(const config::Config& config, Database& db,
   for (RunRecord& r : *runs) {
     by_day[{team_key(r.team), r.run_date}].push_back(std::move(r));
   }
+  AuditQuery audit_query;
+  audit_query.limit = kAuditEntriesRead;
+  auto audit = db.audit().page(audit_query);
+  if (!audit) {
+    return audit.error();
+  }
+  AuditByTeam grouped = by_team(*audit);
   static const std::vector<RunRecord> kNone;
   for (const std::optional<Team>& owner : owners) {
     CalendarRow row;
     row.key = key_of(owner);
     row.name = owner ? owner->name : "general";
     auto resolved = resolve_team(owner, *index, config, *installed);
+    std::vector<StateSpan> spans;
+    if (owner) {
+      auto found = grouped.find(owner->id.value);
+      spans = team_spans(*owner, query.pipeline, found == grouped.end() ? nullptr : &found->second,
+                         calendar.history_source);
+    }
     for (const Date& day : calendar.dates) {
       if (!resolved) {
         row.days.push_back(
@@ -214,6 +320,7 @@ Result<Calendar> team_calendar(const config::Config& config, Database& db,
         continue;
       }
       TeamDayFacts facts = facts_for(config, *resolved, owner, *installed, day, now);
+      facts.not_scheduled = spans;
       auto found = by_day.find({row.key, format_date(day)});
       facts.runs = found == by_day.end() ? kNone : found->second;
       facts.sightings = sightings;
