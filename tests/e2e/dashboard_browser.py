@@ -305,7 +305,7 @@ def cancel(d, args):
 
 
 def pause_resume(d, args):
-    """Pause a team with a note (shown on the board), then resume it."""
+    """Pause a team with a note (shown on the board), then resume it (which clears the note)."""
     d.open()
     d.login(args.admin_token)
     d.go('#/board')
@@ -320,9 +320,12 @@ def pause_resume(d, args):
             'team 1 is not shown paused')
     d.shot('paused')
     d.board_row(1).find_element(By.CSS_SELECTOR, 'button.act-resume').click()
-    d.confirm('done')
+    d.check(not d.find('#confirm-note-row')[0].is_displayed(), 'a resume asks for a note')
+    d.confirm()
     d.wait(lambda: d.board_row(1).find_element(By.CSS_SELECTOR, '.badge').text == 'active',
            'team 1 to be active again')
+    d.check(not d.board_row(1).find_elements(By.CSS_SELECTOR, '.pause-note'),
+            'the pause note stays after the resume')
 
 
 SCENARIOS = {'login_and_runs': login_and_runs, 'board': board, 'calendar': calendar,

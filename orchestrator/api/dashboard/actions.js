@@ -71,18 +71,20 @@ export function runNow(team) {
   });
 }
 
+// The note says why (shown on the board while the team is paused); a resume clears it.
 export function pause(team) {
   return act('Pause ' + who(team) + '? Its scheduled runs stop until it is resumed.', true,
              async (note) => {
-               await postJson('/api/v1/teams/' + pathPart(team.id) + '/pause', {note});
+               const body = note.trim() ? {note: note.trim()} : {};
+               await postJson('/api/v1/teams/' + pathPart(team.id) + '/pause', body);
                notify('Paused ' + who(team) + '.');
              });
 }
 
 export function resume(team) {
-  return act('Resume ' + who(team) + '? What it missed while paused is not replayed.', true,
-             async (note) => {
-               await postJson('/api/v1/teams/' + pathPart(team.id) + '/resume', {note});
+  return act('Resume ' + who(team) + '? What it missed while paused is not replayed.', false,
+             async () => {
+               await postJson('/api/v1/teams/' + pathPart(team.id) + '/resume', {});
                notify('Resumed ' + who(team) + '.');
              });
 }
@@ -99,7 +101,10 @@ export function teamActions(team) {
   const box = el('div', {class: 'actions'});
   box.append(el('button', {type: 'button', class: 'act-run', text: 'Run now',
                            onclick: () => runNow(team)}));
-  if (team.state === 'paused') {
+  // The general run has no schedule of its own to stop.
+  if (team.id === 'general') {
+    // Run now only.
+  } else if (team.state === 'paused') {
     box.append(el('button', {type: 'button', class: 'act-resume', text: 'Resume',
                              onclick: () => resume(team)}));
   } else if (team.state === 'active') {
