@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "orchestrator/api/endpoints.h"
+#include "orchestrator/core/audit_actor.h"
 #include "orchestrator/core/remote_control.h"
 
 namespace orch::api {
@@ -29,7 +30,7 @@ HttpResponse failure(const Error& error) {
 }
 
 std::string actor(const RouteContext& route) {
-  return "api:" + (route.caller ? route.caller->name : std::string("?"));
+  return api_actor(route.caller ? route.caller->name : std::string("?"));
 }
 
 // The owner named by {id} ("general" or a team id that exists), the body's pipeline and

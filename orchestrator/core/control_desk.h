@@ -14,8 +14,8 @@ namespace orch {
 // A service's side of `trigger` and `cancel` (and their API endpoints): takes the requests to run
 // an owner now that no service has taken (one compare-and-set each, so exactly one replica runs
 // each), hands them to the workers as manual runs that write their run id back, and stops the
-// runs of this service that were asked to be cancelled. Called on the service's loop (take) and
-// heartbeat (cancels); holds no state of its own but what it reads.
+// runs of this service that were asked to be cancelled. asked() and take_requests() run on the
+// service's loop; apply_cancels() on the loop and the heartbeat's thread (it keeps no state).
 class ControlDesk {
  public:
   // `run` queues a run for the workers; false when the service is stopping.

@@ -2,7 +2,10 @@
 
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "config/base/clock.h"
+#include "config/base/log.h"
 
 namespace orch {
 namespace {
@@ -12,6 +15,34 @@ namespace {
 constexpr std::chrono::milliseconds kPollEvery{20};
 
 using Steady = std::chrono::steady_clock;
+
+// "team:7", "general", and "/pipeline:NAME" for any pipeline but daily: the audit log's targets.
+std::string audit_target(const RunOwner& owner) {
+  std::string target =
+      owner.team_key == 0 ? std::string("general") : "team:" + std::to_string(owner.team_key);
+  if (owner.pipeline != kDefaultPipeline) {
+    target += "/pipeline:" + owner.pipeline;
+  }
+  return target;
+}
+
+// The action happened whatever the audit log says: a failure to record it is logged, not
+// returned.
+void audit(Database& db, const std::string& actor, const std::string& action,
+           const std::string& target, std::optional<std::string> before,
+           std::optional<std::string> after) {
+  AuditEntry entry;
+  entry.at = SystemClock().now();
+  entry.actor = actor;
+  entry.action = action;
+  entry.target = target;
+  entry.before = std::move(before);
+  entry.after = std::move(after);
+  if (auto recorded = db.audit().record(entry); !recorded) {
+    log::warn("audit_not_recorded",
+              {{"action", action}, {"target", target}, {"reason", recorded.error().message}});
+  }
+}
 
 }  // namespace
 
@@ -54,6 +85,17 @@ Result<TriggerAnswer> ask_to_run(Database& db, const TriggerRequest& request,
       answer.outcome = row.outcome;
       answer.run_id = row.run_id;
       answer.error = row.error;
+      if (row.outcome == TriggerOutcome::kStarted && !answer.replayed) {
+        nlohmann::json after = {{"run_id", row.run_id}, {"pipeline", row.owner.pipeline}};
+        if (row.purchase_date) {
+          after["purchase_date"] = *row.purchase_date;
+        }
+        if (row.idempotency_key) {
+          after["idempotency_key"] = *row.idempotency_key;
+        }
+        audit(db, request.requested_by, "run.trigger", audit_target(row.owner), std::nullopt,
+              after.dump());
+      }
       return answer;
     }
     if (Steady::now() >= deadline) {
@@ -89,9 +131,15 @@ Result<CancelResult> ask_to_cancel(Database& db, const std::string& run_id, cons
                                    std::chrono::milliseconds wait) {
   const std::string why = "cancelled by " + by;
   auto result = db.control().request_cancel(run_id, why, SystemClock().now());
+  if (result && result->found == CancelFound::kCancelled) {
+    audit(db, by, "run.cancel", "run:" + run_id, R"({"status":"waiting"})",
+          R"({"status":"cancelled"})");
+  }
   if (!result || result->found != CancelFound::kRequested) {
     return result;
   }
+  audit(db, by, "run.cancel", "run:" + run_id, R"({"status":"running"})",
+        R"({"status":"cancel_requested"})");
   if (Status bumped = db.control().bump_generation(); !bumped) {
     return bumped.error();
   }

@@ -21,6 +21,9 @@ struct TriggerAnswer {
   bool replayed = false;
 };
 
+// Both record what they did in the audit log, as `request.requested_by` and `by` (cli_actor(),
+// api_actor()): a trigger once a service took it (not a replay), a cancel once asked.
+
 // Asks the live services to run `request` (its owner, purchase date, requester and idempotency
 // key set) and waits up to `timeout` for one to take it. kDeadlineExceeded, with the request
 // withdrawn, when none did; kUnavailable when the database is.

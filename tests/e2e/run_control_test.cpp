@@ -129,6 +129,11 @@ TEST_P(RunControlTest, TriggerRunsTheTeamInsideTheServiceAndPrintsItsRunId) {
   ASSERT_TRUE(wait_for_status(run_id, "completed")) << service->output();
   auto run = show(run_id);
   EXPECT_EQ(run["triggered_by"], "manual");
+  // Who asked, in the audit log.
+  auto audited = sql("SELECT actor, action, target FROM audit_log WHERE action = 'run.trigger'");
+  EXPECT_EQ(audited.exit_code, 0) << audited.err;
+  EXPECT_NE(audited.out.find("cli:"), std::string::npos) << audited.out;
+  EXPECT_NE(audited.out.find("team:1"), std::string::npos) << audited.out;
   EXPECT_EQ(run["total_loans"], 4);
   EXPECT_EQ(run["exceptions_count"], 1);
   // Run by the service, not by the command: its instance is the service's process.
@@ -301,6 +306,14 @@ TEST_P(RunControlTest, ApiRunsNowOnceForAnIdempotencyKeyRefusesWhileTheTeamRunsA
     EXPECT_EQ(ended.status, 409) << ended.body;
     EXPECT_NE(ended.body.find("already ended: cancelled"), std::string::npos) << ended.body;
   }
+  // Each action once in the audit log, as the token's name: two runs started (the replays added
+  // nothing), two cancels.
+  auto audited =
+      sql("SELECT action, COUNT(*) FROM audit_log WHERE actor = 'api:api.token' GROUP "
+          "BY action ORDER BY action");
+  EXPECT_EQ(audited.exit_code, 0) << audited.err;
+  EXPECT_NE(audited.out.find("run.cancel|2"), std::string::npos) << audited.out;
+  EXPECT_NE(audited.out.find("run.trigger|2"), std::string::npos) << audited.out;
   // The key still names its (now cancelled) run: a replay starts nothing.
   auto late_replay = post("/api/v1/teams/1/runs", kAdminToken, "", "key-0001");
   EXPECT_EQ(late_replay.status, 202);
