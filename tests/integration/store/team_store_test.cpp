@@ -156,7 +156,7 @@ TEST(Database, AppliesAVersionMissingBelowTheHighestApplied) {
   sql(file,
       "CREATE TABLE t AS SELECT id, name, is_active, run_time, timezone, notify_email, "
       "notify_slack_webhook, pipelines, wait_for_inputs_seconds, upstreams, dst_skipped, "
-      "dst_repeated, overlap, active_since, "
+      "dst_repeated, overlap, pause_note, active_since, "
       "created_at, updated_at FROM sales_teams; "
       "DROP TABLE sales_teams; ALTER TABLE t RENAME TO sales_teams; "
       "DELETE FROM schema_migrations WHERE version = 3;");
@@ -167,7 +167,7 @@ TEST(Database, AppliesAVersionMissingBelowTheHighestApplied) {
   ASSERT_TRUE(team->has_value());
   EXPECT_FALSE((*team)->paused);
   EXPECT_EQ(sql(file, "SELECT group_concat(version) FROM schema_migrations ORDER BY version"),
-            "1,2,3,4,5,6,8");
+            "1,2,3,4,5,6,8,9");
 }
 
 TEST(Database, CreatesTheFoldersOfANewFile) {
