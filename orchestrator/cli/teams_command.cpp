@@ -490,8 +490,16 @@ int teams_update(const config::Config& config, const TeamOptions& options) {
   if (!updated) {
     return fail(updated.error());
   }
-  return show_and_audit(config, **db, (*db)->teams().update_pipeline(*id, *pipeline, schedule, now),
-                        options, "updated", "teams.update", target, *before);
+  auto scheduled = (*db)->teams().update_pipeline(*id, *pipeline, schedule, now);
+  if (!scheduled) {
+    // The team's own settings were changed all the same: that part is audited. The error shown
+    // is the schedule's, one line; the database that refused it will likely refuse this too.
+    AuditDiff diff = team_diff(*before, *updated);
+    static_cast<void>(record_audit(**db, "teams.update", target, diff.before, diff.after));
+    return fail(scheduled.error());
+  }
+  return show_and_audit(config, **db, scheduled, options, "updated", "teams.update", target,
+                        *before);
 }
 
 int teams_set_active(const config::Config& config, const TeamOptions& options, bool active) {
