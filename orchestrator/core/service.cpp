@@ -352,8 +352,8 @@ struct Service::Impl {
         continue;
       }
       auto pipeline = pipeline_index(config, run.pipeline);
-      auto target =
-          pipeline ? targets.find(ScheduleKey{team_key(run.team), *pipeline}) : std::nullopt;
+      auto target = pipeline ? targets.find(ScheduleKey{team_key(run.team), *pipeline})
+                             : std::nullopt;
       if (!target && pipeline) {
         // Paused or deactivated: held all the same, to start if resumed within its window and
         // to be recorded missed_inputs at its end if not.
@@ -377,10 +377,7 @@ struct Service::Impl {
       request.trigger = run.triggered_by;
       request.attempt = run.attempt;
       request.slot = Slot{
-          run.team,
-          *pipeline,
-          *run.scheduled_for,
-          *run_date,
+          run.team, *pipeline, *run.scheduled_for, *run_date,
           run.slot_key->find('T') == std::string::npos ? SlotKey::kRunDate : SlotKey::kFireInstant,
           run.schedule_note};
       request.wait_until = *run.scheduled_for + executor.waiting_window(*target);
@@ -430,10 +427,7 @@ struct Service::Impl {
       request.trigger = Trigger::kRetry;
       request.attempt = next->attempt;
       request.slot = Slot{
-          run.team,
-          *pipeline,
-          *run.scheduled_for,
-          *run_date,
+          run.team, *pipeline, *run.scheduled_for, *run_date,
           run.slot_key->find('T') == std::string::npos ? SlotKey::kRunDate : SlotKey::kFireInstant,
           run.schedule_note};
       std::lock_guard lock(mutex);

@@ -155,7 +155,8 @@ void WaitingRoom::loop() {
           }
           entry.folder = folder;
           entry.watched = watched;
-          entry.next_check = now + next;
+          // Its window's end is a check of its own: the run is recorded then, not at the poll.
+          entry.next_check = std::min(now + next, std::max(now, request.wait_until));
           if (!readiness) {
             log::warn("waiting_run_not_checked",
                       {{"run_id", run.run_id}, {"reason", readiness.error().message}});

@@ -131,6 +131,21 @@ TEST_F(WaitingInputsTest, AFileLandingStartsTheRunWithoutWaitingForThePoll) {
   EXPECT_EQ(runs_json().size(), 1u);
 }
 
+// The end of the window is kept to, however seldom the poll looks.
+TEST_F(WaitingInputsTest, TheWindowEndsOnTimeWhateverThePoll) {
+  Slot slot = slot_in(3);
+  auto service = serve_waiting(slot, 4, {{"SCHEDULER_INPUT_POLL_SECONDS", "3600"}});
+  ASSERT_TRUE(wait_for_log(*service, "ready")) << service->output();
+  // Recorded at slot + 4 s, give or take a check, not at the hourly poll.
+  ASSERT_TRUE(wait_for_status("missed_inputs", seconds(25)))
+      << runs_json().dump(2) << service->output();
+  service->send_signal(SIGTERM);
+  ASSERT_EQ(service->wait(seconds(15)), 0);
+  auto runs = runs_json();
+  ASSERT_EQ(runs.size(), 1u) << runs.dump(2);
+  EXPECT_TRUE(runs[0]["started_at"].is_null()) << runs.dump(2);
+}
+
 // The file is there, but still being written: the run starts once it has stopped changing.
 TEST_F(WaitingInputsTest, AFileStillGrowingIsWaitedForUntilItSettles) {
   Slot slot = slot_in(3);

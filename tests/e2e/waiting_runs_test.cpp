@@ -21,8 +21,7 @@ constexpr std::string_view kTape = "loan_id,borrower,amount\n1,a,10\n";
 // Today's (UTC) loan tape name, as the pattern below expands it for a slot today.
 std::string todays_tape() {
   return "loans_" +
-         date::format("%Y%m%d", date::floor<date::days>(std::chrono::system_clock::now())) +
-         ".csv";
+         date::format("%Y%m%d", date::floor<date::days>(std::chrono::system_clock::now())) + ".csv";
 }
 
 void write_file(const std::filesystem::path& path, std::string_view text) {
@@ -138,6 +137,32 @@ TEST_F(WaitingRunsTest, AWindowEndingWhilePausedIsMissedInputsSayingSo) {
     EXPECT_TRUE(runs[0]["started_at"].is_null()) << runs.dump(2);
   }
   EXPECT_FALSE(std::filesystem::exists(team_outputs(1) / "output" / "seen"));
+}
+
+// A service started while a paused team's run waits takes the run over all the same: it does not
+// start it, and records it missed_inputs, saying why, when its window ends.
+TEST_F(WaitingRunsTest, APausedTeamsWaitingRunIsTakenOverAfterARestartAndMissedAtItsEnd) {
+  add_team(1, "North");
+  const std::string slot = utc_time_in(3);
+  auto first = serve(waiting_env(slot, 15));
+  ASSERT_TRUE(wait_for_log(*first, "ready")) << first->output();
+  ASSERT_TRUE(wait_for_status(1, "waiting", seconds(20))) << runs_json().dump(2);
+  expect_ok({"teams", "pause", "1"});
+  first->send_signal(SIGKILL);
+  first->wait(seconds(15));
+
+  write_file(team_inputs(1) / todays_tape(), kTape);
+  auto second = serve(waiting_env(slot, 15));
+  ASSERT_TRUE(wait_for_log(*second, "waiting_run_taken_over")) << second->output();
+  ASSERT_TRUE(wait_for_status(1, "missed_inputs", seconds(30)))
+      << runs_json().dump(2) << second->output();
+  second->send_signal(SIGTERM);
+  ASSERT_EQ(second->wait(seconds(15)), 0);
+  auto runs = team_runs(1);
+  ASSERT_EQ(runs.size(), 1u) << runs.dump(2);
+  EXPECT_TRUE(runs[0]["started_at"].is_null()) << "started while paused: " << runs.dump(2);
+  EXPECT_NE(runs[0]["error"].get<std::string>().find("team 1 was paused"), std::string::npos)
+      << runs.dump(2);
 }
 
 // A team's run time moved while its run waits: the waiting row keeps its slot, the new time
