@@ -318,6 +318,7 @@ std::string describe(const Config& config) {
   entry("shutdown_grace_seconds", std::to_string(sched.shutdown_grace.count()));
   entry("heartbeat_timeout_seconds", std::to_string(sched.heartbeat_timeout.count()));
   entry("forget_silent_after_hours", std::to_string(sched.forget_silent_after.count()));
+  entry("input_poll_seconds", std::to_string(sched.input_poll.count()));
   section("paths");
   entry("input_dir", quote(config.paths.input_dir.string()));
   entry("output_dir", quote(config.paths.output_dir.string()));

@@ -50,6 +50,9 @@ struct SchedulerConfig {
   std::chrono::seconds heartbeat_timeout{20};  // HEARTBEAT_TIMEOUT_SECONDS
   // `status` forgets a service silent for this long (killed without a clean stop, never back).
   std::chrono::hours forget_silent_after{168};  // FORGET_SILENT_AFTER_HOURS
+  // The longest a waiting run goes unchecked: its poll where inotify cannot watch its input
+  // folder, and the fallback beside inotify where it can.
+  std::chrono::seconds input_poll{15};  // SCHEDULER_INPUT_POLL_SECONDS
   // DEFAULT_CRON: a 5-field cron expression every team without its own schedule (and the
   // general run) follows instead of daily_run_time.
   std::optional<std::string> default_cron;
@@ -101,7 +104,7 @@ struct PipelineConfig {
   // Run before the pipeline with its environment and sandbox: exit 0 runs the pipeline, exit
   // 100 records the run `skipped` (the first line of its output says why), anything else fails
   // it. Empty: none.
-  std::vector<std::string> condition;  // PIPELINE_CONDITION (argv, no shell)
+  std::vector<std::string> condition;              // PIPELINE_CONDITION (argv, no shell)
   std::map<std::string, std::string> env;          // extra environment for the pipeline
   std::uint64_t log_max_bytes = 10 * 1024 * 1024;  // PIPELINE_LOG_MAX_BYTES
   int max_inputs = 10000;                          // PIPELINE_MAX_INPUTS

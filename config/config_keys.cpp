@@ -209,6 +209,15 @@ constexpr std::array kSettings = {
               c.scheduler.heartbeat_timeout = std::chrono::seconds(number(v));
               return {};
             }},
+    Setting{.key = "scheduler.input_poll_seconds",
+            .env = "SCHEDULER_INPUT_POLL_SECONDS",
+            .kind = Kind::kInteger,
+            .min = 1,
+            .max = 3600,
+            .apply = [](const Value& v, Config& c) -> Status {
+              c.scheduler.input_poll = std::chrono::seconds(number(v));
+              return {};
+            }},
     // At least an hour, the longest heartbeat timeout: a live service is never forgotten.
     Setting{.key = "scheduler.forget_silent_after_hours",
             .env = "FORGET_SILENT_AFTER_HOURS",

@@ -343,16 +343,26 @@ Result<pipeline::Readiness> RunExecutor::check_ready(const RunTarget& target, Da
   request.ready_marker = settings.ready_marker;
   request.settle = settings.input_settle;
   // File times are the wall clock's, whatever clock schedules the runs.
-  request.now = std::chrono::time_point_cast<std::chrono::milliseconds>(
-      std::chrono::system_clock::now());
+  request.now =
+      std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
   request.max_inputs = static_cast<std::size_t>(settings.max_inputs);
   auto inputs = pipeline::check_inputs_ready(request);
   if (!inputs) {
     return inputs.error();
   }
-  inputs->missing.insert(inputs->missing.end(), readiness.missing.begin(),
-                         readiness.missing.end());
+  inputs->missing.insert(inputs->missing.end(), readiness.missing.begin(), readiness.missing.end());
   return inputs;
+}
+
+std::optional<std::filesystem::path> RunExecutor::input_folder(const RunTarget& target) const {
+  if (wait_for_inputs(target).count() == 0) {
+    return std::nullopt;
+  }
+  auto folders = tree_.prepare(target.team, target.pipeline);
+  if (!folders) {
+    return std::nullopt;
+  }
+  return folders->input_dir;
 }
 
 std::optional<std::string> RunExecutor::unchanged_since(
@@ -411,10 +421,10 @@ Status RunExecutor::check_upstreams(const RunTarget& target, Date run_date,
                                     pipeline::Readiness& readiness) const {
   const std::string day = format_date(run_date);
   for (const Upstream& upstream : target.upstreams) {
-    const std::string named = (upstream.team ? describe_team(upstream.team) : "the general run") +
-                              (upstream.pipeline == kDefaultPipeline
-                                   ? std::string()
-                                   : "'s " + upstream.pipeline + " pipeline");
+    const std::string named =
+        (upstream.team ? describe_team(upstream.team) : "the general run") +
+        (upstream.pipeline == kDefaultPipeline ? std::string()
+                                               : "'s " + upstream.pipeline + " pipeline");
     auto latest = runs_.latest_of_date(RunOwner{team_key(upstream.team), upstream.pipeline}, day);
     if (!latest) {
       return latest.error();
@@ -441,8 +451,8 @@ Status RunExecutor::check_upstreams(const RunTarget& target, Date run_date,
       readiness.missing.push_back(pending + " (" + to_string(run.status) + ", to be tried again)");
       continue;
     }
-    readiness.blocked = named + "'s run of " + day + " ended " + to_string(run.status) + " (" +
-                        run.run_id + ")";
+    readiness.blocked =
+        named + "'s run of " + day + " ended " + to_string(run.status) + " (" + run.run_id + ")";
     return {};
   }
   return {};
@@ -451,7 +461,8 @@ Status RunExecutor::check_upstreams(const RunTarget& target, Date run_date,
 std::string RunExecutor::upstream_output_dirs(const RunTarget& target) const {
   std::string out;
   for (const Upstream& upstream : target.upstreams) {
-    out += (out.empty() ? "" : ":") + tree_.folders(upstream.team, upstream.pipeline).output_dir.string();
+    out += (out.empty() ? "" : ":") +
+           tree_.folders(upstream.team, upstream.pipeline).output_dir.string();
   }
   return out;
 }
@@ -548,8 +559,8 @@ RunFinish RunExecutor::run_pipeline(const RunRecord& run, const RunTarget& targe
 }
 
 RunFinish RunExecutor::run_in_folders(const pipeline::RunFolders& folders, const RunRecord& run,
-                                      const RunTarget& target, const Pipeline& pipeline,
-                                      bool force, pipeline::StopSignal& stop) {
+                                      const RunTarget& target, const Pipeline& pipeline, bool force,
+                                      pipeline::StopSignal& stop) {
   const config::PipelineConfig& settings = pipeline.named->settings;
   RunFinish done = failed_end(run);
   auto fail = [&](const std::string& error) {

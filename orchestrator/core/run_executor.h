@@ -98,6 +98,9 @@ class RunExecutor {
   // Whether the target's run of `run_date` may start: its upstreams' runs of that date completed
   // and, when it waits for inputs, its inputs ready. What a waiting run is checked with.
   Result<pipeline::Readiness> check_ready(const RunTarget& target, Date run_date) const;
+  // The folder the target's inputs land in, when it waits for inputs (what a waiting run's
+  // watch looks at); std::nullopt when it does not wait for files or the folder cannot be made.
+  std::optional<std::filesystem::path> input_folder(const RunTarget& target) const;
 
   // Records a waiting run `missed_inputs` or `upstream_failed` (`status`) with `why` and
   // notifies. Fails with kFailedPrecondition when it no longer waits for this executor.
@@ -149,7 +152,8 @@ class RunExecutor {
   bool abandon_if_holder_died(const std::string& run_id);
   // Adds to `readiness` what the target's upstreams' runs of `run_date` still lack, or why they
   // never will complete.
-  Status check_upstreams(const RunTarget& target, Date run_date, pipeline::Readiness& readiness) const;
+  Status check_upstreams(const RunTarget& target, Date run_date,
+                         pipeline::Readiness& readiness) const;
   // The published output folders of the target's upstreams, for UPSTREAM_OUTPUT_DIRS.
   std::string upstream_output_dirs(const RunTarget& target) const;
   // Runs a run whose row is `running` already, to its recorded end.

@@ -31,8 +31,9 @@
 #include "orchestrator/core/systemd_notify.h"
 #include "orchestrator/core/team_schedules.h"
 #include "orchestrator/core/team_targets.h"
-#include "orchestrator/core/waiting_room.h"
+#include "orchestrator/core/unscheduled_owner.h"
 #include "orchestrator/core/version.h"
+#include "orchestrator/core/waiting_room.h"
 #include "orchestrator/schedule/scheduler.h"
 #include "orchestrator/schedule/slot_resumption.h"
 #include "pipeline/isolation.h"
@@ -115,12 +116,14 @@ struct Service::Impl {
   int exit_code = 0;  // the loop's thread
   DatabaseWatch database_watch{db, [this] { asio::post(io, [this] { stop_database_lost(); }); }};
   // Runs waiting for their inputs; last, so that its thread ends before what it calls on goes.
-  WaitingRoom waiting_room{clock, WaitingRoom::Hooks{
-                                      [this](const RunRequest& r) { return check_waiting(r); },
-                                      [this](RunRequest r) { hand_over_ready(std::move(r)); },
-                                      [this](RunRequest r, RunStatus status, std::string why) {
-                                        give_up_waiting(std::move(r), status, std::move(why));
-                                      }}};
+  WaitingRoom waiting_room{
+      clock, config.scheduler.input_poll,
+      WaitingRoom::Hooks{[this](const RunRequest& r) { return check_waiting(r); },
+                         [this](const RunRequest& r) { return executor.input_folder(r.target); },
+                         [this](RunRequest r) { hand_over_ready(std::move(r)); },
+                         [this](RunRequest r, RunStatus status, std::string why) {
+                           expire_waiting(std::move(r), status, std::move(why));
+                         }}};
 
   // Jobs waiting for a worker, and the stop signals of the runs in progress.
   std::mutex mutex;
@@ -274,17 +277,51 @@ struct Service::Impl {
   // the loop, which knows whether its team's pipeline is still scheduled.
   void hand_over_ready(RunRequest request) {
     asio::post(io, [this, request = std::move(request)]() mutable {
-      auto pipeline = pipeline_index(config, request.target.pipeline);
-      auto target = pipeline ? targets.find(ScheduleKey{team_key(request.target.team), *pipeline})
-                             : std::nullopt;
-      if (!target) {
-        // Paused or deactivated while it waited: it is not started, and waits on for a resume
-        // until its window closes.
-        waiting_room.add(std::move(request), std::chrono::seconds(15));
+      auto target = scheduled_target(request.target);
+      if (target) {
+        request.target = std::move(*target);
+        enqueue({Job{std::move(request)}});
         return;
       }
-      request.target = std::move(*target);
-      enqueue({Job{std::move(request)}});
+      // Paused or deactivated while it waited: it does not start, and waits on for a resume
+      // (which checks it at once) until its window closes.
+      SysTime now = clock.now();
+      if (now >= request.wait_until) {
+        std::string why = "not started by " + format_utc(request.wait_until) + ": " +
+                          unscheduled_reason(request.target);
+        give_up_waiting(std::move(request), RunStatus::kMissedInputs, std::move(why));
+        return;
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(request.wait_until - now);
+      waiting_room.add(std::move(request),
+                       std::min<std::chrono::milliseconds>(std::chrono::seconds(15), left));
+    });
+  }
+
+  // The target of the owner's schedule when this service schedules it now (loop only).
+  std::optional<RunTarget> scheduled_target(const RunTarget& owner) const {
+    auto pipeline = pipeline_index(config, owner.pipeline);
+    return pipeline ? targets.find(ScheduleKey{team_key(owner.team), *pipeline}) : std::nullopt;
+  }
+
+  std::string unscheduled_reason(const RunTarget& owner) {
+    return why_unscheduled(db.teams(), owner.team, owner.pipeline)
+        .value_or(describe_team(owner.team) + "'s pipeline " + owner.pipeline +
+                  " was not scheduled");
+  }
+
+  // From the waiting room's thread: the window closed. A run whose owner is not scheduled now
+  // (paused, deactivated) says so in its reason: that, not only the inputs, kept it from running.
+  void expire_waiting(RunRequest request, RunStatus status, std::string why) {
+    if (status != RunStatus::kMissedInputs) {
+      give_up_waiting(std::move(request), status, std::move(why));
+      return;
+    }
+    asio::post(io, [this, request = std::move(request), why = std::move(why)]() mutable {
+      if (!scheduled_target(request.target)) {
+        why += "; " + unscheduled_reason(request.target);
+      }
+      give_up_waiting(std::move(request), RunStatus::kMissedInputs, std::move(why));
     });
   }
 
@@ -325,6 +362,13 @@ struct Service::Impl {
       auto pipeline = pipeline_index(config, run.pipeline);
       auto target = pipeline ? targets.find(ScheduleKey{team_key(run.team), *pipeline})
                              : std::nullopt;
+      if (!target && pipeline) {
+        // Paused or deactivated: held all the same, to start if resumed within its window and
+        // to be recorded missed_inputs at its end if not.
+        if (auto owner = unscheduled_owner(db.teams(), config, run)) {
+          target = std::move(owner->target);
+        }
+      }
       auto run_date = parse_date(run.run_date);
       if (!target || !run.scheduled_for || !run.slot_key || !run_date) {
         continue;  // not scheduled here: left for a service that schedules it
@@ -499,6 +543,9 @@ struct Service::Impl {
   bool reload(const char* why) {
     bool loaded = load_schedule(why);
     release_memory();
+    // A pipeline resumed (or a team activated) starts the runs it holds waiting as soon as they
+    // are ready; the others are merely checked once more.
+    waiting_room.check_all_now();
     return loaded;
   }
 

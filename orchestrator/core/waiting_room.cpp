@@ -10,9 +10,14 @@ namespace {
 // The longest the thread sleeps: the wall clock may jump, and entries come and go.
 constexpr std::chrono::milliseconds kMaxSleep{1000};
 
-// How long until a run that has waited `waited` is checked again: its inputs are likeliest to
-// come soon after the slot; a wait of hours need not cost a folder listing every second.
-std::chrono::milliseconds check_interval(std::chrono::milliseconds waited) {
+// A file still being written is looked at again this soon: it is ready `input_settle_seconds`
+// after its last change, which no event announces.
+constexpr std::chrono::milliseconds kSettleCheck{1000};
+
+// How long until a run that has waited `waited` is checked again when no event will say its
+// inputs came: they are likeliest to come soon after the slot; a wait of hours need not cost a
+// folder listing every second.
+std::chrono::milliseconds backoff(std::chrono::milliseconds waited) {
   if (waited < std::chrono::minutes(1)) {
     return std::chrono::seconds(1);
   }
@@ -24,8 +29,8 @@ std::chrono::milliseconds check_interval(std::chrono::milliseconds waited) {
 
 }  // namespace
 
-WaitingRoom::WaitingRoom(const Clock& clock, Hooks hooks)
-    : clock_(clock), hooks_(std::move(hooks)), thread_([this] { loop(); }) {}
+WaitingRoom::WaitingRoom(const Clock& clock, std::chrono::seconds poll, Hooks hooks)
+    : clock_(clock), poll_(poll), hooks_(std::move(hooks)), thread_([this] { loop(); }) {}
 
 WaitingRoom::~WaitingRoom() {
   stop();
@@ -35,7 +40,7 @@ void WaitingRoom::add(RunRequest request, std::chrono::milliseconds after) {
   {
     std::lock_guard lock(mutex_);
     std::string id = request.waiting_run->run_id;
-    entries_[id] = Entry{std::move(request), clock_.now() + after};
+    entries_[id] = Entry{std::move(request), clock_.now() + after, std::nullopt, false};
   }
   wake_.notify_all();
 }
@@ -55,6 +60,35 @@ bool WaitingRoom::holds(const std::string& run_id) const {
   return entries_.count(run_id) > 0;
 }
 
+void WaitingRoom::check_all_now() {
+  {
+    std::lock_guard lock(mutex_);
+    SysTime now = clock_.now();
+    for (auto& [id, entry] : entries_) {
+      entry.next_check = std::min(entry.next_check, now);
+    }
+  }
+  wake_.notify_all();
+}
+
+// From the watch's thread.
+void WaitingRoom::landed(const std::filesystem::path& folder) {
+  bool woken = false;
+  {
+    std::lock_guard lock(mutex_);
+    SysTime now = clock_.now();
+    for (auto& [id, entry] : entries_) {
+      if (entry.folder == folder && entry.next_check > now) {
+        entry.next_check = now;
+        woken = true;
+      }
+    }
+  }
+  if (woken) {
+    wake_.notify_all();
+  }
+}
+
 void WaitingRoom::stop() {
   {
     std::lock_guard lock(mutex_);
@@ -64,6 +98,7 @@ void WaitingRoom::stop() {
   if (thread_.joinable()) {
     thread_.join();
   }
+  watch_.stop();
 }
 
 void WaitingRoom::loop() {
@@ -93,14 +128,35 @@ void WaitingRoom::loop() {
       const bool ready = readiness && readiness->ready();
       const bool blocked = readiness && !readiness->blocked.empty();
       const bool expired = !ready && (blocked || now >= request.wait_until);
+      std::optional<std::filesystem::path> folder;
+      bool watched = false;
+      if (!ready && !expired && hooks_.folder) {
+        // Watched before the next check is planned, so that a file landing from now on wakes it.
+        folder = hooks_.folder(request);
+        watched = folder && watch_.watch(*folder, run.run_id);
+      }
       {
         std::lock_guard relock(mutex_);
         auto it = entries_.find(run.run_id);
         if (it == entries_.end()) {
+          watch_.unwatch(run.run_id);
           continue;  // taken out meanwhile
         }
         if (!ready && !expired) {
-          it->second.next_check = now + check_interval(now - run.created_at);
+          Entry& entry = it->second;
+          std::chrono::milliseconds next = std::min(backoff(now - run.created_at), poll_);
+          if (readiness && !readiness->unsettled.empty()) {
+            next = std::min(next, kSettleCheck);
+          } else if (watched && !entry.watched) {
+            // A file may have landed between this check and the watch: one more look.
+            next = std::chrono::milliseconds(0);
+          } else if (watched && request.target.upstreams.empty()) {
+            next = poll_;  // the events say when to look; the poll is the fallback
+          }
+          entry.folder = folder;
+          entry.watched = watched;
+          // Its window's end is a check of its own: the run is recorded then, not at the poll.
+          entry.next_check = std::min(now + next, std::max(now, request.wait_until));
           if (!readiness) {
             log::warn("waiting_run_not_checked",
                       {{"run_id", run.run_id}, {"reason", readiness.error().message}});
@@ -109,6 +165,7 @@ void WaitingRoom::loop() {
         }
         entries_.erase(it);
       }
+      watch_.unwatch(run.run_id);
       if (ready) {
         hooks_.ready(std::move(request));
         continue;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -9,19 +10,25 @@
 #include <vector>
 
 #include "config/base/clock.h"
+#include "orchestrator/core/input_watch.h"
 #include "orchestrator/core/run_executor.h"
 
 namespace orch {
 
-// The runs this service holds `waiting` for their inputs. It checks each on a thread of its own,
-// more often while the wait is young (every second for the first minute, every 5 s until ten
-// minutes, then every 15 s), and hands over those that are ready or past their window. A
-// waiting run holds no worker and no process, only its entry here and its row.
+// The runs this service holds `waiting` for their inputs. It checks each on a thread of its own
+// as soon as a file lands in its input folder (inotify), and else by a poll: every `poll` where
+// the folder is watched, and where it is not (or the run also waits for other runs) more often
+// while the wait is young (every second for the first minute, every 5 s until ten minutes, then
+// every 15 s; never less often than `poll`). A file still being written is checked every second
+// until it has settled. Hands over the runs that are ready or past their window. A waiting run
+// holds no worker and no process, only its entry here and its row.
 class WaitingRoom {
  public:
   struct Hooks {
     // Whether the request's inputs are ready now.
     std::function<Result<pipeline::Readiness>(const RunRequest&)> check;
+    // The folder its inputs land in, to watch; std::nullopt: none (it is polled).
+    std::function<std::optional<std::filesystem::path>(const RunRequest&)> folder;
     // Its inputs are ready: run it. The entry is gone from the room.
     std::function<void(RunRequest)> ready;
     // Its window closed with inputs still missing (kMissedInputs), or a run it waits for ended
@@ -29,7 +36,7 @@ class WaitingRoom {
     std::function<void(RunRequest, RunStatus status, std::string why)> expired;
   };
 
-  WaitingRoom(const Clock& clock, Hooks hooks);
+  WaitingRoom(const Clock& clock, std::chrono::seconds poll, Hooks hooks);
   ~WaitingRoom();
   WaitingRoom(const WaitingRoom&) = delete;
   WaitingRoom& operator=(const WaitingRoom&) = delete;
@@ -42,6 +49,9 @@ class WaitingRoom {
   std::vector<std::string> run_ids() const;
   bool holds(const std::string& run_id) const;
 
+  // Checks every run held at once (e.g. its pipeline was resumed).
+  void check_all_now();
+
   // Ends the thread; the runs stay `waiting` in the database for the next start to take up.
   void stop();
 
@@ -49,16 +59,21 @@ class WaitingRoom {
   struct Entry {
     RunRequest request;
     SysTime next_check;
+    std::optional<std::filesystem::path> folder;  // looked up at its first check
+    bool watched = false;                         // a file landing there wakes it
   };
   void loop();
+  void landed(const std::filesystem::path& folder);
 
   const Clock& clock_;
+  const std::chrono::milliseconds poll_;
   Hooks hooks_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::map<std::string, Entry> entries_;  // by run id
   bool stopping_ = false;
-  std::thread thread_;
+  InputWatch watch_{[this](const std::filesystem::path& folder) { landed(folder); }};
+  std::thread thread_;  // last: it uses everything above
 };
 
 }  // namespace orch

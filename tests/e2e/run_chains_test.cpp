@@ -105,6 +105,64 @@ TEST_F(RunChainsTest, ATeamWhoseUpstreamFailsIsRecordedUpstreamFailedWithoutStar
   EXPECT_FALSE(std::filesystem::exists(team_outputs(1) / "output" / "copied.txt"));
 }
 
+// The general run fails once and its retry completes, all within the team's waiting window: the
+// team runs then (not upstream_failed), after the retry, reading the retry's outputs.
+TEST_F(RunChainsTest, ATeamRunsWhenItsUpstreamsRetryCompletesWithinTheWindow) {
+  add_team(1, "North", {"--after", "general"});
+  // The general run fails while the file `fail_general` exists (the sandbox keeps the pipeline
+  // from removing it: the test does, once the first attempt has failed).
+  const auto fail_general = dir_ / "fail_general";
+  std::ofstream(fail_general) << "";
+  std::string script =
+      "if [ -z \"$SALES_TEAM_ID\" ]; then "
+      "  test ! -e '" +
+      fail_general.string() +
+      "' || exit 7; "
+      "  echo rates-of-$RUN_ID > \"$OUTPUT_DIR/rates.txt\"; "
+      "else "
+      "  cat \"$UPSTREAM_OUTPUT_DIRS/rates.txt\" > \"$OUTPUT_DIR/copied.txt\"; "
+      "fi";
+  auto service = serve({{"DAILY_RUN_TIME", utc_time_in(3)},
+                        {"GENERAL_RUN_ENABLED", "true"},
+                        {"PIPELINE_RETRY_MAX_ATTEMPTS", "2"},
+                        {"PIPELINE_RETRY_INITIAL_DELAY_SECONDS", "6"},
+                        {"PIPELINE_COMMAND", nlohmann::json{"/bin/sh", "-c", script}.dump()}});
+  ASSERT_TRUE(wait_for_log(*service, "ready")) << service->output();
+  // The first attempt failed with a retry to come: the team waits on.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        for (const auto& run : runs_json({"--team", "general"})) {
+          if (run["status"] == "failed") {
+            return true;
+          }
+        }
+        return false;
+      },
+      seconds(30)))
+      << runs_json().dump(2) << service->output();
+  std::filesystem::remove(fail_general);  // the retry, 6 s after the failure, completes
+  EXPECT_EQ(run_of(runs_json({"--team", "1"}), "1")["status"], "waiting") << runs_json().dump(2);
+  ASSERT_TRUE(wait_for_team_status("1", "completed", seconds(40)))
+      << runs_json().dump(2) << service->output();
+  service->send_signal(SIGTERM);
+  ASSERT_EQ(service->wait(seconds(15)), 0);
+
+  auto general = runs_json({"--team", "general"});
+  ASSERT_EQ(general.size(), 2u) << general.dump(2);
+  EXPECT_EQ(general[0]["status"], "completed");  // newest first: the retry
+  EXPECT_EQ(general[0]["attempt"], 2);
+  EXPECT_EQ(general[1]["status"], "failed");
+  auto team = runs_json({"--team", "1"});
+  ASSERT_EQ(team.size(), 1u) << "one team run, never upstream_failed: " << team.dump(2);
+  EXPECT_EQ(team[0]["status"], "completed");
+  EXPECT_GE(team[0]["started_at"].get<std::string>(), general[0]["completed_at"].get<std::string>())
+      << "the team started before the retry had completed";
+  std::ifstream copied(team_outputs(1) / "output" / "copied.txt");
+  std::string text((std::istreambuf_iterator<char>(copied)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "rates-of-" + general[0]["run_id"].get<std::string>() + "\n")
+      << "the team read the retry's published outputs";
+}
+
 TEST_F(RunChainsTest, ACycleIsRefusedNamingIt) {
   add_team(1, "North");
   add_team(2, "South", {"--after", "1"});

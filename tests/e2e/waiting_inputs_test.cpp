@@ -107,6 +107,45 @@ TEST_F(WaitingInputsTest, ARunWaitsForItsDaysFileAndStartsWhenItArrives) {
   EXPECT_GT(runs[0]["started_at"].get<std::string>(), iso_ms(written));
 }
 
+// The input folder is watched (inotify): a run starts soon after its file lands even when the
+// poll would not look again for an hour.
+TEST_F(WaitingInputsTest, AFileLandingStartsTheRunWithoutWaitingForThePoll) {
+  Slot slot = slot_in(3);
+  auto service = serve_waiting(slot, 7200, {{"SCHEDULER_INPUT_POLL_SECONDS", "3600"}});
+  ASSERT_TRUE(wait_for_log(*service, "ready")) << service->output();
+  ASSERT_TRUE(wait_for_status("waiting", seconds(20))) << runs_json().dump(2) << service->output();
+  ASSERT_TRUE(wait_for_log(*service, "input_folder_watched")) << service->output();
+  // The one check right after the watch is in place (for a file that landed meanwhile) is over
+  // long before this; from then on only an event (or the hourly poll) makes it look.
+  std::this_thread::sleep_for(seconds(2));
+  ASSERT_EQ(runs_json()[0]["status"], "waiting");
+  auto written = std::chrono::steady_clock::now();
+  append_to(inputs() / slot.file, kTape);
+  ASSERT_TRUE(wait_for_status("completed", seconds(30)))
+      << "not started within 30 s of the file landing (the poll is every hour)\n"
+      << runs_json().dump(2) << service->output();
+  auto took = std::chrono::steady_clock::now() - written;
+  service->send_signal(SIGTERM);
+  ASSERT_EQ(service->wait(seconds(15)), 0);
+  EXPECT_LT(took, seconds(30));
+  EXPECT_EQ(runs_json().size(), 1u);
+}
+
+// The end of the window is kept to, however seldom the poll looks.
+TEST_F(WaitingInputsTest, TheWindowEndsOnTimeWhateverThePoll) {
+  Slot slot = slot_in(3);
+  auto service = serve_waiting(slot, 4, {{"SCHEDULER_INPUT_POLL_SECONDS", "3600"}});
+  ASSERT_TRUE(wait_for_log(*service, "ready")) << service->output();
+  // Recorded at slot + 4 s, give or take a check, not at the hourly poll.
+  ASSERT_TRUE(wait_for_status("missed_inputs", seconds(25)))
+      << runs_json().dump(2) << service->output();
+  service->send_signal(SIGTERM);
+  ASSERT_EQ(service->wait(seconds(15)), 0);
+  auto runs = runs_json();
+  ASSERT_EQ(runs.size(), 1u) << runs.dump(2);
+  EXPECT_TRUE(runs[0]["started_at"].is_null()) << runs.dump(2);
+}
+
 // The file is there, but still being written: the run starts once it has stopped changing.
 TEST_F(WaitingInputsTest, AFileStillGrowingIsWaitedForUntilItSettles) {
   Slot slot = slot_in(3);
