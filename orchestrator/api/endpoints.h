@@ -36,5 +36,9 @@ void add_run_endpoints(Router& router, const EndpointContext& context);
 void add_team_endpoints(Router& router, const EndpointContext& context);
 // GET /api/v1/calendar, /api/v1/teams/{id}/days/{date}.
 void add_day_endpoints(Router& router, const EndpointContext& context);
+// POST /api/v1/teams/{id}/pause, /api/v1/teams/{id}/resume, /api/v1/reschedule (admin).
+void add_team_action_endpoints(Router& router, const EndpointContext& context);
+// GET /api/v1/audit.
+void add_audit_endpoints(Router& router, const EndpointContext& context);
 
 }  // namespace orch::api

@@ -21,6 +21,8 @@ class ServingApi final : public HttpApi {
     add_run_endpoints(router_, context_);
     add_team_endpoints(router_, context_);
     add_day_endpoints(router_, context_);
+    add_team_action_endpoints(router_, context_);
+    add_audit_endpoints(router_, context_);
   }
   ~ServingApi() override { server_.reset(); }  // stops the threads before what they read goes
   ServingApi(const ServingApi&) = delete;

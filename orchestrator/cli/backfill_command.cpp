@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include <date/tz.h>
+#include <nlohmann/json.hpp>
 
 #include "config/base/clock.h"
 #include "config/base/terminal_text.h"
@@ -11,6 +12,7 @@
 #include "orchestrator/cli/foreground_runs.h"
 #include "orchestrator/core/run_executor.h"
 #include "orchestrator/core/service.h"
+#include "orchestrator/core/team_audit.h"
 #include "orchestrator/core/team_schedules.h"
 
 namespace orch::cli {
@@ -78,6 +80,25 @@ int backfill(const config::Config& config, const BackfillOptions& options) {
                                                 options.from, options.to);
   if (!done) {
     return fail(done.error());
+  }
+
+  // What it is about to run, written before the first run: a backfill can take hours, and one
+  // stopped half-way was still asked for.
+  int to_run = days;
+  if (!options.force) {
+    for (int i = 0; i < days; ++i) {
+      to_run -= static_cast<int>(done->count(format_date(add_days(*from, i))));
+    }
+  }
+  {
+    nlohmann::json queued = {{"pipeline", *pipeline},  {"from", options.from}, {"to", options.to},
+                             {"force", options.force}, {"days", days},         {"to_run", to_run}};
+    const std::string own = *pipeline == kDefaultPipeline ? std::string() : *pipeline;
+    const std::string target = *team_id ? team_target(**team_id, own)
+                                        : "general" + (own.empty() ? "" : "/pipeline:" + own);
+    if (Status ok = record_audit(**db, "backfill", target, std::nullopt, queued.dump()); !ok) {
+      return fail(ok.error());
+    }
   }
 
   // Backfilled days are runs like any other: people hear of them through the configured channels.

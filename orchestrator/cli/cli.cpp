@@ -150,6 +150,8 @@ int main(int argc, char** argv) {
   teams_pause_cmd->add_option("id", team_options.id, "The team's id")->required();
   teams_pause_cmd->add_option("--pipeline", team_options.pipeline,
                               "Pause only this pipeline of the team");
+  teams_pause_cmd->add_option("--note", team_options.note,
+                              "Why it is paused: shown by teams list and the API until resumed");
   auto* teams_resume_cmd = teams_cmd->add_subcommand(
       "resume", "Restart a paused team's schedule (what it missed is not replayed)");
   teams_resume_cmd->add_option("id", team_options.id, "The team's id")->required();
@@ -211,6 +213,16 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"email", "slack"}));
   notify_test_cmd->add_option("--team", notify_options.team,
                               "Use this team's own recipients (default: the configured ones)");
+
+  AuditOptions audit_options;
+  auto* audit_cmd =
+      app.add_subcommand("audit", "Who changed what (teams, reschedules, backfills), newest first");
+  audit_cmd->add_option("--limit", audit_options.limit, "At most this many entries (default 50)");
+  audit_cmd->add_option("--target", audit_options.target,
+                        "Only this target: team:7 (with its pipelines), "
+                        "team:7/pipeline:month_end, run:ID, general");
+  audit_cmd->add_option("--actor", audit_options.actor, "Only this actor: cli:USER, api:TOKEN");
+  add_format(audit_cmd, audit_options.format);
 
   auto* migrate_cmd = app.add_subcommand("migrate", "Create or upgrade the database schema");
   PruneOptions prune_options;
@@ -341,6 +353,9 @@ int main(int argc, char** argv) {
   }
   if (prune_cmd->parsed()) {
     return prune(config, prune_options);
+  }
+  if (audit_cmd->parsed()) {
+    return audit(config, audit_options);
   }
   return kExitUsage;
 }

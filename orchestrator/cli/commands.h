@@ -92,6 +92,7 @@ struct TeamOptions {
   std::optional<std::string> dst_repeated;     // --dst-repeated first|last
   std::optional<std::string> overlap;          // --overlap skip|buffer-one
   std::optional<std::string> pipeline;   // --pipeline NAME: --run-time/--cron, pause apply to it
+  std::optional<std::string> note;       // pause --note TEXT: why it is paused
   Format format = Format::kTable;
 };
 int teams_list(const config::Config& config, const TeamOptions& options);
@@ -177,5 +178,19 @@ int prune(const config::Config& config, const PruneOptions& options);
 // checks what serve will need (the plugin, the pipeline command, the folders, the database):
 // one "error: check-config: ..." line per problem and exit 2 if there is any.
 int check_config(const config::Config& config, const std::string& isolation);
+
+// `audit`: the audit log, newest first.
+struct AuditOptions {
+  int limit = 50;
+  std::optional<std::string> target;
+  std::optional<std::string> actor;
+  Format format = Format::kTable;
+};
+int audit(const config::Config& config, const AuditOptions& options);
+
+// Writes the audit row of a change this command made, by cli_actor(), at the current time.
+// The change is already made: a failure here is reported as the command's error.
+Status record_audit(Database& db, const std::string& action, const std::string& target,
+                    std::optional<std::string> before, std::optional<std::string> after);
 
 }  // namespace orch::cli

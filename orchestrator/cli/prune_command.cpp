@@ -30,6 +30,13 @@ int prune(const config::Config& config, const PruneOptions& options) {
   if (!pruned) {
     return fail(pruned.error());
   }
+  if (Status ok = record_audit(**db, "prune", "", std::nullopt,
+                               "{\"runs\":" + std::to_string(pruned->runs) +
+                                   ",\"notifications\":" + std::to_string(pruned->notifications) +
+                                   ",\"created_before\":\"" + format_utc(before) + "\"}");
+      !ok) {
+    return fail(ok.error());
+  }
   std::cout << "deleted " << pruned->runs << " runs and " << pruned->notifications
             << " notifications" << older << "\n";
   return kExitOk;

@@ -8,6 +8,8 @@
 #include "notify/webhook_client.h"
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/cli/output.h"
+#include "orchestrator/core/pause_note.h"
+#include "orchestrator/core/team_audit.h"
 #include "orchestrator/core/team_schedules.h"
 #include "orchestrator/schedule/cron_expression.h"
 #include "orchestrator/schedule/dst_policy.h"
@@ -232,6 +234,9 @@ std::string team_pipelines(const config::Config& config, const Team& team) {
       }
       if (own.paused) {
         notes += std::string(notes.empty() ? "" : ", ") + "paused";
+        if (own.pause_note) {
+          notes += ": " + *own.pause_note;
+        }
       }
     }
     out += (out.empty() ? "" : ", ") + named.name + (notes.empty() ? "" : " (" + notes + ")");
@@ -314,6 +319,7 @@ Table team_table(const config::Config& config, const std::vector<Team>& teams) {
                {"name"},
                {"active", true},
                {"paused", true},
+               {"pause_note"},
                {"run_time"},
                {"cron"},
                {"timezone"},
@@ -331,7 +337,7 @@ Table team_table(const config::Config& config, const std::vector<Team>& teams) {
                {"updated_at"}};
   const bool with_pipelines = config.pipelines.size() > 1;
   if (with_pipelines) {
-    t.columns.insert(t.columns.begin() + 6, {"pipelines"});
+    t.columns.insert(t.columns.begin() + 7, {"pipelines"});
   }
   auto number = [](const std::optional<int>& v) {
     return v ? std::optional<std::string>(std::to_string(*v)) : std::nullopt;
@@ -339,7 +345,7 @@ Table team_table(const config::Config& config, const std::vector<Team>& teams) {
   for (const Team& team : teams) {
     std::vector<std::optional<std::string>> row = {
         std::to_string(team.id.value), team.name, team.active ? "true" : "false",
-        team.paused ? "true" : "false", team.run_time, team.cron, team.timezone,
+        team.paused ? "true" : "false", team.pause_note, team.run_time, team.cron, team.timezone,
         number(team.retry_max_attempts), number(team.retry_initial_delay_seconds),
         number(team.retry_max_delay_seconds), team.notify_email,
         // A webhook URL is a secret (its path is the token).
@@ -350,7 +356,7 @@ Table team_table(const config::Config& config, const std::vector<Team>& teams) {
         team.dst_repeated, team.overlap, format_utc(team.active_since),
         format_utc(team.updated_at)};
     if (with_pipelines) {
-      row.insert(row.begin() + 6, team_pipelines(config, team));
+      row.insert(row.begin() + 7, team_pipelines(config, team));
     }
     t.rows.push_back(std::move(row));
   }
@@ -379,6 +385,27 @@ int show(const config::Config& config, const Result<Team>& team, const TeamOptio
     print(team_table(config, {*team}), o.format, std::cout);
   }
   return kExitOk;
+}
+
+// The team as it is before a change, for the audit log; nullopt when it does not exist (the
+// change then fails and says so).
+Result<std::optional<Team>> team_before(Database& db, TeamId id) {
+  return db.teams().find(id);
+}
+
+// Shows the changed team and writes the change's audit entry (only once it succeeded).
+int show_and_audit(const config::Config& config, Database& db, const Result<Team>& team,
+                   const TeamOptions& o, const char* what, const std::string& action,
+                   const std::string& target, const std::optional<Team>& before) {
+  int shown = show(config, team, o, what);
+  if (!team) {
+    return shown;
+  }
+  AuditDiff diff = team_diff(before, *team);
+  if (Status ok = record_audit(db, action, target, diff.before, diff.after); !ok) {
+    return fail(ok.error());
+  }
+  return shown;
 }
 
 }  // namespace
@@ -420,8 +447,9 @@ int teams_add(const config::Config& config, const TeamOptions& options) {
   if (Status ok = check_upstreams(**db, id.value_or(TeamId{0}), changes->upstreams); !ok) {
     return fail(ok.error());
   }
-  return show(config, (*db)->teams().add(id, *options.name, *changes, SystemClock().now()), options,
-              "added");
+  auto added = (*db)->teams().add(id, *options.name, *changes, SystemClock().now());
+  return show_and_audit(config, **db, added, options, "added", "teams.add",
+                        added ? team_target(added->id) : "", std::nullopt);
 }
 
 int teams_update(const config::Config& config, const TeamOptions& options) {
@@ -444,9 +472,15 @@ int teams_update(const config::Config& config, const TeamOptions& options) {
   if (Status ok = check_upstreams(**db, *id, changes->upstreams); !ok) {
     return fail(ok.error());
   }
+  auto before = team_before(**db, *id);
+  if (!before) {
+    return fail(before.error());
+  }
   SysTime now = SystemClock().now();
+  const std::string target = team_target(*id);
   if (*pipeline == kDefaultPipeline) {
-    return show(config, (*db)->teams().update(*id, *changes, now), options, "updated");
+    return show_and_audit(config, **db, (*db)->teams().update(*id, *changes, now), options,
+                          "updated", "teams.update", target, *before);
   }
   // --run-time and --cron set the schedule of the pipeline named; the rest is the team's.
   PipelineScheduleChanges schedule{changes->run_time, changes->cron};
@@ -456,8 +490,8 @@ int teams_update(const config::Config& config, const TeamOptions& options) {
   if (!updated) {
     return fail(updated.error());
   }
-  return show(config, (*db)->teams().update_pipeline(*id, *pipeline, schedule, now), options,
-              "updated");
+  return show_and_audit(config, **db, (*db)->teams().update_pipeline(*id, *pipeline, schedule, now),
+                        options, "updated", "teams.update", target, *before);
 }
 
 int teams_set_active(const config::Config& config, const TeamOptions& options, bool active) {
@@ -469,8 +503,13 @@ int teams_set_active(const config::Config& config, const TeamOptions& options, b
   if (!db) {
     return fail(db.error());
   }
-  return show(config, (*db)->teams().set_active(*id, active, SystemClock().now()), options,
-              active ? "activated" : "deactivated");
+  auto before = team_before(**db, *id);
+  if (!before) {
+    return fail(before.error());
+  }
+  return show_and_audit(config, **db, (*db)->teams().set_active(*id, active, SystemClock().now()),
+                        options, active ? "activated" : "deactivated",
+                        active ? "teams.activate" : "teams.deactivate", team_target(*id), *before);
 }
 
 int teams_set_paused(const config::Config& config, const TeamOptions& options, Pause pause) {
@@ -483,17 +522,28 @@ int teams_set_paused(const config::Config& config, const TeamOptions& options, P
       return fail(known.error());
     }
   }
+  const bool paused = pause == Pause::kPause;
+  if (options.note) {
+    if (Status ok = check_pause_note(*options.note); !ok) {
+      return fail(invalid_argument("--note: " + ok.error().message));
+    }
+  }
   auto db = open_database(config, 1, Database::OpenMode::kExisting);
   if (!db) {
     return fail(db.error());
   }
-  const bool paused = pause == Pause::kPause;
+  auto before = team_before(**db, *id);
+  if (!before) {
+    return fail(before.error());
+  }
   SysTime now = SystemClock().now();
   // With --pipeline, that pipeline alone (`daily` too); without, the whole team.
   auto changed = options.pipeline ? (*db)->teams().set_pipeline_paused(*id, *options.pipeline,
-                                                                       paused, now, std::nullopt)
-                                  : (*db)->teams().set_paused(*id, paused, now, std::nullopt);
-  return show(config, changed, options, paused ? "paused" : "resumed");
+                                                                       paused, now, options.note)
+                                  : (*db)->teams().set_paused(*id, paused, now, options.note);
+  return show_and_audit(config, **db, changed, options, paused ? "paused" : "resumed",
+                        paused ? "teams.pause" : "teams.resume",
+                        team_target(*id, options.pipeline.value_or("")), *before);
 }
 
 }  // namespace orch::cli

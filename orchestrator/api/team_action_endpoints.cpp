@@ -1,0 +1,177 @@
+#include <nlohmann/json.hpp>
+
+#include "config/base/clock.h"
+#include "orchestrator/api/endpoints.h"
+#include "orchestrator/api/json_body.h"
+#include "orchestrator/core/audit_actor.h"
+#include "orchestrator/core/pause_note.h"
+#include "orchestrator/core/reschedule.h"
+#include "orchestrator/core/team_audit.h"
+
+namespace orch::api {
+namespace {
+
+// How long POST /api/v1/reschedule waits for the live services by default, and at most: it holds
+// one of the server's threads meanwhile.
+constexpr std::int64_t kDefaultRescheduleWaitSeconds = 10;
+constexpr std::int64_t kMaxRescheduleWaitSeconds = 60;
+
+HttpResponse failure(const Error& error) {
+  switch (error.code) {
+    case ErrorCode::kInvalidArgument:
+      return problem(400, error.message);
+    case ErrorCode::kNotFound:
+      return problem(404, error.message);
+    case ErrorCode::kUnavailable:
+    case ErrorCode::kDeadlineExceeded:
+      return problem(503, error.message);
+    default:
+      return problem(500, error.message);
+  }
+}
+
+const char* state_of(const Team& team) {
+  if (!team.active) {
+    return "inactive";
+  }
+  return team.paused ? "paused" : "active";
+}
+
+nlohmann::json optional_text(const std::optional<std::string>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json();
+}
+
+// The team as a pause or resume leaves it: its state and note, and each pipeline of its own with
+// theirs.
+std::string team_state_json(const Team& team) {
+  nlohmann::json pipelines = nlohmann::json::array();
+  for (const TeamPipeline& p : team.pipeline_settings) {
+    pipelines.push_back({{"name", p.pipeline},
+                         {"state", p.paused ? "paused" : "active"},
+                         {"pause_note", optional_text(p.pause_note)}});
+  }
+  nlohmann::json body = {{"id", std::to_string(team.id.value)},
+                         {"name", team.name},
+                         {"state", state_of(team)},
+                         {"pause_note", optional_text(team.pause_note)},
+                         {"pipelines", pipelines}};
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+enum class PauseAction { kPause, kResume };
+
+HttpResponse pause_or_resume(const EndpointContext& context, const RouteContext& route,
+                             PauseAction action) {
+  if (!route.request.query.empty()) {
+    return problem(400, "this endpoint takes no query parameters");
+  }
+  const std::string& id_text = route.params.at("id");
+  if (id_text == "general") {
+    return problem(400, "the general run cannot be paused or resumed: it has no schedule to stop");
+  }
+  auto id = parse_team_id(id_text);
+  if (!id) {
+    return problem(400, "team " + id_text + ": use a team id (1 to 2147483647)");
+  }
+  auto body = JsonBody::parse(route.request.body, {"note", "pipeline"});
+  if (!body) {
+    return problem(400, body.error().message);
+  }
+  auto note = body->text("note");
+  if (!note) {
+    return problem(400, note.error().message);
+  }
+  auto pipeline = body->text("pipeline");
+  if (!pipeline) {
+    return problem(400, pipeline.error().message);
+  }
+  const bool pause = action == PauseAction::kPause;
+  if (*note) {
+    if (!pause) {
+      return problem(400, "note: a resume takes no note (it clears the pause note)");
+    }
+    if (Status ok = check_pause_note(**note); !ok) {
+      return problem(400, "note: " + ok.error().message);
+    }
+  }
+  if (*pipeline && context.config.find_pipeline(**pipeline) == nullptr) {
+    return problem(400, "pipeline: '" + **pipeline +
+                            "' is not a configured pipeline (use one of: " +
+                            context.config.pipeline_names() + ")");
+  }
+  Database& db = context.db;
+  auto before = db.teams().find(*id);
+  if (!before) {
+    return failure(before.error());
+  }
+  if (!*before) {
+    return problem(404, "team " + id_text + " does not exist");
+  }
+  SysTime now = SystemClock().now();
+  auto changed = *pipeline ? db.teams().set_pipeline_paused(*id, **pipeline, pause, now, *note)
+                           : db.teams().set_paused(*id, pause, now, *note);
+  if (!changed) {
+    return failure(changed.error());
+  }
+  // The change is made: its audit entry follows (the store offers no transaction across both).
+  AuditEntry entry = audit_entry(
+      api_actor(route.caller ? route.caller->name : ""), pause ? "teams.pause" : "teams.resume",
+      team_target(*id, pipeline->value_or("")), now, team_diff(*before, *changed));
+  if (auto recorded = db.audit().record(entry); !recorded) {
+    return problem(503, "team " + id_text + " was " + (pause ? "paused" : "resumed") +
+                            ", but its audit entry was not written: " + recorded.error().message);
+  }
+  return json_response(team_state_json(*changed));
+}
+
+HttpResponse reschedule(const EndpointContext& context, const RouteContext& route) {
+  if (!route.request.query.empty()) {
+    return problem(400, "this endpoint takes no query parameters");
+  }
+  auto body = JsonBody::parse(route.request.body, {"timeout_seconds"});
+  if (!body) {
+    return problem(400, body.error().message);
+  }
+  auto wait = body->whole_number("timeout_seconds");
+  if (!wait) {
+    return problem(400, wait.error().message);
+  }
+  std::int64_t seconds = wait->value_or(kDefaultRescheduleWaitSeconds);
+  if (seconds < 0 || seconds > kMaxRescheduleWaitSeconds) {
+    return problem(400, "timeout_seconds: use a whole number from 0 to " +
+                            std::to_string(kMaxRescheduleWaitSeconds));
+  }
+  auto outcome = reschedule_services(context.db, context.config,
+                                     api_actor(route.caller ? route.caller->name : ""),
+                                     std::chrono::seconds(seconds));
+  if (!outcome) {
+    return failure(outcome.error());
+  }
+  if (!outcome->waiting.empty()) {
+    std::string names;
+    for (const auto& name : outcome->waiting) {
+      names += (names.empty() ? "" : ", ") + name;
+    }
+    return problem(503, "service " + names + " did not apply the new schedule within " +
+                            std::to_string(seconds) + " s");
+  }
+  nlohmann::json answer = {{"generation", outcome->generation}, {"applied", outcome->applied}};
+  return json_response(answer.dump());
+}
+
+}  // namespace
+
+void add_team_action_endpoints(Router& router, const EndpointContext& context) {
+  router.add("POST", "/api/v1/teams/{id}/pause", Access::kAdmin,
+             [&context](const RouteContext& route) {
+               return pause_or_resume(context, route, PauseAction::kPause);
+             });
+  router.add("POST", "/api/v1/teams/{id}/resume", Access::kAdmin,
+             [&context](const RouteContext& route) {
+               return pause_or_resume(context, route, PauseAction::kResume);
+             });
+  router.add("POST", "/api/v1/reschedule", Access::kAdmin,
+             [&context](const RouteContext& route) { return reschedule(context, route); });
+}
+
+}  // namespace orch::api
