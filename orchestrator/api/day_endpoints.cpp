@@ -1,5 +1,7 @@
 // GET /api/v1/calendar and GET /api/v1/teams/{id}/days/{date} ("why"): every team-day explained.
 
+#include <malloc.h>
+
 #include <charconv>
 #include <chrono>
 
@@ -118,7 +120,12 @@ HttpResponse calendar(const EndpointContext& context, const RouteContext& route)
   if (!result) {
     return failure(result.error());
   }
-  return json_response(calendar_json(*query, *result));
+  std::string body = calendar_json(*query, *result);
+  *result = Calendar{};
+  // A page of a thousand teams reads their runs of three months: give back what that cached.
+  context.db.release_memory();
+  malloc_trim(0);
+  return json_response(std::move(body));
 }
 
 HttpResponse why(const EndpointContext& context, const RouteContext& route) {

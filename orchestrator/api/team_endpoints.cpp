@@ -72,7 +72,7 @@ Status read_page_data(const EndpointContext& context, std::int64_t first_key, st
                       PageData& data) {
   data.now = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
   auto installed = context.db.registry().installed_at();
-  auto summaries = context.db.queries().team_summaries();
+  auto summaries = context.db.queries().team_summaries_between(first_key, last_key);
   auto outcomes = context.db.queries().recent_outcomes(first_key, last_key, kOutcomes,
                                                        data.now - kOutcomeWindow);
   auto active = context.db.queries().active_runs();

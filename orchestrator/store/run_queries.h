@@ -85,6 +85,10 @@ class RunQueries {
                                                              std::int64_t last_key, int per_owner,
                                                              SysTime since) = 0;
 
+  // team_summaries() of the owners with a team key from `first_key` to `last_key` only.
+  virtual Result<std::vector<TeamRunSummary>> team_summaries_between(std::int64_t first_key,
+                                                                     std::int64_t last_key) = 0;
+
   // The runs going now (`running` or `waiting`), whichever service carries them.
   virtual Result<std::vector<RunRecord>> active_runs() = 0;
 };

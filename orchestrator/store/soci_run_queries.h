@@ -20,6 +20,8 @@ class SociRunQueries final : public RunQueries {
   Result<std::vector<RecentOutcome>> recent_outcomes(std::int64_t first_key, std::int64_t last_key,
                                                      int per_owner, SysTime since) override;
   Result<std::vector<RunRecord>> active_runs() override;
+  Result<std::vector<TeamRunSummary>> team_summaries_between(std::int64_t first_key,
+                                                             std::int64_t last_key) override;
 
  private:
   SociConnection& db_;

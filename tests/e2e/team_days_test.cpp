@@ -88,7 +88,7 @@ TEST_F(TeamDaysTest, TheTeamsListShowsACompletedAFailedAndAPausedTeam) {
   add_team(1, "North");
   add_team(2, "West");
   add_team(3, "East", {"--slack-webhook", "https://hooks.example.com/services/SECRETPART"});
-  ASSERT_EQ(orch({"teams", "pause", "3"}).exit_code, 0);
+  ASSERT_EQ(orch({"teams", "pause", "3", "--note", "tape late"}).exit_code, 0);
   // Team 2's pipeline fails; every other one completes.
   auto service =
       serve_api({{"DAILY_RUN_TIME", utc_time_in(2)},
@@ -142,6 +142,7 @@ TEST_F(TeamDaysTest, TheTeamsListShowsACompletedAFailedAndAPausedTeam) {
   const auto* east = find_team(teams["teams"], "3");
   ASSERT_NE(east, nullptr);
   EXPECT_EQ((*east)["state"], "paused");
+  EXPECT_EQ((*east)["pause_note"], "tape late");
   EXPECT_TRUE((*east)["next_run"].is_null()) << *east;
   EXPECT_TRUE((*east)["last_outcomes"].empty()) << *east;
   EXPECT_FALSE((*east)["overdue"].get<bool>());
@@ -166,6 +167,12 @@ TEST_F(TeamDaysTest, TheTeamsListShowsACompletedAFailedAndAPausedTeam) {
   EXPECT_EQ(one["settings"]["notify_slack_webhook"], "***");
   EXPECT_TRUE(one["settings"]["retry_max_attempts"].is_null());
   EXPECT_EQ(get("/api/v1/teams/general")["id"], "general");
+  // Its day: paused since the pause the audit log recorded, with its note.
+  auto east_day = get("/api/v1/teams/3/days/" + run_date);
+  EXPECT_EQ(east_day["outcome"], "paused") << east_day.dump(2);
+  EXPECT_EQ(east_day["history"], "audit log");
+  EXPECT_NE(east_day["reason"].get<std::string>().find(": tape late"), std::string::npos)
+      << east_day["reason"];
 
   expect_problem("/api/v1/teams/99", 404, "team 99 does not exist");
   expect_problem("/api/v1/teams/abc", 400, "team abc");

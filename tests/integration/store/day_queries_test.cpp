@@ -1,5 +1,6 @@
 // The reads behind the teams list, the calendar and "why" (RunQueries), on both databases: runs by
 // run date, the latest outcomes of a page of owners in one query, the runs going now.
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -121,6 +122,23 @@ TEST_P(DayQueriesTest, ActiveRunsAreTheRunningAndWaitingOnes) {
   ASSERT_EQ(active->size(), 2u);
   std::set<std::string> ids{(*active)[0].run_id, (*active)[1].run_id};
   EXPECT_EQ(ids, (std::set<std::string>{"r", "w"}));
+}
+
+TEST_P(DayQueriesTest, SummariesOfAPageOfOwnersOnly) {
+  insert("a0", 1, "daily", "completed", day(0), day(0));
+  insert("a1", 1, "daily", "failed", day(1), day(1));
+  insert("b0", 2, "month_end", "completed", day(2), day(2));
+  insert("c0", 5, "daily", "completed", day(3), day(3));
+  auto summaries = db_->queries().team_summaries_between(1, 2);
+  ASSERT_TRUE(summaries.has_value()) << summaries.error().message;
+  ASSERT_EQ(summaries->size(), 2u);
+  std::map<std::int64_t, TeamRunSummary> by_key;
+  for (const auto& s : *summaries) {
+    by_key[s.team_key] = s;
+  }
+  EXPECT_EQ(by_key[1].last_completed_run_date, day(0));  // the failed day(1) does not count
+  EXPECT_EQ(by_key[2].pipeline, "month_end");
+  EXPECT_EQ(by_key.count(5), 0u);
 }
 
 std::string backend_test_name(const ::testing::TestParamInfo<Backend>& info) {
