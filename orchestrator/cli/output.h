@@ -12,7 +12,8 @@
 
 namespace orch::cli {
 
-// Rows to print as an aligned table, a JSON array of objects or CSV with a header.
+// Rows to print as a table aligned by display width (wide characters take two columns), a JSON
+// array of objects or CSV with a header.
 struct Table {
   struct Column {
     std::string name;
@@ -20,6 +21,9 @@ struct Table {
   };
   std::vector<Column> columns;
   std::vector<std::vector<std::optional<std::string>>> rows;  // nullopt: NULL
+  // What the table form prints instead of a lone header when there is no row ("no runs match");
+  // JSON prints [] and CSV the header.
+  std::string when_empty = "nothing to show";
 };
 
 void print(const Table& table, Format format, std::ostream& out);

@@ -18,6 +18,7 @@ Result<Table> schedule_table(const config::Config& config, Database& db,
   }
   const bool several = config.pipelines.size() > 1;
   Table t;
+  t.when_empty = "nothing is scheduled";
   t.columns = {{"team"}, {"name"}};
   if (several) {
     t.columns.push_back({"pipeline"});

@@ -23,6 +23,7 @@ std::optional<std::string> opt_text(const std::string& s) {
 // than `daily`: a site with one pipeline sees the table it always saw.
 Table run_table(const std::vector<RunRecord>& runs, Format format, bool with_pipeline) {
   Table t;
+  t.when_empty = "no runs match";
   bool full = format != Format::kTable;  // the terminal table keeps to what fits a screen
   t.columns = {{"run_id"},
                {"sales_team_id", true},

@@ -310,6 +310,7 @@ Status check_upstreams(Database& db, TeamId id, const std::optional<std::string>
 // pipelines each team runs.
 Table team_table(const config::Config& config, const std::vector<Team>& teams) {
   Table t;
+  t.when_empty = "no teams (add one with orchestrator teams add)";
   t.columns = {{"id", true},
                {"name"},
                {"active", true},
