@@ -169,7 +169,11 @@ int main(int argc, char** argv) {
   runs_cmd->add_option("--team", runs_options.team, "A team's id, or 'general'");
   runs_cmd->add_option("--pipeline", runs_options.pipeline, "Only this pipeline's runs");
   runs_cmd->add_option("--status", runs_options.status, "running, completed, failed, ...");
-  runs_cmd->add_option("--since", runs_options.since, "YYYY-MM-DD or an ISO-8601 instant");
+  runs_cmd->add_option("--since", runs_options.since,
+                       "Runs created at or after: 2026-12-04T19:00 (local time), 2026-12-04, an "
+                       "instant with Z or +HH:MM, 30m, 2h, 7d (ago), today, yesterday");
+  runs_cmd->add_option("--until", runs_options.until,
+                       "Runs created before: the same forms as --since");
   runs_cmd->add_option("--limit", runs_options.limit, "At most this many runs (default 20)")
       ->check(whole_number());
   add_format(runs_cmd, runs_options.format);
