@@ -173,11 +173,11 @@ void write(Level level, std::string_view message, const Fields& fields) {
     // Written member by member: building an ordered_json first was most of a line's cost.
     line = "{\"ts\":\"" + now_utc() + "\",\"level\":\"" + level_name(level) + "\",\"msg\":";
     line += json_string(message);
-    for (const auto& [key, value] : fields) {
+    for (const Field& field : fields) {
       line += ',';
-      line += json_string(key);
+      line += json_string(field.key);
       line += ':';
-      line += json_string(value);
+      line += field.kind == Field::Kind::kNumber ? field.value : json_string(field.value);
     }
     line += '}';
   } else {
@@ -185,8 +185,8 @@ void write(Level level, std::string_view message, const Fields& fields) {
                ? "<" + std::to_string(syslog_priority(level)) + ">" + level_name(level)
                : now_utc() + " " + level_name(level);
     line += " " + std::string(message);
-    for (const auto& [key, value] : fields) {
-      line += " " + key + "=" + text_value(value);
+    for (const Field& field : fields) {
+      line += " " + field.key + "=" + text_value(field.value);
     }
   }
   l.log(to_spdlog(level), "{}", line);

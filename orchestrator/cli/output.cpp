@@ -106,6 +106,31 @@ void print_json_object(const std::vector<JsonField>& fields, const std::string& 
   out << object.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
 }
 
+std::string json_array(const std::vector<std::string>& texts) {
+  return nlohmann::ordered_json(texts).dump(-1, ' ', false,
+                                            nlohmann::ordered_json::error_handler_t::replace);
+}
+
+std::string json_array(const std::vector<std::int64_t>& numbers) {
+  return nlohmann::ordered_json(numbers).dump();
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = std::min(text.find(',', start), text.size());
+    std::string item = text.substr(start, end - start);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty()) {
+      items.push_back(std::move(item));
+    }
+    start = end + 1;
+  }
+  return items;
+}
+
 void print(const Table& table, Format format, std::ostream& out) {
   switch (format) {
     case Format::kJson:

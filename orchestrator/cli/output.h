@@ -28,6 +28,13 @@ struct Table {
 
 void print(const Table& table, Format format, std::ostream& out);
 
+// A JSON array, for a cell of a `json_value` column: every list a command prints in JSON is an
+// array, never a comma-joined text.
+std::string json_array(const std::vector<std::string>& texts);
+std::string json_array(const std::vector<std::int64_t>& numbers);
+// Splits "a@x.org,b@y.org" at its commas, dropping blanks around each item and empty items.
+std::vector<std::string> split_list(const std::string& text);
+
 // A JSON object: `fields` (a text or a number each), then `rows_name`: the table's rows as print()
 // prints them in JSON.
 using JsonField = std::pair<std::string, std::variant<std::string, std::int64_t>>;

@@ -111,6 +111,15 @@ int plan(const config::Config& config, const PlanOptions& options) {
     return fail(not_found("team " + std::to_string(*only) +
                           " is not scheduled: it is unknown, inactive or paused"));
   }
+  // JSON and CSV carry the team's id as every command does (a number, null for the general run)
+  // beside the owner's name ("3" or "general").
+  if (options.format != Format::kTable) {
+    table->columns.insert(table->columns.begin() + 1, {"sales_team_id", true});
+    for (auto& row : table->rows) {
+      row.insert(row.begin() + 1,
+                 *row.front() == "general" ? std::nullopt : std::optional<std::string>(*row.front()));
+    }
+  }
   print(*table, options.format, std::cout);
   return kExitOk;
 }

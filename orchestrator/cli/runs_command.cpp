@@ -65,6 +65,10 @@ Table run_table(const std::vector<RunRecord>& runs, Format format, bool with_pip
   if (with_pipeline) {
     t.columns.insert(t.columns.begin() + 2, {"pipeline"});
   }
+  // JSON and CSV name the owner as every command does ("3" or "general") beside the id.
+  if (full) {
+    t.columns.insert(t.columns.begin() + 1, {"team"});
+  }
   // What daylight saving did to a slot: always in JSON and CSV, in the table when there is any.
   bool notes = full;
   for (const RunRecord& r : runs) {
@@ -97,6 +101,9 @@ Table run_table(const std::vector<RunRecord>& runs, Format format, bool with_pip
         opt_text(r.error)};
     if (with_pipeline) {
       row.insert(row.begin() + 2, r.pipeline);
+    }
+    if (full) {
+      row.insert(row.begin() + 1, r.team ? std::to_string(r.team->value) : "general");
     }
     if (notes) {
       row.push_back(opt_text(r.schedule_note));
