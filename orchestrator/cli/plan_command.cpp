@@ -16,6 +16,12 @@ Result<Table> schedule_table(const config::Config& config, Database& db,
   if (!teams) {
     return teams.error();
   }
+  // What the service will not run again: a slot up to the owner's last recorded one (today's
+  // run done at 02:00 and the run time moved to 18:00 leaves no slot today).
+  auto done = db.runs().last_slot_keys();
+  if (!done) {
+    return done.error();
+  }
   const bool several = config.pipelines.size() > 1;
   Table t;
   t.when_empty = "nothing is scheduled";
@@ -34,7 +40,11 @@ Result<Table> schedule_table(const config::Config& config, Database& db,
     const auto& s = r.schedule;
     std::string schedule =
         s.cron ? "cron " + s.cron->text : "daily " + format_time_of_day(s.run_time);
-    for (const Slot& slot : upcoming_slots(s, now, count)) {
+    SysTime after = now;
+    if (auto it = done->find(RunOwner{team_key(s.team), r.target.pipeline}); it != done->end()) {
+      after = std::max(after, done_until(s, it->second));
+    }
+    for (const Slot& slot : upcoming_slots(s, after, count)) {
       std::vector<std::optional<std::string>> row = {
           s.team ? std::to_string(s.team->value) : "general", s.name};
       if (several) {
