@@ -126,8 +126,8 @@ int plan(const config::Config& config, const PlanOptions& options) {
   if (options.format != Format::kTable) {
     table->columns.insert(table->columns.begin() + 1, {"sales_team_id", true});
     for (auto& row : table->rows) {
-      row.insert(row.begin() + 1,
-                 *row.front() == "general" ? std::nullopt : std::optional<std::string>(*row.front()));
+      const std::optional<std::string>& owner = row.front();
+      row.insert(row.begin() + 1, *owner == "general" ? std::nullopt : owner);
     }
   }
   print(*table, options.format, std::cout);
