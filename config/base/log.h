@@ -35,8 +35,12 @@ struct Field {
 using Fields = std::vector<Field>;
 
 // Sets up the process-wide logger (stderr). Call once, early, from main; before that, lines go
-// out in text form at info level.
-void init(Level level, Format format);
+// out in text form at info level. With Format::kJournal and a `journal_socket` (kJournalSocket,
+// when stderr is the journal's stream), each entry goes to journald as native fields: PRIORITY,
+// MESSAGE (the journal line without its prefix), SYSLOG_IDENTIFIER=orchestrator, EVENT (the
+// message's name) and every field under its name in capitals (RUN_ID=, TEAM=, PIPELINE=,
+// STATUS=); an entry the socket does not take goes to stderr as the prefixed line.
+void init(Level level, Format format, const std::string& journal_socket = "");
 
 Result<Level> parse_level(std::string_view text);
 

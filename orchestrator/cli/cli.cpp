@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "config/base/journal_socket.h"
 #include "config/base/log.h"
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/cli/usage_errors.h"
@@ -269,13 +270,16 @@ int main(int argc, char** argv) {
                         : *log_format == "journal" ? log::Format::kJournal
                                                    : log::Format::kText;
   }
-  // Under systemd, text lines go to the journal in its own form (no timestamp, a priority).
-  if (auto stream = load.env.find("JOURNAL_STREAM"); config.log.format == log::Format::kText &&
+  // Under systemd, text lines go to the journal in its own form: native fields through its
+  // socket, else lines with a priority and no timestamp.
+  std::string journal_socket;
+  if (auto stream = load.env.find("JOURNAL_STREAM"); config.log.format != log::Format::kJson &&
                                                      stream != load.env.end() &&
                                                      log::is_journal_stream(stream->second)) {
     config.log.format = log::Format::kJournal;
+    journal_socket = log::kJournalSocket;
   }
-  log::init(config.log.level, config.log.format);
+  log::init(config.log.level, config.log.format, journal_socket);
 
   // Isolation that is required but unavailable refuses the commands that run pipelines (exit 2);
   // the warning when it is only wanted comes from the RunExecutor that would run them.
