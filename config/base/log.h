@@ -18,13 +18,15 @@ enum class Format { kText, kJson, kJournal };
 // One key=value pair of a structured log line. A value given as a whole number
 // ({"duration_ms", 6}) is a number in the JSON form ("duration_ms":6); text is a string there
 // ("team":"3"), even when it looks like a number. The text form writes both alike.
+template <class T>
+concept WholeNumber = std::integral<T> && !std::same_as<T, bool> && !std::same_as<T, char>;
+
 struct Field {
   enum class Kind { kText, kNumber };
 
   Field(std::string k, std::string v) : key(std::move(k)), value(std::move(v)) {}
   Field(std::string k, const char* v) : key(std::move(k)), value(v) {}
-  template <std::integral T>
-    requires(!std::same_as<T, bool> && !std::same_as<T, char>)
+  template <WholeNumber T>
   Field(std::string k, T number)
       : key(std::move(k)), value(std::to_string(number)), kind(Kind::kNumber) {}
 

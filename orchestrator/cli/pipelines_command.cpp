@@ -58,8 +58,8 @@ int pipelines_list(const config::Config& config, const PipelinesOptions& options
   }
   Table t;
   // In JSON, `general` is a boolean and the teams are arrays of ids.
-  t.columns = {{"pipeline"},          {"schedule"},           {"general", true},
-               {"teams", true},       {"paused_teams", true}, {"command"}};
+  t.columns = {{"pipeline"},    {"schedule"},           {"general", true},
+               {"teams", true}, {"paused_teams", true}, {"command"}};
   for (const config::NamedPipeline& p : config.pipelines) {
     std::vector<TeamId> running;
     std::vector<TeamId> paused;
