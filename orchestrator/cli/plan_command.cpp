@@ -121,9 +121,9 @@ int plan(const config::Config& config, const PlanOptions& options) {
     return fail(not_found("team " + std::to_string(*only) +
                           " is not scheduled: it is unknown, inactive or paused"));
   }
-  // JSON and CSV carry the team's id as every command does (a number, null for the general run)
-  // beside the owner's name ("3" or "general").
-  if (options.format != Format::kTable) {
+  // JSON carries the team's id as every command does (a number, null for the general run) beside
+  // the owner's name ("3" or "general"). CSV keeps its columns where scripts expect them.
+  if (options.format == Format::kJson) {
     table->columns.insert(table->columns.begin() + 1, {"sales_team_id", true});
     for (auto& row : table->rows) {
       const std::optional<std::string>& owner = row.front();

@@ -65,8 +65,10 @@ Table run_table(const std::vector<RunRecord>& runs, Format format, bool with_pip
   if (with_pipeline) {
     t.columns.insert(t.columns.begin() + 2, {"pipeline"});
   }
-  // JSON and CSV name the owner as every command does ("3" or "general") beside the id.
-  if (full) {
+  // JSON names the owner as every command does ("3" or "general") beside the id. CSV keeps its
+  // columns where scripts that cut them expect them.
+  const bool json = format == Format::kJson;
+  if (json) {
     t.columns.insert(t.columns.begin() + 1, {"team"});
   }
   // What daylight saving did to a slot: always in JSON and CSV, in the table when there is any.
@@ -102,7 +104,7 @@ Table run_table(const std::vector<RunRecord>& runs, Format format, bool with_pip
     if (with_pipeline) {
       row.insert(row.begin() + 2, r.pipeline);
     }
-    if (full) {
+    if (json) {
       row.insert(row.begin() + 1, r.team ? std::to_string(r.team->value) : "general");
     }
     if (notes) {
