@@ -1,7 +1,10 @@
 // Reading orchestrator.toml: every key must be known and of the right TOML type.
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <sstream>
+#include <system_error>
 
 #include <toml++/toml.h>
 
@@ -256,8 +259,27 @@ Status collect(const toml::table& table, const Place& place, const fs::path& fil
 }
 
 Result<toml::table> parse_file(const fs::path& file) {
+  // Read here rather than by toml::parse_file, which says only "could not be opened": the
+  // operator needs the reason (permission denied, a folder, ...).
+  std::string text;
+  if (std::FILE* f = std::fopen(file.c_str(), "rb"); f == nullptr) {
+    return refusal("configuration: cannot read " + file.string() + ": " +
+                   std::error_code(errno, std::generic_category()).message());
+  } else {
+    char buffer[8192];
+    std::size_t got = 0;
+    while ((got = std::fread(buffer, 1, sizeof(buffer), f)) > 0) {
+      text.append(buffer, got);
+    }
+    const int read_error = std::ferror(f) != 0 ? errno : 0;
+    std::fclose(f);
+    if (read_error != 0) {
+      return refusal("configuration: cannot read " + file.string() + ": " +
+                     std::error_code(read_error, std::generic_category()).message());
+    }
+  }
   try {
-    return toml::parse_file(file.string());
+    return toml::parse(text, file.string());
   } catch (const toml::parse_error& e) {
     return refusal("configuration: " + file.string() + ":" + std::to_string(e.source().begin.line) +
                    ":" + std::to_string(e.source().begin.column) + ": " +

@@ -67,9 +67,9 @@ log::Fields event_fields(const RunEvent& e) {
       add(key, format_utc(*t));
     }
   };
-  auto add_int = [&add](const char* key, const auto& v) {
+  auto add_int = [&f](const char* key, const auto& v) {
     if (v) {
-      add(key, std::to_string(*v));
+      f.emplace_back(key, static_cast<std::int64_t>(*v));
     }
   };
   add("run_id", e.run_id);
@@ -78,7 +78,7 @@ log::Fields event_fields(const RunEvent& e) {
   add("pipeline", e.pipeline);
   add("status", e.status);
   add("triggered_by", e.triggered_by);
-  add("attempt", e.attempt > 1 ? std::to_string(e.attempt) : "");
+  add_int("attempt", e.attempt > 1 ? std::optional<int>(e.attempt) : std::nullopt);
   add_time("scheduled_for", e.scheduled_for);
   add("run_date", e.run_date);
   add("purchase_date", e.purchase_date);
@@ -93,7 +93,7 @@ log::Fields event_fields(const RunEvent& e) {
   add("log", e.log_path);
   add("instance", e.instance);
   if (e.consecutive_failures > 0) {
-    add("consecutive_failures", std::to_string(e.consecutive_failures));
+    f.emplace_back("consecutive_failures", static_cast<std::int64_t>(e.consecutive_failures));
   }
   return f;
 }

@@ -13,6 +13,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "config/base/journal_socket.h"
 #include "config/base/terminal_text.h"
 #include "config/base/time.h"
 
@@ -20,6 +21,8 @@ namespace orch::log {
 namespace {
 
 std::atomic<Format> g_format{Format::kText};
+// Set by init() before any thread logs, and kept for the process's life.
+std::unique_ptr<JournalSocket> g_journal;
 
 spdlog::level::level_enum to_spdlog(Level level) {
   switch (level) {
@@ -139,8 +142,11 @@ std::string text_value(const std::string& value) {
 
 }  // namespace
 
-void init(Level level, Format format) {
+void init(Level level, Format format, const std::string& journal_socket) {
   g_format = format;
+  g_journal = format == Format::kJournal && !journal_socket.empty()
+                  ? std::make_unique<JournalSocket>(journal_socket)
+                  : nullptr;
   logger().set_level(to_spdlog(level));
 }
 
@@ -173,21 +179,32 @@ void write(Level level, std::string_view message, const Fields& fields) {
     // Written member by member: building an ordered_json first was most of a line's cost.
     line = "{\"ts\":\"" + now_utc() + "\",\"level\":\"" + level_name(level) + "\",\"msg\":";
     line += json_string(message);
-    for (const auto& [key, value] : fields) {
+    for (const Field& field : fields) {
       line += ',';
-      line += json_string(key);
+      line += json_string(field.key);
       line += ':';
-      line += json_string(value);
+      line += field.kind == Field::Kind::kNumber ? field.value : json_string(field.value);
     }
     line += '}';
   } else {
-    line = g_format.load() == Format::kJournal
-               ? "<" + std::to_string(syslog_priority(level)) + ">" + level_name(level)
-               : now_utc() + " " + level_name(level);
-    line += " " + std::string(message);
-    for (const auto& [key, value] : fields) {
-      line += " " + key + "=" + text_value(value);
+    const bool journal = g_format.load() == Format::kJournal;
+    line = std::string(level_name(level)) + " " + std::string(message);
+    for (const Field& field : fields) {
+      line += " " + field.key + "=" + text_value(field.value);
     }
+    if (journal && g_journal) {
+      JournalSocket::Entry entry{{"PRIORITY", std::to_string(syslog_priority(level))},
+                                 {"SYSLOG_IDENTIFIER", "orchestrator"},
+                                 {"MESSAGE", line},
+                                 {"EVENT", std::string(message)}};
+      for (const Field& field : fields) {
+        entry.emplace_back(journal_field_name(field.key), field.value);
+      }
+      if (g_journal->send(entry)) {
+        return;
+      }
+    }
+    line = (journal ? "<" + std::to_string(syslog_priority(level)) + ">" : now_utc() + " ") + line;
   }
   l.log(to_spdlog(level), "{}", line);
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <concepts>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -14,14 +15,34 @@ enum class Level { kTrace, kDebug, kInfo, kWarn, kError, kOff };
 // priority prefix, "<3>" for errors, so that `journalctl -p err` finds them.
 enum class Format { kText, kJson, kJournal };
 
-// One key=value pair of a structured log line. Values are strings; numbers are formatted by the
-// caller so that the text and JSON forms agree.
-using Field = std::pair<std::string, std::string>;
+// One key=value pair of a structured log line. A value given as a whole number
+// ({"duration_ms", 6}) is a number in the JSON form ("duration_ms":6); text is a string there
+// ("team":"3"), even when it looks like a number. The text form writes both alike.
+template <class T>
+concept WholeNumber = std::integral<T> && !std::same_as<T, bool> && !std::same_as<T, char>;
+
+struct Field {
+  enum class Kind { kText, kNumber };
+
+  Field(std::string k, std::string v) : key(std::move(k)), value(std::move(v)) {}
+  Field(std::string k, const char* v) : key(std::move(k)), value(v) {}
+  template <WholeNumber T>
+  Field(std::string k, T number)
+      : key(std::move(k)), value(std::to_string(number)), kind(Kind::kNumber) {}
+
+  std::string key;
+  std::string value;
+  Kind kind = Kind::kText;
+};
 using Fields = std::vector<Field>;
 
 // Sets up the process-wide logger (stderr). Call once, early, from main; before that, lines go
-// out in text form at info level.
-void init(Level level, Format format);
+// out in text form at info level. With Format::kJournal and a `journal_socket` (kJournalSocket,
+// when stderr is the journal's stream), each entry goes to journald as native fields: PRIORITY,
+// MESSAGE (the journal line without its prefix), SYSLOG_IDENTIFIER=orchestrator, EVENT (the
+// message's name) and every field under its name in capitals (RUN_ID=, TEAM=, PIPELINE=,
+// STATUS=); an entry the socket does not take goes to stderr as the prefixed line.
+void init(Level level, Format format, const std::string& journal_socket = "");
 
 Result<Level> parse_level(std::string_view text);
 

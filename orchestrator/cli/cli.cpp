@@ -7,8 +7,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include "config/base/journal_socket.h"
 #include "config/base/log.h"
 #include "orchestrator/cli/commands.h"
+#include "orchestrator/cli/usage_errors.h"
 #include "orchestrator/core/version.h"
 #include "orchestrator/schedule/cron_expression.h"
 #include "pipeline/isolation.h"
@@ -36,7 +38,9 @@ void add_format(CLI::App* command, Format& format, bool with_csv = true) {
   static const std::map<std::string, Format> kNoCsv{{"table", Format::kTable},
                                                     {"json", Format::kJson}};
   command->add_option("--format", format, "Output format")
-      ->transform(CLI::CheckedTransformer(with_csv ? kAll : kNoCsv, CLI::ignore_case));
+      ->transform(CLI::Transformer(with_csv ? kAll : kNoCsv).description(""))
+      // A transform runs before those added earlier: the name is checked, then mapped.
+      ->transform(with_csv ? one_of({"table", "json", "csv"}) : one_of({"table", "json"}));
 }
 
 void add_team_settings(CLI::App* command, TeamOptions& o) {
@@ -82,6 +86,7 @@ int main(int argc, char** argv) {
       "Pipeline Orchestrator: runs the daily data pipeline once per sales team, each in its own "
       "folders, records every run in SQL and tells people how it went."};
   app.name("orchestrator");
+  install_usage_errors(app);
   app.require_subcommand(1);
   // Accepted after any command too (fallthrough): `orchestrator serve --version`.
   app.set_version_flag("--version", "orchestrator " + std::string(version()));
@@ -93,8 +98,10 @@ int main(int argc, char** argv) {
   app.add_option("--config", config_path,
                  "TOML configuration file (default: $ORCHESTRATOR_CONFIG, else "
                  "./orchestrator.toml, else /etc/orchestrator/orchestrator.toml, if present)");
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off");
-  app.add_option("--log-format", log_format, "text, json or journal");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+      ->check(one_of({"trace", "debug", "info", "warn", "error", "off"}));
+  app.add_option("--log-format", log_format, "text, json or journal")
+      ->check(one_of({"text", "json", "journal"}));
 
   auto* serve_cmd = app.add_subcommand("serve", "Run the service until SIGTERM/SIGINT");
 
@@ -124,8 +131,10 @@ int main(int argc, char** argv) {
   RescheduleOptions reschedule_options;
   auto* reschedule_cmd = app.add_subcommand(
       "reschedule", "Make every live service reload the teams; print the new schedule");
-  reschedule_cmd->add_option("--timeout", reschedule_options.timeout_seconds,
-                             "Seconds to wait for the services (default 10)");
+  reschedule_cmd
+      ->add_option("--timeout", reschedule_options.timeout_seconds,
+                   "Seconds to wait for the services (default 10)")
+      ->check(whole_number());
 
   TeamOptions team_options;
   auto* teams_cmd = app.add_subcommand("teams", "Manage sales teams");
@@ -163,8 +172,13 @@ int main(int argc, char** argv) {
   runs_cmd->add_option("--team", runs_options.team, "A team's id, or 'general'");
   runs_cmd->add_option("--pipeline", runs_options.pipeline, "Only this pipeline's runs");
   runs_cmd->add_option("--status", runs_options.status, "running, completed, failed, ...");
-  runs_cmd->add_option("--since", runs_options.since, "YYYY-MM-DD or an ISO-8601 instant");
-  runs_cmd->add_option("--limit", runs_options.limit, "At most this many runs (default 20)");
+  runs_cmd->add_option("--since", runs_options.since,
+                       "Runs created at or after: 2026-12-04T19:00 (local time), 2026-12-04, an "
+                       "instant with Z or +HH:MM, 30m, 2h, 7d (ago), today, yesterday");
+  runs_cmd->add_option("--until", runs_options.until,
+                       "Runs created before: the same forms as --since");
+  runs_cmd->add_option("--limit", runs_options.limit, "At most this many runs (default 20)")
+      ->check(whole_number());
   add_format(runs_cmd, runs_options.format);
   RunShowOptions run_show_options;
   auto* runs_show_cmd =
@@ -210,7 +224,8 @@ int main(int argc, char** argv) {
       app.add_subcommand("plan", "The next fire times of every pipeline of every active team");
   plan_cmd->add_option("--team", plan_options.team, "Only this team's id, or 'general'");
   plan_cmd->add_option("--pipeline", plan_options.pipeline, "Only this pipeline");
-  plan_cmd->add_option("--count", plan_options.count, "Slots per team (default 3)");
+  plan_cmd->add_option("--count", plan_options.count, "Slots per team (default 3)")
+      ->check(whole_number());
   plan_cmd->add_option("--cron", plan_options.cron,
                        "Only the fire times of this 5-field cron expression (no teams)");
   plan_cmd->add_option("--timezone", plan_options.timezone,
@@ -238,7 +253,7 @@ int main(int argc, char** argv) {
       notify_cmd->add_subcommand("test", "Send a test message through one channel now");
   notify_test_cmd->add_option("--channel", notify_options.channel, "email or slack")
       ->required()
-      ->check(CLI::IsMember({"email", "slack"}));
+      ->check(one_of({"email", "slack"}));
   notify_test_cmd->add_option("--team", notify_options.team,
                               "Use this team's own recipients (default: the configured ones)");
 
@@ -305,13 +320,16 @@ int main(int argc, char** argv) {
                         : *log_format == "journal" ? log::Format::kJournal
                                                    : log::Format::kText;
   }
-  // Under systemd, text lines go to the journal in its own form (no timestamp, a priority).
-  if (auto stream = load.env.find("JOURNAL_STREAM"); config.log.format == log::Format::kText &&
+  // Under systemd, text lines go to the journal in its own form: native fields through its
+  // socket, else lines with a priority and no timestamp.
+  std::string journal_socket;
+  if (auto stream = load.env.find("JOURNAL_STREAM"); config.log.format != log::Format::kJson &&
                                                      stream != load.env.end() &&
                                                      log::is_journal_stream(stream->second)) {
     config.log.format = log::Format::kJournal;
+    journal_socket = log::kJournalSocket;
   }
-  log::init(config.log.level, config.log.format);
+  log::init(config.log.level, config.log.format, journal_socket);
 
   // Isolation that is required but unavailable refuses the commands that run pipelines (exit 2);
   // the warning when it is only wanted comes from the RunExecutor that would run them.

@@ -117,7 +117,8 @@ struct RunsOptions {
   std::optional<std::string> team;  // an id, or "general"
   std::optional<std::string> pipeline;
   std::optional<std::string> status;
-  std::optional<std::string> since;  // YYYY-MM-DD (UTC midnight) or an ISO-8601 instant
+  std::optional<std::string> since;  // what parse_time_bound() reads, in the machine's zone
+  std::optional<std::string> until;
   int limit = 20;
   Format format = Format::kTable;
 };

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/base/display_width.h"
 #include "config/base/terminal_text.h"
 
 namespace orch::cli {
@@ -54,24 +55,27 @@ void print_json(const Table& table, std::ostream& out) {
 }
 
 void print_table(const Table& table, std::ostream& out) {
+  if (table.rows.empty()) {
+    out << table.when_empty << "\n";
+    return;
+  }
+  // Columns, not bytes: "Nörd" is 5 bytes and 4 columns, "北京" 6 bytes and 4 columns.
   std::vector<std::size_t> widths;
   for (const auto& column : table.columns) {
-    widths.push_back(column.name.size());
+    widths.push_back(display_width(column.name));
   }
   for (const auto& row : table.rows) {
     for (std::size_t i = 0; i < row.size(); ++i) {
-      widths[i] = std::max(widths[i], row[i] ? escape_controls(*row[i]).size() : 1);
+      widths[i] = std::max(widths[i], row[i] ? display_width(escape_controls(*row[i])) : 1);
     }
   }
   auto line = [&](const std::vector<std::string>& cells) {
     std::string text;
     for (std::size_t i = 0; i < cells.size(); ++i) {
-      std::string cell = cells[i];
+      text += cells[i];
       if (i + 1 < cells.size()) {
-        cell.resize(widths[i], ' ');
-        cell += "  ";
+        text.append(widths[i] - display_width(cells[i]) + 2, ' ');
       }
-      text += cell;
     }
     out << text << "\n";
   };
@@ -102,9 +106,36 @@ void print_json_object(const std::vector<JsonField>& fields, const std::string& 
   out << object.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
 }
 
+std::string json_array(const std::vector<std::string>& texts) {
+  return nlohmann::ordered_json(texts).dump(-1, ' ', false,
+                                            nlohmann::ordered_json::error_handler_t::replace);
+}
+
+std::string json_array(const std::vector<std::int64_t>& numbers) {
+  return nlohmann::ordered_json(numbers).dump();
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = std::min(text.find(',', start), text.size());
+    std::string item = text.substr(start, end - start);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty()) {
+      items.push_back(std::move(item));
+    }
+    start = end + 1;
+  }
+  return items;
+}
+
 void print(const Table& table, Format format, std::ostream& out) {
   switch (format) {
-    case Format::kJson: print_json(table, out); return;
+    case Format::kJson:
+      print_json(table, out);
+      return;
     case Format::kCsv: {
       std::string header;
       for (const auto& column : table.columns) {
@@ -120,7 +151,9 @@ void print(const Table& table, Format format, std::ostream& out) {
       }
       return;
     }
-    case Format::kTable: print_table(table, out); return;
+    case Format::kTable:
+      print_table(table, out);
+      return;
   }
 }
 

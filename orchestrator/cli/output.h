@@ -12,7 +12,8 @@
 
 namespace orch::cli {
 
-// Rows to print as an aligned table, a JSON array of objects or CSV with a header.
+// Rows to print as a table aligned by display width (wide characters take two columns), a JSON
+// array of objects or CSV with a header.
 struct Table {
   struct Column {
     std::string name;
@@ -20,9 +21,19 @@ struct Table {
   };
   std::vector<Column> columns;
   std::vector<std::vector<std::optional<std::string>>> rows;  // nullopt: NULL
+  // What the table form prints instead of a lone header when there is no row ("no runs match");
+  // JSON prints [] and CSV the header.
+  std::string when_empty = "nothing to show";
 };
 
 void print(const Table& table, Format format, std::ostream& out);
+
+// A JSON array, for a cell of a `json_value` column: every list a command prints in JSON is an
+// array, never a comma-joined text.
+std::string json_array(const std::vector<std::string>& texts);
+std::string json_array(const std::vector<std::int64_t>& numbers);
+// Splits "a@x.org,b@y.org" at its commas, dropping blanks around each item and empty items.
+std::vector<std::string> split_list(const std::string& text);
 
 // A JSON object: `fields` (a text or a number each), then `rows_name`: the table's rows as print()
 // prints them in JSON.

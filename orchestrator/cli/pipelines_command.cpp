@@ -57,7 +57,9 @@ int pipelines_list(const config::Config& config, const PipelinesOptions& options
     return fail(teams.error());
   }
   Table t;
-  t.columns = {{"pipeline"}, {"schedule"}, {"general"}, {"teams"}, {"paused_teams"}, {"command"}};
+  // In JSON, `general` is a boolean and the teams are arrays of ids.
+  t.columns = {{"pipeline"},    {"schedule"},           {"general", true},
+               {"teams", true}, {"paused_teams", true}, {"command"}};
   for (const config::NamedPipeline& p : config.pipelines) {
     std::vector<TeamId> running;
     std::vector<TeamId> paused;
@@ -72,14 +74,15 @@ int pipelines_list(const config::Config& config, const PipelinesOptions& options
       if (!json) {
         return team_list(list);
       }
-      std::string out;
+      std::vector<std::int64_t> numbers;
       for (TeamId id : list) {
-        out += (out.empty() ? "" : ",") + std::to_string(id.value);
+        numbers.push_back(id.value);
       }
-      return out;
+      return json_array(numbers);
     };
-    t.rows.push_back({p.name, schedule_text(config, p), p.general ? "yes" : "no", ids(running),
-                      ids(paused), command_text(p)});
+    t.rows.push_back({p.name, schedule_text(config, p),
+                      json ? (p.general ? "true" : "false") : (p.general ? "yes" : "no"),
+                      ids(running), ids(paused), command_text(p)});
   }
   print(t, options.format, std::cout);
   return kExitOk;

@@ -16,8 +16,15 @@ Result<Table> schedule_table(const config::Config& config, Database& db,
   if (!teams) {
     return teams.error();
   }
+  // What the service will not run again: a slot up to the owner's last recorded one (today's
+  // run done at 02:00 and the run time moved to 18:00 leaves no slot today).
+  auto done = db.runs().last_slot_keys();
+  if (!done) {
+    return done.error();
+  }
   const bool several = config.pipelines.size() > 1;
   Table t;
+  t.when_empty = "nothing is scheduled";
   t.columns = {{"team"}, {"name"}};
   if (several) {
     t.columns.push_back({"pipeline"});
@@ -33,7 +40,11 @@ Result<Table> schedule_table(const config::Config& config, Database& db,
     const auto& s = r.schedule;
     std::string schedule =
         s.cron ? "cron " + s.cron->text : "daily " + format_time_of_day(s.run_time);
-    for (const Slot& slot : upcoming_slots(s, now, count)) {
+    SysTime after = now;
+    if (auto it = done->find(RunOwner{team_key(s.team), r.target.pipeline}); it != done->end()) {
+      after = std::max(after, done_until(s, it->second));
+    }
+    for (const Slot& slot : upcoming_slots(s, after, count)) {
       std::vector<std::optional<std::string>> row = {
           s.team ? std::to_string(s.team->value) : "general", s.name};
       if (several) {
@@ -109,6 +120,15 @@ int plan(const config::Config& config, const PlanOptions& options) {
     }
     return fail(not_found("team " + std::to_string(*only) +
                           " is not scheduled: it is unknown, inactive or paused"));
+  }
+  // JSON carries the team's id as every command does (a number, null for the general run) beside
+  // the owner's name ("3" or "general"). CSV keeps its columns where scripts expect them.
+  if (options.format == Format::kJson) {
+    table->columns.insert(table->columns.begin() + 1, {"sales_team_id", true});
+    for (auto& row : table->rows) {
+      const std::optional<std::string>& owner = row.front();
+      row.insert(row.begin() + 1, *owner == "general" ? std::nullopt : owner);
+    }
   }
   print(*table, options.format, std::cout);
   return kExitOk;

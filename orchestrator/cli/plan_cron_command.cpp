@@ -46,6 +46,7 @@ int plan_cron(const config::Config& config, const PlanOptions& options) {
     return kExitOk;
   }
   Table table;
+  table.when_empty = "the expression never fires";
   table.columns = {{"utc"}, {"local_time"}};
   for (SysTime t : fires) {
     table.rows.push_back({format_utc_seconds(t), format_local(t, *zone)});

@@ -45,6 +45,7 @@ int status(const config::Config& config, const StatusOptions& options) {
 
   SysTime now = SystemClock().now();
   Table table;
+  table.when_empty = "no service has used this database yet";
   table.columns = {{"instance"},
                    {"state"},
                    {"host"},

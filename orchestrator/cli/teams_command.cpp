@@ -215,9 +215,9 @@ Result<TeamChanges> validate(const config::Config& config, const TeamOptions& o)
 }
 
 // The pipelines the team runs as the service would schedule them, each with what the team set
-// for it: "daily, month_end (cron 0 4 1 * *), recon (paused)".
-std::string team_pipelines(const config::Config& config, const Team& team) {
-  std::string out;
+// for it: "daily", "month_end (cron 0 4 1 * *)", "recon (paused)".
+std::vector<std::string> team_pipelines(const config::Config& config, const Team& team) {
+  std::vector<std::string> out;
   for (const config::NamedPipeline& named : config.pipelines) {
     if (!runs_pipeline(team, named)) {
       continue;
@@ -239,18 +239,15 @@ std::string team_pipelines(const config::Config& config, const Team& team) {
         }
       }
     }
-    out += (out.empty() ? "" : ", ") + named.name + (notes.empty() ? "" : " (" + notes + ")");
+    out.push_back(named.name + (notes.empty() ? "" : " (" + notes + ")"));
   }
   return out;
 }
 
-std::optional<std::string> upstream_text(const Team& team) {
-  if (team.upstreams.empty()) {
-    return std::nullopt;
-  }
-  std::string out;
+std::vector<std::string> upstream_list(const Team& team) {
+  std::vector<std::string> out;
   for (const Upstream& upstream : team.upstreams) {
-    out += (out.empty() ? "" : ",") + to_string(upstream);
+    out.push_back(to_string(upstream));
   }
   return out;
 }
@@ -312,9 +309,11 @@ Status check_upstreams(Database& db, TeamId id, const std::optional<std::string>
 }
 
 // A site with one pipeline sees the table it always saw; with several, a column says which
-// pipelines each team runs.
-Table team_table(const config::Config& config, const std::vector<Team>& teams) {
+// pipelines each team runs. Lists (emails, upstreams, pipelines) are JSON arrays in JSON, and
+// comma-separated text in the table and CSV.
+Table team_table(const config::Config& config, const std::vector<Team>& teams, Format format) {
   Table t;
+  t.when_empty = "no teams (add one with orchestrator teams add)";
   t.columns = {{"id", true},
                {"name"},
                {"active", true},
@@ -326,10 +325,10 @@ Table team_table(const config::Config& config, const std::vector<Team>& teams) {
                {"retry_max_attempts", true},
                {"retry_initial_delay_seconds", true},
                {"retry_max_delay_seconds", true},
-               {"notify_email"},
+               {"notify_email", true},
                {"slack_webhook"},
                {"wait_for_inputs_seconds", true},
-               {"after"},
+               {"after", true},
                {"dst_skipped"},
                {"dst_repeated"},
                {"overlap"},
@@ -337,26 +336,39 @@ Table team_table(const config::Config& config, const std::vector<Team>& teams) {
                {"updated_at"}};
   const bool with_pipelines = config.pipelines.size() > 1;
   if (with_pipelines) {
-    t.columns.insert(t.columns.begin() + 7, {"pipelines"});
+    t.columns.insert(t.columns.begin() + 7, {"pipelines", true});
   }
   auto number = [](const std::optional<int>& v) {
     return v ? std::optional<std::string>(std::to_string(*v)) : std::nullopt;
+  };
+  auto list = [format](const std::vector<std::string>& items,
+                       const char* separator) -> std::optional<std::string> {
+    if (format == Format::kJson) {
+      return json_array(items);
+    }
+    std::string text;
+    for (const std::string& item : items) {
+      text += (text.empty() ? "" : separator) + item;
+    }
+    return text;
   };
   for (const Team& team : teams) {
     std::vector<std::optional<std::string>> row = {
         std::to_string(team.id.value), team.name, team.active ? "true" : "false",
         team.paused ? "true" : "false", team.pause_note, team.run_time, team.cron, team.timezone,
         number(team.retry_max_attempts), number(team.retry_initial_delay_seconds),
-        number(team.retry_max_delay_seconds), team.notify_email,
+        number(team.retry_max_delay_seconds),
+        team.notify_email ? list(split_list(*team.notify_email), ",") : std::nullopt,
         // A webhook URL is a secret (its path is the token).
         team.notify_slack_webhook
             ? std::optional<std::string>(notify::redact_webhook(*team.notify_slack_webhook))
             : std::nullopt,
-        number(team.wait_for_inputs_seconds), upstream_text(team), team.dst_skipped,
+        number(team.wait_for_inputs_seconds),
+        team.upstreams.empty() ? std::nullopt : list(upstream_list(team), ","), team.dst_skipped,
         team.dst_repeated, team.overlap, format_utc(team.active_since),
         format_utc(team.updated_at)};
     if (with_pipelines) {
-      row.insert(row.begin() + 7, team_pipelines(config, team));
+      row.insert(row.begin() + 7, list(team_pipelines(config, team), ", "));
     }
     t.rows.push_back(std::move(row));
   }
@@ -382,7 +394,7 @@ int show(const config::Config& config, const Result<Team>& team, const TeamOptio
     }
     std::cout << "; run `orchestrator reschedule` to apply it to a running service\n";
   } else {
-    print(team_table(config, {*team}), o.format, std::cout);
+    print(team_table(config, {*team}, o.format), o.format, std::cout);
   }
   return kExitOk;
 }
@@ -419,7 +431,7 @@ int teams_list(const config::Config& config, const TeamOptions& options) {
   if (!teams) {
     return fail(teams.error());
   }
-  print(team_table(config, *teams), options.format, std::cout);
+  print(team_table(config, *teams, options.format), options.format, std::cout);
   return kExitOk;
 }
 

@@ -55,9 +55,9 @@ void DailyHistoryPrune::loop() {
     if (!pruned) {
       log::warn("history_prune_failed", {{"reason", pruned.error().message}});
     } else if (pruned->total() > 0) {
-      log::info("history_pruned", {{"runs", std::to_string(pruned->runs)},
-                                   {"notifications", std::to_string(pruned->notifications)},
-                                   {"keep_days", std::to_string(keep_days_)}});
+      log::info("history_pruned", {{"runs", pruned->runs},
+                                   {"notifications", pruned->notifications},
+                                   {"keep_days", keep_days_}});
     }
     // Once a day is often enough for a retention counted in days; a steady wait, so that a
     // change of the wall clock neither skips nor repeats a prune.

@@ -229,7 +229,7 @@ struct Service::Impl {
       }
       log::info("run_retry_scheduled", {{"team", describe_team(request.target.team)},
                                         {"pipeline", request.target.pipeline},
-                                        {"attempt", std::to_string(next.attempt)},
+                                        {"attempt", next.attempt},
                                         {"at", format_utc(next.at)}});
       retries.emplace(next.at, std::move(request));
     }
@@ -450,7 +450,7 @@ struct Service::Impl {
                  {"team", describe_team(run.team)},
                  {"pipeline", run.pipeline},
                  {"status", to_string(run.status)},
-                 {"attempt", std::to_string(next->attempt)},
+                 {"attempt", next->attempt},
                  {"at", format_utc(next->at)}});
       retries.emplace(next->at, std::move(request));
     }
@@ -622,10 +622,10 @@ struct Service::Impl {
     auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - began);
     log::info("schedule_loaded", {{"why", why},
-                                  {"schedules", std::to_string(scheduler.size())},
-                                  {"due_now", std::to_string(actions.size())},
+                                  {"schedules", scheduler.size()},
+                                  {"due_now", actions.size()},
                                   {"next_slot", next ? format_utc(*next) : "none"},
-                                  {"took_ms", std::to_string(took.count())}});
+                                  {"took_ms", took.count()}});
     dispatch(actions);
     arm_wake();
     return true;
@@ -723,7 +723,7 @@ struct Service::Impl {
       dropped = queue.size();
       queue.clear();
       if (!retries.empty()) {
-        log::warn("retries_dropped", {{"count", std::to_string(retries.size())},
+        log::warn("retries_dropped", {{"count", retries.size()},
                                       {"next_at", format_utc(retries.begin()->first)},
                                       {"effect", "made by the next start"}});
       }
@@ -741,16 +741,16 @@ struct Service::Impl {
     work.notify_all();
     if (again) {
       log::info("stopping_now", {{"signal", name},
-                                 {"runs_in_progress", std::to_string(running)},
+                                 {"runs_in_progress", running},
                                  {"effect", "runs in progress get SIGTERM now"}});
       wait_signals();
       return;
     }
     systemd_stopping();
     log::info("stopping", {{"signal", name},
-                           {"runs_in_progress", std::to_string(running)},
-                           {"not_started", std::to_string(dropped)},
-                           {"grace_s", std::to_string(config.scheduler.shutdown_grace.count())}});
+                           {"runs_in_progress", running},
+                           {"not_started", dropped},
+                           {"grace_s", config.scheduler.shutdown_grace.count()}});
     wake_timer.cancel();
     control_timer.cancel();
     last_turn.store(0);
@@ -784,7 +784,7 @@ struct Service::Impl {
                   std::to_string(std::chrono::duration_cast<std::chrono::seconds>(silent).count()) +
                   " s, so another replica may take its runs over";
     log::error("runs_fenced",
-               {{"runs_in_progress", std::to_string(active.size())}, {"reason", request.why}});
+               {{"runs_in_progress", active.size()}, {"reason", request.why}});
     for (auto* stop : active) {
       stop->request_stop(request);
     }
@@ -852,7 +852,7 @@ struct Service::Impl {
       }
     }
     if (int killed = pipeline::sweep_run_processes(local.data(), local.size()); killed > 0) {
-      log::warn("abandoned_processes_killed", {{"processes", std::to_string(killed)}});
+      log::warn("abandoned_processes_killed", {{"processes", killed}});
     }
   }
 
@@ -996,11 +996,11 @@ int Service::run() {
     log::info("ready", {{"instance", s.instance},
                         {"version", std::string(version())},
                         {"database", s.db.describe()},
-                        {"schedules", std::to_string(s.scheduler.size())},
-                        {"max_parallel_runs", std::to_string(s.config.scheduler.max_parallel_runs)},
+                        {"schedules", s.scheduler.size()},
+                        {"max_parallel_runs", s.config.scheduler.max_parallel_runs},
                         {"scheduler", s.config.scheduler.enabled ? "enabled" : "disabled"},
                         {"isolation", pipeline::isolation_in_force(s.config)},
-                        {"startup_ms", std::to_string((s.clock.now() - started).count())}});
+                        {"startup_ms", (s.clock.now() - started).count()}});
     systemd_ready("ready: " + std::to_string(s.scheduler.size()) + " schedules");
     s.io.run();
     if (s.drain_waiter.joinable()) {

@@ -24,8 +24,8 @@ constexpr date::days kRecentWindow{1};
 // clock jump): such a slot did not start on time, and its run is a catch-up.
 constexpr std::chrono::seconds kOnTime{1};
 
-// The instant after which a schedule's slots are still to be run, given the latest slot key
-// recorded for it.
+}  // namespace
+
 SysTime done_until(const ScheduledTeam& s, const std::string& key) {
   if (auto instant = parse_utc(key)) {
     return *instant;  // a cron fire: every fire up to it is done
@@ -47,6 +47,8 @@ SysTime done_until(const ScheduledTeam& s, const std::string& key) {
       .value_or(std::chrono::time_point_cast<std::chrono::milliseconds>(
           s.zone->to_sys(date::local_days(*day) + date::days(1), date::choose::earliest)));
 }
+
+namespace {
 
 // The first slot strictly after `after` of a daily schedule at `run_time`, or of `cron` when set.
 std::optional<Slot> slot_after(ScheduleKey key, TimeOfDay run_time, const CronExpression* cron,

@@ -68,6 +68,11 @@ std::optional<Slot> next_slot(const ScheduledTeam& schedule, SysTime after);
 // The next `count` slots strictly after `after`, oldest first: what `plan` shows.
 std::vector<Slot> upcoming_slots(const ScheduledTeam& schedule, SysTime after, int count);
 
+// The instant after which a schedule's slots are still to be run, given the latest slot key
+// recorded for it (RunStore::last_slot_keys()): a daily schedule's run date is done once it has a
+// slot recorded, whatever its run time is now; a cron schedule is done up to that fire.
+SysTime done_until(const ScheduledTeam& schedule, const std::string& last_slot_key);
+
 enum class ActionKind {
   kStartRun,      // start a run for the slot (if it can start within the grace window)
   kRecordMissed,  // record the slot as missed: it is past the grace window

@@ -78,6 +78,7 @@ struct RunFilter {
   std::optional<std::string> pipeline;
   std::optional<RunStatus> status;
   std::optional<SysTime> since;  // created at or after
+  std::optional<SysTime> until;  // created strictly before
   int limit = 50;
 };
 

@@ -104,7 +104,7 @@ void SociConnection::note_success() {
   backoff_ = std::chrono::milliseconds(0);
   next_reconnect_ = {};
   log::info("database_available", {{"database", redacted_url_},
-                                   {"outage_ms", std::to_string(lasted.count())}});
+                                   {"outage_ms", lasted.count()}});
 }
 
 void SociConnection::note_unavailable(const std::string& reason) {

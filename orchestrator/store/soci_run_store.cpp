@@ -689,6 +689,9 @@ Result<std::vector<RunRecord>> SociRunStore::list(const RunFilter& filter) {
     if (filter.since) {
       add("created_at >=", format_utc(*filter.since));
     }
+    if (filter.until) {
+      add("created_at <", format_utc(*filter.until));
+    }
     return select(sql, where, params, std::max(1, filter.limit));
   } catch (const std::exception& e) {
     return db_.to_error(e, "cannot list runs");

@@ -181,7 +181,7 @@ TEST_F(RunChainsTest, ACycleIsRefusedNamingIt) {
   // Refused changes left nothing behind.
   auto teams = nlohmann::json::parse(orch({"teams", "list", "--format", "json"}).out);
   EXPECT_TRUE(teams[0]["after"].is_null()) << teams.dump(2);
-  EXPECT_EQ(teams[1]["after"], "1");
+  EXPECT_EQ(teams[1]["after"], nlohmann::json({"1"}));
 }
 
 // A team's own --wait-for-inputs makes its run wait where the configured default would fail it.

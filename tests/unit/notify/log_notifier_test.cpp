@@ -18,6 +18,8 @@ RunEvent failed_run() {
   e.run_date = "2026-11-23";
   e.purchase_date = "2026-11-24";
   e.exit_code = 9;
+  e.duration_ms = 6;
+  e.attempt = 2;
   e.error = "timed out after 60 s; process group killed";
   return e;
 }
@@ -44,9 +46,22 @@ TEST_F(LogNotifierTest, JsonLineCarriesTheEventAndItsFields) {
   EXPECT_EQ(j["team"], "3");
   EXPECT_EQ(j["team_name"], "West Coast");
   EXPECT_EQ(j["status"], "timed_out");
-  EXPECT_EQ(j["exit_code"], "9");
+  EXPECT_EQ(j["exit_code"], 9);  // numbers are numbers, the owner ("3") text
+  EXPECT_EQ(j["duration_ms"], 6);
+  EXPECT_EQ(j["attempt"], 2);
   EXPECT_EQ(j["error"], "timed out after 60 s; process group killed");
   EXPECT_FALSE(j.contains("total_loans"));  // unset fields are left out
+}
+
+// The type of a value is that of its field, not what its text looks like.
+TEST_F(LogNotifierTest, JsonLineKeepsTextThatLooksLikeANumberText) {
+  RunEvent e = failed_run();
+  e.team_name = "2024";
+  e.error = "7";
+  auto j = nlohmann::json::parse(capture(log::Format::kJson, e));
+  EXPECT_EQ(j["team_name"], "2024");
+  EXPECT_EQ(j["error"], "7");
+  EXPECT_EQ(j["exit_code"], 9);
 }
 
 // A pipeline's error text can hold anything: quotes, backslashes, line breaks, control
