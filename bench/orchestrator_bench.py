@@ -229,6 +229,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=480.0)
     ap.add_argument("--idle-only", action="store_true")
     ap.add_argument("--reschedule", action="store_true", help="with --idle-only: time a reschedule")
+    ap.add_argument("--scrape", type=int, default=0, metavar="N",
+                    help="with --idle-only: time N scrapes of /metrics and N reads of /api/v1/teams")
     ap.add_argument("--postgres", metavar="URL",
                     help="run on a fresh database on this PostgreSQL server instead of SQLite")
     args = ap.parse_args()
@@ -251,6 +253,7 @@ def main():
         "SCHEDULER_TIMEZONE": "UTC",
         "LOG_FORMAT": "json",
         "API_LISTEN": "127.0.0.1:0",
+        "API_TOKEN": BENCH_TOKEN,
     })
     subprocess.run([args.binary, "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
     add_teams(db, args.teams, time.time())
@@ -283,6 +286,8 @@ def main():
         if args.idle_only:
             if args.reschedule:
                 out.update(reschedule(args.binary, env, watcher))
+            if args.scrape:
+                out.update(scrape(log_path, serve.pid, args.scrape))
             out["peak_rss_mb"] = round(max(status_kb(serve.pid, "VmHWM"), *rss_samples) / 1024.0, 1)
             print(json.dumps(out))
             return
@@ -355,6 +360,39 @@ def reschedule(binary, env, watcher):
     applied = parse_ts(loaded["ts"]) - started_wall if loaded else None
     return {"reschedule_s": round(took, 3),
             "reschedule_applied_s": round(applied, 3) if applied is not None else None}
+
+
+BENCH_TOKEN = "bench-token-0123456789abcdef"
+
+
+def scrape(log_path, pid, count):
+    """Wall time of `count` scrapes of /metrics (every team's gauges, read from the database) and
+    of `count` reads of the first page of /api/v1/teams, one at a time, and the service's RSS
+    after them: the API must not make an idle service heavy."""
+    import urllib.request
+    port = None
+    with open(log_path) as f:
+        for line in f:
+            m = re.search(r'"api_listening".*?127\.0\.0\.1:(\d+)', line)
+            if m:
+                port = int(m.group(1))
+    if port is None:
+        return {"scrape_error": "no api_listening line in " + log_path}
+    out = {}
+    for name, path in (("metrics", "/metrics"), ("teams", "/api/v1/teams?limit=100")):
+        walls, size = [], 0
+        for _ in range(count):
+            request = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path),
+                                             headers={"Authorization": "Bearer " + BENCH_TOKEN})
+            started = time.perf_counter()
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                size = len(answer.read())
+            walls.append((time.perf_counter() - started) * 1000.0)
+        walls.sort()
+        out.update({name + "_median_ms": round(statistics.median(walls), 1),
+                    name + "_max_ms": round(walls[-1], 1), name + "_bytes": size})
+    out["rss_after_scrapes_mb"] = round(status_kb(pid, "VmRSS") / 1024.0, 1)
+    return out
 
 
 if __name__ == "__main__":

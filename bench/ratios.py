@@ -169,6 +169,12 @@ def main():
         rs = idle_big.get("reschedule_applied_s")
         check("reschedule of %d teams applied < 0.2 s" % idle_big["teams"], None if rs is None else rs < 0.2,
               "%s s (whole command %s s)" % (rs, idle_big.get("reschedule_s")))
+        if "metrics_median_ms" in idle_big:
+            check("/metrics with %d teams < 50 ms" % idle_big["teams"], idle_big["metrics_max_ms"] < 50,
+                  "median %s ms, max %s ms, %s bytes" % (idle_big["metrics_median_ms"],
+                                                         idle_big["metrics_max_ms"], idle_big["metrics_bytes"]))
+            check("RSS after 20 scrapes and team lists, %d teams, <= 15 MB" % idle_big["teams"],
+                  idle_big["rss_after_scrapes_mb"] <= 15, "%s MB" % idle_big["rss_after_scrapes_mb"])
     if nf:
         worst = max(r["ns"] for r in nf)
         check("next fire time < 2 us", worst < 2000, "worst %s ns" % fmt(worst, "", 0))

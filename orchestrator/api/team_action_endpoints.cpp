@@ -87,9 +87,6 @@ HttpResponse pause_or_resume(const EndpointContext& context, const RouteContext&
   }
   const bool pause = action == PauseAction::kPause;
   if (*note) {
-    if (!pause) {
-      return problem(400, "note: a resume takes no note (it clears the pause note)");
-    }
     if (Status ok = check_pause_note(**note); !ok) {
       return problem(400, "note: " + ok.error().message);
     }
@@ -108,15 +105,19 @@ HttpResponse pause_or_resume(const EndpointContext& context, const RouteContext&
     return problem(404, "team " + id_text + " does not exist");
   }
   SysTime now = SystemClock().now();
-  auto changed = *pipeline ? db.teams().set_pipeline_paused(*id, **pipeline, pause, now, *note)
-                           : db.teams().set_paused(*id, pause, now, *note);
+  // A pause keeps its note on the team; a resume clears it and its own note goes to the audit log.
+  const std::optional<std::string> kept = pause ? *note : std::nullopt;
+  auto changed = *pipeline ? db.teams().set_pipeline_paused(*id, **pipeline, pause, now, kept)
+                           : db.teams().set_paused(*id, pause, now, kept);
   if (!changed) {
     return failure(changed.error());
   }
   // The change is made: its audit entry follows (the store offers no transaction across both).
   AuditEntry entry = audit_entry(
       api_actor(route.caller ? route.caller->name : ""), pause ? "teams.pause" : "teams.resume",
-      team_target(*id, pipeline->value_or("")), now, team_diff(*before, *changed));
+      team_target(*id, pipeline->value_or("")), now,
+      pause || !*note ? team_diff(*before, *changed)
+                      : with_resume_note(team_diff(*before, *changed), **note));
   if (auto recorded = db.audit().record(entry); !recorded) {
     return problem(503, "team " + id_text + " was " + (pause ? "paused" : "resumed") +
                             ", but its audit entry was not written: " + recorded.error().message);

@@ -166,6 +166,8 @@ int main(int argc, char** argv) {
   teams_resume_cmd->add_option("id", team_options.id, "The team's id")->required();
   teams_resume_cmd->add_option("--pipeline", team_options.pipeline,
                                "Resume only this pipeline of the team");
+  teams_resume_cmd->add_option("--note", team_options.note,
+                               "Why it is resumed: kept in the audit log (the pause note is cleared)");
 
   RunsOptions runs_options;
   auto* runs_cmd = app.add_subcommand("runs", "The run history, newest first");

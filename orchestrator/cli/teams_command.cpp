@@ -408,12 +408,14 @@ Result<std::optional<Team>> team_before(Database& db, TeamId id) {
 // Shows the changed team and writes the change's audit entry (only once it succeeded).
 int show_and_audit(const config::Config& config, Database& db, const Result<Team>& team,
                    const TeamOptions& o, const char* what, const std::string& action,
-                   const std::string& target, const std::optional<Team>& before) {
+                   const std::string& target, const std::optional<Team>& before,
+                   const std::optional<std::string>& resume_note = std::nullopt) {
   int shown = show(config, team, o, what);
   if (!team) {
     return shown;
   }
-  AuditDiff diff = team_diff(before, *team);
+  AuditDiff diff = resume_note ? with_resume_note(team_diff(before, *team), *resume_note)
+                               : team_diff(before, *team);
   if (Status ok = record_audit(db, action, target, diff.before, diff.after); !ok) {
     return fail(ok.error());
   }
@@ -558,12 +560,15 @@ int teams_set_paused(const config::Config& config, const TeamOptions& options, P
   }
   SysTime now = SystemClock().now();
   // With --pipeline, that pipeline alone (`daily` too); without, the whole team.
-  auto changed = options.pipeline ? (*db)->teams().set_pipeline_paused(*id, *options.pipeline,
-                                                                       paused, now, options.note)
-                                  : (*db)->teams().set_paused(*id, paused, now, options.note);
+  // A pause keeps its note on the team; a resume clears it and its own note goes to the audit log.
+  const std::optional<std::string> kept = paused ? options.note : std::nullopt;
+  auto changed = options.pipeline
+                     ? (*db)->teams().set_pipeline_paused(*id, *options.pipeline, paused, now, kept)
+                     : (*db)->teams().set_paused(*id, paused, now, kept);
   return show_and_audit(config, **db, changed, options, paused ? "paused" : "resumed",
                         paused ? "teams.pause" : "teams.resume",
-                        team_target(*id, options.pipeline.value_or("")), *before);
+                        team_target(*id, options.pipeline.value_or("")), *before,
+                        paused ? std::nullopt : options.note);
 }
 
 }  // namespace orch::cli

@@ -83,7 +83,7 @@ void ControlDesk::take_requests() {
       (void)db_.control().settle_request(id, TriggerOutcome::kRefused, "", run.error().message);
       continue;
     }
-    log::info("run_requested", {{"request", std::to_string(id)},
+    log::info("run_requested", {{"request", id},
                                 {"team", describe_team(run->target.team)},
                                 {"pipeline", run->target.pipeline},
                                 {"by", request.requested_by}});
@@ -95,7 +95,7 @@ void ControlDesk::take_requests() {
                                        busy ? outcome.busy_run_id : outcome.record.run_id, "");
       if (!settled) {
         log::warn("run_request_not_settled",
-                  {{"request", std::to_string(id)}, {"reason", settled.error().message}});
+                  {{"request", id}, {"reason", settled.error().message}});
       }
     };
     run->on_failure = [this, id](const Error& error) {

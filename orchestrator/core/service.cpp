@@ -662,7 +662,8 @@ struct Service::Impl {
     last_turn.store(std::chrono::steady_clock::now().time_since_epoch().count());
     control_timer.expires_after(kControlPoll);
     control_timer.async_wait([this](const boost::system::error_code& ec) {
-      if (ec) {
+      // A turn already due when a stop began must not turn again: not ready stays not ready.
+      if (ec || is_stopping()) {
         return;
       }
       systemd_watchdog();  // the loop turns: fed at most every half watchdog interval
@@ -711,6 +712,11 @@ struct Service::Impl {
   // not recorded, so the next start catches them up if they are still inside the grace window.
   // A second signal cuts the drain short. The loop keeps running until the workers are done, so
   // that signals are still heard; the heartbeat keeps the draining runs alive meanwhile.
+  bool is_stopping() {
+    std::lock_guard lock(mutex);
+    return stopping;
+  }
+
   void begin_stop(int signal) {
     const char* name = signal == 0 ? "none" : signal == SIGINT ? "SIGINT" : "SIGTERM";
     std::size_t dropped = 0;
@@ -720,6 +726,7 @@ struct Service::Impl {
       std::lock_guard lock(mutex);
       again = stopping;
       stopping = true;
+      last_turn.store(0);  // /readyz says "not ready" from the moment a stop begins
       dropped = queue.size();
       queue.clear();
       if (!retries.empty()) {
@@ -753,7 +760,6 @@ struct Service::Impl {
                            {"grace_s", config.scheduler.shutdown_grace.count()}});
     wake_timer.cancel();
     control_timer.cancel();
-    last_turn.store(0);
     resume_timer.cancel();
     waiting_room.stop();  // waiting runs stay `waiting`: the next start takes them up
     wait_signals();

@@ -122,4 +122,15 @@ AuditEntry audit_entry(std::string actor, std::string action, std::string target
   return entry;
 }
 
+AuditDiff with_resume_note(AuditDiff diff, const std::string& note) {
+  nlohmann::json after =
+      diff.after ? nlohmann::json::parse(*diff.after, nullptr, false) : nlohmann::json::object();
+  if (!after.is_object()) {
+    after = nlohmann::json::object();
+  }
+  after["resume_note"] = note;
+  diff.after = after.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return diff;
+}
+
 }  // namespace orch

@@ -21,6 +21,10 @@ struct AuditDiff {
 };
 AuditDiff team_diff(const std::optional<Team>& before, const Team& after);
 
+// `diff` with why a team was resumed: `"resume_note"` in `after`. A resume clears the pause note,
+// so the audit log is where the note of a resume is kept and shown.
+AuditDiff with_resume_note(AuditDiff diff, const std::string& note);
+
 // "team:7", and "team:7/pipeline:month_end" for a pipeline of it (never for `daily` when
 // `pipeline` is empty).
 std::string team_target(TeamId id, const std::string& pipeline = "");

@@ -115,7 +115,7 @@ TEST_P(AuditE2eTest, EveryChangeFromTheCommandLineIsAuditedWithBeforeAndAfter) {
   EXPECT_EQ(row["pause_note"], "quarter close");
   auto table = orch({"teams", "list"});
   EXPECT_NE(table.out.find("quarter close"), std::string::npos) << table.out;
-  ASSERT_EQ(orch({"teams", "resume", "7"}).exit_code, 0);
+  ASSERT_EQ(orch({"teams", "resume", "7", "--note", "books closed"}).exit_code, 0);
   EXPECT_TRUE(team_row(7)["pause_note"].is_null());
 
   ASSERT_EQ(orch({"reschedule", "--timeout", "1"}).exit_code, 0);
@@ -147,7 +147,10 @@ TEST_P(AuditE2eTest, EveryChangeFromTheCommandLineIsAuditedWithBeforeAndAfter) {
             nlohmann::json({{"paused", true}, {"pause_note", "quarter close"}}));
   EXPECT_EQ(entries[2]["before"],
             nlohmann::json({{"paused", true}, {"pause_note", "quarter close"}}));
-  EXPECT_EQ(entries[2]["after"], nlohmann::json({{"paused", false}, {"pause_note", nullptr}}));
+  // A resume's own note is kept in its audit entry only.
+  EXPECT_EQ(entries[2]["after"],
+            nlohmann::json(
+                {{"paused", false}, {"pause_note", nullptr}, {"resume_note", "books closed"}}));
   EXPECT_EQ(entries[0]["after"]["runs"], 0);
 
   // A failed change writes nothing.
@@ -196,8 +199,9 @@ TEST_P(AuditE2eTest, BadOptionsAreOneLineAndWriteNothing) {
   auto too_long = orch({"teams", "pause", "1", "--note", std::string(501, 'x')});
   EXPECT_EQ(too_long.exit_code, 2);
   EXPECT_NE(too_long.err.find("--note: a pause note is 1 to 500 bytes"), std::string::npos);
-  auto on_resume = orch({"teams", "resume", "1", "--note", "x"});
+  auto on_resume = orch({"teams", "resume", "1", "--note", std::string(501, 'x')});
   EXPECT_EQ(on_resume.exit_code, 2);
+  EXPECT_NE(on_resume.err.find("--note: a pause note is 1 to 500 bytes"), std::string::npos);
   auto limit = orch({"audit", "--limit", "0"});
   EXPECT_EQ(limit.exit_code, 2);
   EXPECT_NE(limit.err.find("--limit 0 is not allowed: use a whole number from 1 to 1000"),
@@ -234,7 +238,9 @@ TEST_P(AuditE2eTest, TheApiPausesWithANoteAndAuditsItAsTheTokensName) {
   EXPECT_EQ(pipelines[0]["state"], "paused");
   EXPECT_EQ(pipelines[0]["pause_note"], "no month end this quarter");
 
-  auto resumed = post(port_, "/api/v1/teams/7/resume", kAdminToken, "");
+  // A resume's note clears the pause note and is kept in the audit entry.
+  auto resumed =
+      post(port_, "/api/v1/teams/7/resume", kAdminToken, R"({"note": "the vendor fixed it"})");
   ASSERT_EQ(resumed.status, 200) << resumed.body;
   EXPECT_EQ(json_of(resumed)["state"], "active");
   EXPECT_TRUE(json_of(resumed)["pause_note"].is_null());
@@ -253,6 +259,8 @@ TEST_P(AuditE2eTest, TheApiPausesWithANoteAndAuditsItAsTheTokensName) {
   EXPECT_EQ(first["entries"][0]["actor"], "api:ops");
   EXPECT_EQ(first["entries"][1]["action"], "teams.resume");
   EXPECT_EQ(first["entries"][1]["target"], "team:7");
+  EXPECT_EQ(first["entries"][1]["after"]["resume_note"], "the vendor fixed it") << page.body;
+  EXPECT_EQ(first["entries"][1]["after"]["paused"], false) << page.body;
   ASSERT_TRUE(first["next_cursor"].is_string());
   auto second = json_of(
       http_get(port_, "/api/v1/audit?limit=2&cursor=" + first["next_cursor"].get<std::string>(),
@@ -298,7 +306,7 @@ TEST_P(AuditE2eTest, TheApiRefusesReadTokensAndBadInput) {
       {"/api/v1/teams/7/pause", R"({"pipeline": "nope"})", 400, "pipeline: 'nope'"},
       {"/api/v1/teams/7/pause", R"({"note": ""})", 400, "note: a pause note is 1 to 500"},
       {"/api/v1/teams/7/pause", R"({"note": "a\u0007b"})", 400, "note: a pause note is UTF-8"},
-      {"/api/v1/teams/7/resume", R"({"note": "x"})", 400, "note: a resume takes no note"},
+      {"/api/v1/teams/7/resume", R"({"note": ""})", 400, "note: a pause note is 1 to 500 bytes"},
       {"/api/v1/reschedule", R"({"timeout_seconds": "soon"})", 400, "timeout_seconds"},
       {"/api/v1/reschedule", R"({"timeout_seconds": 61})", 400, "timeout_seconds"},
   };

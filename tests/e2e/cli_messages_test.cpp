@@ -25,8 +25,8 @@ std::vector<std::string> lines_of(const std::string& text) {
 
 TEST_F(E2eTest, EachUsageMistakeGetsOneErrorLineNamingWhatIsAllowed) {
   const std::string commands =
-      "serve, run, backfill, reschedule, teams, runs, plan, pipelines, status, notify, migrate, "
-      "prune, check-config";
+      "serve, run, backfill, reschedule, teams, runs, logs, trigger, cancel, why, plan, pipelines, "
+      "status, notify, audit, migrate, prune, check-config";
   struct Case {
     std::vector<std::string> args;
     std::string line;
