@@ -390,8 +390,9 @@ def scrape(log_path, pid, count):
             walls.append((time.perf_counter() - started) * 1000.0)
         walls.sort()
         out.update({name + "_median_ms": round(statistics.median(walls), 1),
-                    name + "_max_ms": round(walls[-1], 1), name + "_bytes": size})
-    out["rss_after_scrapes_mb"] = round(status_kb(pid, "VmRSS") / 1024.0, 1)
+                    name + "_max_ms": round(walls[-1], 1), name + "_bytes": size,
+                    "rss_after_" + name + "_mb": round(status_kb(pid, "VmRSS") / 1024.0, 1)})
+    out["rss_after_scrapes_mb"] = out["rss_after_teams_mb"]
     return out
 
 

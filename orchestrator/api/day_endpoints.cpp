@@ -22,19 +22,6 @@ SysTime clock_now() {
   return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
 }
 
-HttpResponse failure(const Error& error) {
-  switch (error.code) {
-    case ErrorCode::kInvalidArgument:
-      return problem(400, error.message);
-    case ErrorCode::kNotFound:
-      return problem(404, error.message);
-    case ErrorCode::kUnavailable:
-      return problem(503, error.message);
-    default:
-      return problem(500, error.message);
-  }
-}
-
 Result<Date> date_param(const std::string& name, const std::string& value) {
   auto parsed = parse_date(value);
   if (!parsed) {
@@ -114,11 +101,11 @@ Result<CalendarQuery> parse_calendar(const EndpointContext& context, const HttpR
 HttpResponse calendar(const EndpointContext& context, const RouteContext& route) {
   auto query = parse_calendar(context, route.request);
   if (!query) {
-    return failure(query.error());
+    return problem_for(query.error());
   }
   auto result = team_calendar(context.config, context.db, *query, clock_now());
   if (!result) {
-    return failure(result.error());
+    return problem_for(result.error());
   }
   std::string body = calendar_json(*query, *result);
   *result = Calendar{};
@@ -138,19 +125,19 @@ HttpResponse why(const EndpointContext& context, const RouteContext& route) {
   }
   auto key = owner_key("team", route.params.at("id"));
   if (!key) {
-    return failure(key.error());
+    return problem_for(key.error());
   }
   if (*key != 0) {
     query.team = TeamId{*key};
   }
   auto day = date_param("date", route.params.at("date"));
   if (!day) {
-    return failure(day.error());
+    return problem_for(day.error());
   }
   query.date = *day;
   auto report = explain_day(context.config, context.db, query, clock_now());
   if (!report) {
-    return failure(report.error());
+    return problem_for(report.error());
   }
   std::vector<std::vector<notify::DeliveryRecord>> sent;
   for (const RunRecord& run : report->attempts) {
@@ -158,7 +145,7 @@ HttpResponse why(const EndpointContext& context, const RouteContext& route) {
     filter.run_id = run.run_id;
     auto listed = context.db.notifications().list(filter);
     if (!listed) {
-      return failure(listed.error());
+      return problem_for(listed.error());
     }
     sent.push_back(std::move(*listed));
   }

@@ -155,4 +155,21 @@ HttpResponse json_response(std::string body) {
   return response;
 }
 
+HttpResponse problem_for(const Error& error) {
+  switch (error.code) {
+    case ErrorCode::kInvalidArgument:
+      return problem(400, error.message);
+    case ErrorCode::kNotFound:
+      return problem(404, error.message);
+    case ErrorCode::kAlreadyExists:
+    case ErrorCode::kFailedPrecondition:
+      return problem(409, error.message);
+    case ErrorCode::kUnavailable:
+    case ErrorCode::kDeadlineExceeded:
+      return problem(503, error.message);
+    default:
+      return problem(500, error.message);
+  }
+}
+
 }  // namespace orch::api

@@ -40,6 +40,9 @@ Status parse_target(std::string_view target, HttpRequest& request);
 // An RFC 9457 problem (application/problem+json): {"type", "title", "status", "detail"}.
 // `detail` is one line: control characters in it are replaced by spaces.
 HttpResponse problem(int status, std::string_view detail);
+// The answer to a failure of ours, by its code: bad input 400, unknown 404, a conflict with the
+// state (already there, busy) 409, a dependency down or too slow 503, anything else 500.
+HttpResponse problem_for(const Error& error);
 
 // 200 with `body` (JSON text) as application/json.
 HttpResponse json_response(std::string body);

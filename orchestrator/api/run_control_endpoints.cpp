@@ -15,20 +15,6 @@ namespace {
 constexpr std::chrono::seconds kTriggerWait{10};
 constexpr std::size_t kMaxIdempotencyKey = 200;
 
-HttpResponse failure(const Error& error) {
-  switch (error.code) {
-    case ErrorCode::kUnavailable:
-    case ErrorCode::kDeadlineExceeded:
-      return problem(503, error.message);
-    case ErrorCode::kNotFound:
-      return problem(404, error.message);
-    case ErrorCode::kInvalidArgument:
-      return problem(400, error.message);
-    default:
-      return problem(500, error.message);
-  }
-}
-
 std::string actor(const RouteContext& route) {
   return api_actor(route.caller ? route.caller->name : std::string("?"));
 }
@@ -101,11 +87,11 @@ Result<TriggerRequest> parse_run_now(const EndpointContext& context, const Route
 HttpResponse run_now(const EndpointContext& context, const RouteContext& route) {
   auto request = parse_run_now(context, route);
   if (!request) {
-    return failure(request.error());
+    return problem_for(request.error());
   }
   auto answer = ask_to_run(context.db, *request, kTriggerWait);
   if (!answer) {
-    return failure(answer.error());
+    return problem_for(answer.error());
   }
   const std::string owner =
       describe_team(request->owner.team_key == 0
@@ -144,7 +130,7 @@ HttpResponse cancel(const EndpointContext& context, const RouteContext& route) {
   }
   auto result = ask_to_cancel(context.db, run_id, actor(route), std::chrono::milliseconds(0));
   if (!result) {
-    return failure(result.error());
+    return problem_for(result.error());
   }
   switch (result->found) {
     case CancelFound::kNotFound:

@@ -109,13 +109,6 @@ Result<RunPageQuery> parse_run_filters(const HttpRequest& request) {
   return query;
 }
 
-HttpResponse failure(const Error& error) {
-  if (error.code == ErrorCode::kUnavailable) {
-    return problem(503, error.message);
-  }
-  return problem(500, error.message);
-}
-
 HttpResponse list_runs(const EndpointContext& context, const RouteContext& route) {
   auto query = parse_run_filters(route.request);
   if (!query) {
@@ -125,7 +118,7 @@ HttpResponse list_runs(const EndpointContext& context, const RouteContext& route
   query->limit = wanted + 1;  // one more tells whether there is a next page
   auto rows = context.db.queries().page(*query);
   if (!rows) {
-    return failure(rows.error());
+    return problem_for(rows.error());
   }
   std::string next = "null";
   if (static_cast<int>(rows->size()) > wanted) {
@@ -158,13 +151,13 @@ HttpResponse show_run(const EndpointContext& context, const RouteContext& route)
   auto run = find_run(context, route.params.at("run_id"));
   if (!run) {
     return run.error().code == ErrorCode::kNotFound ? problem(404, run.error().message)
-                                                    : failure(run.error());
+                                                    : problem_for(run.error());
   }
   NotificationFilter filter;
   filter.run_id = run->run_id;
   auto sent = context.db.notifications().list(filter);
   if (!sent) {
-    return failure(sent.error());
+    return problem_for(sent.error());
   }
   return json_response(run_json(*run, RunDetail::kFull, &*sent));
 }
@@ -185,7 +178,7 @@ HttpResponse run_log(const EndpointContext& context, const RouteContext& route) 
   auto run = find_run(context, run_id);
   if (!run) {
     return run.error().code == ErrorCode::kNotFound ? problem(404, run.error().message)
-                                                    : failure(run.error());
+                                                    : problem_for(run.error());
   }
   auto text = run_log_text(*run, context.config.paths.output_dir, tail);
   if (!text) {

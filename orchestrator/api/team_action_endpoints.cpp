@@ -16,20 +16,6 @@ namespace {
 constexpr std::int64_t kDefaultRescheduleWaitSeconds = 10;
 constexpr std::int64_t kMaxRescheduleWaitSeconds = 60;
 
-HttpResponse failure(const Error& error) {
-  switch (error.code) {
-    case ErrorCode::kInvalidArgument:
-      return problem(400, error.message);
-    case ErrorCode::kNotFound:
-      return problem(404, error.message);
-    case ErrorCode::kUnavailable:
-    case ErrorCode::kDeadlineExceeded:
-      return problem(503, error.message);
-    default:
-      return problem(500, error.message);
-  }
-}
-
 const char* state_of(const Team& team) {
   if (!team.active) {
     return "inactive";
@@ -99,7 +85,7 @@ HttpResponse pause_or_resume(const EndpointContext& context, const RouteContext&
   Database& db = context.db;
   auto before = db.teams().find(*id);
   if (!before) {
-    return failure(before.error());
+    return problem_for(before.error());
   }
   if (!*before) {
     return problem(404, "team " + id_text + " does not exist");
@@ -110,7 +96,7 @@ HttpResponse pause_or_resume(const EndpointContext& context, const RouteContext&
   auto changed = *pipeline ? db.teams().set_pipeline_paused(*id, **pipeline, pause, now, kept)
                            : db.teams().set_paused(*id, pause, now, kept);
   if (!changed) {
-    return failure(changed.error());
+    return problem_for(changed.error());
   }
   // The change is made: its audit entry follows (the store offers no transaction across both).
   AuditEntry entry = audit_entry(
@@ -146,7 +132,7 @@ HttpResponse reschedule(const EndpointContext& context, const RouteContext& rout
                                      api_actor(route.caller ? route.caller->name : ""),
                                      std::chrono::seconds(seconds));
   if (!outcome) {
-    return failure(outcome.error());
+    return problem_for(outcome.error());
   }
   if (!outcome->waiting.empty()) {
     std::string names;

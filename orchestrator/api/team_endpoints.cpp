@@ -39,19 +39,6 @@ struct PageData {
   SysTime now;
 };
 
-HttpResponse failure(const Error& error) {
-  switch (error.code) {
-    case ErrorCode::kInvalidArgument:
-      return problem(400, error.message);
-    case ErrorCode::kNotFound:
-      return problem(404, error.message);
-    case ErrorCode::kUnavailable:
-      return problem(503, error.message);
-    default:
-      return problem(500, error.message);
-  }
-}
-
 json time_or_null(const std::optional<SysTime>& t) {
   return t ? json(format_utc(*t)) : json(nullptr);
 }
@@ -267,7 +254,7 @@ HttpResponse list_teams(const EndpointContext& context, const RouteContext& rout
   }
   auto teams = context.db.teams().list(TeamStore::Which::kAll);
   if (!teams) {
-    return failure(teams.error());
+    return problem_for(teams.error());
   }
   std::vector<std::optional<Team>> page;
   const auto wanted = static_cast<std::size_t>(limit);
@@ -295,7 +282,7 @@ HttpResponse list_teams(const EndpointContext& context, const RouteContext& rout
   std::int64_t first = page.empty() || !page.front() ? 0 : page.front()->id.value;
   std::int64_t last = page.empty() || !page.back() ? 0 : page.back()->id.value;
   if (auto ok = read_page_data(context, first, last, data); !ok) {
-    return failure(ok.error());
+    return problem_for(ok.error());
   }
   // Each team is written out as it is made, so that a page of 10,000 never holds them all as a
   // tree; then what the reads cached goes back, as after a scrape.
@@ -325,7 +312,7 @@ HttpResponse show_team(const EndpointContext& context, const RouteContext& route
     }
     auto found = context.db.teams().find(*parsed);
     if (!found) {
-      return failure(found.error());
+      return problem_for(found.error());
     }
     if (!*found) {
       return problem(404, "team " + id + " does not exist");
@@ -335,7 +322,7 @@ HttpResponse show_team(const EndpointContext& context, const RouteContext& route
   PageData data;
   const std::int64_t key = team ? team->id.value : 0;
   if (auto ok = read_page_data(context, key, key, data); !ok) {
-    return failure(ok.error());
+    return problem_for(ok.error());
   }
   json out = team_json(context, team, data);
   out["settings"] = team ? settings_json(*team) : json::object();
