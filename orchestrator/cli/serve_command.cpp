@@ -1,3 +1,5 @@
+#include <malloc.h>
+
 #include "config/base/clock.h"
 #include "config/base/log.h"
 #include "notify/notifier.h"
@@ -9,6 +11,11 @@
 namespace orch::cli {
 
 int serve(const config::Config& config) {
+  // Blocks of 128 KiB and more (a scrape's text, a page of teams) come from mmap and go back to
+  // the kernel when freed. Left to itself, glibc raises this threshold to the largest block freed
+  // so far, after which those blocks are carved from each API thread's arena and stay there: with
+  // 10,000 teams the service sat at 35 MB after its first scrapes instead of 14 MB.
+  ::mallopt(M_MMAP_THRESHOLD, 128 * 1024);
   if (auto plugin = load_notify_plugin(config); !plugin) {
     return fail(plugin.error());
   }
