@@ -706,17 +706,17 @@ struct Service::Impl {
     });
   }
 
+  bool is_stopping() {
+    std::lock_guard lock(mutex);
+    return stopping;
+  }
+
   // No new runs; runs in progress get the shutdown grace to finish by themselves, then SIGTERM,
   // then SIGKILL kTermGrace later, and are recorded `interrupted` by their workers (a scheduled
   // one is run again by the next start, inside its grace). Slots still waiting for a worker are
   // not recorded, so the next start catches them up if they are still inside the grace window.
   // A second signal cuts the drain short. The loop keeps running until the workers are done, so
   // that signals are still heard; the heartbeat keeps the draining runs alive meanwhile.
-  bool is_stopping() {
-    std::lock_guard lock(mutex);
-    return stopping;
-  }
-
   void begin_stop(int signal) {
     const char* name = signal == 0 ? "none" : signal == SIGINT ? "SIGINT" : "SIGTERM";
     std::size_t dropped = 0;
