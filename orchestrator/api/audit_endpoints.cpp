@@ -1,4 +1,3 @@
-#include <charconv>
 
 #include <nlohmann/json.hpp>
 
@@ -9,15 +8,6 @@ namespace {
 
 constexpr int kDefaultLimit = 50;
 constexpr int kMaxLimit = 1000;
-
-std::optional<std::int64_t> whole_number(std::string_view text) {
-  std::int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
-    return std::nullopt;
-  }
-  return value;
-}
 
 // The stored JSON as JSON; text that is not (written by hand in SQL) as a string.
 nlohmann::json side(const std::optional<std::string>& text) {
@@ -33,12 +23,11 @@ Result<AuditQuery> parse_audit_query(const HttpRequest& request) {
   query.limit = kDefaultLimit;
   for (const auto& [name, value] : request.query) {
     if (name == "limit") {
-      auto limit = whole_number(value);
-      if (!limit || *limit < 1 || *limit > kMaxLimit) {
-        return invalid_argument("limit=" + value + ": use a whole number from 1 to " +
-                                std::to_string(kMaxLimit));
+      auto limit = bounded_whole_number(name, value, 1, kMaxLimit);
+      if (!limit) {
+        return limit.error();
       }
-      query.limit = static_cast<int>(*limit);
+      query.limit = *limit;
     } else if (name == "cursor") {
       // The cursor is the id of a page's last entry; the next page holds the older ones.
       auto id = whole_number(value);
@@ -69,8 +58,7 @@ HttpResponse list_audit(const EndpointContext& context, const RouteContext& rout
   query->limit = wanted + 1;  // one more tells whether there is a next page
   auto entries = context.db.audit().page(*query);
   if (!entries) {
-    return problem(entries.error().code == ErrorCode::kUnavailable ? 503 : 500,
-                   entries.error().message);
+    return problem_for(entries.error());
   }
   nlohmann::json next = nullptr;
   if (static_cast<int>(entries->size()) > wanted) {

@@ -2,7 +2,6 @@
 
 #include <malloc.h>
 
-#include <charconv>
 #include <chrono>
 
 #include <date/tz.h>
@@ -42,16 +41,6 @@ Result<std::int64_t> owner_key(const std::string& name, const std::string& value
   return id->value;
 }
 
-Result<int> whole_number(const std::string& name, const std::string& value, int low, int high) {
-  int n = 0;
-  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-  if (ec != std::errc() || end != value.data() + value.size() || n < low || n > high) {
-    return invalid_argument(name + "=" + value + ": use a whole number from " +
-                            std::to_string(low) + " to " + std::to_string(high));
-  }
-  return n;
-}
-
 Result<CalendarQuery> parse_calendar(const EndpointContext& context, const HttpRequest& request) {
   CalendarQuery query;
   query.limit = kDefaultCalendarLimit;
@@ -67,7 +56,7 @@ Result<CalendarQuery> parse_calendar(const EndpointContext& context, const HttpR
     } else if (name == "pipeline") {
       query.pipeline = value;
     } else if (name == "limit") {
-      auto n = whole_number(name, value, 1, kMaxCalendarLimit);
+      auto n = bounded_whole_number(name, value, 1, kMaxCalendarLimit);
       if (!n) {
         return n.error();
       }

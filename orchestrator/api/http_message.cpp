@@ -1,5 +1,7 @@
 #include "orchestrator/api/http_message.h"
 
+#include <charconv>
+
 #include <nlohmann/json.hpp>
 
 namespace orch::api {
@@ -170,6 +172,25 @@ HttpResponse problem_for(const Error& error) {
     default:
       return problem(500, error.message);
   }
+}
+
+std::optional<std::int64_t> whole_number(std::string_view text) {
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+Result<int> bounded_whole_number(const std::string& name, const std::string& value, int low,
+                                 int high) {
+  auto n = whole_number(value);
+  if (!n || *n < low || *n > high) {
+    return invalid_argument(name + "=" + value + ": use a whole number from " +
+                            std::to_string(low) + " to " + std::to_string(high));
+  }
+  return static_cast<int>(*n);
 }
 
 }  // namespace orch::api

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +44,13 @@ HttpResponse problem(int status, std::string_view detail);
 // The answer to a failure of ours, by its code: bad input 400, unknown 404, a conflict with the
 // state (already there, busy) 409, a dependency down or too slow 503, anything else 500.
 HttpResponse problem_for(const Error& error);
+
+// A query parameter's whole number (decimal digits, an optional sign), nullopt for anything else.
+std::optional<std::int64_t> whole_number(std::string_view text);
+// A query parameter `name=value` that must be a whole number from `low` to `high`; else
+// kInvalidArgument "name=value: use a whole number from low to high".
+Result<int> bounded_whole_number(const std::string& name, const std::string& value, int low,
+                                 int high);
 
 // 200 with `body` (JSON text) as application/json.
 HttpResponse json_response(std::string body);

@@ -1,4 +1,3 @@
-#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -13,15 +12,6 @@ namespace {
 constexpr int kDefaultLimit = 50;
 constexpr int kMaxLimit = 1000;
 constexpr std::int64_t kMaxTailLines = 100000;
-
-std::optional<std::int64_t> whole_number(std::string_view text) {
-  std::int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
-    return std::nullopt;
-  }
-  return value;
-}
 
 Result<SysTime> parse_instant(const std::string& name, const std::string& text) {
   if (auto day = parse_date(text)) {
@@ -88,12 +78,11 @@ Result<RunPageQuery> parse_run_filters(const HttpRequest& request) {
       }
       (name == "since" ? query.since : query.until) = *at;
     } else if (name == "limit") {
-      auto limit = whole_number(value);
-      if (!limit || *limit < 1 || *limit > kMaxLimit) {
-        return invalid_argument("limit=" + value + ": use a whole number from 1 to " +
-                                std::to_string(kMaxLimit));
+      auto limit = bounded_whole_number(name, value, 1, kMaxLimit);
+      if (!limit) {
+        return limit.error();
       }
-      query.limit = static_cast<int>(*limit);
+      query.limit = *limit;
     } else if (name == "cursor") {
       auto position = parse_cursor(value);
       if (!position) {

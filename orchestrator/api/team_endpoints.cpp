@@ -3,7 +3,6 @@
 
 #include <malloc.h>
 
-#include <charconv>
 #include <map>
 
 #include <date/tz.h>
@@ -233,13 +232,11 @@ HttpResponse list_teams(const EndpointContext& context, const RouteContext& rout
   std::optional<std::int64_t> after;
   for (const auto& [name, value] : route.request.query) {
     if (name == "limit") {
-      int n = 0;
-      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-      if (ec != std::errc() || end != value.data() + value.size() || n < 1 || n > kMaxLimit) {
-        return problem(
-            400, "limit=" + value + ": use a whole number from 1 to " + std::to_string(kMaxLimit));
+      auto n = bounded_whole_number(name, value, 1, kMaxLimit);
+      if (!n) {
+        return problem(400, n.error().message);
       }
-      limit = n;
+      limit = *n;
     } else if (name == "cursor") {
       if (value == "general") {
         after = 0;
