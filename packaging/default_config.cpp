@@ -21,7 +21,7 @@ constexpr const char* kHeader =
     "# SLACK_WEBHOOK_URL, API_TOKEN) belong in /etc/orchestrator/environment, not here; the\n"
     "# environment wins over this file. Check it with `orchestrator check-config`; apply it with\n"
     "# `systemctl restart orchestrator`. Reference: orchestrator(1) and\n"
-    "# /usr/share/doc/orchestrator/README.md.\n";
+    "# /usr/share/doc/orchestrator/docs/guide/configuration.md.\n";
 
 }  // namespace
 

@@ -48,7 +48,8 @@ The email and Slack plugin, the sandbox helper and the example pipeline.
 0 success; 1 a run failed; 2 bad usage or configuration; 3 the team is busy; 4 the database
 cannot be reached or did not take a run's end; 5 a timeout.
 [SEE ALSO]
-The full guide: /usr/share/doc/orchestrator/README.md.
+The guide: /usr/share/doc/orchestrator/README.md and, for every key and option,
+/usr/share/doc/orchestrator/docs/guide/.
 TEXT
 } >"$include"
 

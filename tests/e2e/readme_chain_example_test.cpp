@@ -1,7 +1,8 @@
-// The README's example of runs that wait ("every team waits for today's loan tape until 06:00 and
-// runs after the general run has prepared the reference rates"): its configuration and its three
-// commands are read from README.md and run as written, and the statuses `runs` prints are those
-// the README shows, so that the example cannot drift from what the product does.
+// The user guide's example of runs that wait ("every team waits for today's loan tape until 06:00
+// and runs after the general run has prepared the reference rates", docs/guide/waiting_for_inputs.md):
+// its configuration and its three commands are read from the page and run as written, and the
+// statuses `runs` prints are those the page shows, so that the example cannot drift from what the
+// product does.
 
 #include <signal.h>
 
@@ -28,7 +29,8 @@ struct Example {
 // The example's blocks: its ```toml block, its ```sh block (a command a line), and the plain
 // ``` blocks after them, up to the paragraph that follows.
 Example read_example() {
-  std::ifstream readme(std::filesystem::path(ORCH_SOURCE_DIR) / "README.md");
+  std::ifstream readme(std::filesystem::path(ORCH_SOURCE_DIR) / "docs" / "guide" /
+                       "waiting_for_inputs.md");
   Example example;
   std::string line;
   bool found = false;
@@ -118,7 +120,7 @@ TEST_F(ReadmeChainExampleTest, TheExampleRunsAsTheReadmeShows) {
   add_team(3, "East");
   const std::string today = today_utc_compact();
   write_tape(dir_ / "inputs" / "files_required", 30, 4, today);  // the general run's, in time
-  // The README's slot, moved to a few seconds from now; the settle time shortened for the test.
+  // The example's slot, moved to a few seconds from now; the settle time shortened for the test.
   auto service = serve({{"DAILY_RUN_TIME", utc_time_in(8)},
                         {"GENERAL_RUN_ENABLED", "true"},
                         {"PIPELINE_INPUT_SETTLE_SECONDS", "1"}});

@@ -32,6 +32,8 @@ for path in ./usr/bin/orchestrator ./usr/lib/orchestrator/orch_notify_net.so \
   ./lib/systemd/system/orchestrator.service ./etc/orchestrator/orchestrator.toml \
   ./etc/orchestrator/environment ./usr/share/man/man1/orchestrator.1.gz \
   ./usr/share/bash-completion/completions/orchestrator ./usr/share/doc/orchestrator/README.md \
+  ./usr/share/doc/orchestrator/docs/guide/commands.md \
+  ./usr/share/doc/orchestrator/docs/guide/configuration.md \
   ./usr/share/doc/orchestrator/copyright ./usr/share/doc/orchestrator/changelog.gz; do
   echo "$listing" | grep -q " $path\$" || bad "missing $path"
 done
