@@ -28,11 +28,20 @@ Extra keys: database, idle_rss_kb, workers, fire_in_s, startup_ms (serve's own m
 failed, other, teams_missing, timed_out, serve_cpu_s (CPU seconds serve itself spent on the storm,
 its pipelines not included).
 
+--day-two then measures the case a user lives in every day: the same teams' next run date, with
+their folders already there, in the same service. The teams are moved from Etc/GMT+12 (where the
+first storm ran) to Etc/GMT-12, 24 hours ahead, with their run time on a second common second
+F2, and `orchestrator reschedule` applies it; F2's local date is the first storm's plus one. A
+second JSON line ("storm": "day_two") reports that storm with the same fields, counted from F2.
+
+serve_cpu_ms_per_run is serve_cpu_s per run of the storm.
+
 --idle-only aims F hours away, reports schedule_s / startup_ms / idle_rss_mb / peak_rss_mb and
 stops serve. With --reschedule it first runs `orchestrator reschedule` against the idle service:
 reschedule_s is the command's wall time (it returns once the service has applied the new
 schedule, and prints it), reschedule_applied_s the time from the command's start to the service's
-"schedule_loaded" log line, i.e. to every timer replaced.
+"schedule_loaded" log line, i.e. to every timer replaced. With --idle-cpu S it measures serve's
+own CPU over S seconds of idling (after the other idle measures): idle_cpu_ms_per_min.
 """
 import argparse
 import datetime as dt
@@ -112,6 +121,10 @@ class SqliteDb:
             self.conn = sqlite3.connect(self.path, timeout=60)
         return self.conn.execute(sql).fetchall()
 
+    def execute(self, sql):
+        self.query(sql)
+        self.conn.commit()
+
     def time_text(self, column):
         return column
 
@@ -166,6 +179,9 @@ class PostgresDb:
             raise SystemExit("psql session ended while reading: " + sql)
         return [tuple(int(f) if f is not None and re.fullmatch(r"-?\d+", f) else f for f in row)
                 for row in rows]
+
+    def execute(self, sql):
+        self.query(sql)  # psql commits each statement
 
     def time_text(self, column):
         return ("to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')" % column)
@@ -231,6 +247,10 @@ def main():
     ap.add_argument("--reschedule", action="store_true", help="with --idle-only: time a reschedule")
     ap.add_argument("--scrape", type=int, default=0, metavar="N",
                     help="with --idle-only: time N scrapes of /metrics and N reads of /api/v1/teams")
+    ap.add_argument("--day-two", action="store_true",
+                    help="after the storm, a second one on the same teams' next run date")
+    ap.add_argument("--idle-cpu", type=float, default=0.0, metavar="S",
+                    help="with --idle-only: serve's CPU over S seconds of idling")
     ap.add_argument("--postgres", metavar="URL",
                     help="run on a fresh database on this PostgreSQL server instead of SQLite")
     args = ap.parse_args()
@@ -250,7 +270,7 @@ def main():
         "PIPELINE_COMMAND": args.pipeline,
         "MAX_PARALLEL_RUNS": str(args.workers),
         "GENERAL_RUN_ENABLED": "false",
-        "SCHEDULER_TIMEZONE": "UTC",
+        "SCHEDULER_TIMEZONE": DAY_ONE_ZONE,
         "LOG_FORMAT": "json",
         "API_LISTEN": "127.0.0.1:0",
         "API_TOKEN": BENCH_TOKEN,
@@ -261,7 +281,7 @@ def main():
     # Idle: a slot hours away, so nothing fires while we look.
     fire_in = 3 * 3600 if args.idle_only else args.fire_in
     fire_ts = float(math.ceil(math.ceil(time.time()) + fire_in))
-    env["DAILY_RUN_TIME"] = dt.datetime.fromtimestamp(fire_ts, UTC).strftime("%H:%M:%S")
+    env["DAILY_RUN_TIME"] = local_time_text(fire_ts, DAY_ONE_HOURS)
 
     log_path = os.path.join(work, "serve.log")
     log_file = open(log_path, "w")
@@ -288,14 +308,15 @@ def main():
                 out.update(reschedule(args.binary, env, watcher))
             if args.scrape:
                 out.update(scrape(log_path, serve.pid, args.scrape))
+            if args.idle_cpu:
+                out.update(idle_cpu(serve.pid, args.idle_cpu))
             out["peak_rss_mb"] = round(max(status_kb(serve.pid, "VmHWM"), *rss_samples) / 1024.0, 1)
             print(json.dumps(out))
             return
-        cpu_before = cpu_s(serve.pid)
-        out.update(storm(db, args, fire_ts, serve.pid, rss_samples))
-        cpu_after = cpu_s(serve.pid)
-        if cpu_before is not None and cpu_after is not None:
-            out["serve_cpu_s"] = round(cpu_after - cpu_before, 2)
+        out.update(measured_storm(db, args, fire_ts, serve.pid, rss_samples, "1 = 1"))
+        if args.day_two:
+            day_two = dict(out, storm="day_two")
+            day_two.update(second_day(db, args, env, watcher, fire_ts, serve.pid))
     finally:
         if serve.poll() is None:
             serve.send_signal(signal.SIGTERM)
@@ -308,18 +329,74 @@ def main():
     keys = ["system", "database", "teams", "schedule_s", "first_start_lateness_ms", "median_start_lateness_ms",
             "p99_start_lateness_ms", "max_start_lateness_ms", "all_done_s", "runs_recorded",
             "duplicates", "peak_rss_mb", "idle_rss_mb"]
-    ordered = {k: out[k] for k in keys if k in out}
-    ordered.update({k: v for k, v in out.items() if k not in ordered})
-    print(json.dumps(ordered))
+    for line in ([out, day_two] if args.day_two else [out]):
+        ordered = {k: line[k] for k in keys if k in line}
+        ordered.update({k: v for k, v in line.items() if k not in ordered})
+        print(json.dumps(ordered))
 
 
-def storm(db, args, fire_ts, pid, rss_samples):
-    """Waits for the N runs of the common slot to end and reads what was recorded."""
+# The first storm runs in UTC-12 and the day-two storm in UTC+12: at any instant the second zone's
+# date is the first's plus one, so the same teams get their next run date without waiting a day.
+DAY_ONE_ZONE, DAY_ONE_HOURS = "Etc/GMT+12", -12
+DAY_TWO_ZONE, DAY_TWO_HOURS = "Etc/GMT-12", 12
+
+
+def local_time_text(ts, offset_hours):
+    return dt.datetime.fromtimestamp(ts + offset_hours * 3600, UTC).strftime("%H:%M:%S")
+
+
+def local_date_text(ts, offset_hours):
+    return dt.datetime.fromtimestamp(ts + offset_hours * 3600, UTC).strftime("%Y-%m-%d")
+
+
+def measured_storm(db, args, fire_ts, pid, rss_samples, where):
+    cpu_before = cpu_s(pid)
+    out = storm(db, args, fire_ts, pid, rss_samples, where)
+    cpu_after = cpu_s(pid)
+    if cpu_before is not None and cpu_after is not None:
+        out["serve_cpu_s"] = round(cpu_after - cpu_before, 2)
+        out["serve_cpu_ms_per_run"] = round(1000.0 * out["serve_cpu_s"] / max(1, args.teams), 3)
+    return out
+
+
+def second_day(db, args, env, watcher, first_fire_ts, pid):
+    """Moves every team 24 hours ahead with its run time on a new common second, applies it with
+    `orchestrator reschedule` and measures the storm of their next run date."""
+    fire_ts = float(math.ceil(math.ceil(time.time()) + args.fire_in + 1))
+    db.execute("UPDATE sales_teams SET timezone = '%s', run_time = '%s'"
+               % (DAY_TWO_ZONE, local_time_text(fire_ts, DAY_TWO_HOURS)))
+    out = reschedule(args.binary, env, watcher)
+    if time.time() > fire_ts - 0.5:
+        raise SystemExit("day two: the reschedule took until the slot; raise --fire-in")
+    run_date = local_date_text(fire_ts, DAY_TWO_HOURS)
+    if run_date == local_date_text(first_fire_ts, DAY_ONE_HOURS):
+        raise SystemExit("day two: the second slot has the first one's run date")
+    rss_samples = [status_kb(pid, "VmRSS")]
+    out.update(measured_storm(db, args, fire_ts, pid, rss_samples, "run_date = '%s'" % run_date))
+    out["day_two_run_date"] = run_date
+    return out
+
+
+def idle_cpu(pid, seconds):
+    """serve's own CPU while it idles for `seconds`: timers, heartbeats and polls only."""
+    before = cpu_s(pid)
+    time.sleep(seconds)
+    after = cpu_s(pid)
+    if before is None or after is None:
+        return {"idle_cpu_error": "serve exited"}
+    return {"idle_cpu_s": seconds,
+            "idle_cpu_ms_per_min": round((after - before) * 1000.0 * 60.0 / seconds, 1)}
+
+
+def storm(db, args, fire_ts, pid, rss_samples, where):
+    """Waits for the N runs of the common slot (the rows `where` selects) to end and reads what
+    was recorded."""
     deadline = fire_ts + args.timeout
     timed_out = False
     while True:
         rss_samples.append(status_kb(pid, "VmRSS"))
-        ended = db.query("SELECT COUNT(*) FROM pipeline_runs WHERE status != 'running'")[0][0]
+        ended = db.query("SELECT COUNT(*) FROM pipeline_runs WHERE status NOT IN ('running', 'waiting')"
+                         " AND %s" % where)[0][0]
         if ended >= args.teams:
             break
         if time.time() > deadline:
@@ -327,8 +404,8 @@ def storm(db, args, fire_ts, pid, rss_samples):
             break
         time.sleep(0.2 if time.time() > fire_ts else min(0.2, max(0.0, fire_ts - time.time())))
     peak_kb = max(status_kb(pid, "VmHWM"), *rss_samples)
-    rows = db.query("SELECT team_key, status, %s, %s FROM pipeline_runs"
-                    % (db.time_text("started_at"), db.time_text("completed_at")))
+    rows = db.query("SELECT team_key, status, %s, %s FROM pipeline_runs WHERE %s"
+                    % (db.time_text("started_at"), db.time_text("completed_at"), where))
     lateness = sorted((parse_ts(r[2]) - fire_ts) * 1000.0 for r in rows if r[2])
     completed = [parse_ts(r[3]) for r in rows if r[3]]
     teams_seen = {r[0] for r in rows}
