@@ -15,6 +15,7 @@
 
 #include "config/base/clock.h"
 #include "config/config.h"
+#include "orchestrator/store/control_bell.h"
 #include "orchestrator/store/database_file.h"
 #include "orchestrator/store/schema.h"
 #include "orchestrator/store/soci_audit_store.h"
@@ -132,8 +133,9 @@ void open_session(soci::session& sql, const Target& target) {
 
 class SociDatabase final : public Database {
  public:
-  SociDatabase(std::size_t size, Dialect dialect, std::string url)
-      : connection_(size, dialect, std::move(url)),
+  SociDatabase(std::size_t size, Dialect dialect, std::string url, std::string connect)
+      : connect_(std::move(connect)),
+        connection_(size, dialect, std::move(url)),
         runs_(connection_),
         teams_(connection_),
         registry_(connection_),
@@ -147,8 +149,14 @@ class SociDatabase final : public Database {
 
   // The SQLite file the connection opened, as its path named it then.
   void set_file(std::string path, store::FileIdentity identity) {
+    connection_.set_database_file(path);
     file_ = std::move(path);
     opened_ = identity;
+  }
+
+  std::unique_ptr<ControlListener> listen_for_control() const override {
+    return connection_.dialect() == Dialect::kSqlite ? store::listen_to_sqlite(file_)
+                                                     : store::listen_to_postgres(connect_);
   }
 
   Status verify_location() const override {
@@ -237,6 +245,7 @@ class SociDatabase final : public Database {
   }
 
  private:
+  std::string connect_;  // SOCI's connect string, for the control listener's own connection
   SociConnection connection_;
   store::SociRunStore runs_;
   store::SociTeamStore teams_;
@@ -268,7 +277,7 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& url, int con
   // shared in turn keeps one warm cache, and waiting for it is a queue instead of a busy loop.
   std::size_t size =
       target->dialect == Dialect::kSqlite ? 1 : static_cast<std::size_t>(std::max(1, connections));
-  auto db = std::make_unique<SociDatabase>(size, target->dialect, url);
+  auto db = std::make_unique<SociDatabase>(size, target->dialect, url, target->connect);
   std::optional<store::FileIdentity> found;
   if (target->dialect == Dialect::kSqlite) {
     auto before = store::identify_file(target->connect);

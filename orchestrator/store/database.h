@@ -5,6 +5,7 @@
 
 #include "config/base/result.h"
 #include "orchestrator/store/audit_store.h"
+#include "orchestrator/store/control_listener.h"
 #include "orchestrator/store/history_retention.h"
 #include "orchestrator/store/notification_store.h"
 #include "orchestrator/store/run_control.h"
@@ -58,6 +59,11 @@ class Database {
   // kFailedPrecondition saying which and naming the path, since every later write would go to a
   // file no one will read. PostgreSQL: always OK. One stat(2); thread-safe.
   virtual Status verify_location() const = 0;
+
+  // A listener for the control bell, rung whenever a reschedule, a run request or a cancel is
+  // recorded in this database by anyone (control_listener.h). For PostgreSQL it opens a
+  // connection of its own when first waited on.
+  virtual std::unique_ptr<ControlListener> listen_for_control() const = 0;
 
   // The URL with its password redacted.
   virtual std::string describe() const = 0;

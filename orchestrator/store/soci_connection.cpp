@@ -6,6 +6,7 @@
 
 #include "config/base/log.h"
 #include "config/config.h"
+#include "orchestrator/store/control_bell.h"
 
 namespace orch::store {
 
@@ -38,6 +39,18 @@ std::string SociConnection::time_param(const std::string& name) const {
     return ":" + name;
   }
   return "CAST(:" + name + " AS timestamptz)";
+}
+
+void SociConnection::ring_control_bell(soci::session& sql) const {
+  if (dialect_ == Dialect::kSqlite) {
+    ring_sqlite_bell(database_file_);
+    return;
+  }
+  try {
+    ring_postgres_bell(sql);
+  } catch (const std::exception&) {
+    // The change is committed; the services' periodic look finds it without the bell.
+  }
 }
 
 Error SociConnection::to_error(const std::exception& e, const std::string& what,

@@ -65,6 +65,12 @@ class SociConnection {
   void note_unavailable(const std::string& reason);
   bool is_down() const { return down_.load(); }
 
+  // Rings the control bell (control_listener.h) after a change to the control state was
+  // committed on `sql`: every live service sharing the database looks at once. Best effort.
+  void ring_control_bell(soci::session& sql) const;
+  // The SQLite database file, whose times the bell touches.
+  void set_database_file(std::string file) { database_file_ = std::move(file); }
+
   // What every connection runs once opened (and reopened): pragmas, the session's time zone.
   void set_session_setup(std::function<void(soci::session&)> setup) { setup_ = std::move(setup); }
 
@@ -79,6 +85,7 @@ class SociConnection {
   std::string url_;  // kept to hide its secrets from the library's errors, never shown
   std::string redacted_url_;
   std::function<void(soci::session&)> setup_;
+  std::string database_file_;
   // Outages so far, and per pooled connection the count when it was opened: a connection older
   // than the last outage is reopened before use, so that one outage is one outage in the log
   // rather than one failure per pooled connection afterwards.

@@ -271,6 +271,7 @@ Status SociRunControl::bump_generation() {
     PooledSession lease(db_);
     soci::session& sql = *lease;
     sql << "UPDATE orchestrator_state SET value = value + 1 WHERE name = 'control_generation'";
+    db_.ring_control_bell(sql);
     return {};
   } catch (const std::exception& e) {
     return db_.to_error(e, "cannot bump the control generation");

@@ -205,6 +205,7 @@ Result<std::int64_t> SociServiceRegistry::bump_generation() {
     sql << "SELECT value FROM orchestrator_state WHERE name = 'schedule_generation'",
         soci::into(value);
     tx.commit();
+    db_.ring_control_bell(sql);
     return static_cast<std::int64_t>(value);
   } catch (const std::exception& e) {
     return db_.to_error(e, "cannot bump the schedule generation");
