@@ -2,7 +2,7 @@
 # Runs clang-tidy (the checks in .clang-tidy) over the production sources, headers included, using
 # the debug build's compile_commands.json, and fails on any finding. Tests are not checked: the
 # GoogleTest macros trip half the checks by design.
-# Usage: scripts/check_tidy.sh [folder...]   (default: every production folder)
+# Usage: scripts/check_tidy.sh [folder or file...]   (default: every production folder)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -21,7 +21,7 @@ trap 'rm -f "$report"' EXIT
 # the header filter, only for our own folders (never a generated file under build-*/).
 run-clang-tidy-14 -p build-debug -j2 -quiet \
     -header-filter="^$root/(config|notify|pipeline|orchestrator|bench)/" \
-    "^$root/($pattern)/" >"$report" 2>/dev/null || true
+    "^$root/($pattern)(/|$)" >"$report" 2>/dev/null || true
 findings=$(sed 's/\x1b\[[0-9;]*m//g' "$report" | grep -E '^/.*: (warning|error): ' | sort -u || true)
 if [ -n "$findings" ]; then
   echo "$findings" | sed "s|^$root/||"

@@ -147,7 +147,7 @@ class SqliteListener final : public ControlListener {
         return;
       }
       for (std::size_t at = 0; at < static_cast<std::size_t>(got);) {
-        auto* event = reinterpret_cast<const inotify_event*>(buffer.data() + at);
+        const auto* event = reinterpret_cast<const inotify_event*>(buffer.data() + at);
         if ((event->mask & IN_IGNORED) != 0) {
           inotify_.reset();
           return;
@@ -173,14 +173,15 @@ struct LibPq {
   void (*freemem)(void*) = nullptr;
 
   static const LibPq* loaded() {
-    static const std::optional<LibPq> found = [] () -> std::optional<LibPq> {
+    static const std::optional<LibPq> found = []() -> std::optional<LibPq> {
       void* handle = ::dlopen("libpq.so.5", RTLD_NOW | RTLD_NOLOAD);
       if (handle == nullptr) {
         return std::nullopt;
       }
       LibPq pq;
       pq.socket = reinterpret_cast<decltype(pq.socket)>(::dlsym(handle, "PQsocket"));
-      pq.consume_input = reinterpret_cast<decltype(pq.consume_input)>(::dlsym(handle, "PQconsumeInput"));
+      pq.consume_input =
+          reinterpret_cast<decltype(pq.consume_input)>(::dlsym(handle, "PQconsumeInput"));
       pq.notifies = reinterpret_cast<decltype(pq.notifies)>(::dlsym(handle, "PQnotifies"));
       pq.freemem = reinterpret_cast<decltype(pq.freemem)>(::dlsym(handle, "PQfreemem"));
       if (pq.socket == nullptr || pq.consume_input == nullptr || pq.notifies == nullptr ||
@@ -275,7 +276,9 @@ class PostgresListener final : public ControlListener {
 
 }  // namespace
 
-void ring_postgres_bell(soci::session& sql) { sql << "NOTIFY " << kChannel; }
+void ring_postgres_bell(soci::session& sql) {
+  sql << "NOTIFY " << kChannel;
+}
 
 void ring_sqlite_bell(const std::string& file) {
   // Best effort: a listener that misses it sees the change at its next look.

@@ -3,8 +3,6 @@
 // do not, and a stop ends a wait. On PostgreSQL each test has a database of its own, since a NOTIFY
 // reaches every listener of its database, and other tests ring theirs meanwhile.
 
-#include "orchestrator/store/control_listener.h"
-
 #include <unistd.h>
 
 #include <chrono>
@@ -14,9 +12,10 @@
 
 #include <gtest/gtest.h>
 
+#include "orchestrator/store/control_listener.h"
 #include "orchestrator/store/database.h"
-#include "tests/support/test_database.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_database.h"
 #include "tests/support/time_values.h"
 
 namespace orch {
@@ -73,8 +72,7 @@ TEST_P(ControlBellTest, ARunRequestOrCancelWakesAListener) {
 }
 
 TEST_P(ControlBellTest, OrdinaryWritesDoNotRing) {
-  ASSERT_TRUE(
-      other_->teams().add(TeamId{7}, "North", {}, utc("2026-12-01T00:00:00Z")).has_value());
+  ASSERT_TRUE(other_->teams().add(TeamId{7}, "North", {}, utc("2026-12-01T00:00:00Z")).has_value());
   EXPECT_EQ(listener_->wait(milliseconds(300)), Wake::kTimedOut);
 }
 
