@@ -1,6 +1,7 @@
 #include "orchestrator/core/run_executor.h"
 
 #include <algorithm>
+#include <array>
 #include <utility>
 
 #include "config/base/log.h"
@@ -34,6 +35,12 @@ ClaimRequest new_claim(const RunRequest& request, Date run_date, Date purchase) 
   return claim;
 }
 
+// Kills every process of the run, also those that left its process group.
+void sweep_run(const std::string& run_id) {
+  const std::array<const char*, 1> ids{run_id.c_str()};
+  pipeline::sweep_run_processes(ids.data(), ids.size());
+}
+
 // A run stopped because an operator asked is recorded as that, not as an interruption to rerun.
 RunFinish with_cancel(RunFinish end, const RunRecord& run, const pipeline::StopSignal& stop) {
   auto asked = stop.requested();
@@ -46,8 +53,7 @@ RunFinish with_cancel(RunFinish end, const RunRecord& run, const pipeline::StopS
     end.error = asked->why;
   }
   // A child that left the process group (setsid) still carries the run's id.
-  const char* ids[] = {run.run_id.c_str()};
-  pipeline::sweep_run_processes(ids, 1);
+  sweep_run(run.run_id);
   return end;
 }
 
@@ -316,8 +322,7 @@ bool RunExecutor::abandon_if_holder_died(const std::string& run_id) {
     return false;
   }
   // Its process is gone; whatever it started must be too before this team runs again.
-  const char* ids[] = {run_id.c_str()};
-  pipeline::sweep_run_processes(ids, 1);
+  sweep_run(run_id);
   RunFinish end;
   end.run_id = run_id;
   end.status = RunStatus::kAbandoned;

@@ -1,8 +1,7 @@
 #include "orchestrator/core/run_prepare.h"
 
-#include <stdlib.h>
-
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 #include <utility>

@@ -90,7 +90,9 @@ Status RunReadiness::check_upstreams(const RunTarget& target, Date run_date,
     if (!latest) {
       return latest.error();
     }
-    const std::string pending = named + "'s run of " + day;
+    std::string pending = named;
+    pending += "'s run of ";
+    pending += day;
     if (!latest->has_value()) {
       readiness.missing.push_back(pending);
       continue;
@@ -112,8 +114,10 @@ Status RunReadiness::check_upstreams(const RunTarget& target, Date run_date,
       readiness.missing.push_back(pending + " (" + to_string(run.status) + ", to be tried again)");
       continue;
     }
-    readiness.blocked =
-        named + "'s run of " + day + " ended " + to_string(run.status) + " (" + run.run_id + ")";
+    readiness.blocked = pending;
+    readiness.blocked += " ended ";
+    readiness.blocked += to_string(run.status);
+    readiness.blocked += " (" + run.run_id + ")";
     return {};
   }
   return {};
