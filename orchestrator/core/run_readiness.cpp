@@ -26,18 +26,19 @@ Result<pipeline::Readiness> RunReadiness::check_ready(const RunTarget& target,
   if (named == nullptr) {
     return not_found("pipeline " + target.pipeline + " is not configured");
   }
-  pipeline::Readiness readiness;
-  if (Status upstreams = check_upstreams(target, run_date, readiness); !upstreams) {
+  auto upstreams = check_upstreams(target, run_date);
+  if (!upstreams) {
     return upstreams.error();
   }
-  if (wait_for_inputs(target).count() == 0 || !readiness.blocked.empty()) {
-    return readiness;  // without a wait for inputs, missing inputs fail the run at its start
+  if (wait_for_inputs(target).count() == 0 || !upstreams->blocked.empty()) {
+    return upstreams;  // without a wait for inputs, missing inputs fail the run at its start
   }
   auto inputs = check_inputs(target, named->settings(), run_date);
   if (!inputs) {
     return inputs.error();
   }
-  inputs->missing.insert(inputs->missing.end(), readiness.missing.begin(), readiness.missing.end());
+  inputs->missing.insert(inputs->missing.end(), upstreams->missing.begin(),
+                         upstreams->missing.end());
   return inputs;
 }
 
@@ -78,8 +79,9 @@ std::optional<std::filesystem::path> RunReadiness::input_folder(const RunTarget&
   return folders->input_dir;
 }
 
-Status RunReadiness::check_upstreams(const RunTarget& target, Date run_date,
-                                     pipeline::Readiness& readiness) const {
+Result<pipeline::Readiness> RunReadiness::check_upstreams(const RunTarget& target,
+                                                          Date run_date) const {
+  pipeline::Readiness readiness;
   const std::string day = format_date(run_date);
   for (const Upstream& upstream : target.upstreams) {
     const std::string named =
@@ -118,9 +120,9 @@ Status RunReadiness::check_upstreams(const RunTarget& target, Date run_date,
     readiness.blocked += " ended ";
     readiness.blocked += to_string(run.status);
     readiness.blocked += " (" + run.run_id + ")";
-    return {};
+    return readiness;
   }
-  return {};
+  return readiness;
 }
 
 std::string RunReadiness::upstream_output_dirs(const RunTarget& target) const {

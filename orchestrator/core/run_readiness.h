@@ -44,10 +44,8 @@ class RunReadiness {
   std::string upstream_output_dirs(const RunTarget& target) const;
 
  private:
-  // Adds to `readiness` what the target's upstreams' runs of `run_date` still lack, or why they
-  // never will complete.
-  Status check_upstreams(const RunTarget& target, Date run_date,
-                         pipeline::Readiness& readiness) const;
+  // What the target's upstreams' runs of `run_date` still lack, or why they never will complete.
+  Result<pipeline::Readiness> check_upstreams(const RunTarget& target, Date run_date) const;
   // Whether the target's inputs of `run_date` are ready (the input side of check_ready()).
   Result<pipeline::Readiness> check_inputs(const RunTarget& target,
                                            const config::PipelineConfig& settings,
