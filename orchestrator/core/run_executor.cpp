@@ -205,7 +205,7 @@ RunOutcome RunExecutor::run_claimed(const RunRecord& run, const RunRequest& requ
   }
   notices_.tell(notify::EventKind::kRunStarted, run, request.target);
   const RunFinish end = with_cancel(run_pipeline(run, request, stop), run, stop);
-  RecordedEnd recorded = ends_.record(run, end);
+  RecordedEnd recorded = ends_.record({.run = run, .end = end});
   {
     std::lock_guard lock(mutex_);
     active_.erase(run.run_id);

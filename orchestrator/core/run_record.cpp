@@ -26,7 +26,9 @@ RunRecord with_end(const RunRecord& run, const RunFinish& end) {
   return ended;
 }
 
-RecordedEnd RunEndRecorder::record(const RunRecord& run, const RunFinish& end) {
+RecordedEnd RunEndRecorder::record(const RecordInput& input) {
+  const RunRecord& run = input.run;
+  const RunFinish& end = input.end;
   // The run happened: its end must be recorded, also when the database cannot take it right now
   // (down, locked, its disk full, its file read-only): it is kept and recorded later. Only an
   // end the database refuses for good (the run is no longer running: another service abandoned

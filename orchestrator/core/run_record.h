@@ -19,6 +19,12 @@ enum class EndFate {
   kRefused,   // the database refused it for good (the run no longer runs): logged, given up
 };
 
+// The record stage's input: a run and how it ended.
+struct RecordInput {
+  const RunRecord& run;  // its row as claimed
+  const RunFinish& end;
+};
+
 // The record stage's output: the run's final row, as the end made it, and what became of it.
 struct RecordedEnd {
   RunRecord run;
@@ -35,8 +41,8 @@ class RunEndRecorder {
   RunEndRecorder(RunStore& runs, std::filesystem::path pending_dir)
       : runs_(runs), pending_(std::move(pending_dir)) {}
 
-  // The record stage: writes the end of `run` to its row.
-  RecordedEnd record(const RunRecord& run, const RunFinish& end);
+  // The record stage: writes the end of the run to its row.
+  RecordedEnd record(const RecordInput& input);
 
   // Records the ends kept; returns how many still wait.
   std::size_t record_deferred();
