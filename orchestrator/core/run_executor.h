@@ -13,6 +13,11 @@
 #include "config/config.h"
 #include "notify/notifier.h"
 #include "orchestrator/core/pending_ends.h"
+#include "orchestrator/core/run_notify.h"
+#include "orchestrator/core/run_pipelines.h"
+#include "orchestrator/core/run_readiness.h"
+#include "orchestrator/core/run_record.h"
+#include "orchestrator/core/run_target.h"
 #include "orchestrator/schedule/retry_policy.h"
 #include "orchestrator/schedule/scheduler.h"
 #include "orchestrator/store/run_store.h"
@@ -22,30 +27,6 @@
 #include "pipeline/team_tree.h"
 
 namespace orch {
-
-// Who a run is for, resolved from the team's row and the defaults: a team (or the general run)
-// and one of its pipelines.
-struct RunTarget {
-  std::optional<TeamId> team;
-  std::string pipeline{kDefaultPipeline};  // a name in config.pipelines
-  std::string name;
-  const date::time_zone* zone = nullptr;
-  // The team's own notification recipients; empty: the configured ones.
-  std::vector<std::string> email_to;
-  std::string slack_webhook;
-  config::RetryConfig retry;  // the pipeline's retry.*, with the team's own overrides (daily)
-  // The runs of the same run date it waits for (teams update --after; daily pipeline).
-  std::vector<Upstream> upstreams;
-  // The team's own wait_for_inputs_seconds (daily pipeline); unset: the pipeline's.
-  std::optional<std::chrono::seconds> wait_for_inputs;
-  // teams --overlap buffer-one: a slot that finds the previous run going waits for it to end.
-  bool buffer_one = false;
-};
-
-// The event people are told about `run` (of `target`).
-notify::RunEvent run_event(notify::EventKind kind, const RunRecord& run, const RunTarget& target);
-// The event a run that ended with `status` calls for: completed, timed out, abandoned or failed.
-notify::EventKind end_event(RunStatus status);
 
 struct RunOutcome;
 
@@ -88,6 +69,10 @@ struct RunOutcome {
 // team's folders, discovers the inputs, starts the pipeline, records how it ended and notifies.
 // Every failure of the run itself ends recorded in its row; an Error is returned only when the
 // database could not record the start. Thread-safe: the service calls it from its workers.
+// A run is a sequence of stages, each a function of one hand-over to the next: the claim (here),
+// prepare_run() (run_prepare.h), launch_run() (run_launch.h: where its process starts),
+// read_result() (run_result.h), publish_run() (run_publish.h), RunEndRecorder::record()
+// (run_record.h: where its end is written to its row) and RunNotices::tell_end() (run_notify.h).
 class RunExecutor {
  public:
   RunExecutor(const config::Config& config, RunStore& runs, pipeline::ProcessLauncher& launcher,
@@ -136,73 +121,41 @@ class RunExecutor {
   // for record_deferred_ends(). Returns how many there are.
   std::size_t adopt_pending_ends();
 
-  const PendingEnds& pending_ends() const { return pending_ends_; }
+  const PendingEnds& pending_ends() const { return ends_.pending(); }
 
  private:
-  // Each configured pipeline's settings and its sandbox (unset: it runs without one), in the
-  // order of config.pipelines.
-  struct Pipeline {
-    const config::NamedPipeline* named;
-    std::optional<pipeline::SandboxPlan> sandbox;
-  };
-
   // The team's running run `run_id` belongs to a process of this host that died (a killed `run`
   // or `serve`): its leftovers are killed and it is recorded abandoned, so the team can run.
   // Returns whether it was.
   bool abandon_if_holder_died(const std::string& run_id);
-  // Adds to `readiness` what the target's upstreams' runs of `run_date` still lack, or why they
-  // never will complete.
-  Status check_upstreams(const RunTarget& target, Date run_date,
-                         pipeline::Readiness& readiness) const;
-  // The published output folders of the target's upstreams, for UPSTREAM_OUTPUT_DIRS.
-  std::string upstream_output_dirs(const RunTarget& target) const;
-  // Runs a run whose row is `running` already, to its recorded end.
-  void run_claimed(const RunRecord& run, const RunRequest& request, pipeline::StopSignal& stop,
-                   RunOutcome& outcome);
+  // The claim of a new run: its row, `running`, `waiting` or `upstream_failed`.
+  Result<Claim> claim(const ClaimRequest& request);
+  // What execute() tells and returns once the claim is decided; runs a claimed run to its end.
+  RunOutcome after_claim(const Claim& claim, const ClaimRequest& claimed, const RunRequest& request,
+                         pipeline::StopSignal& stop);
+  // Runs a run whose row is `running` already, to its recorded end: the stages in order.
+  RunOutcome run_claimed(const RunRecord& run, const RunRequest& request,
+                         pipeline::StopSignal& stop);
   // execute() for a request with a waiting run.
   Result<RunOutcome> start_waiting(const RunRequest& request, pipeline::StopSignal& stop);
-  RunFinish run_pipeline(const RunRecord& run, const RunTarget& target, bool force,
+  // Prepare, launch, read the result and publish: how the run ended, to be recorded.
+  RunFinish run_pipeline(const RunRecord& run, const RunRequest& request,
                          pipeline::StopSignal& stop);
-  // pipeline.skip_unchanged: the run id of the owner's last completed run when `inputs` are the
-  // same as its (names, sizes, hashes); else nothing.
-  std::optional<std::string> unchanged_since(const RunTarget& target,
-                                             const std::vector<pipeline::InputFile>& inputs) const;
-  // pipeline.condition, run with the pipeline's environment and sandbox: nothing when the
-  // pipeline is to run; else how the run ends and why (skipped at exit 100, else a failure).
-  std::optional<std::pair<RunStatus, std::string>> run_condition(
-      const pipeline::ProcessSpec& pipeline_spec, const std::vector<std::string>& condition,
-      const pipeline::RunFolders& folders, const RunTarget& target, const Pipeline& pipeline,
-      pipeline::StopSignal& stop);
-  // run_pipeline() once the owner's folders are prepared: the run's own folder, its inputs, the
-  // process, its result and the switch of the published outputs.
-  RunFinish run_in_folders(const pipeline::RunFolders& folders, const RunRecord& run,
-                           const RunTarget& target, const Pipeline& pipeline, bool force,
-                           pipeline::StopSignal& stop);
-  void finish(const RunRecord& run, const RunTarget& target, const RunFinish& finish,
-              const RunRequest& request, RunOutcome& outcome);
-  // `retry` says, for a failure, whether another attempt is coming.
-  void tell(notify::EventKind kind, const RunRecord& run, const RunTarget& target,
-            const std::string& retry = "");
-  // After a run ended: the alert when it makes notify.alert_after_failures failed runs in a row,
-  // or the all-clear when it completes after such a streak.
-  void tell_streak(const RunRecord& run, const RunTarget& target);
 
   const config::Config& config_;
   RunStore& runs_;
   pipeline::ProcessLauncher& launcher_;
-  notify::Notifier& notifier_;
   const Clock& clock_;
   std::string instance_;
   pipeline::TeamTree tree_;
-  PendingEnds pending_ends_;
-  std::vector<Pipeline> pipelines_;
-  // The pipeline named `name`; null when the configuration has none.
-  const Pipeline* pipeline_named(const std::string& name) const;
+  PipelineSetups pipelines_;
+  RunReadiness readiness_;
+  RunEndRecorder ends_;
+  RunNotices notices_;
 
   mutable std::mutex mutex_;
   std::set<std::string> active_;                        // claimed, pipeline not finished
   std::map<std::string, pipeline::StopSignal*> stops_;  // the active runs' stop signals
-  std::vector<RunFinish> deferred_;                     // finished, end not recorded yet
 };
 
 }  // namespace orch

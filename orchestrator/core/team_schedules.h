@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "config/config.h"
-#include "orchestrator/core/run_executor.h"
+#include "orchestrator/core/run_target.h"
 #include "orchestrator/schedule/scheduler.h"
 #include "orchestrator/store/records.h"
 

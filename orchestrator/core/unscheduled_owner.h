@@ -4,7 +4,7 @@
 #include <string>
 
 #include "config/config.h"
-#include "orchestrator/core/run_executor.h"
+#include "orchestrator/core/run_target.h"
 #include "orchestrator/store/records.h"
 #include "orchestrator/store/team_store.h"
 

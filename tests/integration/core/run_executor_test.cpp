@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -160,6 +161,21 @@ TEST_F(RunExecutorTest, AnEndTheDatabaseRefusesIsKeptAndRecordedLater) {
   ASSERT_TRUE(row.has_value() && row->has_value());
   EXPECT_EQ((*row)->status, RunStatus::kCompleted);
   EXPECT_FALSE(std::filesystem::exists(next.pending_ends().dir() / (run_id + ".json")));
+}
+
+// A run whose end waits to be recorded stays among the live runs, once, so the heartbeat keeps
+// its row from being abandoned by another service; once recorded, it is no longer live.
+TEST_F(RunExecutorTest, ARunWhoseEndIsKeptStaysLiveUntilItIsRecorded) {
+  RunExecutor ex = executor();
+  pipeline::StopSignal stop;
+  auto outcome = ex.execute(manual_run(), stop);
+  ASSERT_TRUE(outcome.has_value()) << outcome.error().message;
+  ASSERT_TRUE(outcome->end_kept);
+  EXPECT_EQ(ex.live_run_ids(), std::vector<std::string>{outcome->record.run_id});
+
+  store_->refuse_ends = false;
+  EXPECT_EQ(ex.record_deferred_ends(), 0u);
+  EXPECT_TRUE(ex.live_run_ids().empty());
 }
 
 // A run the database already ended otherwise (another service abandoned it) is not kept: that
