@@ -40,6 +40,7 @@ struct RunTarget {
   std::optional<std::chrono::seconds> wait_for_inputs;
   // teams --overlap buffer-one: a slot that finds the previous run going waits for it to end.
   bool buffer_one = false;
+  friend bool operator==(const RunTarget&, const RunTarget&) = default;
 };
 
 // The event people are told about `run` (of `target`).
