@@ -57,7 +57,7 @@ date::year_month_day next_day_to_try(const CronExpression& cron, date::year_mont
     return date::year_month_day{date::local_days(day) + date::days(1)};
   }
   // A day must match both day fields, so none before the next day of the month listed can: go
-  // straight to it (a monthly job took 31 steps, most of its next fire's time).
+  // straight to it rather than day by day.
   const auto last = static_cast<unsigned>((day.year() / day.month() / date::last).day());
   std::optional<unsigned> listed =
       next_set(cron.days_of_month, static_cast<unsigned>(day.day()) + 1);

@@ -28,6 +28,7 @@ namespace orch {
 struct ScheduleKey {
   std::optional<TeamId> team;
   std::uint16_t pipeline = 0;
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 reads a defaulted <=> as a 0 literal
   friend auto operator<=>(const ScheduleKey&, const ScheduleKey&) = default;
 };
 
