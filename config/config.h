@@ -79,6 +79,7 @@ struct RetryConfig {
   int max_attempts = 1;                    // PIPELINE_RETRY_MAX_ATTEMPTS
   std::chrono::seconds initial_delay{60};  // PIPELINE_RETRY_INITIAL_DELAY_SECONDS
   std::chrono::seconds max_delay{3600};    // PIPELINE_RETRY_MAX_DELAY_SECONDS
+  friend bool operator==(const RetryConfig&, const RetryConfig&) = default;
 };
 
 // How a pipeline is kept from other teams' files and the service's own: in a Landlock sandbox,

@@ -42,11 +42,13 @@ Result<Table> schedule_table(const config::Config& config, Database& db,
         s.cron ? "cron " + s.cron->text : "daily " + format_time_of_day(s.run_time);
     SysTime after = now;
     if (auto it = done->find(RunOwner{team_key(s.team), r.target.pipeline}); it != done->end()) {
-      after = std::max(after, done_until(s, it->second));
+      if (auto key = SlotKey::parse(it->second)) {
+        after = std::max(after, done_until(s, *key));
+      }
     }
     for (const Slot& slot : upcoming_slots(s, after, count)) {
       std::vector<std::optional<std::string>> row = {
-          s.team ? std::to_string(s.team->value) : "general", s.name};
+          s.team ? std::to_string(s.team->value) : "general", r.target.name};
       if (several) {
         row.emplace_back(r.target.pipeline);
       }

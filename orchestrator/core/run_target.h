@@ -29,6 +29,7 @@ struct RunTarget {
   std::optional<std::chrono::seconds> wait_for_inputs;
   // teams --overlap buffer-one: a slot that finds the previous run going waits for it to end.
   bool buffer_one = false;
+  friend bool operator==(const RunTarget&, const RunTarget&) = default;
 };
 
 }  // namespace orch

@@ -301,7 +301,7 @@ struct Service::Impl {
   // The target of the owner's schedule when this service schedules it now (loop only).
   std::optional<RunTarget> scheduled_target(const RunTarget& owner) const {
     auto pipeline = pipeline_index(config, owner.pipeline);
-    return pipeline ? targets.find(ScheduleKey{team_key(owner.team), *pipeline}) : std::nullopt;
+    return pipeline ? targets.find(ScheduleKey{owner.team, *pipeline}) : std::nullopt;
   }
 
   std::string unscheduled_reason(const RunTarget& owner) {
@@ -360,7 +360,7 @@ struct Service::Impl {
         continue;
       }
       auto pipeline = pipeline_index(config, run.pipeline);
-      auto target = pipeline ? targets.find(ScheduleKey{team_key(run.team), *pipeline})
+      auto target = pipeline ? targets.find(ScheduleKey{run.team, *pipeline})
                              : std::nullopt;
       if (!target && pipeline) {
         // Paused or deactivated: held all the same, to start if resumed within its window and
@@ -413,7 +413,7 @@ struct Service::Impl {
     for (const RunRecord& run : attempts) {
       auto pipeline = pipeline_index(config, run.pipeline);
       auto target =
-          pipeline ? targets.find(ScheduleKey{team_key(run.team), *pipeline}) : std::nullopt;
+          pipeline ? targets.find(ScheduleKey{run.team, *pipeline}) : std::nullopt;
       auto run_date = parse_date(run.run_date);
       if (!target || !run.slot_key || !run.scheduled_for || !run_date) {
         continue;  // not scheduled any more, or not a slot's run
@@ -469,7 +469,7 @@ struct Service::Impl {
         RunRequest request = std::move(retries.begin()->second);
         retries.erase(retries.begin());
         auto pipeline = pipeline_index(config, request.target.pipeline);
-        auto target = pipeline ? targets.find(ScheduleKey{team_key(request.target.team), *pipeline})
+        auto target = pipeline ? targets.find(ScheduleKey{request.target.team, *pipeline})
                                : std::nullopt;
         if (!target) {
           log::info("run_retry_dropped",
@@ -488,7 +488,7 @@ struct Service::Impl {
   void dispatch(const std::vector<Action>& actions) {
     std::vector<Job> jobs;
     for (const Action& action : actions) {
-      auto target = targets.find(ScheduleKey{team_key(action.slot.team), action.slot.pipeline});
+      auto target = targets.find(ScheduleKey{action.slot.team, action.slot.pipeline});
       if (!target) {
         continue;
       }
@@ -602,7 +602,7 @@ struct Service::Impl {
         return false;
       }
     }
-    targets.assign(resolved, config.pipelines);
+    targets.assign(resolved);
     std::vector<ScheduledTeam> schedules;
     schedules.reserve(resolved.size());
     for (auto& r : resolved) {
@@ -610,10 +610,17 @@ struct Service::Impl {
     }
     // The store names pipelines; the scheduler knows them by their place in the configuration.
     // A pipeline no longer configured has no schedule to mark done.
-    std::map<ScheduleKey, std::string> done_by_schedule;
-    for (auto& [owner, slot_key] : *done) {
-      if (auto pipeline = pipeline_index(config, owner.pipeline)) {
-        done_by_schedule.emplace(ScheduleKey{owner.team_key, *pipeline}, std::move(slot_key));
+    // A key that is neither form marks nothing done.
+    std::map<ScheduleKey, SlotKey> done_by_schedule;
+    for (const auto& [owner, text] : *done) {
+      auto pipeline = pipeline_index(config, owner.pipeline);
+      auto slot_key = SlotKey::parse(text);
+      if (pipeline && slot_key) {
+        std::optional<TeamId> team;
+        if (owner.team_key != 0) {
+          team = TeamId{owner.team_key};
+        }
+        done_by_schedule.emplace(ScheduleKey{team, *pipeline}, *slot_key);
       }
     }
     SysTime now = clock.now();

@@ -140,10 +140,11 @@ std::vector<StateSpan> team_spans(const Team& team, const std::string& pipeline,
 std::vector<StateSpan> current_state_spans(const Team& team, const std::string& pipeline) {
   std::vector<StateSpan> spans;
   if (!team.active) {
-    spans.push_back({StateSpan::State::kInactive, team.updated_at, std::nullopt, "", true});
+    spans.push_back({StateSpan::State::kInactive, team.updated_at, std::nullopt, "",
+                     StateSpan::Start::kLastChange});
   } else if (team.paused) {
     spans.push_back({StateSpan::State::kPaused, team.updated_at, std::nullopt,
-                     team.pause_note.value_or(""), true});
+                     team.pause_note.value_or(""), StateSpan::Start::kLastChange});
   } else if (pipeline_paused(team, pipeline)) {
     // A pipeline's pause keeps no time of its own: since its schedule last began, at most.
     SysTime since = team.created_at;
@@ -154,7 +155,8 @@ std::vector<StateSpan> current_state_spans(const Team& team, const std::string& 
         note = p.pause_note.value_or("");
       }
     }
-    spans.push_back({StateSpan::State::kPaused, since, std::nullopt, note, true});
+    spans.push_back(
+        {StateSpan::State::kPaused, since, std::nullopt, note, StateSpan::Start::kLastChange});
   }
   return spans;
 }

@@ -167,7 +167,6 @@ Result<ResolvedTeam> resolve_team(const std::optional<Team>& team, std::uint16_t
   r.target.retry = named.settings.retry;
   if (team) {
     r.schedule.team = team->id;
-    r.schedule.name = team->name;
     r.schedule.active_since = team->active_since;
     if (const TeamPipeline* settings = own_settings(*team, named.name);
         settings != nullptr && settings->active_since) {
@@ -194,8 +193,6 @@ Result<ResolvedTeam> resolve_team(const std::optional<Team>& team, std::uint16_t
       }
       r.schedule.zone = *zone;
     }
-  } else {
-    r.schedule.name = "general";
   }
   r.target.zone = r.schedule.zone;
   return r;

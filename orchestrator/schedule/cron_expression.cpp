@@ -3,6 +3,8 @@
 #include <array>
 #include <cctype>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "config/base/terminal_text.h"
@@ -116,12 +118,11 @@ class FieldParser {
   // A number or a name, within the field's range.
   Result<unsigned> parse_value(std::string_view text, std::string_view item) const {
     if (is_digits(text)) {
-      // Four digits are plenty for any field (leading zeros included) and keep stoul in range.
-      unsigned long v = text.size() > 4 ? field_.high + 1 : std::stoul(std::string(text));
+      const unsigned v = number(text);
       if (v < field_.low || v > field_.high) {
         return fail(item, "is out of range");
       }
-      return static_cast<unsigned>(v);
+      return v;
     }
     for (unsigned i = 0; i < field_.name_count; ++i) {
       if (equals_ignoring_case(text, field_.names[i])) {
@@ -131,56 +132,79 @@ class FieldParser {
     return fail(item, "is not allowed");
   }
 
+  // The value of `digits` (all digits), or field.high + 1 for any longer than four: four are
+  // plenty for any field, leading zeros included, and keep the conversion in range.
+  unsigned number(std::string_view digits) const {
+    constexpr std::size_t kMaxDigits = 4;
+    return digits.size() > kMaxDigits ? field_.high + 1
+                                      : static_cast<unsigned>(std::stoul(std::string(digits)));
+  }
+
+  // The step after a '/' of `item`.
+  Result<unsigned> parse_step(std::string_view step_text, std::string_view item) const {
+    if (!is_digits(step_text)) {
+      return fail(item, "is not allowed");
+    }
+    const unsigned step = number(step_text);
+    if (step == 0 || step > field_.high) {
+      return fail(item, "has a step out of range");
+    }
+    return step;
+  }
+
+  // The first and last value of `base`: "*", "N" or "N-M" (`stepped`: a step follows).
+  Result<std::pair<unsigned, unsigned>> parse_range(std::string_view base, std::string_view item,
+                                                    bool stepped) const {
+    if (base == "*") {
+      return std::pair{field_.low, field_.high};
+    }
+    std::size_t dash = base.find('-');
+    if (dash == std::string_view::npos) {
+      if (stepped) {
+        // Vixie reads "N/S" its own way and other crons read it as "N-max/S": refuse it.
+        return fail(item, "is not allowed (a step needs * or a range N-M)");
+      }
+      auto v = parse_value(base, item);
+      if (!v) {
+        return v.error();
+      }
+      return std::pair{*v, *v};
+    }
+    auto a = parse_value(base.substr(0, dash), item);
+    if (!a) {
+      return a.error();
+    }
+    auto b = parse_value(base.substr(dash + 1), item);
+    if (!b) {
+      return b.error();
+    }
+    if (*a > *b) {
+      return fail(item, "is a reversed range");
+    }
+    return std::pair{*a, *b};
+  }
+
   Result<void> parse_item(std::string_view item, std::string_view text,
                           std::vector<bool>& values) const {
     if (item.empty()) {
       return fail(text, "has an empty list entry");
     }
     std::string_view base = item;
-    std::optional<unsigned> step;
-    if (std::size_t slash = item.find('/'); slash != std::string_view::npos) {
+    unsigned step = 1;
+    const std::size_t slash = item.find('/');
+    if (slash != std::string_view::npos) {
       base = item.substr(0, slash);
-      std::string_view step_text = item.substr(slash + 1);
-      if (!is_digits(step_text)) {
-        return fail(item, "is not allowed");
+      auto parsed = parse_step(item.substr(slash + 1), item);
+      if (!parsed) {
+        return parsed.error();
       }
-      unsigned long s = step_text.size() > 4 ? field_.high + 1 : std::stoul(std::string(step_text));
-      if (s == 0 || s > field_.high) {
-        return fail(item, "has a step out of range");
-      }
-      step = static_cast<unsigned>(s);
+      step = *parsed;
     }
-    unsigned first = field_.low;
-    unsigned last = field_.high;
-    if (base != "*") {
-      std::size_t dash = base.find('-');
-      if (dash == std::string_view::npos) {
-        if (step) {
-          // Vixie reads "N/S" its own way and other crons read it as "N-max/S": refuse it.
-          return fail(item, "is not allowed (a step needs * or a range N-M)");
-        }
-        auto v = parse_value(base, item);
-        if (!v) {
-          return v.error();
-        }
-        first = last = *v;
-      } else {
-        auto a = parse_value(base.substr(0, dash), item);
-        if (!a) {
-          return a.error();
-        }
-        auto b = parse_value(base.substr(dash + 1), item);
-        if (!b) {
-          return b.error();
-        }
-        if (*a > *b) {
-          return fail(item, "is a reversed range");
-        }
-        first = *a;
-        last = *b;
-      }
+    auto range = parse_range(base, item, slash != std::string_view::npos);
+    if (!range) {
+      return range.error();
     }
-    for (unsigned v = first; v <= last; v += step.value_or(1)) {
+    for (unsigned v = range->first; v <= range->second; v += step) {
       values[v] = true;
     }
     return {};

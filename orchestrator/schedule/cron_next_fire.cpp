@@ -51,68 +51,75 @@ seconds smallest_offset_near(const date::time_zone& zone, date::sys_seconds t) {
   return smallest;
 }
 
+// The day to try after `day`, whose day fields the expression refuses.
+date::year_month_day next_day_to_try(const CronExpression& cron, date::year_month_day day) {
+  if (!cron.day_of_month_star && !cron.day_of_week_star) {
+    return date::year_month_day{date::local_days(day) + date::days(1)};
+  }
+  // A day must match both day fields, so none before the next day of the month listed can: go
+  // straight to it rather than day by day.
+  const auto last = static_cast<unsigned>((day.year() / day.month() / date::last).day());
+  std::optional<unsigned> listed =
+      next_set(cron.days_of_month, static_cast<unsigned>(day.day()) + 1);
+  return listed && *listed <= last ? day.year() / day.month() / date::day(*listed)
+                                   : first_of_next_month(day);
+}
+
+// Where the search for a matching wall time stands: a day, and a time within it.
+struct WallCursor {
+  date::year_month_day day;
+  unsigned hour = 0;
+  unsigned minute = 0;
+
+  void start_of(date::year_month_day next) {
+    day = next;
+    hour = 0;
+    minute = 0;
+  }
+};
+
 }  // namespace
 
 std::optional<date::local_seconds> next_matching_wall_time(const CronExpression& cron,
                                                            date::local_seconds from) {
   const auto start = date::ceil<minutes>(from);
   const date::local_days start_day = date::floor<date::days>(start);
-  date::year_month_day day{start_day};
   const auto since_midnight = date::floor<minutes>(start - start_day);
-  auto hour = static_cast<unsigned>(since_midnight.count() / 60);
-  auto minute = static_cast<unsigned>(since_midnight.count() % 60);
-  auto next_day = [&] {
-    day = date::year_month_day{date::local_days(day) + date::days(1)};
-    hour = 0;
-    minute = 0;
-  };
+  WallCursor at{date::year_month_day{start_day}, static_cast<unsigned>(since_midnight.count() / 60),
+                static_cast<unsigned>(since_midnight.count() % 60)};
   // Each step settles one field or moves a larger one on: at most 12 month steps a year, and
   // 31 day steps (one per listed day unless both day fields are restricted), 24 hour steps and
   // 60 minute steps in a matching month.
-  while (day.year() <= kLastYear) {
-    if (!cron.months[static_cast<unsigned>(day.month())]) {
-      day = first_of_next_month(day);
-      hour = 0;
-      minute = 0;
+  while (at.day.year() <= kLastYear) {
+    if (!cron.months[static_cast<unsigned>(at.day.month())]) {
+      at.start_of(first_of_next_month(at.day));
       continue;
     }
-    const date::weekday weekday{date::local_days(day)};
-    if (!cron_day_matches(cron, static_cast<unsigned>(day.day()),
-                          static_cast<unsigned>(day.month()), weekday.c_encoding())) {
-      if (cron.day_of_month_star || cron.day_of_week_star) {
-        // A day must match both day fields, so none before the next day of the month listed
-        // can: go straight to it (a monthly job took 31 steps, most of its next fire's time).
-        const auto last = static_cast<unsigned>((day.year() / day.month() / date::last).day());
-        std::optional<unsigned> listed =
-            next_set(cron.days_of_month, static_cast<unsigned>(day.day()) + 1);
-        day = listed && *listed <= last ? day.year() / day.month() / date::day(*listed)
-                                        : first_of_next_month(day);
-        hour = 0;
-        minute = 0;
-      } else {
-        next_day();
-      }
+    const date::weekday weekday{date::local_days(at.day)};
+    if (!cron_day_matches(cron, static_cast<unsigned>(at.day.day()),
+                          static_cast<unsigned>(at.day.month()), weekday.c_encoding())) {
+      at.start_of(next_day_to_try(cron, at.day));
       continue;
     }
-    std::optional<unsigned> h = next_set(cron.hours, hour);
+    std::optional<unsigned> h = next_set(cron.hours, at.hour);
     if (!h) {
-      next_day();
+      at.start_of(date::year_month_day{date::local_days(at.day) + date::days(1)});
       continue;
     }
-    if (*h != hour) {
-      hour = *h;
-      minute = 0;
+    if (*h != at.hour) {
+      at.hour = *h;
+      at.minute = 0;
     }
-    std::optional<unsigned> m = next_set(cron.minutes, minute);
+    std::optional<unsigned> m = next_set(cron.minutes, at.minute);
     if (!m) {
-      ++hour;
-      minute = 0;
-      if (hour == 24) {
-        next_day();
+      ++at.hour;
+      at.minute = 0;
+      if (at.hour == 24) {
+        at.start_of(date::year_month_day{date::local_days(at.day) + date::days(1)});
       }
       continue;
     }
-    return date::local_seconds{date::local_days(day)} + hours(hour) + minutes(*m);
+    return date::local_seconds{date::local_days(at.day)} + hours(at.hour) + minutes(*m);
   }
   return std::nullopt;
 }

@@ -28,7 +28,7 @@ DailySlot next_daily_slot(TimeOfDay time, const date::time_zone& zone, SysTime a
                           DstPolicy policy = {});
 
 // The next `count` slots strictly after `after`.
-std::vector<DailySlot> next_daily_slots(TimeOfDay time, const date::time_zone& zone,
-                                        SysTime after, int count, DstPolicy policy = {});
+std::vector<DailySlot> next_daily_slots(TimeOfDay time, const date::time_zone& zone, SysTime after,
+                                        int count, DstPolicy policy = {});
 
 }  // namespace orch

@@ -132,13 +132,15 @@ std::vector<StateSpan> spans_from_changes(const std::vector<StateChange>& change
   for (const StateChange& c : changes) {
     if (ends_with(c.action, ".pause") && !paused) {
       paused = spans.size();
-      spans.push_back({StateSpan::State::kPaused, c.at, std::nullopt, c.note, false});
+      spans.push_back(
+          {StateSpan::State::kPaused, c.at, std::nullopt, c.note, StateSpan::Start::kExact});
     } else if (ends_with(c.action, ".resume") && paused) {
       spans[*paused].until = c.at;
       paused.reset();
     } else if (ends_with(c.action, ".deactivate") && !inactive) {
       inactive = spans.size();
-      spans.push_back({StateSpan::State::kInactive, c.at, std::nullopt, "", false});
+      spans.push_back(
+          {StateSpan::State::kInactive, c.at, std::nullopt, "", StateSpan::Start::kExact});
     } else if (ends_with(c.action, ".activate") && inactive) {
       spans[*inactive].until = c.at;
       inactive.reset();
@@ -172,86 +174,115 @@ std::string schedule_text(const ScheduledTeam& schedule) {
                        : "daily " + format_time_of_day(schedule.run_time);
 }
 
-TeamDay classify_team_day(const TeamDayFacts& facts) {
+namespace {
+
+// An outcome of a day without runs, and why.
+struct Verdict {
+  std::string outcome;
+  std::string reason;
+};
+
+Verdict no_fire_that_day(const TeamDayFacts& facts) {
+  const ScheduledTeam& schedule = *facts.schedule;
+  const std::string date_text = format_date(facts.date);
+  const std::string zone_name(schedule.zone->name());
+  if (schedule.cron) {
+    return {day_outcome::kNoFireThatDay, schedule_text(schedule) + " does not fire on " +
+                                             weekday_name(facts.date) + " " + date_text + " in " +
+                                             zone_name};
+  }
+  return {day_outcome::kNoFireThatDay, format_time_of_day(schedule.run_time) +
+                                           " does not exist on " + date_text + " in " + zone_name +
+                                           " (dst_skipped=skip): no slot that day"};
+}
+
+// Why nobody was to run `slot`, if so: the owner did not exist yet, or was paused or inactive.
+std::optional<Verdict> not_scheduled_at(const TeamDayFacts& facts, const Slot& slot) {
+  const date::time_zone& zone = *facts.schedule->zone;
+  if (slot.at <= facts.existed_since) {
+    return Verdict{
+        day_outcome::kBeforeTeamExisted,
+        (facts.schedule->team ? "the team was added at " : "the database was created at ") +
+            when(facts.existed_since, zone) + ", after the slot at " + when(slot.at, zone)};
+  }
+  const StateSpan* span = span_at(facts.not_scheduled, slot.at);
+  if (span == nullptr) {
+    return std::nullopt;
+  }
+  const bool paused = span->state == StateSpan::State::kPaused;
+  const bool approximate = span->start == StateSpan::Start::kLastChange;
+  Verdict verdict{paused ? day_outcome::kPaused : day_outcome::kInactive,
+                  std::string(paused ? "paused" : "deactivated") +
+                      (approximate ? " (since its last change at " : " since ") +
+                      when(span->from, zone) + (approximate ? ")" : "")};
+  if (span->until) {
+    verdict.reason += std::string(" until ") + when(*span->until, zone);
+  }
+  if (!span->note.empty()) {
+    verdict.reason += ": " + span->note;
+  }
+  return verdict;
+}
+
+// What became of a slot that was scheduled and has no run: not due yet, overdue or missed.
+Verdict without_run(const TeamDayFacts& facts, const Slot& slot) {
   const ScheduledTeam& schedule = *facts.schedule;
   const date::time_zone& zone = *schedule.zone;
+  if (slot.at > facts.now) {
+    return {day_outcome::kNotDueYet, "due at " + when(slot.at, zone)};
+  }
+  if (slot.at <= schedule.active_since) {
+    // Created earlier, yet its schedule in force began after the slot: it was paused or inactive
+    // then, or its schedule changed. Which one only the audit log can tell.
+    return {day_outcome::kInactive,
+            "not scheduled then: the schedule in force began at " +
+                when(schedule.active_since, zone) +
+                " (the team was resumed, activated or given a new schedule then)"};
+  }
+  SysTime deadline = slot.at + facts.misfire_grace + facts.timeout;
+  if (facts.now < deadline) {
+    return {day_outcome::kNotDueYet, "due at " + when(slot.at, zone) +
+                                         ", no run recorded yet; overdue from " +
+                                         when(deadline, zone)};
+  }
+  auto next = next_slot(schedule, slot.at);
+  if (!next || next->at > facts.now) {
+    return {day_outcome::kOverdue, "no run since the slot at " + when(slot.at, zone) +
+                                       "; its deadline " + when(deadline, zone) +
+                                       " (slot + misfire grace " +
+                                       seconds_text(facts.misfire_grace) + " + timeout " +
+                                       seconds_text(facts.timeout) + ") has passed"};
+  }
+  return {day_outcome::kMissed, "no run recorded: " + outage_text(slot.at, facts)};
+}
+
+}  // namespace
+
+TeamDay classify_team_day(const TeamDayFacts& facts) {
   constexpr std::size_t kMaxSlots = 1500;  // a minutely cron expression on a day clocks go back
   TeamDay day;
-  day.slots = day_slots(schedule, facts.date, kMaxSlots);
+  day.slots = day_slots(*facts.schedule, facts.date, kMaxSlots);
   if (!facts.runs.empty()) {
     return from_runs(facts, std::move(day));
   }
-  const std::string date_text = format_date(facts.date);
+  Verdict verdict;
   if (day.slots.empty()) {
-    day.outcome = day_outcome::kNoFireThatDay;
-    if (schedule.cron) {
-      day.reason = schedule_text(schedule) + " does not fire on " + weekday_name(facts.date) + " " +
-                   date_text + " in " + std::string(zone.name());
-    } else {
-      day.reason = format_time_of_day(schedule.run_time) + " does not exist on " + date_text +
-                   " in " + std::string(zone.name()) + " (dst_skipped=skip): no slot that day";
+    verdict = no_fire_that_day(facts);
+  } else {
+    // The slot that matters: the latest one due by now, else the day's first.
+    const Slot* slot = &day.slots.front();
+    for (const Slot& s : day.slots) {
+      if (s.at <= facts.now) {
+        slot = &s;
+      }
     }
-    return day;
-  }
-  // The slot that matters: the latest one due by now, else the day's first.
-  const Slot* slot = &day.slots.front();
-  for (const Slot& s : day.slots) {
-    if (s.at <= facts.now) {
-      slot = &s;
+    verdict = not_scheduled_at(facts, *slot).value_or(Verdict{});
+    if (verdict.outcome.empty()) {
+      verdict = without_run(facts, *slot);
     }
   }
-  if (slot->at <= facts.existed_since) {
-    day.outcome = day_outcome::kBeforeTeamExisted;
-    day.reason = (schedule.team ? "the team was added at " : "the database was created at ") +
-                 when(facts.existed_since, zone) + ", after the slot at " + when(slot->at, zone);
-    return day;
-  }
-  if (const StateSpan* span = span_at(facts.not_scheduled, slot->at)) {
-    const bool paused = span->state == StateSpan::State::kPaused;
-    day.outcome = paused ? day_outcome::kPaused : day_outcome::kInactive;
-    day.reason = std::string(paused ? "paused" : "deactivated") +
-                 (span->approximate ? " (since its last change at " : " since ") +
-                 when(span->from, zone) + (span->approximate ? ")" : "");
-    if (span->until) {
-      day.reason += std::string(" until ") + when(*span->until, zone);
-    }
-    if (!span->note.empty()) {
-      day.reason += ": " + span->note;
-    }
-    return day;
-  }
-  if (slot->at > facts.now) {
-    day.outcome = day_outcome::kNotDueYet;
-    day.reason = "due at " + when(slot->at, zone);
-    return day;
-  }
-  if (slot->at <= schedule.active_since) {
-    // Created earlier, yet its schedule in force began after the slot: it was paused or inactive
-    // then, or its schedule changed. Which one only the audit log can tell.
-    day.outcome = day_outcome::kInactive;
-    day.reason = "not scheduled then: the schedule in force began at " +
-                 when(schedule.active_since, zone) +
-                 " (the team was resumed, activated or given a new schedule then)";
-    return day;
-  }
-  SysTime deadline = slot->at + facts.misfire_grace + facts.timeout;
-  if (facts.now < deadline) {
-    day.outcome = day_outcome::kNotDueYet;
-    day.reason = "due at " + when(slot->at, zone) + ", no run recorded yet; overdue from " +
-                 when(deadline, zone);
-    return day;
-  }
-  auto next = next_slot(schedule, slot->at);
-  if (!next || next->at > facts.now) {
-    day.outcome = day_outcome::kOverdue;
-    day.reason = "no run since the slot at " + when(slot->at, zone) + "; its deadline " +
-                 when(deadline, zone) + " (slot + misfire grace " +
-                 seconds_text(facts.misfire_grace) + " + timeout " + seconds_text(facts.timeout) +
-                 ") has passed";
-    return day;
-  }
-  day.outcome = day_outcome::kMissed;
-  day.reason = "no run recorded: " + outage_text(slot->at, facts);
+  day.outcome = std::move(verdict.outcome);
+  day.reason = std::move(verdict.reason);
   return day;
 }
 

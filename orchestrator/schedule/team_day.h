@@ -29,11 +29,13 @@ inline constexpr const char* kMissed = "missed";
 // and deactivations when it has them, else from the owner's state now.
 struct StateSpan {
   enum class State { kPaused, kInactive };
+  // What `from` is: the pause or deactivation itself, or (approximate) the owner's last change.
+  enum class Start { kExact, kLastChange };
   State state = State::kPaused;
   SysTime from;
   std::optional<SysTime> until;  // unset: still so
   std::string note;              // the pause note, if any
-  bool approximate = false;      // `from` is the team's last change, not the pause itself
+  Start start = Start::kExact;
 };
 
 // One change of an owner's state, as the audit log records it (oldest first): an `action` ending

@@ -18,11 +18,17 @@ using testing::utc;
 
 using std::chrono::minutes;
 
+// The slot key that the store's text `text` stands for.
+SlotKey key(const std::string& text) {
+  auto parsed = SlotKey::parse(text);
+  EXPECT_TRUE(parsed.has_value()) << text;
+  return parsed.value_or(SlotKey{});
+}
+
 ScheduledTeam cron_team(std::int64_t id, const std::string& expression,
                         const std::string& zone_name, SysTime active_since) {
   ScheduledTeam s;
   s.team = TeamId{id};
-  s.name = "team " + std::to_string(id);
   auto cron = parse_cron(expression);
   EXPECT_TRUE(cron.has_value()) << expression;
   if (cron) {
@@ -93,7 +99,7 @@ TEST(CronScheduler, RunsAFixedTimeJobOnceAtTheJumpWithItsLocalRunDate) {
 
 TEST(CronScheduler, CoalescesFiresMissedSinceTheLastRecordedOneIntoOneCatchUp) {
   SysTime since = utc("2026-01-01T00:00:00Z");
-  std::map<ScheduleKey, std::string> done{{ScheduleKey{1}, "2026-01-15T10:00:00Z"}};
+  std::map<ScheduleKey, SlotKey> done{{ScheduleKey{TeamId{1}}, key("2026-01-15T10:00:00Z")}};
   Scheduler scheduler(kGrace);
   std::vector<Action> actions =
       scheduler.load({cron_team(1, "0 * * * *", "UTC", since)}, done, utc("2026-01-15T12:10:00Z"));
@@ -107,7 +113,7 @@ TEST(CronScheduler, CoalescesFiresMissedSinceTheLastRecordedOneIntoOneCatchUp) {
 
 TEST(CronScheduler, RecordsOneMissedSlotWhenTheLatestFireIsPastTheGraceWindow) {
   SysTime since = utc("2026-01-01T00:00:00Z");
-  std::map<ScheduleKey, std::string> done{{ScheduleKey{1}, "2026-01-15T10:00:00Z"}};
+  std::map<ScheduleKey, SlotKey> done{{ScheduleKey{TeamId{1}}, key("2026-01-15T10:00:00Z")}};
   Scheduler scheduler(kGrace);
   std::vector<Action> actions = scheduler.load({cron_team(1, "0 */2 * * *", "UTC", since)}, done,
                                                utc("2026-01-15T16:45:00Z"));

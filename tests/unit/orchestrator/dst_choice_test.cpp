@@ -21,7 +21,6 @@ using testing::zone;
 ScheduledTeam team_at(const std::string& time, const std::string& zone_name, DstPolicy dst) {
   ScheduledTeam s;
   s.team = TeamId{1};
-  s.name = "one";
   s.run_time = *parse_time_of_day(time);
   s.zone = &zone(zone_name);
   s.active_since = utc("2026-01-01T00:00:00Z");

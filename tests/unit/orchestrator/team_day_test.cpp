@@ -249,8 +249,9 @@ TEST(TeamDay, ATeamAddedMidRangeHasNothingBeforeIt) {
 TEST(TeamDay, PausedAndInactiveStretchesExplainTheirDays) {
   Day d;
   d.spans = {{StateSpan::State::kPaused, utc("2026-12-02T00:00:00Z"), utc("2026-12-04T00:00:00Z"),
-              "tape late", false},
-             {StateSpan::State::kInactive, utc("2026-12-05T00:00:00Z"), std::nullopt, "", true}};
+              "tape late", StateSpan::Start::kExact},
+             {StateSpan::State::kInactive, utc("2026-12-05T00:00:00Z"), std::nullopt, "",
+              StateSpan::Start::kLastChange}};
   auto paused = d.classify();
   EXPECT_EQ(paused.outcome, "paused");
   EXPECT_TRUE(contains(paused.reason, "until 2026-12-04 00:00:00")) << paused.reason;
