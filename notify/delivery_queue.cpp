@@ -11,25 +11,12 @@
 #include <vector>
 
 #include "config/base/log.h"
+#include "notify/retry_rule.h"
 
 namespace orch::notify {
 
 using SteadyTime = std::chrono::steady_clock::time_point;
 using std::chrono::milliseconds;
-
-const char* to_string(DeliveryStatus status) {
-  switch (status) {
-    case DeliveryStatus::kPending:
-      return "pending";
-    case DeliveryStatus::kSent:
-      return "sent";
-    case DeliveryStatus::kFailed:
-      return "failed";
-    case DeliveryStatus::kDropped:
-      return "dropped";
-  }
-  return "pending";
-}
 
 namespace {
 
@@ -45,10 +32,6 @@ log::Fields fields(const DeliveryRecord& r) {
   }
   f.emplace_back("attempts", std::to_string(r.attempts));
   return f;
-}
-
-bool worth_retrying(const Error& e) {
-  return e.code == ErrorCode::kUnavailable || e.code == ErrorCode::kDeadlineExceeded;
 }
 
 }  // namespace
@@ -160,7 +143,7 @@ struct DeliveryQueue::State {
       return;
     }
     r.last_error = sent.error().message;
-    bool retry = worth_retrying(sent.error()) && r.attempts < settings.max_attempts;
+    bool retry = worth_retrying(sent.error().code) && r.attempts < settings.max_attempts;
     if (retry) {
       auto delay = backoff(r.attempts);
       record_update(r);

@@ -88,35 +88,17 @@ std::string who(const RunEvent& e) {
 }
 
 std::string what_happened(const RunEvent& e) {
+  const std::string failures = std::to_string(e.consecutive_failures);
   switch (e.kind) {
-    case EventKind::kRunStarted:
-      return "run started";
-    case EventKind::kRunCompleted:
-      return "run completed";
     case EventKind::kRunFailed:
-      return e.status == "interrupted" ? "run interrupted" : "run failed";
-    case EventKind::kRunTimedOut:
-      return "run timed out";
-    case EventKind::kRunAbandoned:
-      return "run abandoned";
-    case EventKind::kRunMissed:
-      return "run missed";
-    case EventKind::kRunSkipped:
-      return "run skipped";
-    case EventKind::kRunMissedInputs:
-      return "run missed its inputs";
-    case EventKind::kRunUpstreamFailed:
-      return "run not started: its upstream failed";
-    case EventKind::kRunCancelled:
-      return "run cancelled";
+      return e.status == "interrupted" ? "run interrupted" : event_phrase(e.kind);
     case EventKind::kTeamFailing:
-      return "is failing: " + std::to_string(e.consecutive_failures) + " failed runs in a row";
+      return event_phrase(e.kind) + (": " + failures + " failed runs in a row");
     case EventKind::kTeamRecovered:
-      return "recovered after " + std::to_string(e.consecutive_failures) + " failed runs";
-    case EventKind::kTest:
-      return "test message";
+      return event_phrase(e.kind) + (" after " + failures + " failed runs");
+    default:
+      return event_phrase(e.kind);
   }
-  return "run event";
 }
 
 std::string headline(const RunEvent& e) {
