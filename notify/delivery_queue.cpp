@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <iterator>
 #include <mutex>
@@ -62,11 +63,11 @@ struct DeliveryQueue::State {
       delay *= 2;
     }
     delay = std::min(delay, settings.max_delay);
-    std::uniform_int_distribution<long long> jitter(0, delay.count() / 2);
+    std::uniform_int_distribution<std::int64_t> jitter(0, delay.count() / 2);
     return milliseconds(delay.count() - delay.count() / 2 + jitter(random));
   }
 
-  void record_new(DeliveryRecord& r) {
+  void record_new(DeliveryRecord& r) const {
     if (recorder == nullptr) {
       return;
     }
@@ -79,7 +80,7 @@ struct DeliveryQueue::State {
     r.id = *id;
   }
 
-  void record_update(const DeliveryRecord& r) {
+  void record_update(const DeliveryRecord& r) const {
     if (recorder == nullptr || r.id == 0) {
       return;
     }
@@ -197,7 +198,11 @@ DeliveryQueue::DeliveryQueue(const DeliveryQueueSettings& settings, DeliveryReco
 }
 
 DeliveryQueue::~DeliveryQueue() {
-  drain(milliseconds(0));
+  try {
+    drain(milliseconds(0));
+  } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw, and a queue that
+                   // cannot stop cleanly (a thread that will not join) has nobody left to tell
+  }
 }
 
 bool DeliveryQueue::push(Delivery delivery) {

@@ -1,5 +1,7 @@
 #include "notify/event.h"
 
+#include <array>
+
 namespace orch::notify {
 
 namespace {
@@ -16,7 +18,7 @@ struct KindInfo {
 };
 
 using log::Level;
-constexpr KindInfo kKinds[] = {
+constexpr std::array<KindInfo, 13> kKinds{{
     {EventKind::kRunStarted, "run_started", "run started", Level::kInfo, News::kNeutral},
     {EventKind::kRunCompleted, "run_completed", "run completed", Level::kInfo, News::kNeutral},
     {EventKind::kRunFailed, "run_failed", "run failed", Level::kError, News::kBad},
@@ -32,7 +34,7 @@ constexpr KindInfo kKinds[] = {
     {EventKind::kTeamFailing, "team_failing", "is failing", Level::kError, News::kBad},
     {EventKind::kTeamRecovered, "team_recovered", "recovered", Level::kInfo, News::kNeutral},
     {EventKind::kTest, "test", "test message", Level::kInfo, News::kNeutral},
-};
+}};
 
 // For a value outside the enumeration (a cast gone wrong): said plainly, never a crash.
 constexpr KindInfo kUnknownKind{EventKind::kRunStarted, "run_event", "run event", Level::kInfo,

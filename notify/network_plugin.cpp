@@ -56,7 +56,8 @@ Status load_network_plugin(const std::filesystem::path& file) {
   // RTLD_LOCAL: its Poco symbols stay its own.
   void* handle = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
-    const char* reason = ::dlerror();
+    // dlerror() keeps its message per thread in glibc, and loading holds a lock besides.
+    const char* reason = ::dlerror();  // NOLINT(concurrency-mt-unsafe)
     return failed_precondition("cannot load the email and Slack plugin " + file.string() + ": " +
                                (reason != nullptr ? reason : "unknown reason") +
                                " (install Poco and OpenSSL: scripts/install_deps.sh)");

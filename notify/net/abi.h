@@ -6,6 +6,8 @@
 // Plain C types only, so that the two sides need not agree on a C++ library's layouts. Any change
 // to what follows is a new version: a new table type and entry symbol (v2), never an edit of v1.
 
+// This header is C, so the C++ spellings clang-tidy suggests (<cstdint>, `using`) cannot apply.
+// NOLINTBEGIN(modernize-deprecated-headers, modernize-use-using)
 #include <stddef.h>
 #include <stdint.h>
 
@@ -71,3 +73,4 @@ const orch_notify_net_v1* orch_notify_net_v1_table(void);
 #ifdef __cplusplus
 }
 #endif
+// NOLINTEND(modernize-deprecated-headers, modernize-use-using)

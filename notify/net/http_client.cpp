@@ -48,7 +48,7 @@ Status post(const WebhookPost& request, const WebhookSettings& settings, const P
   } else {
     session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
   }
-  session->setTimeout(Poco::Timespan(static_cast<long>(settings.timeout.count()), 0));
+  session->setTimeout(Poco::Timespan(settings.timeout.count() * Poco::Timespan::SECONDS));
   std::string path = uri.getPathAndQuery();
   Poco::Net::HTTPRequest post(Poco::Net::HTTPRequest::HTTP_POST, path.empty() ? "/" : path,
                               Poco::Net::HTTPMessage::HTTP_1_1);

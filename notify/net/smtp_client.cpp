@@ -76,7 +76,7 @@ void authenticate(Poco::Net::SMTPClientSession& session, const config::SmtpConfi
 }
 
 void deliver(const config::SmtpConfig& smtp, const Mail& mail, std::string& stage) {
-  Poco::Timespan timeout(static_cast<long>(smtp.timeout.count()), 0);
+  Poco::Timespan timeout(smtp.timeout.count() * Poco::Timespan::SECONDS);
   stage = "looking up the host";
   Poco::Net::SocketAddress address(smtp.host, static_cast<Poco::UInt16>(smtp.port));
   Poco::Net::StreamSocket socket;
