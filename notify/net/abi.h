@@ -40,7 +40,7 @@ typedef struct {
 // How the SMTP connection is secured (config::SmtpTls).
 enum { kOrchNetPlain = 0, kOrchNetStartTls = 1, kOrchNetTls = 2 };
 
-// One webhook POST (notify::WebhookRequest).
+// One webhook POST (notify::WebhookPost and notify::WebhookSettings).
 typedef struct {
   orch_net_text url;
   orch_net_text json;
