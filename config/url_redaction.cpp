@@ -139,63 +139,71 @@ bool is_space(char c) {
   return std::isspace(static_cast<unsigned char>(c)) != 0;
 }
 
-// host=db user=app password='se cret' sslpassword=x: libpq's key=value form, where a value is a
-// word or single-quoted, with backslash escapes in both. Text it cannot read from some point on
-// is hidden from there, whatever it holds.
-void find_in_key_values(std::string_view text, Secrets& found) {
-  std::size_t pos = 0;
-  auto skip_spaces = [&] {
-    while (pos < text.size() && is_space(text[pos])) {
+std::size_t skip_spaces(std::string_view text, std::size_t pos) {
+  while (pos < text.size() && is_space(text[pos])) {
+    ++pos;
+  }
+  return pos;
+}
+
+// One value of libpq's key=value form, from `pos`: a word, or single-quoted, with backslash
+// escapes in both.
+struct Value {
+  std::string text;     // unescaped
+  std::size_t end = 0;  // just past it, its closing quote included
+  bool closed = true;   // false: a quote opened and never closed
+};
+
+Value read_value(std::string_view text, std::size_t pos) {
+  Value out;
+  const bool quoted = pos < text.size() && text[pos] == '\'';
+  if (quoted) {
+    ++pos;
+    out.closed = false;
+  }
+  for (; pos < text.size(); ++pos) {
+    const char c = text[pos];
+    if (!quoted && is_space(c)) {
+      break;
+    }
+    if (quoted && c == '\'') {
+      ++pos;
+      out.closed = true;
+      break;
+    }
+    if (c == '\\' && pos + 1 < text.size()) {
       ++pos;
     }
-  };
-  while (true) {
-    skip_spaces();
-    if (pos >= text.size()) {
-      return;
-    }
+    out.text += text[pos];
+  }
+  out.end = pos;
+  return out;
+}
+
+// host=db user=app password='se cret' sslpassword=x: libpq's key=value form. Text it cannot
+// read from some point on is hidden from there, whatever it holds.
+void find_in_key_values(std::string_view text, Secrets& found) {
+  for (std::size_t pos = skip_spaces(text, 0); pos < text.size(); pos = skip_spaces(text, pos)) {
     const std::size_t key_begin = pos;
     while (pos < text.size() && text[pos] != '=' && !is_space(text[pos])) {
       ++pos;
     }
     const std::string_view key = text.substr(key_begin, pos - key_begin);
-    skip_spaces();
+    pos = skip_spaces(text, pos);
     if (pos >= text.size() || text[pos] != '=') {
       add(found, text, {key_begin, text.size()}, std::string(text.substr(key_begin)));
       return;
     }
-    ++pos;
-    skip_spaces();
-    const std::size_t value_begin = pos;
-    std::string value;
-    const bool quoted = pos < text.size() && text[pos] == '\'';
-    if (quoted) {
-      ++pos;
-    }
-    bool closed = !quoted;
-    while (pos < text.size()) {
-      const char c = text[pos];
-      if (!quoted && is_space(c)) {
-        break;
-      }
-      if (quoted && c == '\'') {
-        ++pos;
-        closed = true;
-        break;
-      }
-      if (c == '\\' && pos + 1 < text.size()) {
-        ++pos;
-      }
-      value += text[pos];
-      ++pos;
-    }
-    if (!closed) {
-      add(found, text, {value_begin, text.size()}, value);
+    const std::size_t value_begin = skip_spaces(text, pos + 1);
+    Value value = read_value(text, value_begin);
+    if (!value.closed) {
+      add(found, text, {value_begin, text.size()}, std::move(value.text));
       return;
     }
     if (is_secret_key(key)) {
-      add(found, text, {value_begin, pos}, value);
+      add(found, text, {value_begin, value.end}, std::move(value.text));
     }
+    pos = value.end;
   }
 }
 

@@ -22,13 +22,14 @@ class DeliveringNotifier final : public Notifier {
   DeliveringNotifier(const config::Config& config, DeliveryRecorder* recorder, const Clock& clock)
       : config_(config),
         log_(make_log_notifier()),
+        transports_(network_transports(config.notify)),
         queue_(queue_settings(config.notify), recorder, clock) {}
 
   void notify(const RunEvent& event) override {
     if (routed(config_.notify, config::Channel::kLog, event.kind)) {
       log_->notify(event);
     }
-    for (auto& delivery : deliveries_for(event, config_)) {
+    for (auto& delivery : deliveries_for(event, config_, transports_)) {
       queue_.push(std::move(delivery));
     }
   }
@@ -40,6 +41,7 @@ class DeliveringNotifier final : public Notifier {
  private:
   const config::Config& config_;
   std::unique_ptr<Notifier> log_;
+  const Transports transports_;
   DeliveryQueue queue_;
 };
 

@@ -45,7 +45,8 @@ class DeliveryRecorder {
 };
 
 // A delivery waiting to go out: its record, and one attempt at sending it (blocking, bounded by
-// the channel's timeout). kUnavailable and kDeadlineExceeded errors are retried; others are not.
+// the channel's timeout). An error is retried when retry_rule.h's worth_retrying() says so
+// (kUnavailable, kDeadlineExceeded); others are not.
 struct Delivery {
   DeliveryRecord record;
   std::function<Status()> attempt;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <iterator>
 #include <mutex>
@@ -11,25 +12,12 @@
 #include <vector>
 
 #include "config/base/log.h"
+#include "notify/retry_rule.h"
 
 namespace orch::notify {
 
 using SteadyTime = std::chrono::steady_clock::time_point;
 using std::chrono::milliseconds;
-
-const char* to_string(DeliveryStatus status) {
-  switch (status) {
-    case DeliveryStatus::kPending:
-      return "pending";
-    case DeliveryStatus::kSent:
-      return "sent";
-    case DeliveryStatus::kFailed:
-      return "failed";
-    case DeliveryStatus::kDropped:
-      return "dropped";
-  }
-  return "pending";
-}
 
 namespace {
 
@@ -45,10 +33,6 @@ log::Fields fields(const DeliveryRecord& r) {
   }
   f.emplace_back("attempts", std::to_string(r.attempts));
   return f;
-}
-
-bool worth_retrying(const Error& e) {
-  return e.code == ErrorCode::kUnavailable || e.code == ErrorCode::kDeadlineExceeded;
 }
 
 }  // namespace
@@ -79,11 +63,11 @@ struct DeliveryQueue::State {
       delay *= 2;
     }
     delay = std::min(delay, settings.max_delay);
-    std::uniform_int_distribution<long long> jitter(0, delay.count() / 2);
+    std::uniform_int_distribution<std::int64_t> jitter(0, delay.count() / 2);
     return milliseconds(delay.count() - delay.count() / 2 + jitter(random));
   }
 
-  void record_new(DeliveryRecord& r) {
+  void record_new(DeliveryRecord& r) const {
     if (recorder == nullptr) {
       return;
     }
@@ -96,7 +80,7 @@ struct DeliveryQueue::State {
     r.id = *id;
   }
 
-  void record_update(const DeliveryRecord& r) {
+  void record_update(const DeliveryRecord& r) const {
     if (recorder == nullptr || r.id == 0) {
       return;
     }
@@ -160,7 +144,7 @@ struct DeliveryQueue::State {
       return;
     }
     r.last_error = sent.error().message;
-    bool retry = worth_retrying(sent.error()) && r.attempts < settings.max_attempts;
+    bool retry = worth_retrying(sent.error().code) && r.attempts < settings.max_attempts;
     if (retry) {
       auto delay = backoff(r.attempts);
       record_update(r);
@@ -214,7 +198,11 @@ DeliveryQueue::DeliveryQueue(const DeliveryQueueSettings& settings, DeliveryReco
 }
 
 DeliveryQueue::~DeliveryQueue() {
-  drain(milliseconds(0));
+  try {
+    drain(milliseconds(0));
+  } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw, and a queue that
+                   // cannot stop cleanly (a thread that will not join) has nobody left to tell
+  }
 }
 
 bool DeliveryQueue::push(Delivery delivery) {

@@ -29,6 +29,8 @@ class DeliveryQueue {
   ~DeliveryQueue();
   DeliveryQueue(const DeliveryQueue&) = delete;
   DeliveryQueue& operator=(const DeliveryQueue&) = delete;
+  DeliveryQueue(DeliveryQueue&&) = delete;
+  DeliveryQueue& operator=(DeliveryQueue&&) = delete;
 
   // Queues a delivery; never blocks on the network. When the queue is full the delivery is
   // dropped: logged at once and recorded `dropped`. Returns whether it was queued.

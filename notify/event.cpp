@@ -1,58 +1,70 @@
 #include "notify/event.h"
 
+#include <array>
+
 namespace orch::notify {
 
-const char* event_name(EventKind kind) {
-  switch (kind) {
-    case EventKind::kRunStarted:
-      return "run_started";
-    case EventKind::kRunCompleted:
-      return "run_completed";
-    case EventKind::kRunFailed:
-      return "run_failed";
-    case EventKind::kRunTimedOut:
-      return "run_timed_out";
-    case EventKind::kRunAbandoned:
-      return "run_abandoned";
-    case EventKind::kRunMissed:
-      return "run_missed";
-    case EventKind::kRunSkipped:
-      return "run_skipped";
-    case EventKind::kRunMissedInputs:
-      return "run_missed_inputs";
-    case EventKind::kRunUpstreamFailed:
-      return "run_upstream_failed";
-    case EventKind::kRunCancelled:
-      return "run_cancelled";
-    case EventKind::kTeamFailing:
-      return "team_failing";
-    case EventKind::kTeamRecovered:
-      return "team_recovered";
-    case EventKind::kTest:
-      return "test";
+namespace {
+
+enum class News { kNeutral, kBad };
+
+// Everything said of an event kind, in one place.
+struct KindInfo {
+  EventKind kind;
+  const char* name;    // event_name()
+  const char* phrase;  // event_phrase()
+  log::Level level;    // log_level()
+  News news;           // is_bad_news()
+};
+
+using log::Level;
+constexpr std::array<KindInfo, 13> kKinds{{
+    {EventKind::kRunStarted, "run_started", "run started", Level::kInfo, News::kNeutral},
+    {EventKind::kRunCompleted, "run_completed", "run completed", Level::kInfo, News::kNeutral},
+    {EventKind::kRunFailed, "run_failed", "run failed", Level::kError, News::kBad},
+    {EventKind::kRunTimedOut, "run_timed_out", "run timed out", Level::kError, News::kBad},
+    {EventKind::kRunAbandoned, "run_abandoned", "run abandoned", Level::kError, News::kBad},
+    {EventKind::kRunMissed, "run_missed", "run missed", Level::kWarn, News::kBad},
+    {EventKind::kRunSkipped, "run_skipped", "run skipped", Level::kWarn, News::kBad},
+    {EventKind::kRunMissedInputs, "run_missed_inputs", "run missed its inputs", Level::kError,
+     News::kBad},
+    {EventKind::kRunUpstreamFailed, "run_upstream_failed", "run not started: its upstream failed",
+     Level::kError, News::kBad},
+    {EventKind::kRunCancelled, "run_cancelled", "run cancelled", Level::kWarn, News::kNeutral},
+    {EventKind::kTeamFailing, "team_failing", "is failing", Level::kError, News::kBad},
+    {EventKind::kTeamRecovered, "team_recovered", "recovered", Level::kInfo, News::kNeutral},
+    {EventKind::kTest, "test", "test message", Level::kInfo, News::kNeutral},
+}};
+
+// For a value outside the enumeration (a cast gone wrong): said plainly, never a crash.
+constexpr KindInfo kUnknownKind{EventKind::kRunStarted, "run_event", "run event", Level::kInfo,
+                                News::kNeutral};
+
+const KindInfo& info(EventKind kind) {
+  for (const KindInfo& k : kKinds) {
+    if (k.kind == kind) {
+      return k;
+    }
   }
-  return "run_event";
+  return kUnknownKind;
+}
+
+}  // namespace
+
+const char* event_name(EventKind kind) {
+  return info(kind).name;
+}
+
+const char* event_phrase(EventKind kind) {
+  return info(kind).phrase;
+}
+
+log::Level log_level(EventKind kind) {
+  return info(kind).level;
 }
 
 bool is_bad_news(EventKind kind) {
-  switch (kind) {
-    case EventKind::kRunFailed:
-    case EventKind::kRunTimedOut:
-    case EventKind::kRunAbandoned:
-    case EventKind::kRunMissed:
-    case EventKind::kRunSkipped:
-    case EventKind::kRunMissedInputs:
-    case EventKind::kRunUpstreamFailed:
-    case EventKind::kTeamFailing:
-      return true;
-    case EventKind::kRunStarted:
-    case EventKind::kRunCompleted:
-    case EventKind::kRunCancelled:
-    case EventKind::kTeamRecovered:
-    case EventKind::kTest:
-      return false;
-  }
-  return false;
+  return info(kind).news == News::kBad;
 }
 
 log::Fields event_fields(const RunEvent& e) {

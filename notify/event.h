@@ -14,21 +14,28 @@ namespace orch::notify {
 enum class EventKind {
   kRunStarted,
   kRunCompleted,
-  kRunFailed,      // failed or interrupted
-  kRunTimedOut,    // killed at pipeline.timeout_seconds
-  kRunAbandoned,   // its service died
-  kRunMissed,      // a slot past its grace window
-  kRunSkipped,     // a slot whose team was still running
-  kRunMissedInputs,  // a run whose inputs were not ready by the end of its waiting window
+  kRunFailed,          // failed or interrupted
+  kRunTimedOut,        // killed at pipeline.timeout_seconds
+  kRunAbandoned,       // its service died
+  kRunMissed,          // a slot past its grace window
+  kRunSkipped,         // a slot whose team was still running
+  kRunMissedInputs,    // a run whose inputs were not ready by the end of its waiting window
   kRunUpstreamFailed,  // a run whose upstream (teams update --after) ended without completing
-  kRunCancelled,  // an operator cancelled it (`cancel`, the API)
-  kTeamFailing,    // notify.alert_after_failures failed runs in a row
-  kTeamRecovered,  // a completed run after such an alert
-  kTest,           // `orchestrator notify test`
+  kRunCancelled,       // an operator cancelled it (`cancel`, the API)
+  kTeamFailing,        // notify.alert_after_failures failed runs in a row
+  kTeamRecovered,      // a completed run after such an alert
+  kTest,               // `orchestrator notify test`
 };
 
+// What event.cpp's one table says of each kind:
 // "run_started", ...: the names notify.events uses (config::event_names()); "test" for kTest.
 const char* event_name(EventKind kind);
+// "run started", "run failed", "is failing", ...: what happened, in a message's words
+// (message.h's what_happened() adds the details some kinds carry).
+const char* event_phrase(EventKind kind);
+// The log line's level: failures and alerts at error, misses, skips and cancels at warn, the
+// rest at info.
+log::Level log_level(EventKind kind);
 // Whether people should hear of it as something gone wrong (failures, misses, skips, alerts).
 bool is_bad_news(EventKind kind);
 

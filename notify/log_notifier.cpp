@@ -8,17 +8,7 @@ namespace {
 class LogNotifier final : public Notifier {
  public:
   void notify(const RunEvent& event) override {
-    log::Level level = log::Level::kInfo;
-    if (event.kind == EventKind::kRunFailed || event.kind == EventKind::kRunTimedOut ||
-        event.kind == EventKind::kRunAbandoned || event.kind == EventKind::kRunMissedInputs ||
-        event.kind == EventKind::kRunUpstreamFailed ||
-        event.kind == EventKind::kTeamFailing) {
-      level = log::Level::kError;
-    } else if (event.kind == EventKind::kRunMissed || event.kind == EventKind::kRunSkipped ||
-               event.kind == EventKind::kRunCancelled) {
-      level = log::Level::kWarn;
-    }
-    log::write(level, event_name(event.kind), event_fields(event));
+    log::write(log_level(event.kind), event_name(event.kind), event_fields(event));
   }
 };
 
@@ -44,7 +34,9 @@ class FanoutNotifier final : public Notifier {
 
 }  // namespace
 
-std::unique_ptr<Notifier> make_log_notifier() { return std::make_unique<LogNotifier>(); }
+std::unique_ptr<Notifier> make_log_notifier() {
+  return std::make_unique<LogNotifier>();
+}
 
 std::unique_ptr<Notifier> make_fanout_notifier(std::vector<std::unique_ptr<Notifier>> channels) {
   return std::make_unique<FanoutNotifier>(std::move(channels));

@@ -1,5 +1,6 @@
 #include "notify/message.h"
 
+#include <array>
 #include <cstdio>
 #include <utility>
 #include <vector>
@@ -15,19 +16,24 @@ constexpr std::size_t kSlackErrorShown = 1500;
 
 // 83412 ms -> "1 min 23.4 s": a duration people read at a glance.
 std::string human_duration(std::int64_t ms) {
-  char buf[64];
-  if (ms < 1000) {
-    std::snprintf(buf, sizeof buf, "%lld ms", static_cast<long long>(ms));
-  } else if (ms < 60 * 1000) {
-    std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(ms) / 1000.0);
-  } else if (ms < 3600 * 1000) {
-    std::snprintf(buf, sizeof buf, "%lld min %.1f s", static_cast<long long>(ms / 60000),
-                  static_cast<double>(ms % 60000) / 1000.0);
-  } else {
-    std::snprintf(buf, sizeof buf, "%lld h %lld min", static_cast<long long>(ms / 3600000),
-                  static_cast<long long>((ms % 3600000) / 60000));
+  constexpr std::int64_t kSecond = 1000;
+  constexpr std::int64_t kMinute = 60 * kSecond;
+  constexpr std::int64_t kHour = 60 * kMinute;
+  auto seconds = [](std::int64_t part) {
+    std::array<char, 32> buf{};
+    std::snprintf(buf.data(), buf.size(), "%.1f s", static_cast<double>(part) / kSecond);
+    return std::string(buf.data());
+  };
+  if (ms < kSecond) {
+    return std::to_string(ms) + " ms";
   }
-  return buf;
+  if (ms < kMinute) {
+    return seconds(ms);
+  }
+  if (ms < kHour) {
+    return std::to_string(ms / kMinute) + " min " + seconds(ms % kMinute);
+  }
+  return std::to_string(ms / kHour) + " h " + std::to_string((ms % kHour) / kMinute) + " min";
 }
 
 // The pipeline's name where messages name it: every pipeline but `daily`, which is "the team's
@@ -88,35 +94,17 @@ std::string who(const RunEvent& e) {
 }
 
 std::string what_happened(const RunEvent& e) {
+  const std::string failures = std::to_string(e.consecutive_failures);
   switch (e.kind) {
-    case EventKind::kRunStarted:
-      return "run started";
-    case EventKind::kRunCompleted:
-      return "run completed";
     case EventKind::kRunFailed:
-      return e.status == "interrupted" ? "run interrupted" : "run failed";
-    case EventKind::kRunTimedOut:
-      return "run timed out";
-    case EventKind::kRunAbandoned:
-      return "run abandoned";
-    case EventKind::kRunMissed:
-      return "run missed";
-    case EventKind::kRunSkipped:
-      return "run skipped";
-    case EventKind::kRunMissedInputs:
-      return "run missed its inputs";
-    case EventKind::kRunUpstreamFailed:
-      return "run not started: its upstream failed";
-    case EventKind::kRunCancelled:
-      return "run cancelled";
+      return e.status == "interrupted" ? "run interrupted" : event_phrase(e.kind);
     case EventKind::kTeamFailing:
-      return "is failing: " + std::to_string(e.consecutive_failures) + " failed runs in a row";
+      return event_phrase(e.kind) + (": " + failures + " failed runs in a row");
     case EventKind::kTeamRecovered:
-      return "recovered after " + std::to_string(e.consecutive_failures) + " failed runs";
-    case EventKind::kTest:
-      return "test message";
+      return event_phrase(e.kind) + (" after " + failures + " failed runs");
+    default:
+      return event_phrase(e.kind);
   }
-  return "run event";
 }
 
 std::string headline(const RunEvent& e) {
@@ -182,7 +170,11 @@ std::string slack_payload(const RunEvent& e) {
         fields.size() >= 10) {
       continue;
     }
-    fields.push_back({{"type", "mrkdwn"}, {"text", "*" + label + "*\n" + value}});
+    std::string field = "*";
+    field += label;
+    field += "*\n";
+    field += value;
+    fields.push_back({{"type", "mrkdwn"}, {"text", field}});
   }
   nlohmann::json blocks = nlohmann::json::array();
   blocks.push_back({{"type", "section"},

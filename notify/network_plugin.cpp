@@ -3,14 +3,12 @@
 #include <dlfcn.h>
 
 #include <atomic>
-#include <cstdint>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "notify/net/abi.h"
-#include "notify/smtp_client.h"
-#include "notify/webhook_client.h"
+#include "notify/plugin_call.h"
 
 namespace orch::notify {
 namespace {
@@ -25,10 +23,6 @@ struct Plugin {
 Plugin& plugin() {
   static Plugin loaded;
   return loaded;
-}
-
-orch_net_text text(const std::string& s) {
-  return {s.data(), s.size()};
 }
 
 void keep_error(void* context, const char* message, size_t size) {
@@ -51,23 +45,6 @@ Status outcome(int code, std::string message) {
   }
 }
 
-std::int32_t tls_code(config::SmtpTls tls) {
-  switch (tls) {
-    case config::SmtpTls::kPlain:
-      return kOrchNetPlain;
-    case config::SmtpTls::kStartTls:
-      return kOrchNetStartTls;
-    case config::SmtpTls::kTls:
-      return kOrchNetTls;
-  }
-  return kOrchNetPlain;
-}
-
-Status not_loaded(const char* channel) {
-  return failed_precondition(std::string(channel) + ": the plugin " + ORCH_NOTIFY_NET_FILE +
-                             " is not loaded (email and Slack need it)");
-}
-
 }  // namespace
 
 Status load_network_plugin(const std::filesystem::path& file) {
@@ -79,7 +56,8 @@ Status load_network_plugin(const std::filesystem::path& file) {
   // RTLD_LOCAL: its Poco symbols stay its own.
   void* handle = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
-    const char* reason = ::dlerror();
+    // dlerror() keeps its message per thread in glibc, and loading holds a lock besides.
+    const char* reason = ::dlerror();  // NOLINT(concurrency-mt-unsafe)
     return failed_precondition("cannot load the email and Slack plugin " + file.string() + ": " +
                                (reason != nullptr ? reason : "unknown reason") +
                                " (install Poco and OpenSSL: scripts/install_deps.sh)");
@@ -118,47 +96,14 @@ Status load_network_plugin() {
                              "puts it in <prefix>/" ORCH_PLUGIN_INSTALL_DIR ")");
 }
 
-// send_mail() and post_webhook() (smtp_client.h, webhook_client.h) hand their request to the
-// plugin as plain C.
-
-Status send_mail(const config::SmtpConfig& smtp, const Mail& mail) {
+Status call_network_plugin(const char* channel, const PluginCall& call) {
   const orch_notify_net_v1* table = plugin().table.load();
   if (table == nullptr) {
-    return not_loaded("email");
+    return failed_precondition(std::string(channel) + ": the plugin " + ORCH_NOTIFY_NET_FILE +
+                               " is not loaded (email and Slack need it)");
   }
-  std::vector<orch_net_text> to;
-  to.reserve(mail.to.size());
-  for (const auto& address : mail.to) {
-    to.push_back(text(address));
-  }
-  orch_net_mail request{.host = text(smtp.host),
-                        .port = smtp.port,
-                        .tls = tls_code(smtp.tls),
-                        .user = text(smtp.user),
-                        .password = text(smtp.password),
-                        .ca_file = text(smtp.ca_file),
-                        .timeout_seconds = smtp.timeout.count(),
-                        .from = text(mail.from),
-                        .to = to.data(),
-                        .to_count = to.size(),
-                        .subject = text(mail.subject),
-                        .body = text(mail.body)};
   std::string error;
-  int code = table->send_mail(&request, keep_error, &error);
-  return outcome(code, std::move(error));
-}
-
-Status post_webhook(const WebhookRequest& request) {
-  const orch_notify_net_v1* table = plugin().table.load();
-  if (table == nullptr) {
-    return not_loaded("slack");
-  }
-  orch_net_webhook webhook{.url = text(request.url),
-                           .json = text(request.json),
-                           .ca_file = text(request.ca_file),
-                           .timeout_seconds = request.timeout.count()};
-  std::string error;
-  int code = table->post_webhook(&webhook, keep_error, &error);
+  int code = call(*table, keep_error, &error);
   return outcome(code, std::move(error));
 }
 

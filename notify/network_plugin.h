@@ -8,8 +8,8 @@ namespace orch::notify {
 
 // Email and Slack go out through a plugin, orch_notify_net.so, which holds Poco and OpenSSL
 // (notify/net/): a process loads it only when it needs one of them, so that a service that only
-// logs never maps those libraries. send_mail() and post_webhook() fail with kFailedPrecondition
-// until it is loaded.
+// logs never maps those libraries. The transports of mail_transport.h and webhook_transport.h
+// fail with kFailedPrecondition until it is loaded.
 
 // Loads the plugin from beside the executable, else from ../lib/orchestrator next to it (where
 // `cmake --install` puts it). Call it at start-up, before the threads that deliver; loading it

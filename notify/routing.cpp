@@ -3,8 +3,7 @@
 #include <algorithm>
 
 #include "notify/message.h"
-#include "notify/smtp_client.h"
-#include "notify/webhook_client.h"
+#include "notify/webhook_redaction.h"
 
 namespace orch::notify {
 namespace {
@@ -45,7 +44,18 @@ bool routed(const config::NotifyConfig& notify, config::Channel channel, EventKi
   return std::find(it->second.begin(), it->second.end(), event_name(event)) != it->second.end();
 }
 
+Transports network_transports(const config::NotifyConfig& notify) {
+  return {make_smtp_mail_transport(notify.smtp),
+          make_http_webhook_transport({notify.slack_ca_file, notify.slack_timeout})};
+}
+
 std::vector<Delivery> deliveries_for(const RunEvent& event, const config::Config& config,
+                                     std::optional<config::Channel> only) {
+  return deliveries_for(event, config, network_transports(config.notify), only);
+}
+
+std::vector<Delivery> deliveries_for(const RunEvent& event, const config::Config& config,
+                                     const Transports& transports,
                                      std::optional<config::Channel> only) {
   const config::NotifyConfig& notify = config.notify;
   auto wanted = [&](config::Channel channel) {
@@ -60,16 +70,16 @@ std::vector<Delivery> deliveries_for(const RunEvent& event, const config::Config
     if (!to.empty()) {
       Mail mail{notify.smtp.from, to, email_subject(event), email_body(event)};
       out.push_back({record_for(event, "email", join(to)),
-                     [smtp = notify.smtp, mail] { return send_mail(smtp, mail); }});
+                     [transport = transports.mail, mail] { return transport->send(mail); }});
     }
   }
   if (wanted(config::Channel::kSlack)) {
     const auto& url =
         event.team_slack_webhook.empty() ? notify.slack_webhook_url : event.team_slack_webhook;
     if (!url.empty()) {
-      WebhookRequest request{url, slack_payload(event), notify.slack_ca_file, notify.slack_timeout};
+      WebhookPost post{url, slack_payload(event)};
       out.push_back({record_for(event, "slack", redact_webhook(url)),
-                     [request] { return post_webhook(request); }});
+                     [transport = transports.webhook, post] { return transport->post(post); }});
     }
   }
   return out;

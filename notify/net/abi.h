@@ -6,6 +6,8 @@
 // Plain C types only, so that the two sides need not agree on a C++ library's layouts. Any change
 // to what follows is a new version: a new table type and entry symbol (v2), never an edit of v1.
 
+// This header is C, so the C++ spellings clang-tidy suggests (<cstdint>, `using`) cannot apply.
+// NOLINTBEGIN(modernize-deprecated-headers, modernize-use-using)
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,7 +40,7 @@ typedef struct {
 // How the SMTP connection is secured (config::SmtpTls).
 enum { kOrchNetPlain = 0, kOrchNetStartTls = 1, kOrchNetTls = 2 };
 
-// One webhook POST (notify::WebhookRequest).
+// One webhook POST (notify::WebhookPost and notify::WebhookSettings).
 typedef struct {
   orch_net_text url;
   orch_net_text json;
@@ -71,3 +73,4 @@ const orch_notify_net_v1* orch_notify_net_v1_table(void);
 #ifdef __cplusplus
 }
 #endif
+// NOLINTEND(modernize-deprecated-headers, modernize-use-using)

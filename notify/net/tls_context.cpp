@@ -12,12 +12,13 @@ Poco::Net::Context::Ptr client_tls_context(const std::string& ca_file) {
   std::call_once(once, [] {
     Poco::Net::initializeSSL();
     // Without this, a Poco::Util::Application would install the console handler, which asks on
-    // stdin whether to accept a bad certificate (STACK pitfall 11).
+    // stdin whether to accept a bad certificate, and a delivery would hang on it.
     Poco::Net::SSLManager::instance().initializeClient(
         nullptr, new Poco::Net::RejectCertificateHandler(false), nullptr);
   });
   Poco::Net::Context::Params params;
-  // STRICT also checks the host name against 127.0.0.1, which RELAXED skips (STACK pitfall 10).
+  // STRICT also checks the peer's host name, or its address such as 127.0.0.1, against the
+  // certificate; RELAXED skips that check.
   params.verificationMode = Poco::Net::Context::VERIFY_STRICT;
   params.loadDefaultCAs = ca_file.empty();
   params.caLocation = ca_file;

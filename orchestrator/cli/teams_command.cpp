@@ -5,7 +5,7 @@
 
 #include "config/base/clock.h"
 #include "config/base/terminal_text.h"
-#include "notify/webhook_client.h"
+#include "notify/webhook_redaction.h"
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/cli/output.h"
 #include "orchestrator/core/pause_note.h"

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "notify/webhook_client.h"
+#include "notify/webhook_redaction.h"
 
 namespace orch {
 namespace {

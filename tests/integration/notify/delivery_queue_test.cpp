@@ -13,13 +13,15 @@
 #include <mutex>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "config/base/clock.h"
 #include "notify/network_plugin.h"
-#include "notify/webhook_client.h"
+#include "notify/webhook_redaction.h"
+#include "notify/webhook_transport.h"
 #include "orchestrator/store/database.h"
 #include "tests/support/command.h"
 #include "tests/support/temp_dir.h"
@@ -54,7 +56,7 @@ std::string unique_name() {
          std::to_string(++counter);
 }
 
-// Each try's start, taken by a wrapper around the real webhook POST.
+// Each try's start, taken by a wrapper around the real webhook transport.
 struct Tries {
   std::mutex mutex;
   std::vector<steady_clock::time_point> at;
@@ -62,6 +64,23 @@ struct Tries {
     std::lock_guard lock(mutex);
     return at.size();
   }
+};
+
+class CountingTransport final : public notify::WebhookTransport {
+ public:
+  CountingTransport(std::shared_ptr<notify::WebhookTransport> real, Tries* tries)
+      : real_(std::move(real)), tries_(tries) {}
+  Status post(const notify::WebhookPost& post) override {
+    if (tries_ != nullptr) {
+      std::lock_guard lock(tries_->mutex);
+      tries_->at.push_back(steady_clock::now());
+    }
+    return real_->post(post);
+  }
+
+ private:
+  std::shared_ptr<notify::WebhookTransport> real_;
+  Tries* tries_;
 };
 
 // The real notifications table behind a fault: while `down` is set every write fails as when the
@@ -109,16 +128,12 @@ class DeliveryQueueTest : public ::testing::Test {
     d.record.event = "run_failed";
     d.record.channel = "slack";
     d.record.run_id = unique_name();
-    notify::WebhookRequest request{"http://127.0.0.1:" + port_ + path + "/" + d.record.run_id,
-                                   R"({"text":"hello"})", "", timeout};
-    d.record.target = notify::redact_webhook(request.url);
-    d.attempt = [request, tries] {
-      if (tries != nullptr) {
-        std::lock_guard lock(tries->mutex);
-        tries->at.push_back(steady_clock::now());
-      }
-      return notify::post_webhook(request);
-    };
+    notify::WebhookPost post{"http://127.0.0.1:" + port_ + path + "/" + d.record.run_id,
+                             R"({"text":"hello"})"};
+    d.record.target = notify::redact_webhook(post.url);
+    auto transport = std::make_shared<CountingTransport>(
+        notify::make_http_webhook_transport({"", timeout}), tries);
+    d.attempt = [transport, post] { return transport->post(post); };
     return d;
   }
 

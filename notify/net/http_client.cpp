@@ -1,7 +1,11 @@
-#include "notify/net/transports.h"
+// The HTTP(S) side of the network plugin: the table's post_webhook entry and the Poco session
+// that posts to the webhook.
 
 #include <algorithm>
+#include <chrono>
+#include <exception>
 #include <memory>
+#include <string>
 
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPClientSession.h>
@@ -12,7 +16,11 @@
 #include <Poco/Net/SSLException.h>
 #include <Poco/URI.h>
 
+#include "notify/net/entries.h"
 #include "notify/net/tls_context.h"
+#include "notify/retry_rule.h"
+#include "notify/webhook_redaction.h"
+#include "notify/webhook_transport.h"
 
 namespace orch::notify::net {
 namespace {
@@ -31,15 +39,16 @@ std::string one_line(std::string text) {
   return text;
 }
 
-Status post(const WebhookRequest& request, const Poco::URI& uri, const std::string& shown) {
+Status post(const WebhookPost& request, const WebhookSettings& settings, const Poco::URI& uri,
+            const std::string& shown) {
   std::unique_ptr<Poco::Net::HTTPClientSession> session;
   if (uri.getScheme() == "https") {
-    session = std::make_unique<Poco::Net::HTTPSClientSession>(
-        uri.getHost(), uri.getPort(), client_tls_context(request.ca_file));
+    session = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(),
+                                                              client_tls_context(settings.ca_file));
   } else {
     session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
   }
-  session->setTimeout(Poco::Timespan(static_cast<long>(request.timeout.count()), 0));
+  session->setTimeout(Poco::Timespan(settings.timeout.count() * Poco::Timespan::SECONDS));
   std::string path = uri.getPathAndQuery();
   Poco::Net::HTTPRequest post(Poco::Net::HTTPRequest::HTTP_POST, path.empty() ? "/" : path,
                               Poco::Net::HTTPMessage::HTTP_1_1);
@@ -58,15 +67,12 @@ Status post(const WebhookRequest& request, const Poco::URI& uri, const std::stri
   }
   std::string message = "webhook " + shown + ": HTTP " + std::to_string(status) + " " +
                         response.getReason() + (answer.empty() ? "" : ": " + one_line(answer));
-  bool retry = status >= 500 || status == 408 || status == 429;
-  return Error{retry ? ErrorCode::kUnavailable : ErrorCode::kInvalidArgument, message};
+  return Error{error_code(http_reply_class(status)), message};
 }
 
-}  // namespace
-
-Status post_webhook(const WebhookRequest& request) {
+Status post_over_http(const WebhookPost& request, const WebhookSettings& settings) {
   std::string shown = redact_webhook(request.url);
-  auto error = [&](ErrorCode code, const std::string& reason) {
+  auto error = [&](ReplyClass reply, const std::string& reason) {
     std::string message = "webhook " + shown + ": " + reason;
     // Poco may name the request's path in a message; the path is the token.
     Poco::URI uri(request.url);
@@ -76,23 +82,38 @@ Status post_webhook(const WebhookRequest& request) {
         message.replace(pos, secret.size(), "/***");
       }
     }
-    return Error{code, message};
+    return Error{error_code(reply), message};
   };
   try {
     Poco::URI uri(request.url);
     if (uri.getScheme() != "http" && uri.getScheme() != "https") {
-      return error(ErrorCode::kInvalidArgument, "use an http:// or https:// URL");
+      return error(ReplyClass::kPermanent, "use an http:// or https:// URL");
     }
-    return post(request, uri, shown);
+    return post(request, settings, uri, shown);
   } catch (const Poco::Net::SSLException& e) {
-    return error(ErrorCode::kFailedPrecondition, "TLS: " + e.displayText());
+    return error(ReplyClass::kUntrusted, "TLS: " + e.displayText());
   } catch (const Poco::TimeoutException&) {
-    return error(ErrorCode::kUnavailable,
-                 "no answer within " + std::to_string(request.timeout.count()) + " s (timed out)");
+    return error(ReplyClass::kNoAnswer,
+                 "no answer within " + std::to_string(settings.timeout.count()) + " s (timed out)");
   } catch (const Poco::Exception& e) {
-    return error(ErrorCode::kUnavailable, e.displayText());
+    return error(ReplyClass::kNoAnswer, e.displayText());
   } catch (const std::exception& e) {
-    return error(ErrorCode::kUnavailable, e.what());
+    return error(ReplyClass::kNoAnswer, e.what());
+  }
+}
+
+}  // namespace
+
+int post_webhook_entry(const orch_net_webhook* w, orch_net_error_sink sink,
+                       void* context) noexcept {
+  try {
+    WebhookPost request{text(w->url), text(w->json)};
+    WebhookSettings settings{text(w->ca_file), std::chrono::seconds(w->timeout_seconds)};
+    return report(post_over_http(request, settings), sink, context);
+  } catch (const std::exception& e) {
+    return report(unavailable(std::string("webhook: ") + e.what()), sink, context);
+  } catch (...) {
+    return report(unavailable("webhook: unknown failure"), sink, context);
   }
 }
 

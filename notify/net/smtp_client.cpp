@@ -1,6 +1,9 @@
-#include "notify/net/transports.h"
+// The SMTP side of the network plugin: the table's send_mail entry and the Poco session that
+// sends the mail.
 
+#include <exception>
 #include <sstream>
+#include <string>
 
 #include <Poco/Base64Encoder.h>
 #include <Poco/Exception.h>
@@ -13,7 +16,10 @@
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 
+#include "notify/mail_transport.h"
+#include "notify/net/entries.h"
 #include "notify/net/tls_context.h"
+#include "notify/retry_rule.h"
 
 namespace orch::notify::net {
 namespace {
@@ -70,7 +76,7 @@ void authenticate(Poco::Net::SMTPClientSession& session, const config::SmtpConfi
 }
 
 void deliver(const config::SmtpConfig& smtp, const Mail& mail, std::string& stage) {
-  Poco::Timespan timeout(static_cast<long>(smtp.timeout.count()), 0);
+  Poco::Timespan timeout(smtp.timeout.count() * Poco::Timespan::SECONDS);
   stage = "looking up the host";
   Poco::Net::SocketAddress address(smtp.host, static_cast<Poco::UInt16>(smtp.port));
   Poco::Net::StreamSocket socket;
@@ -108,12 +114,10 @@ void deliver(const config::SmtpConfig& smtp, const Mail& mail, std::string& stag
   session.close();
 }
 
-}  // namespace
-
-Status send_mail(const config::SmtpConfig& smtp, const Mail& mail) {
+Status send_over_smtp(const config::SmtpConfig& smtp, const Mail& mail) {
   std::string stage;
   std::string where = "SMTP " + smtp.host + ":" + std::to_string(smtp.port);
-  auto error = [&](ErrorCode code, const std::string& reason) {
+  auto error = [&](ReplyClass reply, const std::string& reason) {
     std::string message = where + ": " + reason + " (while " + stage + ")";
     // A server may echo what it was sent; the password must not travel on in an error.
     if (!smtp.password.empty()) {
@@ -122,22 +126,62 @@ Status send_mail(const config::SmtpConfig& smtp, const Mail& mail) {
         message.replace(pos, smtp.password.size(), "***");
       }
     }
-    return Error{code, message};
+    return Error{error_code(reply), message};
   };
-  // Poco exceptions: what() is only the class name; displayText() carries the reason
-  // (STACK pitfall 3).
+  // Poco's what() is only the exception's class name; displayText() carries the reason, and an
+  // SMTPException's code() the server's reply code.
   try {
     deliver(smtp, mail, stage);
     return {};
   } catch (const Poco::Net::SSLException& e) {
-    return error(ErrorCode::kFailedPrecondition, "TLS: " + e.displayText());
+    return error(ReplyClass::kUntrusted, "TLS: " + e.displayText());
   } catch (const Poco::TimeoutException& e) {
-    return error(ErrorCode::kUnavailable,
+    return error(ReplyClass::kNoAnswer,
                  "timed out after " + std::to_string(smtp.timeout.count()) + " s");
+  } catch (const Poco::Net::SMTPException& e) {
+    return error(smtp_reply_class(e.code()), e.displayText());
   } catch (const Poco::Exception& e) {
-    return error(ErrorCode::kUnavailable, e.displayText());
+    return error(ReplyClass::kNoAnswer, e.displayText());
   } catch (const std::exception& e) {
-    return error(ErrorCode::kUnavailable, e.what());
+    return error(ReplyClass::kNoAnswer, e.what());
+  }
+}
+
+config::SmtpTls smtp_tls(int32_t tls) {
+  switch (tls) {
+    case kOrchNetStartTls:
+      return config::SmtpTls::kStartTls;
+    case kOrchNetTls:
+      return config::SmtpTls::kTls;
+    default:
+      return config::SmtpTls::kPlain;
+  }
+}
+
+}  // namespace
+
+int send_mail_entry(const orch_net_mail* m, orch_net_error_sink sink, void* context) noexcept {
+  try {
+    config::SmtpConfig smtp;
+    smtp.host = text(m->host);
+    smtp.port = m->port;
+    smtp.tls = smtp_tls(m->tls);
+    smtp.user = text(m->user);
+    smtp.password = text(m->password);
+    smtp.ca_file = text(m->ca_file);
+    smtp.timeout = std::chrono::seconds(m->timeout_seconds);
+    Mail mail;
+    mail.from = text(m->from);
+    for (size_t i = 0; i < m->to_count; ++i) {
+      mail.to.push_back(text(m->to[i]));
+    }
+    mail.subject = text(m->subject);
+    mail.body = text(m->body);
+    return report(send_over_smtp(smtp, mail), sink, context);
+  } catch (const std::exception& e) {
+    return report(unavailable(std::string("SMTP: ") + e.what()), sink, context);
+  } catch (...) {
+    return report(unavailable("SMTP: unknown failure"), sink, context);
   }
 }
 
