@@ -83,7 +83,8 @@ struct Service::Impl {
   void release_memory();
   bool start_added_pipelines(std::vector<ResolvedTeam>& resolved);
   bool load_schedule(const char* why);
-  std::map<ScheduleKey, std::string> done_by_schedule(std::map<RunOwner, std::string> done) const;
+  std::map<ScheduleKey, std::string> done_by_schedule(
+      const std::map<RunOwner, std::string>& done) const;
   void arm_wake();
   void dispatch(const std::vector<Action>& actions);
   void dispatch_retries(SysTime now);

@@ -90,7 +90,7 @@ bool Service::Impl::load_schedule(const char* why) {
     schedules.push_back(std::move(r.schedule));
   }
   SysTime now = clock.now();
-  auto actions = scheduler.load(schedules, done_by_schedule(std::move(*done)), now);
+  auto actions = scheduler.load(schedules, done_by_schedule(*done), now);
   auto next = scheduler.next_wake();
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - began);
@@ -107,11 +107,11 @@ bool Service::Impl::load_schedule(const char* why) {
 // The store names pipelines; the scheduler knows them by their place in the configuration. A
 // pipeline no longer configured has no schedule to mark done.
 std::map<ScheduleKey, std::string> Service::Impl::done_by_schedule(
-    std::map<RunOwner, std::string> done) const {
+    const std::map<RunOwner, std::string>& done) const {
   std::map<ScheduleKey, std::string> by_schedule;
-  for (auto& [owner, slot_key] : done) {
+  for (const auto& [owner, slot_key] : done) {
     if (auto pipeline = pipeline_index(config, owner.pipeline)) {
-      by_schedule.emplace(ScheduleKey{owner.team_key, *pipeline}, std::move(slot_key));
+      by_schedule.emplace(ScheduleKey{owner.team_key, *pipeline}, slot_key);
     }
   }
   return by_schedule;

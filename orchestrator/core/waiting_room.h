@@ -40,6 +40,8 @@ class WaitingRoom {
   ~WaitingRoom();
   WaitingRoom(const WaitingRoom&) = delete;
   WaitingRoom& operator=(const WaitingRoom&) = delete;
+  WaitingRoom(WaitingRoom&&) = delete;
+  WaitingRoom& operator=(WaitingRoom&&) = delete;
 
   // Holds `request` (its waiting_run and wait_until set) and checks it first `after` from now.
   // A run held already is replaced.
