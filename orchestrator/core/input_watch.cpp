@@ -24,7 +24,7 @@ constexpr std::uint32_t kLanded = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_
 // The folder itself renamed away: the watch would follow it, so it is dropped.
 constexpr std::uint32_t kFolderGone = IN_MOVE_SELF;
 // Large enough for many events with names; the kernel never splits one event.
-constexpr std::size_t kEventBuffer = 16 * 1024;
+constexpr std::size_t kEventBuffer = std::size_t{16} * 1024;
 
 // errno as text (std::strerror is not thread-safe).
 std::string errno_text() {

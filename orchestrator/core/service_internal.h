@@ -118,7 +118,7 @@ struct Service::Impl {
   std::optional<RunTarget> scheduled_target(const RunTarget& owner) const;
   std::string unscheduled_reason(const RunTarget& owner);
   void expire_waiting(RunRequest request, RunStatus status, std::string why);
-  void give_up_waiting(RunRequest request, RunStatus status, std::string why);
+  void give_up_waiting(RunRequest request, RunStatus status, const std::string& why);
   void adopt_waiting_runs();
   std::optional<RunRequest> adoptable(RunRecord& run, SysTime now);
 

@@ -35,7 +35,7 @@ void Service::Impl::hand_over_ready(RunRequest request) {
     if (now >= request.wait_until) {
       std::string why = "not started by " + format_utc(request.wait_until) + ": " +
                         unscheduled_reason(request.target);
-      give_up_waiting(std::move(request), RunStatus::kMissedInputs, std::move(why));
+      give_up_waiting(std::move(request), RunStatus::kMissedInputs, why);
       return;
     }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(request.wait_until - now);
@@ -59,20 +59,20 @@ std::string Service::Impl::unscheduled_reason(const RunTarget& owner) {
 // (paused, deactivated) says so in its reason: that, not only the inputs, kept it from running.
 void Service::Impl::expire_waiting(RunRequest request, RunStatus status, std::string why) {
   if (status != RunStatus::kMissedInputs) {
-    give_up_waiting(std::move(request), status, std::move(why));
+    give_up_waiting(std::move(request), status, why);
     return;
   }
   asio::post(io, [this, request = std::move(request), why = std::move(why)]() mutable {
     if (!scheduled_target(request.target)) {
       why += "; " + unscheduled_reason(request.target);
     }
-    give_up_waiting(std::move(request), RunStatus::kMissedInputs, std::move(why));
+    give_up_waiting(std::move(request), RunStatus::kMissedInputs, why);
   });
 }
 
 // From the waiting room's thread: the window closed. An outage keeps it waiting a little
 // longer; a run no longer this service's (taken over, ended) is let go.
-void Service::Impl::give_up_waiting(RunRequest request, RunStatus status, std::string why) {
+void Service::Impl::give_up_waiting(RunRequest request, RunStatus status, const std::string& why) {
   const RunRecord& run = *request.waiting_run;
   auto ended = executor.give_up_waiting(request.target, run, status, why);
   if (!ended && ended.error().code != ErrorCode::kFailedPrecondition) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <ranges>
 
 #include <date/tz.h>
 #include <nlohmann/json.hpp>
@@ -19,7 +20,7 @@ constexpr int kAuditEntriesRead = 10000;
 // A run of a date is created on that local date at the earliest, which begins at most 14 hours
 // before the same UTC date: two days back is a safe bound that lets the query use an index.
 SysTime created_bound(Date from) {
-  return SysTime(date::sys_days(from) - date::days(2));
+  return date::sys_days(from) - date::days(2);
 }
 
 Result<std::uint16_t> find_pipeline(const config::Config& config, const std::string& name) {
@@ -85,8 +86,8 @@ std::vector<StateChange> state_changes(const std::vector<const AuditEntry*>& new
                                        const std::string& pipeline) {
   const std::string own = "pipeline:" + pipeline + "/";
   std::vector<StateChange> out;
-  for (auto it = newest_first.rbegin(); it != newest_first.rend(); ++it) {
-    const AuditEntry& e = **it;
+  for (const AuditEntry* entry : std::views::reverse(newest_first)) {
+    const AuditEntry& e = *entry;
     if (!e.after) {
       continue;
     }
@@ -312,7 +313,7 @@ struct CalendarPage {
 
 CalendarRow calendar_row(const CalendarPage& page, const std::optional<Team>& owner,
                          const CalendarQuery& query, Calendar& calendar) {
-  static const std::vector<RunRecord> kNone;
+  static const std::vector<RunRecord> no_runs;
   CalendarRow row;
   row.key = key_of(owner);
   row.name = owner ? owner->name : "general";
@@ -332,7 +333,7 @@ CalendarRow calendar_row(const CalendarPage& page, const std::optional<Team>& ow
     TeamDayFacts facts = facts_for(page.config, *resolved, owner, page.installed, day, page.now);
     facts.not_scheduled = spans;
     auto found = page.by_day.find({row.key, format_date(day)});
-    facts.runs = found == page.by_day.end() ? kNone : found->second;
+    facts.runs = found == page.by_day.end() ? no_runs : found->second;
     facts.sightings = page.sightings;
     TeamDay classified = classify_team_day(facts);
     classified.slots.clear();

@@ -229,6 +229,26 @@ Result<ResolvedTeam> resolve_team(const std::optional<Team>& team, std::uint16_t
   return r;
 }
 
+namespace {
+
+// A team's list may name a pipeline the configuration no longer has: said at every load.
+void warn_unknown_pipelines(const Team& team, const config::Config& config) {
+  if (!team.pipelines) {
+    return;
+  }
+  for (const std::string& name : *team.pipelines) {
+    if (config.find_pipeline(name) == nullptr) {
+      log::warn("team_pipeline_unknown",
+                {{"team", team_text(team)},
+                 {"pipeline", name},
+                 {"effect", "not run: the configuration has no such pipeline (it has " +
+                                config.pipeline_names() + ")"}});
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<ResolvedTeam> resolve_schedules(const std::vector<Team>& teams,
                                             const config::Config& config, SysTime general_since) {
   std::vector<ResolvedTeam> out;
@@ -250,17 +270,7 @@ std::vector<ResolvedTeam> resolve_schedules(const std::vector<Team>& teams,
       }
       out.push_back(std::move(*r));
     }
-    if (team.pipelines) {
-      for (const std::string& name : *team.pipelines) {
-        if (config.find_pipeline(name) == nullptr) {
-          log::warn("team_pipeline_unknown",
-                    {{"team", team_text(team)},
-                     {"pipeline", name},
-                     {"effect", "not run: the configuration has no such pipeline (it has " +
-                                    config.pipeline_names() + ")"}});
-        }
-      }
-    }
+    warn_unknown_pipelines(team, config);
   }
   for (std::uint16_t i = 0; i < count; ++i) {
     if (!runs_pipeline(std::nullopt, config.pipelines[i])) {

@@ -202,7 +202,7 @@ WaitingRoom::Settled WaitingRoom::settle(const RunRequest& request, const Look& 
   return Settled::kWaitsOn;
 }
 
-void WaitingRoom::let_go(RunRequest request, Look look) {
+void WaitingRoom::let_go(RunRequest request, Look look) const {
   if (look.ready) {
     hooks_.ready(std::move(request));
     return;

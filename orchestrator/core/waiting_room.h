@@ -71,7 +71,7 @@ class WaitingRoom {
   void check(RunRequest request, SysTime now);
   enum class Settled { kWaitsOn, kTakenOut, kLeaves };
   Settled settle(const RunRequest& request, const Look& look, SysTime now);
-  void let_go(RunRequest request, Look look);
+  void let_go(RunRequest request, Look look) const;
   void landed(const std::filesystem::path& folder);
 
   const Clock& clock_;
