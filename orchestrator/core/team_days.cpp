@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <ranges>
 
 #include <date/tz.h>
 #include <nlohmann/json.hpp>
@@ -86,8 +85,8 @@ std::vector<StateChange> state_changes(const std::vector<const AuditEntry*>& new
                                        const std::string& pipeline) {
   const std::string own = "pipeline:" + pipeline + "/";
   std::vector<StateChange> out;
-  for (const AuditEntry* entry : std::views::reverse(newest_first)) {
-    const AuditEntry& e = *entry;
+  for (std::size_t i = newest_first.size(); i-- > 0;) {  // oldest first
+    const AuditEntry& e = *newest_first[i];
     if (!e.after) {
       continue;
     }
