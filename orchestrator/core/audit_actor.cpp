@@ -3,6 +3,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <vector>
 
 namespace orch {
@@ -10,7 +11,7 @@ namespace orch {
 std::string cli_actor() {
   const uid_t uid = geteuid();
   // getpwuid_r rather than getpwuid: the latter's static buffer is not thread-safe.
-  long size = sysconf(_SC_GETPW_R_SIZE_MAX);
+  const std::int64_t size = sysconf(_SC_GETPW_R_SIZE_MAX);
   std::vector<char> buffer(size > 0 ? static_cast<std::size_t>(size) : 16384);
   passwd entry{};
   passwd* found = nullptr;

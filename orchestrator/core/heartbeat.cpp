@@ -1,11 +1,12 @@
 #include "orchestrator/core/heartbeat.h"
 
-#include <errno.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
 #include <charconv>
+#include <csignal>
 #include <cstdint>
 #include <fstream>
 #include <optional>
@@ -47,16 +48,16 @@ void Heartbeat::stop() {
 
 namespace {
 std::string host_name() {
-  char buffer[256] = {};
-  if (gethostname(buffer, sizeof(buffer) - 1) != 0) {
+  std::array<char, 256> buffer{};
+  if (gethostname(buffer.data(), buffer.size() - 1) != 0) {
     return "localhost";
   }
-  return buffer;
+  return buffer.data();
 }
 
 // Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since boot. The fields
 // are read after the last ')', as the command name before it may hold spaces and parentheses.
-std::optional<std::uint64_t> process_start(long pid) {
+std::optional<std::uint64_t> process_start(std::int64_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string stat;
   if (!std::getline(in, stat)) {
@@ -83,7 +84,7 @@ std::optional<std::uint64_t> process_start(long pid) {
 
 struct InstanceParts {
   std::string host;
-  long pid = 0;
+  std::int64_t pid = 0;
   std::optional<std::uint64_t> start;
 };
 
@@ -126,7 +127,7 @@ bool must_fence(Database::Reach reach, std::chrono::steady_clock::duration silen
 }
 
 std::string this_instance() {
-  const long pid = getpid();
+  const std::int64_t pid = getpid();
   std::string instance = host_name() + ":" + std::to_string(pid);
   if (auto start = process_start(pid)) {
     instance += ":" + std::to_string(*start);

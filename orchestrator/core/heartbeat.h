@@ -19,6 +19,8 @@ class Heartbeat {
   ~Heartbeat();
   Heartbeat(const Heartbeat&) = delete;
   Heartbeat& operator=(const Heartbeat&) = delete;
+  Heartbeat(Heartbeat&&) = delete;
+  Heartbeat& operator=(Heartbeat&&) = delete;
 
   void stop();
 

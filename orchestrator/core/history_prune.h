@@ -29,6 +29,8 @@ class DailyHistoryPrune {
   ~DailyHistoryPrune();
   DailyHistoryPrune(const DailyHistoryPrune&) = delete;
   DailyHistoryPrune& operator=(const DailyHistoryPrune&) = delete;
+  DailyHistoryPrune(DailyHistoryPrune&&) = delete;
+  DailyHistoryPrune& operator=(DailyHistoryPrune&&) = delete;
 
  private:
   void loop();

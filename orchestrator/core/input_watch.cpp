@@ -5,9 +5,10 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdint>
-#include <cstring>
+#include <system_error>
 #include <vector>
 
 #include "config/base/log.h"
@@ -22,6 +23,13 @@ namespace {
 constexpr std::uint32_t kLanded = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ATTRIB;
 // The folder itself renamed away: the watch would follow it, so it is dropped.
 constexpr std::uint32_t kFolderGone = IN_MOVE_SELF;
+// Large enough for many events with names; the kernel never splits one event.
+constexpr std::size_t kEventBuffer = std::size_t{16} * 1024;
+
+// errno as text (std::strerror is not thread-safe).
+std::string errno_text() {
+  return std::error_code(errno, std::generic_category()).message();
+}
 
 }  // namespace
 
@@ -31,7 +39,7 @@ InputWatch::InputWatch(std::function<void(const std::filesystem::path&)> landed)
   wakeup_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (inotify_ < 0 || wakeup_ < 0) {
     // The poll does the work alone; said once.
-    log::warn("input_watch_unavailable", {{"reason", std::strerror(errno)}});
+    log::warn("input_watch_unavailable", {{"reason", errno_text()}});
     return;
   }
   thread_ = std::thread([this] { loop(); });
@@ -82,7 +90,7 @@ bool InputWatch::watch(const std::filesystem::path& folder, const std::string& h
     if (errno != ENOENT && !watched.refused) {
       watched.refused = true;
       log::warn("input_folder_not_watched", {{"folder", folder.string()},
-                                             {"reason", std::strerror(errno)},
+                                             {"reason", errno_text()},
                                              {"effect", "its waiting runs are polled"}});
     }
     return false;
@@ -127,62 +135,69 @@ void InputWatch::release_locked(const std::string& holder) {
 }
 
 void InputWatch::loop() {
-  // Large enough for many events with names; the kernel never splits one event.
-  alignas(struct inotify_event) char buffer[16 * 1024];
   while (true) {
-    pollfd fds[2] = {{inotify_, POLLIN, 0}, {wakeup_, POLLIN, 0}};
-    if (::poll(fds, 2, -1) < 0) {
+    std::array<pollfd, 2> fds{{{inotify_, POLLIN, 0}, {wakeup_, POLLIN, 0}}};
+    if (::poll(fds.data(), fds.size(), -1) < 0) {
       if (errno == EINTR) {
         continue;
       }
-      log::warn("input_watch_failed", {{"reason", std::strerror(errno)}});
+      log::warn("input_watch_failed", {{"reason", errno_text()}});
       return;
     }
     if ((fds[1].revents & POLLIN) != 0) {
       return;
     }
-    std::set<std::filesystem::path> touched;
-    while (true) {
-      ssize_t got = ::read(inotify_, buffer, sizeof buffer);
-      if (got <= 0) {
-        break;  // EAGAIN: drained
-      }
-      std::lock_guard lock(mutex_);
-      for (char* at = buffer; at < buffer + got;) {
-        const auto* event = reinterpret_cast<const struct inotify_event*>(at);
-        at += sizeof(struct inotify_event) + event->len;
-        if ((event->mask & IN_Q_OVERFLOW) != 0) {
-          // Events were lost: every folder may have had a file land.
-          for (const auto& [folder, watched] : folders_) {
-            touched.insert(folder);
-          }
-          continue;
-        }
-        auto paths = by_descriptor_.find(event->wd);
-        if (paths == by_descriptor_.end()) {
-          continue;
-        }
-        for (const auto& folder : paths->second) {
-          touched.insert(folder);
-        }
-        if ((event->mask & (IN_IGNORED | kFolderGone)) != 0) {
-          // Removed or moved away: not watched until a holder asks again.
-          if ((event->mask & IN_IGNORED) == 0) {
-            inotify_rm_watch(inotify_, event->wd);
-          }
-          for (const auto& folder : paths->second) {
-            if (auto watched = folders_.find(folder); watched != folders_.end()) {
-              watched->second.descriptor = -1;
-            }
-          }
-          by_descriptor_.erase(paths);
-        }
-      }
-    }
-    for (const auto& folder : touched) {
+    for (const auto& folder : read_events()) {
       landed_(folder);
     }
   }
+}
+
+std::set<std::filesystem::path> InputWatch::read_events() {
+  alignas(struct inotify_event) std::array<char, kEventBuffer> buffer{};
+  std::set<std::filesystem::path> touched;
+  while (true) {
+    ssize_t got = ::read(inotify_, buffer.data(), buffer.size());
+    if (got <= 0) {
+      break;  // EAGAIN: drained
+    }
+    std::lock_guard lock(mutex_);
+    for (const char* at = buffer.data(); at < buffer.data() + got;) {
+      const auto* event = reinterpret_cast<const struct inotify_event*>(at);
+      at += sizeof(struct inotify_event) + event->len;
+      take_event_locked(*event, touched);
+    }
+  }
+  return touched;
+}
+
+void InputWatch::take_event_locked(const inotify_event& event,
+                                   std::set<std::filesystem::path>& touched) {
+  if ((event.mask & IN_Q_OVERFLOW) != 0) {
+    // Events were lost: every folder may have had a file land.
+    for (const auto& [folder, watched] : folders_) {
+      touched.insert(folder);
+    }
+    return;
+  }
+  auto paths = by_descriptor_.find(event.wd);
+  if (paths == by_descriptor_.end()) {
+    return;
+  }
+  touched.insert(paths->second.begin(), paths->second.end());
+  if ((event.mask & (IN_IGNORED | kFolderGone)) == 0) {
+    return;
+  }
+  // Removed or moved away: not watched until a holder asks again.
+  if ((event.mask & IN_IGNORED) == 0) {
+    inotify_rm_watch(inotify_, event.wd);
+  }
+  for (const auto& folder : paths->second) {
+    if (auto watched = folders_.find(folder); watched != folders_.end()) {
+      watched->second.descriptor = -1;
+    }
+  }
+  by_descriptor_.erase(paths);
 }
 
 }  // namespace orch

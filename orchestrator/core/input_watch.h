@@ -8,6 +8,8 @@
 #include <string>
 #include <thread>
 
+struct inotify_event;
+
 namespace orch {
 
 // Tells when a file lands in a folder that waiting runs wait on, through Linux inotify: created,
@@ -22,6 +24,8 @@ class InputWatch {
   ~InputWatch();
   InputWatch(const InputWatch&) = delete;
   InputWatch& operator=(const InputWatch&) = delete;
+  InputWatch(InputWatch&&) = delete;
+  InputWatch& operator=(InputWatch&&) = delete;
 
   // Watches `folder` for `holder` (again if the kernel dropped the watch, e.g. the folder was
   // removed); false when it cannot be watched. A holder watches one folder: a second call with
@@ -40,6 +44,9 @@ class InputWatch {
     std::set<std::string> holders;
   };
   void loop();
+  // Drains the pending events; returns the folders they touched.
+  std::set<std::filesystem::path> read_events();
+  void take_event_locked(const inotify_event& event, std::set<std::filesystem::path>& touched);
   void release_locked(const std::string& holder);
 
   std::function<void(const std::filesystem::path&)> landed_;

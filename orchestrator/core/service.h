@@ -22,6 +22,8 @@ class Service {
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
+  Service(Service&&) = delete;
+  Service& operator=(Service&&) = delete;
 
   // Runs until SIGTERM or SIGINT; returns the process's exit code.
   int run();

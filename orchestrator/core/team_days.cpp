@@ -19,7 +19,7 @@ constexpr int kAuditEntriesRead = 10000;
 // A run of a date is created on that local date at the earliest, which begins at most 14 hours
 // before the same UTC date: two days back is a safe bound that lets the query use an index.
 SysTime created_bound(Date from) {
-  return SysTime(date::sys_days(from) - date::days(2));
+  return date::sys_days(from) - date::days(2);
 }
 
 Result<std::uint16_t> find_pipeline(const config::Config& config, const std::string& name) {
@@ -85,8 +85,8 @@ std::vector<StateChange> state_changes(const std::vector<const AuditEntry*>& new
                                        const std::string& pipeline) {
   const std::string own = "pipeline:" + pipeline + "/";
   std::vector<StateChange> out;
-  for (auto it = newest_first.rbegin(); it != newest_first.rend(); ++it) {
-    const AuditEntry& e = **it;
+  for (std::size_t i = newest_first.size(); i-- > 0;) {  // oldest first
+    const AuditEntry& e = *newest_first[i];
     if (!e.after) {
       continue;
     }
@@ -161,31 +161,76 @@ std::vector<StateSpan> current_state_spans(const Team& team, const std::string& 
   return spans;
 }
 
+namespace {
+
+// The team the query names, or std::nullopt for the general run.
+Result<std::optional<Team>> find_owner(Database& db, const std::optional<TeamId>& id) {
+  if (!id) {
+    return std::optional<Team>();
+  }
+  auto found = db.teams().find(*id);
+  if (!found) {
+    return found.error();
+  }
+  if (!*found) {
+    return not_found("team " + std::to_string(id->value) + " does not exist");
+  }
+  return std::optional<Team>(std::move(**found));
+}
+
+// The services seen alive around the day: see add_sightings(), and the latest run any service
+// recorded by the day's end (a sign of life before a gap).
+std::vector<ServiceSighting> day_sightings(Database& db, const std::vector<RunRecord>& runs,
+                                           Date day) {
+  std::vector<ServiceSighting> sightings;
+  add_sightings(db, runs, sightings);
+  RunPageQuery before;
+  before.until = SysTime(date::sys_days(day) + date::days(1));
+  before.limit = 1;
+  if (auto last = db.queries().page(before); last && !last->empty()) {
+    const RunRecord& r = last->front();
+    if (!r.instance.empty()) {
+      sightings.push_back({r.created_at, r.completed_at.value_or(r.created_at), r.instance});
+    }
+  }
+  return sightings;
+}
+
+// The team's paused and inactive stretches, read from its entries in the audit log.
+Result<std::vector<StateSpan>> audited_spans(Database& db, const Team& team,
+                                             const std::string& pipeline, std::string& source) {
+  AuditQuery audit_query;
+  audit_query.target = "team:" + std::to_string(team.id.value);
+  audit_query.limit = kAuditEntriesRead;
+  auto audit = db.audit().page(audit_query);
+  if (!audit) {
+    return audit.error();
+  }
+  AuditByTeam grouped = by_team(*audit);
+  auto found = grouped.find(team.id.value);
+  return team_spans(team, pipeline, found == grouped.end() ? nullptr : &found->second, source);
+}
+
+}  // namespace
+
 Result<DayReport> explain_day(const config::Config& config, Database& db, const DayQuery& query,
                               SysTime now) {
   auto index = find_pipeline(config, query.pipeline);
   if (!index) {
     return index.error();
   }
-  std::optional<Team> team;
-  if (query.team) {
-    auto found = db.teams().find(*query.team);
-    if (!found) {
-      return found.error();
-    }
-    if (!*found) {
-      return not_found("team " + std::to_string(query.team->value) + " does not exist");
-    }
-    team = std::move(**found);
+  auto team = find_owner(db, query.team);
+  if (!team) {
+    return team.error();
   }
-  if (!runs_pipeline(team, config.pipelines[*index])) {
+  if (!runs_pipeline(*team, config.pipelines[*index])) {
     return invalid_argument(describe_team(query.team) + " does not run pipeline " + query.pipeline);
   }
   auto installed = db.registry().installed_at();
   if (!installed) {
     return installed.error();
   }
-  auto resolved = resolve_team(team, *index, config, *installed);
+  auto resolved = resolve_team(*team, *index, config, *installed);
   if (!resolved) {
     return resolved.error();
   }
@@ -200,46 +245,105 @@ Result<DayReport> explain_day(const config::Config& config, Database& db, const 
   if (!runs) {
     return runs.error();
   }
-  std::vector<ServiceSighting> sightings;
-  add_sightings(db, *runs, sightings);
-  // The latest run any service recorded by the day's end: a sign of life before a gap.
-  RunPageQuery before;
-  before.until = SysTime(date::sys_days(query.date) + date::days(1));
-  before.limit = 1;
-  if (auto last = db.queries().page(before); last && !last->empty()) {
-    const RunRecord& r = last->front();
-    if (!r.instance.empty()) {
-      sightings.push_back({r.created_at, r.completed_at.value_or(r.created_at), r.instance});
-    }
-  }
   DayReport report;
-  report.team = team;
+  report.team = *team;
   report.pipeline = query.pipeline;
   report.date = query.date;
   report.schedule = schedule_text(resolved->schedule);
   report.timezone = std::string(resolved->schedule.zone->name());
   report.history_source = kFromCurrentState;
-  TeamDayFacts facts = facts_for(config, *resolved, team, *installed, query.date, now);
-  if (team) {
-    AuditQuery audit_query;
-    audit_query.target = "team:" + std::to_string(team->id.value);
-    audit_query.limit = kAuditEntriesRead;
-    auto audit = db.audit().page(audit_query);
-    if (!audit) {
-      return audit.error();
+  TeamDayFacts facts = facts_for(config, *resolved, *team, *installed, query.date, now);
+  if (*team) {
+    auto spans = audited_spans(db, **team, query.pipeline, report.history_source);
+    if (!spans) {
+      return spans.error();
     }
-    AuditByTeam grouped = by_team(*audit);
-    auto found = grouped.find(team->id.value);
-    facts.not_scheduled =
-        team_spans(*team, query.pipeline, found == grouped.end() ? nullptr : &found->second,
-                   report.history_source);
+    facts.not_scheduled = std::move(*spans);
   }
   facts.runs = *runs;
-  facts.sightings = sightings;
+  facts.sightings = day_sightings(db, *runs, query.date);
   report.day = classify_team_day(facts);
   report.attempts = std::move(*runs);
   return report;
 }
+
+namespace {
+
+// The page's owners: the general run first (key 0), then the teams by id; sets the calendar's
+// next_after when more follow.
+std::vector<std::optional<Team>> page_owners(std::vector<Team>& teams,
+                                             const config::NamedPipeline& named,
+                                             const CalendarQuery& query, Calendar& calendar) {
+  std::vector<std::optional<Team>> owners;
+  const std::size_t wanted = static_cast<std::size_t>(std::max(1, query.limit));
+  if (!query.after_key && runs_pipeline(std::nullopt, named)) {
+    owners.emplace_back(std::nullopt);
+  }
+  for (Team& team : teams) {
+    if (owners.size() > wanted) {
+      break;
+    }
+    if ((!query.after_key || team.id.value > *query.after_key) && runs_pipeline(team, named)) {
+      owners.emplace_back(std::move(team));
+    }
+  }
+  if (owners.size() > wanted) {
+    owners.resize(wanted);
+    calendar.next_after = team_key(owners.back() ? std::optional(owners.back()->id) : std::nullopt);
+  }
+  return owners;
+}
+
+std::int64_t key_of(const std::optional<Team>& team) {
+  return team ? team->id.value : std::int64_t{0};
+}
+
+using RunsByDay = std::map<std::pair<std::int64_t, std::string>, std::vector<RunRecord>>;
+
+// What the rows of a calendar page share: the runs of its dates by owner and day, the services'
+// sightings, the audit log by team.
+struct CalendarPage {
+  const config::Config& config;
+  std::uint16_t pipeline;
+  SysTime installed;
+  SysTime now;
+  RunsByDay by_day;
+  std::vector<ServiceSighting> sightings;
+  AuditByTeam audit;
+};
+
+CalendarRow calendar_row(const CalendarPage& page, const std::optional<Team>& owner,
+                         const CalendarQuery& query, Calendar& calendar) {
+  static const std::vector<RunRecord> no_runs;
+  CalendarRow row;
+  row.key = key_of(owner);
+  row.name = owner ? owner->name : "general";
+  auto resolved = resolve_team(owner, page.pipeline, page.config, page.installed);
+  std::vector<StateSpan> spans;
+  if (owner) {
+    auto found = page.audit.find(owner->id.value);
+    spans = team_spans(*owner, query.pipeline, found == page.audit.end() ? nullptr : &found->second,
+                       calendar.history_source);
+  }
+  for (const Date& day : calendar.dates) {
+    if (!resolved) {
+      row.days.push_back(
+          {day_outcome::kInactive, "not scheduled: " + resolved.error().message, {}, {}});
+      continue;
+    }
+    TeamDayFacts facts = facts_for(page.config, *resolved, owner, page.installed, day, page.now);
+    facts.not_scheduled = spans;
+    auto found = page.by_day.find({row.key, format_date(day)});
+    facts.runs = found == page.by_day.end() ? no_runs : found->second;
+    facts.sightings = page.sightings;
+    TeamDay classified = classify_team_day(facts);
+    classified.slots.clear();
+    row.days.push_back(std::move(classified));
+  }
+  return row;
+}
+
+}  // namespace
 
 Result<Calendar> team_calendar(const config::Config& config, Database& db,
                                const CalendarQuery& query, SysTime now) {
@@ -247,7 +351,6 @@ Result<Calendar> team_calendar(const config::Config& config, Database& db,
   if (!index) {
     return index.error();
   }
-  const config::NamedPipeline& named = config.pipelines[*index];
   auto teams = db.teams().list(TeamStore::Which::kAll);
   if (!teams) {
     return teams.error();
@@ -261,28 +364,11 @@ Result<Calendar> team_calendar(const config::Config& config, Database& db,
   for (auto d = date::sys_days(query.from); d <= date::sys_days(query.to); d += date::days(1)) {
     calendar.dates.emplace_back(d);
   }
-  // The page's owners: the general run first (key 0), then the teams by id.
-  std::vector<std::optional<Team>> owners;
-  const std::size_t wanted = static_cast<std::size_t>(std::max(1, query.limit));
-  if (!query.after_key && runs_pipeline(std::nullopt, named)) {
-    owners.emplace_back(std::nullopt);
-  }
-  for (Team& team : *teams) {
-    if (owners.size() > wanted) {
-      break;
-    }
-    if ((!query.after_key || team.id.value > *query.after_key) && runs_pipeline(team, named)) {
-      owners.emplace_back(std::move(team));
-    }
-  }
-  if (owners.size() > wanted) {
-    owners.resize(wanted);
-    calendar.next_after = team_key(owners.back() ? std::optional(owners.back()->id) : std::nullopt);
-  }
+  std::vector<std::optional<Team>> owners =
+      page_owners(*teams, config.pipelines[*index], query, calendar);
   if (owners.empty()) {
     return calendar;
   }
-  auto key_of = [](const std::optional<Team>& t) { return t ? t->id.value : std::int64_t{0}; };
   RunDatesQuery runs_query{key_of(owners.front()), key_of(owners.back()),
                            query.pipeline,         format_date(query.from),
                            format_date(query.to),  created_bound(query.from)};
@@ -290,11 +376,10 @@ Result<Calendar> team_calendar(const config::Config& config, Database& db,
   if (!runs) {
     return runs.error();
   }
-  std::vector<ServiceSighting> sightings;
-  add_sightings(db, *runs, sightings);
-  std::map<std::pair<std::int64_t, std::string>, std::vector<RunRecord>> by_day;
+  CalendarPage page{config, *index, *installed, now, {}, {}, {}};
+  add_sightings(db, *runs, page.sightings);
   for (RunRecord& r : *runs) {
-    by_day[{team_key(r.team), r.run_date}].push_back(std::move(r));
+    page.by_day[{team_key(r.team), r.run_date}].push_back(std::move(r));
   }
   AuditQuery audit_query;
   audit_query.limit = kAuditEntriesRead;
@@ -302,35 +387,9 @@ Result<Calendar> team_calendar(const config::Config& config, Database& db,
   if (!audit) {
     return audit.error();
   }
-  AuditByTeam grouped = by_team(*audit);
-  static const std::vector<RunRecord> kNone;
+  page.audit = by_team(*audit);
   for (const std::optional<Team>& owner : owners) {
-    CalendarRow row;
-    row.key = key_of(owner);
-    row.name = owner ? owner->name : "general";
-    auto resolved = resolve_team(owner, *index, config, *installed);
-    std::vector<StateSpan> spans;
-    if (owner) {
-      auto found = grouped.find(owner->id.value);
-      spans = team_spans(*owner, query.pipeline, found == grouped.end() ? nullptr : &found->second,
-                         calendar.history_source);
-    }
-    for (const Date& day : calendar.dates) {
-      if (!resolved) {
-        row.days.push_back(
-            {day_outcome::kInactive, "not scheduled: " + resolved.error().message, {}, {}});
-        continue;
-      }
-      TeamDayFacts facts = facts_for(config, *resolved, owner, *installed, day, now);
-      facts.not_scheduled = spans;
-      auto found = by_day.find({row.key, format_date(day)});
-      facts.runs = found == by_day.end() ? kNone : found->second;
-      facts.sightings = sightings;
-      TeamDay classified = classify_team_day(facts);
-      classified.slots.clear();
-      row.days.push_back(std::move(classified));
-    }
-    calendar.owners.push_back(std::move(row));
+    calendar.owners.push_back(calendar_row(page, owner, query, calendar));
   }
   return calendar;
 }

@@ -105,6 +105,90 @@ bool pipeline_paused(const Team& team, std::string_view pipeline) {
   return own != nullptr && own->paused;
 }
 
+namespace {
+
+// The schedule's timing: the pipeline's own cron expression, else its run time, else the
+// configured default cron; then the team's own schedule of it, which wins.
+Status resolve_timing(const std::optional<Team>& team, const config::NamedPipeline& named,
+                      const config::Config& config, ScheduledTeam& schedule) {
+  schedule.run_time = named.run_time.value_or(config.scheduler.daily_run_time);
+  std::optional<std::string> cron_text = config.scheduler.default_cron;
+  std::string cron_owner = "scheduler.default_cron";
+  if (named.cron) {
+    cron_text = named.cron;
+    cron_owner = "pipelines." + named.name + ".cron";
+  } else if (named.run_time) {
+    cron_text.reset();
+  }
+  OwnSchedule own = team ? own_schedule(*team, named) : OwnSchedule{};
+  if (own.cron) {
+    cron_text = own.cron;
+    cron_owner = own.owner + ": cron";
+  } else if (own.run_time) {
+    cron_text.reset();
+    auto t = parse_time_of_day(*own.run_time);
+    if (!t) {
+      return invalid_argument(own.owner + ": run_time " + t.error().message);
+    }
+    schedule.run_time = *t;
+  }
+  if (cron_text) {
+    auto cron = parse_cron(*cron_text);
+    if (!cron) {
+      return invalid_argument(cron_owner + ": " + cron.error().message);
+    }
+    schedule.cron = std::move(*cron);
+  }
+  return {};
+}
+
+// The team's daylight-saving policy, else the configured one (load() checked both).
+Result<DstPolicy> resolve_dst(const std::optional<Team>& team, const config::Config& config) {
+  auto skipped = parse_dst_skipped(team && team->dst_skipped ? *team->dst_skipped
+                                                             : config.scheduler.dst_skipped);
+  auto repeated = parse_dst_repeated(team && team->dst_repeated ? *team->dst_repeated
+                                                                : config.scheduler.dst_repeated);
+  if (!skipped || !repeated) {
+    return invalid_argument((team ? team_text(*team) : std::string("general")) + ": dst policy " +
+                            (!skipped ? skipped.error().message : repeated.error().message));
+  }
+  return DstPolicy{*skipped, *repeated};
+}
+
+// What the team's row adds to the pipeline's schedule and run target.
+Status apply_team(const Team& team, const config::NamedPipeline& named, ResolvedTeam& r) {
+  r.schedule.team = team.id;
+  r.schedule.active_since = team.active_since;
+  if (const TeamPipeline* settings = own_settings(team, named.name);
+      settings != nullptr && settings->active_since) {
+    r.schedule.active_since = std::max(r.schedule.active_since, *settings->active_since);
+  }
+  r.target.team = team.id;
+  r.target.name = team.name;
+  r.target.slack_webhook = team.notify_slack_webhook.value_or("");
+  r.target.buffer_one = team.overlap == "buffer-one";
+  r.target.email_to = split_addresses(team.notify_email.value_or(""));
+  if (named.name == kDefaultPipeline) {
+    if (Status ok = apply_retry_overrides(team, r.target.retry); !ok) {
+      return ok.error();
+    }
+    r.target.upstreams = team.upstreams;
+    if (team.wait_for_inputs_seconds) {
+      r.target.wait_for_inputs = std::chrono::seconds(*team.wait_for_inputs_seconds);
+    }
+  }
+  if (team.timezone) {
+    auto zone = find_zone(*team.timezone);
+    if (!zone) {
+      return invalid_argument(team_text(team) + ": timezone " + zone.error().message);
+    }
+    r.schedule.zone = *zone;
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<ResolvedTeam> resolve_team(const std::optional<Team>& team, std::uint16_t pipeline,
                                   const config::Config& config, SysTime general_since) {
   // A row written by SQL directly may hold an id that every command refuses: not scheduled
@@ -120,83 +204,48 @@ Result<ResolvedTeam> resolve_team(const std::optional<Team>& team, std::uint16_t
   const config::NamedPipeline& named = config.pipelines[pipeline];
   ResolvedTeam r;
   r.schedule.pipeline = pipeline;
-  r.schedule.run_time = named.run_time.value_or(config.scheduler.daily_run_time);
   r.schedule.zone = config.scheduler.zone;
-  // The pipeline's own cron expression, else its run time, else the configured default cron.
-  std::optional<std::string> cron_text = config.scheduler.default_cron;
-  std::string cron_owner = "scheduler.default_cron";
-  if (named.cron) {
-    cron_text = named.cron;
-    cron_owner = "pipelines." + named.name + ".cron";
-  } else if (named.run_time) {
-    cron_text.reset();
+  if (Status timed = resolve_timing(team, named, config, r.schedule); !timed) {
+    return timed.error();
   }
-  // Then the team's own schedule of it, which wins.
-  OwnSchedule own = team ? own_schedule(*team, named) : OwnSchedule{};
-  if (own.cron) {
-    cron_text = own.cron;
-    cron_owner = own.owner + ": cron";
-  } else if (own.run_time) {
-    cron_text.reset();
-    auto t = parse_time_of_day(*own.run_time);
-    if (!t) {
-      return invalid_argument(own.owner + ": run_time " + t.error().message);
-    }
-    r.schedule.run_time = *t;
+  auto dst = resolve_dst(team, config);
+  if (!dst) {
+    return dst.error();
   }
-  if (cron_text) {
-    auto cron = parse_cron(*cron_text);
-    if (!cron) {
-      return invalid_argument(cron_owner + ": " + cron.error().message);
-    }
-    r.schedule.cron = std::move(*cron);
-  }
-  // The team's daylight-saving policy, else the configured one (load() checked both).
-  auto skipped = parse_dst_skipped(
-      team && team->dst_skipped ? *team->dst_skipped : config.scheduler.dst_skipped);
-  auto repeated = parse_dst_repeated(
-      team && team->dst_repeated ? *team->dst_repeated : config.scheduler.dst_repeated);
-  if (!skipped || !repeated) {
-    return invalid_argument((team ? team_text(*team) : std::string("general")) + ": dst policy " +
-                            (!skipped ? skipped.error().message : repeated.error().message));
-  }
-  r.schedule.dst = DstPolicy{*skipped, *repeated};
+  r.schedule.dst = *dst;
   r.schedule.active_since = general_since;
   r.target.name = "general";
   r.target.pipeline = named.name;
   r.target.retry = named.settings.retry;
   if (team) {
-    r.schedule.team = team->id;
-    r.schedule.active_since = team->active_since;
-    if (const TeamPipeline* settings = own_settings(*team, named.name);
-        settings != nullptr && settings->active_since) {
-      r.schedule.active_since = std::max(r.schedule.active_since, *settings->active_since);
+    if (Status applied = apply_team(*team, named, r); !applied) {
+      return applied.error();
     }
-    r.target.team = team->id;
-    r.target.name = team->name;
-    r.target.slack_webhook = team->notify_slack_webhook.value_or("");
-    r.target.buffer_one = team->overlap == "buffer-one";
-    r.target.email_to = split_addresses(team->notify_email.value_or(""));
-    if (named.name == kDefaultPipeline) {
-      if (Status ok = apply_retry_overrides(*team, r.target.retry); !ok) {
-        return ok.error();
-      }
-      r.target.upstreams = team->upstreams;
-      if (team->wait_for_inputs_seconds) {
-        r.target.wait_for_inputs = std::chrono::seconds(*team->wait_for_inputs_seconds);
-      }
-    }
-    if (team->timezone) {
-      auto zone = find_zone(*team->timezone);
-      if (!zone) {
-        return invalid_argument(team_text(*team) + ": timezone " + zone.error().message);
-      }
-      r.schedule.zone = *zone;
-    }
+  } else {
   }
   r.target.zone = r.schedule.zone;
   return r;
 }
+
+namespace {
+
+// A team's list may name a pipeline the configuration no longer has: said at every load.
+void warn_unknown_pipelines(const Team& team, const config::Config& config) {
+  if (!team.pipelines) {
+    return;
+  }
+  for (const std::string& name : *team.pipelines) {
+    if (config.find_pipeline(name) == nullptr) {
+      log::warn("team_pipeline_unknown",
+                {{"team", team_text(team)},
+                 {"pipeline", name},
+                 {"effect", "not run: the configuration has no such pipeline (it has " +
+                                config.pipeline_names() + ")"}});
+    }
+  }
+}
+
+}  // namespace
 
 std::vector<ResolvedTeam> resolve_schedules(const std::vector<Team>& teams,
                                             const config::Config& config, SysTime general_since) {
@@ -219,17 +268,7 @@ std::vector<ResolvedTeam> resolve_schedules(const std::vector<Team>& teams,
       }
       out.push_back(std::move(*r));
     }
-    if (team.pipelines) {
-      for (const std::string& name : *team.pipelines) {
-        if (config.find_pipeline(name) == nullptr) {
-          log::warn("team_pipeline_unknown",
-                    {{"team", team_text(team)},
-                     {"pipeline", name},
-                     {"effect", "not run: the configuration has no such pipeline (it has " +
-                                    config.pipeline_names() + ")"}});
-        }
-      }
-    }
+    warn_unknown_pipelines(team, config);
   }
   for (std::uint16_t i = 0; i < count; ++i) {
     if (!runs_pipeline(std::nullopt, config.pipelines[i])) {

@@ -105,81 +105,115 @@ void WaitingRoom::loop() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     SysTime now = clock_.now();
-    std::vector<RunRequest> due;
-    for (const auto& [id, entry] : entries_) {
-      if (entry.next_check <= now) {
-        due.push_back(entry.request);
-      }
-    }
+    std::vector<RunRequest> due = due_locked(now);
     if (due.empty()) {
-      std::chrono::milliseconds sleep = kMaxSleep;
-      for (const auto& [id, entry] : entries_) {
-        sleep = std::min(
-            sleep, std::chrono::duration_cast<std::chrono::milliseconds>(entry.next_check - now));
-      }
-      wake_.wait_for(lock, std::max(sleep, std::chrono::milliseconds(1)));
+      wake_.wait_for(lock, sleep_locked(now));
       continue;
     }
     // Checked without the lock: a folder listing must not hold up the heartbeat's run_ids().
     lock.unlock();
     for (RunRequest& request : due) {
-      const RunRecord& run = *request.waiting_run;
-      auto readiness = hooks_.check(request);
-      const bool ready = readiness && readiness->ready();
-      const bool blocked = readiness && !readiness->blocked.empty();
-      const bool expired = !ready && (blocked || now >= request.wait_until);
-      std::optional<std::filesystem::path> folder;
-      bool watched = false;
-      if (!ready && !expired && hooks_.folder) {
-        // Watched before the next check is planned, so that a file landing from now on wakes it.
-        folder = hooks_.folder(request);
-        watched = folder && watch_.watch(*folder, run.run_id);
-      }
-      {
-        std::lock_guard relock(mutex_);
-        auto it = entries_.find(run.run_id);
-        if (it == entries_.end()) {
-          watch_.unwatch(run.run_id);
-          continue;  // taken out meanwhile
-        }
-        if (!ready && !expired) {
-          Entry& entry = it->second;
-          std::chrono::milliseconds next = std::min(backoff(now - run.created_at), poll_);
-          if (readiness && !readiness->unsettled.empty()) {
-            next = std::min(next, kSettleCheck);
-          } else if (watched && !entry.watched) {
-            // A file may have landed between this check and the watch: one more look.
-            next = std::chrono::milliseconds(0);
-          } else if (watched && request.target.upstreams.empty()) {
-            next = poll_;  // the events say when to look; the poll is the fallback
-          }
-          entry.folder = folder;
-          entry.watched = watched;
-          // Its window's end is a check of its own: the run is recorded then, not at the poll.
-          entry.next_check = std::min(now + next, std::max(now, request.wait_until));
-          if (!readiness) {
-            log::warn("waiting_run_not_checked",
-                      {{"run_id", run.run_id}, {"reason", readiness.error().message}});
-          }
-          continue;
-        }
-        entries_.erase(it);
-      }
-      watch_.unwatch(run.run_id);
-      if (ready) {
-        hooks_.ready(std::move(request));
-        continue;
-      }
-      if (blocked) {
-        hooks_.expired(std::move(request), RunStatus::kUpstreamFailed, readiness->blocked);
-        continue;
-      }
-      std::string why = "not ready by " + format_utc(request.wait_until) + ": " +
-                        (readiness ? readiness->describe() : readiness.error().message);
-      hooks_.expired(std::move(request), RunStatus::kMissedInputs, std::move(why));
+      check(std::move(request), now);
     }
     lock.lock();
   }
+}
+
+std::vector<RunRequest> WaitingRoom::due_locked(SysTime now) const {
+  std::vector<RunRequest> due;
+  for (const auto& [id, entry] : entries_) {
+    if (entry.next_check <= now) {
+      due.push_back(entry.request);
+    }
+  }
+  return due;
+}
+
+std::chrono::milliseconds WaitingRoom::sleep_locked(SysTime now) const {
+  std::chrono::milliseconds sleep = kMaxSleep;
+  for (const auto& [id, entry] : entries_) {
+    sleep = std::min(sleep,
+                     std::chrono::duration_cast<std::chrono::milliseconds>(entry.next_check - now));
+  }
+  return std::max(sleep, std::chrono::milliseconds(1));
+}
+
+struct WaitingRoom::Look {
+  Result<pipeline::Readiness> readiness;
+  bool ready = false;
+  bool blocked = false;  // an upstream failed: it will never be ready
+  bool expired = false;
+  std::optional<std::filesystem::path> folder;
+  bool watched = false;
+};
+
+void WaitingRoom::check(RunRequest request, SysTime now) {
+  const std::string run_id = request.waiting_run->run_id;
+  Look look{hooks_.check(request), false, false, false, std::nullopt, false};
+  look.ready = look.readiness && look.readiness->ready();
+  look.blocked = look.readiness && !look.readiness->blocked.empty();
+  look.expired = !look.ready && (look.blocked || now >= request.wait_until);
+  if (!look.ready && !look.expired && hooks_.folder) {
+    // Watched before the next check is planned, so that a file landing from now on wakes it.
+    look.folder = hooks_.folder(request);
+    look.watched = look.folder && watch_.watch(*look.folder, run_id);
+  }
+  const Settled settled = settle(request, look, now);
+  if (settled == Settled::kWaitsOn) {
+    return;
+  }
+  watch_.unwatch(run_id);
+  if (settled == Settled::kLeaves) {
+    let_go(std::move(request), std::move(look));
+  }
+}
+
+// Under the lock: a run that waits on gets its next check planned, one that leaves is taken out;
+// one taken out meanwhile is left alone.
+WaitingRoom::Settled WaitingRoom::settle(const RunRequest& request, const Look& look, SysTime now) {
+  const RunRecord& run = *request.waiting_run;
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(run.run_id);
+  if (it == entries_.end()) {
+    return Settled::kTakenOut;
+  }
+  if (look.ready || look.expired) {
+    entries_.erase(it);
+    return Settled::kLeaves;
+  }
+  Entry& entry = it->second;
+  std::chrono::milliseconds next = std::min(backoff(now - run.created_at), poll_);
+  if (look.readiness && !look.readiness->unsettled.empty()) {
+    next = std::min(next, kSettleCheck);
+  } else if (look.watched && !entry.watched) {
+    // A file may have landed between this check and the watch: one more look.
+    next = std::chrono::milliseconds(0);
+  } else if (look.watched && request.target.upstreams.empty()) {
+    next = poll_;  // the events say when to look; the poll is the fallback
+  }
+  entry.folder = look.folder;
+  entry.watched = look.watched;
+  // Its window's end is a check of its own: the run is recorded then, not at the poll.
+  entry.next_check = std::min(now + next, std::max(now, request.wait_until));
+  if (!look.readiness) {
+    log::warn("waiting_run_not_checked",
+              {{"run_id", run.run_id}, {"reason", look.readiness.error().message}});
+  }
+  return Settled::kWaitsOn;
+}
+
+void WaitingRoom::let_go(RunRequest request, Look look) const {
+  if (look.ready) {
+    hooks_.ready(std::move(request));
+    return;
+  }
+  if (look.blocked) {
+    hooks_.expired(std::move(request), RunStatus::kUpstreamFailed, look.readiness->blocked);
+    return;
+  }
+  std::string why = "not ready by " + format_utc(request.wait_until) + ": " +
+                    (look.readiness ? look.readiness->describe() : look.readiness.error().message);
+  hooks_.expired(std::move(request), RunStatus::kMissedInputs, std::move(why));
 }
 
 }  // namespace orch

@@ -40,6 +40,8 @@ class WaitingRoom {
   ~WaitingRoom();
   WaitingRoom(const WaitingRoom&) = delete;
   WaitingRoom& operator=(const WaitingRoom&) = delete;
+  WaitingRoom(WaitingRoom&&) = delete;
+  WaitingRoom& operator=(WaitingRoom&&) = delete;
 
   // Holds `request` (its waiting_run and wait_until set) and checks it first `after` from now.
   // A run held already is replaced.
@@ -62,7 +64,14 @@ class WaitingRoom {
     std::optional<std::filesystem::path> folder;  // looked up at its first check
     bool watched = false;                         // a file landing there wakes it
   };
+  struct Look;  // what one check of a run found
   void loop();
+  std::vector<RunRequest> due_locked(SysTime now) const;
+  std::chrono::milliseconds sleep_locked(SysTime now) const;
+  void check(RunRequest request, SysTime now);
+  enum class Settled { kWaitsOn, kTakenOut, kLeaves };
+  Settled settle(const RunRequest& request, const Look& look, SysTime now);
+  void let_go(RunRequest request, Look look) const;
   void landed(const std::filesystem::path& folder);
 
   const Clock& clock_;
