@@ -1,9 +1,9 @@
 #include "pipeline/launch_outcome.h"
 
-#include <signal.h>
 #include <sys/wait.h>
 
 #include <array>
+#include <csignal>
 #include <utility>
 
 namespace orch::pipeline {

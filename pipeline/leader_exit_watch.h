@@ -23,6 +23,9 @@ class LeaderExitWatch {
   LeaderExitWatch(boost::asio::io_context& io, OnExit on_exit);
   LeaderExitWatch(const LeaderExitWatch&) = delete;
   LeaderExitWatch& operator=(const LeaderExitWatch&) = delete;
+  LeaderExitWatch(LeaderExitWatch&&) = delete;
+  LeaderExitWatch& operator=(LeaderExitWatch&&) = delete;
+  ~LeaderExitWatch() = default;
 
   // Requires: `pid` is a child of this process, the leader of its own group.
   void start(pid_t pid);

@@ -1,8 +1,6 @@
 #include "pipeline/process_guardian.h"
 
-#include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -11,6 +9,8 @@
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <string>
 #include <system_error>
@@ -61,7 +61,8 @@ void detach_from_service(int channel) {
   }
   sigset_t none;
   sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  // The forked guardian has a single thread, for which sigprocmask is defined.
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);  // NOLINT(concurrency-mt-unsafe)
   const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
   if (null >= 0) {
     for (int stream = 0; stream <= 2; ++stream) {
@@ -159,6 +160,24 @@ void kill_kept_runs(const Table& table) {
   ::_exit(0);
 }
 
+// Tells the guardian at the other end of `channel`; false when it cannot be told.
+bool send_message(int channel, Op op, std::string_view run_id, pid_t group) {
+  Message message;
+  message.op = op;
+  message.group = group;
+  std::memcpy(message.run_id.data(), run_id.data(), run_id.size());
+  while (true) {
+    const ssize_t sent = ::send(channel, &message, sizeof(message), MSG_NOSIGNAL);
+    if (sent == static_cast<ssize_t>(sizeof(message))) {
+      return true;
+    }
+    if (sent < 0 && errno == EINTR) {
+      continue;
+    }
+    return false;
+  }
+}
+
 Result<std::pair<int, pid_t>> fork_guardian() {
   std::array<int, 2> ends{-1, -1};
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends.data()) != 0) {
@@ -213,7 +232,7 @@ void ProcessGuardian::guard(std::string_view run_id) {
   }
   std::lock_guard lock(mutex_);
   runs_[std::string(run_id)] = 0;
-  if (!send_locked(kGuard, run_id, 0)) {
+  if (!send_message(channel_, kGuard, run_id, 0)) {
     restart_locked();
   }
 }
@@ -224,7 +243,7 @@ void ProcessGuardian::watch(std::string_view run_id, pid_t group) {
   }
   std::lock_guard lock(mutex_);
   runs_[std::string(run_id)] = group;
-  if (!send_locked(kWatch, run_id, group)) {
+  if (!send_message(channel_, kWatch, run_id, group)) {
     restart_locked();
   }
 }
@@ -235,25 +254,8 @@ void ProcessGuardian::release(std::string_view run_id) {
   }
   std::lock_guard lock(mutex_);
   runs_.erase(std::string(run_id));
-  if (!send_locked(kRelease, run_id, 0)) {
+  if (!send_message(channel_, kRelease, run_id, 0)) {
     restart_locked();
-  }
-}
-
-bool ProcessGuardian::send_locked(int op, std::string_view run_id, pid_t group) {
-  Message message;
-  message.op = op;
-  message.group = group;
-  std::memcpy(message.run_id.data(), run_id.data(), run_id.size());
-  while (true) {
-    const ssize_t sent = ::send(channel_, &message, sizeof(message), MSG_NOSIGNAL);
-    if (sent == static_cast<ssize_t>(sizeof(message))) {
-      return true;
-    }
-    if (sent < 0 && errno == EINTR) {
-      continue;
-    }
-    return false;
   }
 }
 
@@ -273,7 +275,7 @@ void ProcessGuardian::restart_locked() {
   channel_ = forked->first;
   pid_ = forked->second;
   for (const auto& [run_id, group] : runs_) {
-    send_locked(group > 0 ? kWatch : kGuard, run_id, group);
+    send_message(channel_, group > 0 ? kWatch : kGuard, run_id, group);
   }
 }
 

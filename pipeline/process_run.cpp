@@ -5,13 +5,13 @@
 #include "pipeline/process_run.h"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
-#include <optional>
+#include <csignal>
+#include <memory>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -35,7 +35,7 @@ namespace asio = boost::asio;
 using std::chrono::milliseconds;
 using Kind = ProcessOutcome::Kind;
 
-constexpr std::size_t kReadChunkBytes = 64 * 1024;
+constexpr std::size_t kReadChunkBytes = std::size_t{64} * 1024;
 
 // Once the leader has exited and its group is killed, output that stays open is held by a process
 // that left the group (setsid, a daemon). We cannot find it, so we stop reading after this long
@@ -51,7 +51,7 @@ class ThreadIo {
   static asio::io_context& get() {
     ThreadIo& self = instance();
     if (self.spoiled_ || !self.io_) {
-      self.io_.emplace();
+      self.io_ = std::make_unique<asio::io_context>();
       self.spoiled_ = false;
     }
     self.io_->restart();
@@ -64,18 +64,20 @@ class ThreadIo {
     thread_local ThreadIo self;
     return self;
   }
-  std::optional<asio::io_context> io_;
+  std::unique_ptr<asio::io_context> io_;
   bool spoiled_ = false;
 };
 
 // Unsubscribes from a StopSignal when the run ends, however it ends.
 class StopSubscription {
  public:
-  StopSubscription(StopSignal& stop, StopSignal::Listener listener)
-      : stop_(stop), id_(stop.subscribe(std::move(listener))) {}
+  StopSubscription(StopSignal& stop, const StopSignal::Listener& listener)
+      : stop_(stop), id_(stop.subscribe(listener)) {}
   ~StopSubscription() { stop_.unsubscribe(id_); }
   StopSubscription(const StopSubscription&) = delete;
   StopSubscription& operator=(const StopSubscription&) = delete;
+  StopSubscription(StopSubscription&&) = delete;
+  StopSubscription& operator=(StopSubscription&&) = delete;
 
  private:
   StopSignal& stop_;
@@ -95,13 +97,15 @@ class Run {
  public:
   Run(const ProcessSpec& spec, BoundedLog& log, ProcessGuardian* guardian)
       : spec_(spec), log_(log), guardian_(guardian) {
-    if (auto marker = spec.env.find(kRunMarkerName); marker != spec.env.end()) {
+    if (auto marker = spec.env.find(std::string(kRunMarkerName)); marker != spec.env.end()) {
       run_id_ = marker->second;
     }
     end_.timeout = spec.timeout;
   }
   Run(const Run&) = delete;
   Run& operator=(const Run&) = delete;
+  Run(Run&&) = delete;
+  Run& operator=(Run&&) = delete;
 
   // The group must not survive this call, even if something throws before the leader exits.
   // The io_context does: every handler of this run, cancelled ones too, runs before it is gone.
@@ -112,17 +116,19 @@ class Run {
       }
       leader_exited_ = true;
     }
-    if (guardian_ != nullptr) {
-      guardian_->release(run_id_);
-    }
-    boost::system::error_code ignored;
-    output_.close(ignored);
-    exit_watch_.close();
-    deadline_.cancel();
-    kill_timer_.cancel();
-    drain_stop_.cancel();
-    drain_timer_.cancel();
+    // Should any of this throw, the io_context may keep handlers of this run, so the next run
+    // gets a fresh one.
     try {
+      if (guardian_ != nullptr) {
+        guardian_->release(run_id_);
+      }
+      boost::system::error_code ignored;
+      output_.close(ignored);
+      exit_watch_.close();
+      deadline_.cancel();
+      kill_timer_.cancel();
+      drain_stop_.cancel();
+      drain_timer_.cancel();
       io_.restart();
       io_.poll();
     } catch (...) {

@@ -1,11 +1,12 @@
 #include "pipeline/process_spawn.h"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <spawn.h>
 
+#include <csignal>
 #include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "pipeline/landlock.h"
@@ -30,7 +31,10 @@ class SpawnArguments {
       argv_.insert(argv_.begin(), {spec.sandbox->helper.string(), exe.string()});
     }
     for (const auto& [key, value] : spec.env) {
-      env_.push_back(key + "=" + value);
+      std::string entry;
+      entry.reserve(key.size() + 1 + value.size());
+      entry.append(key).append(1, '=').append(value);
+      env_.push_back(std::move(entry));
     }
     for (auto& arg : argv_) {
       argv_ptrs_.push_back(arg.data());
@@ -43,6 +47,9 @@ class SpawnArguments {
   }
   SpawnArguments(const SpawnArguments&) = delete;
   SpawnArguments& operator=(const SpawnArguments&) = delete;
+  SpawnArguments(SpawnArguments&&) = delete;
+  SpawnArguments& operator=(SpawnArguments&&) = delete;
+  ~SpawnArguments() = default;
 
   char* const* argv() const { return argv_ptrs_.data(); }
   char* const* envp() const { return env_ptrs_.data(); }
@@ -87,6 +94,8 @@ class SpawnSetup {
   }
   SpawnSetup(const SpawnSetup&) = delete;
   SpawnSetup& operator=(const SpawnSetup&) = delete;
+  SpawnSetup(SpawnSetup&&) = delete;
+  SpawnSetup& operator=(SpawnSetup&&) = delete;
 
   bool ok() const { return ok_; }
   const posix_spawn_file_actions_t* actions() const { return &actions_; }
