@@ -1,6 +1,5 @@
 // Next fire time: the cost of the pure slot computations the scheduler runs for every team at
 // start-up, at each wake and at every reschedule. Target: under 2 microseconds per call.
-#include <array>
 #include <chrono>
 #include <cstdlib>
 
@@ -13,6 +12,9 @@
 #include "orchestrator/schedule/daily_slot.h"
 
 namespace {
+
+// The BM_ functions' names are the benchmarks' names in the reports (bench/next_fire_jsonl.py),
+// so they keep Google Benchmark's naming rather than ours.
 
 const date::time_zone& zone_named(const char* name) {
   auto zone = orch::find_zone(name);
@@ -51,6 +53,27 @@ void next_daily_slot_in(benchmark::State& state, const char* zone_name, const ch
   }
 }
 
+// A typical daily slot in a zone with daylight saving.
+// NOLINTNEXTLINE(readability-identifier-naming)
+void BM_NextDailySlot_EuropeLondon(benchmark::State& state) {
+  next_daily_slot_in(state, "Europe/London", "02:00");
+}
+BENCHMARK(BM_NextDailySlot_EuropeLondon);
+
+// A run time inside the skipped hour on spring-forward days (runs at the first instant after).
+// NOLINTNEXTLINE(readability-identifier-naming)
+void BM_NextDailySlot_NewYorkSkippedHour(benchmark::State& state) {
+  next_daily_slot_in(state, "America/New_York", "02:30");
+}
+BENCHMARK(BM_NextDailySlot_NewYorkSkippedHour);
+
+// No daylight saving at all: the floor the zone lookups are measured against.
+// NOLINTNEXTLINE(readability-identifier-naming)
+void BM_NextDailySlot_Utc(benchmark::State& state) {
+  next_daily_slot_in(state, "UTC", "02:00");
+}
+BENCHMARK(BM_NextDailySlot_Utc);
+
 // The next fire of a cron expression, walking forward from fire to fire (plus a little), so every
 // field's jump and both DST transitions of the zone are visited.
 void next_cron_fire_in(benchmark::State& state, const char* zone_name, const char* expression) {
@@ -72,54 +95,20 @@ void next_cron_fire_in(benchmark::State& state, const char* zone_name, const cha
   }
 }
 
-struct DailyCase {
-  const char* name;
-  const char* zone;
-  const char* run_time;
-};
-
-struct CronCase {
-  const char* name;
-  const char* zone;
-  const char* expression;
-};
-
-// Registered by name rather than through BENCHMARK(): the names are what the reports (and
-// bench/next_fire_jsonl.py) print, and stay as they were.
-void register_benchmarks() {
-  static constexpr std::array<DailyCase, 3> kDaily = {{
-      // A typical daily slot in a zone with daylight saving.
-      {"BM_NextDailySlot_EuropeLondon", "Europe/London", "02:00"},
-      // A run time inside the skipped hour on spring-forward days (runs at the first instant
-      // after).
-      {"BM_NextDailySlot_NewYorkSkippedHour", "America/New_York", "02:30"},
-      // No daylight saving at all: the floor the zone lookups are measured against.
-      {"BM_NextDailySlot_Utc", "UTC", "02:00"},
-  }};
-  static constexpr std::array<CronCase, 2> kCron = {{
-      // A typical expression with a list, steps and a weekday range, in a zone with daylight
-      // saving.
-      {"BM_NextCronFire_ListsAndSteps_NewYork", "America/New_York", "0,30 */2 * * 1-5"},
-      // A monthly report: the jump crosses whole months per call.
-      {"BM_NextCronFire_Monthly_London", "Europe/London", "15 6 1 * *"},
-  }};
-  for (const DailyCase& c : kDaily) {
-    benchmark::RegisterBenchmark(c.name, next_daily_slot_in, c.zone, c.run_time);
-  }
-  for (const CronCase& c : kCron) {
-    benchmark::RegisterBenchmark(c.name, next_cron_fire_in, c.zone, c.expression);
-  }
+// A typical expression with a list, steps and a weekday range, in a zone with daylight saving.
+// NOLINTNEXTLINE(readability-identifier-naming)
+void BM_NextCronFire_ListsAndSteps_NewYork(benchmark::State& state) {
+  next_cron_fire_in(state, "America/New_York", "0,30 */2 * * 1-5");
 }
+BENCHMARK(BM_NextCronFire_ListsAndSteps_NewYork);
+
+// A monthly report: the jump crosses whole months per call.
+// NOLINTNEXTLINE(readability-identifier-naming)
+void BM_NextCronFire_Monthly_London(benchmark::State& state) {
+  next_cron_fire_in(state, "Europe/London", "15 6 1 * *");
+}
+BENCHMARK(BM_NextCronFire_Monthly_London);
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  register_benchmarks();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
-    return 1;
-  }
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+BENCHMARK_MAIN();
