@@ -11,82 +11,109 @@
 //
 // Prints one JSON line: system, runs, parallel, failed, elapsed_s, runs_per_s.
 #include <atomic>
+#include <charconv>
 #include <chrono>
+#include <cinttypes>
+#include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <string_view>
+#include <system_error>
 #include <thread>
 #include <vector>
 
 #include "pipeline/process_launcher.h"
 
-int main(int argc, char** argv) {
-  long count = 1000;
-  long parallel = 2;
+namespace {
+
+struct Options {
+  std::int64_t count = 1000;
+  std::int64_t parallel = 2;
   std::filesystem::path dir = std::filesystem::temp_directory_path() / "launcher_loop";
+  std::string helper;  // orchestrator-sandbox, when runs are sandboxed
   std::vector<std::string> command;
-  std::string helper;
+};
+
+// A whole decimal number, all of `text`; 0 (refused by the caller) when it is not one.
+std::int64_t number(std::string_view text) {
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return error == std::errc() && end == text.data() + text.size() ? value : 0;
+}
+
+bool parse(int argc, char** argv, Options& options) {
   for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--count" && i + 1 < argc) {
-      count = std::strtol(argv[++i], nullptr, 10);
-    } else if (arg == "--parallel" && i + 1 < argc) {
-      parallel = std::strtol(argv[++i], nullptr, 10);
-    } else if (arg == "--dir" && i + 1 < argc) {
-      dir = argv[++i];
-    } else if (arg == "--sandbox" && i + 1 < argc) {
-      helper = argv[++i];
+    const std::string_view arg = argv[i];
+    const bool has_value = i + 1 < argc;
+    if (arg == "--count" && has_value) {
+      options.count = number(argv[++i]);
+    } else if (arg == "--parallel" && has_value) {
+      options.parallel = number(argv[++i]);
+    } else if (arg == "--dir" && has_value) {
+      options.dir = argv[++i];
+    } else if (arg == "--sandbox" && has_value) {
+      options.helper = argv[++i];
     } else if (arg == "--") {
-      command.assign(argv + i + 1, argv + argc);
+      options.command.assign(argv + i + 1, argv + argc);
       break;
     } else {
-      command.clear();
-      break;
+      return false;
     }
   }
-  if (command.empty() || count <= 0 || parallel <= 0) {
+  return !options.command.empty() && options.count > 0 && options.parallel > 0;
+}
+
+// One worker's runs, through `launcher`, until `next` passes the count; counts the failures.
+void run_worker(const Options& options, std::int64_t worker,
+                orch::pipeline::ProcessLauncher& launcher, std::atomic<std::int64_t>& next,
+                std::atomic<std::int64_t>& failed) {
+  orch::pipeline::ProcessSpec spec;
+  spec.argv = options.command;
+  spec.env = {{"PATH", "/usr/bin:/bin"}};
+  spec.working_dir = options.dir;
+  spec.log_file = options.dir / ("worker" + std::to_string(worker) + ".log");
+  if (!options.helper.empty()) {
+    spec.sandbox = orch::pipeline::Sandbox{
+        options.helper, {"/usr", "/bin", "/sbin", "/lib", "/lib64", "/etc", "/opt"}, {options.dir}};
+  }
+  while (next.fetch_add(1) < options.count) {
+    orch::pipeline::StopSignal stop;
+    auto outcome = launcher.run(spec, stop);
+    if (outcome.kind != orch::pipeline::ProcessOutcome::Kind::kExited || outcome.exit_code != 0) {
+      ++failed;
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  if (!parse(argc, argv, options)) {
     std::fprintf(
         stderr,
         "usage: launcher_loop --count N --parallel P --dir D [--sandbox HELPER] -- COMMAND "
         "[ARGS...]\n");
     return 2;
   }
-  std::filesystem::create_directories(dir);
+  std::filesystem::create_directories(options.dir);
   auto launcher = orch::pipeline::make_posix_process_launcher();
-  std::atomic<long> next{0};
-  std::atomic<long> failed{0};
+  std::atomic<std::int64_t> next{0};
+  std::atomic<std::int64_t> failed{0};
   auto begin = std::chrono::steady_clock::now();
   std::vector<std::thread> workers;
-  for (long w = 0; w < parallel; ++w) {
-    workers.emplace_back([&, w] {
-      orch::pipeline::ProcessSpec spec;
-      spec.argv = command;
-      spec.env = {{"PATH", "/usr/bin:/bin"}};
-      spec.working_dir = dir;
-      spec.log_file = dir / ("worker" + std::to_string(w) + ".log");
-      if (!helper.empty()) {
-        spec.sandbox = orch::pipeline::Sandbox{
-            helper, {"/usr", "/bin", "/sbin", "/lib", "/lib64", "/etc", "/opt"}, {dir}};
-      }
-      while (next.fetch_add(1) < count) {
-        orch::pipeline::StopSignal stop;
-        auto outcome = launcher->run(spec, stop);
-        if (outcome.kind != orch::pipeline::ProcessOutcome::Kind::kExited ||
-            outcome.exit_code != 0) {
-          ++failed;
-        }
-      }
-    });
+  for (std::int64_t w = 0; w < options.parallel; ++w) {
+    workers.emplace_back([&, w] { run_worker(options, w, *launcher, next, failed); });
   }
   for (auto& worker : workers) {
     worker.join();
   }
   std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - begin;
-  std::printf(
-      "{\"system\": \"%s\", \"runs\": %ld, \"parallel\": %ld, \"failed\": %ld, "
-      "\"elapsed_s\": %.3f, \"runs_per_s\": %.1f}\n",
-      helper.empty() ? "launcher_loop" : "launcher_loop_sandboxed", count, parallel, failed.load(),
-      elapsed.count(), static_cast<double>(count) / elapsed.count());
+  std::printf("{\"system\": \"%s\", \"runs\": %" PRId64 ", \"parallel\": %" PRId64
+              ", \"failed\": %" PRId64 ", \"elapsed_s\": %.3f, \"runs_per_s\": %.1f}\n",
+              options.helper.empty() ? "launcher_loop" : "launcher_loop_sandboxed", options.count,
+              options.parallel, failed.load(), elapsed.count(),
+              static_cast<double>(options.count) / elapsed.count());
   return failed == 0 ? 0 : 1;
 }

@@ -16,31 +16,43 @@
 
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
+#include <cinttypes>
+#include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <string>
+#include <string_view>
+#include <system_error>
 #include <thread>
 #include <vector>
 
-extern char** environ;  // NOLINT: the POSIX interface to the process environment
+// POSIX declares the process environment so; the rule against mutable globals cannot apply.
+extern char** environ;  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
 
 namespace {
 
 struct Options {
-  long count = 1000;
-  long parallel = 2;
+  std::int64_t count = 1000;
+  std::int64_t parallel = 2;
   std::vector<char*> argv;
 };
+
+// A whole decimal number, all of `text`; 0 (refused by the caller) when it is not one.
+std::int64_t number(std::string_view text) {
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return error == std::errc() && end == text.data() + text.size() ? value : 0;
+}
 
 bool parse(int argc, char** argv, Options& options) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--count" && i + 1 < argc) {
-      options.count = std::strtol(argv[++i], nullptr, 10);
+      options.count = number(argv[++i]);
     } else if (arg == "--parallel" && i + 1 < argc) {
-      options.parallel = std::strtol(argv[++i], nullptr, 10);
+      options.parallel = number(argv[++i]);
     } else if (arg == "--") {
       for (++i; i < argc; ++i) {
         options.argv.push_back(argv[i]);
@@ -68,14 +80,15 @@ int main(int argc, char** argv) {
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
 
-  std::atomic<long> next{0};
-  std::atomic<long> failed{0};
+  std::atomic<std::int64_t> next{0};
+  std::atomic<std::int64_t> failed{0};
   auto worker = [&] {
     while (next.fetch_add(1) < options.count) {
       pid_t pid = 0;
       int rc = posix_spawn(&pid, options.argv[0], &actions, nullptr, options.argv.data(), environ);
       if (rc != 0) {
-        std::fprintf(stderr, "spawn_loop: %s: %s\n", options.argv[0], std::strerror(rc));
+        std::fprintf(stderr, "spawn_loop: %s: %s\n", options.argv[0],
+                     std::generic_category().message(rc).c_str());
         ++failed;
         continue;
       }
@@ -89,7 +102,7 @@ int main(int argc, char** argv) {
   };
   auto begin = std::chrono::steady_clock::now();
   std::vector<std::thread> threads;
-  for (long i = 0; i < options.parallel; ++i) {
+  for (std::int64_t i = 0; i < options.parallel; ++i) {
     threads.emplace_back(worker);
   }
   for (auto& thread : threads) {
@@ -97,10 +110,9 @@ int main(int argc, char** argv) {
   }
   std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - begin;
   posix_spawn_file_actions_destroy(&actions);
-  std::printf(
-      "{\"system\": \"spawn_loop\", \"runs\": %ld, \"parallel\": %ld, \"failed\": %ld, "
-      "\"elapsed_s\": %.3f, \"runs_per_s\": %.1f}\n",
-      options.count, options.parallel, failed.load(), elapsed.count(),
-      static_cast<double>(options.count) / elapsed.count());
+  std::printf("{\"system\": \"spawn_loop\", \"runs\": %" PRId64 ", \"parallel\": %" PRId64
+              ", \"failed\": %" PRId64 ", \"elapsed_s\": %.3f, \"runs_per_s\": %.1f}\n",
+              options.count, options.parallel, failed.load(), elapsed.count(),
+              static_cast<double>(options.count) / elapsed.count());
   return failed == 0 ? 0 : 1;
 }

@@ -1,20 +1,21 @@
 #include "pipeline/bounded_log.h"
 
-#include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <system_error>
 
 #include "pipeline/owned_fd.h"
 
 namespace orch::pipeline {
 namespace {
 
-constexpr std::size_t kCopyChunk = 64 * 1024;
+constexpr std::size_t kCopyChunk = std::size_t{64} * 1024;
 
 // An unnamed file beside the log to put the tail in order through; it goes when closed. Where
 // the file system has no O_TMPFILE, a named one is unlinked at once.
@@ -53,7 +54,7 @@ bool copy_range(int from, std::uint64_t from_offset, int to, std::uint64_t to_of
                 std::uint64_t size) {
   std::array<char, kCopyChunk> buffer;  // NOLINT(cppcoreguidelines-pro-type-member-init)
   while (size > 0) {
-    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(size, kCopyChunk));
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(size, kCopyChunk));
     const ssize_t n = ::pread(from, buffer.data(), want, static_cast<off_t>(from_offset));
     if (n < 0 && errno == EINTR) {
       continue;
@@ -93,7 +94,8 @@ Status BoundedLog::open(const std::filesystem::path& path) {
   // O_CLOEXEC: another thread's child must not inherit the log of this run.
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0) {
-    return unavailable("cannot open the log file " + path.string() + ": " + std::strerror(errno));
+    return unavailable("cannot open the log file " + path.string() + ": " +
+                       std::generic_category().message(errno));
   }
   path_ = path;
   return {};
@@ -130,18 +132,14 @@ void BoundedLog::append(const char* data, std::size_t size) {
     }
     if (!write_error_.empty()) {
       lost_ += n;
-    } else if (!write_at(offset, data, n)) {
-      write_error_ = std::strerror(errno);
+    } else if (!pwrite_all(fd_, data, n, offset)) {
+      write_error_ = std::generic_category().message(errno);
       lost_ += n;
     }
     total_ += n;
     data += n;
     size -= n;
   }
-}
-
-bool BoundedLog::write_at(std::uint64_t offset, const char* data, std::size_t size) {
-  return pwrite_all(fd_, data, size, offset);
 }
 
 std::uint64_t BoundedLog::dropped() const {
@@ -186,13 +184,14 @@ void BoundedLog::rotate_tail() {
     write_line("[orchestrator] log truncated: " + std::to_string(dropped()) +
                " bytes of output dropped; the last " + std::to_string(tail_) +
                " bytes, from byte " + std::to_string(head_) + " on, could not be put in order (" +
-               std::strerror(errno) + "): they start at byte " + std::to_string(head_ + start));
+               std::generic_category().message(errno) + "): they start at byte " +
+               std::to_string(head_ + start));
     return;
   }
   if (::ftruncate(fd_, static_cast<off_t>(head_)) != 0 ||
-      !write_at(head_, line.data(), line.size()) ||
+      !pwrite_all(fd_, line.data(), line.size(), head_) ||
       !copy_range(scratch.get(), 0, fd_, head_ + line.size(), tail_)) {
-    write_error_ = std::strerror(errno);
+    write_error_ = std::generic_category().message(errno);
     lost_ += tail_;
     file_end_ = head_ + line.size();
     return;
@@ -202,7 +201,7 @@ void BoundedLog::rotate_tail() {
 
 void BoundedLog::write_line(const std::string& line) {
   const std::string text = (file_end_ > 0 && last_char_ != '\n' ? "\n" : "") + line + "\n";
-  if (write_at(file_end_, text.data(), text.size())) {
+  if (pwrite_all(fd_, text.data(), text.size(), file_end_)) {
     file_end_ += text.size();
     last_char_ = '\n';
   }

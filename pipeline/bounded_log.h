@@ -24,6 +24,8 @@ class BoundedLog {
   ~BoundedLog();
   BoundedLog(const BoundedLog&) = delete;
   BoundedLog& operator=(const BoundedLog&) = delete;
+  BoundedLog(BoundedLog&&) = delete;
+  BoundedLog& operator=(BoundedLog&&) = delete;
 
   Status open(const std::filesystem::path& path);
 
@@ -46,7 +48,6 @@ class BoundedLog {
   // Ends the output part of the file: the tail put in order after a line on what was dropped.
   void settle();
   void rotate_tail();
-  bool write_at(std::uint64_t offset, const char* data, std::size_t size);
   void write_line(const std::string& line);
 
   int fd_ = -1;

@@ -42,19 +42,18 @@ std::string to_hex(const unsigned char* bytes, unsigned length) {
   return hex;
 }
 
-// Copies with copy_file_range (in the kernel, and sharing extents where the filesystem can),
-// else through a buffer. `out` is empty and new.
-Status copy_contents(int source, int out, const WorkLimits& limits, const std::string& what) {
-  const std::string doing = "copying " + what + " into the run folder";
+// Copies with copy_file_range (in the kernel, and sharing extents where the filesystem can).
+// Returns false, having copied nothing, where the two files' filesystems cannot.
+Result<bool> copy_in_kernel(int source, int out, const WorkLimits& limits, const std::string& doing,
+                            const std::string& what) {
   off_t in_offset = 0;
-  bool in_kernel = true;
-  while (in_kernel) {
+  for (;;) {
     if (Status s = limits.check(doing); !s) {
-      return s;
+      return s.error();
     }
     ssize_t n = ::copy_file_range(source, &in_offset, out, nullptr, kCopyChunkBytes, 0);
     if (n == 0) {
-      return {};
+      return true;
     }
     if (n > 0 || errno == EINTR) {
       continue;
@@ -62,11 +61,16 @@ Status copy_contents(int source, int out, const WorkLimits& limits, const std::s
     // Across filesystems, or on one that cannot: copy through user space, from the start.
     if (in_offset == 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
                            errno == EOPNOTSUPP || errno == EPERM)) {
-      in_kernel = false;
-    } else {
-      return unavailable("cannot copy input " + what + ": " + reason(errno));
+      return false;
     }
+    return unavailable("cannot copy input " + what + ": " + reason(errno));
   }
+}
+
+// Copies through a buffer, from the start.
+Status copy_through_buffer(int source, int out, const WorkLimits& limits, const std::string& doing,
+                           const std::string& what) {
+  off_t in_offset = 0;
   std::vector<char> buffer(kHashChunkBytes);
   for (;;) {
     if (Status s = limits.check(doing); !s) {
@@ -91,6 +95,19 @@ Status copy_contents(int source, int out, const WorkLimits& limits, const std::s
       done += w > 0 ? w : 0;
     }
   }
+}
+
+// Copies in the kernel where it can, else through a buffer. `out` is empty and new.
+Status copy_contents(int source, int out, const WorkLimits& limits, const std::string& what) {
+  const std::string doing = "copying " + what + " into the run folder";
+  auto copied = copy_in_kernel(source, out, limits, doing, what);
+  if (!copied) {
+    return copied.error();
+  }
+  if (*copied) {
+    return {};
+  }
+  return copy_through_buffer(source, out, limits, doing, what);
 }
 
 }  // namespace

@@ -36,7 +36,7 @@ std::string link_target(int dir, const char* name) {
   if (size <= 0 || static_cast<std::size_t>(size) >= buffer.size()) {
     return "";
   }
-  return std::string(buffer.data(), static_cast<std::size_t>(size));
+  return {buffer.data(), static_cast<std::size_t>(size)};
 }
 
 }  // namespace
@@ -104,7 +104,8 @@ Result<std::vector<std::string>> InputTree::list(
   std::vector<std::string> names;
   for (;;) {
     errno = 0;
-    const dirent* entry = ::readdir(dir.get());
+    // readdir is safe on a stream no other thread reads (POSIX deprecated readdir_r for it).
+    const dirent* entry = ::readdir(dir.get());  // NOLINT(concurrency-mt-unsafe)
     if (entry == nullptr) {
       break;
     }

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <system_error>
 
 #include "pipeline/command_lookup.h"
@@ -17,8 +18,8 @@ namespace fs = std::filesystem;
 // configuration (/etc: the loader's cache, locales, time zones, name service). Not /proc: another
 // process's /proc/<pid>/environ (the service's holds its database URL and passwords) was readable
 // from a sandbox on a 6.18 kernel. orchestrator-sandbox grants the pipeline its own /proc/<pid>.
-constexpr const char* kSystemReadPaths[] = {"/usr",   "/bin",    "/sbin", "/lib", "/lib32",
-                                            "/lib64", "/libx32", "/etc",  "/opt"};
+constexpr std::array<const char*, 9> kSystemReadPaths = {
+    "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt"};
 
 // How deep a granted folder is split around the service's files before it is left out whole.
 constexpr int kMaxSplitDepth = 8;
@@ -181,9 +182,8 @@ Sandbox SandboxPlan::for_run(const ProcessSpec& spec, const RunFolders& folders,
     std::string_view list = it->second;
     for (std::size_t start = 0; start < list.size();) {
       std::size_t colon = list.find(':', start);
-      std::string_view item = list.substr(start, colon == std::string_view::npos
-                                                     ? std::string_view::npos
-                                                     : colon - start);
+      std::string_view item = list.substr(
+          start, colon == std::string_view::npos ? std::string_view::npos : colon - start);
       // A published output is a link to the run folder that made it: the rule is for that
       // folder, and only it.
       std::error_code ec;

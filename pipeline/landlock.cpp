@@ -2,15 +2,16 @@
 // than the installed <linux/landlock.h> are spelled here: they are part of the kernel's stable ABI.
 #include "pipeline/landlock.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <array>
+#include <cerrno>
 #include <cstdint>
-#include <cstring>
 #include <string>
+#include <system_error>
 
 namespace orch::pipeline {
 namespace {
@@ -80,8 +81,8 @@ std::uint64_t handled_fs(int abi) {
 
 // Device files a program expects to open whatever its sandbox: reading from nothing, writing
 // into nothing, and randomness.
-constexpr const char* kDevices[] = {"/dev/null", "/dev/zero", "/dev/full", "/dev/random",
-                                    "/dev/urandom"};
+constexpr std::array<const char*, 5> kDevices = {"/dev/null", "/dev/zero", "/dev/full",
+                                                 "/dev/random", "/dev/urandom"};
 
 // A path whose last component is a symbolic link grants nothing: a team's own folder swapped for
 // a link to another team's between the checks and this open would otherwise hand that one over.
@@ -96,7 +97,7 @@ Status add_rule(int ruleset, const std::filesystem::path& path, std::uint64_t ri
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     return unavailable("cannot look at " + path.string() +
-                       " for the sandbox: " + std::strerror(errno));
+                       " for the sandbox: " + std::generic_category().message(errno));
   }
   if (S_ISLNK(st.st_mode)) {
     return {};
@@ -106,7 +107,7 @@ Status add_rule(int ruleset, const std::filesystem::path& path, std::uint64_t ri
   rule.parent_fd = fd;
   if (::syscall(SYS_landlock_add_rule, ruleset, kRulePathBeneath, &rule, 0) != 0) {
     return unavailable("cannot allow " + path.string() +
-                       " in the sandbox: " + std::strerror(errno));
+                       " in the sandbox: " + std::generic_category().message(errno));
   }
   return {};
 }
@@ -114,8 +115,9 @@ Status add_rule(int ruleset, const std::filesystem::path& path, std::uint64_t ri
 }  // namespace
 
 Result<int> landlock_abi() {
-  static const Result<int> kAbi = []() -> Result<int> {
-    const long abi = ::syscall(SYS_landlock_create_ruleset, nullptr, 0, kCreateRulesetVersion);
+  static const Result<int> asked = []() -> Result<int> {
+    const std::int64_t abi =
+        ::syscall(SYS_landlock_create_ruleset, nullptr, 0, kCreateRulesetVersion);
     if (abi >= 1) {
       return static_cast<int>(abi);
     }
@@ -126,10 +128,10 @@ Result<int> landlock_abi() {
         return unavailable("Landlock is turned off in this kernel (see lsm= on its command line)");
       default:
         return unavailable(std::string("cannot ask the kernel for Landlock: ") +
-                           std::strerror(errno));
+                           std::generic_category().message(errno));
     }
   }();
-  return kAbi;
+  return asked;
 }
 
 Result<OwnedFd> landlock_ruleset(const Sandbox& sandbox, int abi) {
@@ -140,10 +142,10 @@ Result<OwnedFd> landlock_ruleset(const Sandbox& sandbox, int abi) {
     attr.scoped = kScopeAbstractUnixSocket | kScopeSignal;
     size = sizeof(attr);
   }
-  const long fd = ::syscall(SYS_landlock_create_ruleset, &attr, size, 0);
+  const std::int64_t fd = ::syscall(SYS_landlock_create_ruleset, &attr, size, 0);
   if (fd < 0) {
     return unavailable(std::string("cannot create the pipeline's sandbox: ") +
-                       std::strerror(errno));
+                       std::generic_category().message(errno));
   }
   OwnedFd ruleset(static_cast<int>(fd));
   for (const char* device : kDevices) {

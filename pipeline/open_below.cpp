@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdint>
 #include <string>
 
 #include <linux/openat2.h>
@@ -16,7 +17,7 @@ int open_below(int dir, const char* name, int flags, std::uint64_t resolve) {
   open_how how{};
   how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC);
   how.resolve = resolve | RESOLVE_NO_MAGICLINKS;
-  long fd = -1;
+  std::int64_t fd = -1;
   // EAGAIN: a rename elsewhere on the filesystem raced the walk, and the kernel would rather
   // start again than vouch for it.
   for (int tries = 0; tries < 64; ++tries) {

@@ -31,6 +31,8 @@ class ProcessGuardian {
   ~ProcessGuardian();
   ProcessGuardian(const ProcessGuardian&) = delete;
   ProcessGuardian& operator=(const ProcessGuardian&) = delete;
+  ProcessGuardian(ProcessGuardian&&) = delete;
+  ProcessGuardian& operator=(ProcessGuardian&&) = delete;
 
   // Before a run's process is started: from now on, should this process die, the guardian
   // sweeps for processes marked with `run_id`. Empty run ids are not tracked.
@@ -45,9 +47,8 @@ class ProcessGuardian {
 
  private:
   ProcessGuardian(int channel, pid_t pid) : channel_(channel), pid_(pid) {}
-  // Tells the guardian; a guardian that died (killed by hand) is replaced first, and told every
-  // run the one before knew.
-  bool send_locked(int op, std::string_view run_id, pid_t group);
+  // Replaces a guardian that could not be told (it died, killed by hand), and tells the new one
+  // every run the one before knew.
   void restart_locked();
 
   mutable std::mutex mutex_;

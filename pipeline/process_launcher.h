@@ -15,11 +15,11 @@
 namespace orch::pipeline {
 
 struct ProcessSpec {
-  std::vector<std::string> argv;              // argv[0] is searched in env's PATH unless it has '/'
-  std::map<std::string, std::string> env;     // the child's whole environment: nothing inherited
+  std::vector<std::string> argv;           // argv[0] is searched in env's PATH unless it has '/'
+  std::map<std::string, std::string> env;  // the child's whole environment: nothing inherited
   std::filesystem::path working_dir;
-  std::filesystem::path log_file;             // stdout and stderr, interleaved; created/truncated
-  std::uint64_t log_limit_bytes = 10 * 1024 * 1024;
+  std::filesystem::path log_file;  // stdout and stderr, interleaved; created/truncated
+  std::uint64_t log_limit_bytes = std::uint64_t{10} * 1024 * 1024;
   std::chrono::milliseconds timeout{std::chrono::hours(1)};
   std::chrono::milliseconds kill_grace{std::chrono::seconds(5)};  // SIGTERM -> SIGKILL on timeout
   // Set: the child runs in this Landlock sandbox, entered through sandbox->helper; a kernel
@@ -36,10 +36,10 @@ struct ProcessOutcome {
     kFailedToStart,  // the command does not exist, is not executable, or could not be spawned
   };
   Kind kind = Kind::kFailedToStart;
-  int exit_code = -1;            // valid for kExited
-  int signal = 0;                // valid for kSignaled
-  std::string error;             // a clear one-line reason for everything but kExited 0
-  std::uint64_t log_bytes = 0;   // bytes written to the log (at most the limit, plus a note)
+  int exit_code = -1;           // valid for kExited
+  int signal = 0;               // valid for kSignaled
+  std::string error;            // a clear one-line reason for everything but kExited 0
+  std::uint64_t log_bytes = 0;  // bytes written to the log (at most the limit, plus a note)
   bool log_truncated = false;
 };
 

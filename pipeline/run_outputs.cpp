@@ -1,13 +1,12 @@
 #include "pipeline/run_outputs.h"
 
 #include <fcntl.h>
-#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
+#include <cstdio>
 #include <optional>
 #include <set>
 #include <string>
@@ -22,7 +21,7 @@ namespace fs = std::filesystem;
 namespace {
 
 Status unavailable_errno(const std::string& what) {
-  return unavailable(what + ": " + std::strerror(errno));
+  return unavailable(what + ": " + std::generic_category().message(errno));
 }
 
 // Points `link` at `target` (relative to the link's folder) in one atomic step.

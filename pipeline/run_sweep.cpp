@@ -2,11 +2,14 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <array>
+#include <csignal>
+#include <cstdint>
 #include <cstring>
+#include <string_view>
 
 namespace orch::pipeline {
 namespace {
@@ -20,14 +23,14 @@ struct LinuxDirent64 {
   off64_t d_off;
   unsigned short d_reclen;  // NOLINT(google-runtime-int): the kernel's layout
   unsigned char d_type;
-  char d_name[1];
+  char d_name[1];  // NOLINT(modernize-avoid-c-arrays): the kernel's layout, a name of any length
 };
 
 // Whether `entry` (not NUL-terminated, `length` bytes) is RUN_ID=<one of run_ids>.
 bool is_marker(const char* entry, std::size_t length, const char* const* run_ids,
                std::size_t count) {
-  constexpr std::size_t kName = sizeof(kRunMarkerName) - 1;
-  if (length <= kName + 1 || std::memcmp(entry, kRunMarkerName, kName) != 0 ||
+  constexpr std::size_t kName = kRunMarkerName.size();
+  if (length <= kName + 1 || std::memcmp(entry, kRunMarkerName.data(), kName) != 0 ||
       entry[kName] != '=') {
     return false;
   }
@@ -45,34 +48,36 @@ bool is_marker(const char* entry, std::size_t length, const char* const* run_ids
 // Whether process `pid`'s initial environment holds a marker of one of `run_ids`. The environment
 // is read in chunks and split at its NULs, so an entry may span two reads.
 bool carries_marker(int proc_fd, const char* pid, const char* const* run_ids, std::size_t count) {
-  char path[64];
-  std::size_t n = std::strlen(pid);
-  if (n + sizeof("/environ") > sizeof(path)) {
+  constexpr std::string_view kFile = "/environ";
+  std::array<char, 64> path{};  // zeroed: what is copied in below ends with a NUL
+  const std::string_view name(pid);
+  if (name.size() + kFile.size() >= path.size()) {
     return false;
   }
-  std::memcpy(path, pid, n);
-  std::memcpy(path + n, "/environ", sizeof("/environ"));
-  const int fd = ::openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
+  name.copy(path.data(), name.size());
+  kFile.copy(path.data() + name.size(), kFile.size());
+  const int fd = ::openat(proc_fd, path.data(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     return false;  // gone, or not ours to read
   }
-  char chunk[4096];
-  char entry[kEntryPrefix];
+  std::array<char, 4096> chunk;
+  std::array<char, kEntryPrefix> entry;
   std::size_t entry_length = 0;  // bytes of the current entry seen so far (may exceed the prefix)
   bool found = false;
   while (!found) {
-    const ssize_t got = ::read(fd, chunk, sizeof(chunk));
+    const ssize_t got = ::read(fd, chunk.data(), chunk.size());
     if (got <= 0) {
       break;
     }
     for (ssize_t i = 0; i < got && !found; ++i) {
-      if (chunk[i] == '\0') {
-        found = entry_length <= kEntryPrefix && is_marker(entry, entry_length, run_ids, count);
+      if (chunk[static_cast<std::size_t>(i)] == '\0') {
+        found =
+            entry_length <= kEntryPrefix && is_marker(entry.data(), entry_length, run_ids, count);
         entry_length = 0;
         continue;
       }
       if (entry_length < kEntryPrefix) {
-        entry[entry_length] = chunk[i];
+        entry[entry_length] = chunk[static_cast<std::size_t>(i)];
       }
       ++entry_length;
     }
@@ -108,14 +113,14 @@ int sweep_run_processes(const char* const* run_ids, std::size_t count) {
   const pid_t self = ::getpid();
   const pid_t own_group = ::getpgrp();
   int signalled = 0;
-  alignas(LinuxDirent64) char buffer[8192];
+  alignas(LinuxDirent64) std::array<char, 8192> buffer;
   while (true) {
-    const long got = ::syscall(SYS_getdents64, proc_fd, buffer, sizeof(buffer));
+    const std::int64_t got = ::syscall(SYS_getdents64, proc_fd, buffer.data(), buffer.size());
     if (got <= 0) {
       break;
     }
-    for (long offset = 0; offset < got;) {
-      const auto* entry = reinterpret_cast<const LinuxDirent64*>(buffer + offset);
+    for (std::int64_t offset = 0; offset < got;) {
+      const auto* entry = reinterpret_cast<const LinuxDirent64*>(buffer.data() + offset);
       offset += entry->d_reclen;
       pid_t pid = 0;
       if (!parse_pid(entry->d_name, pid) || pid == self ||

@@ -1,12 +1,13 @@
 #pragma once
 
 #include <cstddef>
+#include <string_view>
 
 namespace orch::pipeline {
 
 // The environment entry that marks every process of a run: its pipeline is started with it, and
 // whatever the pipeline starts inherits it, including processes that leave its process group.
-inline constexpr char kRunMarkerName[] = "RUN_ID";
+inline constexpr std::string_view kRunMarkerName = "RUN_ID";
 
 // Kills with SIGKILL every process of this host (that this user may signal) whose environment
 // holds RUN_ID=<id> for one of `run_ids`, and the process group it leads or belongs to. This is

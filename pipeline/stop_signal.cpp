@@ -24,7 +24,7 @@ std::optional<StopRequest> StopSignal::requested() const {
   return request_;
 }
 
-int StopSignal::subscribe(Listener listener) {
+int StopSignal::subscribe(const Listener& listener) {
   std::unique_lock<std::mutex> lock(mutex_);
   const int id = next_id_++;
   listeners_.emplace_back(id, listener);

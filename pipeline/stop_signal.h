@@ -39,7 +39,7 @@ class StopSignal {
 
   // Calls `listener` for each stop heard: at once, on this thread, if one was already. Returns an
   // id for unsubscribe().
-  int subscribe(Listener listener);
+  int subscribe(const Listener& listener);
   void unsubscribe(int id);
 
  private:

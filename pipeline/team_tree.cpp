@@ -132,6 +132,55 @@ Status check_destination(const fs::path& folder, const fs::path& resolved,
   return {};
 }
 
+using FolderChecks = std::array<FolderCheck, 6>;
+
+// Where each folder leads, judged before anything is created.
+Status check_before_creating(const FolderChecks& checks, const std::optional<TeamId>& team) {
+  for (const FolderCheck& check : checks) {
+    auto resolved = where_it_leads(*check.folder);
+    if (!resolved) {
+      return resolved.error();
+    }
+    if (Status s = check_destination(*check.folder, *resolved, *check.owner_root, team); !s) {
+      return s.error();
+    }
+  }
+  return {};
+}
+
+Status create_folders(const FolderChecks& checks) {
+  for (const FolderCheck& check : checks) {
+    if (!check.create) {
+      continue;
+    }
+    std::error_code ec;
+    fs::create_directories(*check.folder, ec);
+    if (ec) {
+      return unavailable("cannot create folder " + check.folder->string() + ": " + ec.message());
+    }
+  }
+  return {};
+}
+
+// Checked again once everything exists, now with the kernel's own resolution: this is
+// check_inside, with a message that names the owner.
+Status check_after_creating(const FolderChecks& checks, const std::optional<TeamId>& team) {
+  for (const FolderCheck& check : checks) {
+    std::error_code ec;
+    fs::path resolved = fs::canonical(*check.folder, ec);
+    if (!check.create && ec == std::errc::no_such_file_or_directory) {
+      continue;  // not published yet, or a dangling link that where_it_leads() found inside
+    }
+    if (ec) {
+      return unavailable("cannot resolve folder " + check.folder->string() + ": " + ec.message());
+    }
+    if (Status s = check_destination(*check.folder, resolved, *check.owner_root, team); !s) {
+      return s.error();
+    }
+  }
+  return {};
+}
+
 // open_below() for a folder, created first when missing: mkdirat never follows a symlink in the
 // last component, and `dir` is already checked, so nothing is created outside.
 OwnedFd open_folder_below(int dir, const char* name, std::uint64_t resolve) {
@@ -269,7 +318,7 @@ Result<RunFolders> TeamTree::prepare(const std::optional<TeamId>& team,
   RunFolders f = TeamTree(*input_root, *output_root).folders(team, pipeline);
 
   // Parents come before their children, so that the first refusal names the folder at fault.
-  const std::array<FolderCheck, 6> checks = {{
+  const FolderChecks checks = {{
       {&f.input_root, &f.input_root, true},
       {&f.input_dir, &f.input_root, true},
       {&f.output_root, &f.output_root, true},
@@ -277,39 +326,14 @@ Result<RunFolders> TeamTree::prepare(const std::optional<TeamId>& team,
       {&f.output_share_dir, &f.output_root, false},
       {&f.runs_dir, &f.output_root, true},
   }};
-  for (const FolderCheck& check : checks) {
-    auto resolved = where_it_leads(*check.folder);
-    if (!resolved) {
-      return resolved.error();
-    }
-    if (Status s = check_destination(*check.folder, *resolved, *check.owner_root, team); !s) {
-      return s.error();
-    }
+  if (Status s = check_before_creating(checks, team); !s) {
+    return s.error();
   }
-  for (const FolderCheck& check : checks) {
-    if (!check.create) {
-      continue;
-    }
-    std::error_code ec;
-    fs::create_directories(*check.folder, ec);
-    if (ec) {
-      return unavailable("cannot create folder " + check.folder->string() + ": " + ec.message());
-    }
+  if (Status s = create_folders(checks); !s) {
+    return s.error();
   }
-  // Checked again once everything exists, now with the kernel's own resolution: this is
-  // check_inside, with a message that names the owner.
-  for (const FolderCheck& check : checks) {
-    std::error_code ec;
-    fs::path resolved = fs::canonical(*check.folder, ec);
-    if (!check.create && ec == std::errc::no_such_file_or_directory) {
-      continue;  // not published yet, or a dangling link that where_it_leads() found inside
-    }
-    if (ec) {
-      return unavailable("cannot resolve folder " + check.folder->string() + ": " + ec.message());
-    }
-    if (Status s = check_destination(*check.folder, resolved, *check.owner_root, team); !s) {
-      return s.error();
-    }
+  if (Status s = check_after_creating(checks, team); !s) {
+    return s.error();
   }
   return f;
 }

@@ -3,6 +3,7 @@
 // The loan tapes of the example pipeline: its CSV reader and the checks of each loan, apart from
 // main.cpp so that they can be fuzzed and tested without files or an environment.
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -38,8 +39,8 @@ struct Loan {
 
 struct FileSummary {
   std::string name;
-  long loans = 0;
-  long exceptions = 0;
+  std::int64_t loans = 0;
+  std::int64_t exceptions = 0;
   double total_amount = 0;
 };
 

@@ -15,12 +15,20 @@
 // It costs one exec per run, so on x86-64 and AArch64 it is built without a C library
 // (ORCH_SANDBOX_FREESTANDING): glibc's start-up asks the CPU for its features and caches with
 // CPUID, which traps to the hypervisor on a virtual machine, and was half of the helper's CPU.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
 #include <asm/unistd.h>
 #include <linux/fcntl.h>
 #include <linux/landlock.h>
 #include <linux/prctl.h>
 
 namespace {
+
+// A system call's arguments and result: a register wide, `long` in the kernel's ABI, which
+// std::intptr_t is on every Linux target (std::int64_t would not be on a 32-bit one).
+using SysWord = std::intptr_t;
 
 constexpr int kRulesetFd = 3;
 constexpr int kStderr = 2;
@@ -29,10 +37,10 @@ constexpr int kCannotExec = 127;
 
 #if defined(ORCH_SANDBOX_FREESTANDING) && defined(__x86_64__)
 // Five arguments, all set: prctl(PR_SET_NO_NEW_PRIVS) refuses a non-zero fifth.
-long sys(long n, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0) {
-  register long r10 asm("r10") = d;
-  register long r8 asm("r8") = e;
-  long ret = 0;
+SysWord sys(SysWord n, SysWord a = 0, SysWord b = 0, SysWord c = 0, SysWord d = 0, SysWord e = 0) {
+  register SysWord r10 asm("r10") = d;
+  register SysWord r8 asm("r8") = e;
+  SysWord ret = 0;
   asm volatile("syscall"
                : "=a"(ret)
                : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8)
@@ -40,13 +48,13 @@ long sys(long n, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0) {
   return ret;  // -errno on failure
 }
 #elif defined(ORCH_SANDBOX_FREESTANDING) && defined(__aarch64__)
-long sys(long n, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0) {
-  register long x8 asm("x8") = n;
-  register long x0 asm("x0") = a;
-  register long x1 asm("x1") = b;
-  register long x2 asm("x2") = c;
-  register long x3 asm("x3") = d;
-  register long x4 asm("x4") = e;
+SysWord sys(SysWord n, SysWord a = 0, SysWord b = 0, SysWord c = 0, SysWord d = 0, SysWord e = 0) {
+  register SysWord x8 asm("x8") = n;
+  register SysWord x0 asm("x0") = a;
+  register SysWord x1 asm("x1") = b;
+  register SysWord x2 asm("x2") = c;
+  register SysWord x3 asm("x3") = d;
+  register SysWord x4 asm("x4") = e;
   asm volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4) : "memory");
   return x0;  // -errno on failure
 }
@@ -55,14 +63,14 @@ long sys(long n, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0) {
 #include <errno.h>
 #include <unistd.h>
 namespace {
-long sys(long n, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0) {
-  const long ret = syscall(n, a, b, c, d, e);
+SysWord sys(SysWord n, SysWord a = 0, SysWord b = 0, SysWord c = 0, SysWord d = 0, SysWord e = 0) {
+  const SysWord ret = syscall(n, a, b, c, d, e);
   return ret < 0 ? -errno : ret;
 }
 #endif
 
-long length(const char* text) {
-  long n = 0;
+SysWord length(const char* text) {
+  SysWord n = 0;
   while (text[n] != '\0') {
     ++n;
   }
@@ -71,56 +79,57 @@ long length(const char* text) {
 
 void put(const char* text) {
   // Nothing useful can be done when stderr is gone.
-  sys(__NR_write, kStderr, reinterpret_cast<long>(text), length(text));
+  sys(__NR_write, kStderr, reinterpret_cast<SysWord>(text), length(text));
 }
 
 // "orchestrator-sandbox: WHAT DETAIL: error N" (no strerror without a C library; N is errno).
-int fail(const char* what, const char* detail, long error, int code) {
-  char number[24] = {};
-  int at = sizeof(number) - 1;
-  for (unsigned long e = static_cast<unsigned long>(-error); at > 0;) {
+int fail(const char* what, const char* detail, SysWord error, int code) {
+  std::array<char, 24> number = {};
+  std::size_t at = number.size() - 1;
+  for (auto e = static_cast<std::uintptr_t>(-error); at > 0;) {
     number[--at] = static_cast<char>('0' + e % 10);
     e /= 10;
     if (e == 0) {
       break;
     }
   }
-  const char* parts[] = {"orchestrator-sandbox: ", what, detail, ": error ", number + at, "\n"};
+  const std::array<const char*, 6> parts = {"orchestrator-sandbox: ", what, detail, ": error ",
+                                            number.data() + at,       "\n"};
   for (const char* part : parts) {
     put(part);
   }
   return code;
 }
 
-int enter_and_exec(long argc, char** argv, char** envp) {
+int enter_and_exec(SysWord argc, char** argv, char** envp) {
   if (argc < 3) {
     put("usage: orchestrator-sandbox PROGRAM ARGV0 [ARGS...] (with a Landlock ruleset as fd 3)\n");
     return kCannotEnter;
   }
   // Reading one's own /proc entries (maps, status, fd) is what runtimes do at start. The
   // service's and other processes' entries stay out: they hold its environment.
-  const long self =
-      sys(__NR_openat, AT_FDCWD, reinterpret_cast<long>("/proc/self"), O_PATH | O_CLOEXEC);
+  const SysWord self =
+      sys(__NR_openat, AT_FDCWD, reinterpret_cast<SysWord>("/proc/self"), O_PATH | O_CLOEXEC);
   if (self >= 0) {
     landlock_path_beneath_attr rule{};
     rule.allowed_access = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
     rule.parent_fd = static_cast<int>(self);
-    if (const long r = sys(__NR_landlock_add_rule, kRulesetFd, LANDLOCK_RULE_PATH_BENEATH,
-                           reinterpret_cast<long>(&rule), 0);
+    if (const SysWord r = sys(__NR_landlock_add_rule, kRulesetFd, LANDLOCK_RULE_PATH_BENEATH,
+                              reinterpret_cast<SysWord>(&rule), 0);
         r < 0) {
       return fail("cannot allow /proc/self", "", r, kCannotEnter);
     }
     sys(__NR_close, self);
   }
-  if (const long r = sys(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); r < 0) {
+  if (const SysWord r = sys(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); r < 0) {
     return fail("cannot set no_new_privs", "", r, kCannotEnter);
   }
-  if (const long r = sys(__NR_landlock_restrict_self, kRulesetFd, 0); r < 0) {
+  if (const SysWord r = sys(__NR_landlock_restrict_self, kRulesetFd, 0); r < 0) {
     return fail("cannot enter the sandbox", "", r, kCannotEnter);
   }
   sys(__NR_close, kRulesetFd);
-  const long r = sys(__NR_execve, reinterpret_cast<long>(argv[1]), reinterpret_cast<long>(argv + 2),
-                     reinterpret_cast<long>(envp));
+  const SysWord r = sys(__NR_execve, reinterpret_cast<SysWord>(argv[1]),
+                        reinterpret_cast<SysWord>(argv + 2), reinterpret_cast<SysWord>(envp));
   return fail("cannot execute ", argv[1], r, kCannotExec);
 }
 
@@ -128,17 +137,17 @@ int enter_and_exec(long argc, char** argv, char** envp) {
 
 #if defined(ORCH_SANDBOX_FREESTANDING)
 // The compiler may call these for the structs above even when freestanding.
-extern "C" void* memset(void* dest, int value, unsigned long size) {
+extern "C" void* memset(void* dest, int value, std::size_t size) {
   auto* p = static_cast<unsigned char*>(dest);
-  for (unsigned long i = 0; i < size; ++i) {
+  for (std::size_t i = 0; i < size; ++i) {
     p[i] = static_cast<unsigned char>(value);
   }
   return dest;
 }
 
 // The kernel starts us with argc, argv..., 0, envp..., 0 on the stack.
-extern "C" [[noreturn]] void start_from_stack(long* stack) {
-  const long argc = stack[0];
+extern "C" [[noreturn]] void start_from_stack(SysWord* stack) {
+  const SysWord argc = stack[0];
   char** argv = reinterpret_cast<char**>(stack + 1);
   const int code = enter_and_exec(argc, argv, argv + argc + 1);
   for (;;) {
