@@ -1,6 +1,7 @@
 // `orchestrator pipelines list`: each configured pipeline, its schedule and who runs it.
 
 #include <iostream>
+#include <memory>
 
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/cli/output.h"
@@ -45,7 +46,10 @@ std::string team_list(const std::vector<TeamId>& ids) {
   return out;
 }
 
-}  // namespace
+// `pipelines list`: each configured pipeline, its schedule and the teams that run it.
+struct PipelinesOptions {
+  Format format = Format::kTable;
+};
 
 int pipelines_list(const config::Config& config, const PipelinesOptions& options) {
   auto db = open_database(config, 1, Database::OpenMode::kExisting);
@@ -86,6 +90,18 @@ int pipelines_list(const config::Config& config, const PipelinesOptions& options
   }
   print(t, options.format, std::cout);
   return kExitOk;
+}
+
+}  // namespace
+
+void add_pipelines_command(Command& app) {
+  auto options = std::make_shared<PipelinesOptions>();
+  Command pipelines_cmd = app.subcommand("pipelines", "The configured pipelines");
+  pipelines_cmd.needs_subcommand();
+  Command list_cmd =
+      pipelines_cmd.subcommand("list", "Each pipeline, its schedule and the teams that run it");
+  list_cmd.format(options->format);
+  list_cmd.runs([options](const Invocation& in) { return pipelines_list(in.config, *options); });
 }
 
 }  // namespace orch::cli

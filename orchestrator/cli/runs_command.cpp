@@ -1,5 +1,6 @@
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <tuple>
 
 #include <date/tz.h>
@@ -119,7 +120,15 @@ Table run_table(const std::vector<RunRecord>& runs, Format format, bool with_pip
   return t;
 }
 
-}  // namespace
+struct RunsOptions {
+  std::optional<std::string> team;  // an id, or "general"
+  std::optional<std::string> pipeline;
+  std::optional<std::string> status;
+  std::optional<std::string> since;  // what parse_time_bound() reads, in the machine's zone
+  std::optional<std::string> until;
+  int limit = 20;
+  Format format = Format::kTable;
+};
 
 int runs(const config::Config& config, const RunsOptions& options) {
   RunFilter filter;
@@ -179,6 +188,24 @@ int runs(const config::Config& config, const RunsOptions& options) {
   }
   print(run_table(*rows, options.format, with_pipeline), options.format, std::cout);
   return kExitOk;
+}
+
+}  // namespace
+
+void add_runs_command(Command& app) {
+  auto options = std::make_shared<RunsOptions>();
+  Command runs_cmd = app.subcommand("runs", "The run history, newest first");
+  runs_cmd.option("--team", options->team, "A team's id, or 'general'");
+  runs_cmd.option("--pipeline", options->pipeline, "Only this pipeline's runs");
+  runs_cmd.option("--status", options->status, "running, completed, failed, ...");
+  runs_cmd.option("--since", options->since,
+                  "Runs created at or after: 2026-12-04T19:00 (local time), 2026-12-04, an "
+                  "instant with Z or +HH:MM, 30m, 2h, 7d (ago), today, yesterday");
+  runs_cmd.option("--until", options->until, "Runs created before: the same forms as --since");
+  runs_cmd.option("--limit", options->limit, "At most this many runs (default 20)").whole_number();
+  runs_cmd.format(options->format);
+  runs_cmd.runs([options](const Invocation& in) { return runs(in.config, *options); });
+  add_runs_show_command(runs_cmd);
 }
 
 }  // namespace orch::cli

@@ -9,6 +9,7 @@
 #include "pipeline/process_launcher.h"
 
 namespace orch::cli {
+namespace {
 
 int serve(const config::Config& config) {
   // Blocks of 128 KiB and more (a scrape's text, a page of teams) come from mmap and go back to
@@ -43,6 +44,13 @@ int serve(const config::Config& config) {
   int code = service.run();
   http->reset();
   return code;
+}
+
+}  // namespace
+
+void add_serve_command(Command& app) {
+  Command serve_cmd = app.subcommand("serve", "Run the service until SIGTERM/SIGINT");
+  serve_cmd.runs([](const Invocation& in) { return serve(in.config); }, Isolation::kSettled);
 }
 
 }  // namespace orch::cli

@@ -1,5 +1,6 @@
 #include <iostream>
 #include <map>
+#include <memory>
 
 #include "config/base/clock.h"
 #include "config/base/terminal_text.h"
@@ -8,11 +9,16 @@
 #include "orchestrator/core/heartbeat.h"
 
 namespace orch::cli {
+namespace {
 
 // Every service registered in the database: the live ones, and those silent for longer than the
 // heartbeat timeout (they died without a clean stop; their running runs are being abandoned).
 // Services silent for longer than scheduler.forget_silent_after_hours are forgotten first: a
 // service killed with kill -9 would otherwise be listed for ever.
+struct StatusOptions {
+  Format format = Format::kTable;
+};
+
 int status(const config::Config& config, const StatusOptions& options) {
   auto db = open_database(config, 1, Database::OpenMode::kExisting);
   if (!db) {
@@ -100,6 +106,16 @@ int status(const config::Config& config, const StatusOptions& options) {
       break;
   }
   return kExitOk;
+}
+
+}  // namespace
+
+void add_status_command(Command& app) {
+  auto options = std::make_shared<StatusOptions>();
+  Command status_cmd =
+      app.subcommand("status", "The services sharing the database, with their last heartbeat");
+  status_cmd.format(options->format);
+  status_cmd.runs([options](const Invocation& in) { return status(in.config, *options); });
 }
 
 }  // namespace orch::cli
