@@ -42,80 +42,99 @@ std::optional<std::string> opt_text(const std::string& s) {
   return s.empty() ? std::nullopt : std::optional<std::string>(s);
 }
 
-// The pipeline has a column when the configuration has several, or a run belongs to another
-// than `daily`: a site with one pipeline sees the table it always saw.
-Table run_table(const std::vector<RunRecord>& runs, Format format, bool with_pipeline) {
-  Table t;
-  t.when_empty = "no runs match";
-  bool full = format != Format::kTable;  // the terminal table keeps to what fits a screen
-  t.columns = {{"run_id"},
-               {"sales_team_id", true},
-               {"status"},
-               {"triggered_by"},
-               {"attempt", true},
-               {"run_date"},
-               {"purchase_date"},
-               {"scheduled_for"},
-               {"started_at"},
-               {"completed_at"},
-               {"duration_ms", true},
-               {"total_loans", true},
-               {"exceptions_count", true},
-               {"exit_code", true},
-               {"error"}};
-  if (with_pipeline) {
-    t.columns.insert(t.columns.begin() + 2, {"pipeline"});
+// Which of the optional columns the table has.
+struct RunColumns {
+  bool full = false;           // every field: JSON and CSV (the terminal keeps to a screen)
+  bool with_pipeline = false;  // the pipeline
+  bool json = false;           // the owner's name beside its id
+  bool notes = false;          // what daylight saving did to a slot
+};
+
+std::vector<Table::Column> run_columns(const RunColumns& shape) {
+  std::vector<Table::Column> columns = {{"run_id"},
+                                        {"sales_team_id", true},
+                                        {"status"},
+                                        {"triggered_by"},
+                                        {"attempt", true},
+                                        {"run_date"},
+                                        {"purchase_date"},
+                                        {"scheduled_for"},
+                                        {"started_at"},
+                                        {"completed_at"},
+                                        {"duration_ms", true},
+                                        {"total_loans", true},
+                                        {"exceptions_count", true},
+                                        {"exit_code", true},
+                                        {"error"}};
+  if (shape.with_pipeline) {
+    columns.insert(columns.begin() + 2, {"pipeline"});
   }
-  // JSON names the owner as every command does ("3" or "general") beside the id. CSV keeps its
-  // columns where scripts that cut them expect them.
-  const bool json = format == Format::kJson;
-  if (json) {
-    t.columns.insert(t.columns.begin() + 1, {"team"});
+  if (shape.json) {
+    columns.insert(columns.begin() + 1, {"team"});
   }
-  // What daylight saving did to a slot: always in JSON and CSV, in the table when there is any.
-  bool notes = full;
-  for (const RunRecord& r : runs) {
-    notes = notes || !r.schedule_note.empty();
+  if (shape.notes) {
+    columns.push_back({"schedule_note"});
   }
-  if (notes) {
-    t.columns.push_back({"schedule_note"});
-  }
-  if (full) {
-    t.columns.insert(
-        t.columns.end(),
+  if (shape.full) {
+    columns.insert(
+        columns.end(),
         {{"instance"}, {"log_path"}, {"created_at"}, {"metrics", true}, {"inputs", true}});
   }
+  return columns;
+}
+
+std::vector<std::optional<std::string>> run_row(const RunRecord& r, const RunColumns& shape) {
+  std::vector<std::optional<std::string>> row = {
+      r.run_id,
+      r.team ? std::optional<std::string>(std::to_string(r.team->value)) : std::nullopt,
+      to_string(r.status),
+      to_string(r.triggered_by),
+      std::to_string(r.attempt),
+      r.run_date,
+      opt_text(r.purchase_date),
+      opt_time(r.scheduled_for),
+      opt_time(r.started_at),
+      opt_time(r.completed_at),
+      opt_number(r.duration_ms),
+      opt_number(r.total_loans),
+      opt_number(r.exceptions_count),
+      opt_number(r.exit_code),
+      opt_text(r.error)};
+  if (shape.with_pipeline) {
+    row.insert(row.begin() + 2, r.pipeline);
+  }
+  if (shape.json) {
+    row.insert(row.begin() + 1, r.team ? std::to_string(r.team->value) : "general");
+  }
+  if (shape.notes) {
+    row.push_back(opt_text(r.schedule_note));
+  }
+  if (shape.full) {
+    row.insert(row.end(), {opt_text(r.instance), opt_text(r.log_path), format_utc(r.created_at),
+                           opt_text(r.metrics), opt_text(r.inputs)});
+  }
+  return row;
+}
+
+// The pipeline has a column when the configuration has several, or a run belongs to another
+// than `daily`: a site with one pipeline sees the table it always saw. JSON names the owner as
+// every command does ("3" or "general") beside the id; CSV keeps its columns where scripts that
+// cut them expect them. What daylight saving did to a slot is always in JSON and CSV, and in the
+// table when there is any.
+Table run_table(const std::vector<RunRecord>& runs, Format format, bool with_pipeline) {
+  RunColumns shape;
+  shape.full = format != Format::kTable;
+  shape.with_pipeline = with_pipeline;
+  shape.json = format == Format::kJson;
+  shape.notes = shape.full;
   for (const RunRecord& r : runs) {
-    std::vector<std::optional<std::string>> row = {
-        r.run_id,
-        r.team ? std::optional<std::string>(std::to_string(r.team->value)) : std::nullopt,
-        to_string(r.status),
-        to_string(r.triggered_by),
-        std::to_string(r.attempt),
-        r.run_date,
-        opt_text(r.purchase_date),
-        opt_time(r.scheduled_for),
-        opt_time(r.started_at),
-        opt_time(r.completed_at),
-        opt_number(r.duration_ms),
-        opt_number(r.total_loans),
-        opt_number(r.exceptions_count),
-        opt_number(r.exit_code),
-        opt_text(r.error)};
-    if (with_pipeline) {
-      row.insert(row.begin() + 2, r.pipeline);
-    }
-    if (json) {
-      row.insert(row.begin() + 1, r.team ? std::to_string(r.team->value) : "general");
-    }
-    if (notes) {
-      row.push_back(opt_text(r.schedule_note));
-    }
-    if (full) {
-      row.insert(row.end(), {opt_text(r.instance), opt_text(r.log_path), format_utc(r.created_at),
-                             opt_text(r.metrics), opt_text(r.inputs)});
-    }
-    t.rows.push_back(std::move(row));
+    shape.notes = shape.notes || !r.schedule_note.empty();
+  }
+  Table t;
+  t.when_empty = "no runs match";
+  t.columns = run_columns(shape);
+  for (const RunRecord& r : runs) {
+    t.rows.push_back(run_row(r, shape));
   }
   return t;
 }
