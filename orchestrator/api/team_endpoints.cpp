@@ -93,6 +93,21 @@ Status read_page_data(const EndpointContext& context, std::int64_t first_key, st
   return {};
 }
 
+// The note of a paused team, else of its paused pipeline `name`; null when there is none.
+json pause_note_of(const std::optional<Team>& team, const std::string& name) {
+  json note = nullptr;
+  if (team && team->paused) {
+    note = value_or_null(team->pause_note);
+  } else if (team) {
+    for (const TeamPipeline& p : team->pipeline_settings) {
+      if (p.pipeline == name && p.paused) {
+        note = value_or_null(p.pause_note);
+      }
+    }
+  }
+  return note;
+}
+
 // One pipeline of an owner: state, schedule, next run, latest outcomes, running run, overdue.
 json pipeline_json(const EndpointContext& context, const std::optional<Team>& team,
                    std::uint16_t index, const PageData& data) {
@@ -102,16 +117,8 @@ json pipeline_json(const EndpointContext& context, const std::optional<Team>& te
   if (team && state == "active" && pipeline_paused(*team, named.name)) {
     state = "paused";
   }
-  json out = {{"name", named.name}, {"state", state}, {"pause_note", nullptr}};
-  if (team && team->paused) {
-    out["pause_note"] = value_or_null(team->pause_note);
-  } else if (team) {
-    for (const TeamPipeline& p : team->pipeline_settings) {
-      if (p.pipeline == named.name && p.paused) {
-        out["pause_note"] = value_or_null(p.pause_note);
-      }
-    }
-  }
+  json out = {
+      {"name", named.name}, {"state", state}, {"pause_note", pause_note_of(team, named.name)}};
   auto resolved = resolve_team(team, index, context.config, data.installed);
   if (resolved) {
     const ScheduledTeam& s = resolved->schedule;
@@ -164,7 +171,8 @@ json team_json(const EndpointContext& context, const std::optional<Team>& team,
   };
   json pipelines = json::array();
   std::optional<std::size_t> main;
-  for (std::uint16_t i = 0; i < context.config.pipelines.size(); ++i) {
+  const auto count = static_cast<std::uint16_t>(context.config.pipelines.size());
+  for (std::uint16_t i = 0; i < count; ++i) {
     if (!runs_pipeline(team, context.config.pipelines[i])) {
       continue;
     }
@@ -261,7 +269,7 @@ Result<PageQuery> parse_page_query(const RouteContext& route) {
 // cursor of the next page (null on the last).
 struct TeamPage {
   std::vector<std::optional<Team>> owners;
-  json next = nullptr;
+  std::optional<std::string> next;
 };
 
 TeamPage take_page(const config::Config& config, std::vector<Team>& teams, const PageQuery& query) {
@@ -312,7 +320,7 @@ HttpResponse list_teams(const EndpointContext& context, const RouteContext& rout
   for (std::size_t i = 0; i < owners.size(); ++i) {
     body += (i == 0 ? "" : ",") + dump(team_json(context, owners[i], data));
   }
-  body += "],\"next_cursor\":" + page.next.dump() + "}";
+  body += "],\"next_cursor\":" + (page.next ? json(*page.next).dump() : std::string("null")) + "}";
   data = PageData{};
   teams->clear();
   teams->shrink_to_fit();

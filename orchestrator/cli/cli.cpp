@@ -1,5 +1,7 @@
 #include "orchestrator/cli/cli.h"
 
+#include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <iostream>
 
@@ -164,9 +166,7 @@ int run_chosen(const CommandTable::Entry& chosen, const GlobalOptions& global) {
   return chosen.run(Invocation{config, isolation});
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int parse_and_run(int argc, char** argv) {
   CLI::App app{
       "Pipeline Orchestrator: runs the daily data pipeline once per sales team, each in its own "
       "folders, records every run in SQL and tells people how it went."};
@@ -184,6 +184,21 @@ int main(int argc, char** argv) {
   }
   const CommandTable::Entry* chosen = table.chosen();
   return chosen == nullptr ? kExitUsage : run_chosen(*chosen, global);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Errors are values in this code: an exception that gets here is a bug, told in one line
+  // rather than by an abort.
+  try {
+    return parse_and_run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+  } catch (...) {
+    std::fputs("error: an unexpected failure\n", stderr);
+  }
+  return kExitRunFailed;
 }
 
 }  // namespace orch::cli

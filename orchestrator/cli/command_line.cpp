@@ -1,5 +1,6 @@
 #include "orchestrator/cli/command_line.h"
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -14,12 +15,9 @@ void CommandTable::add(Entry entry) {
 }
 
 const CommandTable::Entry* CommandTable::chosen() const {
-  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
-    if (it->app->parsed()) {
-      return &*it;
-    }
-  }
-  return nullptr;
+  auto it = std::find_if(entries_.rbegin(), entries_.rend(),
+                         [](const Entry& entry) { return entry.app->parsed(); });
+  return it == entries_.rend() ? nullptr : &*it;
 }
 
 Option& Option::required() {
@@ -38,7 +36,7 @@ Option& Option::one_of(const std::vector<std::string>& allowed) {
 }
 
 Command Command::subcommand(const std::string& name, const std::string& help) {
-  return Command(*app_->add_subcommand(name, help), *table_);
+  return {*app_->add_subcommand(name, help), *table_};
 }
 
 void Command::needs_subcommand() {
@@ -68,13 +66,13 @@ void Command::flag(const std::string& name, bool& value, const std::string& help
 }
 
 void Command::format(Format& value, Csv csv) {
-  static const std::map<std::string, Format> kAll{
+  static const std::map<std::string, Format> all_formats{
       {"table", Format::kTable}, {"json", Format::kJson}, {"csv", Format::kCsv}};
-  static const std::map<std::string, Format> kNoCsv{{"table", Format::kTable},
-                                                    {"json", Format::kJson}};
+  static const std::map<std::string, Format> without_csv{{"table", Format::kTable},
+                                                         {"json", Format::kJson}};
   const bool with_csv = csv == Csv::kOffered;
   app_->add_option("--format", value, "Output format")
-      ->transform(CLI::Transformer(with_csv ? kAll : kNoCsv).description(""))
+      ->transform(CLI::Transformer(with_csv ? all_formats : without_csv).description(""))
       // A transform runs before those added earlier: the name is checked, then mapped.
       ->transform(with_csv ? cli::one_of({"table", "json", "csv"})
                            : cli::one_of({"table", "json"}));

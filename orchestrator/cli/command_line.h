@@ -13,6 +13,8 @@
 
 #include "config/config.h"
 
+// NOLINTNEXTLINE(readability-identifier-naming): CLI11's own namespace, declared to keep its header
+// out.
 namespace CLI {
 class App;
 class Option;

@@ -51,6 +51,19 @@ struct PipelinesOptions {
   Format format = Format::kTable;
 };
 
+// The teams as the format wants them: an array of ids in JSON, else text.
+std::string id_list(const std::vector<TeamId>& list, Format format) {
+  if (format != Format::kJson) {
+    return team_list(list);
+  }
+  std::vector<std::int64_t> numbers;
+  numbers.reserve(list.size());
+  for (TeamId id : list) {
+    numbers.push_back(id.value);
+  }
+  return json_array(numbers);
+}
+
 int pipelines_list(const config::Config& config, const PipelinesOptions& options) {
   auto db = open_database(config, 1, Database::OpenMode::kExisting);
   if (!db) {
@@ -74,19 +87,10 @@ int pipelines_list(const config::Config& config, const PipelinesOptions& options
       (team.paused || pipeline_paused(team, p.name) ? paused : running).push_back(team.id);
     }
     const bool json = options.format == Format::kJson;
-    auto ids = [&](const std::vector<TeamId>& list) {
-      if (!json) {
-        return team_list(list);
-      }
-      std::vector<std::int64_t> numbers;
-      for (TeamId id : list) {
-        numbers.push_back(id.value);
-      }
-      return json_array(numbers);
-    };
     t.rows.push_back({p.name, schedule_text(config, p),
                       json ? (p.general ? "true" : "false") : (p.general ? "yes" : "no"),
-                      ids(running), ids(paused), command_text(p)});
+                      id_list(running, options.format), id_list(paused, options.format),
+                      command_text(p)});
   }
   print(t, options.format, std::cout);
   return kExitOk;

@@ -11,6 +11,43 @@
 
 namespace orch::cli {
 
+namespace {
+
+// The owner's next `count` slots after `after`, a row each; the last cell is the slot's note.
+void add_slot_rows(Table& t, const ResolvedTeam& r, SysTime after, int count, bool several) {
+  const auto& s = r.schedule;
+  std::string schedule =
+      s.cron ? "cron " + s.cron->text : "daily " + format_time_of_day(s.run_time);
+  for (const Slot& slot : upcoming_slots(s, after, count)) {
+    std::vector<std::optional<std::string>> row = {
+        s.team ? std::to_string(s.team->value) : "general", s.name};
+    if (several) {
+      row.emplace_back(r.target.pipeline);
+    }
+    row.insert(row.end(),
+               {schedule, std::string(s.zone->name()), format_date(slot.run_date),
+                format_local(slot.at, *s.zone), format_utc_seconds(slot.at), slot.schedule_note});
+    t.rows.push_back(std::move(row));
+  }
+}
+
+// What daylight saving does to a slot has a column when it does something to one.
+void keep_notes_if_any(Table& t) {
+  bool notes = false;
+  for (const auto& row : t.rows) {
+    notes = notes || (row.back() && !row.back()->empty());
+  }
+  if (notes) {
+    t.columns.push_back({"note"});
+  } else {
+    for (auto& row : t.rows) {
+      row.pop_back();
+    }
+  }
+}
+
+}  // namespace
+
 Result<Table> schedule_table(const config::Config& config, Database& db,
                              std::optional<std::int64_t> only,
                              const std::optional<std::string>& pipeline, int count) {
@@ -39,37 +76,14 @@ Result<Table> schedule_table(const config::Config& config, Database& db,
         (pipeline && r.target.pipeline != *pipeline)) {
       continue;
     }
-    const auto& s = r.schedule;
-    std::string schedule =
-        s.cron ? "cron " + s.cron->text : "daily " + format_time_of_day(s.run_time);
     SysTime after = now;
-    if (auto it = done->find(RunOwner{team_key(s.team), r.target.pipeline}); it != done->end()) {
-      after = std::max(after, done_until(s, it->second));
+    if (auto it = done->find(RunOwner{team_key(r.schedule.team), r.target.pipeline});
+        it != done->end()) {
+      after = std::max(after, done_until(r.schedule, it->second));
     }
-    for (const Slot& slot : upcoming_slots(s, after, count)) {
-      std::vector<std::optional<std::string>> row = {
-          s.team ? std::to_string(s.team->value) : "general", s.name};
-      if (several) {
-        row.emplace_back(r.target.pipeline);
-      }
-      row.insert(row.end(),
-                 {schedule, std::string(s.zone->name()), format_date(slot.run_date),
-                  format_local(slot.at, *s.zone), format_utc_seconds(slot.at), slot.schedule_note});
-      t.rows.push_back(std::move(row));
-    }
+    add_slot_rows(t, r, after, count, several);
   }
-  // What daylight saving does to a slot has a column when it does something to one.
-  bool notes = false;
-  for (const auto& row : t.rows) {
-    notes = notes || (row.back() && !row.back()->empty());
-  }
-  if (notes) {
-    t.columns.push_back({"note"});
-  } else {
-    for (auto& row : t.rows) {
-      row.pop_back();
-    }
-  }
+  keep_notes_if_any(t);
   return t;
 }
 

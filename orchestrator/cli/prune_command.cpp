@@ -39,7 +39,7 @@ int prune(const config::Config& config, const PruneOptions& options) {
   if (Status ok = record_audit(**db, "prune", "", std::nullopt,
                                "{\"runs\":" + std::to_string(pruned->runs) +
                                    ",\"notifications\":" + std::to_string(pruned->notifications) +
-                                   ",\"created_before\":\"" + format_utc(before) + "\"}");
+                                   R"(,"created_before":")" + format_utc(before) + "\"}");
       !ok) {
     return fail(ok.error());
   }

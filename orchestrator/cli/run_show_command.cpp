@@ -35,6 +35,20 @@ std::string scalar(const nlohmann::json& value) {
   return value.is_string() ? value.get<std::string>() : value.dump();
 }
 
+// The inputs a line each: name, size and digest.
+void print_inputs(const nlohmann::json& inputs, std::ostream& out) {
+  out << "inputs: " << inputs.size() << "\n";
+  for (const auto& input : inputs) {
+    std::string line;
+    for (const char* field : {"name", "size", "sha256"}) {
+      if (input.is_object() && input.contains(field)) {
+        line += (line.empty() ? "" : "  ") + scalar(input[field]);
+      }
+    }
+    out << "  " << escape_controls(line.empty() ? input.dump() : line) << "\n";
+  }
+}
+
 // "key: value" per field that has one; inputs and notifications a line each, metrics as JSON.
 void print_fields(const nlohmann::json& run, std::ostream& out) {
   for (const auto& [key, value] : run.items()) {
@@ -44,16 +58,7 @@ void print_fields(const nlohmann::json& run, std::ostream& out) {
     out << key << ": " << escape_controls(scalar(value)) << "\n";
   }
   if (run.contains("inputs") && run["inputs"].is_array()) {
-    out << "inputs: " << run["inputs"].size() << "\n";
-    for (const auto& input : run["inputs"]) {
-      std::string line;
-      for (const char* field : {"name", "size", "sha256"}) {
-        if (input.is_object() && input.contains(field)) {
-          line += (line.empty() ? "" : "  ") + scalar(input[field]);
-        }
-      }
-      out << "  " << escape_controls(line.empty() ? input.dump() : line) << "\n";
-    }
+    print_inputs(run["inputs"], out);
   }
   const auto& sent = run["notifications"];
   out << "notifications: " << sent.size() << "\n";

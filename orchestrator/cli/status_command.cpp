@@ -1,3 +1,4 @@
+#include <array>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -77,11 +78,12 @@ Table service_table(const config::Config& config, Services& s, std::size_t& live
     auto age = std::chrono::duration_cast<std::chrono::milliseconds>(now - service.heartbeat_at);
     bool alive = age <= config.scheduler.heartbeat_timeout;
     live += alive ? 1 : 0;
-    char age_text[32];
-    std::snprintf(age_text, sizeof(age_text), "%.1f", static_cast<double>(age.count()) / 1000.0);
+    std::array<char, 32> age_text{};
+    std::snprintf(age_text.data(), age_text.size(), "%.1f",
+                  static_cast<double>(age.count()) / 1000.0);
     table.rows.push_back({service.instance, alive ? "live" : "silent", service.host,
                           std::to_string(service.pid), format_utc(service.started_at),
-                          format_utc(service.heartbeat_at), std::string(age_text),
+                          format_utc(service.heartbeat_at), std::string(age_text.data()),
                           std::to_string(s.runs_of[service.instance]),
                           std::to_string(service.applied_generation), service.version});
   }

@@ -1,6 +1,5 @@
 #include "orchestrator/cli/team_settings.h"
 
-#include <functional>
 #include <map>
 #include <set>
 
@@ -259,6 +258,37 @@ Result<TeamChanges> validate(const config::Config& config, const TeamOptions& op
   return changes;
 }
 
+namespace {
+
+// Only a team's daily pipeline waits for others: the edges go from (team, daily).
+using Edges = std::map<std::int64_t, std::vector<Upstream>>;
+
+// Depth-first from `from`: true when it reaches team `id`'s daily pipeline again, with the steps
+// taken left in `path`.
+bool reaches(const Edges& edges, std::int64_t from, std::int64_t id, std::vector<std::string>& path,
+             std::set<std::int64_t>& seen) {
+  auto found = edges.find(from);
+  if (found == edges.end()) {
+    return false;
+  }
+  for (const Upstream& next : found->second) {
+    if (!next.team || next.pipeline != kDefaultPipeline) {
+      continue;  // the general run and other pipelines wait for nobody
+    }
+    path.push_back(to_string(next));
+    if (next.team->value == id) {
+      return true;
+    }
+    if (seen.insert(next.team->value).second && reaches(edges, next.team->value, id, path, seen)) {
+      return true;
+    }
+    path.pop_back();
+  }
+  return false;
+}
+
+}  // namespace
+
 Status check_upstreams(Database& db, TeamId id, const std::optional<std::string>& list) {
   if (!list) {
     return {};
@@ -271,8 +301,7 @@ Status check_upstreams(Database& db, TeamId id, const std::optional<std::string>
   if (!teams) {
     return teams.error();
   }
-  // Only a team's daily pipeline waits for others: the edges go from (team, daily).
-  std::map<std::int64_t, std::vector<Upstream>> edges;
+  Edges edges;
   for (const Team& team : *teams) {
     edges[team.id.value] = team.upstreams;
   }
@@ -283,26 +312,10 @@ Status check_upstreams(Database& db, TeamId id, const std::optional<std::string>
                               " does not exist (see `orchestrator teams list`)");
     }
   }
-  // Depth-first from the team: reaching its own daily pipeline again is a cycle.
+  // Reaching the team's own daily pipeline again is a cycle.
   std::vector<std::string> path{std::to_string(id.value)};
   std::set<std::int64_t> seen;
-  std::function<bool(std::int64_t)> reaches_back = [&](std::int64_t from) {
-    for (const Upstream& next : edges[from]) {
-      if (!next.team || next.pipeline != kDefaultPipeline) {
-        continue;  // the general run and other pipelines wait for nobody
-      }
-      path.push_back(to_string(next));
-      if (next.team->value == id.value) {
-        return true;
-      }
-      if (seen.insert(next.team->value).second && reaches_back(next.team->value)) {
-        return true;
-      }
-      path.pop_back();
-    }
-    return false;
-  };
-  if (reaches_back(id.value)) {
+  if (reaches(edges, id.value, id.value, path, seen)) {
     std::string cycle;
     for (const std::string& step : path) {
       cycle += (cycle.empty() ? "team " : " -> team ") + step;
