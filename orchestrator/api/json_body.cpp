@@ -6,8 +6,8 @@
 
 namespace orch::api {
 
-// NOLINTNEXTLINE(bugprone-exception-escape): the analysis counts nlohmann::json's destructor as
-// throwing; it does not throw.
+// The analysis counts nlohmann::json's destructor as throwing; it does not throw.
+// NOLINTNEXTLINE(bugprone-exception-escape)
 struct JsonBody::Fields {
   nlohmann::json object;
 };

@@ -13,9 +13,8 @@
 
 #include "config/config.h"
 
-// NOLINTNEXTLINE(readability-identifier-naming): CLI11's own namespace, declared to keep its header
-// out.
-namespace CLI {
+// CLI11's own namespace, declared here to keep its heavy header out.
+namespace CLI {  // NOLINT(readability-identifier-naming): the name is CLI11's
 class App;
 class Option;
 }  // namespace CLI
