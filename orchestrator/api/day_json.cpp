@@ -1,5 +1,7 @@
 #include "orchestrator/api/day_json.h"
 
+#include <array>
+
 #include <date/tz.h>
 #include <nlohmann/json.hpp>
 
@@ -32,10 +34,10 @@ std::string local_iso(SysTime at, const date::time_zone& zone) {
   auto minutes = std::chrono::duration_cast<std::chrono::minutes>(info.offset).count();
   char sign = minutes < 0 ? '-' : '+';
   minutes = minutes < 0 ? -minutes : minutes;
-  char offset[8];
-  std::snprintf(offset, sizeof offset, "%c%02d:%02d", sign, static_cast<int>(minutes / 60),
+  std::array<char, 8> offset{};
+  std::snprintf(offset.data(), offset.size(), "%c%02d:%02d", sign, static_cast<int>(minutes / 60),
                 static_cast<int>(minutes % 60));
-  return text + offset;
+  return text + offset.data();
 }
 
 std::string day_report_json(const DayReport& report,

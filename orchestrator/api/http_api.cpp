@@ -29,6 +29,8 @@ class ServingApi final : public HttpApi {
   ~ServingApi() override { server_.reset(); }  // stops the threads before what they read goes
   ServingApi(const ServingApi&) = delete;
   ServingApi& operator=(const ServingApi&) = delete;
+  ServingApi(ServingApi&&) = delete;
+  ServingApi& operator=(ServingApi&&) = delete;
 
   Status listen(const std::string& address) {
     ServerLimits limits;

@@ -58,6 +58,8 @@ class Session : public std::enable_shared_from_this<Session> {
   ~Session() { --shared_.connections; }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
+  Session(Session&&) = delete;
+  Session& operator=(Session&&) = delete;
 
   void start() { read(); }
 
@@ -140,11 +142,9 @@ class Session : public std::enable_shared_from_this<Session> {
     http::async_write(
         stream_, *message,
         [self = shared_from_this(), message, after](beast::error_code ec, std::size_t) {
-          if (ec) {
-            self->close();
-          } else if (after == After::kKeepAlive) {
+          if (!ec && after == After::kKeepAlive) {
             self->read();
-          } else if (after == After::kDrainAndClose) {
+          } else if (!ec && after == After::kDrainAndClose) {
             self->drain();
           } else {
             self->close();
@@ -229,6 +229,8 @@ class BeastServer final : public HttpServer {
   }
   BeastServer(const BeastServer&) = delete;
   BeastServer& operator=(const BeastServer&) = delete;
+  BeastServer(BeastServer&&) = delete;
+  BeastServer& operator=(BeastServer&&) = delete;
 
   Status listen(const tcp::endpoint& endpoint) {
     beast::error_code ec;

@@ -15,8 +15,8 @@ namespace orch::api {
 // cut off (a read that times out); it never holds the server up for the others.
 struct ServerLimits {
   std::size_t max_connections = 256;  // more are answered 503 and closed
-  std::size_t max_body_bytes = 64 * 1024;
-  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = std::size_t{64} * 1024;
+  std::size_t max_header_bytes = std::size_t{16} * 1024;
   // A request's header and body must arrive within this, counted from when the server starts
   // waiting for it; a keep-alive connection that sends nothing for this long is closed too.
   std::chrono::milliseconds read_timeout{10000};

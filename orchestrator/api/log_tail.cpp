@@ -6,7 +6,7 @@ namespace orch::api {
 namespace {
 
 // A log is bounded by pipeline.log_max_bytes; this bounds one answer whatever that is.
-constexpr std::uintmax_t kMaxLogBytes = 64 * 1024 * 1024;
+constexpr std::uintmax_t kMaxLogBytes = std::uintmax_t{64} * 1024 * 1024;
 
 // The last `lines` lines of the file: read backwards in blocks until enough newlines are seen.
 Result<std::string> read_tail(const std::filesystem::path& path,
@@ -24,7 +24,7 @@ Result<std::string> read_tail(const std::filesystem::path& path,
   auto size = static_cast<std::uintmax_t>(end);
   std::uintmax_t from = size > kMaxLogBytes ? size - kMaxLogBytes : 0;
   if (lines) {
-    constexpr std::uintmax_t kBlock = 64 * 1024;
+    constexpr std::uintmax_t kBlock = std::uintmax_t{64} * 1024;
     std::uintmax_t at = size;
     std::int64_t seen = 0;
     std::string block;

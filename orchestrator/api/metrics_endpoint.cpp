@@ -25,30 +25,21 @@ double seconds(SysTime t) {
   return static_cast<double>(t.time_since_epoch().count()) / 1000.0;
 }
 
-// The team gauges, from the database alone (teams, their completed runs) and the configuration,
-// so that every replica sharing the database shows the same values.
-void write_team_gauges(const EndpointContext& context, SysTime now, PrometheusText& out) {
-  auto teams = context.db.teams().list(TeamStore::Which::kActive);
-  auto summaries = context.db.queries().team_summaries();
-  auto installed = context.db.registry().installed_at();
-  auto running = context.db.queries().running_count();
-  if (!teams || !summaries || !installed || !running) {
-    return;
-  }
-  out.family("orchestrator_runs_running", "Runs in progress now, whichever service runs them.",
-             Type::kGauge);
-  out.sample("orchestrator_runs_running", {}, static_cast<double>(*running));
-
+// The gauges of every schedule the service keeps (resolve_schedules), without its log lines: a
+// team whose stored settings do not resolve is not scheduled, and the service says so once, not
+// each scrape.
+std::vector<TeamGauges> collect_gauges(const EndpointContext& context,
+                                       const std::vector<Team>& teams,
+                                       const std::vector<TeamRunSummary>& summaries,
+                                       SysTime installed, SysTime now) {
   std::map<std::pair<std::int64_t, std::string>, const TeamRunSummary*> by_key;
-  for (const auto& s : *summaries) {
+  for (const auto& s : summaries) {
     by_key[{s.team_key, s.pipeline}] = &s;
   }
   const auto& pipelines = context.config.pipelines;
   std::vector<TeamGauges> gauges;
-  // The schedules the service keeps (resolve_schedules), without its log lines: a team whose
-  // stored settings do not resolve is not scheduled, and the service says so once, not each scrape.
   auto add = [&](const std::optional<Team>& team, std::uint16_t index) {
-    auto resolved = resolve_team(team, index, context.config, *installed);
+    auto resolved = resolve_team(team, index, context.config, installed);
     if (!resolved) {
       return;
     }
@@ -57,21 +48,27 @@ void write_team_gauges(const EndpointContext& context, SysTime now, PrometheusTe
                                  context.config.scheduler.misfire_grace,
                                  pipelines[index].settings.timeout, now));
   };
-  if (context.config.scheduler.enabled) {
-    const auto count = static_cast<std::uint16_t>(pipelines.size());
-    for (const Team& team : *teams) {
-      for (std::uint16_t i = 0; team.active && !team.paused && i < count; ++i) {
-        if (runs_pipeline(team, pipelines[i]) && !pipeline_paused(team, pipelines[i].name)) {
-          add(team, i);
-        }
-      }
-    }
-    for (std::uint16_t i = 0; i < count; ++i) {
-      if (runs_pipeline(std::nullopt, pipelines[i])) {
-        add(std::nullopt, i);
+  if (!context.config.scheduler.enabled) {
+    return gauges;
+  }
+  const auto count = static_cast<std::uint16_t>(pipelines.size());
+  for (const Team& team : teams) {
+    for (std::uint16_t i = 0; team.active && !team.paused && i < count; ++i) {
+      if (runs_pipeline(team, pipelines[i]) && !pipeline_paused(team, pipelines[i].name)) {
+        add(team, i);
       }
     }
   }
+  for (std::uint16_t i = 0; i < count; ++i) {
+    if (runs_pipeline(std::nullopt, pipelines[i])) {
+      add(std::nullopt, i);
+    }
+  }
+  return gauges;
+}
+
+void write_gauge_families(const std::vector<config::NamedPipeline>& pipelines,
+                          const std::vector<TeamGauges>& gauges, PrometheusText& out) {
   auto labels = [&pipelines](const TeamGauges& g) -> Labels {
     return {{"team", team_label(g.team_key)}, {"pipeline", pipelines[g.pipeline].name}};
   };
@@ -97,6 +94,23 @@ void write_team_gauges(const EndpointContext& context, SysTime now, PrometheusTe
   for (const auto& g : gauges) {
     out.sample("orchestrator_team_overdue", labels(g), g.overdue ? 1 : 0);
   }
+}
+
+// The team gauges, from the database alone (teams, their completed runs) and the configuration,
+// so that every replica sharing the database shows the same values.
+void write_team_gauges(const EndpointContext& context, SysTime now, PrometheusText& out) {
+  auto teams = context.db.teams().list(TeamStore::Which::kActive);
+  auto summaries = context.db.queries().team_summaries();
+  auto installed = context.db.registry().installed_at();
+  auto running = context.db.queries().running_count();
+  if (!teams || !summaries || !installed || !running) {
+    return;
+  }
+  out.family("orchestrator_runs_running", "Runs in progress now, whichever service runs them.",
+             Type::kGauge);
+  out.sample("orchestrator_runs_running", {}, static_cast<double>(*running));
+  write_gauge_families(context.config.pipelines,
+                       collect_gauges(context, *teams, *summaries, *installed, now), out);
 }
 
 }  // namespace

@@ -49,8 +49,8 @@ std::optional<double> boot_time() {
 
 void write_process_metrics(PrometheusText& out) {
   using Type = PrometheusText::Type;
-  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
-  const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
+  const auto ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  const auto page = static_cast<double>(sysconf(_SC_PAGESIZE));
   // After the name: state is field 3, so field n of proc(5) is fields[n - 3].
   auto fields = stat_fields();
   auto field = [&fields](std::size_t n) -> std::optional<double> {

@@ -1,5 +1,6 @@
 #include "orchestrator/api/prometheus_text.h"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -63,9 +64,9 @@ std::string format_sample_value(double value) {
   if (value == std::floor(value) && std::fabs(value) < kExactInteger) {
     return std::to_string(static_cast<std::int64_t>(value));
   }
-  char buffer[32];
-  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return ec == std::errc() ? std::string(buffer, end) : "NaN";
+  std::array<char, 32> buffer{};
+  auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+  return ec == std::errc() ? std::string(buffer.data(), end) : "NaN";
 }
 
 void PrometheusText::family(std::string_view name, std::string_view help, Type type) {

@@ -33,7 +33,8 @@ std::string method_text(const std::vector<std::string>& methods) {
 
 }  // namespace
 
-void Router::add(std::string method, std::string pattern, Access access, RouteHandler handler) {
+void Router::add(std::string method, const std::string& pattern, Access access,
+                 RouteHandler handler) {
   routes_.push_back({std::move(method), split_path(pattern), access, std::move(handler)});
 }
 

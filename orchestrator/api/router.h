@@ -32,7 +32,7 @@ class Router {
   explicit Router(AccessCheck access) : access_(std::move(access)) {}
 
   // Requires: the same method and pattern are not added twice.
-  void add(std::string method, std::string pattern, Access access, RouteHandler handler);
+  void add(std::string method, const std::string& pattern, Access access, RouteHandler handler);
 
   HttpResponse handle(const HttpRequest& request) const;
 

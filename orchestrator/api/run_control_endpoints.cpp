@@ -19,57 +19,74 @@ std::string actor(const RouteContext& route) {
   return api_actor(route.caller ? route.caller->name : std::string("?"));
 }
 
+// The team named by {id}: std::nullopt for "general", else a team id that exists.
+Result<std::optional<TeamId>> parse_owner(const EndpointContext& context, const std::string& id) {
+  if (id == "general") {
+    return std::optional<TeamId>();
+  }
+  auto parsed = parse_team_id(id);
+  if (!parsed) {
+    return invalid_argument("team " + id + ": use a team id (1 to 2147483647) or general");
+  }
+  auto found = context.db.teams().find(*parsed);
+  if (!found) {
+    return found.error();
+  }
+  if (!*found) {
+    return not_found("team " + id + " does not exist");
+  }
+  return std::optional<TeamId>(*parsed);
+}
+
+// The body's pipeline (default: daily) and purchase date into `request`; an empty body asks for
+// neither.
+Status read_run_now_body(const EndpointContext& context, const std::string& text,
+                         TriggerRequest& request, std::string& pipeline) {
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return {};
+  }
+  auto body = nlohmann::json::parse(text, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    return invalid_argument(
+        "the body is not a JSON object: send {\"purchase_date\": \"YYYY-MM-DD\", \"pipeline\": "
+        "\"daily\"}, either field optional, or no body");
+  }
+  for (const auto& [name, value] : body.items()) {
+    if (name != "purchase_date" && name != "pipeline") {
+      return invalid_argument("unknown field '" + name + "' (allowed: purchase_date, pipeline)");
+    }
+    if (!value.is_string()) {
+      return invalid_argument(name + ": give a string");
+    }
+  }
+  if (body.contains("pipeline")) {
+    pipeline = body["pipeline"].get<std::string>();
+    if (context.config.find_pipeline(pipeline) == nullptr) {
+      return invalid_argument("pipeline '" + pipeline + "' is not configured (use one of: " +
+                              context.config.pipeline_names() + ")");
+    }
+  }
+  if (body.contains("purchase_date")) {
+    auto date = parse_date(body["purchase_date"].get<std::string>());
+    if (!date) {
+      return invalid_argument("purchase_date: " + date.error().message);
+    }
+    request.purchase_date = format_date(*date);
+  }
+  return {};
+}
+
 // The owner named by {id} ("general" or a team id that exists), the body's pipeline and
 // purchase date.
 Result<TriggerRequest> parse_run_now(const EndpointContext& context, const RouteContext& route) {
   TriggerRequest request;
-  const std::string& id = route.params.at("id");
-  std::optional<TeamId> team;
-  if (id != "general") {
-    auto parsed = parse_team_id(id);
-    if (!parsed) {
-      return invalid_argument("team " + id + ": use a team id (1 to 2147483647) or general");
-    }
-    team = *parsed;
-    auto found = context.db.teams().find(*team);
-    if (!found) {
-      return found.error();
-    }
-    if (!*found) {
-      return not_found("team " + id + " does not exist");
-    }
+  auto team = parse_owner(context, route.params.at("id"));
+  if (!team) {
+    return team.error();
   }
   std::string pipeline(kDefaultPipeline);
-  const std::string& text = route.request.body;
-  if (text.find_first_not_of(" \t\r\n") != std::string::npos) {
-    auto body = nlohmann::json::parse(text, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) {
-      return invalid_argument(
-          "the body is not a JSON object: send {\"purchase_date\": \"YYYY-MM-DD\", \"pipeline\": "
-          "\"daily\"}, either field optional, or no body");
-    }
-    for (const auto& [name, value] : body.items()) {
-      if (name != "purchase_date" && name != "pipeline") {
-        return invalid_argument("unknown field '" + name + "' (allowed: purchase_date, pipeline)");
-      }
-      if (!value.is_string()) {
-        return invalid_argument(name + ": give a string");
-      }
-    }
-    if (body.contains("pipeline")) {
-      pipeline = body["pipeline"].get<std::string>();
-      if (context.config.find_pipeline(pipeline) == nullptr) {
-        return invalid_argument("pipeline '" + pipeline + "' is not configured (use one of: " +
-                                context.config.pipeline_names() + ")");
-      }
-    }
-    if (body.contains("purchase_date")) {
-      auto date = parse_date(body["purchase_date"].get<std::string>());
-      if (!date) {
-        return invalid_argument("purchase_date: " + date.error().message);
-      }
-      request.purchase_date = format_date(*date);
-    }
+  if (Status ok = read_run_now_body(context, route.request.body, request, pipeline); !ok) {
+    return ok.error();
   }
   const std::string& key = route.request.idempotency_key;
   if (!key.empty()) {
@@ -79,7 +96,7 @@ Result<TriggerRequest> parse_run_now(const EndpointContext& context, const Route
     }
     request.idempotency_key = key;
   }
-  request.owner = RunOwner{team_key(team), pipeline};
+  request.owner = RunOwner{team_key(*team), pipeline};
   request.requested_by = actor(route);
   return request;
 }

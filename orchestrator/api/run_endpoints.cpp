@@ -42,54 +42,86 @@ Result<RunPageQuery::Position> parse_cursor(const std::string& text) {
   return RunPageQuery::Position{SysTime(std::chrono::milliseconds(*ms)), *id};
 }
 
+// Whether a query parameter was one a filter reads.
+enum class Filter { kRead, kNotMine };
+
+// team, pipeline, status and triggered_by.
+Result<Filter> read_owner_filter(const std::string& name, const std::string& value,
+                                 RunPageQuery& query) {
+  if (name == "team") {
+    if (value == "general") {
+      query.team_key = 0;
+    } else if (auto id = parse_team_id(value)) {
+      query.team_key = id->value;
+    } else {
+      return invalid_argument("team=" + value + ": use a team id (1 to 2147483647) or general");
+    }
+  } else if (name == "pipeline") {
+    if (value.empty()) {
+      return invalid_argument("pipeline=: use a pipeline's name (e.g. daily)");
+    }
+    query.pipeline = value;
+  } else if (name == "status") {
+    auto status = parse_run_status(value);
+    if (!status) {
+      return invalid_argument("status=" + value + ": " + status.error().message);
+    }
+    query.status = *status;
+  } else if (name == "triggered_by") {
+    auto trigger = parse_trigger(value);
+    if (!trigger) {
+      return invalid_argument("triggered_by=" + value + ": " + trigger.error().message);
+    }
+    query.triggered_by = *trigger;
+  } else {
+    return Filter::kNotMine;
+  }
+  return Filter::kRead;
+}
+
+// since, until, limit and cursor.
+Result<Filter> read_page_filter(const std::string& name, const std::string& value,
+                                RunPageQuery& query) {
+  if (name == "since" || name == "until") {
+    auto at = parse_instant(name, value);
+    if (!at) {
+      return at.error();
+    }
+    (name == "since" ? query.since : query.until) = *at;
+  } else if (name == "limit") {
+    auto limit = bounded_whole_number(name, value, 1, kMaxLimit);
+    if (!limit) {
+      return limit.error();
+    }
+    query.limit = *limit;
+  } else if (name == "cursor") {
+    auto position = parse_cursor(value);
+    if (!position) {
+      return position.error();
+    }
+    query.after = *position;
+  } else {
+    return Filter::kNotMine;
+  }
+  return Filter::kRead;
+}
+
 Result<RunPageQuery> parse_run_filters(const HttpRequest& request) {
   RunPageQuery query;
   query.limit = kDefaultLimit;
   for (const auto& [name, value] : request.query) {
-    if (name == "team") {
-      if (value == "general") {
-        query.team_key = 0;
-      } else if (auto id = parse_team_id(value)) {
-        query.team_key = id->value;
-      } else {
-        return invalid_argument("team=" + value + ": use a team id (1 to 2147483647) or general");
-      }
-    } else if (name == "pipeline") {
-      if (value.empty()) {
-        return invalid_argument("pipeline=: use a pipeline's name (e.g. daily)");
-      }
-      query.pipeline = value;
-    } else if (name == "status") {
-      auto status = parse_run_status(value);
-      if (!status) {
-        return invalid_argument("status=" + value + ": " + status.error().message);
-      }
-      query.status = *status;
-    } else if (name == "triggered_by") {
-      auto trigger = parse_trigger(value);
-      if (!trigger) {
-        return invalid_argument("triggered_by=" + value + ": " + trigger.error().message);
-      }
-      query.triggered_by = *trigger;
-    } else if (name == "since" || name == "until") {
-      auto at = parse_instant(name, value);
-      if (!at) {
-        return at.error();
-      }
-      (name == "since" ? query.since : query.until) = *at;
-    } else if (name == "limit") {
-      auto limit = bounded_whole_number(name, value, 1, kMaxLimit);
-      if (!limit) {
-        return limit.error();
-      }
-      query.limit = *limit;
-    } else if (name == "cursor") {
-      auto position = parse_cursor(value);
-      if (!position) {
-        return position.error();
-      }
-      query.after = *position;
-    } else {
+    auto owner = read_owner_filter(name, value, query);
+    if (!owner) {
+      return owner.error();
+    }
+    if (*owner == Filter::kRead) {
+      continue;
+    }
+    auto page = read_page_filter(name, value, query);
+    if (!page) {
+      return page.error();
+    }
+    if (*page == Filter::kNotMine) {
       return invalid_argument("unknown query parameter '" + name +
                               "' (allowed: team, pipeline, status, triggered_by, since, until, "
                               "limit, cursor)");

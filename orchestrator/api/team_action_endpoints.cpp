@@ -46,44 +46,62 @@ std::string team_state_json(const Team& team) {
 
 enum class PauseAction { kPause, kResume };
 
-HttpResponse pause_or_resume(const EndpointContext& context, const RouteContext& route,
-                             PauseAction action) {
+// What a pause or resume asks for, checked: every error is a 400 with its message.
+struct PauseRequest {
+  TeamId id;
+  std::optional<std::string> note;
+  std::optional<std::string> pipeline;
+};
+
+Result<PauseRequest> parse_pause_request(const EndpointContext& context,
+                                         const RouteContext& route) {
   if (!route.request.query.empty()) {
-    return problem(400, "this endpoint takes no query parameters");
+    return invalid_argument("this endpoint takes no query parameters");
   }
   const std::string& id_text = route.params.at("id");
   if (id_text == "general") {
-    return problem(400, "the general run cannot be paused or resumed: it has no schedule to stop");
+    return invalid_argument(
+        "the general run cannot be paused or resumed: it has no schedule to stop");
   }
   auto id = parse_team_id(id_text);
   if (!id) {
-    return problem(400, "team " + id_text + ": use a team id (1 to 2147483647)");
+    return invalid_argument("team " + id_text + ": use a team id (1 to 2147483647)");
   }
   auto body = JsonBody::parse(route.request.body, {"note", "pipeline"});
   if (!body) {
-    return problem(400, body.error().message);
+    return body.error();
   }
   auto note = body->text("note");
   if (!note) {
-    return problem(400, note.error().message);
+    return note.error();
   }
   auto pipeline = body->text("pipeline");
   if (!pipeline) {
-    return problem(400, pipeline.error().message);
+    return pipeline.error();
   }
-  const bool pause = action == PauseAction::kPause;
   if (*note) {
     if (Status ok = check_pause_note(**note); !ok) {
-      return problem(400, "note: " + ok.error().message);
+      return invalid_argument("note: " + ok.error().message);
     }
   }
   if (*pipeline && context.config.find_pipeline(**pipeline) == nullptr) {
-    return problem(400, "pipeline: '" + **pipeline +
-                            "' is not a configured pipeline (use one of: " +
-                            context.config.pipeline_names() + ")");
+    return invalid_argument(
+        "pipeline: '" + **pipeline +
+        "' is not a configured pipeline (use one of: " + context.config.pipeline_names() + ")");
   }
+  return PauseRequest{*id, *note, *pipeline};
+}
+
+HttpResponse pause_or_resume(const EndpointContext& context, const RouteContext& route,
+                             PauseAction action) {
+  auto request = parse_pause_request(context, route);
+  if (!request) {
+    return problem(400, request.error().message);
+  }
+  const std::string& id_text = route.params.at("id");
+  const bool pause = action == PauseAction::kPause;
   Database& db = context.db;
-  auto before = db.teams().find(*id);
+  auto before = db.teams().find(request->id);
   if (!before) {
     return problem_for(before.error());
   }
@@ -92,18 +110,20 @@ HttpResponse pause_or_resume(const EndpointContext& context, const RouteContext&
   }
   SysTime now = SystemClock().now();
   // A pause keeps its note on the team; a resume clears it and its own note goes to the audit log.
-  const std::optional<std::string> kept = pause ? *note : std::nullopt;
-  auto changed = *pipeline ? db.teams().set_pipeline_paused(*id, **pipeline, pause, now, kept)
-                           : db.teams().set_paused(*id, pause, now, kept);
+  const std::optional<std::string>& note = request->note;
+  const std::optional<std::string> kept = pause ? note : std::nullopt;
+  auto changed = request->pipeline ? db.teams().set_pipeline_paused(request->id, *request->pipeline,
+                                                                    pause, now, kept)
+                                   : db.teams().set_paused(request->id, pause, now, kept);
   if (!changed) {
     return problem_for(changed.error());
   }
   // The change is made: its audit entry follows (the store offers no transaction across both).
   AuditEntry entry = audit_entry(
       api_actor(route.caller ? route.caller->name : ""), pause ? "teams.pause" : "teams.resume",
-      team_target(*id, pipeline->value_or("")), now,
-      pause || !*note ? team_diff(*before, *changed)
-                      : with_resume_note(team_diff(*before, *changed), **note));
+      team_target(request->id, request->pipeline.value_or("")), now,
+      pause || !note ? team_diff(*before, *changed)
+                     : with_resume_note(team_diff(*before, *changed), *note));
   if (auto recorded = db.audit().record(entry); !recorded) {
     return problem(503, "team " + id_text + " was " + (pause ? "paused" : "resumed") +
                             ", but its audit entry was not written: " + recorded.error().message);

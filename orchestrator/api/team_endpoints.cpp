@@ -93,6 +93,21 @@ Status read_page_data(const EndpointContext& context, std::int64_t first_key, st
   return {};
 }
 
+// The note of a paused team, else of its paused pipeline `name`; null when there is none.
+json pause_note_of(const std::optional<Team>& team, const std::string& name) {
+  json note = nullptr;
+  if (team && team->paused) {
+    note = value_or_null(team->pause_note);
+  } else if (team) {
+    for (const TeamPipeline& p : team->pipeline_settings) {
+      if (p.pipeline == name && p.paused) {
+        note = value_or_null(p.pause_note);
+      }
+    }
+  }
+  return note;
+}
+
 // One pipeline of an owner: state, schedule, next run, latest outcomes, running run, overdue.
 json pipeline_json(const EndpointContext& context, const std::optional<Team>& team,
                    std::uint16_t index, const PageData& data) {
@@ -102,16 +117,8 @@ json pipeline_json(const EndpointContext& context, const std::optional<Team>& te
   if (team && state == "active" && pipeline_paused(*team, named.name)) {
     state = "paused";
   }
-  json out = {{"name", named.name}, {"state", state}, {"pause_note", nullptr}};
-  if (team && team->paused) {
-    out["pause_note"] = value_or_null(team->pause_note);
-  } else if (team) {
-    for (const TeamPipeline& p : team->pipeline_settings) {
-      if (p.pipeline == named.name && p.paused) {
-        out["pause_note"] = value_or_null(p.pause_note);
-      }
-    }
-  }
+  json out = {
+      {"name", named.name}, {"state", state}, {"pause_note", pause_note_of(team, named.name)}};
   auto resolved = resolve_team(team, index, context.config, data.installed);
   if (resolved) {
     const ScheduledTeam& s = resolved->schedule;
@@ -164,7 +171,8 @@ json team_json(const EndpointContext& context, const std::optional<Team>& team,
   };
   json pipelines = json::array();
   std::optional<std::size_t> main;
-  for (std::uint16_t i = 0; i < context.config.pipelines.size(); ++i) {
+  const auto count = static_cast<std::uint16_t>(context.config.pipelines.size());
+  for (std::uint16_t i = 0; i < count; ++i) {
     if (!runs_pipeline(team, context.config.pipelines[i])) {
       continue;
     }
@@ -227,67 +235,92 @@ std::string dump(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-HttpResponse list_teams(const EndpointContext& context, const RouteContext& route) {
+// GET /api/v1/teams?limit=N&cursor=C, checked: every error is a 400 with its message.
+struct PageQuery {
   int limit = kDefaultLimit;
-  std::optional<std::int64_t> after;
+  std::optional<std::int64_t> after;  // the cursor: the key after which the page starts
+};
+
+Result<PageQuery> parse_page_query(const RouteContext& route) {
+  PageQuery query;
   for (const auto& [name, value] : route.request.query) {
     if (name == "limit") {
       auto n = bounded_whole_number(name, value, 1, kMaxLimit);
       if (!n) {
-        return problem(400, n.error().message);
+        return n.error();
       }
-      limit = *n;
+      query.limit = *n;
     } else if (name == "cursor") {
       if (value == "general") {
-        after = 0;
+        query.after = 0;
       } else if (auto id = parse_team_id(value)) {
-        after = id->value;
+        query.after = id->value;
       } else {
-        return problem(400, "cursor=" + value + ": use the next_cursor of the previous page");
+        return invalid_argument("cursor=" + value + ": use the next_cursor of the previous page");
       }
     } else {
-      return problem(400, "unknown query parameter '" + name + "' (allowed: limit, cursor)");
+      return invalid_argument("unknown query parameter '" + name + "' (allowed: limit, cursor)");
     }
+  }
+  return query;
+}
+
+// The owners of one page (std::nullopt: the general run, first when it runs anything), and the
+// cursor of the next page (null on the last).
+struct TeamPage {
+  std::vector<std::optional<Team>> owners;
+  std::optional<std::string> next;
+};
+
+TeamPage take_page(const config::Config& config, std::vector<Team>& teams, const PageQuery& query) {
+  TeamPage page;
+  const auto wanted = static_cast<std::size_t>(query.limit);
+  bool general = false;
+  for (const config::NamedPipeline& p : config.pipelines) {
+    general = general || runs_pipeline(std::nullopt, p);
+  }
+  if (!query.after && general) {
+    page.owners.emplace_back(std::nullopt);
+  }
+  for (Team& team : teams) {
+    if (page.owners.size() > wanted) {
+      break;
+    }
+    if (!query.after || team.id.value > *query.after) {
+      page.owners.emplace_back(std::move(team));
+    }
+  }
+  if (page.owners.size() > wanted) {
+    page.owners.resize(wanted);
+    page.next = page.owners.back() ? std::to_string(page.owners.back()->id.value) : "general";
+  }
+  return page;
+}
+
+HttpResponse list_teams(const EndpointContext& context, const RouteContext& route) {
+  auto query = parse_page_query(route);
+  if (!query) {
+    return problem(400, query.error().message);
   }
   auto teams = context.db.teams().list(TeamStore::Which::kAll);
   if (!teams) {
     return problem_for(teams.error());
   }
-  std::vector<std::optional<Team>> page;
-  const auto wanted = static_cast<std::size_t>(limit);
-  bool general = false;
-  for (const config::NamedPipeline& p : context.config.pipelines) {
-    general = general || runs_pipeline(std::nullopt, p);
-  }
-  if (!after && general) {
-    page.emplace_back(std::nullopt);  // the general run first, when it runs anything
-  }
-  for (Team& team : *teams) {
-    if (page.size() > wanted) {
-      break;
-    }
-    if (!after || team.id.value > *after) {
-      page.emplace_back(std::move(team));
-    }
-  }
-  json next = nullptr;
-  if (page.size() > wanted) {
-    page.resize(wanted);
-    next = page.back() ? std::to_string(page.back()->id.value) : "general";
-  }
+  TeamPage page = take_page(context.config, *teams, *query);
+  const auto& owners = page.owners;
   PageData data;
-  std::int64_t first = page.empty() || !page.front() ? 0 : page.front()->id.value;
-  std::int64_t last = page.empty() || !page.back() ? 0 : page.back()->id.value;
+  std::int64_t first = owners.empty() || !owners.front() ? 0 : owners.front()->id.value;
+  std::int64_t last = owners.empty() || !owners.back() ? 0 : owners.back()->id.value;
   if (auto ok = read_page_data(context, first, last, data); !ok) {
     return problem_for(ok.error());
   }
   // Each team is written out as it is made, so that a page of 10,000 never holds them all as a
   // tree; then what the reads cached goes back, as after a scrape.
   std::string body = "{\"teams\":[";
-  for (std::size_t i = 0; i < page.size(); ++i) {
-    body += (i == 0 ? "" : ",") + dump(team_json(context, page[i], data));
+  for (std::size_t i = 0; i < owners.size(); ++i) {
+    body += (i == 0 ? "" : ",") + dump(team_json(context, owners[i], data));
   }
-  body += "],\"next_cursor\":" + next.dump() + "}";
+  body += "],\"next_cursor\":" + (page.next ? json(*page.next).dump() : std::string("null")) + "}";
   data = PageData{};
   teams->clear();
   teams->shrink_to_fit();

@@ -3,6 +3,7 @@
 #include "orchestrator/cli/commands.h"
 
 namespace orch::cli {
+namespace {
 
 int migrate(const config::Config& config) {
   auto db = open_database(config, 1, Database::OpenMode::kCreateIfMissing);
@@ -15,6 +16,13 @@ int migrate(const config::Config& config) {
   }
   std::cout << "schema version " << *version << " in place (" << (*db)->describe() << ")\n";
   return kExitOk;
+}
+
+}  // namespace
+
+void add_migrate_command(Command& app) {
+  Command migrate_cmd = app.subcommand("migrate", "Create or upgrade the database schema");
+  migrate_cmd.runs([](const Invocation& in) { return migrate(in.config); });
 }
 
 }  // namespace orch::cli

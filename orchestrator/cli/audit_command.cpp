@@ -1,4 +1,5 @@
 #include <iostream>
+#include <memory>
 
 #include "config/base/clock.h"
 #include "orchestrator/cli/commands.h"
@@ -6,23 +7,6 @@
 #include "orchestrator/core/audit_actor.h"
 
 namespace orch::cli {
-namespace {
-
-constexpr int kMaxLimit = 1000;
-
-Table audit_table(const std::vector<AuditEntry>& entries) {
-  Table t;
-  t.columns = {{"id", true}, {"at"},           {"actor"},      {"action"},
-               {"target"},   {"before", true}, {"after", true}};
-  for (const AuditEntry& e : entries) {
-    t.rows.push_back({std::to_string(e.id), format_utc(e.at), e.actor, e.action,
-                      e.target.empty() ? std::nullopt : std::optional<std::string>(e.target),
-                      e.before, e.after});
-  }
-  return t;
-}
-
-}  // namespace
 
 Status record_audit(Database& db, const std::string& action, const std::string& target,
                     std::optional<std::string> before, std::optional<std::string> after) {
@@ -41,6 +25,30 @@ Status record_audit(Database& db, const std::string& action, const std::string& 
   }
   return {};
 }
+
+namespace {
+
+constexpr int kMaxLimit = 1000;
+
+Table audit_table(const std::vector<AuditEntry>& entries) {
+  Table t;
+  t.columns = {{"id", true}, {"at"},           {"actor"},      {"action"},
+               {"target"},   {"before", true}, {"after", true}};
+  for (const AuditEntry& e : entries) {
+    t.rows.push_back({std::to_string(e.id), format_utc(e.at), e.actor, e.action,
+                      e.target.empty() ? std::nullopt : std::optional<std::string>(e.target),
+                      e.before, e.after});
+  }
+  return t;
+}
+
+// `audit`: the audit log, newest first.
+struct AuditOptions {
+  int limit = 50;
+  std::optional<std::string> target;
+  std::optional<std::string> actor;
+  Format format = Format::kTable;
+};
 
 int audit(const config::Config& config, const AuditOptions& options) {
   if (options.limit < 1 || options.limit > kMaxLimit) {
@@ -68,6 +76,21 @@ int audit(const config::Config& config, const AuditOptions& options) {
   }
   print(audit_table(*entries), options.format, std::cout);
   return kExitOk;
+}
+
+}  // namespace
+
+void add_audit_command(Command& app) {
+  auto options = std::make_shared<AuditOptions>();
+  Command audit_cmd =
+      app.subcommand("audit", "Who changed what (teams, reschedules, backfills), newest first");
+  audit_cmd.option("--limit", options->limit, "At most this many entries (default 50)");
+  audit_cmd.option("--target", options->target,
+                   "Only this target: team:7 (with its pipelines), "
+                   "team:7/pipeline:month_end, run:ID, general");
+  audit_cmd.option("--actor", options->actor, "Only this actor: cli:USER, api:TOKEN");
+  audit_cmd.format(options->format);
+  audit_cmd.runs([options](const Invocation& in) { return audit(in.config, *options); });
 }
 
 }  // namespace orch::cli

@@ -86,8 +86,6 @@ std::optional<std::string> database_problem(const config::Config& config, std::s
   return std::nullopt;
 }
 
-}  // namespace
-
 int check_config(const config::Config& config, const std::string& isolation) {
   std::cout << config::describe(config);
   std::cout << "\n# isolation: " << isolation << "\n";
@@ -126,6 +124,17 @@ int check_config(const config::Config& config, const std::string& isolation) {
     std::cerr << "error: check-config: " << escape_controls(problem) << "\n";
   }
   return problems.empty() ? kExitOk : kExitUsage;
+}
+
+}  // namespace
+
+void add_check_config_command(Command& app) {
+  Command check_cmd =
+      app.subcommand("check-config",
+                     "Validate the configuration, print it (secrets redacted) and check what "
+                     "serve needs: plugin, pipeline command, folders, database");
+  check_cmd.runs([](const Invocation& in) { return check_config(in.config, in.isolation); },
+                 Isolation::kSettled);
 }
 
 }  // namespace orch::cli

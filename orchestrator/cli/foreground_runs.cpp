@@ -1,8 +1,7 @@
 #include "orchestrator/cli/foreground_runs.h"
 
-#include <signal.h>
-
 #include <chrono>
+#include <csignal>
 #include <string>
 #include <thread>
 

@@ -21,6 +21,8 @@ class ForegroundRuns {
   ~ForegroundRuns();  // finish()es if the caller did not
   ForegroundRuns(const ForegroundRuns&) = delete;
   ForegroundRuns& operator=(const ForegroundRuns&) = delete;
+  ForegroundRuns(ForegroundRuns&&) = delete;
+  ForegroundRuns& operator=(ForegroundRuns&&) = delete;
 
   RunExecutor& executor();
   pipeline::StopSignal& stop();

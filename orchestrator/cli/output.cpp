@@ -86,6 +86,7 @@ void print_table(const Table& table, std::ostream& out) {
   line(header);
   for (const auto& row : table.rows) {
     std::vector<std::string> cells;
+    cells.reserve(row.size());
     for (const auto& cell : row) {
       // Escaped before the widths are taken: what the terminal shows is what is measured.
       cells.push_back(cell ? escape_controls(*cell) : "-");

@@ -1,6 +1,7 @@
 // `orchestrator pipelines list`: each configured pipeline, its schedule and who runs it.
 
 #include <iostream>
+#include <memory>
 
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/cli/output.h"
@@ -45,7 +46,23 @@ std::string team_list(const std::vector<TeamId>& ids) {
   return out;
 }
 
-}  // namespace
+// `pipelines list`: each configured pipeline, its schedule and the teams that run it.
+struct PipelinesOptions {
+  Format format = Format::kTable;
+};
+
+// The teams as the format wants them: an array of ids in JSON, else text.
+std::string id_list(const std::vector<TeamId>& list, Format format) {
+  if (format != Format::kJson) {
+    return team_list(list);
+  }
+  std::vector<std::int64_t> numbers;
+  numbers.reserve(list.size());
+  for (TeamId id : list) {
+    numbers.push_back(id.value);
+  }
+  return json_array(numbers);
+}
 
 int pipelines_list(const config::Config& config, const PipelinesOptions& options) {
   auto db = open_database(config, 1, Database::OpenMode::kExisting);
@@ -70,22 +87,25 @@ int pipelines_list(const config::Config& config, const PipelinesOptions& options
       (team.paused || pipeline_paused(team, p.name) ? paused : running).push_back(team.id);
     }
     const bool json = options.format == Format::kJson;
-    auto ids = [&](const std::vector<TeamId>& list) {
-      if (!json) {
-        return team_list(list);
-      }
-      std::vector<std::int64_t> numbers;
-      for (TeamId id : list) {
-        numbers.push_back(id.value);
-      }
-      return json_array(numbers);
-    };
     t.rows.push_back({p.name, schedule_text(config, p),
                       json ? (p.general ? "true" : "false") : (p.general ? "yes" : "no"),
-                      ids(running), ids(paused), command_text(p)});
+                      id_list(running, options.format), id_list(paused, options.format),
+                      command_text(p)});
   }
   print(t, options.format, std::cout);
   return kExitOk;
+}
+
+}  // namespace
+
+void add_pipelines_command(Command& app) {
+  auto options = std::make_shared<PipelinesOptions>();
+  Command pipelines_cmd = app.subcommand("pipelines", "The configured pipelines");
+  pipelines_cmd.needs_subcommand();
+  Command list_cmd =
+      pipelines_cmd.subcommand("list", "Each pipeline, its schedule and the teams that run it");
+  list_cmd.format(options->format);
+  list_cmd.runs([options](const Invocation& in) { return pipelines_list(in.config, *options); });
 }
 
 }  // namespace orch::cli

@@ -6,12 +6,13 @@
 #include "config/base/clock.h"
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/cli/output.h"
+#include "orchestrator/cli/plan_options.h"
 #include "orchestrator/schedule/cron_next_fire.h"
 
 namespace orch::cli {
 
-// `plan --cron EXPR`: the contract that lets anyone compare our time semantics with other cron
-// implementations. It touches no database, so it works before any set-up.
+// The contract that lets anyone compare our time semantics with other cron implementations. It
+// touches no database, so it works before any set-up.
 int plan_cron(const config::Config& config, const PlanOptions& options) {
   if (options.team) {
     return fail(invalid_argument("--team and --cron cannot be combined"));

@@ -1,4 +1,5 @@
 #include <iostream>
+#include <memory>
 
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/cli/schedule_table.h"
@@ -6,6 +7,11 @@
 #include "orchestrator/core/reschedule.h"
 
 namespace orch::cli {
+namespace {
+
+struct RescheduleOptions {
+  int timeout_seconds = 10;
+};
 
 int reschedule(const config::Config& config, const RescheduleOptions& options) {
   auto db = open_database(config, 1, Database::OpenMode::kExisting);
@@ -38,6 +44,19 @@ int reschedule(const config::Config& config, const RescheduleOptions& options) {
   }
   print(*table, Format::kTable, std::cout);
   return kExitOk;
+}
+
+}  // namespace
+
+void add_reschedule_command(Command& app) {
+  auto options = std::make_shared<RescheduleOptions>();
+  Command reschedule_cmd = app.subcommand(
+      "reschedule", "Make every live service reload the teams; print the new schedule");
+  reschedule_cmd
+      .option("--timeout", options->timeout_seconds,
+              "Seconds to wait for the services (default 10)")
+      .whole_number();
+  reschedule_cmd.runs([options](const Invocation& in) { return reschedule(in.config, *options); });
 }
 
 }  // namespace orch::cli

@@ -1,6 +1,7 @@
 // `trigger` and `cancel`: run now and cancel through the live services, by way of the database.
 
 #include <iostream>
+#include <memory>
 
 #include "orchestrator/cli/commands.h"
 #include "orchestrator/core/audit_actor.h"
@@ -22,7 +23,20 @@ Status check_timeout(int seconds) {
   return {};
 }
 
-}  // namespace
+// `trigger`: asks a live service to run the owner now (exit 5 when none takes it in time).
+struct TriggerOptions {
+  std::optional<std::string> team;  // the id as typed
+  bool general = false;
+  std::optional<std::string> pipeline;  // default: daily
+  std::optional<std::string> purchase_date;
+  int timeout_seconds = 10;
+};
+
+// `cancel RUN_ID`: a waiting run at once; a running one through the service that runs it.
+struct CancelOptions {
+  std::string run_id;
+  int timeout_seconds = 30;
+};
 
 int trigger(const config::Config& config, const TriggerOptions& options) {
   if (options.general == options.team.has_value()) {
@@ -117,6 +131,32 @@ int cancel(const config::Config& config, const CancelOptions& options) {
   }
   return fail(failed_precondition("cancel: run " + id + " ended " + to_string(result->status) +
                                   " before it could be cancelled"));
+}
+
+}  // namespace
+
+void add_trigger_command(Command& app) {
+  auto options = std::make_shared<TriggerOptions>();
+  Command trigger_cmd = app.subcommand(
+      "trigger", "Ask a live service to run one team (or the general run) now; print its run id");
+  trigger_cmd.option("--team", options->team, "The team's id");
+  trigger_cmd.flag("--general", options->general, "The general run");
+  trigger_cmd.option("--pipeline", options->pipeline, "The pipeline (default daily)");
+  trigger_cmd.option("--purchase-date", options->purchase_date,
+                     "YYYY-MM-DD (default: from the run date)");
+  trigger_cmd.option("--timeout", options->timeout_seconds,
+                     "Seconds to wait for a live service to take it (default 10)");
+  trigger_cmd.runs([options](const Invocation& in) { return trigger(in.config, *options); });
+}
+
+void add_cancel_command(Command& app) {
+  auto options = std::make_shared<CancelOptions>();
+  Command cancel_cmd = app.subcommand(
+      "cancel", "Cancel a run: a waiting one at once, a running one through its service");
+  cancel_cmd.option("run_id", options->run_id, "The run's id").required();
+  cancel_cmd.option("--timeout", options->timeout_seconds,
+                    "Seconds to wait for the run to stop (default 30)");
+  cancel_cmd.runs([options](const Invocation& in) { return cancel(in.config, *options); });
 }
 
 }  // namespace orch::cli

@@ -2,6 +2,7 @@
 // /log show it.
 
 #include <iostream>
+#include <memory>
 
 #include <nlohmann/json.hpp>
 
@@ -34,6 +35,20 @@ std::string scalar(const nlohmann::json& value) {
   return value.is_string() ? value.get<std::string>() : value.dump();
 }
 
+// The inputs a line each: name, size and digest.
+void print_inputs(const nlohmann::json& inputs, std::ostream& out) {
+  out << "inputs: " << inputs.size() << "\n";
+  for (const auto& input : inputs) {
+    std::string line;
+    for (const char* field : {"name", "size", "sha256"}) {
+      if (input.is_object() && input.contains(field)) {
+        line += (line.empty() ? "" : "  ") + scalar(input[field]);
+      }
+    }
+    out << "  " << escape_controls(line.empty() ? input.dump() : line) << "\n";
+  }
+}
+
 // "key: value" per field that has one; inputs and notifications a line each, metrics as JSON.
 void print_fields(const nlohmann::json& run, std::ostream& out) {
   for (const auto& [key, value] : run.items()) {
@@ -43,16 +58,7 @@ void print_fields(const nlohmann::json& run, std::ostream& out) {
     out << key << ": " << escape_controls(scalar(value)) << "\n";
   }
   if (run.contains("inputs") && run["inputs"].is_array()) {
-    out << "inputs: " << run["inputs"].size() << "\n";
-    for (const auto& input : run["inputs"]) {
-      std::string line;
-      for (const char* field : {"name", "size", "sha256"}) {
-        if (input.is_object() && input.contains(field)) {
-          line += (line.empty() ? "" : "  ") + scalar(input[field]);
-        }
-      }
-      out << "  " << escape_controls(line.empty() ? input.dump() : line) << "\n";
-    }
+    print_inputs(run["inputs"], out);
   }
   const auto& sent = run["notifications"];
   out << "notifications: " << sent.size() << "\n";
@@ -66,7 +72,17 @@ void print_fields(const nlohmann::json& run, std::ostream& out) {
   }
 }
 
-}  // namespace
+// `runs show RUN_ID`: the row, its inputs, metrics and notifications.
+struct RunShowOptions {
+  std::string run_id;
+  Format format = Format::kTable;
+};
+
+// `logs RUN_ID [--tail N]`: the run's pipeline log.
+struct LogsOptions {
+  std::string run_id;
+  std::optional<std::int64_t> tail;
+};
 
 int runs_show(const config::Config& config, const RunShowOptions& options) {
   auto db = open_database(config, 1, Database::OpenMode::kExisting);
@@ -112,6 +128,24 @@ int logs(const config::Config& config, const LogsOptions& options) {
   }
   std::cout << *text;
   return kExitOk;
+}
+
+}  // namespace
+
+void add_runs_show_command(Command& runs) {
+  auto options = std::make_shared<RunShowOptions>();
+  Command show_cmd = runs.subcommand("show", "One run: its row, inputs, metrics and notifications");
+  show_cmd.option("run_id", options->run_id, "The run's id").required();
+  show_cmd.format(options->format, Csv::kNotOffered);
+  show_cmd.runs([options](const Invocation& in) { return runs_show(in.config, *options); });
+}
+
+void add_logs_command(Command& app) {
+  auto options = std::make_shared<LogsOptions>();
+  Command logs_cmd = app.subcommand("logs", "A run's pipeline log");
+  logs_cmd.option("run_id", options->run_id, "The run's id").required();
+  logs_cmd.option("--tail", options->tail, "Only its last N lines");
+  logs_cmd.runs([options](const Invocation& in) { return logs(in.config, *options); });
 }
 
 }  // namespace orch::cli

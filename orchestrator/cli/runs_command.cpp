@@ -1,5 +1,6 @@
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <tuple>
 
 #include <date/tz.h>
@@ -41,85 +42,112 @@ std::optional<std::string> opt_text(const std::string& s) {
   return s.empty() ? std::nullopt : std::optional<std::string>(s);
 }
 
-// The pipeline has a column when the configuration has several, or a run belongs to another
-// than `daily`: a site with one pipeline sees the table it always saw.
-Table run_table(const std::vector<RunRecord>& runs, Format format, bool with_pipeline) {
-  Table t;
-  t.when_empty = "no runs match";
-  bool full = format != Format::kTable;  // the terminal table keeps to what fits a screen
-  t.columns = {{"run_id"},
-               {"sales_team_id", true},
-               {"status"},
-               {"triggered_by"},
-               {"attempt", true},
-               {"run_date"},
-               {"purchase_date"},
-               {"scheduled_for"},
-               {"started_at"},
-               {"completed_at"},
-               {"duration_ms", true},
-               {"total_loans", true},
-               {"exceptions_count", true},
-               {"exit_code", true},
-               {"error"}};
-  if (with_pipeline) {
-    t.columns.insert(t.columns.begin() + 2, {"pipeline"});
+// Which of the optional columns the table has.
+struct RunColumns {
+  bool full = false;           // every field: JSON and CSV (the terminal keeps to a screen)
+  bool with_pipeline = false;  // the pipeline
+  bool json = false;           // the owner's name beside its id
+  bool notes = false;          // what daylight saving did to a slot
+};
+
+std::vector<Table::Column> run_columns(const RunColumns& shape) {
+  std::vector<Table::Column> columns = {{"run_id"},
+                                        {"sales_team_id", true},
+                                        {"status"},
+                                        {"triggered_by"},
+                                        {"attempt", true},
+                                        {"run_date"},
+                                        {"purchase_date"},
+                                        {"scheduled_for"},
+                                        {"started_at"},
+                                        {"completed_at"},
+                                        {"duration_ms", true},
+                                        {"total_loans", true},
+                                        {"exceptions_count", true},
+                                        {"exit_code", true},
+                                        {"error"}};
+  if (shape.with_pipeline) {
+    columns.insert(columns.begin() + 2, {"pipeline"});
   }
-  // JSON names the owner as every command does ("3" or "general") beside the id. CSV keeps its
-  // columns where scripts that cut them expect them.
-  const bool json = format == Format::kJson;
-  if (json) {
-    t.columns.insert(t.columns.begin() + 1, {"team"});
+  if (shape.json) {
+    columns.insert(columns.begin() + 1, {"team"});
   }
-  // What daylight saving did to a slot: always in JSON and CSV, in the table when there is any.
-  bool notes = full;
-  for (const RunRecord& r : runs) {
-    notes = notes || !r.schedule_note.empty();
+  if (shape.notes) {
+    columns.push_back({"schedule_note"});
   }
-  if (notes) {
-    t.columns.push_back({"schedule_note"});
-  }
-  if (full) {
-    t.columns.insert(
-        t.columns.end(),
+  if (shape.full) {
+    columns.insert(
+        columns.end(),
         {{"instance"}, {"log_path"}, {"created_at"}, {"metrics", true}, {"inputs", true}});
   }
+  return columns;
+}
+
+std::vector<std::optional<std::string>> run_row(const RunRecord& r, const RunColumns& shape) {
+  std::vector<std::optional<std::string>> row = {
+      r.run_id,
+      r.team ? std::optional<std::string>(std::to_string(r.team->value)) : std::nullopt,
+      to_string(r.status),
+      to_string(r.triggered_by),
+      std::to_string(r.attempt),
+      r.run_date,
+      opt_text(r.purchase_date),
+      opt_time(r.scheduled_for),
+      opt_time(r.started_at),
+      opt_time(r.completed_at),
+      opt_number(r.duration_ms),
+      opt_number(r.total_loans),
+      opt_number(r.exceptions_count),
+      opt_number(r.exit_code),
+      opt_text(r.error)};
+  if (shape.with_pipeline) {
+    row.insert(row.begin() + 2, r.pipeline);
+  }
+  if (shape.json) {
+    row.insert(row.begin() + 1, r.team ? std::to_string(r.team->value) : "general");
+  }
+  if (shape.notes) {
+    row.push_back(opt_text(r.schedule_note));
+  }
+  if (shape.full) {
+    row.insert(row.end(), {opt_text(r.instance), opt_text(r.log_path), format_utc(r.created_at),
+                           opt_text(r.metrics), opt_text(r.inputs)});
+  }
+  return row;
+}
+
+// The pipeline has a column when the configuration has several, or a run belongs to another
+// than `daily`: a site with one pipeline sees the table it always saw. JSON names the owner as
+// every command does ("3" or "general") beside the id; CSV keeps its columns where scripts that
+// cut them expect them. What daylight saving did to a slot is always in JSON and CSV, and in the
+// table when there is any.
+Table run_table(const std::vector<RunRecord>& runs, Format format, bool with_pipeline) {
+  RunColumns shape;
+  shape.full = format != Format::kTable;
+  shape.with_pipeline = with_pipeline;
+  shape.json = format == Format::kJson;
+  shape.notes = shape.full;
   for (const RunRecord& r : runs) {
-    std::vector<std::optional<std::string>> row = {
-        r.run_id,
-        r.team ? std::optional<std::string>(std::to_string(r.team->value)) : std::nullopt,
-        to_string(r.status),
-        to_string(r.triggered_by),
-        std::to_string(r.attempt),
-        r.run_date,
-        opt_text(r.purchase_date),
-        opt_time(r.scheduled_for),
-        opt_time(r.started_at),
-        opt_time(r.completed_at),
-        opt_number(r.duration_ms),
-        opt_number(r.total_loans),
-        opt_number(r.exceptions_count),
-        opt_number(r.exit_code),
-        opt_text(r.error)};
-    if (with_pipeline) {
-      row.insert(row.begin() + 2, r.pipeline);
-    }
-    if (json) {
-      row.insert(row.begin() + 1, r.team ? std::to_string(r.team->value) : "general");
-    }
-    if (notes) {
-      row.push_back(opt_text(r.schedule_note));
-    }
-    if (full) {
-      row.insert(row.end(), {opt_text(r.instance), opt_text(r.log_path), format_utc(r.created_at),
-                             opt_text(r.metrics), opt_text(r.inputs)});
-    }
-    t.rows.push_back(std::move(row));
+    shape.notes = shape.notes || !r.schedule_note.empty();
+  }
+  Table t;
+  t.when_empty = "no runs match";
+  t.columns = run_columns(shape);
+  for (const RunRecord& r : runs) {
+    t.rows.push_back(run_row(r, shape));
   }
   return t;
 }
 
-}  // namespace
+struct RunsOptions {
+  std::optional<std::string> team;  // an id, or "general"
+  std::optional<std::string> pipeline;
+  std::optional<std::string> status;
+  std::optional<std::string> since;  // what parse_time_bound() reads, in the machine's zone
+  std::optional<std::string> until;
+  int limit = 20;
+  Format format = Format::kTable;
+};
 
 int runs(const config::Config& config, const RunsOptions& options) {
   RunFilter filter;
@@ -179,6 +207,24 @@ int runs(const config::Config& config, const RunsOptions& options) {
   }
   print(run_table(*rows, options.format, with_pipeline), options.format, std::cout);
   return kExitOk;
+}
+
+}  // namespace
+
+void add_runs_command(Command& app) {
+  auto options = std::make_shared<RunsOptions>();
+  Command runs_cmd = app.subcommand("runs", "The run history, newest first");
+  runs_cmd.option("--team", options->team, "A team's id, or 'general'");
+  runs_cmd.option("--pipeline", options->pipeline, "Only this pipeline's runs");
+  runs_cmd.option("--status", options->status, "running, completed, failed, ...");
+  runs_cmd.option("--since", options->since,
+                  "Runs created at or after: 2026-12-04T19:00 (local time), 2026-12-04, an "
+                  "instant with Z or +HH:MM, 30m, 2h, 7d (ago), today, yesterday");
+  runs_cmd.option("--until", options->until, "Runs created before: the same forms as --since");
+  runs_cmd.option("--limit", options->limit, "At most this many runs (default 20)").whole_number();
+  runs_cmd.format(options->format);
+  runs_cmd.runs([options](const Invocation& in) { return runs(in.config, *options); });
+  add_runs_show_command(runs_cmd);
 }
 
 }  // namespace orch::cli

@@ -9,12 +9,13 @@
 #include "pipeline/process_launcher.h"
 
 namespace orch::cli {
+namespace {
 
 int serve(const config::Config& config) {
   // Blocks of 128 KiB and more (a scrape's text, a page of teams) come from mmap and go back to
   // the kernel when freed. Left to itself, glibc raises this threshold to the largest block freed
-  // so far, after which those blocks are carved from each API thread's arena and stay there: with
-  // 10,000 teams the service sat at 35 MB after its first scrapes instead of 14 MB.
+  // so far, after which those blocks are carved from each API thread's arena and stay there.
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): called before any thread of this process starts.
   ::mallopt(M_MMAP_THRESHOLD, 128 * 1024);
   if (auto plugin = load_notify_plugin(config); !plugin) {
     return fail(plugin.error());
@@ -43,6 +44,13 @@ int serve(const config::Config& config) {
   int code = service.run();
   http->reset();
   return code;
+}
+
+}  // namespace
+
+void add_serve_command(Command& app) {
+  Command serve_cmd = app.subcommand("serve", "Run the service until SIGTERM/SIGINT");
+  serve_cmd.runs([](const Invocation& in) { return serve(in.config); }, Isolation::kSettled);
 }
 
 }  // namespace orch::cli

@@ -29,7 +29,12 @@ const CLI::App* innermost(const CLI::App* app) {
 std::string command_path(const CLI::App* app) {
   std::string path;
   for (; app != nullptr && app->get_parent() != nullptr; app = app->get_parent()) {
-    path = app->get_name() + (path.empty() ? "" : " ") + path;
+    std::string step = app->get_name();
+    if (!path.empty()) {
+      step += ' ';
+      step += path;
+    }
+    path = std::move(step);
   }
   return path;
 }
@@ -44,6 +49,7 @@ std::vector<std::string> command_names(const CLI::App* app) {
 
 std::string quoted_words(const std::vector<std::string>& words) {
   std::vector<std::string> quoted;
+  quoted.reserve(words.size());
   for (const std::string& word : words) {
     quoted.push_back("'" + word + "'");
   }
@@ -99,32 +105,30 @@ void install_usage_errors(CLI::App& app) {
 }
 
 CLI::Validator one_of(const std::vector<std::string>& allowed) {
-  return CLI::Validator(
-      [allowed](std::string& value) -> std::string {
-        std::string lower = value;
-        std::transform(lower.begin(), lower.end(), lower.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        if (std::find(allowed.begin(), allowed.end(), lower) != allowed.end()) {
-          value = lower;
-          return {};
-        }
-        return "'" + value + "' is not one of " + join(allowed, ", ");
-      },
-      "{" + join(allowed, ",") + "}");
+  return {[allowed](std::string& value) -> std::string {
+            std::string lower = value;
+            std::transform(lower.begin(), lower.end(), lower.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+            if (std::find(allowed.begin(), allowed.end(), lower) != allowed.end()) {
+              value = lower;
+              return {};
+            }
+            return "'" + value + "' is not one of " + join(allowed, ", ");
+          },
+          "{" + join(allowed, ",") + "}"};
 }
 
 CLI::Validator whole_number() {
-  return CLI::Validator(
-      [](std::string& value) -> std::string {
-        int parsed = 0;
-        const char* end = value.data() + value.size();
-        auto [ptr, ec] = std::from_chars(value.data(), end, parsed);
-        if (value.empty() || ec != std::errc() || ptr != end) {
-          return "'" + value + "' is not a whole number";
-        }
-        return {};
-      },
-      "");
+  return {[](std::string& value) -> std::string {
+            int parsed = 0;
+            const char* end = value.data() + value.size();
+            auto [ptr, ec] = std::from_chars(value.data(), end, parsed);
+            if (value.empty() || ec != std::errc() || ptr != end) {
+              return "'" + value + "' is not a whole number";
+            }
+            return {};
+          },
+          ""};
 }
 
 }  // namespace orch::cli

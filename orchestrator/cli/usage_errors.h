@@ -1,8 +1,8 @@
 #pragma once
 
 // How the command line's own mistakes are told: one "error: ..." line that says what was wrong
-// and what is allowed, through CLI11's failure-message hook and validators. Only cli.cpp, which
-// owns CLI11, includes this header.
+// and what is allowed, through CLI11's failure-message hook and validators. Only the files that
+// own CLI11 (cli.cpp, command_line.cpp) include this header.
 
 #include <string>
 #include <vector>

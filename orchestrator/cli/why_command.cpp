@@ -2,6 +2,7 @@
 // as GET /api/v1/teams/{id}/days/{date}.
 
 #include <iostream>
+#include <memory>
 
 #include "config/base/clock.h"
 #include "config/base/terminal_text.h"
@@ -55,7 +56,13 @@ void print_report(const DayReport& report, std::ostream& out) {
   print(t, Format::kTable, out);
 }
 
-}  // namespace
+struct WhyOptions {
+  std::optional<std::string> team;  // the id as typed
+  bool general = false;
+  std::optional<std::string> pipeline;  // default: daily
+  std::string date;                     // YYYY-MM-DD
+  Format format = Format::kTable;
+};
 
 int why(const config::Config& config, const WhyOptions& options) {
   if (options.general == options.team.has_value()) {
@@ -98,6 +105,20 @@ int why(const config::Config& config, const WhyOptions& options) {
   }
   print_report(*report, std::cout);
   return kExitOk;
+}
+
+}  // namespace
+
+void add_why_command(Command& app) {
+  auto options = std::make_shared<WhyOptions>();
+  Command why_cmd = app.subcommand(
+      "why", "What happened to a team's pipeline on one day, and why (or why nothing ran)");
+  why_cmd.option("--team", options->team, "The team's id");
+  why_cmd.flag("--general", options->general, "The general run (no team)");
+  why_cmd.option("--pipeline", options->pipeline, "The pipeline (default: daily)");
+  why_cmd.option("--date", options->date, "The day, YYYY-MM-DD, in the team's zone").required();
+  why_cmd.format(options->format, Csv::kNotOffered);
+  why_cmd.runs([options](const Invocation& in) { return why(in.config, *options); });
 }
 
 }  // namespace orch::cli
