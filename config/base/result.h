@@ -52,9 +52,11 @@ inline Error internal_error(std::string message) {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value)
-      : data_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
-  Result(Error error) : data_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
+  // Implicit by design, both: `return value;` and `return error;` make a Result.
+  // NOLINTNEXTLINE(google-explicit-constructor)
+  Result(T value) : data_(std::in_place_index<0>, std::move(value)) {}
+  // NOLINTNEXTLINE(google-explicit-constructor)
+  Result(Error error) : data_(std::in_place_index<1>, std::move(error)) {}
 
   bool has_value() const { return data_.index() == 0; }
   explicit operator bool() const { return has_value(); }
@@ -77,7 +79,8 @@ template <>
 class [[nodiscard]] Result<void> {
  public:
   Result() = default;
-  Result(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT: implicit by design
+  // NOLINTNEXTLINE(google-explicit-constructor): implicit by design, as above.
+  Result(Error error) : error_(std::move(error)), ok_(false) {}
 
   bool has_value() const { return ok_; }
   explicit operator bool() const { return ok_; }
