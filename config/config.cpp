@@ -17,9 +17,6 @@ using internal::quote;
 using internal::refusal;
 using internal::Secrecy;
 using internal::Setting;
-using internal::toml_bool;
-using internal::toml_list;
-using internal::toml_time;
 using internal::Value;
 
 constexpr std::string_view kDefaultFileName = "orchestrator.toml";
@@ -209,21 +206,17 @@ Status check_default_cron(const LoadOptions& options, const Config& config) {
       continue;
     }
     auto env = options.env.find(std::string(s.env));
+    // The environment when it set the key (or when there is no file to name), else the file.
     internal::Origin origin;
-    if (env != options.env.end() && !env->second.empty()) {
+    const bool from_env = env != options.env.end() && !env->second.empty();
+    if (from_env || !config.source_file) {
       origin.env = s.env;
-    } else if (config.source_file) {
-      origin.file = &*config.source_file;
     } else {
-      origin.env = s.env;
+      origin.file = &*config.source_file;
     }
     return internal::not_allowed(s, origin, quote(*expression), checked.error().message);
   }
   return internal::refusal("configuration: scheduler.default_cron: " + checked.error().message);
-}
-
-std::string toml_secret(const std::string& value) {
-  return quote(value.empty() ? "" : internal::kSecretShown);
 }
 
 }  // namespace
@@ -283,112 +276,6 @@ std::map<std::string, std::string> process_environment() {
     }
   }
   return env;
-}
-
-std::string describe(const Config& config) {
-  std::string source = config.source_file ? config.source_file->string() : "built-in defaults";
-  std::replace_if(
-      source.begin(), source.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
-  std::string out = "# source: " + source + "\n";
-  out += "# Built-in defaults, then the file, then the environment; secrets show as \"***\".\n";
-  auto section = [&out](std::string_view name) {
-    out += "\n[";
-    out += name;
-    out += "]\n";
-  };
-  auto entry = [&out](std::string_view key, const std::string& value) {
-    out += key;
-    out += " = ";
-    out += value;
-    out += "\n";
-  };
-  const auto& sched = config.scheduler;
-  section("scheduler");
-  entry("enabled", toml_bool(sched.enabled));
-  entry("daily_run_time", toml_time(sched.daily_run_time));
-  entry("timezone", quote(sched.timezone));
-  if (sched.default_cron) {
-    entry("default_cron", quote(*sched.default_cron));
-  }
-  entry("misfire_grace_seconds", std::to_string(sched.misfire_grace.count()));
-  entry("dst_skipped", quote(sched.dst_skipped));
-  entry("dst_repeated", quote(sched.dst_repeated));
-  entry("general_run", toml_bool(sched.general_run));
-  entry("max_parallel_runs", std::to_string(sched.max_parallel_runs));
-  entry("shutdown_grace_seconds", std::to_string(sched.shutdown_grace.count()));
-  entry("heartbeat_timeout_seconds", std::to_string(sched.heartbeat_timeout.count()));
-  entry("forget_silent_after_hours", std::to_string(sched.forget_silent_after.count()));
-  entry("input_poll_seconds", std::to_string(sched.input_poll.count()));
-  section("paths");
-  entry("input_dir", quote(config.paths.input_dir.string()));
-  entry("output_dir", quote(config.paths.output_dir.string()));
-  entry("keep_runs", std::to_string(config.paths.keep_runs));
-  section("database");
-  entry("url", quote(redact_url(config.database.url)));
-  // [pipeline] and each [pipelines.<name>] come from one list of entries, so that a key added to
-  // one shows in the other.
-  const internal::PipelineEntries pipeline = internal::pipeline_entries(config.pipeline);
-  for (const auto& [name, entries] :
-       {std::pair{"pipeline", &pipeline.keys}, std::pair{"pipeline.retry", &pipeline.retry},
-        std::pair{"pipeline.env", &pipeline.env}}) {
-    section(name);
-    for (const auto& [key, value] : *entries) {
-      entry(key, value);
-    }
-  }
-  out += internal::describe_pipelines(config);
-  const auto& notify = config.notify;
-  std::vector<std::string> channels;
-  for (Channel channel : notify.channels) {
-    channels.emplace_back(internal::channel_name(channel));
-  }
-  section("notify");
-  entry("channels", toml_list(channels));
-  entry("alert_after_failures", std::to_string(notify.alert_after_failures));
-  entry("queue_size", std::to_string(notify.queue_size));
-  entry("stop_grace_seconds", std::to_string(notify.stop_grace.count()));
-  section("notify.smtp");
-  entry("host", quote(notify.smtp.host));
-  entry("port", std::to_string(notify.smtp.port));
-  entry("user", quote(notify.smtp.user));
-  entry("password", toml_secret(notify.smtp.password));
-  entry("from", quote(notify.smtp.from));
-  entry("starttls", toml_bool(notify.smtp.starttls));
-  entry("tls", quote(internal::smtp_tls_name(notify.smtp.tls)));
-  entry("ca_file", quote(notify.smtp.ca_file));
-  entry("timeout_seconds", std::to_string(notify.smtp.timeout.count()));
-  section("notify.email");
-  entry("to", toml_list(notify.email_to));
-  section("notify.slack");
-  entry("webhook_url", toml_secret(notify.slack_webhook_url));
-  entry("ca_file", quote(notify.slack_ca_file));
-  entry("timeout_seconds", std::to_string(notify.slack_timeout.count()));
-  section("notify.events");
-  for (Channel channel : {Channel::kLog, Channel::kEmail, Channel::kSlack}) {
-    auto it = notify.events.find(channel);
-    entry(internal::channel_name(channel),
-          toml_list(it == notify.events.end() ? std::vector<std::string>{} : it->second));
-  }
-  section("notify.retry");
-  entry("max_attempts", std::to_string(notify.retry.max_attempts));
-  entry("initial_delay_ms", std::to_string(notify.retry.initial_delay.count()));
-  entry("max_delay_ms", std::to_string(notify.retry.max_delay.count()));
-  section("api");
-  entry("listen", quote(config.api.listen));
-  entry("token", toml_secret(config.api.token));
-  std::string tokens;
-  for (const ApiToken& t : config.api.tokens) {
-    tokens += tokens.empty() ? "" : ", ";
-    tokens += "{ name = " + quote(t.name) + ", token = " + toml_secret(t.token) +
-              ", role = " + quote(t.role == ApiRole::kAdmin ? "admin" : "read") + " }";
-  }
-  entry("tokens", "[" + tokens + "]");
-  section("history");
-  entry("keep_days", std::to_string(config.history.keep_days));
-  section("log");
-  entry("level", quote(internal::level_name(config.log.level)));
-  entry("format", quote(internal::format_name(config.log.format)));
-  return out;
 }
 
 }  // namespace orch::config

@@ -105,11 +105,11 @@ struct PipelineConfig {
   // Run before the pipeline with its environment and sandbox: exit 0 runs the pipeline, exit
   // 100 records the run `skipped` (the first line of its output says why), anything else fails
   // it. Empty: none.
-  std::vector<std::string> condition;              // PIPELINE_CONDITION (argv, no shell)
-  std::map<std::string, std::string> env;          // extra environment for the pipeline
-  std::uint64_t log_max_bytes = 10 * 1024 * 1024;  // PIPELINE_LOG_MAX_BYTES
-  int max_inputs = 10000;                          // PIPELINE_MAX_INPUTS
-  bool hash_inputs = true;                         // PIPELINE_HASH_INPUTS
+  std::vector<std::string> condition;      // PIPELINE_CONDITION (argv, no shell)
+  std::map<std::string, std::string> env;  // extra environment for the pipeline
+  std::uint64_t log_max_bytes = std::uint64_t{10} * 1024 * 1024;  // PIPELINE_LOG_MAX_BYTES
+  int max_inputs = 10000;                                         // PIPELINE_MAX_INPUTS
+  bool hash_inputs = true;                                        // PIPELINE_HASH_INPUTS
   RetryConfig retry;
   Isolation isolation = Isolation::kLandlock;     // PIPELINE_ISOLATION
   bool isolation_required = false;                // PIPELINE_ISOLATION_REQUIRED

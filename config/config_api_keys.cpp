@@ -21,6 +21,18 @@ bool is_name_char(char c) {
          c == '-' || c == '.';
 }
 
+// Refuses a key of an api.tokens item other than name, token and role; `where` names the item.
+Status check_token_keys(const std::map<std::string, std::string>& entries,
+                        const std::string& where) {
+  for (const auto& [key, unused] : entries) {
+    if (key != "name" && key != "token" && key != "role") {
+      return invalid_argument(where + "unknown key " + quote(key) +
+                              " (allowed: name, token, role)");
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 // The token is compared with the text after "Bearer " in a header: a space or a control
@@ -46,11 +58,8 @@ Status apply_api_tokens(const Value& value, Config& config) {
   for (std::size_t i = 0; i < tables.size(); ++i) {
     const auto& entries = tables[i];
     std::string where = "item " + std::to_string(i + 1) + ": ";
-    for (const auto& [key, unused] : entries) {
-      if (key != "name" && key != "token" && key != "role") {
-        return invalid_argument(where + "unknown key " + quote(key) +
-                                " (allowed: name, token, role)");
-      }
+    if (auto ok = check_token_keys(entries, where); !ok) {
+      return ok;
     }
     ApiToken token;
     auto name = entries.find("name");

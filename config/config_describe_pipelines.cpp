@@ -137,7 +137,7 @@ std::string describe_pipelines(const Config& config) {
     std::string env;
     if (named.settings.env != config.pipeline.env) {
       for (const auto& [name, value] : mine.env) {
-        env += name + " = " + value + "\n";
+        env.append(name).append(" = ").append(value).append("\n");
       }
       if (mine.env.empty()) {
         env = "# none: [pipeline.env] is not passed on\n";
@@ -150,12 +150,12 @@ std::string describe_pipelines(const Config& config) {
     if (out.empty()) {
       out += "\n# Each pipeline with what differs from [pipeline] (which is `daily`'s).\n";
     }
-    out += "\n[" + table + "]\n" + keys;
+    out.append("\n[").append(table).append("]\n").append(keys);
     if (!retry.empty()) {
-      out += "\n[" + table + ".retry]\n" + retry;
+      out.append("\n[").append(table).append(".retry]\n").append(retry);
     }
     if (!env.empty()) {
-      out += "\n[" + table + ".env]\n" + env;
+      out.append("\n[").append(table).append(".env]\n").append(env);
     }
   }
   return out;

@@ -1,163 +1,20 @@
 // Reading orchestrator.toml: every key must be known and of the right TOML type.
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdio>
-#include <sstream>
 #include <system_error>
 
 #include <toml++/toml.h>
 
 #include "config/config_internal.h"
+#include "config/config_toml_values.h"
 
 namespace orch::config::internal {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string expected_type(const Setting& s) {
-  switch (s.kind) {
-    case Kind::kBool:
-      return "a boolean (true or false)";
-    case Kind::kInteger:
-      return range_text(s);
-    case Kind::kString:
-      return "a string";
-    case Kind::kStringList:
-      return "an array of strings";
-    case Kind::kStringTable:
-      return "a table of strings";
-    case Kind::kTableList:
-      return "an array of tables of strings";
-  }
-  return "?";
-}
-
-std::string type_name(const toml::node& node) {
-  switch (node.type()) {
-    case toml::node_type::table:
-      return "a table";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a float";
-    case toml::node_type::boolean:
-      return "a boolean";
-    case toml::node_type::date:
-    case toml::node_type::time:
-    case toml::node_type::date_time:
-      return "a date or time";
-    case toml::node_type::none:
-      break;
-  }
-  return "nothing";
-}
-
-// A TOML value on one line, for messages (toml++'s own printer spreads tables over lines).
-std::string render(const toml::node& node) {
-  if (const auto* str = node.as_string()) {
-    return quote(str->get());
-  }
-  std::string out;
-  if (const auto* array = node.as_array()) {
-    for (const auto& item : *array) {
-      out += (out.empty() ? "" : ", ") + render(item);
-    }
-    return "[" + out + "]";
-  }
-  if (const auto* table = node.as_table()) {
-    for (const auto& [key, item] : *table) {
-      std::string name = is_bare_key(key.str()) ? std::string(key.str()) : quote(key.str());
-      out += (out.empty() ? "" : ", ") + name + " = " + render(item);
-    }
-    return out.empty() ? "{}" : "{ " + out + " }";
-  }
-  std::ostringstream text;
-  node.visit([&text](const auto& leaf) { text << leaf; });
-  return text.str();
-}
-
-std::string shown(const Setting& s, const toml::node& node) {
-  if (s.secrecy == Secrecy::kPublic) {
-    return render(node);
-  }
-  const auto* str = node.as_string();
-  return s.secrecy == Secrecy::kUrl && str != nullptr ? quote(redact_url(str->get()))
-                                                      : std::string(kSecretShown);
-}
-
-// Checks the TOML type only; the content is checked by the setting's apply.
-Result<Value> from_node(const Setting& s, const toml::node& node) {
-  switch (s.kind) {
-    case Kind::kBool:
-      if (const auto* b = node.as_boolean()) {
-        return Value{b->get()};
-      }
-      break;
-    case Kind::kInteger:
-      if (const auto* i = node.as_integer()) {
-        return Value{i->get()};
-      }
-      break;
-    case Kind::kString:
-      if (const auto* str = node.as_string()) {
-        return Value{str->get()};
-      }
-      break;
-    case Kind::kStringList:
-      if (const auto* array = node.as_array()) {
-        std::vector<std::string> items;
-        for (const auto& item : *array) {
-          if (!item.is_string()) {
-            return invalid_argument("expected " + expected_type(s) + ", not an array holding " +
-                                    type_name(item));
-          }
-          items.push_back(item.as_string()->get());
-        }
-        return Value{std::move(items)};
-      }
-      break;
-    case Kind::kStringTable:
-      if (const auto* table = node.as_table()) {
-        std::map<std::string, std::string> entries;
-        for (const auto& [key, item] : *table) {
-          if (!item.is_string()) {
-            return invalid_argument("expected " + expected_type(s) + ", not a table holding " +
-                                    type_name(item));
-          }
-          entries.emplace(key.str(), item.as_string()->get());
-        }
-        return Value{std::move(entries)};
-      }
-      break;
-    case Kind::kTableList:
-      if (const auto* array = node.as_array()) {
-        std::vector<std::map<std::string, std::string>> tables;
-        for (const auto& item : *array) {
-          const auto* table = item.as_table();
-          if (table == nullptr) {
-            return invalid_argument("expected " + expected_type(s) + ", not an array holding " +
-                                    type_name(item));
-          }
-          auto& entries = tables.emplace_back();
-          for (const auto& [key, leaf] : *table) {
-            if (!leaf.is_string()) {
-              return invalid_argument("expected " + expected_type(s) + ", not a table holding " +
-                                      type_name(leaf));
-            }
-            entries.emplace(key.str(), leaf.as_string()->get());
-          }
-        }
-        return Value{std::move(tables)};
-      }
-      break;
-  }
-  return invalid_argument("expected " + expected_type(s) + ", not " + type_name(node));
-}
 
 bool is_key(std::string_view name) {
   const auto all = settings();
@@ -262,21 +119,21 @@ Result<toml::table> parse_file(const fs::path& file) {
   // Read here rather than by toml::parse_file, which says only "could not be opened": the
   // operator needs the reason (permission denied, a folder, ...).
   std::string text;
-  if (std::FILE* f = std::fopen(file.c_str(), "rb"); f == nullptr) {
+  std::FILE* f = std::fopen(file.c_str(), "rb");
+  if (f == nullptr) {
     return refusal("configuration: cannot read " + file.string() + ": " +
                    std::error_code(errno, std::generic_category()).message());
-  } else {
-    char buffer[8192];
-    std::size_t got = 0;
-    while ((got = std::fread(buffer, 1, sizeof(buffer), f)) > 0) {
-      text.append(buffer, got);
-    }
-    const int read_error = std::ferror(f) != 0 ? errno : 0;
-    std::fclose(f);
-    if (read_error != 0) {
-      return refusal("configuration: cannot read " + file.string() + ": " +
-                     std::error_code(read_error, std::generic_category()).message());
-    }
+  }
+  std::array<char, 8192> buffer{};
+  std::size_t got = 0;
+  while ((got = std::fread(buffer.data(), 1, buffer.size(), f)) > 0) {
+    text.append(buffer.data(), got);
+  }
+  const int read_error = std::ferror(f) != 0 ? errno : 0;
+  std::fclose(f);
+  if (read_error != 0) {
+    return refusal("configuration: cannot read " + file.string() + ": " +
+                   std::error_code(read_error, std::generic_category()).message());
   }
   try {
     return toml::parse(text, file.string());
@@ -287,6 +144,64 @@ Result<toml::table> parse_file(const fs::path& file) {
   } catch (const std::exception& e) {
     return refusal("configuration: cannot read " + file.string() + ": " + e.what());
   }
+}
+
+// A [pipelines.<name>] table being read: its name as the file writes it, and the file.
+struct SectionPlace {
+  std::string where;  // "pipelines.month_end"
+  const fs::path& file;
+
+  Error wrong(std::string_view key, const toml::node& value, std::string_view allowed) const {
+    return refusal("configuration: " + where + "." + std::string(key) + " = " + render(value) +
+                   " in " + file.string() + " is not allowed: " + std::string(allowed));
+  }
+};
+
+// Reads `teams` (an array of whole numbers) into `section`.
+Status read_teams(const toml::node& value, const SectionPlace& place, PipelineSection& section) {
+  constexpr std::string_view kTeamsAllowed = "use an array of team ids (whole numbers from 1)";
+  const toml::array* array = value.as_array();
+  if (array == nullptr) {
+    return place.wrong("teams", value, kTeamsAllowed);
+  }
+  std::vector<std::int64_t> ids;
+  for (const toml::node& item : *array) {
+    if (!item.is_integer()) {
+      return place.wrong("teams", value, kTeamsAllowed);
+    }
+    ids.push_back(item.as_integer()->get());
+  }
+  section.teams = std::move(ids);
+  return {};
+}
+
+// Reads the keys that only a [pipelines.<name>] table has (run_time, cron, general_only, teams)
+// into `section`, and takes them out of `rest`.
+Status read_schedule_keys(const toml::table& table, const SectionPlace& place,
+                          PipelineSection& section, toml::table& rest) {
+  for (std::string_view key : {"run_time", "cron"}) {
+    if (const toml::node* value = table.get(key)) {
+      if (!value->is_string()) {
+        return place.wrong(key, *value, "expected a string");
+      }
+      (key == "cron" ? section.cron : section.run_time) = value->as_string()->get();
+      rest.erase(key);
+    }
+  }
+  if (const toml::node* value = table.get("general_only")) {
+    if (!value->is_boolean()) {
+      return place.wrong("general_only", *value, "expected a boolean (true or false)");
+    }
+    section.general_only = value->as_boolean()->get();
+    rest.erase("general_only");
+  }
+  if (const toml::node* value = table.get("teams")) {
+    if (auto ok = read_teams(*value, place, section); !ok) {
+      return ok;
+    }
+    rest.erase("teams");
+  }
+  return {};
 }
 
 // Reads one [pipelines.<name>] table: its own keys (run_time, cron, teams, general_only) here,
@@ -306,42 +221,9 @@ Result<PipelineSection> read_pipeline_section(const std::string& name, const tom
   }
   PipelineSection section;
   section.name = name;
-  auto wrong = [&](std::string_view key, const toml::node& value, std::string_view allowed) {
-    return refusal("configuration: " + where + "." + std::string(key) + " = " + render(value) +
-                   " in " + file.string() + " is not allowed: " + std::string(allowed));
-  };
   toml::table rest = *table;
-  for (std::string_view key : {"run_time", "cron"}) {
-    if (const toml::node* value = table->get(key)) {
-      if (!value->is_string()) {
-        return wrong(key, *value, "expected a string");
-      }
-      (key == "cron" ? section.cron : section.run_time) = value->as_string()->get();
-      rest.erase(key);
-    }
-  }
-  if (const toml::node* value = table->get("general_only")) {
-    if (!value->is_boolean()) {
-      return wrong("general_only", *value, "expected a boolean (true or false)");
-    }
-    section.general_only = value->as_boolean()->get();
-    rest.erase("general_only");
-  }
-  if (const toml::node* value = table->get("teams")) {
-    constexpr std::string_view kTeamsAllowed = "use an array of team ids (whole numbers from 1)";
-    const toml::array* array = value->as_array();
-    if (array == nullptr) {
-      return wrong("teams", *value, kTeamsAllowed);
-    }
-    std::vector<std::int64_t> ids;
-    for (const toml::node& item : *array) {
-      if (!item.is_integer()) {
-        return wrong("teams", *value, kTeamsAllowed);
-      }
-      ids.push_back(item.as_integer()->get());
-    }
-    section.teams = std::move(ids);
-    rest.erase("teams");
+  if (auto ok = read_schedule_keys(*table, SectionPlace{where, file}, section, rest); !ok) {
+    return ok.error();
   }
   std::map<std::string, const toml::node*> found;
   if (auto ok = collect(rest, Place{"pipeline", where}, file, found); !ok) {

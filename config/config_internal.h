@@ -49,8 +49,28 @@ struct Setting {
   Status (*apply)(const Value& value, Config& config) = nullptr;
 };
 
+// A setting's value, of the type its Kind says (Value holds it; a wrong type is a bug).
+inline bool flag(const Value& v) {
+  return std::get<bool>(v);
+}
+inline std::int64_t number(const Value& v) {
+  return std::get<std::int64_t>(v);
+}
+inline const std::string& text(const Value& v) {
+  return std::get<std::string>(v);
+}
+inline const std::vector<std::string>& items(const Value& v) {
+  return std::get<std::vector<std::string>>(v);
+}
+// A setting's apply refuses a value with what is allowed; the caller adds the key and value.
+inline Status refuse(std::string_view reason) {
+  return invalid_argument(std::string(reason));
+}
+
 // Every key, in the order describe() prints them.
 std::span<const Setting> settings();
+// The pipeline.* keys (config_pipeline_keys.cpp), which settings() includes.
+std::span<const Setting> pipeline_settings();
 // The notify.* keys (config_notify_keys.cpp), which settings() includes.
 std::span<const Setting> notify_settings();
 // Validates and stores api.tokens; checks a bearer token's text (config_api_keys.cpp).

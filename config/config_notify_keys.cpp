@@ -34,20 +34,6 @@ namespace {
 constexpr std::string_view kWebhookAllowed = "use an http:// or https:// URL";
 constexpr std::string_view kTlsAllowed = "use plain, starttls or tls";
 
-Status refuse(std::string reason) {
-  return invalid_argument(std::move(reason));
-}
-
-const std::string& text(const Value& v) {
-  return std::get<std::string>(v);
-}
-const std::vector<std::string>& items(const Value& v) {
-  return std::get<std::vector<std::string>>(v);
-}
-std::int64_t number(const Value& v) {
-  return std::get<std::int64_t>(v);
-}
-
 // Deliberately loose: one '@' with text on both sides and no blanks. The mail server is the
 // judge of the rest.
 bool is_email_address(std::string_view address) {
@@ -140,6 +126,7 @@ Setting list_setting(std::string_view key, std::string_view env,
                  .apply = apply};
 }
 
+// NOLINTNEXTLINE(readability-function-size): a table of data, one entry per notify.* key.
 const std::vector<Setting>& all_notify_settings() {
   static const std::vector<Setting> all = {
       list_setting("notify.channels", "NOTIFY_CHANNELS", apply_channels),
@@ -174,7 +161,7 @@ const std::vector<Setting>& all_notify_settings() {
               .env = "SMTP_STARTTLS",
               .kind = Kind::kBool,
               .apply = [](const Value& v, Config& c) -> Status {
-                c.notify.smtp.starttls = std::get<bool>(v);
+                c.notify.smtp.starttls = flag(v);
                 return {};
               }},
       text_setting("notify.smtp.tls", "SMTP_TLS",

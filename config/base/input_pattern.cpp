@@ -14,6 +14,30 @@ bool is_date_conversion(char c) {
   return std::string_view("YmdyjbBaAeuw%").find(c) != std::string_view::npos;
 }
 
+// The date format of a field whose text after "{run_date" is `inside` (":%d.%m", or "" for the
+// ISO date); `pattern` is the whole pattern, for the message.
+Result<std::string> field_format(std::string_view pattern, std::string_view inside) {
+  if (inside.empty()) {
+    return std::string("%Y-%m-%d");
+  }
+  if (inside.front() != ':' || inside.size() == 1) {
+    return invalid_argument("\"" + std::string(pattern) + "\": " + std::string(kAllowed));
+  }
+  std::string format(inside.substr(1));
+  for (std::size_t i = 0; i < format.size(); ++i) {
+    if (format[i] != '%') {
+      continue;
+    }
+    if (i + 1 == format.size() || !is_date_conversion(format[i + 1])) {
+      return invalid_argument("\"" + std::string(pattern) + "\": %" +
+                              (i + 1 < format.size() ? std::string(1, format[i + 1]) : "") +
+                              " is not a date conversion; " + std::string(kAllowed));
+    }
+    ++i;
+  }
+  return format;
+}
+
 // Expands every run-date field of `pattern`; with no date, only checks them.
 Result<std::string> expand(std::string_view pattern, const Date* run_date) {
   std::string out;
@@ -30,27 +54,13 @@ Result<std::string> expand(std::string_view pattern, const Date* run_date) {
                               "\": an unclosed {run_date: " + std::string(kAllowed));
     }
     std::string_view inside = pattern.substr(field + kField.size(), close - field - kField.size());
-    std::string format = "%Y-%m-%d";
-    if (!inside.empty()) {
-      if (inside.front() != ':' || inside.size() == 1) {
-        return invalid_argument("\"" + std::string(pattern) + "\": " + std::string(kAllowed));
-      }
-      format = std::string(inside.substr(1));
-      for (std::size_t i = 0; i < format.size(); ++i) {
-        if (format[i] != '%') {
-          continue;
-        }
-        if (i + 1 == format.size() || !is_date_conversion(format[i + 1])) {
-          return invalid_argument("\"" + std::string(pattern) + "\": %" +
-                                  (i + 1 < format.size() ? std::string(1, format[i + 1]) : "") +
-                                  " is not a date conversion; " + std::string(kAllowed));
-        }
-        ++i;
-      }
+    auto format = field_format(pattern, inside);
+    if (!format) {
+      return format.error();
     }
     if (run_date != nullptr) {
       std::ostringstream text;
-      text << date::format(format.c_str(), date::sys_days(*run_date));
+      text << date::format(format->c_str(), date::sys_days(*run_date));
       out += text.str();
     }
     at = close + 1;

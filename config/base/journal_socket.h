@@ -22,6 +22,8 @@ class JournalSocket {
   ~JournalSocket();
   JournalSocket(const JournalSocket&) = delete;
   JournalSocket& operator=(const JournalSocket&) = delete;
+  JournalSocket(JournalSocket&&) = delete;
+  JournalSocket& operator=(JournalSocket&&) = delete;
 
   // Whether journald took the entry. False when nothing listens at the path, or the entry is too
   // large for one datagram: the caller then writes it some other way.

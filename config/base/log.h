@@ -8,6 +8,9 @@
 
 #include "config/base/result.h"
 
+// The process's logging facade. The interface is std-only, so that every folder may log; its
+// implementation (config/log/log.cpp, library orch_log) writes through spdlog, so a target that
+// logs links orch_log.
 namespace orch::log {
 
 enum class Level { kTrace, kDebug, kInfo, kWarn, kError, kOff };

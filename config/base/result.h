@@ -14,9 +14,12 @@ enum class ErrorCode {
   kAlreadyExists,       // The thing to create is there already.
   kFailedPrecondition,  // The state forbids it now (e.g. the team is busy): retry once it changes.
   kUnavailable,         // A dependency (database, SMTP) is down: retry with backoff.
-  kAborted,             // Someone else won (e.g. the slot is already recorded): do not retry.
-  kDeadlineExceeded,    // It took too long.
-  kInternal,            // A bug.
+  // Lost a race (a unique key another writer took first), or stopped on request. Do not repeat
+  // the same write; an operation that reads again may start over and then sees the winner's
+  // result (SociRunStore::claim does, up to three times).
+  kAborted,
+  kDeadlineExceeded,  // It took too long.
+  kInternal,          // A bug.
 };
 
 const char* to_string(ErrorCode code);
@@ -29,7 +32,9 @@ struct Error {
 inline Error invalid_argument(std::string message) {
   return {ErrorCode::kInvalidArgument, std::move(message)};
 }
-inline Error not_found(std::string message) { return {ErrorCode::kNotFound, std::move(message)}; }
+inline Error not_found(std::string message) {
+  return {ErrorCode::kNotFound, std::move(message)};
+}
 inline Error failed_precondition(std::string message) {
   return {ErrorCode::kFailedPrecondition, std::move(message)};
 }
@@ -40,13 +45,18 @@ inline Error internal_error(std::string message) {
   return {ErrorCode::kInternal, std::move(message)};
 }
 
-// A value or an Error, shaped like std::expected so that it can become an alias of it once we
-// build as C++23.
+// A value or an Error. Its accessors are std::expected's (has_value, value, error, *, ->), so
+// code that reads a Result reads like code on std::expected; it is not a drop-in replacement:
+// a Result is made from an Error implicitly, where std::expected needs std::unexpected(error),
+// so moving to std::expected changes every `return error;`.
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
-  Result(Error error) : data_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
+  // Implicit by design, both: `return value;` and `return error;` make a Result.
+  // NOLINTNEXTLINE(google-explicit-constructor)
+  Result(T value) : data_(std::in_place_index<0>, std::move(value)) {}
+  // NOLINTNEXTLINE(google-explicit-constructor)
+  Result(Error error) : data_(std::in_place_index<1>, std::move(error)) {}
 
   bool has_value() const { return data_.index() == 0; }
   explicit operator bool() const { return has_value(); }
@@ -69,7 +79,8 @@ template <>
 class [[nodiscard]] Result<void> {
  public:
   Result() = default;
-  Result(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT: implicit by design
+  // NOLINTNEXTLINE(google-explicit-constructor): implicit by design, as above.
+  Result(Error error) : error_(std::move(error)), ok_(false) {}
 
   bool has_value() const { return ok_; }
   explicit operator bool() const { return ok_; }

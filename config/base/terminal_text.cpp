@@ -1,6 +1,7 @@
 #include "config/base/terminal_text.h"
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -26,11 +27,11 @@ CodePoint decode(std::string_view text, std::size_t pos) {
     std::size_t length;
     char32_t min;  // the smallest code point the form may carry (shorter forms are overlong)
   };
-  static constexpr Form kForms[] = {
-      {0xE0, 0xC0, 2, 0x80}, {0xF0, 0xE0, 3, 0x800}, {0xF8, 0xF0, 4, 0x10000}};
-  const Form* form = std::find_if(std::begin(kForms), std::end(kForms),
+  static constexpr std::array<Form, 3> kForms = {
+      Form{0xE0, 0xC0, 2, 0x80}, Form{0xF0, 0xE0, 3, 0x800}, Form{0xF8, 0xF0, 4, 0x10000}};
+  const auto* form = std::find_if(kForms.begin(), kForms.end(),
                                   [lead](const Form& f) { return (lead & f.mask) == f.pattern; });
-  if (form == std::end(kForms)) {
+  if (form == kForms.end()) {
     return {};
   }
   const std::size_t length = form->length;
@@ -64,7 +65,7 @@ std::string escape_controls(std::string_view text) {
   if (plain) {
     return std::string(text);
   }
-  static constexpr char kHex[] = "0123456789abcdef";
+  static constexpr std::string_view kHex = "0123456789abcdef";
   std::string out;
   out.reserve(text.size() + 8);
   for (std::size_t pos = 0; pos < text.size();) {

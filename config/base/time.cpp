@@ -1,6 +1,9 @@
 #include "config/base/time.h"
 
-#include <charconv>
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <sstream>
 #include <stdexcept>
 
 #include <date/tz.h>
@@ -80,12 +83,14 @@ Result<Date> parse_date(std::string_view text) {
   return invalid_argument("'" + std::string(text) + "' is not a date: use YYYY-MM-DD");
 }
 
-std::string format_date(Date d) { return date::format("%F", d); }
+std::string format_date(Date d) {
+  return date::format("%F", d);
+}
 
 namespace {
 
 // Writes `value` as exactly `width` digits ending before `end`.
-void put_digits(char* end, long long value, int width) {
+void put_digits(char* end, std::int64_t value, int width) {
   for (int i = 0; i < width; ++i) {
     *--end = static_cast<char>('0' + value % 10);
     value /= 10;
@@ -95,7 +100,10 @@ void put_digits(char* end, long long value, int width) {
 // "YYYY-MM-DDTHH:MM:SS[.mmm]Z" by arithmetic: date::format (a stream and a locale per call) was
 // a fiftieth of the service's CPU in a storm of runs, which format several times each. Years
 // outside 0-9999 go to date::format, which writes them the way it always did.
-std::string format_instant(SysTime t, bool with_millis) {
+enum class Precision { kMilliseconds, kSeconds };
+
+std::string format_instant(SysTime t, Precision precision) {
+  const bool with_millis = precision == Precision::kMilliseconds;
   const auto day = date::floor<date::days>(t);
   const date::year_month_day ymd(day);
   const int year = static_cast<int>(ymd.year());
@@ -103,7 +111,7 @@ std::string format_instant(SysTime t, bool with_millis) {
     return with_millis ? date::format("%FT%TZ", t)
                        : date::format("%FT%TZ", std::chrono::floor<std::chrono::seconds>(t));
   }
-  const long long ms = (t - day).count();  // since midnight, 0 to 86,399,999
+  const std::int64_t ms = (t - day).count();  // since midnight, 0 to 86,399,999
   std::string text = with_millis ? "0000-00-00T00:00:00.000Z" : "0000-00-00T00:00:00Z";
   char* p = text.data();
   put_digits(p + 4, year, 4);
@@ -121,79 +129,113 @@ std::string format_instant(SysTime t, bool with_millis) {
 }  // namespace
 
 std::string format_utc(SysTime t) {
-  return format_instant(t, true);
+  return format_instant(t, Precision::kMilliseconds);
 }
 
 std::string format_utc_seconds(SysTime t) {
-  return format_instant(t, false);
+  return format_instant(t, Precision::kSeconds);
 }
 
+namespace {
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// Whether `text` starts "YYYY-MM-DDTHH:MM" (or with a space for the T), two digits to a field.
+bool has_iso_head(std::string_view text) {
+  static constexpr std::string_view kHead = "0000-00-00T00:00";
+  if (text.size() < kHead.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < kHead.size(); ++i) {
+    const char c = text[i];
+    const bool fits = kHead[i] == '0'   ? is_digit(c)
+                      : kHead[i] == 'T' ? c == 'T' || c == ' '
+                                        : c == kHead[i];
+    if (!fits) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Checks the ":SS[.f...]" at `pos` (if any) for two digits of seconds and at least one of a
+// fraction, and cuts the fraction to three digits.
+bool spell_seconds(std::string& iso, std::size_t pos) {
+  if (pos >= iso.size() || iso[pos] != ':') {
+    return true;
+  }
+  if (pos + 2 >= iso.size() || !is_digit(iso[pos + 1]) || !is_digit(iso[pos + 2])) {
+    return false;
+  }
+  pos += 3;
+  if (pos >= iso.size() || iso[pos] != '.') {
+    return true;
+  }
+  std::size_t digits = 0;
+  while (pos + 1 + digits < iso.size() && is_digit(iso[pos + 1 + digits])) {
+    ++digits;
+  }
+  if (digits > 3) {
+    iso.erase(pos + 4, digits - 3);
+  }
+  return digits > 0;
+}
+
+// "z" as "Z", and "+01:00" as "+0100", which %z reads (besides "+01"); an offset's minutes must
+// be below 60.
+bool spell_zone(std::string& iso) {
+  if (iso.back() == 'z') {
+    iso.back() = 'Z';
+  }
+  const std::size_t n = iso.size();
+  if (n >= 6 && (iso[n - 6] == '+' || iso[n - 6] == '-') && iso[n - 3] == ':') {
+    iso.erase(n - 3, 1);
+    return iso[n - 3] <= '5';
+  }
+  return !(n >= 5 && (iso[n - 5] == '+' || iso[n - 5] == '-') && iso[n - 2] > '5');
+}
+
+// `text` spelt the one way parse_utc's date::parse forms read it, or nullopt when its layout is
+// not ISO 8601's. date::parse takes one digit where ISO 8601 has two ("2:5") and at most
+// milliseconds in a fraction, so the layout is checked here and the fraction cut to three digits
+// (an instant is kept to the millisecond, rounded down).
+std::optional<std::string> iso_spelling(std::string_view text) {
+  if (!has_iso_head(text)) {
+    return std::nullopt;
+  }
+  std::string iso(text);
+  iso[10] = 'T';
+  if (!spell_seconds(iso, 16) || !spell_zone(iso)) {
+    return std::nullopt;
+  }
+  return iso;
+}
+
+}  // namespace
+
 Result<SysTime> parse_utc(std::string_view text) {
-  auto bad = [&] {
-    return invalid_argument("'" + std::string(text) +
-                            "' is not an ISO-8601 instant: use YYYY-MM-DDTHH:MM:SSZ or an offset "
-                            "such as +01:00");
-  };
-  if (text.size() < 10) {
-    return bad();
-  }
-  auto day = parse_date(text.substr(0, 10));
-  if (!day) {
-    return bad();
-  }
-  std::size_t pos = 10;
-  if (!expect(text, pos, 'T') && !expect(text, pos, ' ')) {
-    return bad();
-  }
-  auto h = read_digits(text, pos, 2);
-  std::optional<int> m, s = 0;
-  if (h && expect(text, pos, ':')) {
-    m = read_digits(text, pos, 2);
-  }
-  if (m && expect(text, pos, ':')) {
-    s = read_digits(text, pos, 2);
-  }
-  int millis = 0;
-  if (s && expect(text, pos, '.')) {
-    std::size_t start = pos;
-    int scale = 100;
-    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
-      millis += (text[pos] - '0') * scale;
-      scale /= 10;
-      ++pos;
-    }
-    if (pos == start) {
-      return bad();
+  const auto iso = iso_spelling(text);
+  if (iso) {
+    // Seconds are optional: "%T" reads "HH:MM:SS[.fff]", "%R" "HH:MM".
+    static constexpr std::array<const char*, 4> kForms = {"%FT%TZ", "%FT%T%z", "%FT%RZ", "%FT%R%z"};
+    std::istringstream in;
+    for (const char* form : kForms) {
+      in.clear();
+      in.str(*iso);
+      SysTime instant;
+      std::chrono::minutes offset{0};
+      in >> date::parse(form, instant, offset);  // an instant with an offset comes back in UTC
+      if (!in.fail() && in.peek() == std::istringstream::traits_type::eof() &&
+          std::chrono::abs(offset) < std::chrono::hours(24)) {
+        return instant;
+      }
     }
   }
-  if (!m || !s || *h > 23 || *m > 59 || *s > 60) {
-    return bad();
-  }
-  std::chrono::minutes offset{0};
-  if (expect(text, pos, 'Z') || expect(text, pos, 'z')) {
-  } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
-    int sign = text[pos] == '-' ? -1 : 1;
-    ++pos;
-    auto oh = read_digits(text, pos, 2);
-    std::optional<int> om = 0;
-    if (oh && expect(text, pos, ':')) {
-      om = read_digits(text, pos, 2);
-    } else if (oh && pos < text.size()) {
-      om = read_digits(text, pos, 2);
-    }
-    if (!oh || !om || *oh > 23 || *om > 59) {
-      return bad();
-    }
-    offset = sign * (std::chrono::hours(*oh) + std::chrono::minutes(*om));
-  } else {
-    return bad();
-  }
-  if (pos != text.size()) {
-    return bad();
-  }
-  SysTime t = date::sys_days(*day) + std::chrono::hours(*h) + std::chrono::minutes(*m) +
-              std::chrono::seconds(*s) + std::chrono::milliseconds(millis);
-  return t - offset;
+  return invalid_argument("'" + std::string(text) +
+                          "' is not an ISO-8601 instant: use YYYY-MM-DDTHH:MM:SSZ or an offset "
+                          "such as +01:00");
 }
 
 Result<const date::time_zone*> find_zone(std::string_view name) {

@@ -1,6 +1,7 @@
 #include "config/base/time_bound.h"
 
 #include <charconv>
+#include <cstdint>
 #include <string>
 
 #include <date/tz.h>
@@ -24,7 +25,7 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   if (text.size() < 2) {
     return std::nullopt;
   }
-  long long count = 0;
+  std::int64_t count = 0;
   const char* end = text.data() + text.size() - 1;
   auto [ptr, ec] = std::from_chars(text.data(), end, count);
   if (ec != std::errc() || ptr != end || count < 0 || count > 100LL * 365) {

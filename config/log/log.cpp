@@ -20,9 +20,16 @@
 namespace orch::log {
 namespace {
 
-std::atomic<Format> g_format{Format::kText};
-// Set by init() before any thread logs, and kept for the process's life.
-std::unique_ptr<JournalSocket> g_journal;
+// What init() chose: set before any thread logs, and kept for the process's life.
+struct Setup {
+  std::atomic<Format> format{Format::kText};
+  std::unique_ptr<JournalSocket> journal;
+};
+
+Setup& setup() {
+  static Setup instance;
+  return instance;
+}
 
 spdlog::level::level_enum to_spdlog(Level level) {
   switch (level) {
@@ -111,8 +118,8 @@ std::string json_string(std::string_view text) {
     quoted += '"';
     return quoted;
   }
-  std::string quoted =
-      nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string quoted = nlohmann::json(text).dump(/*indent=*/-1, ' ', /*ensure_ascii=*/false,
+                                                 nlohmann::json::error_handler_t::replace);
   // nlohmann escapes C0 controls but writes U+0080-U+009F as they are, and some terminals take
   // those for escape sequences (0x9B is CSI): they get \u escapes too.
   for (std::size_t pos = 0; (pos = quoted.find('\xC2', pos)) != std::string::npos;) {
@@ -121,7 +128,7 @@ std::string json_string(std::string_view text) {
       ++pos;
       continue;
     }
-    static constexpr char kHex[] = "0123456789abcdef";
+    static constexpr std::string_view kHex = "0123456789abcdef";
     const std::string escaped = {'\\', 'u', '0', '0', kHex[next >> 4], kHex[next & 0xF]};
     quoted.replace(pos, 2, escaped);
     pos += escaped.size();
@@ -143,10 +150,10 @@ std::string text_value(const std::string& value) {
 }  // namespace
 
 void init(Level level, Format format, const std::string& journal_socket) {
-  g_format = format;
-  g_journal = format == Format::kJournal && !journal_socket.empty()
-                  ? std::make_unique<JournalSocket>(journal_socket)
-                  : nullptr;
+  setup().format = format;
+  setup().journal = format == Format::kJournal && !journal_socket.empty()
+                        ? std::make_unique<JournalSocket>(journal_socket)
+                        : nullptr;
   logger().set_level(to_spdlog(level));
 }
 
@@ -175,9 +182,9 @@ void write(Level level, std::string_view message, const Fields& fields) {
     return;
   }
   std::string line;
-  if (g_format.load() == Format::kJson) {
+  if (setup().format.load() == Format::kJson) {
     // Written member by member: building an ordered_json first was most of a line's cost.
-    line = "{\"ts\":\"" + now_utc() + "\",\"level\":\"" + level_name(level) + "\",\"msg\":";
+    line = R"({"ts":")" + now_utc() + R"(","level":")" + level_name(level) + R"(","msg":)";
     line += json_string(message);
     for (const Field& field : fields) {
       line += ',';
@@ -187,12 +194,12 @@ void write(Level level, std::string_view message, const Fields& fields) {
     }
     line += '}';
   } else {
-    const bool journal = g_format.load() == Format::kJournal;
+    const bool journal = setup().format.load() == Format::kJournal;
     line = std::string(level_name(level)) + " " + std::string(message);
     for (const Field& field : fields) {
       line += " " + field.key + "=" + text_value(field.value);
     }
-    if (journal && g_journal) {
+    if (journal && setup().journal) {
       JournalSocket::Entry entry{{"PRIORITY", std::to_string(syslog_priority(level))},
                                  {"SYSLOG_IDENTIFIER", "orchestrator"},
                                  {"MESSAGE", line},
@@ -200,7 +207,7 @@ void write(Level level, std::string_view message, const Fields& fields) {
       for (const Field& field : fields) {
         entry.emplace_back(journal_field_name(field.key), field.value);
       }
-      if (g_journal->send(entry)) {
+      if (setup().journal->send(entry)) {
         return;
       }
     }
