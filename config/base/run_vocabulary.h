@@ -47,6 +47,7 @@ std::span<const Trigger> all_triggers();
 struct RunOwner {
   std::int64_t team_key = 0;
   std::string pipeline{kDefaultPipeline};
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted comparison
   friend auto operator<=>(const RunOwner&, const RunOwner&) = default;
 };
 

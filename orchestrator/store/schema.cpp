@@ -139,6 +139,7 @@ std::vector<std::string> v1_base() {
       create_runs_table("pipeline_runs", PipelineColumn::kWithout, kV1StatusCheck),
       // The database, not the services, guarantees one row per team and slot, and at most one
       // running run per team: these hold whatever number of processes share the file.
+      // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one statement over two lines
       "CREATE UNIQUE INDEX pipeline_runs_one_per_slot ON pipeline_runs (team_key, slot_key, "
       "attempt) WHERE slot_key IS NOT NULL",
       "CREATE UNIQUE INDEX pipeline_runs_one_running ON pipeline_runs (team_key) "
@@ -187,6 +188,7 @@ std::vector<std::string> v2_notifications() {
 std::vector<std::string> v3_cron_and_pause() {
   return {
       "ALTER TABLE sales_teams ADD COLUMN cron TEXT",
+      // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one statement over two lines
       "ALTER TABLE sales_teams ADD COLUMN paused INTEGER NOT NULL DEFAULT 0 "
       "CHECK (paused IN (0, 1))",
       "ALTER TABLE sales_teams ADD COLUMN retry_max_attempts INTEGER",
@@ -319,6 +321,7 @@ std::vector<std::string> v10_run_control() {
       "  outcome TEXT CHECK (outcome IN ('started', 'busy', 'refused', 'withdrawn')),\n"
       "  run_id TEXT,\n"
       "  error TEXT)",
+      // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one statement over two lines
       "CREATE UNIQUE INDEX run_requests_idempotency ON run_requests (idempotency_key) WHERE "
       "idempotency_key IS NOT NULL",
       "CREATE INDEX run_requests_pending ON run_requests (created_at) WHERE claimed_by IS NULL",

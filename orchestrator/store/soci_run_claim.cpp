@@ -1,5 +1,6 @@
 // Recording runs: a run's claim of its slot (and its row), a missed slot, a run's end.
 #include <random>
+#include <string_view>
 #include <utility>
 
 #include "orchestrator/store/soci_run_statements.h"
@@ -9,7 +10,7 @@ namespace orch::store {
 
 std::string new_run_id() {
   thread_local std::mt19937_64 engine{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
+  static constexpr std::string_view kHex = "0123456789abcdef";
   std::uint64_t value = engine();
   std::string id = "run_";
   for (int shift = 60; shift >= 0; shift -= 4) {
