@@ -170,7 +170,8 @@ int teams_set_active(const config::Config& config, const TeamOptions& options,
   if (!before) {
     return fail(before.error());
   }
-  return show_and_audit(config, **db, (*db)->teams().set_active(*id, active, SystemClock().now()),
+  const auto activity = active ? TeamStore::Activity::kActive : TeamStore::Activity::kInactive;
+  return show_and_audit(config, **db, (*db)->teams().set_active(*id, activity, SystemClock().now()),
                         options, active ? "activated" : "deactivated",
                         active ? "teams.activate" : "teams.deactivate", team_target(*id), *before);
 }

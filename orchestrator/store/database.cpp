@@ -57,7 +57,7 @@ Result<Target> parse_url(const std::string& url) {
           return;
         }
         connect += (connect.find('?') == std::string::npos ? "?" : "&");
-        connect += key + "=" + value;
+        connect.append(key).append("=").append(value);
       };
       add("options", "-c%20client_min_messages%3Dwarning");
       add("connect_timeout", "5");

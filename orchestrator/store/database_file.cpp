@@ -3,7 +3,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
-#include <cstring>
+#include <system_error>
 
 namespace orch::store {
 
@@ -14,7 +14,8 @@ Result<std::optional<FileIdentity>> identify_file(const std::string& path) {
     if (error == ENOENT || error == ENOTDIR) {
       return std::optional<FileIdentity>();
     }
-    return unavailable("cannot look at the database file " + path + ": " + std::strerror(error));
+    return unavailable("cannot look at the database file " + path + ": " +
+                       std::generic_category().message(error));
   }
   return std::optional<FileIdentity>(
       FileIdentity{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)});

@@ -8,40 +8,10 @@
 
 #include "config/base/ids.h"
 #include "config/base/result.h"
+#include "config/base/run_vocabulary.h"
 #include "config/base/time.h"
 
 namespace orch {
-
-enum class RunStatus {
-  kRunning,
-  kCompleted,
-  kFailed,
-  kTimedOut,
-  kSkipped,      // a run of that team was still in progress
-  kMissed,       // past the grace window
-  kInterrupted,  // stopped by a shutdown
-  kAbandoned,    // its service died
-  kWaiting,       // claimed, waiting for its inputs to arrive and settle; no process yet
-  kMissedInputs,  // its inputs were not ready by the end of its waiting window
-  kUpstreamFailed,  // a run it waited for (teams update --after) ended without completing
-  kCancelled,       // cancelled by an operator (`cancel`, the API): never retried
-};
-const char* to_string(RunStatus status);
-Result<RunStatus> parse_run_status(std::string_view text);
-// failed, timed_out, interrupted, abandoned, missed_inputs: what a failure streak counts.
-bool is_failure(RunStatus status);
-
-enum class Trigger { kSchedule, kCatchup, kManual, kRetry, kBackfill };
-const char* to_string(Trigger trigger);
-Result<Trigger> parse_trigger(std::string_view text);
-
-// Whose runs: a team (key 0: the general run, team_key()) and one of its pipelines. The
-// database keeps at most one run per owner and slot, and one running run per owner.
-struct RunOwner {
-  std::int64_t team_key = 0;
-  std::string pipeline{kDefaultPipeline};
-  friend auto operator<=>(const RunOwner&, const RunOwner&) = default;
-};
 
 // A run a team's run waits for (teams update --after): the same run date's run of another team's
 // pipeline, or of the general run's. Written "general", "3", "3:month_end", "general:rates".

@@ -98,8 +98,8 @@ class RunStore {
   virtual Result<Claim> claim(const ClaimRequest& request) = 0;
 
   // Starts a `waiting` run held by `instance`: it becomes `running` at `now`, its reason cleared.
-  virtual Result<WaitingStart> start_waiting(const std::string& run_id,
-                                             const std::string& instance, SysTime now) = 0;
+  virtual Result<WaitingStart> start_waiting(const std::string& run_id, const std::string& instance,
+                                             SysTime now) = 0;
 
   // Ends a `waiting` run held by `instance` without starting it (e.g. `missed_inputs`, with the
   // reason in its error). kFailedPrecondition when it is not waiting for `instance` any more.
@@ -118,9 +118,9 @@ class RunStore {
   // Records how a running run ended. Requires: the run is `running`.
   virtual Status finish(const RunFinish& finish) = 0;
 
-  // Sets heartbeat_at of the given running (or waiting) runs: those a service is actually carrying out, so
-  // that a row it lost track of (its start was recorded but the answer never came back) goes
-  // stale and is abandoned like a dead service's.
+  // Sets heartbeat_at of the given running (or waiting) runs: those a service is actually carrying
+  // out, so that a row it lost track of (its start was recorded but the answer never came back)
+  // goes stale and is abandoned like a dead service's.
   virtual Status heartbeat(const std::vector<std::string>& run_ids, SysTime now) = 0;
 
   // Marks `abandoned` every running run whose heartbeat is older than `stale_before` (its

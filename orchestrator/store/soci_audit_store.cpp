@@ -16,7 +16,7 @@ Result<std::int64_t> SociAuditStore::record(const AuditEntry& entry) {
                                              : std::optional<std::string>(entry.target));
     NullableText before(entry.before);
     NullableText after(entry.after);
-    long long id = 0;
+    std::int64_t id = 0;
     // RETURNING works on both: PostgreSQL, and SQLite from 3.35 (Debian 12 has 3.40).
     sql << "INSERT INTO audit_log (at, actor, action, target, before, after) VALUES (" +
                db_.time_param("at") + ", :actor, :action, :target, :before, :after) RETURNING id",
@@ -30,21 +30,19 @@ Result<std::int64_t> SociAuditStore::record(const AuditEntry& entry) {
   }
 }
 
-Result<std::vector<AuditEntry>> SociAuditStore::page(const AuditQuery& query) {
-  try {
-    PooledSession lease(db_);
-    soci::session& sql = *lease;
-    long long id = 0;
-    std::string at;
-    std::string actor;
-    std::string action;
-    NullableText target;
-    NullableText before;
-    NullableText after;
-    long long before_id = query.before_id.value_or(0);
-    std::string wanted_target = query.target.value_or("");
-    std::string wanted_actor = query.actor.value_or("");
-    soci::statement st(sql);
+namespace {
+
+// A row of audit_log, bound for reading.
+struct AuditRow {
+  std::int64_t id = 0;
+  std::string at;
+  std::string actor;
+  std::string action;
+  NullableText target;
+  NullableText before;
+  NullableText after;
+
+  void bind(soci::statement& st) {
     st.exchange(soci::into(id));
     st.exchange(soci::into(at));
     st.exchange(soci::into(actor));
@@ -52,6 +50,34 @@ Result<std::vector<AuditEntry>> SociAuditStore::page(const AuditQuery& query) {
     st.exchange(soci::into(target.value, target.ind));
     st.exchange(soci::into(before.value, before.ind));
     st.exchange(soci::into(after.value, after.ind));
+  }
+
+  AuditEntry to_entry() const {
+    AuditEntry entry;
+    entry.id = id;
+    auto parsed = parse_utc(at);
+    entry.at = parsed ? *parsed : SysTime{};
+    entry.actor = actor;
+    entry.action = action;
+    entry.target = target.get().value_or("");
+    entry.before = before.get();
+    entry.after = after.get();
+    return entry;
+  }
+};
+
+}  // namespace
+
+Result<std::vector<AuditEntry>> SociAuditStore::page(const AuditQuery& query) {
+  try {
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
+    AuditRow row;
+    std::int64_t before_id = query.before_id.value_or(0);
+    std::string wanted_target = query.target.value_or("");
+    std::string wanted_actor = query.actor.value_or("");
+    soci::statement st(sql);
+    row.bind(st);
     std::string where;
     auto add = [&where](const std::string& condition) {
       where += (where.empty() ? " WHERE " : " AND ") + condition;
@@ -82,16 +108,7 @@ Result<std::vector<AuditEntry>> SociAuditStore::page(const AuditQuery& query) {
     st.execute();
     std::vector<AuditEntry> out;
     while (st.fetch()) {
-      AuditEntry entry;
-      entry.id = id;
-      auto parsed = parse_utc(at);
-      entry.at = parsed ? *parsed : SysTime{};
-      entry.actor = actor;
-      entry.action = action;
-      entry.target = target.get().value_or("");
-      entry.before = before.get();
-      entry.after = after.get();
-      out.push_back(std::move(entry));
+      out.push_back(row.to_entry());
     }
     return out;
   } catch (const std::exception& e) {

@@ -31,7 +31,7 @@ std::string SociConnection::time_column(const std::string& column) const {
   if (dialect_ == Dialect::kSqlite) {
     return column;
   }
-  return "to_char(" + column + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+  return "to_char(" + column + R"( AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))";
 }
 
 std::string SociConnection::time_param(const std::string& name) const {
@@ -53,8 +53,7 @@ void SociConnection::ring_control_bell(soci::session& sql) const {
   }
 }
 
-Error SociConnection::to_error(const std::exception& e, const std::string& what,
-                               bool note_outage) {
+Error SociConnection::to_error(const std::exception& e, const std::string& what, bool note_outage) {
   // libpq quotes the parts of a URL it cannot parse, a password among them.
   std::string message = config::hide_url_secrets(e.what(), url_);
   // SOCI repeats the statement after the reason; the reason is what a person needs.
@@ -116,8 +115,7 @@ void SociConnection::note_success() {
       std::chrono::steady_clock::now() - down_since_);
   backoff_ = std::chrono::milliseconds(0);
   next_reconnect_ = {};
-  log::info("database_available", {{"database", redacted_url_},
-                                   {"outage_ms", lasted.count()}});
+  log::info("database_available", {{"database", redacted_url_}, {"outage_ms", lasted.count()}});
 }
 
 void SociConnection::note_unavailable(const std::string& reason) {
@@ -192,6 +190,13 @@ std::optional<SysTime> parse_time_text(const NullableText& text) {
     return std::nullopt;
   }
   return *parsed;
+}
+
+std::int64_t row_integer(const soci::row& row, std::size_t column) {
+  if (row.get_properties(column).get_data_type() == soci::dt_integer) {
+    return row.get<int>(column);
+  }
+  return row.get<long long>(column);  // NOLINT(google-runtime-int): the type SOCI reports
 }
 
 }  // namespace orch::store

@@ -10,9 +10,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <vector>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <soci/soci.h>
 
@@ -32,6 +32,8 @@ class PreparedStatements {
   virtual ~PreparedStatements() = default;
   PreparedStatements(const PreparedStatements&) = delete;
   PreparedStatements& operator=(const PreparedStatements&) = delete;
+  PreparedStatements(PreparedStatements&&) = delete;
+  PreparedStatements& operator=(PreparedStatements&&) = delete;
 };
 
 class SociConnection {
@@ -63,7 +65,6 @@ class SociConnection {
   bool may_reconnect();
   void note_success();
   void note_unavailable(const std::string& reason);
-  bool is_down() const { return down_.load(); }
 
   // Rings the control bell (control_listener.h) after a change to the control state was
   // committed on `sql`: every live service sharing the database looks at once. Best effort.
@@ -109,6 +110,8 @@ class PooledSession {
   ~PooledSession();
   PooledSession(const PooledSession&) = delete;
   PooledSession& operator=(const PooledSession&) = delete;
+  PooledSession(PooledSession&&) = delete;
+  PooledSession& operator=(PooledSession&&) = delete;
 
   soci::session& operator*() { return session_; }
   soci::session* operator->() { return &session_; }
@@ -188,6 +191,8 @@ class WriteTransaction {
   }
   WriteTransaction(const WriteTransaction&) = delete;
   WriteTransaction& operator=(const WriteTransaction&) = delete;
+  WriteTransaction(WriteTransaction&&) = delete;
+  WriteTransaction& operator=(WriteTransaction&&) = delete;
 
   void commit() {
     if (kept_ != nullptr) {
@@ -217,15 +222,20 @@ struct NullableText {
 };
 
 struct NullableInt {
-  long long value = 0;
+  std::int64_t value = 0;
   soci::indicator ind = soci::i_null;
   NullableInt() = default;
-  explicit NullableInt(std::optional<long long> v)
+  explicit NullableInt(std::optional<std::int64_t> v)
       : value(v.value_or(0)), ind(v ? soci::i_ok : soci::i_null) {}
-  std::optional<long long> get() const {
-    return ind == soci::i_ok ? std::optional<long long>(value) : std::nullopt;
+  std::optional<std::int64_t> get() const {
+    return ind == soci::i_ok ? std::optional<std::int64_t>(value) : std::nullopt;
   }
 };
+
+// An integer column of a dynamically read row. soci::row::get<T> needs the exact type the backend
+// reports: INTEGER columns come as int, BIGINT ones and COUNT(*) as long long (which
+// std::int64_t is not).
+std::int64_t row_integer(const soci::row& row, std::size_t column);
 
 NullableText time_text(const std::optional<SysTime>& t);
 std::optional<SysTime> parse_time_text(const NullableText& text);

@@ -36,7 +36,7 @@ Result<std::vector<RecentOutcome>> SociRunQueries::recent_outcomes(std::int64_t 
     soci::session& sql = *lease;
     // One window over the page's owners (the index on team_key, pipeline, created_at serves the
     // range and the order), instead of one query per team.
-    long long key = 0;
+    std::int64_t key = 0;
     std::string pipeline;
     std::string run_id;
     NullableText run_date;
@@ -78,7 +78,7 @@ Result<std::vector<TeamRunSummary>> SociRunQueries::team_summaries_between(std::
     PooledSession lease(db_);
     soci::session& sql = *lease;
     // As team_summaries(), for a page of owners: the index on team_key serves the range.
-    long long key = 0;
+    std::int64_t key = 0;
     std::string pipeline;
     NullableText last_success;
     NullableText slot_key;

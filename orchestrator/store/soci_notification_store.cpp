@@ -27,7 +27,7 @@ Result<std::int64_t> SociNotificationStore::add(const DeliveryRecord& r) {
   try {
     PooledSession lease(db_);
     soci::session& sql = *lease;
-    NullableInt team(r.team ? std::optional<long long>(r.team->value) : std::nullopt);
+    NullableInt team(r.team ? std::optional<std::int64_t>(r.team->value) : std::nullopt);
     NullableText run_id = optional_text(r.run_id);
     NullableText last_error = optional_text(r.last_error);
     NullableText sent_at = time_text(r.sent_at);
@@ -35,7 +35,7 @@ Result<std::int64_t> SociNotificationStore::add(const DeliveryRecord& r) {
     std::string created = format_utc(r.created_at);
     std::string updated = format_utc(r.updated_at);
     int attempts = r.attempts;
-    long long id = 0;
+    std::int64_t id = 0;
     // RETURNING works on both: PostgreSQL, and SQLite from 3.35 (Debian 12 has 3.40).
     sql << "INSERT INTO notifications (event, channel, target, sales_team_id, run_id, status, "
            "attempts, last_error, created_at, updated_at, sent_at) VALUES (:event, :channel, "
@@ -63,7 +63,7 @@ Status SociNotificationStore::update(const DeliveryRecord& r) {
     std::string status = notify::to_string(r.status);
     std::string updated = format_utc(r.updated_at);
     int attempts = r.attempts;
-    long long id = r.id;
+    std::int64_t id = r.id;
     sql << "UPDATE notifications SET status = :status, attempts = :attempts, last_error = "
            ":last_error, updated_at = " +
                db_.time_param("updated") + ", sent_at = " + db_.time_param("sent") +
@@ -77,18 +77,17 @@ Status SociNotificationStore::update(const DeliveryRecord& r) {
   }
 }
 
-Result<std::vector<DeliveryRecord>> SociNotificationStore::list(const NotificationFilter& filter) {
-  try {
-    PooledSession lease(db_);
-    soci::session& sql = *lease;
-    long long id = 0;
-    std::string event, channel, target, status, created, updated;
-    NullableInt team;
-    NullableText run_id, last_error, sent_at;
-    int attempts = 0;
-    std::string run_filter = filter.run_id.value_or("");
-    int limit = filter.limit;
-    soci::statement st(sql);
+namespace {
+
+// A row of notifications, bound for reading.
+struct DeliveryRow {
+  std::int64_t id = 0;
+  std::string event, channel, target, status, created, updated;
+  NullableInt team;
+  NullableText run_id, last_error, sent_at;
+  int attempts = 0;
+
+  void bind(soci::statement& st) {
     st.exchange(soci::into(id));
     st.exchange(soci::into(event));
     st.exchange(soci::into(channel));
@@ -101,6 +100,44 @@ Result<std::vector<DeliveryRecord>> SociNotificationStore::list(const Notificati
     st.exchange(soci::into(created));
     st.exchange(soci::into(updated));
     st.exchange(soci::into(sent_at.value, sent_at.ind));
+  }
+
+  // The record of the row fetched last; its nullable values are cleared for the next.
+  DeliveryRecord take() {
+    DeliveryRecord r;
+    r.id = id;
+    r.event = event;
+    r.channel = channel;
+    r.target = target;
+    if (auto t = team.get()) {
+      r.team = TeamId{*t};
+    }
+    r.run_id = run_id.get().value_or("");
+    r.status = parse_status(status);
+    r.attempts = attempts;
+    r.last_error = last_error.get().value_or("");
+    auto c = parse_utc(created);
+    auto u = parse_utc(updated);
+    r.created_at = c ? *c : SysTime{};
+    r.updated_at = u ? *u : SysTime{};
+    r.sent_at = parse_time_text(sent_at);
+    team = NullableInt();
+    run_id = last_error = sent_at = NullableText();
+    return r;
+  }
+};
+
+}  // namespace
+
+Result<std::vector<DeliveryRecord>> SociNotificationStore::list(const NotificationFilter& filter) {
+  try {
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
+    DeliveryRow row;
+    std::string run_filter = filter.run_id.value_or("");
+    int limit = filter.limit;
+    soci::statement st(sql);
+    row.bind(st);
     if (filter.run_id) {
       st.exchange(soci::use(run_filter, "run_id"));
     }
@@ -116,26 +153,7 @@ Result<std::vector<DeliveryRecord>> SociNotificationStore::list(const Notificati
     st.execute();
     std::vector<DeliveryRecord> out;
     while (st.fetch()) {
-      DeliveryRecord r;
-      r.id = id;
-      r.event = event;
-      r.channel = channel;
-      r.target = target;
-      if (auto t = team.get()) {
-        r.team = TeamId{*t};
-      }
-      r.run_id = run_id.get().value_or("");
-      r.status = parse_status(status);
-      r.attempts = attempts;
-      r.last_error = last_error.get().value_or("");
-      auto c = parse_utc(created);
-      auto u = parse_utc(updated);
-      r.created_at = c ? *c : SysTime{};
-      r.updated_at = u ? *u : SysTime{};
-      r.sent_at = parse_time_text(sent_at);
-      out.push_back(std::move(r));
-      team = NullableInt();
-      run_id = last_error = sent_at = NullableText();
+      out.push_back(row.take());
     }
     return out;
   } catch (const std::exception& e) {

@@ -19,8 +19,8 @@ Result<HistoryRows> SociRetention::count_older(SysTime before) {
     PooledSession lease(db_);
     soci::session& sql = *lease;
     std::string cutoff = format_utc(before);
-    long long runs = 0;
-    long long notifications = 0;
+    std::int64_t runs = 0;
+    std::int64_t notifications = 0;
     sql << std::string("SELECT count(*) ") + kRunsOlder + db_.time_param("t"),
         soci::use(cutoff, "t"), soci::into(runs);
     sql << std::string("SELECT count(*) ") + kNotificationsOlder + db_.time_param("t"),

@@ -43,12 +43,8 @@ std::vector<TriggerRequest> SociRunControl::select(soci::session& sql, const std
       }
       return row.get<std::string>(i);
     };
-    auto number = [&row](std::size_t i) -> long long {
-      return row.get_properties(i).get_data_type() == soci::dt_integer ? row.get<int>(i)
-                                                                       : row.get<long long>(i);
-    };
-    r.id = number(0);
-    r.owner.team_key = number(1);
+    r.id = row_integer(row, 0);
+    r.owner.team_key = row_integer(row, 1);
     r.owner.pipeline = row.get<std::string>(2);
     r.purchase_date = text(3);
     r.requested_by = row.get<std::string>(4);
@@ -75,13 +71,13 @@ Result<RunControl::Submitted> SociRunControl::submit(const TriggerRequest& reque
         return Submitted{std::move(earlier.front()), false};
       }
     }
-    long long team = request.owner.team_key;
+    std::int64_t team = request.owner.team_key;
     std::string pipeline = request.owner.pipeline;
     NullableText purchase(request.purchase_date);
     std::string by = request.requested_by;
     NullableText key(request.idempotency_key);
     std::string created = format_utc(request.created_at);
-    long long id = 0;
+    std::int64_t id = 0;
     try {
       sql << "INSERT INTO run_requests (team_key, pipeline, purchase_date, requested_by, "
              "idempotency_key, created_at) VALUES (:team, :pipeline, :purchase, :by, :key, " +
@@ -136,7 +132,7 @@ Result<bool> SociRunControl::claim_request(std::int64_t id, const std::string& i
   try {
     PooledSession lease(db_);
     soci::session& sql = *lease;
-    long long row = id;
+    std::int64_t row = id;
     std::string holder = instance;
     soci::statement update =
         (sql.prepare << "UPDATE run_requests SET claimed_by = :instance WHERE id = :id AND "
@@ -154,7 +150,7 @@ Status SociRunControl::settle_request(std::int64_t id, TriggerOutcome outcome,
   try {
     PooledSession lease(db_);
     soci::session& sql = *lease;
-    long long row = id;
+    std::int64_t row = id;
     std::string text = to_string(outcome);
     NullableText run(run_id.empty() ? std::nullopt : std::optional<std::string>(run_id));
     NullableText why(error.empty() ? std::nullopt : std::optional<std::string>(error));
@@ -172,7 +168,7 @@ Result<bool> SociRunControl::withdraw_request(std::int64_t id) {
   try {
     PooledSession lease(db_);
     soci::session& sql = *lease;
-    long long row = id;
+    std::int64_t row = id;
     soci::statement update =
         (sql.prepare << "UPDATE run_requests SET claimed_by = '-', outcome = 'withdrawn' WHERE "
                         "id = :id AND claimed_by IS NULL",
@@ -257,7 +253,7 @@ Result<std::int64_t> SociRunControl::generation() {
   try {
     PooledSession lease(db_);
     soci::session& sql = *lease;
-    long long value = 0;
+    std::int64_t value = 0;
     sql << "SELECT value FROM orchestrator_state WHERE name = 'control_generation'",
         soci::into(value);
     return static_cast<std::int64_t>(value);

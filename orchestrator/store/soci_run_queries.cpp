@@ -65,7 +65,7 @@ Result<std::vector<TeamRunSummary>> SociRunQueries::team_summaries() {
     // created_at) does not help a GROUP BY over every team, and a scan of one table is what 10,000
     // teams cost.
     TeamRunSummary row;
-    long long key = 0;
+    std::int64_t key = 0;
     std::string pipeline;
     NullableText last_success;
     NullableText slot_key;
@@ -96,7 +96,7 @@ Result<std::vector<TeamRunSummary>> SociRunQueries::team_summaries() {
 Result<std::int64_t> SociRunQueries::running_count() {
   try {
     PooledSession lease(db_);
-    long long count = 0;
+    std::int64_t count = 0;
     *lease << "SELECT COUNT(*) FROM pipeline_runs WHERE status = 'running'", soci::into(count);
     return static_cast<std::int64_t>(count);
   } catch (const std::exception& e) {

@@ -13,8 +13,8 @@ Status SociServiceRegistry::register_instance(const ServiceInstance& s) {
     WriteTransaction tx(db_, sql);
     std::string started = format_utc(s.started_at);
     std::string beat = format_utc(s.heartbeat_at);
-    long long pid = s.pid;
-    long long applied = s.applied_generation;
+    std::int64_t pid = s.pid;
+    std::int64_t applied = s.applied_generation;
     sql << "DELETE FROM service_instances WHERE instance = :instance",
         soci::use(s.instance, "instance");
     soci::indicator version_null = s.version.empty() ? soci::i_null : soci::i_ok;
@@ -65,7 +65,7 @@ Status SociServiceRegistry::acknowledge(const std::string& instance, std::int64_
   try {
     PooledSession lease(db_);
     soci::session& sql = *lease;
-    long long g = generation;
+    std::int64_t g = generation;
     sql << "UPDATE service_instances SET applied_generation = :g WHERE instance = :instance",
         soci::use(g, "g"), soci::use(instance, "instance");
     return {};
@@ -91,7 +91,7 @@ Result<std::vector<ServiceInstance>> SociServiceRegistry::live(SysTime alive_sin
     PooledSession lease(db_);
     soci::session& sql = *lease;
     ServiceInstance row;
-    long long pid = 0, applied = 0;
+    std::int64_t pid = 0, applied = 0;
     std::string started, beat, version;
     soci::indicator version_ind = soci::i_null;
     std::string since = format_utc(alive_since);
@@ -163,14 +163,14 @@ Result<std::map<std::string, SysTime>> SociServiceRegistry::pipelines_first_sche
     soci::session& sql = *lease;
     WriteTransaction tx(db_, sql);
     std::map<std::string, SysTime> out;
-    long long at =
+    std::int64_t at =
         std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
     for (const std::string& pipeline : names) {
       std::string name = std::string(kPrefix) + pipeline;
       sql << "INSERT INTO orchestrator_state (name, value) VALUES (:name, :at) "
              "ON CONFLICT (name) DO NOTHING",
           soci::use(name, "name"), soci::use(at, "at");
-      long long first = 0;
+      std::int64_t first = 0;
       sql << "SELECT value FROM orchestrator_state WHERE name = :name", soci::use(name, "name"),
           soci::into(first);
       out.emplace(pipeline, SysTime(std::chrono::milliseconds(first)));
@@ -186,7 +186,7 @@ Result<std::int64_t> SociServiceRegistry::generation() {
   try {
     PooledSession lease(db_);
     soci::session& sql = *lease;
-    long long value = 0;
+    std::int64_t value = 0;
     sql << "SELECT value FROM orchestrator_state WHERE name = 'schedule_generation'",
         soci::into(value);
     return static_cast<std::int64_t>(value);
@@ -201,7 +201,7 @@ Result<std::int64_t> SociServiceRegistry::bump_generation() {
     soci::session& sql = *lease;
     WriteTransaction tx(db_, sql);
     sql << "UPDATE orchestrator_state SET value = value + 1 WHERE name = 'schedule_generation'";
-    long long value = 0;
+    std::int64_t value = 0;
     sql << "SELECT value FROM orchestrator_state WHERE name = 'schedule_generation'",
         soci::into(value);
     tx.commit();

@@ -62,7 +62,7 @@ class SociTeamStore final : public TeamStore {
   Result<Team> add(std::optional<TeamId> id, const std::string& name, const TeamChanges& settings,
                    SysTime now) override;
   Result<Team> update(TeamId id, const TeamChanges& changes, SysTime now) override;
-  Result<Team> set_active(TeamId id, bool active, SysTime now) override;
+  Result<Team> set_active(TeamId id, Activity activity, SysTime now) override;
   Result<Team> set_paused(TeamId id, bool paused, SysTime now,
                           const std::optional<std::string>& note) override;
   Result<Team> update_pipeline(TeamId id, const std::string& pipeline,
@@ -71,7 +71,7 @@ class SociTeamStore final : public TeamStore {
                                    const std::optional<std::string>& note) override;
 
  private:
-  std::vector<Team> select(soci::session& sql, const std::string& where, long long id);
+  std::vector<Team> select(soci::session& sql, const std::string& where, std::int64_t id);
   // The team's row of team_pipelines for `pipeline`, written as `settings` says.
   void write_pipeline_row(soci::session& sql, TeamId id, const TeamPipeline& settings, SysTime now);
 

@@ -51,7 +51,11 @@ class TeamStore {
   virtual Result<Team> add(std::optional<TeamId> id, const std::string& name,
                            const TeamChanges& settings, SysTime now) = 0;
   virtual Result<Team> update(TeamId id, const TeamChanges& changes, SysTime now) = 0;
-  virtual Result<Team> set_active(TeamId id, bool active, SysTime now) = 0;
+  // Whether a team runs at all (teams activate / deactivate).
+  enum class Activity { kActive, kInactive };
+  // Activates or deactivates a team; a reactivated team starts afresh at `now` (what it would
+  // have run while inactive is not missed). kNotFound for an unknown team.
+  virtual Result<Team> set_active(TeamId id, Activity activity, SysTime now) = 0;
   // Pauses or resumes a team's schedule; a resumed team starts afresh at `now` (what it would
   // have run while paused is not caught up). A pause keeps `note` as the pause note (a pause
   // without one leaves an already paused team's note as it is); a resume clears the note and

@@ -303,7 +303,8 @@ TEST_P(TeamStoreTest, ListsActiveOrAllTeamsById) {
   add(TeamId{3}, "Three", {}, now);
   add(TeamId{1}, "One", {}, now);
   add(TeamId{2}, "Two", {}, now);
-  ASSERT_TRUE(teams().set_active(TeamId{2}, false, now + seconds(1)).has_value());
+  ASSERT_TRUE(
+      teams().set_active(TeamId{2}, TeamStore::Activity::kInactive, now + seconds(1)).has_value());
 
   auto active = teams().list(TeamStore::Which::kActive);
   ASSERT_TRUE(active.has_value());
@@ -390,14 +391,14 @@ TEST_P(TeamStoreTest, ReactivationResetsActiveSince) {
   add(TeamId{1}, "One", {}, created);
 
   SysTime deactivated = utc("2026-03-02T00:00:00Z");
-  auto off = teams().set_active(TeamId{1}, false, deactivated);
+  auto off = teams().set_active(TeamId{1}, TeamStore::Activity::kInactive, deactivated);
   ASSERT_TRUE(off.has_value()) << off.error().message;
   EXPECT_FALSE(off->active);
   EXPECT_EQ(off->active_since, created);
   EXPECT_EQ(off->updated_at, deactivated);
 
   SysTime reactivated = utc("2026-03-09T08:00:00.125Z");
-  auto on = teams().set_active(TeamId{1}, true, reactivated);
+  auto on = teams().set_active(TeamId{1}, TeamStore::Activity::kActive, reactivated);
   ASSERT_TRUE(on.has_value()) << on.error().message;
   EXPECT_TRUE(on->active);
   EXPECT_EQ(format_utc(on->active_since), "2026-03-09T08:00:00.125Z");
@@ -409,14 +410,16 @@ TEST_P(TeamStoreTest, ReactivationResetsActiveSince) {
 TEST_P(TeamStoreTest, ActivatingAnActiveTeamKeepsActiveSince) {
   SysTime created = utc("2026-03-01T00:00:00Z");
   add(TeamId{1}, "One", {}, created);
-  auto on = teams().set_active(TeamId{1}, true, utc("2026-03-05T00:00:00Z"));
+  auto on =
+      teams().set_active(TeamId{1}, TeamStore::Activity::kActive, utc("2026-03-05T00:00:00Z"));
   ASSERT_TRUE(on.has_value()) << on.error().message;
   EXPECT_TRUE(on->active);
   EXPECT_EQ(on->active_since, created);
 }
 
 TEST_P(TeamStoreTest, RefusesToActivateAnUnknownTeam) {
-  auto on = teams().set_active(TeamId{9}, true, utc("2026-03-05T00:00:00Z"));
+  auto on =
+      teams().set_active(TeamId{9}, TeamStore::Activity::kActive, utc("2026-03-05T00:00:00Z"));
   ASSERT_FALSE(on.has_value());
   EXPECT_EQ(on.error().code, ErrorCode::kNotFound);
 }

@@ -1,0 +1,239 @@
+// Recording runs: a run's claim of its slot (and its row), a missed slot, a run's end.
+#include <random>
+#include <string_view>
+#include <utility>
+
+#include "orchestrator/store/soci_run_statements.h"
+#include "orchestrator/store/soci_stores.h"
+
+namespace orch::store {
+
+std::string new_run_id() {
+  thread_local std::mt19937_64 engine{std::random_device{}()};
+  static constexpr std::string_view kHex = "0123456789abcdef";
+  std::uint64_t value = engine();
+  std::string id = "run_";
+  for (int shift = 60; shift >= 0; shift -= 4) {
+    id += kHex[(value >> shift) & 0xF];
+  }
+  return id;
+}
+
+namespace {
+
+// Inserts the run's row with the given status and returns it as recorded.
+RunRecord insert(RunStatements& statements, const ClaimRequest& request, RunStatus status,
+                 const std::string& error) {
+  RunRecord r;
+  r.run_id = new_run_id();
+  r.team = request.team;
+  r.pipeline = request.pipeline;
+  r.status = status;
+  r.triggered_by = request.triggered_by;
+  r.attempt = request.attempt;
+  r.slot_key = request.slot_key;
+  r.schedule_note = request.schedule_note;
+  r.scheduled_for = request.scheduled_for;
+  r.run_date = request.run_date;
+  r.purchase_date = request.purchase_date;
+  r.error = error;
+  r.instance = request.instance;
+  r.created_at = request.now;
+  if (status == RunStatus::kRunning) {
+    r.started_at = request.now;
+    r.heartbeat_at = request.now;
+  } else if (status == RunStatus::kWaiting) {
+    r.heartbeat_at = request.now;  // held by its service, which keeps it alive
+  } else {
+    r.completed_at = request.now;
+  }
+
+  RunStatements::Row& row = statements.row;
+  row.run_id = r.run_id;
+  row.team =
+      NullableInt(request.team ? std::optional<std::int64_t>(request.team->value) : std::nullopt);
+  row.key = team_key(request.team);
+  row.pipeline = request.pipeline;
+  row.status = to_string(status);
+  row.trigger = to_string(request.triggered_by);
+  row.attempt = r.attempt;
+  row.slot = NullableText(request.slot_key);
+  row.scheduled = time_text(request.scheduled_for);
+  row.run_date = r.run_date;
+  row.purchase = NullableText(request.purchase_date.empty()
+                                  ? std::nullopt
+                                  : std::optional<std::string>(request.purchase_date));
+  row.error = NullableText(error.empty() ? std::nullopt : std::optional<std::string>(error));
+  row.instance = r.instance;
+  row.created = format_utc(request.now);
+  row.started = time_text(r.started_at);
+  row.completed = time_text(r.completed_at);
+  row.heartbeat = time_text(r.heartbeat_at);
+  row.note = NullableText(request.schedule_note.empty()
+                              ? std::nullopt
+                              : std::optional<std::string>(request.schedule_note));
+  statements.insert_row.execute(true);
+  return r;
+}
+
+// Whether the owner has a `waiting` run: buffer-one keeps at most one slot waiting for a busy
+// owner.
+bool has_waiting_run(soci::session& sql, const ClaimRequest& request) {
+  std::int64_t key = team_key(request.team);
+  std::string pipeline = request.pipeline;
+  std::int64_t waiting = 0;
+  sql << "SELECT COUNT(*) FROM pipeline_runs WHERE team_key = :key AND pipeline = :pipeline AND "
+         "status = 'waiting'",
+      soci::use(key, "key"), soci::use(pipeline, "pipeline"), soci::into(waiting);
+  return waiting > 0;
+}
+
+}  // namespace
+
+Result<Claim> SociRunStore::claim(const ClaimRequest& request) {
+  // A unique index can catch a race the reads in claim_once() could not see: another service
+  // inserted between our read and our write (PostgreSQL, read committed). Its row is committed
+  // by the time the index answers, so trying again reads it and gives the database's answer
+  // (already recorded, or busy and recorded `skipped`).
+  for (int attempt = 1;; ++attempt) {
+    auto claim = claim_once(request);
+    if (claim || claim.error().code != ErrorCode::kAborted || attempt == 3) {
+      return claim;
+    }
+  }
+}
+
+Result<Claim> SociRunStore::claim_once(const ClaimRequest& request) {
+  try {
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
+    auto& statements = lease.prepared<RunStatements>();
+    WriteTransaction tx(sql, statements.transaction);
+    // Whether this attempt of the slot is recorded already, and the team's running run if any:
+    // both in one statement, as this is on every run's path.
+    RunStatements::Claim& read = statements.claim;
+    read.key = team_key(request.team);
+    read.pipeline = request.pipeline;
+    read.slot = request.slot_key.value_or("");
+    read.attempt = request.attempt;
+    read.busy_ind = soci::i_null;
+    soci::statement& st = request.slot_key ? statements.read_slot : statements.read_busy;
+    st.execute(true);
+    st.fetch();  // to its end, which lets go of the read
+    if (read.recorded > 0) {
+      return Claim{ClaimOutcome::kAlreadyRecorded, {}, {}};
+    }
+    if (request.start_as != RunStatus::kRunning) {
+      // A waiting run holds no process: the owner's running run, if any, matters at its start.
+      // An upstream_failed one never starts.
+      Claim claim{ClaimOutcome::kClaimed,
+                  insert(statements, request, request.start_as, request.reason),
+                  {}};
+      tx.commit();
+      return claim;
+    }
+    if (read.busy_ind == soci::i_ok && request.buffer_if_busy && request.slot_key &&
+        request.attempt == 1 && !has_waiting_run(sql, request)) {
+      Claim claim{ClaimOutcome::kClaimed,
+                  insert(statements, request, RunStatus::kWaiting,
+                         "waiting for " + read.busy + " to end (overlap=buffer-one)"),
+                  read.busy};
+      tx.commit();
+      return claim;
+    }
+    if (read.busy_ind == soci::i_ok) {
+      Claim claim{ClaimOutcome::kTeamBusy, {}, read.busy};
+      if (request.slot_key && request.attempt == 1) {
+        std::string owner = describe_team(request.team);
+        if (request.pipeline != kDefaultPipeline) {
+          owner += "'s " + request.pipeline + " pipeline";
+        }
+        claim.record = insert(statements, request, RunStatus::kSkipped,
+                              owner + " was still running " + read.busy);
+      }
+      tx.commit();
+      return claim;
+    }
+    Claim claim{ClaimOutcome::kClaimed, insert(statements, request, RunStatus::kRunning, ""), {}};
+    tx.commit();
+    return claim;
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot record the start of a run");
+  }
+}
+
+Result<std::optional<RunRecord>> SociRunStore::record_missed(const ClaimRequest& request,
+                                                             const std::string& reason) {
+  try {
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
+    WriteTransaction tx(db_, sql);
+    std::int64_t key = team_key(request.team);
+    std::int64_t recorded = 0;
+    std::string pipeline = request.pipeline;
+    std::string slot = request.slot_key.value_or("");
+    sql << "SELECT COUNT(*) FROM pipeline_runs WHERE team_key = :key AND pipeline = :pipeline "
+           "AND slot_key = :slot",
+        soci::use(key, "key"), soci::use(pipeline, "pipeline"), soci::use(slot, "slot"),
+        soci::into(recorded);
+    if (recorded > 0) {
+      return std::optional<RunRecord>();
+    }
+    RunRecord r = insert(lease.prepared<RunStatements>(), request, RunStatus::kMissed, reason);
+    tx.commit();
+    return std::optional<RunRecord>(std::move(r));
+  } catch (const std::exception& e) {
+    Error error = db_.to_error(e, "cannot record a missed slot");
+    if (error.code == ErrorCode::kAborted) {
+      return std::optional<RunRecord>();
+    }
+    return error;
+  }
+}
+
+Status SociRunStore::finish(const RunFinish& f) {
+  try {
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
+    std::optional<SysTime> started_at = f.started_at;
+    if (!started_at) {
+      std::string started;
+      sql << "SELECT " + db_.time_column("started_at") + " FROM pipeline_runs WHERE run_id = :id",
+          soci::use(f.run_id, "id"), soci::into(started);
+      if (auto parsed = parse_utc(started)) {
+        started_at = *parsed;
+      }
+    }
+    auto& statements = lease.prepared<RunStatements>();
+    RunStatements::End& end = statements.end;
+    end.status = to_string(f.status);
+    end.exit_code =
+        NullableInt(f.exit_code ? std::optional<std::int64_t>(*f.exit_code) : std::nullopt);
+    end.error = NullableText(f.error.empty() ? std::nullopt : std::optional<std::string>(f.error));
+    end.inputs =
+        NullableText(f.inputs.empty() ? std::nullopt : std::optional<std::string>(f.inputs));
+    end.metrics =
+        NullableText(f.metrics.empty() ? std::nullopt : std::optional<std::string>(f.metrics));
+    end.loans = NullableInt(f.total_loans);
+    end.exceptions = NullableInt(f.exceptions_count);
+    end.log_path =
+        NullableText(f.log_path.empty() ? std::nullopt : std::optional<std::string>(f.log_path));
+    end.completed = format_utc(f.completed_at);
+    end.duration =
+        started_at
+            ? std::chrono::duration_cast<std::chrono::milliseconds>(f.completed_at - *started_at)
+                  .count()
+            : 0;
+    end.run_id = f.run_id;
+    statements.record_end.execute(true);
+    if (statements.record_end.get_affected_rows() == 0) {
+      return failed_precondition("run " + f.run_id +
+                                 " is not running (unknown, or its end is recorded already)");
+    }
+    return {};
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot record the end of run " + f.run_id);
+  }
+}
+
+}  // namespace orch::store
