@@ -6,7 +6,7 @@
 #include <string>
 
 #include "config/base/result.h"
-#include "orchestrator/store/records.h"
+#include "config/base/run_records.h"
 
 namespace orch::api {
 

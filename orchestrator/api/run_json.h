@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "notify/delivery.h"
-#include "orchestrator/store/records.h"
+#include "config/base/run_records.h"
 
 namespace orch::api {
 

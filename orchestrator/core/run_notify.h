@@ -5,7 +5,7 @@
 #include "notify/event.h"
 #include "notify/notifier.h"
 #include "orchestrator/core/run_target.h"
-#include "orchestrator/store/records.h"
+#include "config/base/run_records.h"
 #include "orchestrator/store/run_store.h"
 
 namespace orch {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "orchestrator/core/pending_ends.h"
-#include "orchestrator/store/records.h"
+#include "config/base/run_records.h"
 #include "orchestrator/store/run_store.h"
 
 namespace orch {

@@ -8,7 +8,7 @@
 #include "config/base/ids.h"
 #include "config/base/time.h"
 #include "config/config.h"
-#include "orchestrator/store/records.h"
+#include "config/base/run_records.h"
 
 namespace orch {
 

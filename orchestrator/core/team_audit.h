@@ -7,7 +7,7 @@
 #include "config/base/result.h"
 #include "config/base/time.h"
 #include "orchestrator/store/audit_store.h"
-#include "orchestrator/store/records.h"
+#include "config/base/run_records.h"
 
 namespace orch {
 

@@ -8,7 +8,7 @@
 #include "config/config.h"
 #include "orchestrator/core/run_target.h"
 #include "orchestrator/schedule/scheduler.h"
-#include "orchestrator/store/records.h"
+#include "config/base/run_records.h"
 
 namespace orch {
 

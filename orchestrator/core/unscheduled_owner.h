@@ -5,7 +5,7 @@
 
 #include "config/config.h"
 #include "orchestrator/core/run_target.h"
-#include "orchestrator/store/records.h"
+#include "config/base/run_records.h"
 #include "orchestrator/store/team_store.h"
 
 namespace orch {

@@ -5,7 +5,7 @@
 
 #include "config/base/time.h"
 #include "config/config.h"
-#include "orchestrator/store/records.h"
+#include "config/base/run_records.h"
 
 namespace date {
 class time_zone;

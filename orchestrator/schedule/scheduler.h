@@ -15,7 +15,7 @@
 #include "orchestrator/schedule/dst_policy.h"
 #include "orchestrator/schedule/shared_cron.h"
 #include "orchestrator/schedule/slot_key.h"
-#include "orchestrator/store/records.h"
+#include "config/base/run_records.h"
 
 namespace date {
 class time_zone;

@@ -9,7 +9,7 @@
 
 #include "config/base/time.h"
 #include "orchestrator/schedule/scheduler.h"
-#include "orchestrator/store/records.h"
+#include "config/base/run_records.h"
 
 namespace orch {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "config/base/result.h"
-#include "orchestrator/store/records.h"
+#include "config/base/run_records.h"
 
 namespace orch {
 

@@ -1,4 +1,4 @@
-#include "orchestrator/store/records.h"
+#include "config/base/run_records.h"
 
 #include <algorithm>
 #include <utility>
