@@ -5,8 +5,8 @@
 namespace orch::api {
 namespace {
 
-// The loop turns every 50 ms; a reload of 10,000 teams holds it for a fraction of a second. Ten
-// seconds without a turn means it is stuck.
+// The loop's control look turns at least every 5 s; a reload of 10,000 teams holds it for a
+// fraction of a second. Ten seconds without a turn means it is stuck.
 constexpr std::chrono::seconds kLoopStale{10};
 
 }  // namespace

@@ -11,7 +11,7 @@
 namespace orch::api {
 namespace {
 
-// How long a request waits for a service (normally this one, within its 50 ms control poll).
+// How long a request waits for a service (normally this one, woken by the control bell).
 constexpr std::chrono::seconds kTriggerWait{10};
 constexpr std::size_t kMaxIdempotencyKey = 200;
 

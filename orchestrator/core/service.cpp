@@ -102,6 +102,7 @@ bool Service::Impl::start_scheduling() {
 
 void Service::Impl::serve(SysTime started) {
   poll_control();
+  hear_control_bell();
   scan_unsettled_slots_periodically();
   Heartbeat heartbeat(heartbeat_interval(config.scheduler.heartbeat_timeout), [this] { beat(); });
   DailyHistoryPrune prune(db.retention(), config.history.keep_days);
@@ -115,6 +116,7 @@ void Service::Impl::serve(SysTime started) {
                       {"startup_ms", (clock.now() - started).count()}});
   systemd_ready("ready: " + std::to_string(scheduler.size()) + " schedules");
   io.run();
+  stop_hearing_control_bell();
   if (drain_waiter.joinable()) {
     drain_waiter.join();
   }

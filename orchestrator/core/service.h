@@ -28,7 +28,7 @@ class Service {
   // Runs until SIGTERM or SIGINT; returns the process's exit code.
   int run();
 
-  // When the service's loop last turned (it does every 50 ms while it schedules); std::nullopt
+  // When the service's loop last turned (it does every 5 s while it schedules); std::nullopt
   // while it is starting or stopping. Thread-safe: what a readiness check looks at.
   std::optional<std::chrono::steady_clock::time_point> last_loop_turn() const;
 

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -89,8 +90,11 @@ struct Service::Impl {
   void dispatch(const std::vector<Action>& actions);
   void dispatch_retries(SysTime now);
 
-  // --- the control poll and the signals (service_control.cpp) ---
+  // --- the control bell, the control poll and the signals (service_control.cpp) ---
   void poll_control();
+  void look_at_control();
+  void hear_control_bell();
+  void stop_hearing_control_bell();
   void acknowledge();
   void wait_signals();
 
@@ -151,6 +155,11 @@ struct Service::Impl {
   std::set<std::string> not_rerun_told;  // lost runs past their grace, logged once (loop only)
   // When the control poll last ran (steady clock ticks; 0: not turning), for last_loop_turn().
   std::atomic<std::int64_t> last_turn{0};
+  // Hears the database's control bell; its thread hands each ring to the loop (at most one look
+  // posted at a time). Started with the loop, stopped and joined when the loop has ended.
+  std::unique_ptr<ControlListener> control_listener;
+  std::thread control_hearing;
+  std::atomic<bool> control_look_posted{false};
   // A database file removed or replaced under the service stops it, with exit code 4.
   int exit_code = 0;  // the loop's thread
   DatabaseWatch database_watch{db,
