@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "notify/delivery.h"
 #include "config/base/run_records.h"
+#include "notify/delivery.h"
 
 namespace orch::api {
 

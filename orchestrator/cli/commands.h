@@ -19,7 +19,7 @@ struct ResolvedTeam;
 
 namespace orch::cli {
 
-// The exit codes of PRODUCT.md.
+// The exit codes every command shares (docs/guide/commands.md, "Errors, output and exit codes").
 enum ExitCode : int {
   kExitOk = 0,
   kExitRunFailed = 1,

@@ -2,10 +2,10 @@
 
 #include <string>
 
+#include "config/base/run_records.h"
 #include "notify/event.h"
 #include "notify/notifier.h"
 #include "orchestrator/core/run_target.h"
-#include "config/base/run_records.h"
 #include "orchestrator/store/run_store.h"
 
 namespace orch {

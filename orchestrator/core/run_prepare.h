@@ -4,10 +4,10 @@
 #include <optional>
 
 #include "config/base/clock.h"
+#include "config/base/run_records.h"
 #include "orchestrator/core/run_pipelines.h"
 #include "orchestrator/core/run_readiness.h"
 #include "orchestrator/core/run_target.h"
-#include "config/base/run_records.h"
 #include "orchestrator/store/run_store.h"
 #include "pipeline/process_launcher.h"
 #include "pipeline/stop_signal.h"

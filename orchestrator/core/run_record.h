@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "orchestrator/core/pending_ends.h"
 #include "config/base/run_records.h"
+#include "orchestrator/core/pending_ends.h"
 #include "orchestrator/store/run_store.h"
 
 namespace orch {

@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "config/base/ids.h"
+#include "config/base/run_records.h"
 #include "config/base/time.h"
 #include "config/config.h"
-#include "config/base/run_records.h"
 
 namespace orch {
 

@@ -188,8 +188,8 @@ void Service::Impl::dispatch_retries(SysTime now) {
       RunRequest request = std::move(retries.begin()->second);
       retries.erase(retries.begin());
       auto pipeline = pipeline_index(config, request.target.pipeline);
-      auto target = pipeline ? targets.find(ScheduleKey{request.target.team, *pipeline})
-                             : std::nullopt;
+      auto target =
+          pipeline ? targets.find(ScheduleKey{request.target.team, *pipeline}) : std::nullopt;
       if (!target) {
         log::info("run_retry_dropped", {{"team", describe_team(request.target.team)},
                                         {"pipeline", request.target.pipeline},

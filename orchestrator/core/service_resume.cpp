@@ -18,12 +18,9 @@ constexpr std::chrono::seconds kResumeScan{15};
 
 Slot slot_of_run(const RunRecord& run, std::uint16_t pipeline, Date run_date) {
   auto key = SlotKey::parse(*run.slot_key);
-  return Slot{run.team,
-              pipeline,
-              *run.scheduled_for,
-              run_date,
-              key ? key->kind : SlotKey::kRunDate,
-              run.schedule_note};
+  return Slot{
+      run.team,         pipeline, *run.scheduled_for, run_date, key ? key->kind : SlotKey::kRunDate,
+      run.schedule_note};
 }
 
 // Slots whose latest attempt failed, timed out, was abandoned or interrupted get their next
@@ -57,8 +54,7 @@ void Service::Impl::scan_unsettled_slots_periodically() {
 // Whether the attempt is planned here already (a rescan finds what this service planned).
 bool Service::Impl::planned_locked(const RunRecord& run, int attempt) const {
   for (const auto& [at, request] : retries) {
-    if (request.attempt == attempt && request.slot &&
-        request.target.team == run.team &&
+    if (request.attempt == attempt && request.slot && request.target.team == run.team &&
         request.target.pipeline == run.pipeline && request.slot->key() == run.slot_key) {
       return true;
     }
@@ -70,8 +66,7 @@ void Service::Impl::resume_slots(const std::vector<RunRecord>& attempts) {
   SysTime now = clock.now();
   for (const RunRecord& run : attempts) {
     auto pipeline = pipeline_index(config, run.pipeline);
-    auto target =
-        pipeline ? targets.find(ScheduleKey{run.team, *pipeline}) : std::nullopt;
+    auto target = pipeline ? targets.find(ScheduleKey{run.team, *pipeline}) : std::nullopt;
     auto run_date = parse_date(run.run_date);
     if (!target || !run.slot_key || !run.scheduled_for || !run_date) {
       continue;  // not scheduled any more, or not a slot's run

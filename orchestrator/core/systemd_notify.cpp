@@ -26,7 +26,9 @@ std::chrono::microseconds watchdog_interval() {
 
 }  // namespace
 
-std::chrono::microseconds systemd_watchdog_interval() { return watchdog_interval(); }
+std::chrono::microseconds systemd_watchdog_interval() {
+  return watchdog_interval();
+}
 
 void systemd_ready(const std::string& status) {
   (void)sd_notifyf(0, "READY=1\nSTATUS=%s", status.c_str());

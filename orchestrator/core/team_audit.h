@@ -5,9 +5,9 @@
 
 #include "config/base/ids.h"
 #include "config/base/result.h"
+#include "config/base/run_records.h"
 #include "config/base/time.h"
 #include "orchestrator/store/audit_store.h"
-#include "config/base/run_records.h"
 
 namespace orch {
 

@@ -5,10 +5,10 @@
 #include <string_view>
 #include <vector>
 
+#include "config/base/run_records.h"
 #include "config/config.h"
 #include "orchestrator/core/run_target.h"
 #include "orchestrator/schedule/scheduler.h"
-#include "config/base/run_records.h"
 
 namespace orch {
 

@@ -3,9 +3,9 @@
 #include <optional>
 #include <string>
 
+#include "config/base/run_records.h"
 #include "config/config.h"
 #include "orchestrator/core/run_target.h"
-#include "config/base/run_records.h"
 #include "orchestrator/store/team_store.h"
 
 namespace orch {

@@ -3,9 +3,9 @@
 #include <optional>
 #include <string_view>
 
+#include "config/base/run_records.h"
 #include "config/base/time.h"
 #include "config/config.h"
-#include "config/base/run_records.h"
 
 namespace date {
 class time_zone;

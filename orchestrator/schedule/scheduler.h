@@ -10,12 +10,12 @@
 #include <vector>
 
 #include "config/base/ids.h"
+#include "config/base/run_records.h"
 #include "config/base/time.h"
 #include "orchestrator/schedule/cron_expression.h"
 #include "orchestrator/schedule/dst_policy.h"
 #include "orchestrator/schedule/shared_cron.h"
 #include "orchestrator/schedule/slot_key.h"
-#include "config/base/run_records.h"
 
 namespace date {
 class time_zone;

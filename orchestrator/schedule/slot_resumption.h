@@ -3,10 +3,10 @@
 #include <chrono>
 #include <optional>
 
+#include "config/base/run_records.h"
 #include "config/base/time.h"
 #include "config/config.h"
 #include "orchestrator/schedule/retry_policy.h"
-#include "config/base/run_records.h"
 
 namespace date {
 class time_zone;

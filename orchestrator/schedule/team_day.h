@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "config/base/run_records.h"
 #include "config/base/time.h"
 #include "orchestrator/schedule/scheduler.h"
-#include "config/base/run_records.h"
 
 namespace orch {
 

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "config/base/result.h"
-#include "config/base/time.h"
 #include "config/base/run_records.h"
+#include "config/base/time.h"
 
 namespace orch {
 

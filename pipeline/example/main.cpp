@@ -1,7 +1,7 @@
 // orchestrator-example-pipeline: the pipeline bundled with the orchestrator, and a reference for
-// the protocol a pipeline follows (PRODUCT.md, "How the pipeline is run"). It reads the CSV loan
-// tapes listed in INPUT_MANIFEST, checks every loan, writes a per-loan report to OUTPUT_DIR, a
-// summary to OUTPUT_SHARE_DIR and its metrics to RESULT_FILE.
+// the protocol a pipeline follows (docs/guide/pipelines.md, "The pipeline protocol"). It reads the
+// CSV loan tapes listed in INPUT_MANIFEST, checks every loan, writes a per-loan report to
+// OUTPUT_DIR, a summary to OUTPUT_SHARE_DIR and its metrics to RESULT_FILE.
 //
 // Exit codes: 0 when the run did its job (exception rows are findings, not failures); 2 when the
 // environment is incomplete, an input cannot be read or an output cannot be written.

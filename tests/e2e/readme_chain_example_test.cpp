@@ -1,8 +1,8 @@
 // The user guide's example of runs that wait ("every team waits for today's loan tape until 06:00
-// and runs after the general run has prepared the reference rates", docs/guide/waiting_for_inputs.md):
-// its configuration and its three commands are read from the page and run as written, and the
-// statuses `runs` prints are those the page shows, so that the example cannot drift from what the
-// product does.
+// and runs after the general run has prepared the reference rates",
+// docs/guide/waiting_for_inputs.md): its configuration and its three commands are read from the
+// page and run as written, and the statuses `runs` prints are those the page shows, so that the
+// example cannot drift from what the product does.
 
 #include <signal.h>
 

@@ -59,8 +59,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string webhook_shown = orch::notify::redact_webhook(input);
   FUZZ_CHECK(webhook_shown == orch::notify::redact_webhook(input));
   // The plain rule: "***", or a scheme, host and port followed by "/***", never more.
-  FUZZ_CHECK(webhook_shown == "***" || (webhook_shown.ends_with("/***") &&
-                                        webhook_shown.find('@') == std::string::npos));
+  FUZZ_CHECK(webhook_shown == "***" ||
+             (webhook_shown.ends_with("/***") && webhook_shown.find('@') == std::string::npos));
 
   const std::size_t nul = input.find('\0');
   if (nul == std::string::npos) {

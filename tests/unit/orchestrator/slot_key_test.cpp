@@ -34,8 +34,8 @@ TEST(SlotKey, TellsTheTwoFormsApart) {
 }
 
 TEST(SlotKey, RefusesAnythingElse) {
-  for (const char* text : {"", "not-a-date", "2026-02-30", "2026-03-08T07:15:00", "07:15",
-                           "2026-03-08 trailing"}) {
+  for (const char* text :
+       {"", "not-a-date", "2026-02-30", "2026-03-08T07:15:00", "07:15", "2026-03-08 trailing"}) {
     EXPECT_FALSE(SlotKey::parse(text).has_value()) << text;
   }
 }
