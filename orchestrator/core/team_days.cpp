@@ -261,7 +261,9 @@ Result<DayReport> explain_day(const config::Config& config, Database& db, const 
     facts.not_scheduled = std::move(*spans);
   }
   facts.runs = *runs;
-  facts.sightings = day_sightings(db, *runs, query.date);
+  // The facts hold a view of the sightings: they must outlive the classification.
+  const auto sightings = day_sightings(db, *runs, query.date);
+  facts.sightings = sightings;
   report.day = classify_team_day(facts);
   report.attempts = std::move(*runs);
   return report;
