@@ -37,10 +37,4 @@ bool is_pipeline_name(std::string_view name);
 // by it, which is how pruning tells the folders it made from anything else in a runs folder.
 bool is_run_id(std::string_view text);
 
-// The key the database uses for a run's owner: the team id, or 0 for the general run, so that
-// uniqueness constraints also hold for the general run (SQL treats NULLs as all different).
-inline std::int64_t team_key(const std::optional<TeamId>& team) {
-  return team ? team->value : 0;
-}
-
 }  // namespace orch

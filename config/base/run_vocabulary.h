@@ -3,7 +3,7 @@
 // The words a run is described with, shared by the schedule core, the store and the services:
 // its status, what triggered it and whose it is. Standard library only.
 
-#include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -42,13 +42,21 @@ const char* to_string(Trigger trigger);
 Result<Trigger> parse_trigger(std::string_view text);
 std::span<const Trigger> all_triggers();
 
-// Whose runs: a team (key 0: the general run, team_key()) and one of its pipelines. The
-// database keeps at most one run per owner and slot, and one running run per owner.
+// Whose runs: a team (std::nullopt: the general run, which sorts before every team) and one of
+// its pipelines. The database keeps at most one run per owner and slot, and one running run per
+// owner.
 struct RunOwner {
-  std::int64_t team_key = 0;
+  std::optional<TeamId> team;
   std::string pipeline{kDefaultPipeline};
   // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted comparison
   friend auto operator<=>(const RunOwner&, const RunOwner&) = default;
+};
+
+// A query's choice of one owner's team: a team, or the general run (team std::nullopt). A named
+// struct because std::optional<std::optional<TeamId>> would read "every owner" and "the general
+// run" alike; a filter holds std::optional<TeamFilter>, unset for every owner.
+struct TeamFilter {
+  std::optional<TeamId> team;
 };
 
 }  // namespace orch

@@ -30,15 +30,15 @@ Result<Date> date_param(const std::string& name, const std::string& value) {
 }
 
 // "general" or a team id: an owner's key (0: the general run).
-Result<std::int64_t> owner_key(const std::string& name, const std::string& value) {
+Result<std::optional<TeamId>> owner_team(const std::string& name, const std::string& value) {
   if (value == "general") {
-    return std::int64_t{0};
+    return std::optional<TeamId>();
   }
   auto id = parse_team_id(value);
   if (!id) {
     return invalid_argument(name + "=" + value + ": use a team id (1 to 2147483647) or general");
   }
-  return id->value;
+  return std::optional<TeamId>(*id);
 }
 
 Result<CalendarQuery> parse_calendar(const EndpointContext& context, const HttpRequest& request) {
@@ -62,11 +62,11 @@ Result<CalendarQuery> parse_calendar(const EndpointContext& context, const HttpR
       }
       query.limit = *n;
     } else if (name == "cursor") {
-      auto key = owner_key(name, value);
-      if (!key) {
+      auto team = owner_team(name, value);
+      if (!team) {
         return invalid_argument("cursor=" + value + ": use the next_cursor of the previous page");
       }
-      query.after_key = *key;
+      query.after = TeamFilter{*team};
     } else {
       return invalid_argument("unknown query parameter '" + name +
                               "' (allowed: from, to, pipeline, limit, cursor)");
@@ -112,13 +112,11 @@ HttpResponse why(const EndpointContext& context, const RouteContext& route) {
     }
     query.pipeline = value;
   }
-  auto key = owner_key("team", route.params.at("id"));
-  if (!key) {
-    return problem_for(key.error());
+  auto team = owner_team("team", route.params.at("id"));
+  if (!team) {
+    return problem_for(team.error());
   }
-  if (*key != 0) {
-    query.team = TeamId{*key};
-  }
+  query.team = *team;
   auto day = date_param("date", route.params.at("date"));
   if (!day) {
     return problem_for(day.error());

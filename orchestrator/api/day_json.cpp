@@ -23,8 +23,8 @@ std::string dump(const json& value) {
 
 }  // namespace
 
-std::string owner_id(std::int64_t team_key) {
-  return team_key == 0 ? "general" : std::to_string(team_key);
+std::string owner_id(const std::optional<TeamId>& team) {
+  return team ? std::to_string(team->value) : "general";
 }
 
 std::string local_iso(SysTime at, const date::time_zone& zone) {
@@ -88,7 +88,7 @@ std::string calendar_json(const CalendarQuery& query, const Calendar& calendar) 
                       {"run_id", day.run_id ? json(*day.run_id) : json(nullptr)},
                       {"reason", text_or_null(day.reason)}});
     }
-    owners.push_back({{"id", owner_id(row.key)}, {"name", row.name}, {"days", std::move(days)}});
+    owners.push_back({{"id", owner_id(row.team)}, {"name", row.name}, {"days", std::move(days)}});
   }
   json out = {
       {"from", format_date(query.from)},
@@ -97,7 +97,8 @@ std::string calendar_json(const CalendarQuery& query, const Calendar& calendar) 
       {"history", calendar.history_source},
       {"dates", std::move(dates)},
       {"teams", std::move(owners)},
-      {"next_cursor", calendar.next_after ? json(owner_id(*calendar.next_after)) : json(nullptr)},
+      {"next_cursor",
+       calendar.next_after ? json(owner_id(calendar.next_after->team)) : json(nullptr)},
   };
   return dump(out);
 }

@@ -27,6 +27,6 @@ std::string calendar_json(const CalendarQuery& query, const Calendar& calendar);
 std::string local_iso(SysTime at, const date::time_zone& zone);
 
 // How the API names an owner: "general" or the team id.
-std::string owner_id(std::int64_t team_key);
+std::string owner_id(const std::optional<TeamId>& team);
 
 }  // namespace orch::api

@@ -17,8 +17,8 @@ namespace {
 
 using Type = PrometheusText::Type;
 
-std::string team_label(std::int64_t key) {
-  return key == 0 ? "general" : std::to_string(key);
+std::string team_label(const std::optional<TeamId>& team) {
+  return team ? std::to_string(team->value) : "general";
 }
 
 double seconds(SysTime t) {
@@ -32,9 +32,9 @@ std::vector<TeamGauges> collect_gauges(const EndpointContext& context,
                                        const std::vector<Team>& teams,
                                        const std::vector<TeamRunSummary>& summaries,
                                        SysTime installed, SysTime now) {
-  std::map<std::pair<std::int64_t, std::string>, const TeamRunSummary*> by_key;
+  std::map<std::pair<std::optional<TeamId>, std::string>, const TeamRunSummary*> by_key;
   for (const auto& s : summaries) {
-    by_key[{s.team_key, s.pipeline}] = &s;
+    by_key[{s.team, s.pipeline}] = &s;
   }
   const auto& pipelines = context.config.pipelines;
   std::vector<TeamGauges> gauges;
@@ -43,7 +43,7 @@ std::vector<TeamGauges> collect_gauges(const EndpointContext& context,
     if (!resolved) {
       return;
     }
-    auto it = by_key.find({team_key(resolved->schedule.team), pipelines[index].name});
+    auto it = by_key.find({resolved->schedule.team, pipelines[index].name});
     gauges.push_back(team_gauges(resolved->schedule, it == by_key.end() ? nullptr : it->second,
                                  context.config.scheduler.misfire_grace,
                                  pipelines[index].settings.timeout, now));
@@ -70,7 +70,7 @@ std::vector<TeamGauges> collect_gauges(const EndpointContext& context,
 void write_gauge_families(const std::vector<config::NamedPipeline>& pipelines,
                           const std::vector<TeamGauges>& gauges, PrometheusText& out) {
   auto labels = [&pipelines](const TeamGauges& g) -> Labels {
-    return {{"team", team_label(g.team_key)}, {"pipeline", pipelines[g.pipeline].name}};
+    return {{"team", team_label(g.team)}, {"pipeline", pipelines[g.pipeline].name}};
   };
   out.family("orchestrator_team_last_success_timestamp_seconds",
              "When the team's latest completed run ended (absent: none yet).", Type::kGauge);

@@ -96,7 +96,7 @@ Result<TriggerRequest> parse_run_now(const EndpointContext& context, const Route
     }
     request.idempotency_key = key;
   }
-  request.owner = RunOwner{team_key(*team), pipeline};
+  request.owner = RunOwner{*team, pipeline};
   request.requested_by = actor(route);
   return request;
 }
@@ -111,11 +111,9 @@ HttpResponse run_now(const EndpointContext& context, const RouteContext& route) 
     return problem_for(answer.error());
   }
   const std::string owner =
-      describe_team(request->owner.team_key == 0
-                        ? std::nullopt
-                        : std::optional<TeamId>(TeamId{request->owner.team_key})) +
-      (request->owner.pipeline == kDefaultPipeline ? ""
-                                                   : "'s " + request->owner.pipeline + " pipeline");
+      describe_team(request->owner.team) + (request->owner.pipeline == kDefaultPipeline
+                                                ? ""
+                                                : "'s " + request->owner.pipeline + " pipeline");
   switch (answer->outcome) {
     case TriggerOutcome::kStarted: {
       const std::string url = "/api/v1/runs/" + answer->run_id;

@@ -50,9 +50,9 @@ Result<Filter> read_owner_filter(const std::string& name, const std::string& val
                                  RunPageQuery& query) {
   if (name == "team") {
     if (value == "general") {
-      query.team_key = 0;
+      query.team = TeamFilter{std::nullopt};
     } else if (auto id = parse_team_id(value)) {
-      query.team_key = id->value;
+      query.team = TeamFilter{*id};
     } else {
       return invalid_argument("team=" + value + ": use a team id (1 to 2147483647) or general");
     }

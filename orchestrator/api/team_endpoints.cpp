@@ -24,7 +24,7 @@ constexpr int kOutcomes = 14;
 // The latest outcomes are looked for among the runs of this many days: 14 of a weekly pipeline.
 constexpr date::days kOutcomeWindow{120};
 
-using OwnerPipeline = std::pair<std::int64_t, std::string>;
+using OwnerPipeline = std::pair<std::optional<TeamId>, std::string>;
 
 // What the whole page reads once: no query per team.
 struct PageData {
@@ -54,13 +54,13 @@ const char* state_of(const std::optional<Team>& team) {
   return !team->active ? "inactive" : team->paused ? "paused" : "active";
 }
 
-Status read_page_data(const EndpointContext& context, std::int64_t first_key, std::int64_t last_key,
-                      PageData& data) {
+Status read_page_data(const EndpointContext& context, const std::optional<TeamId>& first,
+                      const std::optional<TeamId>& last, PageData& data) {
   data.now = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
   auto installed = context.db.registry().installed_at();
-  auto summaries = context.db.queries().team_summaries_between(first_key, last_key);
-  auto outcomes = context.db.queries().recent_outcomes(first_key, last_key, kOutcomes,
-                                                       data.now - kOutcomeWindow);
+  auto summaries = context.db.queries().team_summaries_between(first, last);
+  auto outcomes =
+      context.db.queries().recent_outcomes(first, last, kOutcomes, data.now - kOutcomeWindow);
   auto active = context.db.queries().active_runs();
   if (!installed) {
     return installed.error();
@@ -79,13 +79,13 @@ Status read_page_data(const EndpointContext& context, std::int64_t first_key, st
   data.outcomes = std::move(*outcomes);
   data.active = std::move(*active);
   for (const auto& s : data.summaries) {
-    data.completed[{s.team_key, s.pipeline}] = &s;
+    data.completed[{s.team, s.pipeline}] = &s;
   }
   for (const auto& o : data.outcomes) {
-    data.recent[{o.team_key, o.pipeline}].push_back(&o);
+    data.recent[{o.team, o.pipeline}].push_back(&o);
   }
   for (const auto& r : data.active) {
-    auto& slot = data.going[{team_key(r.team), r.pipeline}];
+    auto& slot = data.going[{r.team, r.pipeline}];
     if (slot == nullptr || r.status == RunStatus::kRunning) {  // a running run over a waiting one
       slot = &r;
     }
@@ -112,7 +112,7 @@ json pause_note_of(const std::optional<Team>& team, const std::string& name) {
 json pipeline_json(const EndpointContext& context, const std::optional<Team>& team,
                    std::uint16_t index, const PageData& data) {
   const config::NamedPipeline& named = context.config.pipelines[index];
-  const std::int64_t key = team ? team->id.value : 0;
+  const std::optional<TeamId> key = team ? std::optional(team->id) : std::nullopt;
   std::string state = state_of(team);
   if (team && state == "active" && pipeline_paused(*team, named.name)) {
     state = "paused";
@@ -309,9 +309,10 @@ HttpResponse list_teams(const EndpointContext& context, const RouteContext& rout
   TeamPage page = take_page(context.config, *teams, *query);
   const auto& owners = page.owners;
   PageData data;
-  std::int64_t first = owners.empty() || !owners.front() ? 0 : owners.front()->id.value;
-  std::int64_t last = owners.empty() || !owners.back() ? 0 : owners.back()->id.value;
-  if (auto ok = read_page_data(context, first, last, data); !ok) {
+  auto id_of = [&owners](std::size_t i) {
+    return owners.empty() || !owners[i] ? std::nullopt : std::optional(owners[i]->id);
+  };
+  if (auto ok = read_page_data(context, id_of(0), id_of(owners.size() - 1), data); !ok) {
     return problem_for(ok.error());
   }
   // Each team is written out as it is made, so that a page of 10,000 never holds them all as a
@@ -350,7 +351,7 @@ HttpResponse show_team(const EndpointContext& context, const RouteContext& route
     team = std::move(**found);
   }
   PageData data;
-  const std::int64_t key = team ? team->id.value : 0;
+  const std::optional<TeamId> key = team ? std::optional(team->id) : std::nullopt;
   if (auto ok = read_page_data(context, key, key, data); !ok) {
     return problem_for(ok.error());
   }

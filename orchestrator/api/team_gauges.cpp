@@ -45,7 +45,7 @@ TeamGauges team_gauges(const ScheduledTeam& schedule, const TeamRunSummary* comp
                        std::chrono::seconds misfire_grace, std::chrono::seconds timeout,
                        SysTime now) {
   TeamGauges gauges;
-  gauges.team_key = team_key(schedule.team);
+  gauges.team = schedule.team;
   gauges.pipeline = schedule.pipeline;
   if (completed != nullptr) {
     gauges.last_success = completed->last_success;

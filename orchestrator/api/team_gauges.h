@@ -13,7 +13,7 @@ namespace orch::api {
 
 // The gauges of one scheduled team (or the general run) and pipeline at one instant.
 struct TeamGauges {
-  std::int64_t team_key = 0;
+  std::optional<TeamId> team;  // std::nullopt: the general run
   std::uint16_t pipeline = 0;  // in the configuration's list of pipelines
   std::optional<SysTime> last_success;
   std::optional<SysTime> next_run;

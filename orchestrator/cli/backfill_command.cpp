@@ -216,8 +216,8 @@ int backfill(const config::Config& config, const BackfillOptions& options) {
                                  format_date(today) + " in " +
                                  std::string(setup->target.zone->name()) + ")"));
   }
-  auto done = setup->db->runs().completed_run_dates(
-      RunOwner{team_key(setup->team), setup->pipeline}, options.from, options.to);
+  auto done = setup->db->runs().completed_run_dates(RunOwner{setup->team, setup->pipeline},
+                                                    options.from, options.to);
   if (!done) {
     return fail(done.error());
   }

@@ -49,7 +49,7 @@ void keep_notes_if_any(Table& t) {
 }  // namespace
 
 Result<Table> schedule_table(const config::Config& config, Database& db,
-                             std::optional<std::int64_t> only,
+                             const std::optional<TeamFilter>& only,
                              const std::optional<std::string>& pipeline, int count) {
   auto teams = db.teams().list(TeamStore::Which::kActive);
   if (!teams) {
@@ -72,13 +72,11 @@ Result<Table> schedule_table(const config::Config& config, Database& db,
                    {{"schedule"}, {"timezone"}, {"run_date"}, {"local_time"}, {"utc"}});
   SysTime now = SystemClock().now();
   for (const auto& r : resolve_schedules(*teams, config, now)) {
-    if ((only && team_key(r.schedule.team) != *only) ||
-        (pipeline && r.target.pipeline != *pipeline)) {
+    if ((only && r.schedule.team != only->team) || (pipeline && r.target.pipeline != *pipeline)) {
       continue;
     }
     SysTime after = now;
-    if (auto it = done->find(RunOwner{team_key(r.schedule.team), r.target.pipeline});
-        it != done->end()) {
+    if (auto it = done->find(RunOwner{r.schedule.team, r.target.pipeline}); it != done->end()) {
       if (auto key = SlotKey::parse(it->second)) {
         after = std::max(after, done_until(r.schedule, *key));
       }
@@ -91,33 +89,33 @@ Result<Table> schedule_table(const config::Config& config, Database& db,
 
 namespace {
 
-// --team: a team's id, or 'general' (key 0); std::nullopt when absent.
-Result<std::optional<std::int64_t>> parse_plan_team(const std::optional<std::string>& team) {
+// --team: a team's id, or 'general'; std::nullopt when absent.
+Result<std::optional<TeamFilter>> parse_plan_team(const std::optional<std::string>& team) {
   if (!team) {
-    return std::optional<std::int64_t>();
+    return std::optional<TeamFilter>();
   }
   if (*team == "general") {
-    return std::optional<std::int64_t>(0);
+    return std::optional<TeamFilter>(TeamFilter{std::nullopt});
   }
   auto id = parse_team_id(*team);
   if (!id) {
     return invalid_argument("--team: " + id.error().message + ", or 'general'");
   }
-  return std::optional<std::int64_t>(id->value);
+  return std::optional<TeamFilter>(TeamFilter{*id});
 }
 
 // A team asked for by id that has no slot is an error, not an empty table.
-Status check_scheduled(const Table& table, std::optional<std::int64_t> only,
+Status check_scheduled(const Table& table, const std::optional<TeamFilter>& only,
                        const std::optional<std::string>& pipeline) {
-  if (!only || *only == 0 || !table.rows.empty()) {
+  if (!only || !only->team || !table.rows.empty()) {
     return {};
   }
   if (pipeline) {
-    return not_found(describe_owner(TeamId{*only}, *pipeline) +
+    return not_found(describe_owner(only->team, *pipeline) +
                      " is not scheduled: the team is unknown, inactive or paused, or does "
                      "not run that pipeline");
   }
-  return not_found("team " + std::to_string(*only) +
+  return not_found("team " + std::to_string(only->team->value) +
                    " is not scheduled: it is unknown, inactive or paused");
 }
 

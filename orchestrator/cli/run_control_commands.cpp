@@ -69,7 +69,7 @@ int trigger(const config::Config& config, const TriggerOptions& options) {
   if (auto resolved = team_to_run(**db, config, *team_id, *pipeline); !resolved) {
     return fail(resolved.error());
   }
-  request.owner = RunOwner{team_key(*team_id), *pipeline};
+  request.owner = RunOwner{*team_id, *pipeline};
   request.requested_by = cli_actor();
   auto answer = ask_to_run(**db, request, std::chrono::seconds(options.timeout_seconds));
   if (!answer) {

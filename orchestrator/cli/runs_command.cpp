@@ -157,13 +157,13 @@ int runs(const config::Config& config, const RunsOptions& options) {
   }
   if (options.team) {
     if (*options.team == "general") {
-      filter.team_key = 0;
+      filter.team = TeamFilter{std::nullopt};
     } else {
       auto id = parse_team_id(*options.team);
       if (!id) {
         return fail(invalid_argument("--team: " + id.error().message + ", or 'general'"));
       }
-      filter.team_key = id->value;
+      filter.team = TeamFilter{*id};
     }
   }
   if (options.pipeline) {

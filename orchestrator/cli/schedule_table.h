@@ -9,11 +9,11 @@
 
 namespace orch::cli {
 
-// The next `count` slots of every pipeline of every active team (or of team `only`, of pipeline
-// `pipeline`), and of the general run: what `plan` and `reschedule` print. The pipeline has a
+// The next `count` slots of every pipeline of every active team and of the general run (or of the
+// owner `only`, of pipeline `pipeline`): what `plan` and `reschedule` print. The pipeline has a
 // column when the configuration has several.
 Result<Table> schedule_table(const config::Config& config, Database& db,
-                             std::optional<std::int64_t> only,
+                             const std::optional<TeamFilter>& only,
                              const std::optional<std::string>& pipeline, int count);
 
 }  // namespace orch::cli

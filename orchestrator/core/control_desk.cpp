@@ -33,13 +33,13 @@ bool ControlDesk::asked() {
 
 Result<RunRequest> ControlDesk::to_run(const TriggerRequest& request) const {
   std::optional<Team> team;
-  if (request.owner.team_key != 0) {
-    auto found = db_.teams().find(TeamId{request.owner.team_key});
+  if (request.owner.team) {
+    auto found = db_.teams().find(*request.owner.team);
     if (!found) {
       return found.error();
     }
     if (!found->has_value()) {
-      return not_found("team " + std::to_string(request.owner.team_key) + " does not exist");
+      return not_found(describe_team(request.owner.team) + " does not exist");
     }
     team = **found;
   }

@@ -19,7 +19,7 @@ using Steady = std::chrono::steady_clock;
 // "team:7", "general", and "/pipeline:NAME" for any pipeline but daily: the audit log's targets.
 std::string audit_target(const RunOwner& owner) {
   std::string target =
-      owner.team_key == 0 ? std::string("general") : "team:" + std::to_string(owner.team_key);
+      owner.team ? "team:" + std::to_string(owner.team->value) : std::string("general");
   if (owner.pipeline != kDefaultPipeline) {
     target += "/pipeline:" + owner.pipeline;
   }

@@ -35,7 +35,7 @@ void RunNotices::tell_streak(const RunRecord& run, const RunTarget& target) cons
   // Counted from the database, not in memory: a streak spans days, restarts and replicas.
   // A look just deeper than the threshold decides whether to alert; only a recovery reads deeper,
   // to say how long the streak was (or "at least" that many).
-  const RunOwner owner{team_key(run.team), run.pipeline};
+  const RunOwner owner{run.team, run.pipeline};
   auto streak = failure_streak(runs_, owner, threshold + 1);
   if (streak && run.status == RunStatus::kCompleted && streak->failures_before_last >= threshold) {
     streak = failure_streak(runs_, owner, std::max(threshold + 1, kRecoveryDepth));

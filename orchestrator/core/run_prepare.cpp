@@ -87,7 +87,7 @@ Result<std::vector<pipeline::InputFile>> snapshot_inputs(
 std::optional<std::string> unchanged_since(const PrepareInput& input,
                                            const std::vector<pipeline::InputFile>& inputs) {
   RunFilter filter;
-  filter.team_key = team_key(input.target.team);
+  filter.team = TeamFilter{input.target.team};
   filter.pipeline = input.target.pipeline;
   filter.status = RunStatus::kCompleted;
   filter.limit = 1;

@@ -88,7 +88,7 @@ Result<pipeline::Readiness> RunReadiness::check_upstreams(const RunTarget& targe
         (upstream.team ? describe_team(upstream.team) : "the general run") +
         (upstream.pipeline == kDefaultPipeline ? std::string()
                                                : "'s " + upstream.pipeline + " pipeline");
-    auto latest = runs_.latest_of_date(RunOwner{team_key(upstream.team), upstream.pipeline}, day);
+    auto latest = runs_.latest_of_date(RunOwner{upstream.team, upstream.pipeline}, day);
     if (!latest) {
       return latest.error();
     }

@@ -114,11 +114,7 @@ std::map<ScheduleKey, SlotKey> Service::Impl::done_by_schedule(
     auto pipeline = pipeline_index(config, owner.pipeline);
     auto slot_key = SlotKey::parse(text);
     if (pipeline && slot_key) {
-      std::optional<TeamId> team;
-      if (owner.team_key != 0) {
-        team = TeamId{owner.team_key};
-      }
-      by_schedule.emplace(ScheduleKey{team, *pipeline}, *slot_key);
+      by_schedule.emplace(ScheduleKey{owner.team, *pipeline}, *slot_key);
     }
   }
   return by_schedule;

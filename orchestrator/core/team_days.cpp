@@ -234,9 +234,8 @@ Result<DayReport> explain_day(const config::Config& config, Database& db, const 
   if (!resolved) {
     return resolved.error();
   }
-  const std::int64_t key = team_key(query.team);
-  RunDatesQuery runs_query{key,
-                           key,
+  RunDatesQuery runs_query{query.team,
+                           query.team,
                            query.pipeline,
                            format_date(query.date),
                            format_date(query.date),
@@ -271,36 +270,38 @@ Result<DayReport> explain_day(const config::Config& config, Database& db, const 
 
 namespace {
 
-// The page's owners: the general run first (key 0), then the teams by id; sets the calendar's
+// The page's owners: the general run first, then the teams by id; sets the calendar's
 // next_after when more follow.
 std::vector<std::optional<Team>> page_owners(std::vector<Team>& teams,
                                              const config::NamedPipeline& named,
                                              const CalendarQuery& query, Calendar& calendar) {
   std::vector<std::optional<Team>> owners;
   const std::size_t wanted = static_cast<std::size_t>(std::max(1, query.limit));
-  if (!query.after_key && runs_pipeline(std::nullopt, named)) {
+  if (!query.after && runs_pipeline(std::nullopt, named)) {
     owners.emplace_back(std::nullopt);
   }
   for (Team& team : teams) {
     if (owners.size() > wanted) {
       break;
     }
-    if ((!query.after_key || team.id.value > *query.after_key) && runs_pipeline(team, named)) {
+    if ((!query.after || std::optional(team.id) > query.after->team) &&
+        runs_pipeline(team, named)) {
       owners.emplace_back(std::move(team));
     }
   }
   if (owners.size() > wanted) {
     owners.resize(wanted);
-    calendar.next_after = team_key(owners.back() ? std::optional(owners.back()->id) : std::nullopt);
+    calendar.next_after =
+        TeamFilter{owners.back() ? std::optional(owners.back()->id) : std::nullopt};
   }
   return owners;
 }
 
-std::int64_t key_of(const std::optional<Team>& team) {
-  return team ? team->id.value : std::int64_t{0};
+std::optional<TeamId> key_of(const std::optional<Team>& team) {
+  return team ? std::optional(team->id) : std::nullopt;
 }
 
-using RunsByDay = std::map<std::pair<std::int64_t, std::string>, std::vector<RunRecord>>;
+using RunsByDay = std::map<std::pair<std::optional<TeamId>, std::string>, std::vector<RunRecord>>;
 
 // What the rows of a calendar page share: the runs of its dates by owner and day, the services'
 // sightings, the audit log by team.
@@ -318,7 +319,7 @@ CalendarRow calendar_row(const CalendarPage& page, const std::optional<Team>& ow
                          const CalendarQuery& query, Calendar& calendar) {
   static const std::vector<RunRecord> no_runs;
   CalendarRow row;
-  row.key = key_of(owner);
+  row.team = key_of(owner);
   row.name = owner ? owner->name : "general";
   auto resolved = resolve_team(owner, page.pipeline, page.config, page.installed);
   std::vector<StateSpan> spans;
@@ -335,7 +336,7 @@ CalendarRow calendar_row(const CalendarPage& page, const std::optional<Team>& ow
     }
     TeamDayFacts facts = facts_for(page.config, *resolved, owner, page.installed, day, page.now);
     facts.not_scheduled = spans;
-    auto found = page.by_day.find({row.key, format_date(day)});
+    auto found = page.by_day.find({row.team, format_date(day)});
     facts.runs = found == page.by_day.end() ? no_runs : found->second;
     facts.sightings = page.sightings;
     TeamDay classified = classify_team_day(facts);
@@ -381,7 +382,7 @@ Result<Calendar> team_calendar(const config::Config& config, Database& db,
   CalendarPage page{config, *index, *installed, now, {}, {}, {}};
   add_sightings(db, *runs, page.sightings);
   for (RunRecord& r : *runs) {
-    page.by_day[{team_key(r.team), r.run_date}].push_back(std::move(r));
+    page.by_day[{r.team, r.run_date}].push_back(std::move(r));
   }
   AuditQuery audit_query;
   audit_query.limit = kAuditEntriesRead;

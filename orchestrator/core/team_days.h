@@ -44,12 +44,12 @@ struct CalendarQuery {
   Date from;
   Date to;
   std::string pipeline{kDefaultPipeline};
-  std::optional<std::int64_t> after_key;  // paging: owners with a larger key (0: the general run)
+  std::optional<TeamFilter> after;  // paging: only the owners after this one (general run first)
   int limit = 100;
 };
 
 struct CalendarRow {
-  std::int64_t key = 0;  // team_key(): 0 for the general run
+  std::optional<TeamId> team;  // std::nullopt: the general run
   std::string name;
   std::vector<TeamDay> days;  // one per date, without their slots
 };
@@ -57,7 +57,7 @@ struct CalendarRow {
 struct Calendar {
   std::vector<Date> dates;
   std::vector<CalendarRow> owners;
-  std::optional<std::int64_t> next_after;  // set when more owners follow
+  std::optional<TeamFilter> next_after;  // set when more owners follow
   std::string history_source;
 };
 

@@ -12,7 +12,7 @@ namespace orch {
 
 // A page of the run history, newest first (created_at, then id, descending).
 struct RunPageQuery {
-  std::optional<std::int64_t> team_key;  // 0: the general run
+  std::optional<TeamFilter> team;  // unset: every owner
   std::optional<std::string> pipeline;
   std::optional<RunStatus> status;
   std::optional<Trigger> triggered_by;
@@ -27,9 +27,9 @@ struct RunPageQuery {
   int limit = 50;
 };
 
-// What the team gauges are computed from, for one team key (0: the general run) and pipeline.
+// What the team gauges are computed from, for one owner (a team or the general run) and pipeline.
 struct TeamRunSummary {
-  std::int64_t team_key = 0;
+  std::optional<TeamId> team;  // std::nullopt: the general run
   std::string pipeline;
   std::optional<SysTime> last_success;  // the latest completed_at of a completed run
   std::string last_completed_slot_key;  // the largest slot key of a completed run ("" if none)
@@ -38,8 +38,10 @@ struct TeamRunSummary {
 
 // The runs of a range of run dates, for the calendar and "why".
 struct RunDatesQuery {
-  std::int64_t first_key = 0;  // team keys from first_key to last_key (0: the general run)
-  std::int64_t last_key = 0;
+  // The owners from first_team to last_team, both included; the general run (std::nullopt) comes
+  // before every team.
+  std::optional<TeamId> first_team;
+  std::optional<TeamId> last_team;
   std::optional<std::string> pipeline;
   std::string from;  // run dates from `from` to `to` (YYYY-MM-DD), both included
   std::string to;
@@ -50,7 +52,7 @@ struct RunDatesQuery {
 
 // One of an owner's latest runs, as the teams list shows it.
 struct RecentOutcome {
-  std::int64_t team_key = 0;
+  std::optional<TeamId> team;  // std::nullopt: the general run
   std::string pipeline;
   std::string run_id;
   std::string run_date;
@@ -70,7 +72,7 @@ class RunQueries {
   // Up to `limit` rows matching every filter set.
   virtual Result<std::vector<RunRecord>> page(const RunPageQuery& query) = 0;
 
-  // One entry per team key and pipeline that have a completed run.
+  // One entry per owner and pipeline that have a completed run.
   virtual Result<std::vector<TeamRunSummary>> team_summaries() = 0;
 
   // How many runs are `running` now, whichever service carries them.
@@ -79,15 +81,16 @@ class RunQueries {
   // Every run matching `query`, oldest first.
   virtual Result<std::vector<RunRecord>> runs_of_dates(const RunDatesQuery& query) = 0;
 
-  // The latest `per_owner` runs of each owner with a team key from `first_key` to `last_key`
-  // created since `since`, oldest first within each owner: one query for a whole page of teams.
-  virtual Result<std::vector<RecentOutcome>> recent_outcomes(std::int64_t first_key,
-                                                             std::int64_t last_key, int per_owner,
-                                                             SysTime since) = 0;
+  // The latest `per_owner` runs of each owner from `first` to `last` (both included, the general
+  // run before every team) created since `since`, oldest first within each owner: one query for a
+  // whole page of teams.
+  virtual Result<std::vector<RecentOutcome>> recent_outcomes(const std::optional<TeamId>& first,
+                                                             const std::optional<TeamId>& last,
+                                                             int per_owner, SysTime since) = 0;
 
-  // team_summaries() of the owners with a team key from `first_key` to `last_key` only.
-  virtual Result<std::vector<TeamRunSummary>> team_summaries_between(std::int64_t first_key,
-                                                                     std::int64_t last_key) = 0;
+  // team_summaries() of the owners from `first` to `last` (both included) only.
+  virtual Result<std::vector<TeamRunSummary>> team_summaries_between(
+      const std::optional<TeamId>& first, const std::optional<TeamId>& last) = 0;
 
   // The runs going now (`running` or `waiting`), whichever service carries them.
   virtual Result<std::vector<RunRecord>> active_runs() = 0;

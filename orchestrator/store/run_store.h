@@ -74,7 +74,7 @@ struct RunFinish {
 };
 
 struct RunFilter {
-  std::optional<std::int64_t> team_key;  // 0: the general run
+  std::optional<TeamFilter> team;  // unset: every owner
   std::optional<std::string> pipeline;
   std::optional<RunStatus> status;
   std::optional<SysTime> since;  // created at or after

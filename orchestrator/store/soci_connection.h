@@ -16,6 +16,7 @@
 
 #include <soci/soci.h>
 
+#include "config/base/ids.h"
 #include "config/base/result.h"
 #include "config/base/time.h"
 
@@ -236,6 +237,16 @@ struct NullableInt {
 // reports: INTEGER columns come as int, BIGINT ones and COUNT(*) as long long (which
 // std::int64_t is not).
 std::int64_t row_integer(const soci::row& row, std::size_t column);
+
+// The key a run's owner is stored under (the team_key columns): the team id, or 0 for the general
+// run, so that uniqueness constraints also hold for the general run (SQL treats NULLs as all
+// different). Only the store's statements use it; every interface speaks std::optional<TeamId>.
+inline std::int64_t team_key(const std::optional<TeamId>& team) {
+  return team ? team->value : 0;
+}
+inline std::optional<TeamId> team_of_key(std::int64_t key) {
+  return key == 0 ? std::nullopt : std::optional<TeamId>(TeamId{key});
+}
 
 NullableText time_text(const std::optional<SysTime>& t);
 std::optional<SysTime> parse_time_text(const NullableText& text);

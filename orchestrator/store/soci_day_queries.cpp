@@ -10,9 +10,9 @@ namespace orch::store {
 
 Result<std::vector<RunRecord>> SociRunQueries::runs_of_dates(const RunDatesQuery& query) {
   // Bound as text, as page() does: both databases read the parameter as the column's type.
-  std::vector<std::string> params = {std::to_string(query.first_key),
-                                     std::to_string(query.last_key), query.from, query.to,
-                                     format_utc(query.created_since)};
+  std::vector<std::string> params = {std::to_string(team_key(query.first_team)),
+                                     std::to_string(team_key(query.last_team)), query.from,
+                                     query.to, format_utc(query.created_since)};
   std::string where =
       "team_key >= :p0 AND team_key <= :p1 AND run_date >= :p2 AND run_date <= :p3 AND "
       "created_at >= :p4";
@@ -28,9 +28,9 @@ Result<std::vector<RunRecord>> SociRunQueries::runs_of_dates(const RunDatesQuery
   return rows;
 }
 
-Result<std::vector<RecentOutcome>> SociRunQueries::recent_outcomes(std::int64_t first_key,
-                                                                   std::int64_t last_key,
-                                                                   int per_owner, SysTime since) {
+Result<std::vector<RecentOutcome>> SociRunQueries::recent_outcomes(
+    const std::optional<TeamId>& first, const std::optional<TeamId>& last, int per_owner,
+    SysTime since) {
   try {
     PooledSession lease(db_);
     soci::session& sql = *lease;
@@ -41,8 +41,8 @@ Result<std::vector<RecentOutcome>> SociRunQueries::recent_outcomes(std::int64_t 
     std::string run_id;
     NullableText run_date;
     std::string status;
-    std::string lo = std::to_string(first_key);
-    std::string hi = std::to_string(last_key);
+    std::string lo = std::to_string(team_key(first));
+    std::string hi = std::to_string(team_key(last));
     std::string from = format_utc(since);
     std::string limit = std::to_string(std::max(1, per_owner));
     soci::statement st =
@@ -59,7 +59,7 @@ Result<std::vector<RecentOutcome>> SociRunQueries::recent_outcomes(std::int64_t 
     st.execute();
     std::vector<RecentOutcome> out;
     while (st.fetch()) {
-      out.push_back({key, pipeline, run_id, run_date.get().value_or(""), status});
+      out.push_back({team_of_key(key), pipeline, run_id, run_date.get().value_or(""), status});
     }
     return out;
   } catch (const std::exception& e) {
@@ -72,8 +72,8 @@ Result<std::vector<RunRecord>> SociRunQueries::active_runs() {
                             std::numeric_limits<int>::max());
 }
 
-Result<std::vector<TeamRunSummary>> SociRunQueries::team_summaries_between(std::int64_t first_key,
-                                                                           std::int64_t last_key) {
+Result<std::vector<TeamRunSummary>> SociRunQueries::team_summaries_between(
+    const std::optional<TeamId>& first, const std::optional<TeamId>& last) {
   try {
     PooledSession lease(db_);
     soci::session& sql = *lease;
@@ -83,8 +83,8 @@ Result<std::vector<TeamRunSummary>> SociRunQueries::team_summaries_between(std::
     NullableText last_success;
     NullableText slot_key;
     NullableText run_date;
-    std::string lo = std::to_string(first_key);
-    std::string hi = std::to_string(last_key);
+    std::string lo = std::to_string(team_key(first));
+    std::string hi = std::to_string(team_key(last));
     soci::statement st =
         (sql.prepare << "SELECT team_key, pipeline, " + db_.time_column("MAX(completed_at)") +
                             ", MAX(slot_key), CAST(MAX(run_date) AS TEXT) FROM pipeline_runs "
@@ -97,7 +97,7 @@ Result<std::vector<TeamRunSummary>> SociRunQueries::team_summaries_between(std::
     std::vector<TeamRunSummary> out;
     while (st.fetch()) {
       TeamRunSummary summary;
-      summary.team_key = key;
+      summary.team = team_of_key(key);
       summary.pipeline = pipeline;
       summary.last_success = parse_time_text(last_success);
       summary.last_completed_slot_key = slot_key.get().value_or("");

@@ -44,7 +44,7 @@ std::vector<TriggerRequest> SociRunControl::select(soci::session& sql, const std
       return row.get<std::string>(i);
     };
     r.id = row_integer(row, 0);
-    r.owner.team_key = row_integer(row, 1);
+    r.owner.team = team_of_key(row_integer(row, 1));
     r.owner.pipeline = row.get<std::string>(2);
     r.purchase_date = text(3);
     r.requested_by = row.get<std::string>(4);
@@ -71,7 +71,7 @@ Result<RunControl::Submitted> SociRunControl::submit(const TriggerRequest& reque
         return Submitted{std::move(earlier.front()), false};
       }
     }
-    std::int64_t team = request.owner.team_key;
+    std::int64_t team = team_key(request.owner.team);
     std::string pipeline = request.owner.pipeline;
     NullableText purchase(request.purchase_date);
     std::string by = request.requested_by;

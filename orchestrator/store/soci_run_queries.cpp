@@ -29,8 +29,8 @@ Result<std::vector<RunRecord>> SociRunQueries::page(const RunPageQuery& query) {
   auto add = [&where](const std::string& condition) {
     where += (where.empty() ? "" : " AND ") + condition;
   };
-  if (query.team_key) {
-    add("team_key = " + param(std::to_string(*query.team_key)));
+  if (query.team) {
+    add("team_key = " + param(std::to_string(team_key(query.team->team))));
   }
   if (query.pipeline) {
     add("pipeline = " + param(*query.pipeline));
@@ -80,7 +80,7 @@ Result<std::vector<TeamRunSummary>> SociRunQueries::team_summaries() {
     std::vector<TeamRunSummary> out;
     while (st.fetch()) {
       TeamRunSummary summary;
-      summary.team_key = key;
+      summary.team = team_of_key(key);
       summary.pipeline = pipeline;
       summary.last_success = parse_time_text(last_success);
       summary.last_completed_slot_key = slot_key.get().value_or("");

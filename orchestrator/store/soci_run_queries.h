@@ -17,11 +17,12 @@ class SociRunQueries final : public RunQueries {
   Result<std::int64_t> running_count() override;
   // soci_day_queries.cpp:
   Result<std::vector<RunRecord>> runs_of_dates(const RunDatesQuery& query) override;
-  Result<std::vector<RecentOutcome>> recent_outcomes(std::int64_t first_key, std::int64_t last_key,
+  Result<std::vector<RecentOutcome>> recent_outcomes(const std::optional<TeamId>& first,
+                                                     const std::optional<TeamId>& last,
                                                      int per_owner, SysTime since) override;
   Result<std::vector<RunRecord>> active_runs() override;
-  Result<std::vector<TeamRunSummary>> team_summaries_between(std::int64_t first_key,
-                                                             std::int64_t last_key) override;
+  Result<std::vector<TeamRunSummary>> team_summaries_between(
+      const std::optional<TeamId>& first, const std::optional<TeamId>& last) override;
 
  private:
   SociConnection& db_;

@@ -116,7 +116,7 @@ Result<std::map<RunOwner, std::string>> SociRunStore::last_slot_keys() {
     st.execute();
     std::map<RunOwner, std::string> out;
     while (st.fetch()) {
-      out[RunOwner{key, pipeline}] = slot;
+      out[RunOwner{team_of_key(key), pipeline}] = slot;
     }
     return out;
   } catch (const std::exception& e) {
@@ -129,7 +129,7 @@ Result<std::set<std::string>> SociRunStore::completed_run_dates(const RunOwner& 
                                                                 const std::string& to) {
   try {
     soci::session sql(db_.pool());
-    std::int64_t key = owner.team_key;
+    std::int64_t key = team_key(owner.team);
     std::string pipeline = owner.pipeline;
     std::string first = from;
     std::string last = to;
@@ -190,8 +190,8 @@ Result<std::vector<RunRecord>> SociRunStore::list(const RunFilter& filter) {
                std::to_string(params.size());
       params.push_back(std::move(value));
     };
-    if (filter.team_key) {
-      add("team_key =", std::to_string(*filter.team_key));
+    if (filter.team) {
+      add("team_key =", std::to_string(team_key(filter.team->team)));
     }
     if (filter.pipeline) {
       add("pipeline =", *filter.pipeline);
@@ -227,7 +227,7 @@ Result<std::vector<RunStatus>> SociRunStore::recent_statuses(const RunOwner& own
     PooledSession lease(db_);
     auto& statements = lease.prepared<RunStatements>();
     RunStatements::Streak& read = statements.streak;
-    read.key = owner.team_key;
+    read.key = team_key(owner.team);
     read.pipeline = owner.pipeline;
     read.limit = std::max(1, limit);
     soci::statement& st = statements.read_streak;
@@ -241,7 +241,8 @@ Result<std::vector<RunStatus>> SociRunStore::recent_statuses(const RunOwner& own
     return out;
   } catch (const std::exception& e) {
     return db_.to_error(e, "cannot read the latest runs of team key " +
-                               std::to_string(owner.team_key) + ", pipeline " + owner.pipeline);
+                               std::to_string(team_key(owner.team)) + ", pipeline " +
+                               owner.pipeline);
   }
 }
 
@@ -268,7 +269,7 @@ Result<std::optional<RunRecord>> SociRunStore::latest_of_date(const RunOwner& ow
     PooledSession lease(db_);
     soci::session& sql = *lease;
     auto rows = select(sql, "team_key = :p0 AND pipeline = :p1 AND CAST(run_date AS TEXT) = :p2",
-                       {std::to_string(owner.team_key), owner.pipeline, run_date}, 1);
+                       {std::to_string(team_key(owner.team)), owner.pipeline, run_date}, 1);
     if (rows.empty()) {
       return std::optional<RunRecord>();
     }

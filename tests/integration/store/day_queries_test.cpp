@@ -65,14 +65,15 @@ TEST_P(DayQueriesTest, TheLatestOutcomesOfAPageOfOwnersComeInOneQueryOldestFirst
   insert("c0", 5, "daily", "completed", day(3), day(3));               // outside the page's range
   insert("old", 2, "daily", "completed", "2026-01-01", "2026-01-01");  // before `since`
 
-  auto recent = db_->queries().recent_outcomes(1, 2, 14, *parse_utc("2026-10-01T00:00:00Z"));
+  auto recent =
+      db_->queries().recent_outcomes(TeamId{1}, TeamId{2}, 14, *parse_utc("2026-10-01T00:00:00Z"));
   ASSERT_TRUE(recent.has_value()) << recent.error().message;
   ASSERT_EQ(recent->size(), 16u);
   // Team 1: its 14 latest, oldest first.
   for (int i = 0; i < 14; ++i) {
     SCOPED_TRACE(i);
     const RecentOutcome& o = (*recent)[static_cast<std::size_t>(i)];
-    EXPECT_EQ(o.team_key, 1);
+    EXPECT_EQ(o.team, TeamId{1});
     EXPECT_EQ(o.pipeline, "daily");
     EXPECT_EQ(o.run_id, "a" + std::to_string(i + 2));
     EXPECT_EQ(o.run_date, day(i + 2));
@@ -91,8 +92,8 @@ TEST_P(DayQueriesTest, RunsOfARangeOfRunDatesOldestFirstWithTheirOwnersAndPipeli
   insert("back", 2, "daily", "completed", day(1), day(9));  // a backfill, made later
   insert("c1", 5, "daily", "completed", day(1), day(1));
 
-  RunDatesQuery query{1,      2,      std::string("daily"),
-                      day(1), day(2), *parse_utc("2026-10-30T00:00:00Z")};
+  RunDatesQuery query{TeamId{1}, TeamId{2}, std::string("daily"),
+                      day(1),    day(2),    *parse_utc("2026-10-30T00:00:00Z")};
   auto runs = db_->queries().runs_of_dates(query);
   ASSERT_TRUE(runs.has_value()) << runs.error().message;
   std::vector<std::string> ids;
@@ -106,8 +107,8 @@ TEST_P(DayQueriesTest, RunsOfARangeOfRunDatesOldestFirstWithTheirOwnersAndPipeli
   EXPECT_EQ((*runs)[1].team->value, 2);
 
   query.pipeline.reset();
-  query.first_key = 0;
-  query.last_key = 5;
+  query.first_team = std::nullopt;
+  query.last_team = TeamId{5};
   runs = db_->queries().runs_of_dates(query);
   ASSERT_TRUE(runs.has_value()) << runs.error().message;
   EXPECT_EQ(runs->size(), 4u);  // a1, b1, c1, back
@@ -129,12 +130,12 @@ TEST_P(DayQueriesTest, SummariesOfAPageOfOwnersOnly) {
   insert("a1", 1, "daily", "failed", day(1), day(1));
   insert("b0", 2, "month_end", "completed", day(2), day(2));
   insert("c0", 5, "daily", "completed", day(3), day(3));
-  auto summaries = db_->queries().team_summaries_between(1, 2);
+  auto summaries = db_->queries().team_summaries_between(TeamId{1}, TeamId{2});
   ASSERT_TRUE(summaries.has_value()) << summaries.error().message;
   ASSERT_EQ(summaries->size(), 2u);
   std::map<std::int64_t, TeamRunSummary> by_key;
   for (const auto& s : *summaries) {
-    by_key[s.team_key] = s;
+    by_key[s.team->value] = s;
   }
   EXPECT_EQ(by_key[1].last_completed_run_date, day(0));  // the failed day(1) does not count
   EXPECT_EQ(by_key[2].pipeline, "month_end");

@@ -214,27 +214,29 @@ TEST_P(PipelineOwnerTest, SlotKeysRunDatesStatusesAndUnsettledAttemptsArePerPipe
   auto keys = runs().last_slot_keys();
   ASSERT_TRUE(keys.has_value()) << keys.error().message;
   const std::map<RunOwner, std::string> expected_keys{
-      {RunOwner{1, std::string(kDefaultPipeline)}, "2026-12-01"},
-      {RunOwner{1, kMonthEnd}, "2026-11-30"}};
+      {RunOwner{TeamId{1}, std::string(kDefaultPipeline)}, "2026-12-01"},
+      {RunOwner{TeamId{1}, kMonthEnd}, "2026-11-30"}};
   EXPECT_EQ(*keys, expected_keys);
 
-  auto daily_dates = runs().completed_run_dates(RunOwner{1, std::string(kDefaultPipeline)},
+  auto daily_dates = runs().completed_run_dates(RunOwner{TeamId{1}, std::string(kDefaultPipeline)},
                                                 "2026-11-01", "2026-12-31");
   ASSERT_TRUE(daily_dates.has_value()) << daily_dates.error().message;
   EXPECT_EQ(*daily_dates, (std::set<std::string>{"2026-11-29", "2026-12-01"}));
   auto month_end_dates =
-      runs().completed_run_dates(RunOwner{1, kMonthEnd}, "2026-11-01", "2026-12-31");
+      runs().completed_run_dates(RunOwner{TeamId{1}, kMonthEnd}, "2026-11-01", "2026-12-31");
   ASSERT_TRUE(month_end_dates.has_value()) << month_end_dates.error().message;
   EXPECT_EQ(*month_end_dates, (std::set<std::string>{"2026-11-01"}));
-  auto other_team = runs().completed_run_dates(RunOwner{2, kMonthEnd}, "2026-11-01", "2026-12-31");
+  auto other_team =
+      runs().completed_run_dates(RunOwner{TeamId{2}, kMonthEnd}, "2026-11-01", "2026-12-31");
   ASSERT_TRUE(other_team.has_value());
   EXPECT_TRUE(other_team->empty());
 
-  auto daily_statuses = runs().recent_statuses(RunOwner{1, std::string(kDefaultPipeline)}, 10);
+  auto daily_statuses =
+      runs().recent_statuses(RunOwner{TeamId{1}, std::string(kDefaultPipeline)}, 10);
   ASSERT_TRUE(daily_statuses.has_value()) << daily_statuses.error().message;
   EXPECT_EQ(*daily_statuses, (std::vector<RunStatus>{RunStatus::kCompleted, RunStatus::kFailed,
                                                      RunStatus::kFailed, RunStatus::kCompleted}));
-  auto month_end_statuses = runs().recent_statuses(RunOwner{1, kMonthEnd}, 10);
+  auto month_end_statuses = runs().recent_statuses(RunOwner{TeamId{1}, kMonthEnd}, 10);
   ASSERT_TRUE(month_end_statuses.has_value());
   EXPECT_EQ(*month_end_statuses,
             (std::vector<RunStatus>{RunStatus::kFailed, RunStatus::kCompleted}));
@@ -259,7 +261,7 @@ TEST_P(PipelineOwnerTest, SlotKeysRunDatesStatusesAndUnsettledAttemptsArePerPipe
 
   // `runs --pipeline` filters; without it every pipeline shows.
   RunFilter filter;
-  filter.team_key = 1;
+  filter.team = TeamFilter{TeamId{1}};
   filter.pipeline = kMonthEnd;
   auto listed = runs().list(filter);
   ASSERT_TRUE(listed.has_value());
@@ -282,23 +284,23 @@ TEST_P(PipelineOwnerTest, AFailingPipelineMakesNoFailureStreakForTheTeamsOtherPi
   record(std::string(kDefaultPipeline), "2026-12-01", RunStatus::kTimedOut);
 
   // Daily has failed twice in a row (the month_end failures between do not count).
-  auto daily = failure_streak(runs(), RunOwner{1, std::string(kDefaultPipeline)}, 4);
+  auto daily = failure_streak(runs(), RunOwner{TeamId{1}, std::string(kDefaultPipeline)}, 4);
   ASSERT_TRUE(daily.has_value()) << daily.error().message;
   EXPECT_EQ(daily->failures, 2);
   EXPECT_EQ(daily->failures_before_last, 1);
   // Month_end has failed three times in a row: an alert after 3 failures is its, not daily's.
-  auto month_end = failure_streak(runs(), RunOwner{1, kMonthEnd}, 4);
+  auto month_end = failure_streak(runs(), RunOwner{TeamId{1}, kMonthEnd}, 4);
   ASSERT_TRUE(month_end.has_value()) << month_end.error().message;
   EXPECT_EQ(month_end->failures, 3);
   EXPECT_EQ(month_end->failures_before_last, 2);
 
   // Daily recovering ends daily's streak only.
   record(std::string(kDefaultPipeline), "2026-12-02", RunStatus::kCompleted);
-  daily = failure_streak(runs(), RunOwner{1, std::string(kDefaultPipeline)}, 4);
+  daily = failure_streak(runs(), RunOwner{TeamId{1}, std::string(kDefaultPipeline)}, 4);
   ASSERT_TRUE(daily.has_value());
   EXPECT_EQ(daily->failures, 0);
   EXPECT_EQ(daily->failures_before_last, 2);
-  month_end = failure_streak(runs(), RunOwner{1, kMonthEnd}, 4);
+  month_end = failure_streak(runs(), RunOwner{TeamId{1}, kMonthEnd}, 4);
   ASSERT_TRUE(month_end.has_value());
   EXPECT_EQ(month_end->failures, 3);
 }

@@ -243,7 +243,7 @@ TEST_P(PipelinesUpgradeTest, EveryRunBecomesDailysAndNothingElseChanges) {
   EXPECT_TRUE((*west)->pipeline_settings.empty());
   auto keys = db->runs().last_slot_keys();
   ASSERT_TRUE(keys.has_value()) << keys.error().message;
-  EXPECT_EQ(keys->at(RunOwner{1, std::string(kDefaultPipeline)}), "2026-12-02");
+  EXPECT_EQ(keys->at(RunOwner{TeamId{1}, std::string(kDefaultPipeline)}), "2026-12-02");
   EXPECT_EQ(keys->size(), 3u);
 
   // Reopening does not migrate again.

@@ -111,10 +111,11 @@ TEST_P(RecoveryQueriesTest, ListsTheDaysWithACompletedRunWhateverTriggeredIt) {
   record("2026-01-15", 1, "2026-01-15", RunStatus::kFailed);
   record(std::nullopt, 1, "2026-01-16", RunStatus::kCompleted, Trigger::kBackfill);
   record(std::nullopt, 1, "2026-01-20", RunStatus::kCompleted, Trigger::kManual);
-  auto days = db_->runs().completed_run_dates(RunOwner{1}, "2026-01-14", "2026-01-19");
+  auto days = db_->runs().completed_run_dates(RunOwner{TeamId{1}}, "2026-01-14", "2026-01-19");
   ASSERT_TRUE(days.has_value()) << days.error().message;
   EXPECT_EQ(*days, (std::set<std::string>{"2026-01-14", "2026-01-16"}));
-  auto general = db_->runs().completed_run_dates(RunOwner{0}, "2026-01-01", "2026-01-31");
+  auto general =
+      db_->runs().completed_run_dates(RunOwner{std::nullopt}, "2026-01-01", "2026-01-31");
   ASSERT_TRUE(general.has_value());
   EXPECT_TRUE(general->empty());
 }

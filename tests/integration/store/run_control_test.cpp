@@ -37,7 +37,7 @@ class RunControlStoreTest : public ::testing::TestWithParam<Backend> {
 
   TriggerRequest request(std::optional<std::string> key = std::nullopt) {
     TriggerRequest r;
-    r.owner = RunOwner{0, "daily"};
+    r.owner = RunOwner{std::nullopt, "daily"};
     r.purchase_date = "2026-12-08";
     r.requested_by = "cli:alice";
     r.idempotency_key = std::move(key);

@@ -292,7 +292,7 @@ TEST_P(RunStoreTest, ManualClaimWhileTheTeamRunsRecordsNothing) {
   EXPECT_EQ(busy.busy_run_id, running);
   EXPECT_TRUE(busy.record.run_id.empty());
   RunFilter filter;
-  filter.team_key = 1;
+  filter.team = TeamFilter{TeamId{1}};
   EXPECT_EQ(run_ids(list(filter)), std::vector<std::string>{running});
 }
 
@@ -444,9 +444,9 @@ TEST_P(RunStoreTest, GivesTheLatestSlotKeyPerTeam) {
 
   auto keys = runs().last_slot_keys();
   ASSERT_TRUE(keys.has_value()) << keys.error().message;
-  EXPECT_EQ(*keys, (std::map<RunOwner, std::string>{{RunOwner{0}, "2026-03-04"},
-                                                    {RunOwner{1}, "2026-03-03"},
-                                                    {RunOwner{2}, "2026-03-05"}}));
+  EXPECT_EQ(*keys, (std::map<RunOwner, std::string>{{RunOwner{std::nullopt}, "2026-03-04"},
+                                                    {RunOwner{TeamId{1}}, "2026-03-03"},
+                                                    {RunOwner{TeamId{2}}, "2026-03-05"}}));
 }
 
 TEST_P(RunStoreTest, ListsNewestFirstWithFilters) {
@@ -468,11 +468,11 @@ TEST_P(RunStoreTest, ListsNewestFirstWithFilters) {
   EXPECT_EQ(run_ids(list({})), (std::vector<std::string>{e, d, c, b, a}));
 
   RunFilter team1;
-  team1.team_key = 1;
+  team1.team = TeamFilter{TeamId{1}};
   EXPECT_EQ(run_ids(list(team1)), (std::vector<std::string>{e, c, a}));
 
   RunFilter general;
-  general.team_key = 0;
+  general.team = TeamFilter{std::nullopt};
   EXPECT_EQ(run_ids(list(general)), (std::vector<std::string>{d}));
 
   RunFilter completed;
@@ -493,23 +493,25 @@ TEST_P(RunStoreTest, ListsNewestFirstWithFilters) {
 
   // The failure streak's view: statuses only, newest first, one team, limited.
   using Statuses = std::vector<RunStatus>;
-  EXPECT_EQ(runs().recent_statuses(RunOwner{1}, 10).value(),
+  EXPECT_EQ(runs().recent_statuses(RunOwner{TeamId{1}}, 10).value(),
             (Statuses{RunStatus::kCompleted, RunStatus::kMissed, RunStatus::kCompleted}));
-  EXPECT_EQ(runs().recent_statuses(RunOwner{1}, 2).value(),
+  EXPECT_EQ(runs().recent_statuses(RunOwner{TeamId{1}}, 2).value(),
             (Statuses{RunStatus::kCompleted, RunStatus::kMissed}));
-  EXPECT_EQ(runs().recent_statuses(RunOwner{2}, 10).value(), (Statuses{RunStatus::kFailed}));
-  EXPECT_EQ(runs().recent_statuses(RunOwner{0}, 10).value(), (Statuses{RunStatus::kCompleted}));
-  EXPECT_TRUE(runs().recent_statuses(RunOwner{9}, 10).value().empty());
+  EXPECT_EQ(runs().recent_statuses(RunOwner{TeamId{2}}, 10).value(),
+            (Statuses{RunStatus::kFailed}));
+  EXPECT_EQ(runs().recent_statuses(RunOwner{std::nullopt}, 10).value(),
+            (Statuses{RunStatus::kCompleted}));
+  EXPECT_TRUE(runs().recent_statuses(RunOwner{TeamId{9}}, 10).value().empty());
 
   RunFilter all_filters;
-  all_filters.team_key = 1;
+  all_filters.team = TeamFilter{TeamId{1}};
   all_filters.status = RunStatus::kCompleted;
   all_filters.since = t0 + minutes(1);
   all_filters.limit = 5;
   EXPECT_EQ(run_ids(list(all_filters)), (std::vector<std::string>{e}));
 
   RunFilter nobody;
-  nobody.team_key = 3;
+  nobody.team = TeamFilter{TeamId{3}};
   EXPECT_TRUE(list(nobody).empty());
 }
 

@@ -23,7 +23,7 @@ ScheduledTeam daily_at_two() {
 
 TeamRunSummary completed(std::string slot_key, std::string run_date) {
   TeamRunSummary s;
-  s.team_key = 7;
+  s.team = TeamId{7};
   s.last_success = utc("2026-12-01T02:00:05Z");
   s.last_completed_slot_key = std::move(slot_key);
   s.last_completed_run_date = std::move(run_date);
@@ -71,7 +71,7 @@ TEST(TeamGauges, GivesTheNextRunAndTheLastSuccess) {
   auto s = daily_at_two();
   auto done = completed("2026-12-05", "2026-12-05");
   auto g = at(s, &done, "2026-12-05T05:00:00Z");
-  EXPECT_EQ(g.team_key, 7);
+  EXPECT_EQ(g.team, TeamId{7});
   EXPECT_EQ(g.next_run, utc("2026-12-06T02:00:00Z"));
   EXPECT_EQ(g.last_success, done.last_success);
 }

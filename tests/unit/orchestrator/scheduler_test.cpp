@@ -84,6 +84,11 @@ std::vector<Fired> drive(Scheduler& scheduler, SysTime end) {
   return fired;
 }
 
+// A team's id, 0 for the general run: what the test's maps are keyed by.
+std::int64_t team_key(const std::optional<TeamId>& team) {
+  return team ? team->value : 0;
+}
+
 std::vector<Fired> of_team(const std::vector<Fired>& fired, std::int64_t key) {
   std::vector<Fired> out;
   for (const Fired& f : fired) {
