@@ -85,7 +85,7 @@ ProcessOutcome ended_outcome(const RunEnd& end) {
         (end.stop_why.empty() ? "stopped by shutdown" : end.stop_why) + "; process group killed";
   } else if (!end.wait_error.empty()) {
     result.kind = Kind::kExited;
-    result.exit_code = -1;
+    result.exit_code.reset();
     result.error = "cannot collect the pipeline's exit status: " + end.wait_error;
   } else if (WIFSIGNALED(end.native_status)) {
     result.kind = Kind::kSignaled;
@@ -94,8 +94,10 @@ ProcessOutcome ended_outcome(const RunEnd& end) {
                    signal_name(result.signal) + ")";
   } else {
     result.kind = Kind::kExited;
-    if (result.exit_code != 0) {
-      result.error = "pipeline exited with code " + std::to_string(result.exit_code);
+    if (!result.exit_code) {
+      result.error = "pipeline ended with neither an exit code nor a signal";
+    } else if (*result.exit_code != 0) {
+      result.error = "pipeline exited with code " + std::to_string(*result.exit_code);
     }
   }
   return result;

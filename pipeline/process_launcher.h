@@ -36,7 +36,9 @@ struct ProcessOutcome {
     kFailedToStart,  // the command does not exist, is not executable, or could not be spawned
   };
   Kind kind = Kind::kFailedToStart;
-  int exit_code = -1;           // valid for kExited
+  // The leader's exit status when it exited: set for kExited, unless its status could not be
+  // collected.
+  std::optional<int> exit_code;
   int signal = 0;               // valid for kSignaled
   std::string error;            // a clear one-line reason for everything but kExited 0
   std::uint64_t log_bytes = 0;  // bytes written to the log (at most the limit, plus a note)

@@ -39,8 +39,8 @@ std::optional<ConditionStop> run_condition(const pipeline::ProcessSpec& spec,
   RunStatus status = result.kind == Kind::kTimedOut  ? RunStatus::kTimedOut
                      : result.kind == Kind::kStopped ? RunStatus::kInterrupted
                                                      : RunStatus::kFailed;
-  std::string why = result.kind == Kind::kExited
-                        ? "exited with code " + std::to_string(result.exit_code)
+  std::string why = result.kind == Kind::kExited && result.exit_code
+                        ? "exited with code " + std::to_string(*result.exit_code)
                         : result.error;
   return ConditionStop{status, "condition " + why + " (" + spec.log_file.string() + ")"};
 }

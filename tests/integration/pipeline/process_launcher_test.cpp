@@ -456,8 +456,8 @@ TEST(ProcessLauncher, ParallelRunsFromFourThreadsAreEachCorrect) {
             log == name + "\n" + name + "\n") {
           ++correct;
         } else {
-          failures[t] += name + ": exit " + std::to_string(outcome.exit_code) + " error '" +
-                         outcome.error + "' log '" + log + "'\n";
+          failures[t] += name + ": exit " + std::to_string(outcome.exit_code.value_or(-1)) +
+                         " error '" + outcome.error + "' log '" + log + "'\n";
         }
       }
     });
