@@ -39,7 +39,7 @@ struct RunRecord {
   std::optional<std::string> slot_key;  // the slot's run date for daily schedules
   std::string schedule_note;            // what daylight saving did to its slot, if anything
   std::optional<SysTime> scheduled_for;
-  std::string run_date;       // YYYY-MM-DD
+  Date run_date;
   std::string purchase_date;  // YYYY-MM-DD
   std::optional<std::int64_t> total_loans;
   std::optional<std::int64_t> exceptions_count;

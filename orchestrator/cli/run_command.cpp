@@ -23,7 +23,7 @@ void print_outcome(const RunOutcome& outcome, const RunTarget& target) {
   if (target.pipeline != kDefaultPipeline) {
     std::cout << "pipeline: " << target.pipeline << "\n";
   }
-  std::cout << "run_date: " << r.run_date << "\n";
+  std::cout << "run_date: " << format_date(r.run_date) << "\n";
   std::cout << "purchase_date: " << r.purchase_date << "\n";
   if (r.total_loans) {
     std::cout << "total_loans: " << *r.total_loans << "\n";

@@ -90,7 +90,7 @@ std::vector<std::optional<std::string>> run_row(const RunRecord& r, const RunCol
       to_string(r.status),
       to_string(r.triggered_by),
       std::to_string(r.attempt),
-      r.run_date,
+      format_date(r.run_date),
       opt_text(r.purchase_date),
       opt_time(r.scheduled_for),
       opt_time(r.started_at),

@@ -29,7 +29,7 @@ ClaimRequest new_claim(const RunRequest& request, Date run_date, Date purchase) 
     claim.scheduled_for = request.slot->at;
     claim.schedule_note = request.slot->schedule_note;
   }
-  claim.run_date = format_date(run_date);
+  claim.run_date = run_date;
   claim.purchase_date = format_date(purchase);
   claim.buffer_if_busy = request.target.buffer_one;
   return claim;
@@ -86,7 +86,7 @@ Result<RunOutcome> RunExecutor::record_missed(const RunTarget& target, const Slo
   request.slot_key = slot.key();
   request.scheduled_for = slot.at;
   request.schedule_note = slot.schedule_note;
-  request.run_date = format_date(slot.run_date);
+  request.run_date = slot.run_date;
   request.purchase_date =
       format_date(pipeline::purchase_date(slot.run_date, named->settings().purchase_weekday));
   request.instance = instance_;

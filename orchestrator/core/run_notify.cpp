@@ -89,7 +89,7 @@ notify::RunEvent run_event(notify::EventKind kind, const RunRecord& run, const R
   e.started_at = run.started_at;
   e.completed_at = run.completed_at;
   e.duration_ms = run.duration_ms;
-  e.run_date = run.run_date;
+  e.run_date = format_date(run.run_date);
   e.purchase_date = run.purchase_date;
   e.total_loans = run.total_loans;
   e.exceptions_count = run.exceptions_count;

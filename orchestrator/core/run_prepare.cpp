@@ -59,14 +59,10 @@ Result<std::vector<pipeline::InputFile>> snapshot_inputs(
     const PrepareInput& input, const RunFiles& files,
     std::chrono::steady_clock::time_point deadline) {
   const config::PipelineConfig& settings = input.pipeline->settings();
-  auto run_date = parse_date(input.run.run_date);
-  if (!run_date) {
-    return invalid_argument("the run date " + input.run.run_date + " is not a date");
-  }
   pipeline::DiscoveryRequest discovery;
   discovery.folder = files.folders.input_dir;
   discovery.tree_root = files.folders.input_root;
-  discovery.run_date = *run_date;
+  discovery.run_date = input.run.run_date;
   auto required = required_inputs(settings, discovery.run_date);
   if (!required) {
     return required.error();
@@ -140,7 +136,7 @@ std::map<std::string, std::string> pipeline_env(const PrepareInput& input, const
   if (!target.upstreams.empty()) {
     env["UPSTREAM_OUTPUT_DIRS"] = input.readiness.upstream_output_dirs(target);
   }
-  env["RUN_DATE"] = run.run_date;
+  env["RUN_DATE"] = format_date(run.run_date);
   env["PURCHASE_DATE"] = run.purchase_date;
   env["INPUT_DIR"] = (files.run_dir / "inputs").string();
   env["OUTPUT_DIR"] = outputs.output_dir.string();

@@ -67,8 +67,7 @@ void Service::Impl::resume_slots(const std::vector<RunRecord>& attempts) {
   for (const RunRecord& run : attempts) {
     auto pipeline = pipeline_index(config, run.pipeline);
     auto target = pipeline ? targets.find(ScheduleKey{run.team, *pipeline}) : std::nullopt;
-    auto run_date = parse_date(run.run_date);
-    if (!target || !run.slot_key || !run.scheduled_for || !run_date) {
+    if (!target || !run.slot_key || !run.scheduled_for) {
       continue;  // not scheduled any more, or not a slot's run
     }
     auto next = resume_slot(run, target->retry, config.scheduler.misfire_grace, *target->zone, now);
@@ -86,7 +85,7 @@ void Service::Impl::resume_slots(const std::vector<RunRecord>& attempts) {
     request.target = std::move(*target);
     request.trigger = Trigger::kRetry;
     request.attempt = next->attempt;
-    request.slot = slot_of_run(run, *pipeline, *run_date);
+    request.slot = slot_of_run(run, *pipeline, run.run_date);
     std::lock_guard lock(mutex);
     if (stopping) {
       return;

@@ -12,11 +12,7 @@ namespace asio = boost::asio;
 
 // The waiting room's check: the run's inputs for its run date.
 Result<pipeline::Readiness> Service::Impl::check_waiting(const RunRequest& request) const {
-  auto run_date = parse_date(request.waiting_run->run_date);
-  if (!run_date) {
-    return run_date.error();
-  }
-  return executor.check_ready(request.target, *run_date);
+  return executor.check_ready(request.target, request.waiting_run->run_date);
 }
 
 // From the waiting room's thread: a run whose inputs are ready goes to the workers, through
@@ -122,8 +118,7 @@ std::optional<RunRequest> Service::Impl::adoptable(RunRecord& run, SysTime now) 
       target = std::move(owner->target);
     }
   }
-  auto run_date = parse_date(run.run_date);
-  if (!target || !run.scheduled_for || !run.slot_key || !run_date) {
+  if (!target || !run.scheduled_for || !run.slot_key) {
     return std::nullopt;  // not scheduled here: left for a service that schedules it
   }
   auto adopted = db.runs().adopt_waiting(run.run_id, run.instance, instance, now);
@@ -137,7 +132,7 @@ std::optional<RunRequest> Service::Impl::adoptable(RunRecord& run, SysTime now) 
   RunRequest request;
   request.trigger = run.triggered_by;
   request.attempt = run.attempt;
-  request.slot = slot_of_run(run, *pipeline, *run_date);
+  request.slot = slot_of_run(run, *pipeline, run.run_date);
   request.wait_until = *run.scheduled_for + executor.waiting_window(*target);
   request.target = std::move(*target);
   run.instance = instance;

@@ -301,7 +301,7 @@ std::optional<TeamId> key_of(const std::optional<Team>& team) {
   return team ? std::optional(team->id) : std::nullopt;
 }
 
-using RunsByDay = std::map<std::pair<std::optional<TeamId>, std::string>, std::vector<RunRecord>>;
+using RunsByDay = std::map<std::pair<std::optional<TeamId>, Date>, std::vector<RunRecord>>;
 
 // What the rows of a calendar page share: the runs of its dates by owner and day, the services'
 // sightings, the audit log by team.
@@ -336,7 +336,7 @@ CalendarRow calendar_row(const CalendarPage& page, const std::optional<Team>& ow
     }
     TeamDayFacts facts = facts_for(page.config, *resolved, owner, page.installed, day, page.now);
     facts.not_scheduled = spans;
-    auto found = page.by_day.find({row.team, format_date(day)});
+    auto found = page.by_day.find({row.team, day});
     facts.runs = found == page.by_day.end() ? no_runs : found->second;
     facts.sightings = page.sightings;
     TeamDay classified = classify_team_day(facts);

@@ -37,11 +37,10 @@ std::optional<NextAttempt> resume_slot(const RunRecord& last, const config::Retr
     }
     return NextAttempt{last.attempt + 1, now};
   }
-  auto run_date = parse_date(last.run_date);
-  if (!last.completed_at || !run_date) {
+  if (!last.completed_at) {
     return std::nullopt;
   }
-  auto next = next_attempt(policy, last.attempt, last.status, *last.completed_at, *run_date, zone,
+  auto next = next_attempt(policy, last.attempt, last.status, *last.completed_at, last.run_date, zone,
                            retry_jitter(last.run_id));
   if (next) {
     next->at = std::max(next->at, now);

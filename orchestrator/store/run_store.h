@@ -22,7 +22,7 @@ struct ClaimRequest {
   std::optional<std::string> slot_key;
   std::optional<SysTime> scheduled_for;
   std::string schedule_note;  // what daylight saving did to the slot (dst_note())
-  std::string run_date;
+  Date run_date;
   std::string purchase_date;
   std::string instance;
   SysTime now;

@@ -59,7 +59,7 @@ RunRecord insert(RunStatements& statements, const ClaimRequest& request, RunStat
   row.attempt = r.attempt;
   row.slot = NullableText(request.slot_key);
   row.scheduled = time_text(request.scheduled_for);
-  row.run_date = r.run_date;
+  row.run_date = format_date(r.run_date);
   row.purchase = NullableText(request.purchase_date.empty()
                                   ? std::nullopt
                                   : std::optional<std::string>(request.purchase_date));

@@ -49,6 +49,8 @@ struct RunRow {
     st.exchange(soci::into(duration_ms.value, duration_ms.ind));
   }
 
+  // Throws soci::soci_error for a run date that is not one, which the caller's catch turns into
+  // an error: a row is read whole or not at all.
   RunRecord to_record() const {
     RunRecord r;
     r.id = id;
@@ -64,7 +66,12 @@ struct RunRow {
     r.attempt = attempt;
     r.slot_key = slot_key.get();
     r.scheduled_for = parse_time_text(scheduled_for);
-    r.run_date = run_date.get().value_or("");
+    auto day = parse_date(run_date.value);
+    if (!day) {
+      throw soci::soci_error("run " + run_id + " has the run date '" + run_date.value +
+                             "', which is not a date (YYYY-MM-DD)");
+    }
+    r.run_date = *day;
     r.purchase_date = purchase_date.get().value_or("");
     r.schedule_note = schedule_note.get().value_or("");
     r.total_loans = total_loans.get();

@@ -102,7 +102,7 @@ TEST_P(DayQueriesTest, RunsOfARangeOfRunDatesOldestFirstWithTheirOwnersAndPipeli
   }
   EXPECT_EQ(ids, (std::vector<std::string>{"a1", "back"}));
   ASSERT_EQ(runs->size(), 2u);
-  EXPECT_EQ((*runs)[0].run_date, day(1));
+  EXPECT_EQ(format_date((*runs)[0].run_date), day(1));
   ASSERT_TRUE((*runs)[1].team);
   EXPECT_EQ((*runs)[1].team->value, 2);
 

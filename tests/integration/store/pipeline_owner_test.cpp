@@ -53,7 +53,7 @@ ClaimRequest slot_request(std::optional<TeamId> team, const std::string& pipelin
   r.attempt = attempt;
   r.slot_key = slot;
   r.scheduled_for = now;
-  r.run_date = slot.substr(0, 10);
+  r.run_date = *parse_date(slot.substr(0, 10));
   r.purchase_date = slot.substr(0, 10);
   r.instance = "host-a:100";
   r.now = now;
@@ -66,8 +66,8 @@ ClaimRequest manual_request(std::optional<TeamId> team, const std::string& pipel
   r.team = team;
   r.pipeline = pipeline;
   r.triggered_by = Trigger::kManual;
-  r.run_date = format_date(Date{date::floor<date::days>(now)});
-  r.purchase_date = r.run_date;
+  r.run_date = Date{date::floor<date::days>(now)};
+  r.purchase_date = format_date(r.run_date);
   r.instance = "host-a:100";
   r.now = now;
   return r;

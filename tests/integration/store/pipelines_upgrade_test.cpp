@@ -269,7 +269,7 @@ TEST_P(PipelinesUpgradeTest, TheOldRowsKeepTheirGuaranteesWhichNowHoldPerPipelin
   month_end.triggered_by = Trigger::kSchedule;
   month_end.slot_key = "2026-12-01T04:00:00Z";
   month_end.scheduled_for = utc("2026-12-01T04:00:00Z");
-  month_end.run_date = "2026-12-01";
+  month_end.run_date = *parse_date("2026-12-01");
   month_end.purchase_date = "2026-12-01";
   month_end.instance = "host-c:30";
   month_end.now = now;

@@ -59,7 +59,7 @@ class RecoveryQueriesTest : public ::testing::TestWithParam<std::string> {
     request.triggered_by = trigger;
     request.attempt = attempt;
     request.slot_key = slot;
-    request.run_date = run_date;
+    request.run_date = *parse_date(run_date);
     request.purchase_date = run_date;
     request.instance = "test:1";
     request.now = utc(run_date + "T03:00:00Z");

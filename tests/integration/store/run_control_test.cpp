@@ -49,7 +49,7 @@ class RunControlStoreTest : public ::testing::TestWithParam<Backend> {
   std::string run(const std::string& pipeline, RunStatus status) {
     ClaimRequest claim;
     claim.pipeline = pipeline;
-    claim.run_date = "2026-12-05";
+    claim.run_date = *parse_date("2026-12-05");
     claim.purchase_date = "2026-12-08";
     claim.instance = "host:1:1";
     claim.now = utc("2026-12-05T03:00:00Z");

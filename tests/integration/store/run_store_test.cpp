@@ -71,7 +71,7 @@ ClaimRequest slot_request(std::optional<TeamId> team, const std::string& run_dat
   r.triggered_by = Trigger::kSchedule;
   r.slot_key = run_date;
   r.scheduled_for = now;
-  r.run_date = run_date;
+  r.run_date = *parse_date(run_date);
   r.purchase_date = "2026-03-10";
   r.instance = "host-a:100";
   r.now = now;
@@ -83,7 +83,7 @@ ClaimRequest manual_request(std::optional<TeamId> team, SysTime now) {
   ClaimRequest r;
   r.team = team;
   r.triggered_by = Trigger::kManual;
-  r.run_date = format_date(Date{date::floor<date::days>(now)});
+  r.run_date = Date{date::floor<date::days>(now)};
   r.instance = "host-a:100";
   r.now = now;
   return r;
@@ -189,7 +189,7 @@ TEST_P(RunStoreTest, ClaimingASlotInsertsARunningRow) {
   EXPECT_EQ(r.attempt, 1);
   EXPECT_EQ(r.slot_key, "2026-03-02");
   EXPECT_EQ(iso(r.scheduled_for), "2026-03-02T07:00:00.042Z");
-  EXPECT_EQ(r.run_date, "2026-03-02");
+  EXPECT_EQ(format_date(r.run_date), "2026-03-02");
   EXPECT_EQ(r.purchase_date, "2026-03-10");
   EXPECT_EQ(r.instance, "host-a:100");
   EXPECT_EQ(format_utc(r.created_at), "2026-03-02T07:00:00.042Z");
