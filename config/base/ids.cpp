@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <ostream>
 
 namespace orch {
 
@@ -25,6 +26,10 @@ bool is_run_id(std::string_view text) {
   }
   return text.substr(kPrefix.size()).find_first_not_of("0123456789abcdef") ==
          std::string_view::npos;
+}
+
+std::ostream& operator<<(std::ostream& out, const RunId& id) {
+  return out << id.str();
 }
 
 std::string describe_team(const std::optional<TeamId>& team) {

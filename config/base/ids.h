@@ -1,9 +1,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "config/base/result.h"
 
@@ -37,4 +40,36 @@ bool is_pipeline_name(std::string_view name);
 // by it, which is how pruning tells the folders it made from anything else in a runs folder.
 bool is_run_id(std::string_view text);
 
+// A run's id (pipeline_runs.run_id). Made from text only explicitly: where the store reads a row,
+// or where a user names a run (the command line, a URL); it is text again only at the edges (SQL,
+// JSON, log lines, a run's environment). Empty: no run. Not checked against is_run_id(), because
+// a user may name a run that does not exist.
+class RunId {
+ public:
+  RunId() = default;
+  explicit RunId(std::string text) : text_(std::move(text)) {}
+
+  const std::string& str() const { return text_; }
+  bool empty() const { return text_.empty(); }
+
+  friend bool operator==(const RunId&, const RunId&) = default;
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=> (it has no 0).
+  friend auto operator<=>(const RunId&, const RunId&) = default;
+
+ private:
+  std::string text_;
+};
+
+inline const std::string& to_string(const RunId& id) {
+  return id.str();
+}
+std::ostream& operator<<(std::ostream& out, const RunId& id);
+
 }  // namespace orch
+
+template <>
+struct std::hash<orch::RunId> {
+  std::size_t operator()(const orch::RunId& id) const noexcept {
+    return std::hash<std::string>{}(id.str());
+  }
+};

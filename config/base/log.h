@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "config/base/ids.h"
 #include "config/base/result.h"
 
 // The process's logging facade. The interface is std-only, so that every folder may log; its
@@ -29,6 +30,7 @@ struct Field {
 
   Field(std::string k, std::string v) : key(std::move(k)), value(std::move(v)) {}
   Field(std::string k, const char* v) : key(std::move(k)), value(v) {}
+  Field(std::string k, const RunId& run) : key(std::move(k)), value(run.str()) {}
   template <WholeNumber T>
   Field(std::string k, T number)
       : key(std::move(k)), value(std::to_string(number)), kind(Kind::kNumber) {}

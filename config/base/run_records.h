@@ -30,7 +30,7 @@ Result<std::vector<Upstream>> parse_upstreams(std::string_view text);
 // One row of pipeline_runs.
 struct RunRecord {
   std::int64_t id = 0;
-  std::string run_id;
+  RunId run_id;
   std::optional<TeamId> team;              // sales_team_id; std::nullopt for the general run
   std::string pipeline{kDefaultPipeline};  // the pipeline's name
   RunStatus status = RunStatus::kRunning;

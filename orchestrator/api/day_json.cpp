@@ -63,7 +63,7 @@ std::string day_report_json(const DayReport& report,
       {"date", format_date(report.date)},
       {"outcome", report.day.outcome},
       {"reason", text_or_null(report.day.reason)},
-      {"run_id", report.day.run_id ? json(*report.day.run_id) : json(nullptr)},
+      {"run_id", report.day.run_id ? json(report.day.run_id->str()) : json(nullptr)},
       {"schedule", report.schedule},
       {"timezone", report.timezone},
       {"history", report.history_source},
@@ -85,7 +85,7 @@ std::string calendar_json(const CalendarQuery& query, const Calendar& calendar) 
       const TeamDay& day = row.days[i];
       days.push_back({{"date", format_date(calendar.dates[i])},
                       {"outcome", day.outcome},
-                      {"run_id", day.run_id ? json(*day.run_id) : json(nullptr)},
+                      {"run_id", day.run_id ? json(day.run_id->str()) : json(nullptr)},
                       {"reason", text_or_null(day.reason)}});
     }
     owners.push_back({{"id", owner_id(row.team)}, {"name", row.name}, {"days", std::move(days)}});

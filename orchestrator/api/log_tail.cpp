@@ -61,17 +61,17 @@ Result<std::string> read_tail(const std::filesystem::path& path,
 Result<std::string> run_log_text(const RunRecord& run, const std::filesystem::path& output_dir,
                                  std::optional<std::int64_t> lines) {
   if (run.log_path.empty()) {
-    return not_found("run " + run.run_id + " has no log (it never started a pipeline)");
+    return not_found("run " + run.run_id.str() + " has no log (it never started a pipeline)");
   }
   // The path comes from the database: only a file inside the output tree is ever read.
   auto path = std::filesystem::path(run.log_path).lexically_normal();
   auto inside = path.lexically_relative(output_dir);
   if (!path.is_absolute() || inside.empty() || *inside.begin() == "..") {
-    return not_found("run " + run.run_id + " has no log inside the output folder");
+    return not_found("run " + run.run_id.str() + " has no log inside the output folder");
   }
   auto text = read_tail(path, lines);
   if (!text) {
-    return not_found("run " + run.run_id + ": " + text.error().message);
+    return not_found("run " + run.run_id.str() + ": " + text.error().message);
   }
   return text;
 }

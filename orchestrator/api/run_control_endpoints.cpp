@@ -116,15 +116,15 @@ HttpResponse run_now(const EndpointContext& context, const RouteContext& route) 
                                                 : "'s " + request->owner.pipeline + " pipeline");
   switch (answer->outcome) {
     case TriggerOutcome::kStarted: {
-      const std::string url = "/api/v1/runs/" + answer->run_id;
-      nlohmann::json body = {{"run_id", answer->run_id}, {"status_url", url}};
+      const std::string url = "/api/v1/runs/" + answer->run_id.str();
+      nlohmann::json body = {{"run_id", answer->run_id.str()}, {"status_url", url}};
       HttpResponse response = json_response(body.dump());
       response.status = 202;
       response.headers.emplace_back("Location", url);
       return response;
     }
     case TriggerOutcome::kBusy:
-      return problem(409, owner + " already has a run in progress (" + answer->run_id +
+      return problem(409, owner + " already has a run in progress (" + answer->run_id.str() +
                               "); nothing was started");
     case TriggerOutcome::kWithdrawn:
       return problem(409,
@@ -143,7 +143,8 @@ HttpResponse cancel(const EndpointContext& context, const RouteContext& route) {
   if (!is_run_id(run_id)) {
     return problem(404, "no run " + run_id);
   }
-  auto result = ask_to_cancel(context.db, run_id, actor(route), std::chrono::milliseconds(0));
+  auto result =
+      ask_to_cancel(context.db, RunId(run_id), actor(route), std::chrono::milliseconds(0));
   if (!result) {
     return problem_for(result.error());
   }

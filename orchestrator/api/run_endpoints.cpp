@@ -155,7 +155,7 @@ HttpResponse list_runs(const EndpointContext& context, const RouteContext& route
 }
 
 Result<RunRecord> find_run(const EndpointContext& context, const std::string& run_id) {
-  auto found = context.db.runs().find(run_id);
+  auto found = context.db.runs().find(RunId(run_id));
   if (!found) {
     return found.error();
   }
@@ -175,7 +175,7 @@ HttpResponse show_run(const EndpointContext& context, const RouteContext& route)
                                                     : problem_for(run.error());
   }
   NotificationFilter filter;
-  filter.run_id = run->run_id;
+  filter.run_id = run->run_id.str();
   auto sent = context.db.notifications().list(filter);
   if (!sent) {
     return problem_for(sent.error());

@@ -34,7 +34,7 @@ json embedded(const std::string& text) {
 std::string run_json(const RunRecord& run, RunDetail detail,
                      const std::vector<notify::DeliveryRecord>* notifications) {
   json out = {
-      {"run_id", run.run_id},
+      {"run_id", run.run_id.str()},
       {"team", run.team ? std::to_string(run.team->value) : "general"},
       {"sales_team_id", run.team ? json(run.team->value) : json(nullptr)},
       {"pipeline", run.pipeline},

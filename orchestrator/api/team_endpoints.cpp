@@ -146,12 +146,13 @@ json pipeline_json(const EndpointContext& context, const std::optional<Team>& te
   json outcomes = json::array();
   if (auto it = data.recent.find({key, named.name}); it != data.recent.end()) {
     for (const RecentOutcome* o : it->second) {
-      outcomes.push_back({{"run_id", o->run_id}, {"run_date", o->run_date}, {"status", o->status}});
+      outcomes.push_back(
+          {{"run_id", o->run_id.str()}, {"run_date", o->run_date}, {"status", o->status}});
     }
   }
   out["last_outcomes"] = std::move(outcomes);
   if (auto it = data.going.find({key, named.name}); it != data.going.end()) {
-    out["running"] = {{"run_id", it->second->run_id},
+    out["running"] = {{"run_id", it->second->run_id.str()},
                       {"started_at", time_or_null(it->second->started_at)},
                       {"status", to_string(it->second->status)}};
   } else {

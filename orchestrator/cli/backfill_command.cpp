@@ -102,9 +102,9 @@ bool count_outcome(const Result<RunOutcome>& outcome, const TeamSetup& setup, Da
     return false;
   }
   if (outcome->claim == ClaimOutcome::kTeamBusy) {
-    tally.error = failed_precondition(describe_owner(setup.team, setup.pipeline) +
-                                      " already has a run in progress (" + outcome->busy_run_id +
-                                      "); backfill stopped at " + format_date(day));
+    tally.error = failed_precondition(
+        describe_owner(setup.team, setup.pipeline) + " already has a run in progress (" +
+        outcome->busy_run_id.str() + "); backfill stopped at " + format_date(day));
     return false;
   }
   const RunRecord& r = outcome->record;

@@ -64,8 +64,8 @@ int exit_code(const TeamSetup& setup, const Result<RunOutcome>& outcome, bool en
   }
   if (outcome->claim == ClaimOutcome::kTeamBusy) {
     return fail(failed_precondition(describe_owner(setup.team, setup.pipeline) +
-                                    " already has a run in progress (" + outcome->busy_run_id +
-                                    "); nothing was started"));
+                                    " already has a run in progress (" +
+                                    outcome->busy_run_id.str() + "); nothing was started"));
   }
   if (end_kept) {
     std::cerr << "error: the database did not take the run's end ("

@@ -81,7 +81,7 @@ int trigger(const config::Config& config, const TriggerOptions& options) {
       return kExitOk;
     case TriggerOutcome::kBusy:
       return fail(failed_precondition(describe_owner(*team_id, *pipeline) +
-                                      " already has a run in progress (" + answer->run_id +
+                                      " already has a run in progress (" + answer->run_id.str() +
                                       "); nothing was started"));
     default:
       return fail(invalid_argument("the service refused the run: " + answer->error));
@@ -100,7 +100,7 @@ int cancel(const config::Config& config, const CancelOptions& options) {
   if (!db) {
     return fail(db.error());
   }
-  auto result = ask_to_cancel(**db, options.run_id, cli_actor(),
+  auto result = ask_to_cancel(**db, RunId(options.run_id), cli_actor(),
                               std::chrono::seconds(options.timeout_seconds));
   if (!result) {
     return fail(result.error());

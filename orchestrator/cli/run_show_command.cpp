@@ -21,7 +21,7 @@ Result<RunRecord> find_run(Database& db, const std::string& run_id, const char* 
     return invalid_argument(std::string(command) + ": '" + run_id +
                             "' is not a run id (run_ and 16 hex digits, as `runs` shows)");
   }
-  auto found = db.runs().find(run_id);
+  auto found = db.runs().find(RunId(run_id));
   if (!found) {
     return found.error();
   }
@@ -94,7 +94,7 @@ int runs_show(const config::Config& config, const RunShowOptions& options) {
     return fail(run.error());
   }
   NotificationFilter filter;
-  filter.run_id = run->run_id;
+  filter.run_id = run->run_id.str();
   auto sent = (*db)->notifications().list(filter);
   if (!sent) {
     return fail(sent.error());

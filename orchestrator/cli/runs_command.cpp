@@ -85,7 +85,7 @@ std::vector<Table::Column> run_columns(const RunColumns& shape) {
 
 std::vector<std::optional<std::string>> run_row(const RunRecord& r, const RunColumns& shape) {
   std::vector<std::optional<std::string>> row = {
-      r.run_id,
+      r.run_id.str(),
       r.team ? std::optional<std::string>(std::to_string(r.team->value)) : std::nullopt,
       to_string(r.status),
       to_string(r.triggered_by),

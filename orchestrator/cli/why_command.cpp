@@ -42,7 +42,7 @@ void print_report(const DayReport& report, std::ostream& out) {
   t.columns = {{"run_id"},     {"attempt"},      {"triggered_by"}, {"status"},
                {"started_at"}, {"completed_at"}, {"error"}};
   for (const RunRecord& r : report.attempts) {
-    t.rows.push_back({r.run_id, std::to_string(r.attempt), to_string(r.triggered_by),
+    t.rows.push_back({r.run_id.str(), std::to_string(r.attempt), to_string(r.triggered_by),
                       to_string(r.status),
                       r.started_at ? std::optional(format_utc(*r.started_at)) : std::nullopt,
                       r.completed_at ? std::optional(format_utc(*r.completed_at)) : std::nullopt,
@@ -93,7 +93,7 @@ int why(const config::Config& config, const WhyOptions& options) {
     std::vector<std::vector<notify::DeliveryRecord>> sent;
     for (const RunRecord& run : report->attempts) {
       NotificationFilter filter;
-      filter.run_id = run.run_id;
+      filter.run_id = run.run_id.str();
       auto listed = (*db)->notifications().list(filter);
       if (!listed) {
         return fail(listed.error());

@@ -80,7 +80,8 @@ void ControlDesk::take_requests() {
     const std::int64_t id = request.id;
     auto run = to_run(request);
     if (!run) {
-      (void)db_.control().settle_request(id, TriggerOutcome::kRefused, "", run.error().message);
+      (void)db_.control().settle_request(id, TriggerOutcome::kRefused, RunId(),
+                                         run.error().message);
       continue;
     }
     log::info("run_requested", {{"request", id},
@@ -99,10 +100,10 @@ void ControlDesk::take_requests() {
       }
     };
     run->on_failure = [this, id](const Error& error) {
-      (void)db_.control().settle_request(id, TriggerOutcome::kRefused, "", error.message);
+      (void)db_.control().settle_request(id, TriggerOutcome::kRefused, RunId(), error.message);
     };
     if (!enqueue_(std::move(*run))) {
-      (void)db_.control().settle_request(id, TriggerOutcome::kRefused, "",
+      (void)db_.control().settle_request(id, TriggerOutcome::kRefused, RunId(),
                                          "the service " + instance_ + " is stopping");
     }
   }

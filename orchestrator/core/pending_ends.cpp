@@ -10,7 +10,7 @@ namespace orch {
 namespace {
 
 nlohmann::json to_json(const RunFinish& f) {
-  nlohmann::json j = {{"run_id", f.run_id},
+  nlohmann::json j = {{"run_id", f.run_id.str()},
                       {"status", to_string(f.status)},
                       {"error", f.error},
                       {"inputs", f.inputs},
@@ -29,7 +29,7 @@ nlohmann::json to_json(const RunFinish& f) {
 
 Result<RunFinish> from_json(const nlohmann::json& j) {
   RunFinish f;
-  f.run_id = j.at("run_id").get<std::string>();
+  f.run_id = RunId(j.at("run_id").get<std::string>());
   auto status = parse_run_status(j.at("status").get<std::string>());
   auto completed = parse_utc(j.at("completed_at").get<std::string>());
   if (!status || !completed) {
@@ -63,8 +63,8 @@ Result<RunFinish> from_json(const nlohmann::json& j) {
 Status PendingEnds::keep(const RunFinish& end) const {
   std::error_code ec;
   std::filesystem::create_directories(dir_, ec);
-  auto path = dir_ / (end.run_id + ".json");
-  auto tmp = dir_ / (end.run_id + ".json.tmp");
+  auto path = dir_ / (end.run_id.str() + ".json");
+  auto tmp = dir_ / (end.run_id.str() + ".json.tmp");
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     // An error or a path holding bytes that are not UTF-8 gets U+FFFD there: an exception
@@ -82,9 +82,9 @@ Status PendingEnds::keep(const RunFinish& end) const {
   return {};
 }
 
-void PendingEnds::forget(const std::string& run_id) const {
+void PendingEnds::forget(const RunId& run_id) const {
   std::error_code ec;
-  std::filesystem::remove(dir_ / (run_id + ".json"), ec);
+  std::filesystem::remove(dir_ / (run_id.str() + ".json"), ec);
 }
 
 std::vector<RunFinish> PendingEnds::load() const {

@@ -18,7 +18,7 @@ class PendingEnds {
 
   // Writes the end to <dir>/<run_id>.json, atomically.
   Status keep(const RunFinish& end) const;
-  void forget(const std::string& run_id) const;
+  void forget(const RunId& run_id) const;
   // Every end kept; a file that cannot be read is logged and left where it is.
   std::vector<RunFinish> load() const;
 

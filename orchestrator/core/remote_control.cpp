@@ -58,7 +58,7 @@ TriggerAnswer settled_answer(Database& db, const TriggerRequest& request, const 
   answer.run_id = row.run_id;
   answer.error = row.error;
   if (row.outcome == TriggerOutcome::kStarted && !answer.replayed) {
-    nlohmann::json after = {{"run_id", row.run_id}, {"pipeline", row.owner.pipeline}};
+    nlohmann::json after = {{"run_id", row.run_id.str()}, {"pipeline", row.owner.pipeline}};
     if (row.purchase_date) {
       after["purchase_date"] = *row.purchase_date;
     }
@@ -152,18 +152,18 @@ Result<TriggerAnswer> ask_to_run(Database& db, const TriggerRequest& request,
   }
 }
 
-Result<CancelResult> ask_to_cancel(Database& db, const std::string& run_id, const std::string& by,
+Result<CancelResult> ask_to_cancel(Database& db, const RunId& run_id, const std::string& by,
                                    std::chrono::milliseconds wait) {
   const std::string why = "cancelled by " + by;
   auto result = db.control().request_cancel(run_id, why, SystemClock().now());
   if (result && result->found == CancelFound::kCancelled) {
-    audit(db, by, "run.cancel", "run:" + run_id, R"({"status":"waiting"})",
+    audit(db, by, "run.cancel", "run:" + run_id.str(), R"({"status":"waiting"})",
           R"({"status":"cancelled"})");
   }
   if (!result || result->found != CancelFound::kRequested) {
     return result;
   }
-  audit(db, by, "run.cancel", "run:" + run_id, R"({"status":"running"})",
+  audit(db, by, "run.cancel", "run:" + run_id.str(), R"({"status":"running"})",
         R"({"status":"cancel_requested"})");
   if (Status bumped = db.control().bump_generation(); !bumped) {
     return bumped.error();

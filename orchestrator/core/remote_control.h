@@ -16,7 +16,7 @@ namespace orch {
 // `error`. `replayed`: the idempotency key named an earlier request, and nothing new was asked.
 struct TriggerAnswer {
   TriggerOutcome outcome = TriggerOutcome::kPending;
-  std::string run_id;
+  RunId run_id;
   std::string error;
   bool replayed = false;
 };
@@ -33,7 +33,7 @@ Result<TriggerAnswer> ask_to_run(Database& db, const TriggerRequest& request,
 // Cancels `run_id`: a waiting run at once; a running one is asked of its service, and with
 // `wait` > 0 this waits that long for its row to leave `running`. The result's status is the
 // run's latest (kCancelled once it is).
-Result<CancelResult> ask_to_cancel(Database& db, const std::string& run_id, const std::string& by,
+Result<CancelResult> ask_to_cancel(Database& db, const RunId& run_id, const std::string& by,
                                    std::chrono::milliseconds wait);
 
 }  // namespace orch

@@ -36,8 +36,8 @@ ClaimRequest new_claim(const RunRequest& request, Date run_date, Date purchase) 
 }
 
 // Kills every process of the run, also those that left its process group.
-void sweep_run(const std::string& run_id) {
-  const std::array<const char*, 1> ids{run_id.c_str()};
+void sweep_run(const RunId& run_id) {
+  const std::array<const char*, 1> ids{run_id.str().c_str()};
   pipeline::sweep_run_processes(ids.data(), ids.size());
 }
 
@@ -250,7 +250,7 @@ RunFinish RunExecutor::run_pipeline(const RunRecord& run, const RunRequest& requ
   return publish_run({std::move(ended), static_cast<std::size_t>(config_.paths.keep_runs)});
 }
 
-bool RunExecutor::cancel(const std::string& run_id, const std::string& why,
+bool RunExecutor::cancel(const RunId& run_id, const std::string& why,
                          std::chrono::milliseconds term_grace) {
   std::lock_guard lock(mutex_);
   auto it = stops_.find(run_id);
@@ -315,7 +315,7 @@ Result<RunOutcome> RunExecutor::give_up_waiting(const RunTarget& target, const R
   return outcome;
 }
 
-bool RunExecutor::abandon_if_holder_died(const std::string& run_id) {
+bool RunExecutor::abandon_if_holder_died(const RunId& run_id) {
   auto holder = runs_.find(run_id);
   if (!holder || !holder->has_value() || (*holder)->status != RunStatus::kRunning ||
       !is_dead_local_instance((*holder)->instance)) {
@@ -362,15 +362,15 @@ std::chrono::seconds RunExecutor::waiting_window(const RunTarget& target) const 
   return readiness_.waiting_window(target);
 }
 
-std::vector<std::string> RunExecutor::live_run_ids() const {
-  std::vector<std::string> ids;
+std::vector<RunId> RunExecutor::live_run_ids() const {
+  std::vector<RunId> ids;
   {
     std::lock_guard lock(mutex_);
     ids.assign(active_.begin(), active_.end());
   }
   // Read after the active runs: an end is kept before its run leaves them, so a run whose end
   // waits is always in one list or the other (at worst in both, once).
-  for (std::string& id : ends_.deferred_ids()) {
+  for (RunId& id : ends_.deferred_ids()) {
     if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
       ids.push_back(std::move(id));
     }
@@ -383,7 +383,7 @@ std::size_t RunExecutor::record_deferred_ends() {
 }
 
 std::size_t RunExecutor::adopt_pending_ends() {
-  std::set<std::string> active;
+  std::set<RunId> active;
   {
     std::lock_guard lock(mutex_);
     active = active_;

@@ -53,7 +53,7 @@ struct RunRequest {
 struct RunOutcome {
   ClaimOutcome claim = ClaimOutcome::kClaimed;
   RunRecord record;         // the final row (completed, failed, skipped, missed, ...)
-  std::string busy_run_id;  // kTeamBusy: the run that was in progress
+  RunId busy_run_id;        // kTeamBusy: the run that was in progress
   bool missed = false;      // the slot could not start within the grace window
   // A scheduled run that failed or timed out and is to be tried again: when, as which attempt.
   std::optional<NextAttempt> retry;
@@ -105,12 +105,11 @@ class RunExecutor {
   // Stops run `run_id` if this executor carries it out: SIGTERM to its process group now, SIGKILL
   // `term_grace` later (what a timeout does), and it is recorded `cancelled` with `why`, never
   // retried. Returns false when it does not run here (or has ended).
-  bool cancel(const std::string& run_id, const std::string& why,
-              std::chrono::milliseconds term_grace);
+  bool cancel(const RunId& run_id, const std::string& why, std::chrono::milliseconds term_grace);
 
   // The runs this executor is carrying out, and those whose end waits to be recorded: the ones
   // the heartbeat keeps alive.
-  std::vector<std::string> live_run_ids() const;
+  std::vector<RunId> live_run_ids() const;
 
   // A run that ends while the database is unavailable keeps its end in memory and on disk
   // (PendingEnds), and this records it when the database is back. Returns how many ends still
@@ -127,7 +126,7 @@ class RunExecutor {
   // The team's running run `run_id` belongs to a process of this host that died (a killed `run`
   // or `serve`): its leftovers are killed and it is recorded abandoned, so the team can run.
   // Returns whether it was.
-  bool abandon_if_holder_died(const std::string& run_id);
+  bool abandon_if_holder_died(const RunId& run_id);
   // The claim of a new run: its row, `running`, `waiting` or `upstream_failed`.
   Result<Claim> claim(const ClaimRequest& request);
   // What execute() tells and returns once the claim is decided; runs a claimed run to its end.
@@ -154,8 +153,8 @@ class RunExecutor {
   RunNotices notices_;
 
   mutable std::mutex mutex_;
-  std::set<std::string> active_;                        // claimed, pipeline not finished
-  std::map<std::string, pipeline::StopSignal*> stops_;  // the active runs' stop signals
+  std::set<RunId> active_;                        // claimed, pipeline not finished
+  std::map<RunId, pipeline::StopSignal*> stops_;  // the active runs' stop signals
 };
 
 }  // namespace orch

@@ -80,8 +80,8 @@ Result<std::vector<pipeline::InputFile>> snapshot_inputs(
 
 // pipeline.skip_unchanged: the run id of the owner's last completed run when `inputs` are the
 // same as its (names, sizes, hashes); else nothing.
-std::optional<std::string> unchanged_since(const PrepareInput& input,
-                                           const std::vector<pipeline::InputFile>& inputs) {
+std::optional<RunId> unchanged_since(const PrepareInput& input,
+                                     const std::vector<pipeline::InputFile>& inputs) {
   RunFilter filter;
   filter.team = TeamFilter{input.target.team};
   filter.pipeline = input.target.pipeline;
@@ -130,7 +130,7 @@ std::map<std::string, std::string> pipeline_env(const PrepareInput& input, const
   inherit(env, "HOME", nullptr);
   inherit(env, "LANG", "C.UTF-8");
   inherit(env, "TZ", nullptr);
-  env["RUN_ID"] = run.run_id;
+  env["RUN_ID"] = run.run_id.str();
   env["SALES_TEAM_ID"] = target.team ? std::to_string(target.team->value) : "";
   env["PIPELINE_NAME"] = target.pipeline;
   if (!target.upstreams.empty()) {
@@ -197,7 +197,7 @@ PreparedRun prepare_run(const PrepareInput& input) {
   if (!folders) {
     return ended(std::move(prepared), failed, folders.error().message, input.clock);
   }
-  const std::filesystem::path run_dir = folders->runs_dir / input.run.run_id;
+  const std::filesystem::path run_dir = folders->runs_dir / input.run.run_id.str();
   prepared.files = RunFiles{*folders, run_dir, run_dir / "result.json"};
   std::error_code ec;
   std::filesystem::create_directory(run_dir, ec);  // its parent was just prepared
@@ -216,8 +216,8 @@ PreparedRun prepare_run(const PrepareInput& input) {
   prepared.end.inputs = pipeline::manifest_json(*inputs);
   if (input.pipeline->settings().skip_unchanged && input.force == Force::kNo) {
     if (auto since = unchanged_since(input, *inputs)) {
-      return ended(std::move(prepared), RunStatus::kSkipped, "inputs unchanged since " + *since,
-                   input.clock);
+      return ended(std::move(prepared), RunStatus::kSkipped,
+                   "inputs unchanged since " + since->str(), input.clock);
     }
   }
   if (Status made = make_run_files(*prepared.files, prepared.end.inputs); !made) {

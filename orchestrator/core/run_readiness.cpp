@@ -119,7 +119,7 @@ Result<pipeline::Readiness> RunReadiness::check_upstreams(const RunTarget& targe
     readiness.blocked = pending;
     readiness.blocked += " ended ";
     readiness.blocked += to_string(run.status);
-    readiness.blocked += " (" + run.run_id + ")";
+    readiness.blocked += " (" + run.run_id.str() + ")";
     return readiness;
   }
   return readiness;

@@ -95,7 +95,7 @@ std::size_t RunEndRecorder::record_deferred() {
   return deferred_.size();
 }
 
-std::size_t RunEndRecorder::adopt_pending(const std::set<std::string>& active) {
+std::size_t RunEndRecorder::adopt_pending(const std::set<RunId>& active) {
   auto kept = pending_.load();
   std::lock_guard lock(mutex_);
   for (RunFinish& end : kept) {
@@ -110,9 +110,9 @@ std::size_t RunEndRecorder::adopt_pending(const std::set<std::string>& active) {
   return deferred_.size();
 }
 
-std::vector<std::string> RunEndRecorder::deferred_ids() const {
+std::vector<RunId> RunEndRecorder::deferred_ids() const {
   std::lock_guard lock(mutex_);
-  std::vector<std::string> ids;
+  std::vector<RunId> ids;
   ids.reserve(deferred_.size());
   for (const RunFinish& f : deferred_) {
     ids.push_back(f.run_id);

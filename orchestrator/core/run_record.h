@@ -48,9 +48,9 @@ class RunEndRecorder {
   std::size_t record_deferred();
   // Takes up the ends kept on disk by an earlier process, but those of `active` runs and those
   // already waiting. Returns how many ends wait.
-  std::size_t adopt_pending(const std::set<std::string>& active);
+  std::size_t adopt_pending(const std::set<RunId>& active);
   // The runs whose end waits to be recorded.
-  std::vector<std::string> deferred_ids() const;
+  std::vector<RunId> deferred_ids() const;
 
   const PendingEnds& pending() const { return pending_; }
 

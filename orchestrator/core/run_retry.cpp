@@ -37,9 +37,9 @@ RetryPlan plan_retry(const RetryQuestion& question) {
       question.zone == nullptr) {
     return plan;
   }
-  plan.next =
-      next_attempt(question.policy, attempt, question.status, question.ended_at,
-                   *question.slot_run_date, *question.zone, retry_jitter(question.run.run_id));
+  plan.next = next_attempt(question.policy, attempt, question.status, question.ended_at,
+                           *question.slot_run_date, *question.zone,
+                           retry_jitter(question.run.run_id.str()));
   plan.told = plan.next ? "attempt " + std::to_string(plan.next->attempt) + " at " +
                               format_utc(plan.next->at)
                         : why_no_retry(question);

@@ -145,7 +145,7 @@ void Service::Impl::record_deferred_ends_before_exit() {
   while (executor.record_deferred_ends() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
-  for (const std::string& run_id : executor.live_run_ids()) {
+  for (const RunId& run_id : executor.live_run_ids()) {
     log::error("run_end_not_recorded_yet",
                {{"run_id", run_id},
                 {"reason", "the database stayed unavailable until the stop"},

@@ -152,7 +152,7 @@ struct Service::Impl {
   boost::asio::system_timer wake_timer;
   boost::asio::steady_timer control_timer;
   boost::asio::steady_timer resume_timer;
-  std::set<std::string> not_rerun_told;  // lost runs past their grace, logged once (loop only)
+  std::set<RunId> not_rerun_told;  // lost runs past their grace, logged once (loop only)
   // When the control poll last ran (steady clock ticks; 0: not turning), for last_loop_turn().
   std::atomic<std::int64_t> last_turn{0};
   // Hears the database's control bell; its thread hands each ring to the loop (at most one look

@@ -13,8 +13,8 @@ void Service::Impl::beat() {
   database_watch.check();
   SysTime now = clock.now();
   auto a = db.registry().heartbeat(instance, now);
-  std::vector<std::string> live = executor.live_run_ids();
-  for (std::string& id : waiting_room.run_ids()) {
+  std::vector<RunId> live = executor.live_run_ids();
+  for (RunId& id : waiting_room.run_ids()) {
     live.push_back(std::move(id));
   }
   auto b = a ? db.runs().heartbeat(live, now) : Status{};
@@ -124,7 +124,7 @@ void Service::Impl::sweep_local_leftovers(const std::vector<RunRecord>& abandone
   std::vector<const char*> local;
   for (const RunRecord& run : abandoned) {
     if (is_local_instance(run.instance)) {
-      local.push_back(run.run_id.c_str());
+      local.push_back(run.run_id.str().c_str());
     }
   }
   if (int killed = pipeline::sweep_run_processes(local.data(), local.size()); killed > 0) {

@@ -39,15 +39,15 @@ WaitingRoom::~WaitingRoom() {
 void WaitingRoom::add(RunRequest request, std::chrono::milliseconds after) {
   {
     std::lock_guard lock(mutex_);
-    std::string id = request.waiting_run->run_id;
+    RunId id = request.waiting_run->run_id;
     entries_[id] = Entry{std::move(request), clock_.now() + after, std::nullopt, false};
   }
   wake_.notify_all();
 }
 
-std::vector<std::string> WaitingRoom::run_ids() const {
+std::vector<RunId> WaitingRoom::run_ids() const {
   std::lock_guard lock(mutex_);
-  std::vector<std::string> ids;
+  std::vector<RunId> ids;
   ids.reserve(entries_.size());
   for (const auto& [id, entry] : entries_) {
     ids.push_back(id);
@@ -55,7 +55,7 @@ std::vector<std::string> WaitingRoom::run_ids() const {
   return ids;
 }
 
-bool WaitingRoom::holds(const std::string& run_id) const {
+bool WaitingRoom::holds(const RunId& run_id) const {
   std::lock_guard lock(mutex_);
   return entries_.count(run_id) > 0;
 }
@@ -148,7 +148,7 @@ struct WaitingRoom::Look {
 };
 
 void WaitingRoom::check(RunRequest request, SysTime now) {
-  const std::string run_id = request.waiting_run->run_id;
+  const RunId run_id = request.waiting_run->run_id;
   Look look{hooks_.check(request), false, false, false, std::nullopt, false};
   look.ready = look.readiness && look.readiness->ready();
   look.blocked = look.readiness && !look.readiness->blocked.empty();
@@ -156,13 +156,13 @@ void WaitingRoom::check(RunRequest request, SysTime now) {
   if (!look.ready && !look.expired && hooks_.folder) {
     // Watched before the next check is planned, so that a file landing from now on wakes it.
     look.folder = hooks_.folder(request);
-    look.watched = look.folder && watch_.watch(*look.folder, run_id);
+    look.watched = look.folder && watch_.watch(*look.folder, run_id.str());
   }
   const Settled settled = settle(request, look, now);
   if (settled == Settled::kWaitsOn) {
     return;
   }
-  watch_.unwatch(run_id);
+  watch_.unwatch(run_id.str());
   if (settled == Settled::kLeaves) {
     let_go(std::move(request), std::move(look));
   }

@@ -48,8 +48,8 @@ class WaitingRoom {
   void add(RunRequest request, std::chrono::milliseconds after = std::chrono::milliseconds(0));
 
   // The ids of the runs held: what the heartbeat keeps alive.
-  std::vector<std::string> run_ids() const;
-  bool holds(const std::string& run_id) const;
+  std::vector<RunId> run_ids() const;
+  bool holds(const RunId& run_id) const;
 
   // Checks every run held at once (e.g. its pipeline was resumed).
   void check_all_now();
@@ -79,7 +79,7 @@ class WaitingRoom {
   Hooks hooks_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
-  std::map<std::string, Entry> entries_;  // by run id
+  std::map<RunId, Entry> entries_;
   bool stopping_ = false;
   InputWatch watch_{[this](const std::filesystem::path& folder) { landed(folder); }};
   std::thread thread_;  // last: it uses everything above

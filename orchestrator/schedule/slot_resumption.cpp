@@ -40,8 +40,8 @@ std::optional<NextAttempt> resume_slot(const RunRecord& last, const config::Retr
   if (!last.completed_at) {
     return std::nullopt;
   }
-  auto next = next_attempt(policy, last.attempt, last.status, *last.completed_at, last.run_date, zone,
-                           retry_jitter(last.run_id));
+  auto next = next_attempt(policy, last.attempt, last.status, *last.completed_at, last.run_date,
+                           zone, retry_jitter(last.run_id.str()));
   if (next) {
     next->at = std::max(next->at, now);
   }

@@ -64,7 +64,7 @@ std::string attempts_summary(const std::vector<const RunRecord*>& runs, const Ru
     if (r == &decisive) {
       continue;
     }
-    text += (text.empty() ? "" : ", ") + r->run_id + " " + to_string(r->status);
+    text += (text.empty() ? "" : ", ") + r->run_id.str() + " " + to_string(r->status);
   }
   return text.empty() ? text : "other runs that day: " + text;
 }

@@ -78,7 +78,7 @@ struct TeamDayFacts {
 struct TeamDay {
   std::string outcome;
   std::string reason;
-  std::optional<std::string> run_id;
+  std::optional<RunId> run_id;
   std::vector<Slot> slots;
 };
 

@@ -32,8 +32,8 @@ struct TriggerRequest {
   SysTime created_at;
   std::optional<std::string> claimed_by;  // the service instance that took it
   TriggerOutcome outcome = TriggerOutcome::kPending;
-  std::string run_id;  // kStarted: the run; kBusy: the run in progress
-  std::string error;   // kRefused: why
+  RunId run_id;       // kStarted: the run; kBusy: the run in progress
+  std::string error;  // kRefused: why
 };
 
 // What a request to cancel a run found.
@@ -71,18 +71,18 @@ class RunControl {
   // Takes the request for `instance`; false when another service (or its withdrawal) was first.
   virtual Result<bool> claim_request(std::int64_t id, const std::string& instance) = 0;
   // Records what became of a request this service took.
-  virtual Status settle_request(std::int64_t id, TriggerOutcome outcome, const std::string& run_id,
+  virtual Status settle_request(std::int64_t id, TriggerOutcome outcome, const RunId& run_id,
                                 const std::string& error) = 0;
   // Withdraws a request no service has taken; false when one took it meanwhile.
   virtual Result<bool> withdraw_request(std::int64_t id) = 0;
 
   // A waiting run is recorded cancelled (with `why`) at once; a running one gets its request
   // recorded for its service to act on.
-  virtual Result<CancelResult> request_cancel(const std::string& run_id, const std::string& why,
+  virtual Result<CancelResult> request_cancel(const RunId& run_id, const std::string& why,
                                               SysTime now) = 0;
   // The running runs of `instance` that were asked to be cancelled, and by whom.
   struct CancelAsked {
-    std::string run_id;
+    RunId run_id;
     std::string why;
   };
   virtual Result<std::vector<CancelAsked>> cancel_requested(const std::string& instance) = 0;

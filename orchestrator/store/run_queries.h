@@ -54,7 +54,7 @@ struct RunDatesQuery {
 struct RecentOutcome {
   std::optional<TeamId> team;  // std::nullopt: the general run
   std::string pipeline;
-  std::string run_id;
+  RunId run_id;
   std::string run_date;
   std::string status;
 };

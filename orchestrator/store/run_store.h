@@ -53,12 +53,12 @@ enum class ClaimOutcome {
 struct Claim {
   ClaimOutcome outcome = ClaimOutcome::kClaimed;
   RunRecord record;         // the inserted row (running or skipped); empty otherwise
-  std::string busy_run_id;  // for kTeamBusy: the run in progress
+  RunId busy_run_id;        // for kTeamBusy: the run in progress
 };
 
 // How a claimed run ended.
 struct RunFinish {
-  std::string run_id;
+  RunId run_id;
   RunStatus status = RunStatus::kCompleted;
   std::optional<int> exit_code;
   std::string error;
@@ -98,17 +98,17 @@ class RunStore {
   virtual Result<Claim> claim(const ClaimRequest& request) = 0;
 
   // Starts a `waiting` run held by `instance`: it becomes `running` at `now`, its reason cleared.
-  virtual Result<WaitingStart> start_waiting(const std::string& run_id, const std::string& instance,
+  virtual Result<WaitingStart> start_waiting(const RunId& run_id, const std::string& instance,
                                              SysTime now) = 0;
 
   // Ends a `waiting` run held by `instance` without starting it (e.g. `missed_inputs`, with the
   // reason in its error). kFailedPrecondition when it is not waiting for `instance` any more.
-  virtual Status end_waiting(const std::string& run_id, const std::string& instance,
-                             RunStatus status, const std::string& error, SysTime now) = 0;
+  virtual Status end_waiting(const RunId& run_id, const std::string& instance, RunStatus status,
+                             const std::string& error, SysTime now) = 0;
 
   // Takes a `waiting` run over from the service `from` (dead, or silent past the heartbeat
   // timeout) for `to`: true when this call took it, false when it is not `from`'s any more.
-  virtual Result<bool> adopt_waiting(const std::string& run_id, const std::string& from,
+  virtual Result<bool> adopt_waiting(const RunId& run_id, const std::string& from,
                                      const std::string& to, SysTime now) = 0;
 
   // Records a slot that will not run (`missed`), unless the slot has a row already.
@@ -121,7 +121,7 @@ class RunStore {
   // Sets heartbeat_at of the given running (or waiting) runs: those a service is actually carrying
   // out, so that a row it lost track of (its start was recorded but the answer never came back)
   // goes stale and is abandoned like a dead service's.
-  virtual Status heartbeat(const std::vector<std::string>& run_ids, SysTime now) = 0;
+  virtual Status heartbeat(const std::vector<RunId>& run_ids, SysTime now) = 0;
 
   // Marks `abandoned` every running run whose heartbeat is older than `stale_before` (its
   // service died); returns them.
@@ -146,7 +146,7 @@ class RunStore {
                                                           const std::string& run_date) = 0;
 
   virtual Result<std::vector<RunRecord>> list(const RunFilter& filter) = 0;
-  virtual Result<std::optional<RunRecord>> find(const std::string& run_id) = 0;
+  virtual Result<std::optional<RunRecord>> find(const RunId& run_id) = 0;
 
   // The statuses of the owner's latest `limit` runs, newest first, in the order of list(): what a
   // failure streak is counted from, read after every run.

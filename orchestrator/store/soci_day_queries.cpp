@@ -59,7 +59,8 @@ Result<std::vector<RecentOutcome>> SociRunQueries::recent_outcomes(
     st.execute();
     std::vector<RecentOutcome> out;
     while (st.fetch()) {
-      out.push_back({team_of_key(key), pipeline, run_id, run_date.get().value_or(""), status});
+      out.push_back(
+          {team_of_key(key), pipeline, RunId(run_id), run_date.get().value_or(""), status});
     }
     return out;
   } catch (const std::exception& e) {

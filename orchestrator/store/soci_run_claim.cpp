@@ -25,7 +25,7 @@ namespace {
 RunRecord insert(RunStatements& statements, const ClaimRequest& request, RunStatus status,
                  const std::string& error) {
   RunRecord r;
-  r.run_id = new_run_id();
+  r.run_id = RunId(new_run_id());
   r.team = request.team;
   r.pipeline = request.pipeline;
   r.status = status;
@@ -49,7 +49,7 @@ RunRecord insert(RunStatements& statements, const ClaimRequest& request, RunStat
   }
 
   RunStatements::Row& row = statements.row;
-  row.run_id = r.run_id;
+  row.run_id = r.run_id.str();
   row.team =
       NullableInt(request.team ? std::optional<std::int64_t>(request.team->value) : std::nullopt);
   row.key = team_key(request.team);
@@ -137,12 +137,12 @@ Result<Claim> SociRunStore::claim_once(const ClaimRequest& request) {
       Claim claim{ClaimOutcome::kClaimed,
                   insert(statements, request, RunStatus::kWaiting,
                          "waiting for " + read.busy + " to end (overlap=buffer-one)"),
-                  read.busy};
+                  RunId(read.busy)};
       tx.commit();
       return claim;
     }
     if (read.busy_ind == soci::i_ok) {
-      Claim claim{ClaimOutcome::kTeamBusy, {}, read.busy};
+      Claim claim{ClaimOutcome::kTeamBusy, {}, RunId(read.busy)};
       if (request.slot_key && request.attempt == 1) {
         std::string owner = describe_team(request.team);
         if (request.pipeline != kDefaultPipeline) {
@@ -199,7 +199,7 @@ Status SociRunStore::finish(const RunFinish& f) {
     if (!started_at) {
       std::string started;
       sql << "SELECT " + db_.time_column("started_at") + " FROM pipeline_runs WHERE run_id = :id",
-          soci::use(f.run_id, "id"), soci::into(started);
+          soci::use(f.run_id.str(), "id"), soci::into(started);
       if (auto parsed = parse_utc(started)) {
         started_at = *parsed;
       }
@@ -224,15 +224,15 @@ Status SociRunStore::finish(const RunFinish& f) {
             ? std::chrono::duration_cast<std::chrono::milliseconds>(f.completed_at - *started_at)
                   .count()
             : 0;
-    end.run_id = f.run_id;
+    end.run_id = f.run_id.str();
     statements.record_end.execute(true);
     if (statements.record_end.get_affected_rows() == 0) {
-      return failed_precondition("run " + f.run_id +
+      return failed_precondition("run " + f.run_id.str() +
                                  " is not running (unknown, or its end is recorded already)");
     }
     return {};
   } catch (const std::exception& e) {
-    return db_.to_error(e, "cannot record the end of run " + f.run_id);
+    return db_.to_error(e, "cannot record the end of run " + f.run_id.str());
   }
 }
 

@@ -54,7 +54,7 @@ std::vector<TriggerRequest> SociRunControl::select(soci::session& sql, const std
     }
     r.claimed_by = text(7);
     r.outcome = text(8) ? parse_outcome(*text(8)) : TriggerOutcome::kPending;
-    r.run_id = text(9).value_or("");
+    r.run_id = RunId(text(9).value_or(""));
     r.error = text(10).value_or("");
     out.push_back(std::move(r));
   }
@@ -145,14 +145,14 @@ Result<bool> SociRunControl::claim_request(std::int64_t id, const std::string& i
   }
 }
 
-Status SociRunControl::settle_request(std::int64_t id, TriggerOutcome outcome,
-                                      const std::string& run_id, const std::string& error) {
+Status SociRunControl::settle_request(std::int64_t id, TriggerOutcome outcome, const RunId& run_id,
+                                      const std::string& error) {
   try {
     PooledSession lease(db_);
     soci::session& sql = *lease;
     std::int64_t row = id;
     std::string text = to_string(outcome);
-    NullableText run(run_id.empty() ? std::nullopt : std::optional<std::string>(run_id));
+    NullableText run(run_id.empty() ? std::nullopt : std::optional<std::string>(run_id.str()));
     NullableText why(error.empty() ? std::nullopt : std::optional<std::string>(error));
     sql << "UPDATE run_requests SET outcome = :outcome, run_id = :run, error = :error WHERE id = "
            ":id",
@@ -180,12 +180,12 @@ Result<bool> SociRunControl::withdraw_request(std::int64_t id) {
   }
 }
 
-Result<CancelResult> SociRunControl::request_cancel(const std::string& run_id,
-                                                    const std::string& why, SysTime now) {
+Result<CancelResult> SociRunControl::request_cancel(const RunId& run_id, const std::string& why,
+                                                    SysTime now) {
   try {
     PooledSession lease(db_);
     soci::session& sql = *lease;
-    std::string id = run_id;
+    std::string id = run_id.str();
     std::string reason = why;
     std::string at = format_utc(now);
     // Each step is a compare-and-set on the row's status, so a run that moves on meanwhile
@@ -223,7 +223,7 @@ Result<CancelResult> SociRunControl::request_cancel(const std::string& run_id,
     result.instance = instance_ind == soci::i_ok ? instance : "";
     return result;
   } catch (const std::exception& e) {
-    return db_.to_error(e, "cannot cancel run " + run_id);
+    return db_.to_error(e, "cannot cancel run " + run_id.str());
   }
 }
 
@@ -239,9 +239,9 @@ Result<std::vector<RunControl::CancelAsked>> SociRunControl::cancel_requested(
          soci::use(holder, "instance"));
     std::vector<CancelAsked> out;
     for (const soci::row& row : rows) {
-      out.push_back({row.get<std::string>(0), row.get_indicator(1) == soci::i_null
-                                                  ? std::string("cancelled")
-                                                  : row.get<std::string>(1)});
+      out.push_back({RunId(row.get<std::string>(0)), row.get_indicator(1) == soci::i_null
+                                                         ? std::string("cancelled")
+                                                         : row.get<std::string>(1)});
     }
     return out;
   } catch (const std::exception& e) {

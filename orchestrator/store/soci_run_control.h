@@ -15,10 +15,10 @@ class SociRunControl final : public RunControl {
   Result<std::optional<TriggerRequest>> find_request(std::int64_t id) override;
   Result<std::vector<TriggerRequest>> pending_requests(SysTime since) override;
   Result<bool> claim_request(std::int64_t id, const std::string& instance) override;
-  Status settle_request(std::int64_t id, TriggerOutcome outcome, const std::string& run_id,
+  Status settle_request(std::int64_t id, TriggerOutcome outcome, const RunId& run_id,
                         const std::string& error) override;
   Result<bool> withdraw_request(std::int64_t id) override;
-  Result<CancelResult> request_cancel(const std::string& run_id, const std::string& why,
+  Result<CancelResult> request_cancel(const RunId& run_id, const std::string& why,
                                       SysTime now) override;
   Result<std::vector<CancelAsked>> cancel_requested(const std::string& instance) override;
   Result<std::int64_t> generation() override;

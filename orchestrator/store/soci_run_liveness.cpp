@@ -5,7 +5,7 @@
 
 namespace orch::store {
 
-Status SociRunStore::heartbeat(const std::vector<std::string>& run_ids, SysTime now) {
+Status SociRunStore::heartbeat(const std::vector<RunId>& run_ids, SysTime now) {
   if (run_ids.empty()) {
     return {};
   }
@@ -19,8 +19,8 @@ Status SociRunStore::heartbeat(const std::vector<std::string>& run_ids, SysTime 
                             " WHERE run_id = :id AND status IN ('running', 'waiting')",
          soci::use(at, "at"), soci::use(id, "id"));
     WriteTransaction tx(db_, sql);
-    for (const std::string& run_id : run_ids) {
-      id = run_id;
+    for (const RunId& run_id : run_ids) {
+      id = run_id.str();
       update.execute(true);
     }
     tx.commit();
@@ -48,7 +48,7 @@ Result<std::vector<RunRecord>> SociRunStore::abandon_stale(SysTime stale_before,
           (sql.prepare << "UPDATE pipeline_runs SET status = 'abandoned', error = :error, "
                           "completed_at = " +
                               db_.time_param("at") + " WHERE run_id = :id AND status = 'running'",
-           soci::use(reason, "error"), soci::use(at, "at"), soci::use(run.run_id, "id"));
+           soci::use(reason, "error"), soci::use(at, "at"), soci::use(run.run_id.str(), "id"));
       update.execute(true);
       // Another service may have got there first (it waited on the same row, then found it
       // abandoned already): only the one whose update took owns what follows, e.g. a rerun.

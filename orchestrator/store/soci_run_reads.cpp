@@ -54,7 +54,7 @@ struct RunRow {
   RunRecord to_record() const {
     RunRecord r;
     r.id = id;
-    r.run_id = run_id;
+    r.run_id = RunId(run_id);
     if (auto team = sales_team_id.get()) {
       r.team = TeamId{*team};
     }
@@ -286,17 +286,17 @@ Result<std::optional<RunRecord>> SociRunStore::latest_of_date(const RunOwner& ow
   }
 }
 
-Result<std::optional<RunRecord>> SociRunStore::find(const std::string& run_id) {
+Result<std::optional<RunRecord>> SociRunStore::find(const RunId& run_id) {
   try {
     PooledSession lease(db_);
     soci::session& sql = *lease;
-    auto rows = select(sql, "run_id = :p0", {run_id}, 1);
+    auto rows = select(sql, "run_id = :p0", {run_id.str()}, 1);
     if (rows.empty()) {
       return std::optional<RunRecord>();
     }
     return std::optional<RunRecord>(std::move(rows.front()));
   } catch (const std::exception& e) {
-    return db_.to_error(e, "cannot read run " + run_id);
+    return db_.to_error(e, "cannot read run " + run_id.str());
   }
 }
 

@@ -4,14 +4,14 @@
 
 namespace orch::store {
 
-Result<WaitingStart> SociRunStore::start_waiting(const std::string& run_id,
-                                                 const std::string& instance, SysTime now) {
+Result<WaitingStart> SociRunStore::start_waiting(const RunId& run_id, const std::string& instance,
+                                                 SysTime now) {
   try {
     PooledSession lease(db_);
     soci::session& sql = *lease;
     WriteTransaction tx(db_, sql);
     std::string at = format_utc(now);
-    std::string id = run_id;
+    std::string id = run_id.str();
     std::string holder = instance;
     soci::statement update =
         (sql.prepare << "UPDATE pipeline_runs SET status = 'running', error = NULL, started_at = " +
@@ -25,7 +25,7 @@ Result<WaitingStart> SociRunStore::start_waiting(const std::string& run_id,
     tx.commit();
     return started ? WaitingStart::kStarted : WaitingStart::kGone;
   } catch (const std::exception& e) {
-    Error error = db_.to_error(e, "cannot start waiting run " + run_id);
+    Error error = db_.to_error(e, "cannot start waiting run " + run_id.str());
     // The one-running index: the owner's previous run is still going.
     if (error.code == ErrorCode::kAborted) {
       return WaitingStart::kBusy;
@@ -34,13 +34,13 @@ Result<WaitingStart> SociRunStore::start_waiting(const std::string& run_id,
   }
 }
 
-Status SociRunStore::end_waiting(const std::string& run_id, const std::string& instance,
-                                 RunStatus status, const std::string& error, SysTime now) {
+Status SociRunStore::end_waiting(const RunId& run_id, const std::string& instance, RunStatus status,
+                                 const std::string& error, SysTime now) {
   try {
     PooledSession lease(db_);
     soci::session& sql = *lease;
     std::string at = format_utc(now);
-    std::string id = run_id;
+    std::string id = run_id.str();
     std::string holder = instance;
     std::string text = to_string(status);
     std::string reason = error;
@@ -53,21 +53,21 @@ Status SociRunStore::end_waiting(const std::string& run_id, const std::string& i
          soci::use(id, "id"), soci::use(holder, "instance"));
     update.execute(true);
     if (update.get_affected_rows() == 0) {
-      return failed_precondition("run " + run_id + " is not waiting for " + instance);
+      return failed_precondition("run " + run_id.str() + " is not waiting for " + instance);
     }
     return {};
   } catch (const std::exception& e) {
-    return db_.to_error(e, "cannot record the end of waiting run " + run_id);
+    return db_.to_error(e, "cannot record the end of waiting run " + run_id.str());
   }
 }
 
-Result<bool> SociRunStore::adopt_waiting(const std::string& run_id, const std::string& from,
+Result<bool> SociRunStore::adopt_waiting(const RunId& run_id, const std::string& from,
                                          const std::string& to, SysTime now) {
   try {
     PooledSession lease(db_);
     soci::session& sql = *lease;
     std::string at = format_utc(now);
-    std::string id = run_id;
+    std::string id = run_id.str();
     std::string old_holder = from;
     std::string new_holder = to;
     soci::statement update =
@@ -79,7 +79,7 @@ Result<bool> SociRunStore::adopt_waiting(const std::string& run_id, const std::s
     update.execute(true);
     return update.get_affected_rows() > 0;
   } catch (const std::exception& e) {
-    return db_.to_error(e, "cannot take over waiting run " + run_id);
+    return db_.to_error(e, "cannot take over waiting run " + run_id.str());
   }
 }
 

@@ -23,14 +23,14 @@ class SociRunStore final : public RunStore {
   Result<std::optional<RunRecord>> record_missed(const ClaimRequest& request,
                                                  const std::string& reason) override;
   Status finish(const RunFinish& finish) override;
-  Status heartbeat(const std::vector<std::string>& run_ids, SysTime now) override;
+  Status heartbeat(const std::vector<RunId>& run_ids, SysTime now) override;
   Result<std::vector<RunRecord>> abandon_stale(SysTime stale_before, SysTime now) override;
-  Result<WaitingStart> start_waiting(const std::string& run_id, const std::string& instance,
+  Result<WaitingStart> start_waiting(const RunId& run_id, const std::string& instance,
                                      SysTime now) override;
-  Status end_waiting(const std::string& run_id, const std::string& instance, RunStatus status,
+  Status end_waiting(const RunId& run_id, const std::string& instance, RunStatus status,
                      const std::string& error, SysTime now) override;
-  Result<bool> adopt_waiting(const std::string& run_id, const std::string& from,
-                             const std::string& to, SysTime now) override;
+  Result<bool> adopt_waiting(const RunId& run_id, const std::string& from, const std::string& to,
+                             SysTime now) override;
   Result<std::map<RunOwner, std::string>> last_slot_keys() override;
   Result<std::optional<RunRecord>> latest_of_date(const RunOwner& owner,
                                                   const std::string& run_date) override;
@@ -38,7 +38,7 @@ class SociRunStore final : public RunStore {
                                                     const std::string& to) override;
   Result<std::vector<RunRecord>> unsettled_slot_attempts(SysTime since) override;
   Result<std::vector<RunRecord>> list(const RunFilter& filter) override;
-  Result<std::optional<RunRecord>> find(const std::string& run_id) override;
+  Result<std::optional<RunRecord>> find(const RunId& run_id) override;
   Result<std::vector<RunStatus>> recent_statuses(const RunOwner& owner, int limit) override;
 
   // The rows matching `where` (parameters :p0, :p1, ... bound from `params`), newest first.

@@ -34,7 +34,7 @@ class EndRefusingRunStore final : public RunStore {
   Status finish(const RunFinish& f) override {
     if (refuse_ends) {
       return Error{ErrorCode::kInternal,
-                   "cannot record the end of run " + f.run_id + ": database or disk is full"};
+                   "cannot record the end of run " + f.run_id.str() + ": database or disk is full"};
     }
     if (abandon_first) {
       RunFinish abandoned;
@@ -48,19 +48,19 @@ class EndRefusingRunStore final : public RunStore {
     }
     return real_.finish(f);
   }
-  Result<WaitingStart> start_waiting(const std::string& id, const std::string& instance,
+  Result<WaitingStart> start_waiting(const RunId& id, const std::string& instance,
                                      SysTime now) override {
     return real_.start_waiting(id, instance, now);
   }
-  Status end_waiting(const std::string& id, const std::string& instance, RunStatus status,
+  Status end_waiting(const RunId& id, const std::string& instance, RunStatus status,
                      const std::string& error, SysTime now) override {
     return real_.end_waiting(id, instance, status, error, now);
   }
-  Result<bool> adopt_waiting(const std::string& id, const std::string& from, const std::string& to,
+  Result<bool> adopt_waiting(const RunId& id, const std::string& from, const std::string& to,
                              SysTime now) override {
     return real_.adopt_waiting(id, from, to, now);
   }
-  Status heartbeat(const std::vector<std::string>& ids, SysTime now) override {
+  Status heartbeat(const std::vector<RunId>& ids, SysTime now) override {
     return real_.heartbeat(ids, now);
   }
   Result<std::vector<RunRecord>> abandon_stale(SysTime before, SysTime now) override {
@@ -79,7 +79,7 @@ class EndRefusingRunStore final : public RunStore {
   Result<std::vector<RunRecord>> list(const RunFilter& filter) override {
     return real_.list(filter);
   }
-  Result<std::optional<RunRecord>> find(const std::string& id) override { return real_.find(id); }
+  Result<std::optional<RunRecord>> find(const RunId& id) override { return real_.find(id); }
   Result<std::optional<RunRecord>> latest_of_date(const RunOwner& owner,
                                                   const std::string& day) override {
     return real_.latest_of_date(owner, day);
@@ -145,8 +145,8 @@ TEST_F(RunExecutorTest, AnEndTheDatabaseRefusesIsKeptAndRecordedLater) {
   ASSERT_TRUE(outcome.has_value()) << outcome.error().message;
   EXPECT_EQ(outcome->record.status, RunStatus::kCompleted);
   EXPECT_TRUE(outcome->end_kept);
-  const std::string run_id = outcome->record.run_id;
-  EXPECT_TRUE(std::filesystem::exists(first.pending_ends().dir() / (run_id + ".json")));
+  const RunId run_id = outcome->record.run_id;
+  EXPECT_TRUE(std::filesystem::exists(first.pending_ends().dir() / (run_id.str() + ".json")));
   auto row = db_->runs().find(run_id);
   ASSERT_TRUE(row.has_value() && row->has_value());
   EXPECT_EQ((*row)->status, RunStatus::kRunning);  // not recorded yet, and not misrecorded
@@ -160,7 +160,7 @@ TEST_F(RunExecutorTest, AnEndTheDatabaseRefusesIsKeptAndRecordedLater) {
   row = db_->runs().find(run_id);
   ASSERT_TRUE(row.has_value() && row->has_value());
   EXPECT_EQ((*row)->status, RunStatus::kCompleted);
-  EXPECT_FALSE(std::filesystem::exists(next.pending_ends().dir() / (run_id + ".json")));
+  EXPECT_FALSE(std::filesystem::exists(next.pending_ends().dir() / (run_id.str() + ".json")));
 }
 
 // A run whose end waits to be recorded stays among the live runs, once, so the heartbeat keeps
@@ -171,7 +171,7 @@ TEST_F(RunExecutorTest, ARunWhoseEndIsKeptStaysLiveUntilItIsRecorded) {
   auto outcome = ex.execute(manual_run(), stop);
   ASSERT_TRUE(outcome.has_value()) << outcome.error().message;
   ASSERT_TRUE(outcome->end_kept);
-  EXPECT_EQ(ex.live_run_ids(), std::vector<std::string>{outcome->record.run_id});
+  EXPECT_EQ(ex.live_run_ids(), std::vector<RunId>{outcome->record.run_id});
 
   store_->refuse_ends = false;
   EXPECT_EQ(ex.record_deferred_ends(), 0u);
@@ -193,7 +193,7 @@ TEST_F(RunExecutorTest, AnEndForARunAnotherServiceAbandonedIsNotKept) {
   ASSERT_TRUE(row.has_value() && row->has_value());
   EXPECT_EQ((*row)->status, RunStatus::kAbandoned);
   EXPECT_FALSE(
-      std::filesystem::exists(ex.pending_ends().dir() / (outcome->record.run_id + ".json")));
+      std::filesystem::exists(ex.pending_ends().dir() / (outcome->record.run_id.str() + ".json")));
 }
 
 }  // namespace

@@ -75,12 +75,12 @@ TEST_P(DayQueriesTest, TheLatestOutcomesOfAPageOfOwnersComeInOneQueryOldestFirst
     const RecentOutcome& o = (*recent)[static_cast<std::size_t>(i)];
     EXPECT_EQ(o.team, TeamId{1});
     EXPECT_EQ(o.pipeline, "daily");
-    EXPECT_EQ(o.run_id, "a" + std::to_string(i + 2));
+    EXPECT_EQ(o.run_id.str(), "a" + std::to_string(i + 2));
     EXPECT_EQ(o.run_date, day(i + 2));
     EXPECT_EQ(o.status, (i + 2) % 3 == 0 ? "failed" : "completed");
   }
-  EXPECT_EQ((*recent)[14].run_id, "b0");
-  EXPECT_EQ((*recent)[15].run_id, "b1");
+  EXPECT_EQ((*recent)[14].run_id.str(), "b0");
+  EXPECT_EQ((*recent)[15].run_id.str(), "b1");
   EXPECT_EQ((*recent)[15].pipeline, "month_end");
   EXPECT_EQ((*recent)[15].status, "missed");
 }
@@ -98,7 +98,7 @@ TEST_P(DayQueriesTest, RunsOfARangeOfRunDatesOldestFirstWithTheirOwnersAndPipeli
   ASSERT_TRUE(runs.has_value()) << runs.error().message;
   std::vector<std::string> ids;
   for (const RunRecord& r : *runs) {
-    ids.push_back(r.run_id);
+    ids.push_back(r.run_id.str());
   }
   EXPECT_EQ(ids, (std::vector<std::string>{"a1", "back"}));
   ASSERT_EQ(runs->size(), 2u);
@@ -121,7 +121,7 @@ TEST_P(DayQueriesTest, ActiveRunsAreTheRunningAndWaitingOnes) {
   auto active = db_->queries().active_runs();
   ASSERT_TRUE(active.has_value()) << active.error().message;
   ASSERT_EQ(active->size(), 2u);
-  std::set<std::string> ids{(*active)[0].run_id, (*active)[1].run_id};
+  std::set<std::string> ids{(*active)[0].run_id.str(), (*active)[1].run_id.str()};
   EXPECT_EQ(ids, (std::set<std::string>{"r", "w"}));
 }
 
@@ -140,6 +140,33 @@ TEST_P(DayQueriesTest, SummariesOfAPageOfOwnersOnly) {
   EXPECT_EQ(by_key[1].last_completed_run_date, day(0));  // the failed day(1) does not count
   EXPECT_EQ(by_key[2].pipeline, "month_end");
   EXPECT_EQ(by_key.count(5), 0u);
+}
+
+// A run date is parsed once, where the row is read: a stored one that is not a date fails the read
+// with an error naming the run, never a made-up date. PostgreSQL's date column refuses it outright.
+TEST_P(DayQueriesTest, AStoredRunDateThatIsNotADateFailsTheReadNamingTheRun) {
+  insert("good", 1, "daily", "completed", day(0), day(0));
+  const std::string sql =
+      "INSERT INTO pipeline_runs (run_id, sales_team_id, team_key, pipeline, status, "
+      "triggered_by, run_date, created_at) VALUES ('bad', 1, 1, 'daily', 'failed', 'schedule', "
+      "'2026-11-31', '" +
+      day(1) + "T12:00:00.000Z')";
+  auto inserted = database_.query(sql);
+  if (GetParam() == Backend::kPostgres) {
+    EXPECT_NE(inserted.exit_code, 0) << "PostgreSQL stored the run date 2026-11-31";
+    return;
+  }
+  ASSERT_EQ(inserted.exit_code, 0) << inserted.err;
+  const std::string expected = "run bad has the run date '2026-11-31', which is not a date";
+  auto found = db_->runs().find(RunId("bad"));
+  ASSERT_FALSE(found.has_value()) << "read as " << format_date((*found)->run_date);
+  EXPECT_NE(found.error().message.find(expected), std::string::npos) << found.error().message;
+  auto listed = db_->runs().list({});
+  ASSERT_FALSE(listed.has_value());
+  EXPECT_NE(listed.error().message.find(expected), std::string::npos) << listed.error().message;
+  auto good = db_->runs().find(RunId("good"));
+  ASSERT_TRUE(good.has_value() && good->has_value());
+  EXPECT_EQ(format_date((*good)->run_date), day(0));
 }
 
 std::string backend_test_name(const ::testing::TestParamInfo<Backend>& info) {

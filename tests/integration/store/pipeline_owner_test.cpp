@@ -118,12 +118,12 @@ class PipelineOwnerTest : public ::testing::TestWithParam<Backend> {
     Claim c = claim(request);
     EXPECT_EQ(c.outcome, ClaimOutcome::kClaimed)
         << request.pipeline << " " << request.slot_key.value_or("(no slot)");
-    return c.record.run_id;
+    return c.record.run_id.str();
   }
 
   void finish(const std::string& run_id, RunStatus status, SysTime at) {
     RunFinish f;
-    f.run_id = run_id;
+    f.run_id = RunId(run_id);
     f.status = status;
     f.exit_code = status == RunStatus::kCompleted ? 0 : 1;
     f.completed_at = at;
@@ -175,7 +175,7 @@ TEST_P(PipelineOwnerTest, TwoPipelinesOfOneTeamRunAtOnceAndEachIsBusyOnlyWithIts
   EXPECT_EQ(claim(manual_request(TeamId{2}, kMonthEnd, now)).outcome, ClaimOutcome::kClaimed);
 
   // One pipeline ending frees that pipeline only.
-  finish(month_end.record.run_id, RunStatus::kCompleted, now + std::chrono::minutes(1));
+  finish(month_end.record.run_id.str(), RunStatus::kCompleted, now + std::chrono::minutes(1));
   EXPECT_EQ(claim(manual_request(TeamId{1}, kMonthEnd, now)).outcome, ClaimOutcome::kClaimed);
   EXPECT_EQ(claim(manual_request(TeamId{1}, std::string(kDefaultPipeline), now)).outcome,
             ClaimOutcome::kTeamBusy);

@@ -288,7 +288,7 @@ TEST_P(PipelinesUpgradeTest, TheOldRowsKeepTheirGuaranteesWhichNowHoldPerPipelin
   daily.triggered_by = Trigger::kManual;
   Claim busy = claim(db, daily);
   EXPECT_EQ(busy.outcome, ClaimOutcome::kTeamBusy);
-  EXPECT_EQ(busy.busy_run_id, "run_a4");
+  EXPECT_EQ(busy.busy_run_id.str(), "run_a4");
   // A second claim of month_end's slot is refused too.
   EXPECT_EQ(claim(db, month_end).outcome, ClaimOutcome::kAlreadyRecorded);
   // Team 1's daily slots recorded before the upgrade are not run again.

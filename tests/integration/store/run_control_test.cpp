@@ -46,7 +46,7 @@ class RunControlStoreTest : public ::testing::TestWithParam<Backend> {
   }
 
   // A run of the general run's `pipeline`, recorded `status` (running or waiting).
-  std::string run(const std::string& pipeline, RunStatus status) {
+  RunId run(const std::string& pipeline, RunStatus status) {
     ClaimRequest claim;
     claim.pipeline = pipeline;
     claim.run_date = *parse_date("2026-12-05");
@@ -57,7 +57,7 @@ class RunControlStoreTest : public ::testing::TestWithParam<Backend> {
     claim.reason = "waiting for loans.csv";
     auto claimed = db_->runs().claim(claim);
     EXPECT_TRUE(claimed.has_value()) << claimed.error().message;
-    return claimed ? claimed->record.run_id : "";
+    return claimed ? claimed->record.run_id : RunId();
   }
 
   testing::TempDir dir_;
@@ -84,12 +84,13 @@ TEST_P(RunControlStoreTest, ARequestIsTakenByOneServiceAndKeepsItsOutcome) {
   EXPECT_FALSE(*control().withdraw_request(id));
   EXPECT_TRUE(control().pending_requests(utc("2026-12-05T02:55:00Z"))->empty());
 
-  ASSERT_TRUE(control().settle_request(id, TriggerOutcome::kStarted, "run_0123456789abcdef", ""));
+  ASSERT_TRUE(
+      control().settle_request(id, TriggerOutcome::kStarted, RunId("run_0123456789abcdef"), ""));
   auto found = control().find_request(id);
   ASSERT_TRUE(found.has_value() && found->has_value());
   EXPECT_EQ((*found)->claimed_by, "host:1:1");
   EXPECT_EQ((*found)->outcome, TriggerOutcome::kStarted);
-  EXPECT_EQ((*found)->run_id, "run_0123456789abcdef");
+  EXPECT_EQ((*found)->run_id.str(), "run_0123456789abcdef");
 }
 
 TEST_P(RunControlStoreTest, AWithdrawnRequestIsNeverTaken) {
@@ -121,8 +122,8 @@ TEST_P(RunControlStoreTest, AnIdempotencyKeyNamesOneRequest) {
 }
 
 TEST_P(RunControlStoreTest, ACancelEndsAWaitingRunAtOnceAndAsksForARunningOne) {
-  const std::string waiting = run("daily", RunStatus::kWaiting);
-  const std::string running = run("other", RunStatus::kRunning);
+  const RunId waiting = run("daily", RunStatus::kWaiting);
+  const RunId running = run("other", RunStatus::kRunning);
   const SysTime now = utc("2026-12-05T03:01:00Z");
 
   auto cancelled = control().request_cancel(waiting, "cancelled by cli:alice", now);
@@ -157,7 +158,7 @@ TEST_P(RunControlStoreTest, ACancelEndsAWaitingRunAtOnceAndAsksForARunningOne) {
   ASSERT_TRUE(ended.has_value());
   EXPECT_EQ(ended->found, CancelFound::kEnded);
   EXPECT_EQ(ended->status, RunStatus::kCancelled);
-  EXPECT_EQ(control().request_cancel("run_0000000000000000", "x", now)->found,
+  EXPECT_EQ(control().request_cancel(RunId("run_0000000000000000"), "x", now)->found,
             CancelFound::kNotFound);
 }
 

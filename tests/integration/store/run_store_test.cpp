@@ -116,12 +116,12 @@ class RunStoreTest : public ::testing::TestWithParam<Backend> {
   std::string start(const ClaimRequest& request) {
     Claim c = claim(request);
     EXPECT_EQ(c.outcome, ClaimOutcome::kClaimed);
-    return c.record.run_id;
+    return c.record.run_id.str();
   }
 
   void finish(const std::string& run_id, RunStatus status, SysTime at) {
     RunFinish f;
-    f.run_id = run_id;
+    f.run_id = RunId(run_id);
     f.status = status;
     f.exit_code = status == RunStatus::kCompleted ? 0 : 1;
     f.completed_at = at;
@@ -130,7 +130,7 @@ class RunStoreTest : public ::testing::TestWithParam<Backend> {
   }
 
   RunRecord find(const std::string& run_id) {
-    auto r = runs().find(run_id);
+    auto r = runs().find(RunId(run_id));
     EXPECT_TRUE(r.has_value()) << r.error().message;
     EXPECT_TRUE(r.has_value() && r->has_value()) << "no run " << run_id;
     return r && *r ? **r : RunRecord{};
@@ -168,7 +168,7 @@ std::vector<std::string> run_ids(const std::vector<RunRecord>& runs) {
   std::vector<std::string> out;
   out.reserve(runs.size());
   for (const RunRecord& r : runs) {
-    out.push_back(r.run_id);
+    out.push_back(r.run_id.str());
   }
   return out;
 }
@@ -178,10 +178,10 @@ TEST_P(RunStoreTest, ClaimingASlotInsertsARunningRow) {
   Claim c = claim(slot_request(TeamId{1}, "2026-03-02", now));
   ASSERT_EQ(c.outcome, ClaimOutcome::kClaimed);
   EXPECT_EQ(c.record.status, RunStatus::kRunning);
-  EXPECT_EQ(c.record.run_id.rfind("run_", 0), 0U) << c.record.run_id;
+  EXPECT_EQ(c.record.run_id.str().rfind("run_", 0), 0U) << c.record.run_id;
   EXPECT_TRUE(c.busy_run_id.empty());
 
-  RunRecord r = find(c.record.run_id);
+  RunRecord r = find(c.record.run_id.str());
   EXPECT_EQ(r.run_id, c.record.run_id);
   EXPECT_EQ(r.team, TeamId{1});
   EXPECT_EQ(r.status, RunStatus::kRunning);
@@ -235,8 +235,8 @@ TEST_P(RunStoreTest, RetryOfARecordedSlotIsANewAttempt) {
   retry.attempt = 2;
   Claim c = claim(retry);
   ASSERT_EQ(c.outcome, ClaimOutcome::kClaimed);
-  EXPECT_EQ(find(c.record.run_id).attempt, 2);
-  EXPECT_EQ(find(c.record.run_id).triggered_by, Trigger::kRetry);
+  EXPECT_EQ(find(c.record.run_id.str()).attempt, 2);
+  EXPECT_EQ(find(c.record.run_id.str()).triggered_by, Trigger::kRetry);
   EXPECT_EQ(claim(retry).outcome, ClaimOutcome::kAlreadyRecorded);
 }
 
@@ -246,11 +246,11 @@ TEST_P(RunStoreTest, ClaimingAnotherSlotWhileTheTeamRunsRecordsItSkipped) {
 
   Claim busy = claim(slot_request(TeamId{1}, "2026-03-03", now + minutes(1)));
   EXPECT_EQ(busy.outcome, ClaimOutcome::kTeamBusy);
-  EXPECT_EQ(busy.busy_run_id, running);
+  EXPECT_EQ(busy.busy_run_id.str(), running);
   EXPECT_EQ(busy.record.status, RunStatus::kSkipped);
   ASSERT_FALSE(busy.record.run_id.empty());
 
-  RunRecord skipped = find(busy.record.run_id);
+  RunRecord skipped = find(busy.record.run_id.str());
   EXPECT_EQ(skipped.status, RunStatus::kSkipped);
   EXPECT_EQ(skipped.slot_key, "2026-03-03");
   EXPECT_NE(skipped.error.find(running), std::string::npos) << skipped.error;
@@ -278,7 +278,7 @@ TEST_P(RunStoreTest, LaterAttemptWhileTheTeamRunsRecordsNothingAndCanClaimLater)
   rerun.attempt = 2;
   Claim busy = claim(rerun);
   EXPECT_EQ(busy.outcome, ClaimOutcome::kTeamBusy);
-  EXPECT_EQ(busy.busy_run_id, manual);
+  EXPECT_EQ(busy.busy_run_id.str(), manual);
   EXPECT_TRUE(busy.record.run_id.empty());
   finish(manual, RunStatus::kCompleted, now + minutes(4));
   EXPECT_EQ(claim(rerun).outcome, ClaimOutcome::kClaimed);
@@ -289,7 +289,7 @@ TEST_P(RunStoreTest, ManualClaimWhileTheTeamRunsRecordsNothing) {
   std::string running = start(slot_request(TeamId{1}, "2026-03-02", now));
   Claim busy = claim(manual_request(TeamId{1}, now + minutes(1)));
   EXPECT_EQ(busy.outcome, ClaimOutcome::kTeamBusy);
-  EXPECT_EQ(busy.busy_run_id, running);
+  EXPECT_EQ(busy.busy_run_id.str(), running);
   EXPECT_TRUE(busy.record.run_id.empty());
   RunFilter filter;
   filter.team = TeamFilter{TeamId{1}};
@@ -303,7 +303,7 @@ TEST_P(RunStoreTest, ManualRunsOfOneTeamDoNotOverlap) {
   finish(first, RunStatus::kCompleted, now + seconds(2));
   Claim second = claim(manual_request(TeamId{3}, now + seconds(3)));
   EXPECT_EQ(second.outcome, ClaimOutcome::kClaimed);
-  EXPECT_EQ(find(second.record.run_id).slot_key, std::nullopt);
+  EXPECT_EQ(find(second.record.run_id.str()).slot_key, std::nullopt);
 }
 
 TEST_P(RunStoreTest, FinishStoresTheOutcomeAndFreesTheTeam) {
@@ -311,7 +311,7 @@ TEST_P(RunStoreTest, FinishStoresTheOutcomeAndFreesTheTeam) {
   std::string run_id = start(slot_request(TeamId{1}, "2026-03-02", started));
 
   RunFinish f;
-  f.run_id = run_id;
+  f.run_id = RunId(run_id);
   f.status = RunStatus::kCompleted;
   f.exit_code = 0;
   f.inputs = R"(["input/tape_1.csv","input/tape_2.csv"])";
@@ -351,7 +351,7 @@ TEST_P(RunStoreTest, FinishStoresAFailure) {
   SysTime started = utc("2026-03-02T07:00:00Z");
   std::string run_id = start(manual_request(TeamId{2}, started));
   RunFinish f;
-  f.run_id = run_id;
+  f.run_id = RunId(run_id);
   f.status = RunStatus::kTimedOut;
   f.error = "killed after 3600 s";
   f.completed_at = started + minutes(60);
@@ -372,7 +372,7 @@ TEST_P(RunStoreTest, RecordsAMissedSlotOnce) {
   auto missed = runs().record_missed(request, "past the grace window");
   ASSERT_TRUE(missed.has_value()) << missed.error().message;
   ASSERT_TRUE(missed->has_value());
-  RunRecord r = find((*missed)->run_id);
+  RunRecord r = find((*missed)->run_id.str());
   EXPECT_EQ(r.status, RunStatus::kMissed);
   EXPECT_EQ(r.error, "past the grace window");
   EXPECT_EQ(r.slot_key, "2026-03-02");
@@ -409,14 +409,14 @@ TEST_P(RunStoreTest, AbandonsRunningRunsWhoseHeartbeatIsStale) {
   std::string finished = start(slot_request(TeamId{3}, "2026-03-02", t0));
   finish(finished, RunStatus::kCompleted, t0 + seconds(10));
 
-  ASSERT_TRUE(runs().heartbeat({alive}, t0 + seconds(60)).has_value());
+  ASSERT_TRUE(runs().heartbeat({RunId(alive)}, t0 + seconds(60)).has_value());
   EXPECT_EQ(iso(find(alive).heartbeat_at), format_utc(t0 + seconds(60)));
   EXPECT_EQ(iso(find(dead).heartbeat_at), format_utc(t0));
 
   auto abandoned = runs().abandon_stale(t0 + seconds(30), t0 + seconds(90));
   ASSERT_TRUE(abandoned.has_value()) << abandoned.error().message;
   ASSERT_EQ(abandoned->size(), 1U);
-  EXPECT_EQ((*abandoned)[0].run_id, dead);
+  EXPECT_EQ((*abandoned)[0].run_id.str(), dead);
   EXPECT_EQ((*abandoned)[0].status, RunStatus::kAbandoned);
 
   RunRecord r = find(dead);
@@ -459,7 +459,7 @@ TEST_P(RunStoreTest, ListsNewestFirstWithFilters) {
   auto missed =
       runs().record_missed(slot_request(TeamId{1}, "2026-03-02", t0 + date::days(1)), "late");
   ASSERT_TRUE(missed.has_value() && missed->has_value());
-  std::string c = (*missed)->run_id;
+  std::string c = (*missed)->run_id.str();
   std::string d = start(slot_request(std::nullopt, "2026-03-03", t0 + date::days(2)));
   finish(d, RunStatus::kCompleted, t0 + date::days(2) + minutes(1));
   std::string e = start(slot_request(TeamId{1}, "2026-03-03", t0 + date::days(2) + minutes(5)));
@@ -516,7 +516,7 @@ TEST_P(RunStoreTest, ListsNewestFirstWithFilters) {
 }
 
 TEST_P(RunStoreTest, FindsNothingForAnUnknownRunId) {
-  auto r = runs().find("run_0000000000000000");
+  auto r = runs().find(RunId("run_0000000000000000"));
   ASSERT_TRUE(r.has_value()) << r.error().message;
   EXPECT_EQ(*r, std::nullopt);
 }
@@ -628,7 +628,7 @@ TEST_P(RunStoreTest, TheSeedQueryListsATeamsRunsNewestFirst) {
   SysTime t0 = utc("2026-03-01T07:00:00Z");
   std::string first = start(slot_request(TeamId{1}, "2026-03-01", t0));
   RunFinish f;
-  f.run_id = first;
+  f.run_id = RunId(first);
   f.status = RunStatus::kCompleted;
   f.exit_code = 0;
   f.total_loans = 120;
@@ -639,7 +639,7 @@ TEST_P(RunStoreTest, TheSeedQueryListsATeamsRunsNewestFirst) {
   auto missed =
       runs().record_missed(slot_request(TeamId{1}, "2026-03-02", t0 + date::days(1)), "late");
   ASSERT_TRUE(missed.has_value() && missed->has_value());
-  std::string second = (*missed)->run_id;
+  std::string second = (*missed)->run_id.str();
   std::string third = start(manual_request(TeamId{1}, t0 + date::days(2)));
 
   std::string out =

@@ -13,7 +13,7 @@ TEST(PendingEnds, KeepsAnEndWhoseTextIsNotUtf8) {
   testing::TempDir dir;
   PendingEnds ends(dir / "pending");
   RunFinish end;
-  end.run_id = "run_00000000000000c1";
+  end.run_id = RunId("run_00000000000000c1");
   end.status = RunStatus::kFailed;
   end.exit_code = 2;
   end.error = "cannot read loans\xff.csv";

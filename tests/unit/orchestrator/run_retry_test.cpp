@@ -45,7 +45,7 @@ TEST(PlanRetry, TellsWhetherAndWhenTheNextAttemptComes) {
   for (const RetryCase& c : cases) {
     SCOPED_TRACE(c.name);
     RunRecord run;
-    run.run_id = "r-1";
+    run.run_id = RunId("r-1");
     run.attempt = c.attempt;
     config::RetryConfig policy;
     policy.max_attempts = c.max_attempts;

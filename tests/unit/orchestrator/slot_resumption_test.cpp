@@ -27,7 +27,7 @@ config::RetryConfig no_retries() {
 // A scheduled attempt of the 2026-01-15 02:00 UTC slot that ended as `status`.
 RunRecord attempt(RunStatus status, int number = 1) {
   RunRecord r;
-  r.run_id = "run_0123456789abcdef";
+  r.run_id = RunId("run_0123456789abcdef");
   r.team = TeamId{1};
   r.status = status;
   r.triggered_by = number == 1 ? Trigger::kSchedule : Trigger::kRetry;

@@ -38,7 +38,7 @@ RunRecord run(const std::string& id, RunStatus status, const std::string& create
               const std::string& error = "") {
   RunRecord r;
   r.id = static_cast<std::int64_t>(std::hash<std::string>{}(id) % 100000);
-  r.run_id = id;
+  r.run_id = RunId(id);
   r.team = TeamId{7};
   r.status = status;
   r.attempt = attempt;
@@ -82,7 +82,7 @@ TEST(TeamDay, ACompletedRunDecidesItsDay) {
   d.runs = {run("run_a", RunStatus::kCompleted, "2026-12-03T06:00:00Z")};
   auto r = d.classify();
   EXPECT_EQ(r.outcome, "completed");
-  EXPECT_EQ(r.run_id, "run_a");
+  EXPECT_EQ(r.run_id, RunId("run_a"));
   EXPECT_EQ(r.reason, "");
   ASSERT_EQ(r.slots.size(), 1u);
   EXPECT_EQ(r.slots[0].at, utc("2026-12-03T06:00:00Z"));
@@ -94,7 +94,7 @@ TEST(TeamDay, ARetryThatCompletedWinsOverTheFailedAttemptAndNamesIt) {
             run("run_a", RunStatus::kFailed, "2026-12-03T06:00:00Z", 1, "exit code 1")};
   auto r = d.classify();
   EXPECT_EQ(r.outcome, "completed");
-  EXPECT_EQ(r.run_id, "run_b");
+  EXPECT_EQ(r.run_id, RunId("run_b"));
   EXPECT_TRUE(contains(r.reason, "completed at attempt 2")) << r.reason;
   EXPECT_TRUE(contains(r.reason, "run_a failed")) << r.reason;
 }
@@ -104,7 +104,7 @@ TEST(TeamDay, WithoutACompletedRunTheRunGoingOrTheLatestDecides) {
   d.runs = {run("run_a", RunStatus::kFailed, "2026-12-03T06:00:00Z", 1, "exit code 2"),
             run("run_b", RunStatus::kRunning, "2026-12-03T06:05:00Z", 2)};
   EXPECT_EQ(d.classify().outcome, "running");
-  EXPECT_EQ(d.classify().run_id, "run_b");
+  EXPECT_EQ(d.classify().run_id, RunId("run_b"));
 
   d.runs = {run("run_a", RunStatus::kFailed, "2026-12-03T06:00:00Z", 1, "exit code 2"),
             run("run_b", RunStatus::kTimedOut, "2026-12-03T06:05:00Z", 2, "timed out")};
