@@ -21,9 +21,9 @@ std::string new_run_id() {
 
 namespace {
 
-// Inserts the run's row with the given status and returns it as recorded.
-RunRecord insert(RunStatements& statements, const ClaimRequest& request, RunStatus status,
-                 const std::string& error) {
+// Binds the row of a new run with the given status and returns the run as it will be recorded.
+RunRecord bind_row(RunStatements& statements, const ClaimRequest& request, RunStatus status,
+                   const std::string& error) {
   RunRecord r;
   r.run_id = RunId(new_run_id());
   r.team = request.team;
@@ -72,8 +72,31 @@ RunRecord insert(RunStatements& statements, const ClaimRequest& request, RunStat
   row.note = NullableText(request.schedule_note.empty()
                               ? std::nullopt
                               : std::optional<std::string>(request.schedule_note));
+  return r;
+}
+
+// Inserts the run's row with the given status and returns it as recorded.
+RunRecord insert(RunStatements& statements, const ClaimRequest& request, RunStatus status,
+                 const std::string& error) {
+  RunRecord r = bind_row(statements, request, status, error);
   statements.insert_row.execute(true);
   return r;
+}
+
+// The common claim, the slot not recorded and the owner not running, in one statement outside a
+// transaction: one round trip and one commit. The unique indexes decide
+// (pipeline_runs_one_per_slot: this attempt of the slot is recorded; pipeline_runs_one_running: a
+// `running` row of the owner), also against a service that inserts at the same moment. When they
+// refuse the row, nothing is recorded and claim_once()'s transaction tells why (already recorded,
+// busy, waiting).
+std::optional<Claim> claim_directly(RunStatements& statements, const ClaimRequest& request) {
+  const std::string error = request.start_as == RunStatus::kRunning ? "" : request.reason;
+  RunRecord r = bind_row(statements, request, request.start_as, error);
+  statements.insert_new_row.execute(true);
+  if (statements.insert_new_row.get_affected_rows() == 0) {
+    return std::nullopt;
+  }
+  return Claim{ClaimOutcome::kClaimed, std::move(r), {}};
 }
 
 // Whether the owner has a `waiting` run: buffer-one keeps at most one slot waiting for a busy
@@ -108,6 +131,9 @@ Result<Claim> SociRunStore::claim_once(const ClaimRequest& request) {
     PooledSession lease(db_);
     soci::session& sql = *lease;
     auto& statements = lease.prepared<RunStatements>();
+    if (auto claim = claim_directly(statements, request)) {
+      return std::move(*claim);
+    }
     WriteTransaction tx(sql, statements.transaction);
     // Whether this attempt of the slot is recorded already, and the team's running run if any:
     // both in one statement, as this is on every run's path.

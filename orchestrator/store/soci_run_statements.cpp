@@ -33,8 +33,9 @@ soci::statement prepare_read_streak(soci::session& sql, RunStatements::Streak& s
           soci::use(streak.limit, "limit"), soci::into(streak.status));
 }
 
+// `suffix` follows the VALUES list (an ON CONFLICT clause).
 soci::statement prepare_insert_row(soci::session& sql, const SociConnection& db,
-                                   RunStatements::Row& row) {
+                                   RunStatements::Row& row, const char* suffix) {
   return (
       sql.prepare << "INSERT INTO pipeline_runs (run_id, sales_team_id, team_key, "
                      "pipeline, status, triggered_by, attempt, slot_key, scheduled_for, "
@@ -44,7 +45,7 @@ soci::statement prepare_insert_row(soci::session& sql, const SociConnection& db,
                          db.time_param("scheduled") +
                          ", :run_date, :purchase, :error, :instance, " + db.time_param("created") +
                          ", " + db.time_param("started") + ", " + db.time_param("completed") +
-                         ", " + db.time_param("heartbeat") + ", :note)",
+                         ", " + db.time_param("heartbeat") + ", :note)" + suffix,
       soci::use(row.run_id, "run_id"), soci::use(row.team.value, row.team.ind, "team"),
       soci::use(row.key, "key"), soci::use(row.pipeline, "pipeline"),
       soci::use(row.status, "status"), soci::use(row.trigger, "trigger"),
@@ -87,7 +88,8 @@ RunStatements::RunStatements(soci::session& sql, const SociConnection& db)
       read_slot(prepare_read_slot(sql, claim)),
       read_busy(prepare_read_busy(sql, claim)),
       read_streak(prepare_read_streak(sql, streak)),
-      insert_row(prepare_insert_row(sql, db, row)),
+      insert_row(prepare_insert_row(sql, db, row, "")),
+      insert_new_row(prepare_insert_row(sql, db, row, " ON CONFLICT DO NOTHING")),
       record_end(prepare_record_end(sql, db, end)) {}
 
 }  // namespace orch::store

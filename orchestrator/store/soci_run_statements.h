@@ -53,6 +53,9 @@ struct RunStatements final : PreparedStatements {
     NullableText started, completed, heartbeat, note;
   } row;
   soci::statement insert_row;
+  // The same row unless a unique index holds one like it already (the slot's attempt recorded,
+  // the owner running): then nothing, and no error.
+  soci::statement insert_new_row;
 
   struct End {  // how a run ended
     std::string status;

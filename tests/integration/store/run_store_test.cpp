@@ -595,6 +595,39 @@ TEST_P(RunStoreTest, OnlyOneOfManyRacingSlotsOfATeamRuns) {
             "running|1\nskipped|" + std::to_string(kThreads - 1) + "\n");
 }
 
+// Manual runs have no slot: only the index on the owner's running row keeps racing claims of
+// two services from starting the team twice.
+TEST_P(RunStoreTest, OnlyOneOfManyRacingManualRunsOfATeamStarts) {
+  auto other = open_database(database_.url(), 4);
+  ASSERT_NE(other, nullptr);
+  constexpr int kThreads = 16;
+  SysTime now = utc("2026-03-02T07:00:00Z");
+  std::latch ready(kThreads);
+  std::vector<std::optional<Result<Claim>>> results(kThreads);
+  std::vector<std::thread> threads;
+  threads.reserve(kThreads);
+  for (int i = 0; i < kThreads; ++i) {
+    Database* db = i % 2 == 0 ? db_.get() : other.get();
+    threads.emplace_back([db, &ready, &results, i, now] {
+      ClaimRequest request = manual_request(TeamId{3}, now);
+      ready.arrive_and_wait();
+      results[static_cast<std::size_t>(i)].emplace(db->runs().claim(request));
+    });
+  }
+  for (std::thread& t : threads) {
+    t.join();
+  }
+  std::map<ClaimOutcome, int> outcomes;
+  for (const auto& r : results) {
+    ASSERT_TRUE(r.has_value());
+    ASSERT_TRUE(r->has_value()) << r->error().message;
+    ++outcomes[(*r)->outcome];
+  }
+  EXPECT_EQ(outcomes[ClaimOutcome::kClaimed], 1);
+  EXPECT_EQ(outcomes[ClaimOutcome::kTeamBusy], kThreads - 1);
+  EXPECT_EQ(sql("SELECT status, COUNT(*) FROM pipeline_runs GROUP BY status"), "running|1\n");
+}
+
 TEST_P(RunStoreTest, TheDatabaseRefusesASecondRunningRowOfATeam) {
   SysTime now = utc("2026-03-02T07:00:00Z");
   start(manual_request(TeamId{1}, now));
