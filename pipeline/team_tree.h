@@ -42,6 +42,8 @@ class TeamTree {
   ~TeamTree();
   TeamTree(const TeamTree&) = delete;
   TeamTree& operator=(const TeamTree&) = delete;
+  TeamTree(TeamTree&&) = delete;
+  TeamTree& operator=(TeamTree&&) = delete;
 
   // The folders of `team`'s `pipeline` (a valid pipeline name), without touching the disk.
   RunFolders folders(const std::optional<TeamId>& team,
