@@ -1,6 +1,7 @@
 #include "pipeline/open_below.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -27,6 +28,14 @@ int open_below(int dir, const char* name, int flags, std::uint64_t resolve) {
     }
   }
   return static_cast<int>(fd);
+}
+
+OwnedFd open_folder_below(int dir, const char* name, std::uint64_t resolve) {
+  int fd = open_below(dir, name, O_PATH | O_DIRECTORY, resolve);
+  if (fd < 0 && errno == ENOENT && (::mkdirat(dir, name, 0777) == 0 || errno == EEXIST)) {
+    fd = open_below(dir, name, O_PATH | O_DIRECTORY, resolve);
+  }
+  return OwnedFd(fd);
 }
 
 std::optional<std::filesystem::path> descriptor_path(int fd) {

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <optional>
 
+#include "pipeline/owned_fd.h"
+
 namespace orch::pipeline {
 
 // Opens `name` below the folder `dir` with the kernel's own check on the way (openat2, Linux
@@ -13,6 +15,10 @@ namespace orch::pipeline {
 // flags (O_CLOEXEC is added); magic links (/proc/self/fd/N) are never followed. Returns the
 // descriptor, or -1 with errno set (ENOSYS without openat2).
 int open_below(int dir, const char* name, int flags, std::uint64_t resolve);
+
+// open_below() of a folder (O_PATH), created first when missing: mkdirat never follows a symlink
+// in the last component, and `dir` is already checked, so nothing is created outside it.
+OwnedFd open_folder_below(int dir, const char* name, std::uint64_t resolve);
 
 // The path of an open file or folder as the kernel knows it: absolute, every symlink resolved,
 // of the name it was opened by. std::nullopt when /proc cannot say.

@@ -16,6 +16,7 @@
 
 #include <linux/openat2.h>
 
+#include "pipeline/kept_trees.h"
 #include "pipeline/open_below.h"
 #include "pipeline/owned_fd.h"
 
@@ -181,16 +182,6 @@ Status check_after_creating(const FolderChecks& checks, const std::optional<Team
   return {};
 }
 
-// open_below() for a folder, created first when missing: mkdirat never follows a symlink in the
-// last component, and `dir` is already checked, so nothing is created outside.
-OwnedFd open_folder_below(int dir, const char* name, std::uint64_t resolve) {
-  int fd = open_below(dir, name, O_PATH | O_DIRECTORY, resolve);
-  if (fd < 0 && errno == ENOENT && (::mkdirat(dir, name, 0777) == 0 || errno == EEXIST)) {
-    fd = open_below(dir, name, O_PATH | O_DIRECTORY, resolve);
-  }
-  return OwnedFd(fd);
-}
-
 // check_inside()'s common case in three system calls: `path` is written below `root`, and the
 // kernel resolves it without leaving `root`.
 bool resolves_below(const fs::path& path, const fs::path& root) {
@@ -201,6 +192,35 @@ bool resolves_below(const fs::path& path, const fs::path& root) {
   OwnedFd root_fd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   return root_fd.valid() &&
          OwnedFd(open_below(root_fd.get(), below.c_str(), O_PATH, RESOLVE_BENEATH)).valid();
+}
+
+RunFolders folders_on(const fs::path& input_root, const fs::path& output_root,
+                      const std::optional<TeamId>& team, std::string_view pipeline) {
+  RunFolders f;
+  const std::string owner =
+      team ? std::string(kTeamFolderPrefix) + std::to_string(team->value) : std::string();
+  f.input_root = team ? input_root / owner : input_root;
+  f.output_root = team ? output_root / owner : output_root;
+  f.input_dir = f.input_root / "files_required";
+  // Another pipeline's outputs and run folders are its own, so that publishing or pruning one
+  // never touches another's; `daily` keeps the paths it had before pipelines had names.
+  const fs::path place =
+      pipeline == kDefaultPipeline ? f.output_root : f.output_root / kPipelinesFolder / pipeline;
+  f.output_dir = place / "output";
+  f.output_share_dir = place / "output_share";
+  f.runs_dir = place / "runs";
+  return f;
+}
+
+// The published outputs are checked where they exist; publish_outputs() makes them.
+bool outputs_stay_below(int place) {
+  for (const char* name : {"output", "output_share"}) {
+    if (!OwnedFd(open_below(place, name, O_PATH | O_DIRECTORY, RESOLVE_BENEATH)).valid() &&
+        errno != ENOENT) {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -215,27 +235,32 @@ bool is_team_folder_name(std::string_view name) {
 }
 
 TeamTree::TeamTree(std::filesystem::path input_root, std::filesystem::path output_root)
-    : input_root_(std::move(input_root)), output_root_(std::move(output_root)) {}
+    : input_root_(std::move(input_root)),
+      output_root_(std::move(output_root)),
+      kept_(std::make_unique<KeptTrees>()) {}
+TeamTree::~TeamTree() = default;
 
 RunFolders TeamTree::folders(const std::optional<TeamId>& team, std::string_view pipeline) const {
-  RunFolders f;
-  if (team) {
-    std::string owner = std::string(kTeamFolderPrefix) + std::to_string(team->value);
-    f.input_root = input_root_ / owner;
-    f.output_root = output_root_ / owner;
-  } else {
-    f.input_root = input_root_;
-    f.output_root = output_root_;
+  return folders_on(input_root_, output_root_, team, pipeline);
+}
+
+std::size_t TeamTree::kept_trees() const {
+  return kept_->size();
+}
+
+std::optional<RunFolders> TeamTree::prepare_kept(TeamId team) const {
+  const std::string owner = std::string(kTeamFolderPrefix) + std::to_string(team.value);
+  auto found = kept_->still_there(team, owner);
+  if (!found) {
+    return std::nullopt;
   }
-  f.input_dir = f.input_root / "files_required";
-  // Another pipeline's outputs and run folders are its own, so that publishing or pruning one
-  // never touches another's; `daily` keeps the paths it had before pipelines had names.
-  const fs::path place =
-      pipeline == kDefaultPipeline ? f.output_root : f.output_root / kPipelinesFolder / pipeline;
-  f.output_dir = place / "output";
-  f.output_share_dir = place / "output_share";
-  f.runs_dir = place / "runs";
-  return f;
+  // The output links change with every run, so they are checked at every run.
+  OwnedFd output_owner(
+      ::open((found->output_root / owner).c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!output_owner.valid() || !outputs_stay_below(output_owner.get())) {
+    return std::nullopt;
+  }
+  return folders_on(found->input_root, found->output_root, team, kDefaultPipeline);
 }
 
 std::optional<RunFolders> TeamTree::prepare_through_descriptors(TeamId team,
@@ -274,20 +299,19 @@ std::optional<RunFolders> TeamTree::prepare_through_descriptors(TeamId team,
     }
     place = place_owner.get();
   }
-  for (const auto& [owner_fd, name] :
-       {std::pair{input_owner.get(), "files_required"}, std::pair{place, "runs"}}) {
-    if (!open_folder_below(owner_fd, name, RESOLVE_BENEATH).valid()) {
-      return std::nullopt;
-    }
+  OwnedFd files_required = open_folder_below(input_owner.get(), "files_required", RESOLVE_BENEATH);
+  OwnedFd runs = open_folder_below(place, "runs", RESOLVE_BENEATH);
+  if (!files_required.valid() || !runs.valid() || !outputs_stay_below(place)) {
+    return std::nullopt;
   }
-  // The published outputs are checked where they exist; publish_outputs() makes them.
-  for (const char* name : {"output", "output_share"}) {
-    if (!OwnedFd(open_below(place, name, O_PATH | O_DIRECTORY, RESOLVE_BENEATH)).valid() &&
-        errno != ENOENT) {
-      return std::nullopt;
-    }
+  const auto tree =
+      pipeline == kDefaultPipeline
+          ? plain_tree(input_owner.get(), files_required.get(), output_owner.get(), runs.get())
+          : std::nullopt;
+  if (tree) {
+    kept_->keep(team, *tree, *real_input_root, *real_output_root);
   }
-  return TeamTree(*real_input_root, *real_output_root).folders(team, pipeline);
+  return folders_on(*real_input_root, *real_output_root, team, pipeline);
 }
 
 Result<RunFolders> TeamTree::prepare(const std::optional<TeamId>& team,
@@ -301,7 +325,11 @@ Result<RunFolders> TeamTree::prepare(const std::optional<TeamId>& team,
                             " is not allowed: 1 to 40 of a-z, 0-9, '_' and '-'");
   }
   if (team) {
-    if (auto folders = prepare_through_descriptors(*team, pipeline)) {
+    auto folders = pipeline == kDefaultPipeline ? prepare_kept(*team) : std::nullopt;
+    if (!folders) {
+      folders = prepare_through_descriptors(*team, pipeline);
+    }
+    if (folders) {
       return *folders;
     }
   }
@@ -315,7 +343,7 @@ Result<RunFolders> TeamTree::prepare(const std::optional<TeamId>& team,
   if (!output_root) {
     return output_root.error();
   }
-  RunFolders f = TeamTree(*input_root, *output_root).folders(team, pipeline);
+  RunFolders f = folders_on(*input_root, *output_root, team, pipeline);
 
   // Parents come before their children, so that the first refusal names the folder at fault.
   const FolderChecks checks = {{

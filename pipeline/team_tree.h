@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string_view>
 
@@ -25,15 +26,24 @@ struct RunFolders {
 // which the general run's tree leaves out.
 bool is_team_folder_name(std::string_view name);
 
+class KeptTrees;
+
 // Every path of a team's isolated tree, and the checks that keep a run inside it. Nothing from
 // outside is joined into a path unchecked: a team id is a validated TeamId, and any folder that
-// resolves (through a symlink) outside the team's tree is refused. Stateless and thread-safe.
+// resolves (through a symlink) outside the team's tree is refused. Thread-safe. A team's tree
+// that was found inside is remembered (KeptTrees), and its next run only confirms that each of its
+// folders is still the one found.
 //
 // The general run's tree is the root itself minus the teams' subtrees: its folders are
 // <input_dir>/files_required and <output_dir>/{output,output_share,runs}.
 class TeamTree {
  public:
   TeamTree(std::filesystem::path input_root, std::filesystem::path output_root);
+  ~TeamTree();
+  TeamTree(const TeamTree&) = delete;
+  TeamTree& operator=(const TeamTree&) = delete;
+  TeamTree(TeamTree&&) = delete;
+  TeamTree& operator=(TeamTree&&) = delete;
 
   // The folders of `team`'s `pipeline` (a valid pipeline name), without touching the disk.
   RunFolders folders(const std::optional<TeamId>& team,
@@ -50,6 +60,9 @@ class TeamTree {
   Result<RunFolders> prepare(const std::optional<TeamId>& team,
                              std::string_view pipeline = kDefaultPipeline) const;
 
+  // How many teams' trees are remembered as found inside.
+  std::size_t kept_trees() const;
+
   // Checks that `path` (a file or folder, which must exist) resolves inside `root` once every
   // symlink is followed. Fails with kInvalidArgument naming both paths.
   static Status check_inside(const std::filesystem::path& path, const std::filesystem::path& root);
@@ -61,9 +74,12 @@ class TeamTree {
   // std::nullopt sends prepare() down that walk, which decides and says why.
   std::optional<RunFolders> prepare_through_descriptors(TeamId team,
                                                         std::string_view pipeline) const;
+  // The team's `daily` folders when its tree is kept and still the one found, else std::nullopt.
+  std::optional<RunFolders> prepare_kept(TeamId team) const;
 
   std::filesystem::path input_root_;
   std::filesystem::path output_root_;
+  std::unique_ptr<KeptTrees> kept_;
 };
 
 }  // namespace orch::pipeline
