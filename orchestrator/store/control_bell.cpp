@@ -20,6 +20,8 @@
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 
+#include "config/base/owned_fd.h"
+
 namespace orch::store {
 namespace {
 
@@ -30,31 +32,6 @@ using Wake = ControlListener::Wake;
 constexpr const char* kChannel = "orchestrator_control";
 // How long a listener that could not listen waits before it tries again.
 constexpr milliseconds kRetryListening{5000};
-
-// A file descriptor closed with its owner.
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() { reset(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    reset();
-    fd_ = std::exchange(other.fd_, -1);
-    return *this;
-  }
-  int get() const { return fd_; }
-  void reset() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
 
 // What both listeners share: the stop, and the wait for one descriptor (or none) to be readable.
 class Waiter {
@@ -93,7 +70,7 @@ class Waiter {
   }
 
  private:
-  Fd stop_fd_;
+  OwnedFd stop_fd_;
   std::atomic<bool> stopped_{false};
 };
 
@@ -129,7 +106,7 @@ class SqliteListener final : public ControlListener {
 
  private:
   void watch() {
-    Fd fd(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+    OwnedFd fd(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
     if (fd.get() < 0 || ::inotify_add_watch(fd.get(), file_.c_str(), IN_ATTRIB) < 0) {
       next_try_ = Clock::now() + kRetryListening;
       return;
@@ -158,7 +135,7 @@ class SqliteListener final : public ControlListener {
   }
 
   std::string file_;
-  Fd inotify_;
+  OwnedFd inotify_;
   Waiter waiter_;
   Clock::time_point next_try_{};
   bool tried_before_ = false;
