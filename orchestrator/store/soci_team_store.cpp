@@ -154,7 +154,8 @@ Result<Team> SociTeamStore::set_active(TeamId id, Activity activity, SysTime now
 Result<Team> SociTeamStore::set_paused(TeamId id, bool paused, SysTime now,
                                        const std::optional<std::string>& note) {
   try {
-    soci::session sql(db_.pool());
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
     WriteTransaction tx(db_, sql);
     auto rows = select(sql, "id = :id", id.value);
     if (rows.empty()) {
