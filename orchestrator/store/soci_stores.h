@@ -2,6 +2,7 @@
 
 // Internal to orchestrator/store: the SOCI implementations of the store interfaces.
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -72,6 +73,11 @@ class SociTeamStore final : public TeamStore {
 
  private:
   std::vector<Team> select(soci::session& sql, const std::string& where, std::int64_t id);
+  // A write to one team: in a write transaction on a pooled connection, `change` gets the team's
+  // row as read (kNotFound when there is none) and the team is returned as written. An error
+  // says `failure` first.
+  Result<Team> change_team(TeamId id, const std::string& failure,
+                           const std::function<void(soci::session&, Team&)>& change);
   // The team's row of team_pipelines for `pipeline`, written as `settings` says.
   void write_pipeline_row(soci::session& sql, TeamId id, const TeamPipeline& settings, SysTime now);
 
