@@ -30,6 +30,8 @@ class SociRunStore final : public RunStore {
                                      SysTime now) override;
   Status end_waiting(const std::string& run_id, const std::string& instance, RunStatus status,
                      const std::string& error, SysTime now) override;
+  Status note_waiting(const std::string& run_id, const std::string& instance,
+                      const std::string& reason) override;
   Result<bool> adopt_waiting(const std::string& run_id, const std::string& from,
                              const std::string& to, SysTime now) override;
   Result<std::map<RunOwner, std::string>> last_slot_keys() override;
