@@ -10,7 +10,7 @@
 #include <cstring>
 #include <system_error>
 
-#include "pipeline/owned_fd.h"
+#include "config/base/owned_fd.h"
 
 namespace orch::pipeline {
 namespace {

@@ -17,9 +17,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config/base/owned_fd.h"
 #include "pipeline/input_dates.h"
 #include "pipeline/input_names.h"
-#include "pipeline/owned_fd.h"
 
 namespace orch::pipeline {
 namespace {

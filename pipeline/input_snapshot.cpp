@@ -13,7 +13,7 @@
 #include <linux/fs.h>
 #include <openssl/evp.h>
 
-#include "pipeline/owned_fd.h"
+#include "config/base/owned_fd.h"
 
 namespace orch::pipeline {
 namespace {

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "config/base/owned_fd.h"
 #include "config/base/result.h"
-#include "pipeline/owned_fd.h"
 
 namespace orch::pipeline {
 

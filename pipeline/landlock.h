@@ -1,7 +1,7 @@
 #pragma once
 
+#include "config/base/owned_fd.h"
 #include "config/base/result.h"
-#include "pipeline/owned_fd.h"
 #include "pipeline/sandbox.h"
 
 namespace orch::pipeline {

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <optional>
 
-#include "pipeline/owned_fd.h"
+#include "config/base/owned_fd.h"
 
 namespace orch::pipeline {
 

@@ -22,9 +22,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "config/base/owned_fd.h"
 #include "pipeline/launch_outcome.h"
 #include "pipeline/leader_exit_watch.h"
-#include "pipeline/owned_fd.h"
 #include "pipeline/process_spawn.h"
 #include "pipeline/run_sweep.h"
 

@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "config/base/owned_fd.h"
 #include "pipeline/landlock.h"
-#include "pipeline/owned_fd.h"
 
 namespace orch::pipeline {
 namespace {

@@ -16,9 +16,9 @@
 
 #include <linux/openat2.h>
 
+#include "config/base/owned_fd.h"
 #include "pipeline/kept_trees.h"
 #include "pipeline/open_below.h"
-#include "pipeline/owned_fd.h"
 
 namespace orch::pipeline {
 namespace {

@@ -119,6 +119,7 @@ struct Service::Impl {
   // --- waiting runs (service_waiting.cpp) ---
   Result<pipeline::Readiness> check_waiting(const RunRequest& request) const;
   void hand_over_ready(RunRequest request);
+  void note_waiting(const RunRequest& request, const std::string& reason);
   std::optional<RunTarget> scheduled_target(const RunTarget& owner) const;
   std::string unscheduled_reason(const RunTarget& owner);
   void expire_waiting(RunRequest request, RunStatus status, std::string why);
@@ -167,12 +168,14 @@ struct Service::Impl {
   // Runs waiting for their inputs; last, so that its thread ends before what it calls on goes.
   WaitingRoom waiting_room{
       clock, config.scheduler.input_poll,
-      WaitingRoom::Hooks{[this](const RunRequest& r) { return check_waiting(r); },
-                         [this](const RunRequest& r) { return executor.input_folder(r.target); },
-                         [this](RunRequest r) { hand_over_ready(std::move(r)); },
-                         [this](RunRequest r, RunStatus status, std::string why) {
-                           expire_waiting(std::move(r), status, std::move(why));
-                         }}};
+      WaitingRoom::Hooks{
+          [this](const RunRequest& r) { return check_waiting(r); },
+          [this](const RunRequest& r) { return executor.input_folder(r.target); },
+          [this](RunRequest r) { hand_over_ready(std::move(r)); },
+          [this](RunRequest r, RunStatus status, std::string why) {
+            expire_waiting(std::move(r), status, std::move(why));
+          },
+          [this](const RunRequest& r, const std::string& reason) { note_waiting(r, reason); }}};
 
   // Jobs waiting for a worker, and the stop signals of the runs in progress.
   std::mutex mutex;

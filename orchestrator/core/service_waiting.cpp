@@ -40,6 +40,18 @@ void Service::Impl::hand_over_ready(RunRequest request) {
   });
 }
 
+// From the waiting room's thread: what the run waits for changed; its row says so. A run no
+// longer this service's is left to its new holder; an outage leaves the row as it was, until
+// the next change.
+void Service::Impl::note_waiting(const RunRequest& request, const std::string& reason) {
+  const RunRecord& run = *request.waiting_run;
+  auto noted = db.runs().note_waiting(run.run_id, instance, reason);
+  if (!noted && noted.error().code != ErrorCode::kFailedPrecondition) {
+    log::warn("waiting_reason_not_recorded",
+              {{"run_id", run.run_id}, {"reason", noted.error().message}});
+  }
+}
+
 // The target of the owner's schedule when this service schedules it now (loop only).
 std::optional<RunTarget> Service::Impl::scheduled_target(const RunTarget& owner) const {
   auto pipeline = pipeline_index(config, owner.pipeline);

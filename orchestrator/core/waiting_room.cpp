@@ -160,6 +160,10 @@ void WaitingRoom::check(RunRequest request, SysTime now) {
   }
   const Settled settled = settle(request, look, now);
   if (settled == Settled::kWaitsOn) {
+    std::string reason = look.readiness ? look.readiness->describe() : std::string();
+    if (look.readiness && reason != request.waiting_run->error && hooks_.still_waiting) {
+      hooks_.still_waiting(request, reason);
+    }
     return;
   }
   watch_.unwatch(run_id.str());
@@ -193,6 +197,9 @@ WaitingRoom::Settled WaitingRoom::settle(const RunRequest& request, const Look& 
   }
   entry.folder = look.folder;
   entry.watched = look.watched;
+  if (look.readiness) {
+    entry.request.waiting_run->error = look.readiness->describe();  // what its row says next
+  }
   // Its window's end is a check of its own: the run is recorded then, not at the poll.
   entry.next_check = std::min(now + next, std::max(now, request.wait_until));
   if (!look.readiness) {

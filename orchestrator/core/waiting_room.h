@@ -34,6 +34,9 @@ class WaitingRoom {
     // Its window closed with inputs still missing (kMissedInputs), or a run it waits for ended
     // without completing (kUpstreamFailed); `why` says which. The entry is gone.
     std::function<void(RunRequest, RunStatus status, std::string why)> expired;
+    // It waits on, for something else than its row says (a run it waited for ended, a file came
+    // but is still being written): `reason` is what it waits for now. The entry stays.
+    std::function<void(const RunRequest&, const std::string& reason)> still_waiting;
   };
 
   WaitingRoom(const Clock& clock, std::chrono::seconds poll, Hooks hooks);

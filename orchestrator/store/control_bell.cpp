@@ -20,6 +20,8 @@
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 
+#include "config/base/owned_fd.h"
+
 namespace orch::store {
 namespace {
 
@@ -30,31 +32,6 @@ using Wake = ControlListener::Wake;
 constexpr const char* kChannel = "orchestrator_control";
 // How long a listener that could not listen waits before it tries again.
 constexpr milliseconds kRetryListening{5000};
-
-// A file descriptor closed with its owner.
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() { reset(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    reset();
-    fd_ = std::exchange(other.fd_, -1);
-    return *this;
-  }
-  int get() const { return fd_; }
-  void reset() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
 
 // What both listeners share: the stop, and the wait for one descriptor (or none) to be readable.
 class Waiter {
@@ -69,32 +46,53 @@ class Waiter {
   }
   bool stopped() const { return stopped_; }
 
-  enum class Ready { kReadable, kTimedOut, kStopped };
-
   // Waits until `fd` is readable (-1: nothing to wait for but the stop), `deadline` passes or
-  // stop() is called.
-  Ready until(int fd, Clock::time_point deadline) const {
+  // stop() is called. Nothing when `fd` is readable, else the wake that ends the wait.
+  std::optional<Wake> until(int fd, Clock::time_point deadline) const {
     while (!stopped_) {
       auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now());
       if (left.count() <= 0) {
-        return Ready::kTimedOut;
+        return Wake::kTimedOut;
       }
       std::array<pollfd, 2> fds{pollfd{stop_fd_.get(), POLLIN, 0}, pollfd{fd, POLLIN, 0}};
       int count = ::poll(fds.data(), fd >= 0 ? 2 : 1,
                          static_cast<int>(std::min<std::int64_t>(left.count(), 60'000)));
       if (count < 0 && errno != EINTR) {
-        return Ready::kTimedOut;  // nothing sensible to wait on: the caller polls instead
+        return Wake::kTimedOut;  // nothing sensible to wait on: the caller polls instead
       }
       if (count > 0 && fds[1].revents != 0) {
-        return Ready::kReadable;
+        return std::nullopt;
       }
     }
-    return Ready::kStopped;
+    return Wake::kStopped;
   }
 
  private:
-  Fd stop_fd_;
+  OwnedFd stop_fd_;
   std::atomic<bool> stopped_{false};
+};
+
+// When a listener that cannot listen tries again, and what listening again means. After a failure
+// it waits kRetryListening before the next try; listening again after any earlier try (a failure,
+// a dropped connection, a watch that ended) counts as a ring, since one may have been missed
+// meanwhile, while the first listening does not.
+class Relistening {
+ public:
+  bool due() const { return Clock::now() >= next_try_; }
+  // Records a try that did or did not listen; whether it counts as a ring.
+  bool tried(bool listening) {
+    bool again = std::exchange(tried_before_, true);
+    if (!listening) {
+      failed();
+      return false;
+    }
+    return again;
+  }
+  void failed() { next_try_ = Clock::now() + kRetryListening; }
+
+ private:
+  Clock::time_point next_try_{};
+  bool tried_before_ = false;
 };
 
 // SQLite: an inotify watch for IN_ATTRIB on the database file. A write by SQLite is IN_MODIFY and
@@ -105,21 +103,11 @@ class SqliteListener final : public ControlListener {
 
   Wake wait(milliseconds timeout) override {
     auto deadline = Clock::now() + timeout;
-    bool was_listening = inotify_.get() >= 0;
-    if (!was_listening && Clock::now() >= next_try_) {
-      watch();
-      if (inotify_.get() >= 0 && tried_before_) {
-        return Wake::kRang;  // listening again: a ring may have been missed meanwhile
-      }
-      tried_before_ = true;
+    if (!inotify_.valid() && relistening_.due() && relistening_.tried(watch())) {
+      return Wake::kRang;
     }
-    switch (waiter_.until(inotify_.get(), deadline)) {
-      case Waiter::Ready::kStopped:
-        return Wake::kStopped;
-      case Waiter::Ready::kTimedOut:
-        return Wake::kTimedOut;
-      case Waiter::Ready::kReadable:
-        break;
+    if (auto ended = waiter_.until(inotify_.get(), deadline)) {
+      return *ended;
     }
     drain();
     return Wake::kRang;
@@ -128,13 +116,14 @@ class SqliteListener final : public ControlListener {
   void stop() override { waiter_.stop(); }
 
  private:
-  void watch() {
-    Fd fd(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
-    if (fd.get() < 0 || ::inotify_add_watch(fd.get(), file_.c_str(), IN_ATTRIB) < 0) {
-      next_try_ = Clock::now() + kRetryListening;
-      return;
+  // Whether the file is watched now.
+  bool watch() {
+    OwnedFd fd(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+    if (!fd.valid() || ::inotify_add_watch(fd.get(), file_.c_str(), IN_ATTRIB) < 0) {
+      return false;
     }
     inotify_ = std::move(fd);
+    return true;
   }
 
   // Reads every queued event: rings that came together are one wake. IN_IGNORED (the file was
@@ -158,10 +147,9 @@ class SqliteListener final : public ControlListener {
   }
 
   std::string file_;
-  Fd inotify_;
+  OwnedFd inotify_;
   Waiter waiter_;
-  Clock::time_point next_try_{};
-  bool tried_before_ = false;
+  Relistening relistening_;
 };
 
 // The few libpq calls SOCI does not wrap, found in the libpq SOCI's PostgreSQL backend loaded:
@@ -201,25 +189,16 @@ class PostgresListener final : public ControlListener {
 
   Wake wait(milliseconds timeout) override {
     auto deadline = Clock::now() + timeout;
-    if (conn_ == nullptr && Clock::now() >= next_try_) {
-      bool first = !tried_before_;
-      tried_before_ = true;
-      if (listen() && !first) {
-        return Wake::kRang;  // listening again: a ring may have been missed meanwhile
-      }
+    if (conn_ == nullptr && relistening_.due() && relistening_.tried(listen())) {
+      return Wake::kRang;
     }
     for (;;) {
       if (conn_ != nullptr && take_notifications()) {
         return Wake::kRang;
       }
       int fd = conn_ != nullptr ? pq_->socket(conn_) : -1;
-      switch (waiter_.until(fd, deadline)) {
-        case Waiter::Ready::kStopped:
-          return Wake::kStopped;
-        case Waiter::Ready::kTimedOut:
-          return Wake::kTimedOut;
-        case Waiter::Ready::kReadable:
-          break;
+      if (auto ended = waiter_.until(fd, deadline)) {
+        return *ended;
       }
       if (pq_->consume_input(conn_) == 0) {
         drop();  // the server or the network is gone: listen again later
@@ -252,7 +231,7 @@ class PostgresListener final : public ControlListener {
   void drop() {
     conn_ = nullptr;
     session_.reset();
-    next_try_ = Clock::now() + kRetryListening;
+    relistening_.failed();
   }
 
   // Takes every notification already received; whether there was one.
@@ -270,8 +249,7 @@ class PostgresListener final : public ControlListener {
   std::optional<soci::session> session_;
   PGconn* conn_ = nullptr;
   Waiter waiter_;
-  Clock::time_point next_try_{};
-  bool tried_before_ = false;
+  Relistening relistening_;
 };
 
 }  // namespace

@@ -45,8 +45,8 @@ struct RunDatesQuery {
   std::optional<std::string> pipeline;
   std::string from;  // run dates from `from` to `to` (YYYY-MM-DD), both included
   std::string to;
-  // Only rows created at or after this: a run is created on or after its run date's eve, and
-  // this bound lets the query use the index on created_at.
+  // Rows created before this are of no date in the range (a run is created on or after its run
+  // date's eve): a page of owners reads only those created since.
   SysTime created_since;
 };
 

@@ -106,6 +106,11 @@ class RunStore {
   virtual Status end_waiting(const RunId& run_id, const std::string& instance, RunStatus status,
                              const std::string& error, SysTime now) = 0;
 
+  // Rewrites the reason of a `waiting` run held by `instance` to what it waits for now.
+  // kFailedPrecondition when it is not waiting for `instance` any more.
+  virtual Status note_waiting(const RunId& run_id, const std::string& instance,
+                              const std::string& reason) = 0;
+
   // Takes a `waiting` run over from the service `from` (dead, or silent past the heartbeat
   // timeout) for `to`: true when this call took it, false when it is not `from`'s any more.
   virtual Result<bool> adopt_waiting(const RunId& run_id, const std::string& from,

@@ -331,6 +331,15 @@ std::vector<std::string> v10_run_control() {
   };
 }
 
+// Version 11: an index for the reads of an owner's runs by run date (the calendar and `why` of a
+// team, the dates a backfill finds completed), so that they seek instead of reading the owner's
+// whole history.
+std::vector<std::string> v11_run_date_index() {
+  return {
+      "CREATE INDEX pipeline_runs_owner_run_date ON pipeline_runs (team_key, pipeline, run_date)",
+  };
+}
+
 }  // namespace
 
 std::vector<Migration> migrations(Dialect dialect) {
@@ -345,6 +354,7 @@ std::vector<Migration> migrations(Dialect dialect) {
       {8, render_all(v8_waiting(), dialect)},
       {9, render_all(v9_audit(), dialect)},
       {10, render_all(v10_run_control(), dialect)},
+      {11, render_all(v11_run_date_index(), dialect)},
   };
 }
 

@@ -10,15 +10,26 @@ namespace orch::store {
 
 Result<std::vector<RunRecord>> SociRunQueries::runs_of_dates(const RunDatesQuery& query) {
   // Bound as text, as page() does: both databases read the parameter as the column's type.
-  std::vector<std::string> params = {std::to_string(team_key(query.first_team)),
-                                     std::to_string(team_key(query.last_team)), query.from,
-                                     query.to, format_utc(query.created_since)};
-  std::string where =
-      "team_key >= :p0 AND team_key <= :p1 AND run_date >= :p2 AND run_date <= :p3 AND "
-      "created_at >= :p4";
+  std::vector<std::string> params;
+  auto param = [&params](std::string value) {
+    params.push_back(std::move(value));
+    return ":p" + std::to_string(params.size() - 1);
+  };
+  // One owner (`why`, a team's row of the calendar) is an equality on the first two columns of the
+  // index on (team_key, pipeline, run_date), which then seeks to the dates. A page of owners
+  // scans its range of team keys, and the bound on created_at narrows what it reads.
+  const bool one_owner = query.first_team == query.last_team;
+  const std::string first = param(std::to_string(team_key(query.first_team)));
+  std::string where = one_owner ? "team_key = " + first
+                                : "team_key >= " + first +
+                                      " AND team_key <= " + param(std::to_string(team_key(query.last_team)));
   if (query.pipeline) {
-    params.push_back(*query.pipeline);
-    where += " AND pipeline = :p5";
+    where += " AND pipeline = " + param(*query.pipeline);
+  }
+  where += " AND run_date >= " + param(query.from);
+  where += " AND run_date <= " + param(query.to);
+  if (!one_owner) {
+    where += " AND created_at >= " + param(format_utc(query.created_since));
   }
   auto rows = runs_.select_where(where, params, std::numeric_limits<int>::max());
   if (!rows) {

@@ -1,5 +1,5 @@
-// Runs waiting for their inputs or their upstream: their start, their end without a start, and
-// their adoption by another service.
+// Runs waiting for their inputs or their upstream: their start, their end without a start, what
+// they wait for as it changes, and their adoption by another service.
 #include "orchestrator/store/soci_stores.h"
 
 namespace orch::store {
@@ -58,6 +58,28 @@ Status SociRunStore::end_waiting(const RunId& run_id, const std::string& instanc
     return {};
   } catch (const std::exception& e) {
     return db_.to_error(e, "cannot record the end of waiting run " + run_id.str());
+  }
+}
+
+Status SociRunStore::note_waiting(const RunId& run_id, const std::string& instance,
+                                  const std::string& reason) {
+  try {
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
+    std::string id = run_id.str();
+    std::string holder = instance;
+    std::string text = reason;
+    soci::statement update =
+        (sql.prepare << "UPDATE pipeline_runs SET error = :reason WHERE run_id = :id AND "
+                        "status = 'waiting' AND instance = :instance",
+         soci::use(text, "reason"), soci::use(id, "id"), soci::use(holder, "instance"));
+    update.execute(true);
+    if (update.get_affected_rows() == 0) {
+      return failed_precondition("run " + run_id.str() + " is not waiting for " + instance);
+    }
+    return {};
+  } catch (const std::exception& e) {
+    return db_.to_error(e, "cannot record what waiting run " + run_id.str() + " waits for");
   }
 }
 

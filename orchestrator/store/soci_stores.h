@@ -2,6 +2,7 @@
 
 // Internal to orchestrator/store: the SOCI implementations of the store interfaces.
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -29,6 +30,8 @@ class SociRunStore final : public RunStore {
                                      SysTime now) override;
   Status end_waiting(const RunId& run_id, const std::string& instance, RunStatus status,
                      const std::string& error, SysTime now) override;
+  Status note_waiting(const RunId& run_id, const std::string& instance,
+                      const std::string& reason) override;
   Result<bool> adopt_waiting(const RunId& run_id, const std::string& from, const std::string& to,
                              SysTime now) override;
   Result<std::map<RunOwner, std::string>> last_slot_keys() override;
@@ -72,6 +75,11 @@ class SociTeamStore final : public TeamStore {
 
  private:
   std::vector<Team> select(soci::session& sql, const std::string& where, std::int64_t id);
+  // A write to one team: in a write transaction on a pooled connection, `change` gets the team's
+  // row as read (kNotFound when there is none) and the team is returned as written. An error
+  // says `failure` first.
+  Result<Team> change_team(TeamId id, const std::string& failure,
+                           const std::function<void(soci::session&, Team&)>& change);
   // The team's row of team_pipelines for `pipeline`, written as `settings` says.
   void write_pipeline_row(soci::session& sql, TeamId id, const TeamPipeline& settings, SysTime now);
 

@@ -49,65 +49,45 @@ Result<Team> SociTeamStore::update_pipeline(TeamId id, const std::string& pipeli
     daily.cron = changes.cron;
     return update(id, daily, now);
   }
-  try {
-    PooledSession lease(db_);
-    soci::session& sql = *lease;
-    WriteTransaction tx(db_, sql);
-    auto rows = select(sql, "id = :id", id.value);
-    if (rows.empty()) {
-      return not_found("team " + std::to_string(id.value) + " does not exist");
-    }
-    TeamPipeline p = settings_of(rows.front(), pipeline);
-    auto apply = [](std::optional<std::string>& field, const std::optional<std::string>& change) {
-      if (change) {
-        field = change->empty() ? std::nullopt : change;
-      }
-    };
-    const std::optional<std::string> old_cron = p.cron;
-    apply(p.run_time, changes.run_time);
-    apply(p.cron, changes.cron);
-    if (p.cron != old_cron) {
-      p.active_since = now;  // a new cron schedule starts afresh, as for the team's own
-    }
-    write_pipeline_row(sql, id, p, now);
-    auto updated = select(sql, "id = :id", id.value);
-    tx.commit();
-    return updated.at(0);
-  } catch (const std::exception& e) {
-    return db_.to_error(
-        e, "cannot update team " + std::to_string(id.value) + "'s pipeline " + pipeline);
-  }
+  return change_team(
+      id, "cannot update team " + std::to_string(id.value) + "'s pipeline " + pipeline,
+      [&](soci::session& sql, Team& team) {
+        TeamPipeline p = settings_of(team, pipeline);
+        auto apply = [](std::optional<std::string>& field,
+                        const std::optional<std::string>& change) {
+          if (change) {
+            field = change->empty() ? std::nullopt : change;
+          }
+        };
+        const std::optional<std::string> old_cron = p.cron;
+        apply(p.run_time, changes.run_time);
+        apply(p.cron, changes.cron);
+        if (p.cron != old_cron) {
+          p.active_since = now;  // a new cron schedule starts afresh, as for the team's own
+        }
+        write_pipeline_row(sql, id, p, now);
+      });
 }
 
 Result<Team> SociTeamStore::set_pipeline_paused(TeamId id, const std::string& pipeline, bool paused,
                                                 SysTime now,
                                                 const std::optional<std::string>& note) {
-  try {
-    PooledSession lease(db_);
-    soci::session& sql = *lease;
-    WriteTransaction tx(db_, sql);
-    auto rows = select(sql, "id = :id", id.value);
-    if (rows.empty()) {
-      return not_found("team " + std::to_string(id.value) + " does not exist");
-    }
-    TeamPipeline p = settings_of(rows.front(), pipeline);
-    if (p.paused != paused || (paused && note)) {
-      if (!paused) {
-        p.active_since = now;  // resumed: what it would have run while paused is not replayed
-        p.pause_note.reset();
-      } else if (note || !p.paused) {
-        p.pause_note = note;
-      }
-      p.paused = paused;
-      write_pipeline_row(sql, id, p, now);
-    }
-    auto updated = select(sql, "id = :id", id.value);
-    tx.commit();
-    return updated.at(0);
-  } catch (const std::exception& e) {
-    return db_.to_error(
-        e, "cannot change team " + std::to_string(id.value) + "'s pipeline " + pipeline);
-  }
+  return change_team(
+      id, "cannot change team " + std::to_string(id.value) + "'s pipeline " + pipeline,
+      [&](soci::session& sql, Team& team) {
+        TeamPipeline p = settings_of(team, pipeline);
+        if (p.paused == paused && !(paused && note)) {
+          return;
+        }
+        if (!paused) {
+          p.active_since = now;  // resumed: what it would have run while paused is not replayed
+          p.pause_note.reset();
+        } else if (note || !p.paused) {
+          p.pause_note = note;
+        }
+        p.paused = paused;
+        write_pipeline_row(sql, id, p, now);
+      });
 }
 
 }  // namespace orch::store

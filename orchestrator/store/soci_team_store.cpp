@@ -85,7 +85,8 @@ Result<Team> SociTeamStore::add(std::optional<TeamId> id, const std::string& nam
   }
 }
 
-Result<Team> SociTeamStore::update(TeamId id, const TeamChanges& changes, SysTime now) {
+Result<Team> SociTeamStore::change_team(TeamId id, const std::string& failure,
+                                        const std::function<void(soci::session&, Team&)>& change) {
   try {
     PooledSession lease(db_);
     soci::session& sql = *lease;
@@ -94,92 +95,79 @@ Result<Team> SociTeamStore::update(TeamId id, const TeamChanges& changes, SysTim
     if (rows.empty()) {
       return not_found("team " + std::to_string(id.value) + " does not exist");
     }
-    Team t = rows.front();
-    const std::optional<std::string> old_cron = t.cron;
-    TeamSettingsRow row = TeamSettingsRow::of_changed_team(t, changes);
-    // A new cron schedule starts afresh: the fires the old schedule would not have had are not
-    // caught up. (A moved daily run time keeps its run-date rule instead.)
-    std::string since = format_utc(t.cron != old_cron ? now : t.active_since);
-    std::string at = format_utc(now);
-    std::int64_t team_id = id.value;
-    write_team(sql,
-               "UPDATE sales_teams SET name = :name, run_time = :run_time, timezone = :timezone, "
-               "cron = :cron, retry_max_attempts = :attempts, retry_initial_delay_seconds = "
-               ":initial, retry_max_delay_seconds = :max_delay, notify_email = :email, "
-               "notify_slack_webhook = :slack, pipelines = :pipelines, wait_for_inputs_seconds = "
-               ":wait, upstreams = :upstreams, dst_skipped = :dst_skipped, dst_repeated = "
-               ":dst_repeated, overlap = :overlap, active_since = " +
-                   db_.time_param("since") + ", updated_at = " + db_.time_param("at") +
-                   " WHERE id = :id",
-               row, {{&t.name, "name"}, {&since, "since"}, {&at, "at"}}, team_id);
+    change(sql, rows.front());
     auto updated = select(sql, "id = :id", id.value);
     tx.commit();
     return updated.at(0);
   } catch (const std::exception& e) {
-    return db_.to_error(e, "cannot update team " + std::to_string(id.value));
+    return db_.to_error(e, failure);
   }
 }
 
+Result<Team> SociTeamStore::update(TeamId id, const TeamChanges& changes, SysTime now) {
+  return change_team(
+      id, "cannot update team " + std::to_string(id.value), [&](soci::session& sql, Team& t) {
+        const std::optional<std::string> old_cron = t.cron;
+        TeamSettingsRow row = TeamSettingsRow::of_changed_team(t, changes);
+        // A new cron schedule starts afresh: the fires the old schedule would not have had are not
+        // caught up. (A moved daily run time keeps its run-date rule instead.)
+        std::string since = format_utc(t.cron != old_cron ? now : t.active_since);
+        std::string at = format_utc(now);
+        std::int64_t team_id = id.value;
+        write_team(
+            sql,
+            "UPDATE sales_teams SET name = :name, run_time = :run_time, timezone = :timezone, "
+            "cron = :cron, retry_max_attempts = :attempts, retry_initial_delay_seconds = "
+            ":initial, retry_max_delay_seconds = :max_delay, notify_email = :email, "
+            "notify_slack_webhook = :slack, pipelines = :pipelines, wait_for_inputs_seconds = "
+            ":wait, upstreams = :upstreams, dst_skipped = :dst_skipped, dst_repeated = "
+            ":dst_repeated, overlap = :overlap, active_since = " +
+                db_.time_param("since") + ", updated_at = " + db_.time_param("at") +
+                " WHERE id = :id",
+            row, {{&t.name, "name"}, {&since, "since"}, {&at, "at"}}, team_id);
+      });
+}
+
 Result<Team> SociTeamStore::set_active(TeamId id, Activity activity, SysTime now) {
-  try {
-    PooledSession lease(db_);
-    soci::session& sql = *lease;
-    WriteTransaction tx(db_, sql);
-    auto rows = select(sql, "id = :id", id.value);
-    if (rows.empty()) {
-      return not_found("team " + std::to_string(id.value) + " does not exist");
-    }
-    const bool active = activity == Activity::kActive;
-    int flag = active ? 1 : 0;
-    std::string at = format_utc(now);
-    std::int64_t team_id = id.value;
-    if (active && !rows.front().active) {
-      // A reactivated team starts afresh: what it would have run while inactive is not missed.
-      sql << "UPDATE sales_teams SET is_active = 1, active_since = " + db_.time_param("a1") +
-                 ", updated_at = " + db_.time_param("a2") + " WHERE id = :id",
-          soci::use(at, "a1"), soci::use(at, "a2"), soci::use(team_id, "id");
-    } else if (rows.front().active != active) {
-      sql << "UPDATE sales_teams SET is_active = :flag, updated_at = " + db_.time_param("at") +
-                 " WHERE id = :id",
-          soci::use(flag, "flag"), soci::use(at, "at"), soci::use(team_id, "id");
-    }
-    auto updated = select(sql, "id = :id", id.value);
-    tx.commit();
-    return updated.at(0);
-  } catch (const std::exception& e) {
-    return db_.to_error(e, "cannot change team " + std::to_string(id.value));
-  }
+  return change_team(
+      id, "cannot change team " + std::to_string(id.value), [&](soci::session& sql, Team& t) {
+        const bool active = activity == Activity::kActive;
+        int flag = active ? 1 : 0;
+        std::string at = format_utc(now);
+        std::int64_t team_id = id.value;
+        if (active && !t.active) {
+          // A reactivated team starts afresh: what it would have run while inactive is not missed.
+          sql << "UPDATE sales_teams SET is_active = 1, active_since = " + db_.time_param("a1") +
+                     ", updated_at = " + db_.time_param("a2") + " WHERE id = :id",
+              soci::use(at, "a1"), soci::use(at, "a2"), soci::use(team_id, "id");
+        } else if (t.active != active) {
+          sql << "UPDATE sales_teams SET is_active = :flag, updated_at = " + db_.time_param("at") +
+                     " WHERE id = :id",
+              soci::use(flag, "flag"), soci::use(at, "at"), soci::use(team_id, "id");
+        }
+      });
 }
 
 Result<Team> SociTeamStore::set_paused(TeamId id, bool paused, SysTime now,
                                        const std::optional<std::string>& note) {
-  try {
-    soci::session sql(db_.pool());
-    WriteTransaction tx(db_, sql);
-    auto rows = select(sql, "id = :id", id.value);
-    if (rows.empty()) {
-      return not_found("team " + std::to_string(id.value) + " does not exist");
-    }
-    std::string at = format_utc(now);
-    std::int64_t team_id = id.value;
-    if (!paused && rows.front().paused) {
-      // A resumed team starts afresh: what it would have run while paused is not replayed.
-      sql << "UPDATE sales_teams SET paused = 0, pause_note = NULL, active_since = " +
-                 db_.time_param("a1") + ", updated_at = " + db_.time_param("a2") +
-                 " WHERE id = :id",
-          soci::use(at, "a1"), soci::use(at, "a2"), soci::use(team_id, "id");
-    } else if (paused && (!rows.front().paused || note)) {
-      NullableText kept(note);
-      sql << "UPDATE sales_teams SET paused = 1, pause_note = :note, updated_at = " +
-                 db_.time_param("at") + " WHERE id = :id",
-          soci::use(kept.value, kept.ind, "note"), soci::use(at, "at"), soci::use(team_id, "id");
-    }
-    auto updated = select(sql, "id = :id", id.value);
-    tx.commit();
-    return updated.at(0);
-  } catch (const std::exception& e) {
-    return db_.to_error(e, "cannot change team " + std::to_string(id.value));
-  }
+  return change_team(
+      id, "cannot change team " + std::to_string(id.value), [&](soci::session& sql, Team& t) {
+        std::string at = format_utc(now);
+        std::int64_t team_id = id.value;
+        if (!paused && t.paused) {
+          // A resumed team starts afresh: what it would have run while paused is not replayed.
+          sql << "UPDATE sales_teams SET paused = 0, pause_note = NULL, active_since = " +
+                     db_.time_param("a1") + ", updated_at = " + db_.time_param("a2") +
+                     " WHERE id = :id",
+              soci::use(at, "a1"), soci::use(at, "a2"), soci::use(team_id, "id");
+        } else if (paused && (!t.paused || note)) {
+          NullableText kept(note);
+          sql << "UPDATE sales_teams SET paused = 1, pause_note = :note, updated_at = " +
+                     db_.time_param("at") + " WHERE id = :id",
+              soci::use(kept.value, kept.ind, "note"), soci::use(at, "at"),
+              soci::use(team_id, "id");
+        }
+      });
 }
 
 }  // namespace orch::store

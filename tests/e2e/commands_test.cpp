@@ -174,7 +174,7 @@ TEST_P(BackendE2eTest, TheSeedsQueryRunsUnchangedWithTheDatabasesOwnClient) {
 TEST_P(BackendE2eTest, MigrateAndCheckConfigWork) {
   auto migrate = orch({"migrate"});
   ASSERT_EQ(migrate.exit_code, 0) << migrate.err;
-  EXPECT_NE(migrate.out.find("schema version 10"), std::string::npos);
+  EXPECT_NE(migrate.out.find("schema version 11"), std::string::npos);
   auto check = orch({"check-config"}, {{"SMTP_PASSWORD", "hunter2-secret"}});
   ASSERT_EQ(check.exit_code, 0) << check.err;
   EXPECT_NE(check.out.find("daily_run_time"), std::string::npos);

@@ -202,5 +202,37 @@ TEST_F(RunChainsTest, ATeamsOwnWaitingWindowApplies) {
   ASSERT_EQ(service->wait(seconds(15)), 0);
 }
 
+// A waiting run's row says what it waits for now, not what it waited for when it was claimed:
+// once the general run has completed, only the team's own input is named.
+TEST_F(RunChainsTest, AWaitingRunsReasonStopsNamingItsUpstreamOnceThatCompleted) {
+  add_team(1, "North", {"--after", "general", "--wait-for-inputs", "60"});
+  std::ofstream(dir_ / "orchestrator.toml") << "[pipeline]\nrequired_inputs = [\"rates.csv\"]\n";
+  std::filesystem::create_directories(dir_ / "inputs" / "files_required");
+  std::ofstream(dir_ / "inputs" / "files_required" / "rates.csv") << "rate\n1\n";
+  // The general run's input is there and settled (1 s) by the slot.
+  auto service = serve({{"DAILY_RUN_TIME", utc_time_in(3)},
+                        {"GENERAL_RUN_ENABLED", "true"},
+                        {"PIPELINE_INPUT_SETTLE_SECONDS", "1"},
+                        {"PIPELINE_COMMAND", chain_command(dir_ / "fail_general").dump()}});
+  ASSERT_TRUE(wait_for_log(*service, "ready")) << service->output();
+  ASSERT_TRUE(wait_for_team_status("1", "waiting", seconds(20)))
+      << runs_json().dump(2) << service->output();
+  auto reason = [&] { return run_of(runs_json(), "1")["error"].get<std::string>(); };
+  EXPECT_NE(reason().find("the general run"), std::string::npos) << runs_json().dump(2);
+  ASSERT_TRUE(wait_for_team_status("general", "completed", seconds(30)))
+      << runs_json().dump(2) << service->output();
+
+  EXPECT_TRUE(wait_until([&] { return reason() == "waiting for rates.csv"; }, seconds(10)))
+      << runs_json().dump(2) << service->output();
+  EXPECT_EQ(run_of(runs_json(), "1")["status"], "waiting");
+  std::filesystem::create_directories(team_inputs(1));
+  std::ofstream(team_inputs(1) / "rates.csv") << "rate\n1\n";
+  ASSERT_TRUE(wait_for_team_status("1", "completed", seconds(20)))
+      << runs_json().dump(2) << service->output();
+  EXPECT_TRUE(run_of(runs_json(), "1")["error"].is_null()) << runs_json().dump(2);
+  service->send_signal(SIGTERM);
+  ASSERT_EQ(service->wait(seconds(15)), 0);
+}
+
 }  // namespace
 }  // namespace orch::testing

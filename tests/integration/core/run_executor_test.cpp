@@ -56,6 +56,10 @@ class EndRefusingRunStore final : public RunStore {
                      const std::string& error, SysTime now) override {
     return real_.end_waiting(id, instance, status, error, now);
   }
+  Status note_waiting(const RunId& id, const std::string& instance,
+                      const std::string& reason) override {
+    return real_.note_waiting(id, instance, reason);
+  }
   Result<bool> adopt_waiting(const RunId& id, const std::string& from, const std::string& to,
                              SysTime now) override {
     return real_.adopt_waiting(id, from, to, now);

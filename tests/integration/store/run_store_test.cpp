@@ -364,6 +364,35 @@ TEST_P(RunStoreTest, FinishStoresAFailure) {
   EXPECT_EQ(r.duration_ms, 3600000);
 }
 
+// What a waiting run waits for is rewritten by the service that holds it, and by no other; a
+// run that has started keeps its cleared reason.
+TEST_P(RunStoreTest, AWaitingRunsReasonIsRewrittenOnlyByItsHolderWhileItWaits) {
+  const SysTime now = utc("2026-03-05T02:00:00Z");
+  ClaimRequest request = slot_request(TeamId{1}, "2026-03-05", now);
+  request.start_as = RunStatus::kWaiting;
+  request.reason = "waiting for a.csv, the general run's run of 2026-03-05 (running)";
+  const RunId id(start(request));
+  ASSERT_EQ(find(id.str()).status, RunStatus::kWaiting);
+
+  auto noted = runs().note_waiting(id, "host-a:100", "waiting for a.csv");
+  ASSERT_TRUE(noted.has_value()) << noted.error().message;
+  EXPECT_EQ(find(id.str()).error, "waiting for a.csv");
+  EXPECT_EQ(find(id.str()).status, RunStatus::kWaiting);
+
+  auto not_its = runs().note_waiting(id, "host-b:200", "waiting for b.csv");
+  ASSERT_FALSE(not_its.has_value());
+  EXPECT_EQ(not_its.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(find(id.str()).error, "waiting for a.csv");
+
+  auto started = runs().start_waiting(id, "host-a:100", now + std::chrono::seconds(5));
+  ASSERT_TRUE(started.has_value()) << started.error().message;
+  ASSERT_EQ(*started, WaitingStart::kStarted);
+  auto late = runs().note_waiting(id, "host-a:100", "waiting for c.csv");
+  ASSERT_FALSE(late.has_value());
+  EXPECT_EQ(late.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(find(id.str()).error, "");
+}
+
 TEST_P(RunStoreTest, RecordsAMissedSlotOnce) {
   SysTime now = utc("2026-03-02T09:00:00Z");
   ClaimRequest request = slot_request(TeamId{1}, "2026-03-02", now);

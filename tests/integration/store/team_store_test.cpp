@@ -167,7 +167,7 @@ TEST(Database, AppliesAVersionMissingBelowTheHighestApplied) {
   ASSERT_TRUE(team->has_value());
   EXPECT_FALSE((*team)->paused);
   EXPECT_EQ(sql(file, "SELECT group_concat(version) FROM schema_migrations ORDER BY version"),
-            "1,2,3,4,5,6,8,9,10");
+            "1,2,3,4,5,6,8,9,10,11");
 }
 
 TEST(Database, CreatesTheFoldersOfANewFile) {

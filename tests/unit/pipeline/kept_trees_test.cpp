@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "pipeline/owned_fd.h"
+#include "config/base/owned_fd.h"
 #include "pipeline/team_tree.h"
 #include "tests/support/temp_dir.h"
 

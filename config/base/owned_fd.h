@@ -4,7 +4,7 @@
 
 #include <utility>
 
-namespace orch::pipeline {
+namespace orch {
 
 // A file descriptor that is closed when it goes out of scope, unless released.
 class OwnedFd {
@@ -35,4 +35,4 @@ class OwnedFd {
   int fd_;
 };
 
-}  // namespace orch::pipeline
+}  // namespace orch
