@@ -52,9 +52,9 @@ struct RunRequest {
 
 struct RunOutcome {
   ClaimOutcome claim = ClaimOutcome::kClaimed;
-  RunRecord record;         // the final row (completed, failed, skipped, missed, ...)
-  RunId busy_run_id;        // kTeamBusy: the run that was in progress
-  bool missed = false;      // the slot could not start within the grace window
+  RunRecord record;     // the final row (completed, failed, skipped, missed, ...)
+  RunId busy_run_id;    // kTeamBusy: the run that was in progress
+  bool missed = false;  // the slot could not start within the grace window
   // A scheduled run that failed or timed out and is to be tried again: when, as which attempt.
   std::optional<NextAttempt> retry;
   // The database did not take the run's end: it is kept (PendingEnds) and recorded later.

@@ -52,8 +52,8 @@ enum class ClaimOutcome {
 
 struct Claim {
   ClaimOutcome outcome = ClaimOutcome::kClaimed;
-  RunRecord record;         // the inserted row (running or skipped); empty otherwise
-  RunId busy_run_id;        // for kTeamBusy: the run in progress
+  RunRecord record;   // the inserted row (running or skipped); empty otherwise
+  RunId busy_run_id;  // for kTeamBusy: the run in progress
 };
 
 // How a claimed run ended.

@@ -21,8 +21,8 @@ Result<std::vector<RunRecord>> SociRunQueries::runs_of_dates(const RunDatesQuery
   const bool one_owner = query.first_team == query.last_team;
   const std::string first = param(std::to_string(team_key(query.first_team)));
   std::string where = one_owner ? "team_key = " + first
-                                : "team_key >= " + first +
-                                      " AND team_key <= " + param(std::to_string(team_key(query.last_team)));
+                                : "team_key >= " + first + " AND team_key <= " +
+                                      param(std::to_string(team_key(query.last_team)));
   if (query.pipeline) {
     where += " AND pipeline = " + param(*query.pipeline);
   }
