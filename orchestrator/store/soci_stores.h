@@ -51,6 +51,8 @@ class SociRunStore final : public RunStore {
 
  private:
   Result<Claim> claim_once(const ClaimRequest& request);
+  // The ends in one transaction; nullopt when it did not commit (nothing of it was recorded).
+  std::optional<std::vector<Status>> finish_together(const std::vector<const RunFinish*>& ends);
   std::vector<RunRecord> select(soci::session& sql, const std::string& where,
                                 const std::vector<std::string>& params, int limit);
 
