@@ -2,6 +2,7 @@
 
 #include <iterator>
 #include <utility>
+#include <vector>
 
 #include "config/base/log.h"
 
@@ -33,7 +34,7 @@ RecordedEnd RunEndRecorder::record(const RecordInput& input) {
   // (down, locked, its disk full, its file read-only): it is kept and recorded later. Only an
   // end the database refuses for good (the run is no longer running: another service abandoned
   // it meanwhile) is given up, and logged.
-  Status recorded = runs_.finish(end);
+  Status recorded = write(end);
   RecordedEnd out{with_end(run, end), EndFate::kRecorded};
   if (recorded) {
     return out;
@@ -58,6 +59,44 @@ RecordedEnd RunEndRecorder::record(const RecordInput& input) {
              {"effect", "recorded when the database takes it"},
              {"kept_in", kept ? pending_.dir().string() : "memory only: " + kept.error().message}});
   return out;
+}
+
+Status RunEndRecorder::write(const RunFinish& end) {
+  QueuedEnd mine{&end, {}};
+  std::unique_lock lock(queue_mutex_);
+  queue_.push_back(&mine);
+  queue_turn_.wait(lock, [&] { return mine.done || !writing_; });
+  if (mine.done) {
+    return mine.status;
+  }
+  // No batch is being written and this end was not in the last one: write it, with every end
+  // that waits by now.
+  writing_ = true;
+  std::vector<QueuedEnd*> batch;
+  batch.swap(queue_);
+  lock.unlock();
+  std::vector<const RunFinish*> ends;
+  ends.reserve(batch.size());
+  for (const QueuedEnd* queued : batch) {
+    ends.push_back(queued->end);
+  }
+  std::vector<Status> written = runs_.finish_all(ends);
+  lock.lock();
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    batch[i]->status = i < written.size()
+                           ? std::move(written[i])
+                           : Status(Error{ErrorCode::kInternal, "the store gave no answer"});
+    batch[i]->done = true;
+  }
+  writing_ = false;
+  lock.unlock();
+  queue_turn_.notify_all();
+  return mine.status;
+}
+
+std::size_t RunEndRecorder::ends_queued() const {
+  std::lock_guard lock(queue_mutex_);
+  return queue_.size();
 }
 
 std::size_t RunEndRecorder::record_deferred() {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <condition_variable>
 #include <filesystem>
 #include <mutex>
 #include <set>
@@ -36,6 +37,12 @@ RunRecord with_end(const RunRecord& run, const RunFinish& end);
 
 // Where the end of a run is written to its row: at once, or, while the database cannot take it,
 // kept in memory and on disk (PendingEnds) until record_deferred() can. Thread-safe.
+//
+// The ends of runs that end at the same moment share one commit (group commit): the first worker
+// to arrive writes every end waiting in one transaction (RunStore::finish_all) while the others
+// wait; those that arrived meanwhile are written by the next of them, at once. A worker returns
+// once its own end is committed (or kept), so nothing announces an end the database does not
+// hold, and a process killed before the commit leaves the run `running`, as before.
 class RunEndRecorder {
  public:
   RunEndRecorder(RunStore& runs, std::filesystem::path pending_dir)
@@ -54,11 +61,28 @@ class RunEndRecorder {
 
   const PendingEnds& pending() const { return pending_; }
 
+  // The ends waiting for the batch being written to commit before theirs is written.
+  std::size_t ends_queued() const;
+
  private:
+  // An end waiting to be written, and, once `done`, what the database said.
+  struct QueuedEnd {
+    const RunFinish* end;
+    Status status;
+    bool done = false;
+  };
+  // Writes the end with the others waiting, in one transaction; returns what became of it.
+  Status write(const RunFinish& end);
+
   RunStore& runs_;
   PendingEnds pending_;
   mutable std::mutex mutex_;
   std::vector<RunFinish> deferred_;  // finished, end not recorded yet
+
+  mutable std::mutex queue_mutex_;
+  std::condition_variable queue_turn_;  // a batch committed: its ends are done, another may start
+  std::vector<QueuedEnd*> queue_;       // waiting to be written, by the next batch
+  bool writing_ = false;                // a batch is being written
 };
 
 }  // namespace orch

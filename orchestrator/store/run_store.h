@@ -122,6 +122,17 @@ class RunStore {
 
   // Records how a running run ended. Requires: the run is `running`.
   virtual Status finish(const RunFinish& finish) = 0;
+  // Records how several running runs ended, each as finish() would, together where the database
+  // allows it (one transaction, one commit): the status of each end, in their order. An end that
+  // is refused does not keep the others from being recorded.
+  virtual std::vector<Status> finish_all(const std::vector<const RunFinish*>& ends) {
+    std::vector<Status> recorded;
+    recorded.reserve(ends.size());
+    for (const RunFinish* end : ends) {
+      recorded.push_back(finish(*end));
+    }
+    return recorded;
+  }
 
   // Sets heartbeat_at of the given running (or waiting) runs: those a service is actually carrying
   // out, so that a row it lost track of (its start was recorded but the answer never came back)

@@ -1,4 +1,5 @@
-// Recording runs: a run's claim of its slot (and its row), a missed slot, a run's end.
+// Recording runs: a run's claim of its slot (and its row), a missed slot (a run's end:
+// soci_run_end.cpp).
 #include <random>
 #include <string_view>
 #include <utility>
@@ -214,51 +215,6 @@ Result<std::optional<RunRecord>> SociRunStore::record_missed(const ClaimRequest&
       return std::optional<RunRecord>();
     }
     return error;
-  }
-}
-
-Status SociRunStore::finish(const RunFinish& f) {
-  try {
-    PooledSession lease(db_);
-    soci::session& sql = *lease;
-    std::optional<SysTime> started_at = f.started_at;
-    if (!started_at) {
-      std::string started;
-      sql << "SELECT " + db_.time_column("started_at") + " FROM pipeline_runs WHERE run_id = :id",
-          soci::use(f.run_id.str(), "id"), soci::into(started);
-      if (auto parsed = parse_utc(started)) {
-        started_at = *parsed;
-      }
-    }
-    auto& statements = lease.prepared<RunStatements>();
-    RunStatements::End& end = statements.end;
-    end.status = to_string(f.status);
-    end.exit_code =
-        NullableInt(f.exit_code ? std::optional<std::int64_t>(*f.exit_code) : std::nullopt);
-    end.error = NullableText(f.error.empty() ? std::nullopt : std::optional<std::string>(f.error));
-    end.inputs =
-        NullableText(f.inputs.empty() ? std::nullopt : std::optional<std::string>(f.inputs));
-    end.metrics =
-        NullableText(f.metrics.empty() ? std::nullopt : std::optional<std::string>(f.metrics));
-    end.loans = NullableInt(f.total_loans);
-    end.exceptions = NullableInt(f.exceptions_count);
-    end.log_path =
-        NullableText(f.log_path.empty() ? std::nullopt : std::optional<std::string>(f.log_path));
-    end.completed = format_utc(f.completed_at);
-    end.duration =
-        started_at
-            ? std::chrono::duration_cast<std::chrono::milliseconds>(f.completed_at - *started_at)
-                  .count()
-            : 0;
-    end.run_id = f.run_id.str();
-    statements.record_end.execute(true);
-    if (statements.record_end.get_affected_rows() == 0) {
-      return failed_precondition("run " + f.run_id.str() +
-                                 " is not running (unknown, or its end is recorded already)");
-    }
-    return {};
-  } catch (const std::exception& e) {
-    return db_.to_error(e, "cannot record the end of run " + f.run_id.str());
   }
 }
 

@@ -24,6 +24,7 @@ class SociRunStore final : public RunStore {
   Result<std::optional<RunRecord>> record_missed(const ClaimRequest& request,
                                                  const std::string& reason) override;
   Status finish(const RunFinish& finish) override;
+  std::vector<Status> finish_all(const std::vector<const RunFinish*>& ends) override;
   Status heartbeat(const std::vector<RunId>& run_ids, SysTime now) override;
   Result<std::vector<RunRecord>> abandon_stale(SysTime stale_before, SysTime now) override;
   Result<WaitingStart> start_waiting(const RunId& run_id, const std::string& instance,
@@ -50,6 +51,8 @@ class SociRunStore final : public RunStore {
 
  private:
   Result<Claim> claim_once(const ClaimRequest& request);
+  // The ends in one transaction; nullopt when it did not commit (nothing of it was recorded).
+  std::optional<std::vector<Status>> finish_together(const std::vector<const RunFinish*>& ends);
   std::vector<RunRecord> select(soci::session& sql, const std::string& where,
                                 const std::vector<std::string>& params, int limit);
 
