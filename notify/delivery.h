@@ -24,7 +24,7 @@ struct DeliveryRecord {
   std::string channel;  // "email", "slack"
   std::string target;   // "a@example.com,b@example.com" or "https://hooks.slack.com/***"
   std::optional<TeamId> team;
-  std::string run_id;
+  std::optional<RunId> run_id;
   DeliveryStatus status = DeliveryStatus::kPending;
   int attempts = 0;
   std::string last_error;

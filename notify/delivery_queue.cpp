@@ -28,8 +28,8 @@ struct Waiting {
 
 log::Fields fields(const DeliveryRecord& r) {
   log::Fields f{{"event", r.event}, {"channel", r.channel}, {"target", r.target}};
-  if (!r.run_id.empty()) {
-    f.emplace_back("run_id", r.run_id);
+  if (r.run_id) {
+    f.emplace_back("run_id", r.run_id->str());
   }
   f.emplace_back("attempts", std::to_string(r.attempts));
   return f;

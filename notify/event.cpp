@@ -84,7 +84,7 @@ log::Fields event_fields(const RunEvent& e) {
       f.emplace_back(key, static_cast<std::int64_t>(*v));
     }
   };
-  add("run_id", e.run_id);
+  add("run_id", e.run_id ? e.run_id->str() : std::string());
   add("team", e.team ? std::to_string(e.team->value) : "general");
   add("team_name", e.team_name);
   add("pipeline", e.pipeline);

@@ -42,7 +42,7 @@ bool is_bad_news(EventKind kind);
 // What people are told about one run. A plain value; the notifier formats it for its channel.
 struct RunEvent {
   EventKind kind = EventKind::kRunStarted;
-  std::string run_id;
+  std::optional<RunId> run_id;  // none for a test message
   std::optional<TeamId> team;
   std::string pipeline;  // the pipeline's name; empty or "daily": named nowhere but logs
   std::string team_name;

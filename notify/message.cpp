@@ -54,7 +54,7 @@ Lines labelled_fields(const RunEvent& e) {
   add("Team", e.team ? std::to_string(e.team->value) + " \"" + e.team_name + "\""
                      : std::string("general run (no team)"));
   add("Pipeline", named_pipeline(e));
-  add("Run", e.run_id);
+  add("Run", e.run_id ? e.run_id->str() : std::string());
   add("Status", e.status);
   add("Event", event_name(e.kind));
   if (e.consecutive_failures > 0) {
@@ -155,8 +155,8 @@ std::string slack_payload(const RunEvent& e) {
                                                               "run's log have it all)"
                                                         : e.error;
   std::string text = headline(e);
-  if (!e.run_id.empty()) {
-    text += " (" + e.run_id + ")";
+  if (e.run_id) {
+    text += " (" + e.run_id->str() + ")";
   }
   if (!error.empty()) {
     text += ": " + error;

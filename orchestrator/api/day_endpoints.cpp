@@ -129,7 +129,7 @@ HttpResponse why(const EndpointContext& context, const RouteContext& route) {
   std::vector<std::vector<notify::DeliveryRecord>> sent;
   for (const RunRecord& run : report->attempts) {
     NotificationFilter filter;
-    filter.run_id = run.run_id.str();
+    filter.run_id = run.run_id;
     auto listed = context.db.notifications().list(filter);
     if (!listed) {
       return problem_for(listed.error());

@@ -175,7 +175,7 @@ HttpResponse show_run(const EndpointContext& context, const RouteContext& route)
                                                     : problem_for(run.error());
   }
   NotificationFilter filter;
-  filter.run_id = run->run_id.str();
+  filter.run_id = run->run_id;
   auto sent = context.db.notifications().list(filter);
   if (!sent) {
     return problem_for(sent.error());

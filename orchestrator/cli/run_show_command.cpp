@@ -94,7 +94,7 @@ int runs_show(const config::Config& config, const RunShowOptions& options) {
     return fail(run.error());
   }
   NotificationFilter filter;
-  filter.run_id = run->run_id.str();
+  filter.run_id = run->run_id;
   auto sent = (*db)->notifications().list(filter);
   if (!sent) {
     return fail(sent.error());

@@ -93,7 +93,7 @@ int why(const config::Config& config, const WhyOptions& options) {
     std::vector<std::vector<notify::DeliveryRecord>> sent;
     for (const RunRecord& run : report->attempts) {
       NotificationFilter filter;
-      filter.run_id = run.run_id.str();
+      filter.run_id = run.run_id;
       auto listed = (*db)->notifications().list(filter);
       if (!listed) {
         return fail(listed.error());

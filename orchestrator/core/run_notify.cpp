@@ -79,7 +79,7 @@ notify::RunEvent run_event(notify::EventKind kind, const RunRecord& run, const R
   notify::RunEvent e;
   e.kind = kind;
   e.attempt = run.attempt;
-  e.run_id = run.run_id.str();
+  e.run_id = run.run_id;
   e.team = run.team;
   e.pipeline = run.pipeline;
   e.team_name = target.name;

@@ -10,7 +10,7 @@
 namespace orch {
 
 struct NotificationFilter {
-  std::optional<std::string> run_id;
+  std::optional<RunId> run_id;
   int limit = 100;
 };
 

@@ -28,7 +28,7 @@ Result<std::int64_t> SociNotificationStore::add(const DeliveryRecord& r) {
     PooledSession lease(db_);
     soci::session& sql = *lease;
     NullableInt team(r.team ? std::optional<std::int64_t>(r.team->value) : std::nullopt);
-    NullableText run_id = optional_text(r.run_id);
+    NullableText run_id = optional_text(r.run_id ? r.run_id->str() : std::string());
     NullableText last_error = optional_text(r.last_error);
     NullableText sent_at = time_text(r.sent_at);
     std::string status = notify::to_string(r.status);
@@ -112,7 +112,9 @@ struct DeliveryRow {
     if (auto t = team.get()) {
       r.team = TeamId{*t};
     }
-    r.run_id = run_id.get().value_or("");
+    if (auto text = run_id.get()) {
+      r.run_id = RunId(*text);
+    }
     r.status = parse_status(status);
     r.attempts = attempts;
     r.last_error = last_error.get().value_or("");
@@ -134,7 +136,7 @@ Result<std::vector<DeliveryRecord>> SociNotificationStore::list(const Notificati
     PooledSession lease(db_);
     soci::session& sql = *lease;
     DeliveryRow row;
-    std::string run_filter = filter.run_id.value_or("");
+    std::string run_filter = filter.run_id ? filter.run_id->str() : std::string();
     int limit = filter.limit;
     soci::statement st(sql);
     row.bind(st);

@@ -73,7 +73,7 @@ class RowReadingNotifier final : public notify::Notifier {
   void notify(const notify::RunEvent& event) override {
     if (event.kind == notify::EventKind::kRunCompleted ||
         event.kind == notify::EventKind::kRunFailed) {
-      auto row = reader_.find(RunId(event.run_id));
+      auto row = reader_.find(*event.run_id);
       std::lock_guard lock(mutex_);
       told_.push_back(row && *row ? (*row)->status : RunStatus::kRunning);
     }

@@ -127,8 +127,8 @@ class DeliveryQueueTest : public ::testing::Test {
     Delivery d;
     d.record.event = "run_failed";
     d.record.channel = "slack";
-    d.record.run_id = unique_name();
-    notify::WebhookPost post{"http://127.0.0.1:" + port_ + path + "/" + d.record.run_id,
+    d.record.run_id = RunId(unique_name());
+    notify::WebhookPost post{"http://127.0.0.1:" + port_ + path + "/" + d.record.run_id->str(),
                              R"({"text":"hello"})"};
     d.record.target = notify::redact_webhook(post.url);
     auto transport = std::make_shared<CountingTransport>(
@@ -139,7 +139,7 @@ class DeliveryQueueTest : public ::testing::Test {
 
   std::optional<DeliveryRecord> recorded(const std::string& run_id) {
     NotificationFilter filter;
-    filter.run_id = run_id;
+    filter.run_id = RunId(run_id);
     auto rows = db_->notifications().list(filter);
     EXPECT_TRUE(rows.has_value());
     if (!rows || rows->empty()) {
@@ -159,7 +159,7 @@ TEST_F(DeliveryQueueTest, PushReturnsAtOnceWhileTheWebhookHangs) {
   settings.max_attempts = 1;
   DeliveryQueue queue(settings, &db_->notifications(), clock_);
   Delivery d = webhook("/hang/5", seconds(1));
-  std::string run_id = d.record.run_id;
+  std::string run_id = d.record.run_id->str();
   auto start = steady_clock::now();
   ASSERT_TRUE(queue.push(std::move(d)));
   EXPECT_LT(steady_clock::now() - start, milliseconds(50));
@@ -180,7 +180,7 @@ TEST_F(DeliveryQueueTest, RetriesWithGrowingJitteredDelaysThenRecordsTheFailure)
   DeliveryQueue queue(settings, &db_->notifications(), clock_);
   Tries tries;
   Delivery d = webhook("/status/503", seconds(5), &tries);
-  std::string run_id = d.record.run_id;
+  std::string run_id = d.record.run_id->str();
   ASSERT_TRUE(queue.push(std::move(d)));
   queue.drain(seconds(10));
   ASSERT_EQ(tries.count(), 4U);
@@ -208,7 +208,7 @@ TEST_F(DeliveryQueueTest, AnAnswerThatNoRetryCanChangeIsNotRetried) {
   settings.initial_delay = milliseconds(10);
   DeliveryQueue queue(settings, &db_->notifications(), clock_);
   Delivery d = webhook("/status/404", seconds(5));
-  std::string run_id = d.record.run_id;
+  std::string run_id = d.record.run_id->str();
   ASSERT_TRUE(queue.push(std::move(d)));
   queue.drain(seconds(5));
   auto row = recorded(run_id);
@@ -225,14 +225,14 @@ TEST_F(DeliveryQueueTest, AFullQueueDropsTheNewDeliveryAndRecordsIt) {
   settings.max_attempts = 1;
   DeliveryQueue queue(settings, &db_->notifications(), clock_);
   Delivery busy = webhook("/hang/2", seconds(5));
-  std::string busy_id = busy.record.run_id;
+  std::string busy_id = busy.record.run_id->str();
   ASSERT_TRUE(queue.push(std::move(busy)));
   // The only worker is now inside the hanging POST; one delivery may wait, the next is dropped.
   ASSERT_TRUE(testing::wait_until([&] { return posts_with(busy_id) == 1; }, seconds(5)));
   Delivery waiting = webhook("/ok", seconds(5));
-  std::string waiting_id = waiting.record.run_id;
+  std::string waiting_id = waiting.record.run_id->str();
   Delivery extra = webhook("/ok", seconds(5));
-  std::string dropped_id = extra.record.run_id;
+  std::string dropped_id = extra.record.run_id->str();
   EXPECT_TRUE(queue.push(std::move(waiting)));
   EXPECT_FALSE(queue.push(std::move(extra)));
   queue.drain(seconds(10));
@@ -255,9 +255,9 @@ TEST_F(DeliveryQueueTest, AStopGivesQueuedDeliveriesAGraceThenRecordsTheRestFail
   settings.max_delay = milliseconds(20000);
   DeliveryQueue queue(settings, &db_->notifications(), clock_);
   Delivery failing = webhook("/status/500", seconds(5));
-  std::string failing_id = failing.record.run_id;
+  std::string failing_id = failing.record.run_id->str();
   Delivery fine = webhook("/ok", seconds(5));
-  std::string fine_id = fine.record.run_id;
+  std::string fine_id = fine.record.run_id->str();
   ASSERT_TRUE(queue.push(std::move(failing)));
   ASSERT_TRUE(queue.push(std::move(fine)));
   auto start = steady_clock::now();
@@ -286,7 +286,7 @@ TEST_F(DeliveryQueueTest, DeliveriesPushedWhileAWorkerWaitsForARetryGoOutAndTheR
   DeliveryQueue queue(settings, &db_->notifications(), clock_);
   Tries tries;
   Delivery failing = webhook("/status/503", seconds(5), &tries);
-  std::string failing_id = failing.record.run_id;
+  std::string failing_id = failing.record.run_id->str();
   ASSERT_TRUE(queue.push(std::move(failing)));
   // The only worker now waits for the retry, 0.5 to 1 s away, while new deliveries arrive and
   // the queue grows (in the sanitized build, this once read a freed deadline).
@@ -294,7 +294,7 @@ TEST_F(DeliveryQueueTest, DeliveriesPushedWhileAWorkerWaitsForARetryGoOutAndTheR
   std::vector<std::string> fine_ids;
   for (int i = 0; i < 8; ++i) {
     Delivery fine = webhook("/ok", seconds(5));
-    fine_ids.push_back(fine.record.run_id);
+    fine_ids.push_back(fine.record.run_id->str());
     ASSERT_TRUE(queue.push(std::move(fine)));
   }
   ASSERT_TRUE(testing::wait_until([&] { return tries.count() == 2; }, seconds(5)));
@@ -314,7 +314,7 @@ TEST_F(DeliveryQueueTest, ADatabaseThatCannotRecordDoesNotStopTheDelivery) {
   FlakyRecorder recorder(db_->notifications());
   DeliveryQueue queue(DeliveryQueueSettings{}, &recorder, clock_);
   Delivery d = webhook("/ok", seconds(5));
-  std::string run_id = d.record.run_id;
+  std::string run_id = d.record.run_id->str();
   ::testing::internal::CaptureStderr();
   ASSERT_TRUE(queue.push(std::move(d)));
   queue.drain(seconds(5));

@@ -50,8 +50,8 @@ class SmtpReplyTest : public ::testing::Test {
     config.notify.email_to = {"nobody@example.com"};
     notify::RunEvent event;
     event.kind = notify::EventKind::kRunFailed;
-    event.run_id =
-        "run_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    event.run_id = RunId(
+        "run_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     auto deliveries = notify::deliveries_for(event, config);
     EXPECT_EQ(deliveries.size(), 1U);
     notify::DeliveryQueueSettings settings;

@@ -56,7 +56,7 @@ TEST_P(NotificationStoreTest, RecordsADeliveryAndItsEnd) {
   r.channel = "email";
   r.target = "west@example.com,lead@example.com";
   r.team = TeamId{3};
-  r.run_id = run_id_;
+  r.run_id = RunId(run_id_);
   r.created_at = r.updated_at = utc("2026-11-23T02:00:01.250Z");
   auto id = db_->notifications().add(r);
   ASSERT_TRUE(id.has_value()) << id.error().message;
@@ -75,7 +75,7 @@ TEST_P(NotificationStoreTest, RecordsADeliveryAndItsEnd) {
   ASSERT_TRUE(db_->notifications().update(r).has_value());
 
   NotificationFilter filter;
-  filter.run_id = run_id_;
+  filter.run_id = RunId(run_id_);
   auto rows = db_->notifications().list(filter);
   ASSERT_TRUE(rows.has_value()) << rows.error().message;
   ASSERT_EQ(rows->size(), 1U);
@@ -99,13 +99,13 @@ TEST_P(NotificationStoreTest, GeneralRunAndDroppedDeliveriesHaveNoTeamAndNoSendT
   r.event = "run_completed";
   r.channel = "slack";
   r.target = "https://hooks.slack.com/***";
-  r.run_id = run_id_;
+  r.run_id = RunId(run_id_);
   r.status = DeliveryStatus::kDropped;
   r.last_error = "not sent: the notification queue is full (1000 waiting)";
   r.created_at = r.updated_at = utc("2026-11-23T02:00:00Z");
   ASSERT_TRUE(db_->notifications().add(r).has_value());
   NotificationFilter filter;
-  filter.run_id = run_id_;
+  filter.run_id = RunId(run_id_);
   auto rows = db_->notifications().list(filter);
   ASSERT_TRUE(rows.has_value()) << rows.error().message;
   ASSERT_EQ(rows->size(), 1U);

@@ -10,7 +10,7 @@ namespace {
 RunEvent failed_run() {
   RunEvent e;
   e.kind = EventKind::kRunFailed;
-  e.run_id = "run_0123456789abcdef";
+  e.run_id = RunId("run_0123456789abcdef");
   e.team = TeamId{3};
   e.team_name = "West Coast";
   e.status = "timed_out";

@@ -20,7 +20,7 @@ config::Config configured() {
 RunEvent event(EventKind kind) {
   RunEvent e;
   e.kind = kind;
-  e.run_id = "run_1";
+  e.run_id = RunId("run_1");
   e.team = TeamId{3};
   e.team_name = "West";
   return e;
@@ -43,7 +43,7 @@ TEST(Routing, WithoutTeamRecipientsTheConfiguredOnes) {
   ASSERT_EQ(deliveries.size(), 2U);
   EXPECT_EQ(deliveries[0].record.target, "ops@example.com");
   EXPECT_EQ(deliveries[0].record.event, "run_completed");
-  EXPECT_EQ(deliveries[0].record.run_id, "run_1");
+  EXPECT_EQ(deliveries[0].record.run_id, RunId("run_1"));
 }
 
 TEST(Routing, StartsGoOnlyToTheLogByDefault) {
