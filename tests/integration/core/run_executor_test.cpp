@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "orchestrator/store/database.h"
+#include "tests/support/run_store_wrapper.h"
 #include "tests/support/temp_dir.h"
 
 namespace orch {
@@ -19,18 +20,14 @@ namespace {
 
 // The real store, whose finish() fails while `refuse_ends` is set, as SQLite does when its disk
 // is full ("database or disk is full": not an outage, an error of its own).
-class EndRefusingRunStore final : public RunStore {
+class EndRefusingRunStore final : public testing::RunStoreWrapper {
  public:
-  explicit EndRefusingRunStore(RunStore& real) : real_(real) {}
+  using RunStoreWrapper::RunStoreWrapper;
+
   std::atomic<bool> refuse_ends{true};
   // Set: another service abandons the run just before its end is written.
   std::atomic<bool> abandon_first{false};
 
-  Result<Claim> claim(const ClaimRequest& r) override { return real_.claim(r); }
-  Result<std::optional<RunRecord>> record_missed(const ClaimRequest& r,
-                                                 const std::string& reason) override {
-    return real_.record_missed(r, reason);
-  }
   Status finish(const RunFinish& f) override {
     if (refuse_ends) {
       return Error{ErrorCode::kInternal,
@@ -42,58 +39,16 @@ class EndRefusingRunStore final : public RunStore {
       abandoned.status = RunStatus::kAbandoned;
       abandoned.error = "its service (other:1) stopped without recording an end";
       abandoned.completed_at = f.completed_at;
-      if (Status done = real_.finish(abandoned); !done) {
+      if (Status done = real().finish(abandoned); !done) {
         return done;
       }
     }
-    return real_.finish(f);
+    return real().finish(f);
   }
-  Result<WaitingStart> start_waiting(const RunId& id, const std::string& instance,
-                                     SysTime now) override {
-    return real_.start_waiting(id, instance, now);
+  // One end at a time through finish() above, not the real store's batch.
+  std::vector<Status> finish_all(const std::vector<const RunFinish*>& ends) override {
+    return RunStore::finish_all(ends);
   }
-  Status end_waiting(const RunId& id, const std::string& instance, RunStatus status,
-                     const std::string& error, SysTime now) override {
-    return real_.end_waiting(id, instance, status, error, now);
-  }
-  Status note_waiting(const RunId& id, const std::string& instance,
-                      const std::string& reason) override {
-    return real_.note_waiting(id, instance, reason);
-  }
-  Result<bool> adopt_waiting(const RunId& id, const std::string& from, const std::string& to,
-                             SysTime now) override {
-    return real_.adopt_waiting(id, from, to, now);
-  }
-  Status heartbeat(const std::vector<RunId>& ids, SysTime now) override {
-    return real_.heartbeat(ids, now);
-  }
-  Result<std::vector<RunRecord>> abandon_stale(SysTime before, SysTime now) override {
-    return real_.abandon_stale(before, now);
-  }
-  Result<std::map<RunOwner, std::string>> last_slot_keys() override {
-    return real_.last_slot_keys();
-  }
-  Result<std::set<std::string>> completed_run_dates(const RunOwner& owner, const std::string& from,
-                                                    const std::string& to) override {
-    return real_.completed_run_dates(owner, from, to);
-  }
-  Result<std::vector<RunRecord>> unsettled_slot_attempts(SysTime since) override {
-    return real_.unsettled_slot_attempts(since);
-  }
-  Result<std::vector<RunRecord>> list(const RunFilter& filter) override {
-    return real_.list(filter);
-  }
-  Result<std::optional<RunRecord>> find(const RunId& id) override { return real_.find(id); }
-  Result<std::optional<RunRecord>> latest_of_date(const RunOwner& owner,
-                                                  const std::string& day) override {
-    return real_.latest_of_date(owner, day);
-  }
-  Result<std::vector<RunStatus>> recent_statuses(const RunOwner& owner, int limit) override {
-    return real_.recent_statuses(owner, limit);
-  }
-
- private:
-  RunStore& real_;
 };
 
 class RunExecutorTest : public ::testing::Test {
