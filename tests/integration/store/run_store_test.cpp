@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <latch>
 #include <map>
 #include <memory>
@@ -157,6 +158,40 @@ class RunStoreTest : public ::testing::TestWithParam<Backend> {
     std::transform(err.begin(), err.end(), err.begin(),
                    [](unsigned char c) { return std::tolower(c); });
     EXPECT_NE(err.find("unique"), std::string::npos) << result.err;
+  }
+
+  // Claims `request_of(i)` from kRacingClaims threads released at once, the even ones through
+  // this service's database and the odd ones through a second service's: each outcome, counted.
+  static constexpr int kRacingClaims = 16;
+  std::map<ClaimOutcome, int> race_claims(const std::function<ClaimRequest(int)>& request_of) {
+    auto other = open_database(database_.url(), 4);
+    if (other == nullptr) {
+      ADD_FAILURE() << "cannot open a second service's database";
+      return {};
+    }
+    std::latch ready(kRacingClaims);
+    std::vector<std::optional<Result<Claim>>> results(kRacingClaims);
+    std::vector<std::thread> threads;
+    threads.reserve(kRacingClaims);
+    for (int i = 0; i < kRacingClaims; ++i) {
+      Database* db = i % 2 == 0 ? db_.get() : other.get();
+      threads.emplace_back([db, &ready, &results, &request_of, i] {
+        ClaimRequest request = request_of(i);
+        ready.arrive_and_wait();
+        results[static_cast<std::size_t>(i)].emplace(db->runs().claim(request));
+      });
+    }
+    for (std::thread& t : threads) {
+      t.join();
+    }
+    std::map<ClaimOutcome, int> outcomes;
+    for (const auto& r : results) {
+      EXPECT_TRUE(r.has_value() && r->has_value()) << (r ? r->error().message : "no answer");
+      if (r && r->has_value()) {
+        ++outcomes[(*r)->outcome];
+      }
+    }
+    return outcomes;
   }
 
   testing::TempDir dir_;
@@ -558,102 +593,35 @@ TEST_P(RunStoreTest, RefusesARunOfAnUnknownTeam) {
 
 // Two services ("processes") sharing the file race for one slot from 8 threads each.
 TEST_P(RunStoreTest, OnlyOneOfManyRacingServicesClaimsASlot) {
-  auto other = open_database(database_.url(), 4);
-  ASSERT_NE(other, nullptr);
-  constexpr int kServices = 2;
-  constexpr int kThreadsPerService = 8;
-  constexpr int kThreads = kServices * kThreadsPerService;
-  SysTime now = utc("2026-03-02T07:00:00Z");
-  std::latch ready(kThreads);
-  std::vector<std::optional<Result<Claim>>> results(kThreads);
-  std::vector<std::thread> threads;
-  threads.reserve(kThreads);
-  for (int i = 0; i < kThreads; ++i) {
-    Database* db = i % 2 == 0 ? db_.get() : other.get();
-    threads.emplace_back([db, &ready, &results, i, now] {
-      ClaimRequest request = slot_request(TeamId{1}, "2026-03-02", now);
-      request.instance = "host-" + std::to_string(i % 2) + ":" + std::to_string(i);
-      ready.arrive_and_wait();
-      results[static_cast<std::size_t>(i)].emplace(db->runs().claim(request));
-    });
-  }
-  for (std::thread& t : threads) {
-    t.join();
-  }
-  std::map<ClaimOutcome, int> outcomes;
-  for (const auto& r : results) {
-    ASSERT_TRUE(r.has_value());
-    ASSERT_TRUE(r->has_value()) << r->error().message;
-    ++outcomes[(*r)->outcome];
-  }
+  const SysTime now = utc("2026-03-02T07:00:00Z");
+  auto outcomes = race_claims([now](int i) {
+    ClaimRequest request = slot_request(TeamId{1}, "2026-03-02", now);
+    request.instance = "host-" + std::to_string(i % 2) + ":" + std::to_string(i);
+    return request;
+  });
   EXPECT_EQ(outcomes[ClaimOutcome::kClaimed], 1);
-  EXPECT_EQ(outcomes[ClaimOutcome::kAlreadyRecorded], kThreads - 1);
+  EXPECT_EQ(outcomes[ClaimOutcome::kAlreadyRecorded], kRacingClaims - 1);
   EXPECT_EQ(sql("SELECT COUNT(*) FROM pipeline_runs WHERE team_key = 1"), "1\n");
 }
 
 // The same race for different slots of one team: one runs, every other slot is skipped.
 TEST_P(RunStoreTest, OnlyOneOfManyRacingSlotsOfATeamRuns) {
-  auto other = open_database(database_.url(), 4);
-  ASSERT_NE(other, nullptr);
-  constexpr int kThreads = 16;
-  SysTime now = utc("2026-03-02T07:00:00Z");
-  std::latch ready(kThreads);
-  std::vector<std::optional<Result<Claim>>> results(kThreads);
-  std::vector<std::thread> threads;
-  threads.reserve(kThreads);
-  for (int i = 0; i < kThreads; ++i) {
-    Database* db = i % 2 == 0 ? db_.get() : other.get();
-    threads.emplace_back([db, &ready, &results, i, now] {
-      ClaimRequest request = slot_request(TeamId{2}, "2026-04-" + std::to_string(10 + i), now);
-      ready.arrive_and_wait();
-      results[static_cast<std::size_t>(i)].emplace(db->runs().claim(request));
-    });
-  }
-  for (std::thread& t : threads) {
-    t.join();
-  }
-  std::map<ClaimOutcome, int> outcomes;
-  for (const auto& r : results) {
-    ASSERT_TRUE(r.has_value());
-    ASSERT_TRUE(r->has_value()) << r->error().message;
-    ++outcomes[(*r)->outcome];
-  }
+  const SysTime now = utc("2026-03-02T07:00:00Z");
+  auto outcomes = race_claims(
+      [now](int i) { return slot_request(TeamId{2}, "2026-04-" + std::to_string(10 + i), now); });
   EXPECT_EQ(outcomes[ClaimOutcome::kClaimed], 1);
-  EXPECT_EQ(outcomes[ClaimOutcome::kTeamBusy], kThreads - 1);
+  EXPECT_EQ(outcomes[ClaimOutcome::kTeamBusy], kRacingClaims - 1);
   EXPECT_EQ(sql("SELECT status, COUNT(*) FROM pipeline_runs GROUP BY status ORDER BY status"),
-            "running|1\nskipped|" + std::to_string(kThreads - 1) + "\n");
+            "running|1\nskipped|" + std::to_string(kRacingClaims - 1) + "\n");
 }
 
 // Manual runs have no slot: only the index on the owner's running row keeps racing claims of
 // two services from starting the team twice.
 TEST_P(RunStoreTest, OnlyOneOfManyRacingManualRunsOfATeamStarts) {
-  auto other = open_database(database_.url(), 4);
-  ASSERT_NE(other, nullptr);
-  constexpr int kThreads = 16;
-  SysTime now = utc("2026-03-02T07:00:00Z");
-  std::latch ready(kThreads);
-  std::vector<std::optional<Result<Claim>>> results(kThreads);
-  std::vector<std::thread> threads;
-  threads.reserve(kThreads);
-  for (int i = 0; i < kThreads; ++i) {
-    Database* db = i % 2 == 0 ? db_.get() : other.get();
-    threads.emplace_back([db, &ready, &results, i, now] {
-      ClaimRequest request = manual_request(TeamId{3}, now);
-      ready.arrive_and_wait();
-      results[static_cast<std::size_t>(i)].emplace(db->runs().claim(request));
-    });
-  }
-  for (std::thread& t : threads) {
-    t.join();
-  }
-  std::map<ClaimOutcome, int> outcomes;
-  for (const auto& r : results) {
-    ASSERT_TRUE(r.has_value());
-    ASSERT_TRUE(r->has_value()) << r->error().message;
-    ++outcomes[(*r)->outcome];
-  }
+  const SysTime now = utc("2026-03-02T07:00:00Z");
+  auto outcomes = race_claims([now](int) { return manual_request(TeamId{3}, now); });
   EXPECT_EQ(outcomes[ClaimOutcome::kClaimed], 1);
-  EXPECT_EQ(outcomes[ClaimOutcome::kTeamBusy], kThreads - 1);
+  EXPECT_EQ(outcomes[ClaimOutcome::kTeamBusy], kRacingClaims - 1);
   EXPECT_EQ(sql("SELECT status, COUNT(*) FROM pipeline_runs GROUP BY status"), "running|1\n");
 }
 
