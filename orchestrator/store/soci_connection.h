@@ -217,6 +217,10 @@ struct NullableText {
   NullableText() = default;
   explicit NullableText(const std::optional<std::string>& v)
       : value(v.value_or("")), ind(v ? soci::i_ok : soci::i_null) {}
+  // Text where an empty one means "none": stored as NULL.
+  static NullableText unless_empty(const std::string& text) {
+    return NullableText(text.empty() ? std::nullopt : std::optional<std::string>(text));
+  }
   std::optional<std::string> get() const {
     return ind == soci::i_ok ? std::optional<std::string>(value) : std::nullopt;
   }

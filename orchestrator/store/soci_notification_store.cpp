@@ -16,11 +16,6 @@ DeliveryStatus parse_status(const std::string& text) {
   return DeliveryStatus::kFailed;
 }
 
-// NULL for an empty string, so that `WHERE last_error IS NULL` reads naturally.
-NullableText optional_text(const std::string& text) {
-  return NullableText(text.empty() ? std::nullopt : std::optional<std::string>(text));
-}
-
 }  // namespace
 
 Result<std::int64_t> SociNotificationStore::add(const DeliveryRecord& r) {
@@ -28,8 +23,8 @@ Result<std::int64_t> SociNotificationStore::add(const DeliveryRecord& r) {
     PooledSession lease(db_);
     soci::session& sql = *lease;
     NullableInt team(r.team ? std::optional<std::int64_t>(r.team->value) : std::nullopt);
-    NullableText run_id = optional_text(r.run_id ? r.run_id->str() : std::string());
-    NullableText last_error = optional_text(r.last_error);
+    NullableText run_id = NullableText::unless_empty(r.run_id ? r.run_id->str() : std::string());
+    NullableText last_error = NullableText::unless_empty(r.last_error);
     NullableText sent_at = time_text(r.sent_at);
     std::string status = notify::to_string(r.status);
     std::string created = format_utc(r.created_at);
@@ -58,7 +53,7 @@ Status SociNotificationStore::update(const DeliveryRecord& r) {
   try {
     PooledSession lease(db_);
     soci::session& sql = *lease;
-    NullableText last_error = optional_text(r.last_error);
+    NullableText last_error = NullableText::unless_empty(r.last_error);
     NullableText sent_at = time_text(r.sent_at);
     std::string status = notify::to_string(r.status);
     std::string updated = format_utc(r.updated_at);

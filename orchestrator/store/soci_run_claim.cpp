@@ -64,7 +64,7 @@ RunRecord bind_row(RunStatements& statements, const ClaimRequest& request, RunSt
   row.purchase = NullableText(request.purchase_date.empty()
                                   ? std::nullopt
                                   : std::optional<std::string>(request.purchase_date));
-  row.error = NullableText(error.empty() ? std::nullopt : std::optional<std::string>(error));
+  row.error = NullableText::unless_empty(error);
   row.instance = r.instance;
   row.created = format_utc(request.now);
   row.started = time_text(r.started_at);

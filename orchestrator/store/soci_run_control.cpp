@@ -152,8 +152,8 @@ Status SociRunControl::settle_request(std::int64_t id, TriggerOutcome outcome, c
     soci::session& sql = *lease;
     std::int64_t row = id;
     std::string text = to_string(outcome);
-    NullableText run(run_id.empty() ? std::nullopt : std::optional<std::string>(run_id.str()));
-    NullableText why(error.empty() ? std::nullopt : std::optional<std::string>(error));
+    NullableText run = NullableText::unless_empty(run_id.str());
+    NullableText why = NullableText::unless_empty(error);
     sql << "UPDATE run_requests SET outcome = :outcome, run_id = :run, error = :error WHERE id = "
            ":id",
         soci::use(text, "outcome"), soci::use(run.value, run.ind, "run"),

@@ -28,14 +28,12 @@ Status write_end(SociConnection& db, soci::session& sql, RunStatements& statemen
   end.status = to_string(f.status);
   end.exit_code =
       NullableInt(f.exit_code ? std::optional<std::int64_t>(*f.exit_code) : std::nullopt);
-  end.error = NullableText(f.error.empty() ? std::nullopt : std::optional<std::string>(f.error));
-  end.inputs = NullableText(f.inputs.empty() ? std::nullopt : std::optional<std::string>(f.inputs));
-  end.metrics =
-      NullableText(f.metrics.empty() ? std::nullopt : std::optional<std::string>(f.metrics));
+  end.error = NullableText::unless_empty(f.error);
+  end.inputs = NullableText::unless_empty(f.inputs);
+  end.metrics = NullableText::unless_empty(f.metrics);
   end.loans = NullableInt(f.total_loans);
   end.exceptions = NullableInt(f.exceptions_count);
-  end.log_path =
-      NullableText(f.log_path.empty() ? std::nullopt : std::optional<std::string>(f.log_path));
+  end.log_path = NullableText::unless_empty(f.log_path);
   end.completed = format_utc(f.completed_at);
   end.duration =
       started_at
@@ -71,12 +69,7 @@ std::vector<Status> SociRunStore::finish_all(const std::vector<const RunFinish*>
       return *together;
     }
   }
-  std::vector<Status> recorded;
-  recorded.reserve(ends.size());
-  for (const RunFinish* end : ends) {
-    recorded.push_back(finish(*end));
-  }
-  return recorded;
+  return RunStore::finish_all(ends);  // each alone, through finish()
 }
 
 std::optional<std::vector<Status>> SociRunStore::finish_together(
