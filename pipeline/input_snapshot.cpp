@@ -7,11 +7,11 @@
 
 #include <array>
 #include <cerrno>
-#include <memory>
+#include <cstdint>
 #include <system_error>
 
 #include <linux/fs.h>
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 
 #include "config/base/owned_fd.h"
 
@@ -26,10 +26,6 @@ constexpr std::size_t kCopyChunkBytes = std::size_t{16} << 20;
 std::string reason(int error) {
   return std::error_code(error, std::generic_category()).message();
 }
-
-struct EvpMdCtxFree {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
 
 std::string to_hex(const unsigned char* bytes, unsigned length) {
   constexpr std::string_view kDigits = "0123456789abcdef";
@@ -157,10 +153,8 @@ Result<SnapshotKind> snapshot_file(int source, int dir, const std::string& name,
 }
 
 Result<Digest> FileHasher::hash(int fd, const WorkLimits& limits, const std::string& what) {
-  std::unique_ptr<EVP_MD_CTX, EvpMdCtxFree> ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
-    return internal_error("cannot set up SHA-256 (OpenSSL EVP)");
-  }
+  sha256_ctx ctx{};
+  sha256_init(&ctx);
   buffer_.resize(kHashChunkBytes);
   const std::string doing = "hashing input " + what;
   Digest digest;
@@ -178,17 +172,12 @@ Result<Digest> FileHasher::hash(int fd, const WorkLimits& limits, const std::str
     if (n == 0) {
       break;
     }
-    if (EVP_DigestUpdate(ctx.get(), buffer_.data(), static_cast<std::size_t>(n)) != 1) {
-      return internal_error("SHA-256 of " + what + " failed (OpenSSL EVP)");
-    }
+    sha256_update(&ctx, static_cast<std::size_t>(n), buffer_.data());
     digest.bytes += static_cast<std::uint64_t>(n);
   }
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned length = 0;
-  if (EVP_DigestFinal_ex(ctx.get(), md.data(), &length) != 1) {
-    return internal_error("SHA-256 of " + what + " failed (OpenSSL EVP)");
-  }
-  digest.sha256 = to_hex(md.data(), length);
+  std::array<std::uint8_t, SHA256_DIGEST_SIZE> md{};
+  sha256_digest(&ctx, md.size(), md.data());
+  digest.sha256 = to_hex(md.data(), static_cast<unsigned>(md.size()));
   return digest;
 }
 

@@ -7,7 +7,7 @@ PKGS="g++ cmake ninja-build pkg-config ccache sqlite3 \
  libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev \
  libhowardhinnant-date-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev \
  tzdata ca-certificates postgresql-15 python3-aiosmtpd openssl clang-14 libclang-rt-14-dev clang-tidy-14 \
- libsystemd-dev help2man lintian dpkg-dev fakeroot prometheus \
+ nettle-dev help2man lintian dpkg-dev fakeroot prometheus \
  chromium chromium-driver python3-selenium"
 missing=$(for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"

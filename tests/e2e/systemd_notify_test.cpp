@@ -7,7 +7,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -17,14 +19,21 @@
 namespace orch::testing {
 namespace {
 
+// A datagram socket at a path, or in the abstract namespace for a name starting with '@' (as
+// systemd writes such an address in NOTIFY_SOCKET).
 class NotifySocket {
  public:
-  explicit NotifySocket(const std::filesystem::path& path) : path_(path) {
+  explicit NotifySocket(const std::string& address) {
     fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
-    bound_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    std::memcpy(addr.sun_path, address.data(), std::min(address.size(), sizeof(addr.sun_path) - 1));
+    socklen_t length = sizeof(addr);
+    if (address.starts_with("@")) {
+      addr.sun_path[0] = '\0';
+      length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + address.size());
+    }
+    bound_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), length) == 0;
   }
   ~NotifySocket() { ::close(fd_); }
   NotifySocket(const NotifySocket&) = delete;
@@ -57,13 +66,12 @@ class NotifySocket {
   }
 
  private:
-  std::filesystem::path path_;
   int fd_ = -1;
   bool bound_ = false;
 };
 
 TEST_F(E2eTest, ServiceNotifiesSystemdReadyWatchdogAndStopping) {
-  NotifySocket socket(dir_ / "notify.sock");
+  NotifySocket socket((dir_ / "notify.sock").string());
   ASSERT_TRUE(socket.bound());
   add_team(1, "North");
   auto service =
@@ -86,6 +94,25 @@ TEST_F(E2eTest, ServiceNotifiesSystemdReadyWatchdogAndStopping) {
   EXPECT_GE(fed, 5);
   EXPECT_LE(fed, 14);
 
+  service->send_signal(SIGTERM);
+  EXPECT_NE(socket.until("STOPPING=1", std::chrono::seconds(10)), "") << service->output();
+  EXPECT_EQ(service->wait(std::chrono::seconds(20)), 0) << service->output();
+}
+
+// systemd may name an abstract socket ('@' for the leading NUL); the watchdog variables are the
+// service's only when WATCHDOG_PID, if set, is its own pid: a child that inherited them from a
+// supervised parent must not feed the parent's watchdog.
+TEST_F(E2eTest, ServiceNotifiesAnAbstractSocketAndLeavesAWatchdogMeantForAnotherProcess) {
+  const std::string address = "@orchestrator-test-" + std::to_string(::getpid());
+  NotifySocket socket(address);
+  ASSERT_TRUE(socket.bound());
+  add_team(1, "North");
+  auto service = serve({{"NOTIFY_SOCKET", address},
+                        {"WATCHDOG_USEC", "200000"},
+                        {"WATCHDOG_PID", std::to_string(::getpid())}});
+  ASSERT_NE(socket.until("READY=1", std::chrono::seconds(20)), "") << service->output();
+  // A second at a 200 ms watchdog would bring five feeds; the watchdog is another process's.
+  EXPECT_EQ(socket.until("WATCHDOG=1", std::chrono::seconds(1)), "") << service->output();
   service->send_signal(SIGTERM);
   EXPECT_NE(socket.until("STOPPING=1", std::chrono::seconds(10)), "") << service->output();
   EXPECT_EQ(service->wait(std::chrono::seconds(20)), 0) << service->output();

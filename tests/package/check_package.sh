@@ -43,7 +43,7 @@ echo "$listing" | grep -q '^-rw-r----- root/root .* ./etc/orchestrator/environme
 dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles >"$work/conffiles"
 check "conffiles" diff <(printf '/etc/orchestrator/orchestrator.toml\n/etc/orchestrator/environment\n') "$work/conffiles"
 depends=$(dpkg-deb -f "$deb" Depends)
-for dep in adduser libsystemd0 libsoci-sqlite3-4.0 libsoci-postgresql4.0 libc6; do
+for dep in adduser libnettle8 libsoci-sqlite3-4.0 libsoci-postgresql4.0 libc6; do
   [[ $depends == *"$dep"* ]] || bad "Depends lacks $dep: $depends"
 done
 ok "Depends (dpkg-shlibdeps): $depends"
