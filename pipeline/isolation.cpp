@@ -35,6 +35,12 @@ bool is_within(const fs::path& path, const fs::path& root) {
   return true;
 }
 
+// `path` lies in a folder `granted` already lists: a rule of its own would add nothing.
+bool covered(const fs::path& path, const std::vector<fs::path>& granted) {
+  return std::any_of(granted.begin(), granted.end(),
+                     [&](const fs::path& g) { return is_within(path, g); });
+}
+
 fs::path canonical_or_same(const fs::path& path) {
   std::error_code ec;
   fs::path out = fs::weakly_canonical(path, ec);
@@ -145,12 +151,34 @@ std::string isolation_in_force(const config::Config& config) {
 
 SandboxPlan::SandboxPlan(const config::Config& config)
     : helper_(config.pipeline.sandbox_helper), kept_out_(service_files(config)) {
+  // The system's folders granted whole are held open for every run; a part of one split around
+  // the service's files, and the user's read_paths, may be replaced by a deployment: opened anew
+  // per run. (/bin is /usr/bin on a merged /usr: a folder beneath one granted is left out.)
+  std::vector<fs::path> held;
   for (const char* path : kSystemReadPaths) {
-    add_around(path, kept_out_, read_only_);
+    std::vector<fs::path> granted;
+    add_around(path, kept_out_, granted);
+    std::error_code ec;
+    const bool whole = granted.size() == 1 && granted.front() == fs::canonical(path, ec);
+    for (fs::path& part : granted) {
+      if (!covered(part, read_only_)) {
+        if (whole) {
+          held.push_back(part);
+        }
+        read_only_.push_back(std::move(part));
+      }
+    }
   }
+  std::vector<fs::path> read_paths;
   for (const fs::path& path : config.pipeline.read_paths) {
-    add_around(path, kept_out_, read_only_);
+    add_around(path, kept_out_, read_paths);
   }
+  for (fs::path& path : read_paths) {
+    if (!covered(path, read_only_)) {
+      read_only_.push_back(std::move(path));
+    }
+  }
+  held_ = std::make_shared<const HeldPaths>(held);
 }
 
 Sandbox SandboxPlan::for_run(const ProcessSpec& spec, const RunFolders& folders,
@@ -158,10 +186,11 @@ Sandbox SandboxPlan::for_run(const ProcessSpec& spec, const RunFolders& folders,
   Sandbox sandbox;
   sandbox.helper = helper_;
   sandbox.read_only = read_only_;
+  sandbox.held = held_;
   if (auto exe = resolve_command(spec)) {
     std::error_code ec;
     const fs::path program = fs::canonical(*exe, ec);
-    if (!ec) {
+    if (!ec && !covered(program, read_only_)) {
       // The program itself even where its folder holds the service's files.
       sandbox.read_only.push_back(program);
       add_around(program.parent_path(), kept_out_, sandbox.read_only);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,6 +56,7 @@ class SandboxPlan {
   std::filesystem::path helper_;
   std::vector<std::filesystem::path> kept_out_;   // the service's own files, canonical
   std::vector<std::filesystem::path> read_only_;  // the part common to every run
+  std::shared_ptr<const HeldPaths> held_;         // the system's part of it, held open
 };
 
 }  // namespace orch::pipeline

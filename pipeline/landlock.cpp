@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <system_error>
+#include <utility>
 
 namespace orch::pipeline {
 namespace {
@@ -84,27 +85,32 @@ std::uint64_t handled_fs(int abi) {
 constexpr std::array<const char*, 5> kDevices = {"/dev/null", "/dev/zero", "/dev/full",
                                                  "/dev/random", "/dev/urandom"};
 
-// A path whose last component is a symbolic link grants nothing: a team's own folder swapped for
-// a link to another team's between the checks and this open would otherwise hand that one over.
-// (The system's /bin -> usr/bin and the like are granted through /usr.)
-Status add_rule(int ruleset, const std::filesystem::path& path, std::uint64_t rights,
-                std::uint64_t handled) {
-  const int fd = ::open(path.c_str(), O_PATH | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) {
-    return {};  // a path that does not exist grants nothing
+// `path` opened for a rule (O_PATH, the last component not followed) and whether it is a folder;
+// a descriptor of -1 when it grants nothing: it does not exist, or is a symbolic link (a team's
+// own folder swapped for a link to another team's between the checks and this open would
+// otherwise hand that one over; the system's /bin -> usr/bin and the like are granted through
+// /usr).
+Result<std::pair<OwnedFd, bool>> open_for_rule(const std::filesystem::path& path) {
+  OwnedFd fd(::open(path.c_str(), O_PATH | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd.valid()) {
+    return std::pair<OwnedFd, bool>{OwnedFd(), false};
   }
-  OwnedFd owned(fd);
   struct stat st {};
-  if (::fstat(fd, &st) != 0) {
+  if (::fstat(fd.get(), &st) != 0) {
     return unavailable("cannot look at " + path.string() +
                        " for the sandbox: " + std::generic_category().message(errno));
   }
   if (S_ISLNK(st.st_mode)) {
-    return {};
+    return std::pair<OwnedFd, bool>{OwnedFd(), false};
   }
+  return std::pair<OwnedFd, bool>{std::move(fd), S_ISDIR(st.st_mode)};
+}
+
+Status add_rule_at(int ruleset, HeldPaths::Held at, const std::filesystem::path& path,
+                   std::uint64_t rights, std::uint64_t handled) {
   PathBeneathAttr rule;
-  rule.allowed_access = rights & handled & (S_ISDIR(st.st_mode) ? ~0ULL : kFileRights);
-  rule.parent_fd = fd;
+  rule.allowed_access = rights & handled & (at.directory ? ~0ULL : kFileRights);
+  rule.parent_fd = at.fd;
   if (::syscall(SYS_landlock_add_rule, ruleset, kRulePathBeneath, &rule, 0) != 0) {
     return unavailable("cannot allow " + path.string() +
                        " in the sandbox: " + std::generic_category().message(errno));
@@ -112,7 +118,44 @@ Status add_rule(int ruleset, const std::filesystem::path& path, std::uint64_t ri
   return {};
 }
 
+// The rule for `path`, from its held descriptor when there is one.
+Status add_rule(int ruleset, const std::filesystem::path& path, std::uint64_t rights,
+                std::uint64_t handled, const HeldPaths* held) {
+  if (const HeldPaths::Held* at = held != nullptr ? held->find(path) : nullptr) {
+    return add_rule_at(ruleset, *at, path, rights, handled);
+  }
+  auto opened = open_for_rule(path);
+  if (!opened) {
+    return opened.error();
+  }
+  if (!opened->first.valid()) {
+    return {};
+  }
+  return add_rule_at(ruleset, {opened->first.get(), opened->second}, path, rights, handled);
+}
+
 }  // namespace
+
+HeldPaths::HeldPaths(const std::vector<std::filesystem::path>& paths) {
+  std::vector<std::filesystem::path> all(kDevices.begin(), kDevices.end());
+  all.insert(all.end(), paths.begin(), paths.end());
+  for (const auto& path : all) {
+    auto opened = open_for_rule(path);
+    if (opened && opened->first.valid()) {
+      held_.emplace_back(path, Held{opened->first.get(), opened->second});
+      fds_.push_back(std::move(opened->first));
+    }
+  }
+}
+
+const HeldPaths::Held* HeldPaths::find(const std::filesystem::path& path) const {
+  for (const auto& [held_path, held] : held_) {
+    if (held_path.native() == path.native()) {
+      return &held;
+    }
+  }
+  return nullptr;
+}
 
 Result<int> landlock_abi() {
   static const Result<int> asked = []() -> Result<int> {
@@ -150,18 +193,22 @@ Result<OwnedFd> landlock_ruleset(const Sandbox& sandbox, int abi) {
   OwnedFd ruleset(static_cast<int>(fd));
   for (const char* device : kDevices) {
     if (auto added = add_rule(ruleset.get(), device, kReadFile | kWriteFile | kIoctlDev,
-                              attr.handled_access_fs);
+                              attr.handled_access_fs, sandbox.held.get());
         !added) {
       return added.error();
     }
   }
   for (const auto& path : sandbox.read_only) {
-    if (auto added = add_rule(ruleset.get(), path, kReadRights, attr.handled_access_fs); !added) {
+    if (auto added =
+            add_rule(ruleset.get(), path, kReadRights, attr.handled_access_fs, sandbox.held.get());
+        !added) {
       return added.error();
     }
   }
   for (const auto& path : sandbox.read_write) {
-    if (auto added = add_rule(ruleset.get(), path, kWriteRights, attr.handled_access_fs); !added) {
+    if (auto added =
+            add_rule(ruleset.get(), path, kWriteRights, attr.handled_access_fs, sandbox.held.get());
+        !added) {
       return added.error();
     }
   }

@@ -1,10 +1,37 @@
 #pragma once
 
+#include <filesystem>
+#include <utility>
+#include <vector>
+
 #include "config/base/owned_fd.h"
 #include "config/base/result.h"
 #include "pipeline/sandbox.h"
 
 namespace orch::pipeline {
+
+// Paths every run's sandbox grants alike, opened once (O_PATH): their rules are then added to
+// each run's ruleset from the descriptor, without looking the path up again. A rule is for what
+// the descriptor was opened on: a folder later replaced by another at the same path keeps the old
+// one granted. So hold only what is not replaced while the service runs (the system's folders,
+// the devices), never a folder of the user's that a deployment may swap. Thread-safe (const).
+class HeldPaths {
+ public:
+  // The devices every sandbox grants, and `paths`; one that does not exist, is a symbolic link or
+  // cannot be opened is not held (a run then opens it itself, as without this).
+  explicit HeldPaths(const std::vector<std::filesystem::path>& paths);
+
+  struct Held {
+    int fd;
+    bool directory;
+  };
+  // The descriptor held for exactly `path`, or nothing.
+  const Held* find(const std::filesystem::path& path) const;
+
+ private:
+  std::vector<std::pair<std::filesystem::path, Held>> held_;
+  std::vector<OwnedFd> fds_;
+};
 
 // The Landlock ABI version the running kernel offers (1 and up), asked once per process. Fails
 // with kUnavailable and a one-line reason where the kernel has no Landlock, or has it turned off.

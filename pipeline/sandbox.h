@@ -1,9 +1,12 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <vector>
 
 namespace orch::pipeline {
+
+class HeldPaths;  // pipeline/landlock.h
 
 // What a sandboxed pipeline may touch: the kernel (Landlock) refuses every other file by any path.
 // `read_only` paths (folders with everything beneath, or single files) may be read and executed;
@@ -17,6 +20,9 @@ struct Sandbox {
   std::filesystem::path helper;
   std::vector<std::filesystem::path> read_only;
   std::vector<std::filesystem::path> read_write;
+  // Descriptors opened once for some of those paths (every run's system folders and devices),
+  // used instead of opening them anew; null: every path is opened for this run.
+  std::shared_ptr<const HeldPaths> held;
 };
 
 }  // namespace orch::pipeline

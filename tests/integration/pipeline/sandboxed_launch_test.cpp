@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -44,8 +46,8 @@ class SandboxedLaunch : public ::testing::Test {
     s.working_dir = work_ / "out";
     s.log_file = logs_ / "run.log";
     s.timeout = std::chrono::seconds(30);
-    s.sandbox =
-        Sandbox{ORCH_SANDBOX_HELPER, {"/usr", "/bin", "/lib", "/lib64", "/etc"}, {work_ / "out"}};
+    s.sandbox = Sandbox{
+        ORCH_SANDBOX_HELPER, {"/usr", "/bin", "/lib", "/lib64", "/etc"}, {work_ / "out"}, nullptr};
     return s;
   }
 
@@ -107,6 +109,30 @@ TEST_F(SandboxedLaunch, AGrantedPathThatIsASymbolicLinkGrantsNothing) {
   EXPECT_EQ(log.find("launcher-secret"), std::string::npos) << log;
   EXPECT_EQ(log.find("READ"), std::string::npos) << log;
   EXPECT_NE(log.find("Permission denied"), std::string::npos) << log;
+}
+
+// A held path's rule is for the folder its descriptor was opened on, not for whatever later sits at
+// its path: the reason the service holds only the system's folders (and the devices) open across
+// runs, never a folder of the user's that a deployment may swap.
+TEST_F(SandboxedLaunch, AHeldFolderIsTheOneGrantedEvenAfterAnotherTakesItsPath) {
+  const fs::path tools = work_ / "tools";
+  write_file(tools / "tool.txt", "first-tools\n");
+  ProcessSpec s = spec("cat '" + (work_ / "tools.old" / "tool.txt").string() +
+                       "' && echo READ-OLD; cat '" + (tools / "tool.txt").string() +
+                       "' && echo READ-NEW; /bin/true > /dev/null && echo DEVICE; exit 0");
+  s.sandbox->read_only.push_back(tools);
+  s.sandbox->held = std::make_shared<const HeldPaths>(std::vector<fs::path>{"/usr", "/etc", tools});
+  ASSERT_NE(s.sandbox->held->find("/dev/null"), nullptr);
+  ASSERT_NE(s.sandbox->held->find(tools), nullptr);
+  fs::rename(tools, work_ / "tools.old");
+  write_file(tools / "tool.txt", "second-tools\n");
+  ProcessOutcome outcome = run(s);
+  ASSERT_EQ(outcome.kind, Kind::kExited);
+  const std::string log = read_file(logs_ / "run.log");
+  EXPECT_NE(log.find("first-tools\nREAD-OLD"), std::string::npos) << log;
+  EXPECT_EQ(log.find("second-tools"), std::string::npos) << log;
+  EXPECT_EQ(log.find("READ-NEW"), std::string::npos) << log;
+  EXPECT_NE(log.find("DEVICE"), std::string::npos) << log;
 }
 
 TEST_F(SandboxedLaunch, AMissingHelperFailsTheStartAndNamesIt) {

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "pipeline/landlock.h"
 #include "tests/support/temp_dir.h"
 
 namespace orch::pipeline {
@@ -88,6 +89,22 @@ TEST_F(SandboxPlanTest, ATeamReadsItsInputTreeAndTheSystemAndWritesItsOutputsOnl
   EXPECT_FALSE(reaches(s.read_only, config_.paths.output_dir / "sales_team_1" / "output"));
   EXPECT_FALSE(holds(s.read_only, config_.paths.output_dir));
   EXPECT_FALSE(reaches(s.read_only, *config_.source_file));
+}
+
+// The system's folders and the devices are opened once for every run; a folder of the user's
+// (read_paths, the pipeline's own) is opened per run, so a deployment that swaps it is followed.
+TEST_F(SandboxPlanTest, TheSystemsFoldersAreHeldOpenTheUsersFoldersAreNot) {
+  fs::create_directories(root_ / "models");
+  config_.pipeline.read_paths = {root_ / "models"};
+  Sandbox s = plan_for(root_ / "tools" / "pipeline.sh", TeamId{1});
+  ASSERT_NE(s.held, nullptr);
+  EXPECT_NE(s.held->find("/usr"), nullptr);
+  EXPECT_NE(s.held->find("/etc"), nullptr);
+  EXPECT_NE(s.held->find("/dev/null"), nullptr);
+  EXPECT_TRUE(holds(s.read_only, root_ / "models"));
+  EXPECT_EQ(s.held->find(root_ / "models"), nullptr);
+  EXPECT_EQ(s.held->find(root_ / "tools"), nullptr);
+  EXPECT_EQ(s.held->find(run_dir_), nullptr);
 }
 
 TEST_F(SandboxPlanTest, TheGeneralRunReadsOnlyItsOwnInputsNotTheTeamsBeneathThem) {
