@@ -135,7 +135,8 @@ Result<std::set<std::string>> SociRunStore::completed_run_dates(const RunOwner& 
                                                                 const std::string& from,
                                                                 const std::string& to) {
   try {
-    soci::session sql(db_.pool());
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
     std::int64_t key = team_key(owner.team);
     std::string pipeline = owner.pipeline;
     std::string first = from;
@@ -255,8 +256,8 @@ Result<std::vector<RunStatus>> SociRunStore::recent_statuses(const RunOwner& own
 
 Result<std::vector<RunRecord>> SociRunStore::unsettled_slot_attempts(SysTime since) {
   try {
-    soci::session sql(db_.pool());
-    return select(sql,
+    PooledSession lease(db_);
+    return select(*lease,
                   "slot_key IS NOT NULL AND status IN ('failed', 'timed_out', 'abandoned', "
                   "'interrupted') AND "
                   "created_at >= :p0 AND NOT EXISTS (SELECT 1 FROM pipeline_runs later WHERE "
