@@ -143,11 +143,7 @@ Result<SysTime> SociServiceRegistry::installed_at() {
     std::string at;
     sql << "SELECT " + db_.time_column("applied_at") + " FROM schema_migrations WHERE version = 1",
         soci::into(at);
-    auto parsed = parse_utc(at);
-    if (!parsed) {
-      return internal_error("schema_migrations holds a bad time: " + at);
-    }
-    return *parsed;
+    return stored_time(at, "schema_migrations version 1", "applied_at");
   } catch (const std::exception& e) {
     return db_.to_error(e, "cannot read when the schema was created");
   }

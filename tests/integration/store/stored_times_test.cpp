@@ -179,6 +179,15 @@ TEST_P(StoredTimesTest, AServiceWithABadTimeFailsTheListOfLiveServicesNamingIt) 
                       "service host-a:42 has the started_at 'at boot'");
 }
 
+// The general run's schedule starts when the schema was created: the service cannot start without.
+TEST_P(StoredTimesTest, ABadTimeOfTheSchemasCreationFailsItsReadNamingIt) {
+  if (!stored("UPDATE schema_migrations SET applied_at = 'at install' WHERE version = 1")) {
+    return;
+  }
+  expect_fails_naming(db_->registry().installed_at(),
+                      "schema_migrations version 1 has the applied_at 'at install'");
+}
+
 TEST_P(StoredTimesTest, AnAuditEntryWithABadTimeFailsThePageNamingTheEntry) {
   AuditEntry entry;
   entry.at = utc("2026-11-01T06:00:00Z");
