@@ -10,11 +10,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The identity of the folder `name` in `dir` (AT_FDCWD: the working folder), itself and not
+// through a symlink; std::nullopt when it is no folder.
+std::optional<FolderIdentity> identity_at(int dir, const char* name) {
+  struct stat st {};
+  if (::fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode)) {
+    return std::nullopt;
+  }
+  return FolderIdentity{st.st_dev, st.st_ino};
+}
+
 // True when `path` names, itself and not through a symlink, the folder `kept`.
 bool holds(const fs::path& path, const FolderIdentity& kept) {
-  struct stat st {};
-  return ::fstatat(AT_FDCWD, path.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
-         FolderIdentity{st.st_dev, st.st_ino} == kept;
+  return identity_at(AT_FDCWD, path.c_str()) == kept;
 }
 
 }  // namespace
@@ -29,19 +37,12 @@ std::optional<FolderIdentity> folder_identity(int fd) {
 
 std::optional<KeptTree> plain_tree(int input_owner, int files_required, int output_owner,
                                    int runs) {
-  auto identity_of_name = [](int dir, const char* name) -> std::optional<FolderIdentity> {
-    struct stat st {};
-    if (::fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode)) {
-      return std::nullopt;
-    }
-    return FolderIdentity{st.st_dev, st.st_ino};
-  };
   auto a = folder_identity(input_owner);
   auto b = folder_identity(files_required);
   auto c = folder_identity(output_owner);
   auto d = folder_identity(runs);
-  if (!a || !b || !c || !d || identity_of_name(input_owner, "files_required") != b ||
-      identity_of_name(output_owner, "runs") != d) {
+  if (!a || !b || !c || !d || identity_at(input_owner, "files_required") != b ||
+      identity_at(output_owner, "runs") != d) {
     return std::nullopt;
   }
   return KeptTree{*a, *b, *c, *d};

@@ -79,6 +79,7 @@ std::vector<RunRecord> Service::Impl::abandon_dead_runs(SysTime now) {
   RunFilter filter;
   filter.status = RunStatus::kRunning;
   filter.limit = 1000000;
+  filter.bad_rows = BadRows::kSkipAndLog;  // one unreadable run does not hold up the others
   auto running = db.runs().list(filter);
   if (!running) {
     return abandoned;

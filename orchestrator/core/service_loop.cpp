@@ -68,7 +68,8 @@ bool Service::Impl::start_added_pipelines(std::vector<ResolvedTeam>& resolved) {
 
 bool Service::Impl::load_schedule(const char* why) {
   auto began = std::chrono::steady_clock::now();
-  auto teams = db.teams().list(TeamStore::Which::kActive);
+  // A team with a stored value the store cannot read is left out, logged, not every team.
+  auto teams = db.teams().list(TeamStore::Which::kActive, BadRows::kSkipAndLog);
   auto done = db.runs().last_slot_keys();
   auto installed = db.registry().installed_at();
   if (!teams || !done || !installed) {

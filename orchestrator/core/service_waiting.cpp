@@ -97,6 +97,7 @@ void Service::Impl::adopt_waiting_runs() {
   RunFilter filter;
   filter.status = RunStatus::kWaiting;
   filter.limit = 1000000;
+  filter.bad_rows = BadRows::kSkipAndLog;  // one unreadable run does not hold up the others
   auto waiting = db.runs().list(filter);
   if (!waiting) {
     log::warn("waiting_runs_not_read", {{"reason", waiting.error().message}});

@@ -66,7 +66,9 @@ class RunControl {
   };
   virtual Result<Submitted> submit(const TriggerRequest& request) = 0;
   virtual Result<std::optional<TriggerRequest>> find_request(std::int64_t id) = 0;
-  // Requests no service has taken, created at or after `since`, oldest first.
+  // Requests no service has taken, created at or after `since`, oldest first. One holding a value
+  // the store cannot read is passed over with an error logged naming it (BadRows::kSkipAndLog):
+  // the others are still run.
   virtual Result<std::vector<TriggerRequest>> pending_requests(SysTime since) = 0;
   // Takes the request for `instance`; false when another service (or its withdrawal) was first.
   virtual Result<bool> claim_request(std::int64_t id, const std::string& instance) = 0;

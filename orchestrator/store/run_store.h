@@ -9,6 +9,7 @@
 
 #include "config/base/result.h"
 #include "config/base/run_records.h"
+#include "orchestrator/store/bad_rows.h"
 
 namespace orch {
 
@@ -80,6 +81,7 @@ struct RunFilter {
   std::optional<SysTime> since;  // created at or after
   std::optional<SysTime> until;  // created strictly before
   int limit = 50;
+  BadRows bad_rows = BadRows::kFail;  // a run holding a value the store cannot read
 };
 
 // The run history (pipeline_runs). The database itself guarantees at most one row per owner (a
@@ -140,7 +142,8 @@ class RunStore {
   virtual Status heartbeat(const std::vector<RunId>& run_ids, SysTime now) = 0;
 
   // Marks `abandoned` every running run whose heartbeat is older than `stale_before` (its
-  // service died); returns them.
+  // service died); returns them. A run holding a value the store cannot read is passed over with
+  // an error logged naming it (BadRows::kSkipAndLog), as by unsettled_slot_attempts().
   virtual Result<std::vector<RunRecord>> abandon_stale(SysTime stale_before, SysTime now) = 0;
 
   // The latest slot key recorded per owner: slots up to it are done and never run again.
@@ -154,7 +157,8 @@ class RunStore {
 
   // Slot runs created since `since` that ended failed, timed_out, abandoned or interrupted and
   // have no later attempt of their slot: the retries and reruns that a service which died or
-  // stopped may have left undone. This, not any service's memory, is where that intent lives.
+  // stopped may have left undone. This, not any service's memory, is where that intent lives. A
+  // run holding a value the store cannot read is passed over with an error logged naming it.
   virtual Result<std::vector<RunRecord>> unsettled_slot_attempts(SysTime since) = 0;
 
   // The owner's latest run of `run_date` (YYYY-MM-DD), whatever triggered it; none yet: nullopt.

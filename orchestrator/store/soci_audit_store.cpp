@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "orchestrator/store/soci_stored_values.h"
+
 namespace orch::store {
 
 Result<std::int64_t> SociAuditStore::record(const AuditEntry& entry) {
@@ -52,11 +54,11 @@ struct AuditRow {
     st.exchange(soci::into(after.value, after.ind));
   }
 
+  // Throws BadStoredValue for a time that is not one.
   AuditEntry to_entry() const {
     AuditEntry entry;
     entry.id = id;
-    auto parsed = parse_utc(at);
-    entry.at = parsed ? *parsed : SysTime{};
+    entry.at = stored_time(at, "audit entry " + std::to_string(id), "at");
     entry.actor = actor;
     entry.action = action;
     entry.target = target.get().value_or("");

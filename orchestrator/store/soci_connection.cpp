@@ -7,6 +7,7 @@
 #include "config/base/log.h"
 #include "config/config.h"
 #include "orchestrator/store/control_bell.h"
+#include "orchestrator/store/soci_stored_values.h"
 
 namespace orch::store {
 
@@ -54,6 +55,11 @@ void SociConnection::ring_control_bell(soci::session& sql) const {
 }
 
 Error SociConnection::to_error(const std::exception& e, const std::string& what, bool note_outage) {
+  // A stored value the store cannot read: its message names the row and is kept whole.
+  if (const auto* bad = dynamic_cast<const BadStoredValue*>(&e)) {
+    return Error{ErrorCode::kInternal,
+                 what + ": " + bad->what() + " (database " + redacted_url_ + ")"};
+  }
   // libpq quotes the parts of a URL it cannot parse, a password among them.
   std::string message = config::hide_url_secrets(e.what(), url_);
   // SOCI repeats the statement after the reason; the reason is what a person needs.
@@ -179,17 +185,6 @@ PooledSession::~PooledSession() {
 
 NullableText time_text(const std::optional<SysTime>& t) {
   return NullableText(t ? std::optional<std::string>(format_utc(*t)) : std::nullopt);
-}
-
-std::optional<SysTime> parse_time_text(const NullableText& text) {
-  if (text.ind != soci::i_ok) {
-    return std::nullopt;
-  }
-  auto parsed = parse_utc(text.value);
-  if (!parsed) {
-    return std::nullopt;
-  }
-  return *parsed;
 }
 
 std::int64_t row_integer(const soci::row& row, std::size_t column) {

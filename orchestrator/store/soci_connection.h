@@ -253,6 +253,5 @@ inline std::optional<TeamId> team_of_key(std::int64_t key) {
 }
 
 NullableText time_text(const std::optional<SysTime>& t);
-std::optional<SysTime> parse_time_text(const NullableText& text);
 
 }  // namespace orch::store

@@ -1,3 +1,4 @@
+#include "orchestrator/store/soci_stored_values.h"
 #include "orchestrator/store/soci_stores.h"
 
 namespace orch::store {
@@ -97,8 +98,10 @@ struct DeliveryRow {
     st.exchange(soci::into(sent_at.value, sent_at.ind));
   }
 
-  // The record of the row fetched last; its nullable values are cleared for the next.
+  // The record of the row fetched last; its nullable values are cleared for the next. Throws
+  // BadStoredValue for a time that is not one.
   DeliveryRecord take() {
+    const std::string row = "notification " + std::to_string(id);
     DeliveryRecord r;
     r.id = id;
     r.event = event;
@@ -113,11 +116,9 @@ struct DeliveryRow {
     r.status = parse_status(status);
     r.attempts = attempts;
     r.last_error = last_error.get().value_or("");
-    auto c = parse_utc(created);
-    auto u = parse_utc(updated);
-    r.created_at = c ? *c : SysTime{};
-    r.updated_at = u ? *u : SysTime{};
-    r.sent_at = parse_time_text(sent_at);
+    r.created_at = stored_time(created, row, "created_at");
+    r.updated_at = stored_time(updated, row, "updated_at");
+    r.sent_at = stored_time(sent_at, row, "sent_at");
     team = NullableInt();
     run_id = last_error = sent_at = NullableText();
     return r;

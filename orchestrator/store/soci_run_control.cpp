@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "orchestrator/store/soci_stored_values.h"
+
 namespace orch::store {
 namespace {
 
@@ -23,10 +25,35 @@ TriggerOutcome parse_outcome(const std::string& text) {
   return TriggerOutcome::kPending;
 }
 
+// A row of run_requests as SociRunControl::select() reads it. Throws BadStoredValue for a time
+// that is not one.
+TriggerRequest to_request(const soci::row& row) {
+  auto text = [&row](std::size_t i) -> std::optional<std::string> {
+    if (row.get_indicator(i) == soci::i_null) {
+      return std::nullopt;
+    }
+    return row.get<std::string>(i);
+  };
+  TriggerRequest r;
+  r.id = row_integer(row, 0);
+  r.owner.team = team_of_key(row_integer(row, 1));
+  r.owner.pipeline = row.get<std::string>(2);
+  r.purchase_date = text(3);
+  r.requested_by = row.get<std::string>(4);
+  r.idempotency_key = text(5);
+  r.created_at =
+      stored_time(row.get<std::string>(6), "run request " + std::to_string(r.id), "created_at");
+  r.claimed_by = text(7);
+  r.outcome = text(8) ? parse_outcome(*text(8)) : TriggerOutcome::kPending;
+  r.run_id = RunId(text(9).value_or(""));
+  r.error = text(10).value_or("");
+  return r;
+}
+
 }  // namespace
 
 std::vector<TriggerRequest> SociRunControl::select(soci::session& sql, const std::string& where,
-                                                   const std::string& param) {
+                                                   const std::string& param, BadRows bad_rows) {
   soci::rowset<soci::row> rows =
       (sql.prepare << "SELECT id, team_key, pipeline, purchase_date, requested_by, "
                       "idempotency_key, " +
@@ -36,27 +63,10 @@ std::vector<TriggerRequest> SociRunControl::select(soci::session& sql, const std
        soci::use(param, "p0"));
   std::vector<TriggerRequest> out;
   for (const soci::row& row : rows) {
-    TriggerRequest r;
-    auto text = [&row](std::size_t i) -> std::optional<std::string> {
-      if (row.get_indicator(i) == soci::i_null) {
-        return std::nullopt;
-      }
-      return row.get<std::string>(i);
-    };
-    r.id = row_integer(row, 0);
-    r.owner.team = team_of_key(row_integer(row, 1));
-    r.owner.pipeline = row.get<std::string>(2);
-    r.purchase_date = text(3);
-    r.requested_by = row.get<std::string>(4);
-    r.idempotency_key = text(5);
-    if (auto created = parse_utc(row.get<std::string>(6))) {
-      r.created_at = *created;
+    auto read = read_row(bad_rows, [&row] { return to_request(row); });
+    if (read) {
+      out.push_back(std::move(*read));
     }
-    r.claimed_by = text(7);
-    r.outcome = text(8) ? parse_outcome(*text(8)) : TriggerOutcome::kPending;
-    r.run_id = RunId(text(9).value_or(""));
-    r.error = text(10).value_or("");
-    out.push_back(std::move(r));
   }
   return out;
 }
@@ -122,7 +132,7 @@ Result<std::vector<TriggerRequest>> SociRunControl::pending_requests(SysTime sin
   try {
     PooledSession lease(db_);
     return select(*lease, "claimed_by IS NULL AND created_at >= " + db_.time_param("p0"),
-                  format_utc(since));
+                  format_utc(since), BadRows::kSkipAndLog);
   } catch (const std::exception& e) {
     return db_.to_error(e, "cannot read the requests to run");
   }

@@ -2,6 +2,7 @@
 
 // Internal to orchestrator/store: the SOCI implementation of RunControl.
 
+#include "orchestrator/store/bad_rows.h"
 #include "orchestrator/store/run_control.h"
 #include "orchestrator/store/soci_connection.h"
 
@@ -25,8 +26,10 @@ class SociRunControl final : public RunControl {
   Status bump_generation() override;
 
  private:
+  // The requests matching `where` (parameter :p0); a row holding a value that is not one fails
+  // the read or is passed over, as `bad_rows` says.
   std::vector<TriggerRequest> select(soci::session& sql, const std::string& where,
-                                     const std::string& param);
+                                     const std::string& param, BadRows bad_rows = BadRows::kFail);
 
   SociConnection& db_;
 };

@@ -39,7 +39,7 @@ Result<std::vector<RunRecord>> SociRunStore::abandon_stale(SysTime stale_before,
     auto stale = select(sql,
                         "status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < " +
                             db_.time_param("p0") + ")",
-                        {before}, 100000);
+                        {before}, 100000, BadRows::kSkipAndLog);
     std::string at = format_utc(now);
     std::vector<RunRecord> abandoned;
     for (auto& run : stale) {

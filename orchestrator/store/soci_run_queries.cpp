@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "orchestrator/store/soci_stored_values.h"
+
 namespace orch::store {
 
 Status SociRunQueries::ping() {
@@ -82,7 +84,10 @@ Result<std::vector<TeamRunSummary>> SociRunQueries::team_summaries() {
       TeamRunSummary summary;
       summary.team = team_of_key(key);
       summary.pipeline = pipeline;
-      summary.last_success = parse_time_text(last_success);
+      summary.last_success = stored_time(
+          last_success,
+          "the latest completed run of team key " + std::to_string(key) + ", pipeline " + pipeline,
+          "completed_at");
       summary.last_completed_slot_key = slot_key.get().value_or("");
       summary.last_completed_run_date = run_date.get().value_or("");
       out.push_back(std::move(summary));

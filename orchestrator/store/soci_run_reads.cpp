@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "orchestrator/store/soci_run_statements.h"
+#include "orchestrator/store/soci_stored_values.h"
 #include "orchestrator/store/soci_stores.h"
 
 namespace orch::store {
@@ -49,9 +50,10 @@ struct RunRow {
     st.exchange(soci::into(duration_ms.value, duration_ms.ind));
   }
 
-  // Throws soci::soci_error for a run date that is not one, which the caller's catch turns into
-  // an error: a row is read whole or not at all.
+  // Throws BadStoredValue for a run date or a time that is not one, which the caller's catch
+  // turns into an error: a row is read whole or not at all.
   RunRecord to_record() const {
+    const std::string row = "run " + run_id;
     RunRecord r;
     r.id = id;
     r.run_id = RunId(run_id);
@@ -65,11 +67,11 @@ struct RunRow {
         parse_trigger(triggered_by).has_value() ? *parse_trigger(triggered_by) : Trigger::kManual;
     r.attempt = attempt;
     r.slot_key = slot_key.get();
-    r.scheduled_for = parse_time_text(scheduled_for);
+    r.scheduled_for = stored_time(scheduled_for, row, "scheduled_for");
     auto day = parse_date(run_date.value);
     if (!day) {
-      throw soci::soci_error("run " + run_id + " has the run date '" + run_date.value +
-                             "', which is not a date (YYYY-MM-DD)");
+      throw BadStoredValue(row + " has the run date '" + run_date.value +
+                           "', which is not a date (YYYY-MM-DD)");
     }
     r.run_date = *day;
     r.purchase_date = purchase_date.get().value_or("");
@@ -84,13 +86,10 @@ struct RunRow {
     r.metrics = metrics.get().value_or("");
     r.log_path = log_path.get().value_or("");
     r.instance = instance.get().value_or("");
-    NullableText created;
-    created.value = created_at;
-    created.ind = soci::i_ok;
-    r.created_at = parse_time_text(created).value_or(SysTime{});
-    r.started_at = parse_time_text(started_at);
-    r.completed_at = parse_time_text(completed_at);
-    r.heartbeat_at = parse_time_text(heartbeat_at);
+    r.created_at = stored_time(created_at, row, "created_at");
+    r.started_at = stored_time(started_at, row, "started_at");
+    r.completed_at = stored_time(completed_at, row, "completed_at");
+    r.heartbeat_at = stored_time(heartbeat_at, row, "heartbeat_at");
     r.duration_ms = duration_ms.get();
     return r;
   }
@@ -135,7 +134,8 @@ Result<std::set<std::string>> SociRunStore::completed_run_dates(const RunOwner& 
                                                                 const std::string& from,
                                                                 const std::string& to) {
   try {
-    soci::session sql(db_.pool());
+    PooledSession lease(db_);
+    soci::session& sql = *lease;
     std::int64_t key = team_key(owner.team);
     std::string pipeline = owner.pipeline;
     std::string first = from;
@@ -160,7 +160,8 @@ Result<std::set<std::string>> SociRunStore::completed_run_dates(const RunOwner& 
 }
 
 std::vector<RunRecord> SociRunStore::select(soci::session& sql, const std::string& where,
-                                            const std::vector<std::string>& params, int limit) {
+                                            const std::vector<std::string>& params, int limit,
+                                            BadRows bad_rows) {
   std::string query = select_columns(db_);
   if (!where.empty()) {
     query += " WHERE " + where;
@@ -179,7 +180,9 @@ std::vector<RunRecord> SociRunStore::select(soci::session& sql, const std::strin
   st.execute();
   std::vector<RunRecord> out;
   while (st.fetch()) {
-    out.push_back(row.to_record());
+    if (auto record = read_row(bad_rows, [&row] { return row.to_record(); })) {
+      out.push_back(std::move(*record));
+    }
   }
   return out;
 }
@@ -212,7 +215,7 @@ Result<std::vector<RunRecord>> SociRunStore::list(const RunFilter& filter) {
     if (filter.until) {
       add("created_at <", format_utc(*filter.until));
     }
-    return select(sql, where, params, std::max(1, filter.limit));
+    return select(sql, where, params, std::max(1, filter.limit), filter.bad_rows);
   } catch (const std::exception& e) {
     return db_.to_error(e, "cannot list runs");
   }
@@ -255,8 +258,8 @@ Result<std::vector<RunStatus>> SociRunStore::recent_statuses(const RunOwner& own
 
 Result<std::vector<RunRecord>> SociRunStore::unsettled_slot_attempts(SysTime since) {
   try {
-    soci::session sql(db_.pool());
-    return select(sql,
+    PooledSession lease(db_);
+    return select(*lease,
                   "slot_key IS NOT NULL AND status IN ('failed', 'timed_out', 'abandoned', "
                   "'interrupted') AND "
                   "created_at >= :p0 AND NOT EXISTS (SELECT 1 FROM pipeline_runs later WHERE "
@@ -264,7 +267,7 @@ Result<std::vector<RunRecord>> SociRunStore::unsettled_slot_attempts(SysTime sin
                   "later.pipeline = pipeline_runs.pipeline AND "
                   "later.slot_key = pipeline_runs.slot_key AND "
                   "later.attempt > pipeline_runs.attempt)",
-                  {format_utc(since)}, 10000);
+                  {format_utc(since)}, 10000, BadRows::kSkipAndLog);
   } catch (const std::exception& e) {
     return db_.to_error(e, "cannot read the slots left unsettled");
   }

@@ -2,6 +2,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "orchestrator/store/soci_stored_values.h"
 #include "orchestrator/store/soci_stores.h"
 
 namespace orch::store {
@@ -110,10 +111,8 @@ Result<std::vector<ServiceInstance>> SociServiceRegistry::live(SysTime alive_sin
       row.version = version_ind == soci::i_ok ? version : "";
       row.pid = pid;
       row.applied_generation = applied;
-      auto s = parse_utc(started);
-      auto b = parse_utc(beat);
-      row.started_at = s ? *s : SysTime{};
-      row.heartbeat_at = b ? *b : SysTime{};
+      row.started_at = stored_time(started, "service " + row.instance, "started_at");
+      row.heartbeat_at = stored_time(beat, "service " + row.instance, "heartbeat_at");
       out.push_back(row);
     }
     return out;
@@ -144,11 +143,7 @@ Result<SysTime> SociServiceRegistry::installed_at() {
     std::string at;
     sql << "SELECT " + db_.time_column("applied_at") + " FROM schema_migrations WHERE version = 1",
         soci::into(at);
-    auto parsed = parse_utc(at);
-    if (!parsed) {
-      return internal_error("schema_migrations holds a bad time: " + at);
-    }
-    return *parsed;
+    return stored_time(at, "schema_migrations version 1", "applied_at");
   } catch (const std::exception& e) {
     return db_.to_error(e, "cannot read when the schema was created");
   }

@@ -53,8 +53,11 @@ class SociRunStore final : public RunStore {
   Result<Claim> claim_once(const ClaimRequest& request);
   // The ends in one transaction; nullopt when it did not commit (nothing of it was recorded).
   std::optional<std::vector<Status>> finish_together(const std::vector<const RunFinish*>& ends);
+  // The rows matching `where`, newest first; a row holding a value that is not one fails the read
+  // or is passed over, as `bad_rows` says.
   std::vector<RunRecord> select(soci::session& sql, const std::string& where,
-                                const std::vector<std::string>& params, int limit);
+                                const std::vector<std::string>& params, int limit,
+                                BadRows bad_rows = BadRows::kFail);
 
   SociConnection& db_;
 };
@@ -63,7 +66,8 @@ class SociTeamStore final : public TeamStore {
  public:
   explicit SociTeamStore(SociConnection& connection) : db_(connection) {}
 
-  Result<std::vector<Team>> list(Which which) override;
+  using TeamStore::list;
+  Result<std::vector<Team>> list(Which which, BadRows bad_rows) override;
   Result<std::optional<Team>> find(TeamId id) override;
   Result<Team> add(std::optional<TeamId> id, const std::string& name, const TeamChanges& settings,
                    SysTime now) override;
@@ -77,7 +81,8 @@ class SociTeamStore final : public TeamStore {
                                    const std::optional<std::string>& note) override;
 
  private:
-  std::vector<Team> select(soci::session& sql, const std::string& where, std::int64_t id);
+  std::vector<Team> select(soci::session& sql, const std::string& where, std::int64_t id,
+                           BadRows bad_rows = BadRows::kFail);
   // A write to one team: in a write transaction on a pooled connection, `change` gets the team's
   // row as read (kNotFound when there is none) and the team is returned as written. An error
   // says `failure` first.

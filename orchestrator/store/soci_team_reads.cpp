@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "orchestrator/store/soci_stored_values.h"
 #include "orchestrator/store/soci_stores.h"
 #include "orchestrator/store/soci_team_rows.h"
 
@@ -18,11 +19,9 @@ struct TeamRow {
   NullableInt retry_max_attempts, retry_initial_delay, retry_max_delay, wait_for_inputs;
   std::string active_since, created_at, updated_at;
 
+  // Throws BadStoredValue for a time that is not one.
   Team to_team() const {
-    auto time = [](const std::string& text) {
-      auto t = parse_utc(text);
-      return t ? *t : SysTime{};
-    };
+    const std::string row = "team " + std::to_string(id);
     Team t;
     t.id = TeamId{id};
     t.name = name;
@@ -55,17 +54,18 @@ struct TeamRow {
     if (auto list = pipelines.get()) {
       t.pipelines = split_names(*list);
     }
-    t.active_since = time(active_since);
-    t.created_at = time(created_at);
-    t.updated_at = time(updated_at);
+    t.active_since = stored_time(active_since, row, "active_since");
+    t.created_at = stored_time(created_at, row, "created_at");
+    t.updated_at = stored_time(updated_at, row, "updated_at");
     return t;
   }
 };
 
 // Reads team_pipelines into the teams (sorted by id) it belongs to: those of team `id` only
-// when given.
+// when given. A team with a row passed over (BadRows::kSkipAndLog) is passed over whole: without
+// that row its pipeline would run on settings it does not have.
 void read_pipeline_settings(soci::session& sql, const SociConnection& db, const std::int64_t* id,
-                            std::vector<Team>& teams) {
+                            BadRows bad_rows, std::vector<Team>& teams) {
   std::int64_t team = 0;
   std::string pipeline;
   NullableText run_time, cron, since, note;
@@ -95,21 +95,29 @@ void read_pipeline_settings(soci::session& sql, const SociConnection& db, const 
     if (it == teams.end() || it->id.value != team) {
       continue;  // an inactive team's, when only the active ones are read
     }
-    TeamPipeline p;
-    p.pipeline = pipeline;
-    p.run_time = run_time.get();
-    p.cron = cron.get();
-    p.paused = paused != 0;
-    p.active_since = parse_time_text(since);
-    p.pause_note = note.get();
-    it->pipeline_settings.push_back(std::move(p));
+    auto read = read_row(bad_rows, [&] {
+      TeamPipeline p;
+      p.pipeline = pipeline;
+      p.run_time = run_time.get();
+      p.cron = cron.get();
+      p.paused = paused != 0;
+      p.active_since = stored_time(since, "team " + std::to_string(team) + ", pipeline " + pipeline,
+                                   "active_since");
+      p.pause_note = note.get();
+      return p;
+    });
+    if (read) {
+      it->pipeline_settings.push_back(std::move(*read));
+    } else {
+      teams.erase(it);
+    }
   }
 }
 
 }  // namespace
 
 std::vector<Team> SociTeamStore::select(soci::session& sql, const std::string& where,
-                                        std::int64_t id) {
+                                        std::int64_t id, BadRows bad_rows) {
   TeamRow row;
   soci::statement st(sql);
   st.exchange(soci::into(row.id));
@@ -144,17 +152,20 @@ std::vector<Team> SociTeamStore::select(soci::session& sql, const std::string& w
   st.execute();
   std::vector<Team> out;
   while (st.fetch()) {
-    out.push_back(row.to_team());
+    if (auto team = read_row(bad_rows, [&row] { return row.to_team(); })) {
+      out.push_back(std::move(*team));
+    }
   }
-  read_pipeline_settings(sql, db_, where.find(":id") != std::string::npos ? &id : nullptr, out);
+  read_pipeline_settings(sql, db_, where.find(":id") != std::string::npos ? &id : nullptr, bad_rows,
+                         out);
   return out;
 }
 
-Result<std::vector<Team>> SociTeamStore::list(Which which) {
+Result<std::vector<Team>> SociTeamStore::list(Which which, BadRows bad_rows) {
   try {
     PooledSession lease(db_);
     soci::session& sql = *lease;
-    return select(sql, which == Which::kActive ? "is_active = 1" : "", 0);
+    return select(sql, which == Which::kActive ? "is_active = 1" : "", 0, bad_rows);
   } catch (const std::exception& e) {
     return db_.to_error(e, "cannot list teams");
   }

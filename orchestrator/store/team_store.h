@@ -6,6 +6,7 @@
 
 #include "config/base/result.h"
 #include "config/base/run_records.h"
+#include "orchestrator/store/bad_rows.h"
 
 namespace orch {
 
@@ -45,7 +46,10 @@ class TeamStore {
   virtual ~TeamStore() = default;
 
   enum class Which { kActive, kAll };
-  virtual Result<std::vector<Team>> list(Which which) = 0;
+  // The teams; a team with a stored value the store cannot read fails the list, naming the team
+  // and the column, or is passed over with an error logged, as `bad_rows` says.
+  virtual Result<std::vector<Team>> list(Which which, BadRows bad_rows) = 0;
+  Result<std::vector<Team>> list(Which which) { return list(which, BadRows::kFail); }
   virtual Result<std::optional<Team>> find(TeamId id) = 0;
   // Adds a team; without an id, the next free one. kAlreadyExists when the id is taken.
   virtual Result<Team> add(std::optional<TeamId> id, const std::string& name,
