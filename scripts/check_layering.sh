@@ -16,14 +16,14 @@ read -r -d '' table <<'EOF' || true
 config/base                      |                                                | date
 config/log                       | config/base                                    | spdlog fmt nlohmann
 config                           | config/base                                    | date toml++ nlohmann
-pipeline                         | config config/base                             | date nlohmann openssl asio
+pipeline                         | config config/base                             | date nlohmann nettle asio
 pipeline/example                 |                                                | nlohmann
 pipeline/sandbox_helper          |                                                |
 notify                           | config config/base notify/net/abi.h            | nlohmann
 notify/net                       | notify config config/base                      | poco
 orchestrator/schedule            | config config/base                             | date
 orchestrator/store               | config config/base notify/delivery.h           | date soci
-orchestrator/core                | orchestrator/schedule orchestrator/store pipeline notify config config/base | date nlohmann asio systemd
+orchestrator/core                | orchestrator/schedule orchestrator/store pipeline notify config config/base | date nlohmann asio
 orchestrator/api                 | orchestrator/core orchestrator/store orchestrator/schedule notify config config/base | date nlohmann
 orchestrator/api/http_server.cpp |                                                | asio beast
 orchestrator/cli                 | orchestrator/api orchestrator/core orchestrator/store orchestrator/schedule pipeline notify config config/base | date nlohmann asio cli11
@@ -56,8 +56,7 @@ library_of() {
     Poco/*) library=poco ;;
     soci/*) library=soci ;;
     CLI/*) library=cli11 ;;
-    systemd/*) library=systemd ;;
-    openssl/*) library=openssl ;;
+    nettle/*) library=nettle ;;
     benchmark/*) library=benchmark ;;
     sys/* | linux/* | asm/* | netinet/* | arpa/* | net/* | bits/*) library=system ;;
     */*) library="unknown: add it to library_of" ;;
