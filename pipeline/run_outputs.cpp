@@ -79,6 +79,16 @@ std::optional<std::string> linked_run(const fs::path& link) {
   return target.parent_path().filename().string();
 }
 
+// True when the folder `dir` has at most `count` folders in it, as its link count tells: a folder's
+// link count is 2 plus its subfolders on the filesystems that count them (ext4, xfs, tmpfs). One
+// that does not count them says 1 (btrfs, overlayfs, ext4 beyond 65,000 subfolders) or 2 however
+// many there are (some FUSE filesystems): 2 or less is "cannot tell", and the caller lists.
+bool holds_at_most_folders(const fs::path& dir, std::size_t count) {
+  struct stat st {};
+  return ::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_nlink > 2 &&
+         st.st_nlink - 2 <= count;
+}
+
 }  // namespace
 
 RunOutputDirs run_output_dirs(const fs::path& run_dir) {
@@ -111,6 +121,11 @@ Status prune_run_folders(const RunFolders& folders, std::size_t keep) {
     fs::file_time_type modified;
     fs::path path;
   };
+  // Every run folder is a folder: when there are no more folders than `keep`, there is nothing to
+  // remove, and one stat says so where listing stats every run folder kept.
+  if (holds_at_most_folders(folders.runs_dir, keep)) {
+    return {};
+  }
   std::vector<RunFolder> runs;
   std::error_code ec;
   for (const fs::directory_entry& entry : fs::directory_iterator(folders.runs_dir, ec)) {
