@@ -48,6 +48,7 @@ struct RunFolder {
   std::int64_t modified = 0;  // nanoseconds since the epoch
   std::uint64_t id = 0;       // the run id's digits
   std::string name() const;
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=> (it has no 0).
   friend auto operator<=>(const RunFolder&, const RunFolder&) = default;
 };
 
