@@ -13,13 +13,20 @@ std::string in_quotes(std::string_view text) {
   return "\"" + std::string(text) + "\"";
 }
 
+bool is_executable_file(const std::filesystem::path& path, const struct stat& st) {
+  return S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+}
+
 bool is_executable_file(const std::filesystem::path& path) {
   struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+  return ::stat(path.c_str(), &st) == 0 && is_executable_file(path, st);
 }
 
 }  // namespace
 
+// Looked up afresh at every run, never remembered: a binary replaced or removed since the last run
+// must give the new binary or this function's own clear error, and access(2) also answers for what
+// no remembered stat would show (a mount made noexec, an ACL changed).
 // Like execvp, but in the child's PATH rather than ours: the pipeline must find what its own
 // environment says, never what the orchestrator happens to have. A relative path (or PATH entry)
 // is taken from the working folder, where the child will be when it execs.
@@ -37,7 +44,7 @@ Result<std::filesystem::path> resolve_command(const ProcessSpec& spec) {
     if (::stat(path.c_str(), &st) != 0) {
       return not_found("pipeline command " + in_quotes(name) + " does not exist");
     }
-    if (!is_executable_file(path)) {
+    if (!is_executable_file(path, st)) {
       return invalid_argument("pipeline command " + in_quotes(name) + " is not executable");
     }
     return path;

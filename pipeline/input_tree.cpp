@@ -6,7 +6,6 @@
 
 #include <array>
 #include <cerrno>
-#include <memory>
 #include <optional>
 #include <system_error>
 #include <utility>
@@ -21,9 +20,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct DirCloser {
-  void operator()(DIR* dir) const { ::closedir(dir); }
-};
+// As glibc's own readdir: a buffer that holds a typical folder in one read.
+constexpr std::size_t kListingBuffer = 32768;
 
 std::string reason(int error) {
   return std::error_code(error, std::generic_category()).message();
@@ -66,11 +64,6 @@ Result<InputTree> InputTree::open(const fs::path& folder, const fs::path& tree_r
     return unavailable("cannot open input tree " + tree.shown_root_.string() + ": " +
                        reason(errno));
   }
-  auto real_root = descriptor_path(tree.root_.get());
-  if (!real_root) {
-    return unavailable("cannot tell where input tree " + tree.shown_root_.string() + " is");
-  }
-  tree.real_root_ = std::move(*real_root);
   tree.folder_ = OwnedFd(
       open_below(tree.root_.get(), tree.below_.c_str(), O_RDONLY | O_DIRECTORY, RESOLVE_BENEATH));
   if (!tree.folder_.valid()) {
@@ -92,46 +85,55 @@ Result<InputTree> InputTree::open(const fs::path& folder, const fs::path& tree_r
 
 Result<std::vector<std::string>> InputTree::list(
     const std::function<bool(std::string_view)>& ignored, std::size_t max_inputs) const {
-  const int listing = ::openat(folder_.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  std::unique_ptr<DIR, DirCloser> dir(listing >= 0 ? ::fdopendir(listing) : nullptr);
-  if (!dir) {
-    const int error = errno;
-    if (listing >= 0) {
-      ::close(listing);
-    }
-    return unavailable("cannot list input folder " + shown_folder_.string() + ": " + reason(error));
-  }
-  std::vector<std::string> names;
-  for (;;) {
-    errno = 0;
-    // readdir is safe on a stream no other thread reads (POSIX deprecated readdir_r for it).
-    const dirent* entry = ::readdir(dir.get());  // NOLINT(concurrency-mt-unsafe)
-    if (entry == nullptr) {
-      break;
-    }
-    std::string name = entry->d_name;
-    if (name == "." || name == ".." || ignored(name)) {
-      continue;
-    }
-    auto input = is_input(name, entry->d_type);
-    if (!input) {
-      return input.error();
-    }
-    if (!*input) {
-      continue;
-    }
-    // Refused as soon as the count is passed: a folder of a million files costs no more.
-    if (names.size() == max_inputs) {
-      return invalid_argument("input folder " + shown_folder_.string() + " holds more than " +
-                              std::to_string(max_inputs) +
-                              " input files (pipeline.max_inputs allows that many); refused");
-    }
-    names.push_back(std::move(name));
-  }
-  if (errno != 0) {
+  // The folder's own descriptor, read from its start: no second descriptor nor a DIR stream for
+  // a listing that is read once.
+  if (::lseek(folder_.get(), 0, SEEK_SET) != 0) {
     return unavailable("cannot list input folder " + shown_folder_.string() + ": " + reason(errno));
   }
-  return names;
+  std::vector<std::string> names;
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init): getdents64 fills it
+  alignas(dirent64) std::array<char, kListingBuffer> buffer;
+  for (;;) {
+    const ssize_t got = ::getdents64(folder_.get(), buffer.data(), buffer.size());
+    if (got < 0) {
+      return unavailable("cannot list input folder " + shown_folder_.string() + ": " +
+                         reason(errno));
+    }
+    if (got == 0) {
+      return names;
+    }
+    for (ssize_t at = 0; at < got;) {
+      const auto* entry = reinterpret_cast<const dirent64*>(buffer.data() + at);
+      at += entry->d_reclen;
+      if (Status s = add_input(entry->d_name, entry->d_type, ignored, max_inputs, names); !s) {
+        return s.error();
+      }
+    }
+  }
+}
+
+// Adds the entry `name` of the listing to `names` when it is an input.
+Status InputTree::add_input(std::string name, unsigned char type,
+                            const std::function<bool(std::string_view)>& ignored,
+                            std::size_t max_inputs, std::vector<std::string>& names) const {
+  if (name == "." || name == ".." || ignored(name)) {
+    return {};
+  }
+  auto input = is_input(name, type);
+  if (!input) {
+    return input.error();
+  }
+  if (!*input) {
+    return {};
+  }
+  // Refused as soon as the count is passed: a folder of a million files costs no more.
+  if (names.size() == max_inputs) {
+    return invalid_argument("input folder " + shown_folder_.string() + " holds more than " +
+                            std::to_string(max_inputs) +
+                            " input files (pipeline.max_inputs allows that many); refused");
+  }
+  names.push_back(std::move(name));
+  return {};
 }
 
 Result<OwnedFd> InputTree::open_input(const std::string& name, struct stat& st) const {
@@ -167,7 +169,8 @@ int InputTree::open_below_root(const std::string& name, int flags) const {
     return fd;
   }
   const fs::path target = fs::path(link_target(folder_.get(), name.c_str())).lexically_normal();
-  const fs::path inside = target.lexically_relative(real_root_);
+  const fs::path& root = real_root();
+  const fs::path inside = root.empty() ? fs::path() : target.lexically_relative(root);
   if (!target.is_absolute() || inside.empty() || *inside.begin() == ".." || inside == ".") {
     errno = EXDEV;
     return -1;
@@ -200,12 +203,26 @@ Status InputTree::check_owner(int fd, const fs::path& shown) const {
   if (!where) {
     return invalid_argument("cannot tell where " + shown.string() + " leads; refused");
   }
-  const fs::path below = where->lexically_relative(real_root_);
+  const fs::path& root = real_root();
+  if (root.empty()) {
+    return invalid_argument("cannot tell where input tree " + shown_root_.string() +
+                            " is; refused");
+  }
+  const fs::path below = where->lexically_relative(root);
   if (!below.empty() && *below.begin() != ".." && is_team_folder_name(below.begin()->string())) {
     return invalid_argument(shown.string() + " leads into a team's tree (to " + where->string() +
                             "), and the general run reads only its own inputs; refused");
   }
   return {};
+}
+
+// Asked of the kernel only when needed (an absolute symlink, the general run's check): a team's
+// run of plain files never needs it. "" when /proc cannot say.
+const fs::path& InputTree::real_root() const {
+  if (!real_root_) {
+    real_root_ = descriptor_path(root_.get()).value_or(fs::path());
+  }
+  return *real_root_;
 }
 
 Result<bool> InputTree::is_input(const std::string& name, unsigned char type) const {

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,11 +52,16 @@ class InputTree {
   Error open_error(const std::filesystem::path& shown, int error, const std::string& target) const;
   Status check_owner(int fd, const std::filesystem::path& shown) const;
   Result<bool> is_input(const std::string& name, unsigned char type) const;
+  Status add_input(std::string name, unsigned char type,
+                   const std::function<bool(std::string_view)>& ignored, std::size_t max_inputs,
+                   std::vector<std::string>& names) const;
+  const std::filesystem::path& real_root() const;
 
-  OwnedFd root_;                      // O_PATH: the owner's tree
-  OwnedFd folder_;                    // the input folder
-  std::filesystem::path below_;       // the folder relative to the root, e.g. "files_required"
-  std::filesystem::path real_root_;   // the root as the kernel resolved it
+  OwnedFd root_;                 // O_PATH: the owner's tree
+  OwnedFd folder_;               // the input folder
+  std::filesystem::path below_;  // the folder relative to the root, e.g. "files_required"
+  // The root as the kernel resolved it, once asked.
+  mutable std::optional<std::filesystem::path> real_root_;
   std::filesystem::path shown_root_;  // the root and the folder as given, for messages
   std::filesystem::path shown_folder_;
   InputOwner owner_ = InputOwner::kTeam;

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "config/base/log.h"
+#include "pipeline/kept_runs.h"
 #include "pipeline/run_outputs.h"
 
 namespace orch {
@@ -21,7 +22,10 @@ RunFinish publish_run(PublishInput input) {
         end.error = "outputs not published: " + published.error().message;
       }
     }
-    if (Status pruned = pipeline::prune_run_folders(files.folders, input.keep_runs); !pruned) {
+    Status pruned = input.kept_runs != nullptr
+                        ? input.kept_runs->prune(files.folders, files.run_dir, input.keep_runs)
+                        : pipeline::prune_run_folders(files.folders, input.keep_runs);
+    if (!pruned) {
       log::warn("run_folders_not_pruned",
                 {{"run_id", end.run_id}, {"reason", pruned.error().message}});
     }

@@ -143,5 +143,34 @@ TEST(PruneRunFolders, NeverTouchesWhatIsNotARunFolder) {
   EXPECT_TRUE(fs::exists(tree.folders.runs_dir / "notes" / "keep.txt"));
 }
 
+// An operator removes run folders by hand, or adds one back: pruning counts what is there at each
+// run, never recreates what was removed, and removes only the oldest beyond the kept ones.
+TEST(PruneRunFolders, CountsWhatAnOperatorLeftAtEachRun) {
+  Tree tree("run_00000000000000c1");
+  const fs::path second = tree.add_run("run_00000000000000c2");
+  const fs::path third = tree.add_run("run_00000000000000c3");
+  age_by(tree.run_dir, std::chrono::hours(3));
+  age_by(second, std::chrono::hours(2));
+  age_by(third, std::chrono::hours(1));
+  ASSERT_TRUE(prune_run_folders(tree.folders, 3));
+  ASSERT_TRUE(fs::exists(tree.run_dir));
+
+  fs::remove_all(second);  // by hand
+  const fs::path fourth = tree.add_run("run_00000000000000c4");
+  ASSERT_TRUE(prune_run_folders(tree.folders, 3));
+  EXPECT_TRUE(fs::exists(tree.run_dir)) << "three run folders are left: none is beyond the kept";
+  EXPECT_FALSE(fs::exists(second)) << "never recreated";
+  EXPECT_TRUE(fs::exists(third));
+  EXPECT_TRUE(fs::exists(fourth));
+
+  // One copied back by hand, newer than the rest, counts like any run folder.
+  const fs::path back = tree.add_run("run_00000000000000c5");
+  ASSERT_TRUE(prune_run_folders(tree.folders, 3));
+  EXPECT_FALSE(fs::exists(tree.run_dir)) << "the oldest of four is removed";
+  EXPECT_TRUE(fs::exists(third));
+  EXPECT_TRUE(fs::exists(fourth));
+  EXPECT_TRUE(fs::exists(back));
+}
+
 }  // namespace
 }  // namespace orch::pipeline
