@@ -66,10 +66,12 @@ Status switch_link(const fs::path& link, const fs::path& target, const fs::path&
   return {};
 }
 
-// The run folder a published output link points into, if it is one (a folder, not a link, fails
-// to be read as one).
+// The run folder a published output link points into, if it is one.
 std::optional<std::string> linked_run(const fs::path& link) {
   std::error_code ec;
+  if (!fs::is_symlink(link, ec)) {
+    return std::nullopt;
+  }
   fs::path target = fs::read_symlink(link, ec);  // runs/<run_id>/<name>
   if (ec) {
     return std::nullopt;
@@ -77,17 +79,17 @@ std::optional<std::string> linked_run(const fs::path& link) {
   return target.parent_path().filename().string();
 }
 
-}  // namespace
-
-// A folder's link count is 2 plus its subfolders on the filesystems that count them (ext4, xfs,
-// tmpfs). One that does not count them says 1 (btrfs, overlayfs, ext4 beyond 65,000 subfolders)
-// or 2 however many there are (some FUSE filesystems): 2 or less is "cannot tell".
-std::optional<std::size_t> subfolder_count(const struct stat& st) {
-  if (!S_ISDIR(st.st_mode) || st.st_nlink <= 2) {
-    return std::nullopt;
-  }
-  return static_cast<std::size_t>(st.st_nlink - 2);
+// True when the folder `dir` has at most `count` folders in it, as its link count tells: a folder's
+// link count is 2 plus its subfolders on the filesystems that count them (ext4, xfs, tmpfs). One
+// that does not count them says 1 (btrfs, overlayfs, ext4 beyond 65,000 subfolders) or 2 however
+// many there are (some FUSE filesystems): 2 or less is "cannot tell", and the caller lists.
+bool holds_at_most_folders(const fs::path& dir, std::size_t count) {
+  struct stat st {};
+  return ::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_nlink > 2 &&
+         st.st_nlink - 2 <= count;
 }
+
+}  // namespace
 
 RunOutputDirs run_output_dirs(const fs::path& run_dir) {
   return {run_dir / "output", run_dir / "output_share"};
@@ -114,54 +116,36 @@ Status ensure_output_folders(const RunFolders& folders) {
   return {};
 }
 
-std::string RunFolder::name() const {
-  constexpr std::string_view kDigits = "0123456789abcdef";
-  std::string text = "run_0000000000000000";
-  std::uint64_t rest = id;
-  for (std::size_t i = text.size(); rest != 0; --i, rest >>= 4U) {
-    text[i - 1] = kDigits[rest & 0xfU];
+Status prune_run_folders(const RunFolders& folders, std::size_t keep) {
+  struct RunFolder {
+    fs::file_time_type modified;
+    fs::path path;
+  };
+  // Every run folder is a folder: when there are no more folders than `keep`, there is nothing to
+  // remove, and one stat says so where listing stats every run folder kept.
+  if (holds_at_most_folders(folders.runs_dir, keep)) {
+    return {};
   }
-  return text;
-}
-
-std::optional<RunFolder> run_folder(const std::string& name, const struct stat& st) {
-  if (!is_run_id(name) || !S_ISDIR(st.st_mode)) {
-    return std::nullopt;
-  }
-  constexpr int kNanosecondsPerSecond = 1000000000;
-  return RunFolder{
-      static_cast<std::int64_t>(st.st_mtim.tv_sec) * kNanosecondsPerSecond + st.st_mtim.tv_nsec,
-      std::stoull(name.substr(4), nullptr, 16)};
-}
-
-Result<std::vector<RunFolder>> list_run_folders(const fs::path& runs_dir) {
   std::vector<RunFolder> runs;
   std::error_code ec;
-  for (const fs::directory_entry& entry : fs::directory_iterator(runs_dir, ec)) {
+  for (const fs::directory_entry& entry : fs::directory_iterator(folders.runs_dir, ec)) {
     // Only folders this product made are ever removed: a kept "before_<run_id>" folder, or
     // anything a person put here, is not a run folder, whatever its age.
-    const std::string name = entry.path().filename().string();
-    struct stat st {};
-    if (!is_run_id(name) ||
-        ::fstatat(AT_FDCWD, entry.path().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-      continue;
-    }
-    if (auto run = run_folder(name, st)) {
-      runs.push_back(*run);
+    std::error_code entry_ec;
+    if (is_run_id(entry.path().filename().string()) && entry.is_directory(entry_ec) &&
+        !entry.is_symlink(entry_ec)) {
+      runs.push_back({entry.last_write_time(entry_ec), entry.path()});
     }
   }
   if (ec) {
-    return unavailable("cannot list " + runs_dir.string() + ": " + ec.message());
+    return unavailable("cannot list " + folders.runs_dir.string() + ": " + ec.message());
   }
-  std::sort(runs.begin(), runs.end(), std::greater<>());
-  return runs;
-}
-
-Status remove_run_folders_beyond(const RunFolders& folders, std::vector<RunFolder>& runs,
-                                 std::size_t keep) {
   if (runs.size() <= keep) {
     return {};
   }
+  std::sort(runs.begin(), runs.end(), [](const RunFolder& a, const RunFolder& b) {
+    return a.modified != b.modified ? a.modified > b.modified : a.path > b.path;
+  });
   std::set<std::string> in_use;
   for (const fs::path& link : {folders.output_dir, folders.output_share_dir}) {
     if (auto run = linked_run(link)) {
@@ -169,40 +153,16 @@ Status remove_run_folders_beyond(const RunFolders& folders, std::vector<RunFolde
     }
   }
   Status result;
-  std::vector<RunFolder> left(runs.begin(), runs.begin() + static_cast<std::ptrdiff_t>(keep));
   for (std::size_t i = keep; i < runs.size(); ++i) {
-    const fs::path path = folders.runs_dir / runs[i].name();
-    if (in_use.count(runs[i].name()) != 0) {
-      left.push_back(runs[i]);
+    if (in_use.count(runs[i].path.filename().string()) != 0) {
       continue;
     }
-    std::error_code ec;
-    fs::remove_all(path, ec);
-    if (ec) {
-      left.push_back(runs[i]);
-      if (result) {
-        result = unavailable("cannot remove " + path.string() + ": " + ec.message());
-      }
+    fs::remove_all(runs[i].path, ec);
+    if (ec && result) {
+      result = unavailable("cannot remove " + runs[i].path.string() + ": " + ec.message());
     }
   }
-  runs = std::move(left);
   return result;
-}
-
-Status prune_run_folders(const RunFolders& folders, std::size_t keep) {
-  // Every run folder is a folder: when there are no more folders than `keep`, there is nothing to
-  // remove, and one stat says so where listing stats every run folder kept.
-  struct stat st {};
-  if (::stat(folders.runs_dir.c_str(), &st) == 0) {
-    if (auto count = subfolder_count(st); count && *count <= keep) {
-      return {};
-    }
-  }
-  auto runs = list_run_folders(folders.runs_dir);
-  if (!runs) {
-    return runs.error();
-  }
-  return remove_run_folders_beyond(folders, *runs, keep);
 }
 
 }  // namespace orch::pipeline

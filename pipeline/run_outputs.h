@@ -1,14 +1,7 @@
 #pragma once
 
-#include <sys/stat.h>
-
-#include <compare>
 #include <cstddef>
-#include <cstdint>
 #include <filesystem>
-#include <optional>
-#include <string>
-#include <vector>
 
 #include "config/base/result.h"
 #include "pipeline/team_tree.h"
@@ -40,31 +33,5 @@ Status ensure_output_folders(const RunFolders& folders);
 // run id (is_run_id); nothing else there is counted or touched. Fails with kUnavailable naming the
 // first folder it could not remove (it still removes the others).
 Status prune_run_folders(const RunFolders& folders, std::size_t keep);
-
-// The parts of prune_run_folders(), for KeptRuns (kept_runs.h).
-
-// A run folder: a real folder named by a run id (run_<16 hex digits>), and its modification time.
-struct RunFolder {
-  std::int64_t modified = 0;  // nanoseconds since the epoch
-  std::uint64_t id = 0;       // the run id's digits
-  std::string name() const;
-  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=> (it has no 0).
-  friend auto operator<=>(const RunFolder&, const RunFolder&) = default;
-};
-
-// The run folder `name` whose lstat is `st`; std::nullopt when it is not one.
-std::optional<RunFolder> run_folder(const std::string& name, const struct stat& st);
-
-// The run folders in `runs_dir`, newest first (the last written, then the greatest id).
-Result<std::vector<RunFolder>> list_run_folders(const std::filesystem::path& runs_dir);
-
-// Removes the run folders of `runs` (newest first, in `folders.runs_dir`) beyond the first `keep`,
-// but for those the owner's outputs link to; `runs` is left with those still there.
-Status remove_run_folders_beyond(const RunFolders& folders, std::vector<RunFolder>& runs,
-                                 std::size_t keep);
-
-// How many folders the folder of `st` holds, as its link count tells; std::nullopt when the
-// filesystem does not count them.
-std::optional<std::size_t> subfolder_count(const struct stat& st);
 
 }  // namespace orch::pipeline

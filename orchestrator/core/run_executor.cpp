@@ -247,8 +247,7 @@ RunFinish RunExecutor::run_pipeline(const RunRecord& run, const RunRequest& requ
                                       .force = request.force ? Force::kYes : Force::kNo});
   LaunchedRun launched = launch_run({std::move(prepared), launcher_, stop, clock_});
   EndedRun ended = read_result(std::move(launched));
-  return publish_run(
-      {std::move(ended), static_cast<std::size_t>(config_.paths.keep_runs), &kept_runs_});
+  return publish_run({std::move(ended), static_cast<std::size_t>(config_.paths.keep_runs)});
 }
 
 bool RunExecutor::cancel(const RunId& run_id, const std::string& why,

@@ -23,7 +23,6 @@
 #include "orchestrator/store/run_store.h"
 #include "pipeline/input_discovery.h"
 #include "pipeline/isolation.h"
-#include "pipeline/kept_runs.h"
 #include "pipeline/process_launcher.h"
 #include "pipeline/team_tree.h"
 
@@ -148,7 +147,6 @@ class RunExecutor {
   const Clock& clock_;
   std::string instance_;
   pipeline::TeamTree tree_;
-  pipeline::KeptRuns kept_runs_;
   PipelineSetups pipelines_;
   RunReadiness readiness_;
   RunEndRecorder ends_;

@@ -3,7 +3,6 @@
 #include <utility>
 
 #include "config/base/log.h"
-#include "pipeline/kept_runs.h"
 #include "pipeline/run_outputs.h"
 
 namespace orch {
@@ -22,10 +21,7 @@ RunFinish publish_run(PublishInput input) {
         end.error = "outputs not published: " + published.error().message;
       }
     }
-    Status pruned = input.kept_runs != nullptr
-                        ? input.kept_runs->prune(files.folders, files.run_dir, input.keep_runs)
-                        : pipeline::prune_run_folders(files.folders, input.keep_runs);
-    if (!pruned) {
+    if (Status pruned = pipeline::prune_run_folders(files.folders, input.keep_runs); !pruned) {
       log::warn("run_folders_not_pruned",
                 {{"run_id", end.run_id}, {"reason", pruned.error().message}});
     }

@@ -5,17 +5,12 @@
 #include "orchestrator/core/run_result.h"
 #include "orchestrator/store/run_store.h"
 
-namespace orch::pipeline {
-class KeptRuns;
-}
-
 namespace orch {
 
 // The publish stage's input.
 struct PublishInput {
   EndedRun ended;
-  std::size_t keep_runs = 0;                // paths.keep_runs: how many run folders an owner keeps
-  pipeline::KeptRuns* kept_runs = nullptr;  // the owners' run folders, when remembered
+  std::size_t keep_runs = 0;  // paths.keep_runs: how many run folders an owner keeps
 };
 
 // The publish stage: a completed run's outputs become the owner's published ones (a run whose
