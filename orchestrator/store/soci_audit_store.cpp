@@ -58,7 +58,8 @@ struct AuditRow {
   AuditEntry to_entry() const {
     AuditEntry entry;
     entry.id = id;
-    entry.at = stored_time(at, "audit entry " + std::to_string(id), "at");
+    entry.at = stored_time(
+        at, [&] { return "audit entry " + std::to_string(id); }, "at");
     entry.actor = actor;
     entry.action = action;
     entry.target = target.get().value_or("");

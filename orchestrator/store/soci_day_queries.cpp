@@ -114,7 +114,10 @@ Result<std::vector<TeamRunSummary>> SociRunQueries::team_summaries_between(
       summary.pipeline = pipeline;
       summary.last_success = stored_time(
           last_success,
-          "the latest completed run of team key " + std::to_string(key) + ", pipeline " + pipeline,
+          [&] {
+            return "the latest completed run of team key " + std::to_string(key) + ", pipeline " +
+                   pipeline;
+          },
           "completed_at");
       summary.last_completed_slot_key = slot_key.get().value_or("");
       summary.last_completed_run_date = run_date.get().value_or("");

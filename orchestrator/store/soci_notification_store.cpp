@@ -101,7 +101,7 @@ struct DeliveryRow {
   // The record of the row fetched last; its nullable values are cleared for the next. Throws
   // BadStoredValue for a time that is not one.
   DeliveryRecord take() {
-    const std::string row = "notification " + std::to_string(id);
+    const auto row = [this] { return "notification " + std::to_string(id); };
     DeliveryRecord r;
     r.id = id;
     r.event = event;

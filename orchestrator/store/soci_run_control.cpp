@@ -41,8 +41,8 @@ TriggerRequest to_request(const soci::row& row) {
   r.purchase_date = text(3);
   r.requested_by = row.get<std::string>(4);
   r.idempotency_key = text(5);
-  r.created_at =
-      stored_time(row.get<std::string>(6), "run request " + std::to_string(r.id), "created_at");
+  r.created_at = stored_time(
+      row.get<std::string>(6), [&] { return "run request " + std::to_string(r.id); }, "created_at");
   r.claimed_by = text(7);
   r.outcome = text(8) ? parse_outcome(*text(8)) : TriggerOutcome::kPending;
   r.run_id = RunId(text(9).value_or(""));

@@ -53,7 +53,7 @@ struct RunRow {
   // Throws BadStoredValue for a run date or a time that is not one, which the caller's catch
   // turns into an error: a row is read whole or not at all.
   RunRecord to_record() const {
-    const std::string row = "run " + run_id;
+    const auto row = [this] { return "run " + run_id; };
     RunRecord r;
     r.id = id;
     r.run_id = RunId(run_id);
@@ -70,7 +70,7 @@ struct RunRow {
     r.scheduled_for = stored_time(scheduled_for, row, "scheduled_for");
     auto day = parse_date(run_date.value);
     if (!day) {
-      throw BadStoredValue(row + " has the run date '" + run_date.value +
+      throw BadStoredValue(row() + " has the run date '" + run_date.value +
                            "', which is not a date (YYYY-MM-DD)");
     }
     r.run_date = *day;

@@ -111,8 +111,10 @@ Result<std::vector<ServiceInstance>> SociServiceRegistry::live(SysTime alive_sin
       row.version = version_ind == soci::i_ok ? version : "";
       row.pid = pid;
       row.applied_generation = applied;
-      row.started_at = stored_time(started, "service " + row.instance, "started_at");
-      row.heartbeat_at = stored_time(beat, "service " + row.instance, "heartbeat_at");
+      row.started_at = stored_time(
+          started, [&] { return "service " + row.instance; }, "started_at");
+      row.heartbeat_at = stored_time(
+          beat, [&] { return "service " + row.instance; }, "heartbeat_at");
       out.push_back(row);
     }
     return out;
@@ -143,7 +145,8 @@ Result<SysTime> SociServiceRegistry::installed_at() {
     std::string at;
     sql << "SELECT " + db_.time_column("applied_at") + " FROM schema_migrations WHERE version = 1",
         soci::into(at);
-    return stored_time(at, "schema_migrations version 1", "applied_at");
+    return stored_time(
+        at, [] { return std::string("schema_migrations version 1"); }, "applied_at");
   } catch (const std::exception& e) {
     return db_.to_error(e, "cannot read when the schema was created");
   }

@@ -4,21 +4,9 @@
 
 namespace orch::store {
 
-SysTime stored_time(const std::string& text, const std::string& row, std::string_view column) {
-  auto parsed = parse_utc(text);
-  if (!parsed) {
-    throw BadStoredValue(row + " has the " + std::string(column) + " '" + text +
-                         "', which is not a time (YYYY-MM-DDTHH:MM:SS[.mmm] and Z or an offset)");
-  }
-  return *parsed;
-}
-
-std::optional<SysTime> stored_time(const NullableText& text, const std::string& row,
-                                   std::string_view column) {
-  if (text.ind != soci::i_ok) {
-    return std::nullopt;
-  }
-  return stored_time(text.value, row, column);
+void throw_bad_time(const std::string& text, const std::string& row, std::string_view column) {
+  throw BadStoredValue(row + " has the " + std::string(column) + " '" + text +
+                       "', which is not a time (YYYY-MM-DDTHH:MM:SS[.mmm] and Z or an offset)");
 }
 
 void log_skipped_row(const BadStoredValue& e) {

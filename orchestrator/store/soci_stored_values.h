@@ -22,12 +22,30 @@ class BadStoredValue : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// A stored time as time_column() reads it. `row` names the row ("run 42", "team 7") and `column`
-// its column. Throws BadStoredValue when the text is no time.
-SysTime stored_time(const std::string& text, const std::string& row, std::string_view column);
+// Throws BadStoredValue: `row`'s `column` holds `text`, which is no time.
+[[noreturn]] void throw_bad_time(const std::string& text, const std::string& row,
+                                 std::string_view column);
+
+// A stored time as time_column() reads it. `row_name()` names the row ("run 42", "team 7"), called
+// only for a bad value (a read of thousands of rows puts no name together), and `column` its
+// column. Throws BadStoredValue when the text is no time.
+template <class RowName>
+SysTime stored_time(const std::string& text, const RowName& row_name, std::string_view column) {
+  auto parsed = parse_utc(text);
+  if (!parsed) {
+    throw_bad_time(text, row_name(), column);
+  }
+  return *parsed;
+}
 // The same for a column that may be NULL: NULL reads as std::nullopt, text that is no time throws.
-std::optional<SysTime> stored_time(const NullableText& text, const std::string& row,
-                                   std::string_view column);
+template <class RowName>
+std::optional<SysTime> stored_time(const NullableText& text, const RowName& row_name,
+                                   std::string_view column) {
+  if (text.ind != soci::i_ok) {
+    return std::nullopt;
+  }
+  return stored_time(text.value, row_name, column);
+}
 
 // The error logged for a row passed over (read_row with kSkipAndLog).
 void log_skipped_row(const BadStoredValue& e);

@@ -21,7 +21,7 @@ struct TeamRow {
 
   // Throws BadStoredValue for a time that is not one.
   Team to_team() const {
-    const std::string row = "team " + std::to_string(id);
+    const auto row = [this] { return "team " + std::to_string(id); };
     Team t;
     t.id = TeamId{id};
     t.name = name;
@@ -101,8 +101,9 @@ void read_pipeline_settings(soci::session& sql, const SociConnection& db, const 
       p.run_time = run_time.get();
       p.cron = cron.get();
       p.paused = paused != 0;
-      p.active_since = stored_time(since, "team " + std::to_string(team) + ", pipeline " + pipeline,
-                                   "active_since");
+      p.active_since = stored_time(
+          since, [&] { return "team " + std::to_string(team) + ", pipeline " + pipeline; },
+          "active_since");
       p.pause_note = note.get();
       return p;
     });
