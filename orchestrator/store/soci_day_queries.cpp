@@ -87,46 +87,9 @@ Result<std::vector<RunRecord>> SociRunQueries::active_runs() {
 
 Result<std::vector<TeamRunSummary>> SociRunQueries::team_summaries_between(
     const std::optional<TeamId>& first, const std::optional<TeamId>& last) {
-  try {
-    PooledSession lease(db_);
-    soci::session& sql = *lease;
-    // As team_summaries(), for a page of owners: the index on team_key serves the range.
-    std::int64_t key = 0;
-    std::string pipeline;
-    NullableText last_success;
-    NullableText slot_key;
-    NullableText run_date;
-    std::string lo = std::to_string(team_key(first));
-    std::string hi = std::to_string(team_key(last));
-    soci::statement st =
-        (sql.prepare << "SELECT team_key, pipeline, " + db_.time_column("MAX(completed_at)") +
-                            ", MAX(slot_key), CAST(MAX(run_date) AS TEXT) FROM pipeline_runs "
-                            "WHERE team_key >= :lo AND team_key <= :hi AND status = 'completed' "
-                            "GROUP BY team_key, pipeline",
-         soci::use(lo, "lo"), soci::use(hi, "hi"), soci::into(key), soci::into(pipeline),
-         soci::into(last_success.value, last_success.ind), soci::into(slot_key.value, slot_key.ind),
-         soci::into(run_date.value, run_date.ind));
-    st.execute();
-    std::vector<TeamRunSummary> out;
-    while (st.fetch()) {
-      TeamRunSummary summary;
-      summary.team = team_of_key(key);
-      summary.pipeline = pipeline;
-      summary.last_success = stored_time(
-          last_success,
-          [&] {
-            return "the latest completed run of team key " + std::to_string(key) + ", pipeline " +
-                   pipeline;
-          },
-          "completed_at");
-      summary.last_completed_slot_key = slot_key.get().value_or("");
-      summary.last_completed_run_date = run_date.get().value_or("");
-      out.push_back(std::move(summary));
-    }
-    return out;
-  } catch (const std::exception& e) {
-    return db_.to_error(e, "cannot read the teams' latest completed runs");
-  }
+  // As team_summaries(), for a page of owners: the index on team_key serves the range.
+  return summaries_where("team_key >= " + std::to_string(team_key(first)) + " AND team_key <= " +
+                         std::to_string(team_key(last)) + " AND status = 'completed'");
 }
 
 }  // namespace orch::store

@@ -60,13 +60,16 @@ Result<std::vector<RunRecord>> SociRunQueries::page(const RunPageQuery& query) {
 }
 
 Result<std::vector<TeamRunSummary>> SociRunQueries::team_summaries() {
+  // One pass over the completed runs, grouped by team and pipeline: the index on (sales_team_id,
+  // created_at) does not help a GROUP BY over every team, and a scan of one table is what 10,000
+  // teams cost.
+  return summaries_where("status = 'completed'");
+}
+
+Result<std::vector<TeamRunSummary>> SociRunQueries::summaries_where(const std::string& where) {
   try {
     PooledSession lease(db_);
     soci::session& sql = *lease;
-    // One pass over the completed runs, grouped by team and pipeline: the index on (sales_team_id,
-    // created_at) does not help a GROUP BY over every team, and a scan of one table is what 10,000
-    // teams cost.
-    TeamRunSummary row;
     std::int64_t key = 0;
     std::string pipeline;
     NullableText last_success;
@@ -75,7 +78,8 @@ Result<std::vector<TeamRunSummary>> SociRunQueries::team_summaries() {
     soci::statement st =
         (sql.prepare << "SELECT team_key, pipeline, " + db_.time_column("MAX(completed_at)") +
                             ", MAX(slot_key), CAST(MAX(run_date) AS TEXT) FROM pipeline_runs "
-                            "WHERE status = 'completed' GROUP BY team_key, pipeline",
+                            "WHERE " +
+                            where + " GROUP BY team_key, pipeline",
          soci::into(key), soci::into(pipeline), soci::into(last_success.value, last_success.ind),
          soci::into(slot_key.value, slot_key.ind), soci::into(run_date.value, run_date.ind));
     st.execute();

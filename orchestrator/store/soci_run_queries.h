@@ -25,6 +25,10 @@ class SociRunQueries final : public RunQueries {
       const std::optional<TeamId>& first, const std::optional<TeamId>& last) override;
 
  private:
+  // The latest completed run of each owner and pipeline among the completed runs `where` keeps
+  // (an SQL condition on pipeline_runs of numbers only, never text from outside).
+  Result<std::vector<TeamRunSummary>> summaries_where(const std::string& where);
+
   SociConnection& db_;
   SociRunStore& runs_;  // its row reader, so that both read every column the same way
 };
