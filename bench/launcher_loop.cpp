@@ -17,12 +17,14 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <thread>
 #include <vector>
 
+#include "pipeline/landlock.h"
 #include "pipeline/process_launcher.h"
 
 namespace {
@@ -74,8 +76,11 @@ void run_worker(const Options& options, std::int64_t worker,
   spec.working_dir = options.dir;
   spec.log_file = options.dir / ("worker" + std::to_string(worker) + ".log");
   if (!options.helper.empty()) {
+    // The system's folders held open across runs, as the service holds them.
+    const std::vector<std::filesystem::path> system = {"/usr",   "/bin", "/sbin", "/lib",
+                                                       "/lib64", "/etc", "/opt"};
     spec.sandbox = orch::pipeline::Sandbox{
-        options.helper, {"/usr", "/bin", "/sbin", "/lib", "/lib64", "/etc", "/opt"}, {options.dir}};
+        options.helper, system, {options.dir}, std::make_shared<orch::pipeline::HeldPaths>(system)};
   }
   while (next.fetch_add(1) < options.count) {
     orch::pipeline::StopSignal stop;
