@@ -13,6 +13,7 @@
 
 #include "orchestrator/store/database.h"
 #include "tests/support/command.h"
+#include "tests/support/store_outage.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_database.h"
 #include "tests/support/time_values.h"
@@ -22,16 +23,13 @@ namespace {
 
 using testing::utc;
 
-class RunReadsOutageTest : public ::testing::Test {
+class RunReadsOutageTest : public testing::StoreOutageTest {
  protected:
   void SetUp() override {
-    if (!database_.available()) {
-      GTEST_SKIP() << "no PostgreSQL server (run the tests under scripts/with_test_services.sh)";
+    StoreOutageTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) {
+      return;
     }
-    auto db = Database::open(database_.url(), 2, Database::OpenMode::kCreateIfMissing);
-    ASSERT_TRUE(db.has_value()) << db.error().message;
-    db_ = std::move(*db);
-    ASSERT_TRUE(db_->teams().add(TeamId{1}, "One", {}, utc("2026-03-01T00:00:00Z")).has_value());
     insert("done", "completed", 1);
     insert("lost", "failed", 2);
   }
@@ -47,39 +45,6 @@ class RunReadsOutageTest : public ::testing::Test {
     auto r = database_.query(sql);
     ASSERT_EQ(r.exit_code, 0) << sql << "\n" << r.err;
   }
-
-  // What a server restart does to the service's connections.
-  void drop_connections() {
-    auto dropped = database_.query(
-        "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND pid <> pg_backend_pid()");
-    ASSERT_EQ(dropped.exit_code, 0) << dropped.err;
-    ASSERT_NE(dropped.out, "0\n") << "the store had no connection to drop";
-  }
-
-  // Tries `read` until it succeeds; how many tries it took, 0 when it never did. A failed try must
-  // say the database is unavailable.
-  static int tries_until_read(const std::function<Status()>& read) {
-    int tries = 0;
-    std::string last_error;
-    bool done = testing::wait_until(
-        [&] {
-          ++tries;
-          Status status = read();
-          if (!status) {
-            last_error = status.error().message;
-            EXPECT_EQ(status.error().code, ErrorCode::kUnavailable) << last_error;
-          }
-          return status.has_value();
-        },
-        std::chrono::seconds(10));
-    EXPECT_TRUE(done) << "still failing after " << tries << " tries: " << last_error;
-    return done ? tries : 0;
-  }
-
-  testing::TempDir dir_;
-  testing::TestDatabase database_{testing::Backend::kPostgres, dir_.path()};
-  std::unique_ptr<Database> db_;
 };
 
 TEST_F(RunReadsOutageTest, TheCompletedRunDatesAreReadAgainAfterTheServerDroppedItsConnections) {
@@ -89,7 +54,7 @@ TEST_F(RunReadsOutageTest, TheCompletedRunDatesAreReadAgainAfterTheServerDropped
   for (int outage = 0; outage < 2; ++outage) {
     SCOPED_TRACE("outage " + std::to_string(outage + 1));
     drop_connections();
-    int tries = tries_until_read([&]() -> Status {
+    int tries = tries_until_success([&]() -> Status {
       auto read = db_->runs().completed_run_dates(owner, "2026-03-01", "2026-03-31");
       if (!read) {
         return read.error();
@@ -109,7 +74,7 @@ TEST_F(RunReadsOutageTest, TheUnsettledSlotsAreReadAgainAfterTheServerDroppedIts
   for (int outage = 0; outage < 2; ++outage) {
     SCOPED_TRACE("outage " + std::to_string(outage + 1));
     drop_connections();
-    int tries = tries_until_read([&]() -> Status {
+    int tries = tries_until_success([&]() -> Status {
       auto read = db_->runs().unsettled_slot_attempts(utc("2026-03-01T00:00:00Z"));
       if (!read) {
         return read.error();

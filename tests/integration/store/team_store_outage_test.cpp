@@ -14,6 +14,7 @@
 #include "orchestrator/store/database.h"
 #include "orchestrator/store/team_store.h"
 #include "tests/support/command.h"
+#include "tests/support/store_outage.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_database.h"
 #include "tests/support/time_values.h"
@@ -23,61 +24,19 @@ namespace {
 
 using testing::utc;
 
-class TeamStoreOutageTest : public ::testing::Test {
+class TeamStoreOutageTest : public testing::StoreOutageTest {
  protected:
-  void SetUp() override {
-    if (!database_.available()) {
-      GTEST_SKIP() << "no PostgreSQL server (run the tests under scripts/with_test_services.sh)";
-    }
-    auto db = Database::open(database_.url(), 2, Database::OpenMode::kCreateIfMissing);
-    ASSERT_TRUE(db.has_value()) << db.error().message;
-    db_ = std::move(*db);
-    ASSERT_TRUE(db_->teams().add(TeamId{1}, "One", {}, utc("2026-03-01T00:00:00Z")).has_value());
-  }
-
-  // What a server restart does to the service's connections.
-  void drop_connections() {
-    auto dropped = database_.query(
-        "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND pid <> pg_backend_pid()");
-    ASSERT_EQ(dropped.exit_code, 0) << dropped.err;
-    ASSERT_NE(dropped.out, "0\n") << "the store had no connection to drop";
-  }
-
-  // Tries `write` until it succeeds; how many tries it took, 0 when it never did.
-  static int tries_until_done(const std::function<Result<Team>()>& write) {
-    int tries = 0;
-    std::string last_error;
-    bool done = testing::wait_until(
-        [&] {
-          ++tries;
-          auto written = write();
-          if (!written) {
-            last_error = written.error().message;
-            EXPECT_EQ(written.error().code, ErrorCode::kUnavailable) << last_error;
-          }
-          return written.has_value();
-        },
-        std::chrono::seconds(10));
-    EXPECT_TRUE(done) << "still failing after " << tries << " tries: " << last_error;
-    return done ? tries : 0;
-  }
-
   Team team() {
     auto found = db_->teams().find(TeamId{1});
     EXPECT_TRUE(found.has_value() && found->has_value());
     return found && *found ? **found : Team{};
   }
-
-  testing::TempDir dir_;
-  testing::TestDatabase database_{testing::Backend::kPostgres, dir_.path()};
-  std::unique_ptr<Database> db_;
 };
 
 TEST_F(TeamStoreOutageTest, PausingAndResumingATeamWorkAgainAfterTheServerDroppedItsConnections) {
   TeamStore& teams = db_->teams();
   drop_connections();
-  int tries = tries_until_done(
+  int tries = tries_until_success(
       [&] { return teams.set_paused(TeamId{1}, true, utc("2026-03-02T00:00:00Z"), "moving"); });
   EXPECT_GE(tries, 1);
   EXPECT_LE(tries, 2);
@@ -85,7 +44,7 @@ TEST_F(TeamStoreOutageTest, PausingAndResumingATeamWorkAgainAfterTheServerDroppe
   EXPECT_EQ(team().pause_note, std::optional<std::string>("moving"));
 
   drop_connections();
-  tries = tries_until_done(
+  tries = tries_until_success(
       [&] { return teams.set_paused(TeamId{1}, false, utc("2026-03-03T00:00:00Z"), {}); });
   EXPECT_GE(tries, 1);
   EXPECT_LE(tries, 2);
@@ -110,7 +69,7 @@ TEST_F(TeamStoreOutageTest, EveryOtherTeamWriteWorksAgainAfterTheServerDroppedIt
   for (const auto& [name, write] : writes) {
     SCOPED_TRACE(name);
     drop_connections();
-    int tries = tries_until_done(write);
+    int tries = tries_until_success(write);
     EXPECT_GE(tries, 1);
     EXPECT_LE(tries, 2);
   }
