@@ -121,7 +121,7 @@ Status add_rule_at(int ruleset, HeldPaths::Held at, const std::filesystem::path&
 // The rule for `path`, from its held descriptor when there is one.
 Status add_rule(int ruleset, const std::filesystem::path& path, std::uint64_t rights,
                 std::uint64_t handled, const HeldPaths* held) {
-  if (const HeldPaths::Held* at = held != nullptr ? held->find(path) : nullptr) {
+  if (auto at = held != nullptr ? held->find(path) : std::nullopt) {
     return add_rule_at(ruleset, *at, path, rights, handled);
   }
   auto opened = open_for_rule(path);
@@ -142,19 +142,18 @@ HeldPaths::HeldPaths(const std::vector<std::filesystem::path>& paths) {
   for (const auto& path : all) {
     auto opened = open_for_rule(path);
     if (opened && opened->first.valid()) {
-      held_.emplace_back(path, Held{opened->first.get(), opened->second});
-      fds_.push_back(std::move(opened->first));
+      held_.push_back(Entry{path, std::move(opened->first), opened->second});
     }
   }
 }
 
-const HeldPaths::Held* HeldPaths::find(const std::filesystem::path& path) const {
-  for (const auto& [held_path, held] : held_) {
-    if (held_path.native() == path.native()) {
-      return &held;
+std::optional<HeldPaths::Held> HeldPaths::find(const std::filesystem::path& path) const {
+  for (const Entry& entry : held_) {
+    if (entry.path.native() == path.native()) {
+      return Held{entry.fd.get(), entry.directory};
     }
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 Result<int> landlock_abi() {

@@ -1,7 +1,7 @@
 #pragma once
 
 #include <filesystem>
-#include <utility>
+#include <optional>
 #include <vector>
 
 #include "config/base/owned_fd.h"
@@ -26,11 +26,15 @@ class HeldPaths {
     bool directory;
   };
   // The descriptor held for exactly `path`, or nothing.
-  const Held* find(const std::filesystem::path& path) const;
+  std::optional<Held> find(const std::filesystem::path& path) const;
 
  private:
-  std::vector<std::pair<std::filesystem::path, Held>> held_;
-  std::vector<OwnedFd> fds_;
+  struct Entry {
+    std::filesystem::path path;
+    OwnedFd fd;
+    bool directory;
+  };
+  std::vector<Entry> held_;
 };
 
 // The Landlock ABI version the running kernel offers (1 and up), asked once per process. Fails

@@ -44,8 +44,8 @@ bool notification_address(sockaddr_un& address, socklen_t& length) {
   address.sun_family = AF_UNIX;
   std::memcpy(address.sun_path, name.data(), name.size());
   if (name.front() == '@') {
-    address.sun_path[0] =
-        '\0';  // an abstract name: no terminating NUL, the length says where it ends
+    // An abstract name: a leading NUL and no terminating one; the length says where it ends.
+    address.sun_path[0] = '\0';
     length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + name.size());
   } else {
     length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + name.size() + 1);

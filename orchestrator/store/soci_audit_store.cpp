@@ -14,8 +14,7 @@ Result<std::int64_t> SociAuditStore::record(const AuditEntry& entry) {
     PooledSession lease(db_);
     soci::session& sql = *lease;
     std::string at = format_utc(entry.at);
-    NullableText target(entry.target.empty() ? std::nullopt
-                                             : std::optional<std::string>(entry.target));
+    NullableText target = NullableText::unless_empty(entry.target);
     NullableText before(entry.before);
     NullableText after(entry.after);
     std::int64_t id = 0;

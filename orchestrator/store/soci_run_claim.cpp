@@ -61,9 +61,7 @@ RunRecord bind_row(RunStatements& statements, const ClaimRequest& request, RunSt
   row.slot = NullableText(request.slot_key);
   row.scheduled = time_text(request.scheduled_for);
   row.run_date = format_date(r.run_date);
-  row.purchase = NullableText(request.purchase_date.empty()
-                                  ? std::nullopt
-                                  : std::optional<std::string>(request.purchase_date));
+  row.purchase = NullableText::unless_empty(request.purchase_date);
   row.error = NullableText::unless_empty(error);
   row.instance = r.instance;
   row.created = format_utc(request.now);

@@ -107,14 +107,13 @@ Result<std::vector<ServiceInstance>> SociServiceRegistry::live(SysTime alive_sin
          soci::use(since, "since"));
     st.execute();
     std::vector<ServiceInstance> out;
+    const auto row_name = [&row] { return "service " + row.instance; };
     while (st.fetch()) {
       row.version = version_ind == soci::i_ok ? version : "";
       row.pid = pid;
       row.applied_generation = applied;
-      row.started_at = stored_time(
-          started, [&] { return "service " + row.instance; }, "started_at");
-      row.heartbeat_at = stored_time(
-          beat, [&] { return "service " + row.instance; }, "heartbeat_at");
+      row.started_at = stored_time(started, row_name, "started_at");
+      row.heartbeat_at = stored_time(beat, row_name, "heartbeat_at");
       out.push_back(row);
     }
     return out;

@@ -122,8 +122,8 @@ TEST_F(SandboxedLaunch, AHeldFolderIsTheOneGrantedEvenAfterAnotherTakesItsPath) 
                        "' && echo READ-NEW; /bin/true > /dev/null && echo DEVICE; exit 0");
   s.sandbox->read_only.push_back(tools);
   s.sandbox->held = std::make_shared<const HeldPaths>(std::vector<fs::path>{"/usr", "/etc", tools});
-  ASSERT_NE(s.sandbox->held->find("/dev/null"), nullptr);
-  ASSERT_NE(s.sandbox->held->find(tools), nullptr);
+  ASSERT_NE(s.sandbox->held->find("/dev/null"), std::nullopt);
+  ASSERT_NE(s.sandbox->held->find(tools), std::nullopt);
   fs::rename(tools, work_ / "tools.old");
   write_file(tools / "tool.txt", "second-tools\n");
   ProcessOutcome outcome = run(s);

@@ -98,13 +98,13 @@ TEST_F(SandboxPlanTest, TheSystemsFoldersAreHeldOpenTheUsersFoldersAreNot) {
   config_.pipeline.read_paths = {root_ / "models"};
   Sandbox s = plan_for(root_ / "tools" / "pipeline.sh", TeamId{1});
   ASSERT_NE(s.held, nullptr);
-  EXPECT_NE(s.held->find("/usr"), nullptr);
-  EXPECT_NE(s.held->find("/etc"), nullptr);
-  EXPECT_NE(s.held->find("/dev/null"), nullptr);
+  EXPECT_NE(s.held->find("/usr"), std::nullopt);
+  EXPECT_NE(s.held->find("/etc"), std::nullopt);
+  EXPECT_NE(s.held->find("/dev/null"), std::nullopt);
   EXPECT_TRUE(holds(s.read_only, root_ / "models"));
-  EXPECT_EQ(s.held->find(root_ / "models"), nullptr);
-  EXPECT_EQ(s.held->find(root_ / "tools"), nullptr);
-  EXPECT_EQ(s.held->find(run_dir_), nullptr);
+  EXPECT_EQ(s.held->find(root_ / "models"), std::nullopt);
+  EXPECT_EQ(s.held->find(root_ / "tools"), std::nullopt);
+  EXPECT_EQ(s.held->find(run_dir_), std::nullopt);
 }
 
 TEST_F(SandboxPlanTest, TheGeneralRunReadsOnlyItsOwnInputsNotTheTeamsBeneathThem) {
