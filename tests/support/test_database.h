@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <string>
 
+#include <gtest/gtest.h>
+
 #include "tests/support/command.h"
 
 namespace orch::testing {
@@ -11,6 +13,11 @@ enum class Backend { kSqlite, kPostgres };
 
 // "sqlite" or "postgresql", for test names.
 std::string backend_name(Backend backend);
+
+// The name of a test parameterised by backend: backend_name() of its parameter.
+inline std::string backend_test_name(const ::testing::TestParamInfo<Backend>& info) {
+  return backend_name(info.param);
+}
 
 // A fresh, empty database of one backend for one test: a file in `dir` for SQLite, a database of
 // its own on the test PostgreSQL server for PostgreSQL (dropped again when destroyed). PostgreSQL

@@ -253,13 +253,9 @@ TEST_P(RunEndBatchTest, NoEndIsToldBeforeItsRowIsCommitted) {
             "completed|8\nfailed|8\n");
 }
 
-std::string backend_test_name(const ::testing::TestParamInfo<Backend>& info) {
-  return testing::backend_name(info.param);
-}
-
 INSTANTIATE_TEST_SUITE_P(Backends, RunEndBatchTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         backend_test_name);
+                         testing::backend_test_name);
 
 }  // namespace
 }  // namespace orch

@@ -21,10 +21,6 @@ namespace {
 using testing::Backend;
 using testing::utc;
 
-std::string backend_test_name(const ::testing::TestParamInfo<Backend>& info) {
-  return testing::backend_name(info.param);
-}
-
 // The audit log and the pause notes, on both backends.
 class AuditStoreTest : public ::testing::TestWithParam<Backend> {
  protected:
@@ -235,7 +231,7 @@ TEST(AuditActor, NamesTheCommandLinesUserAndTheApisToken) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, AuditStoreTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         backend_test_name);
+                         testing::backend_test_name);
 
 }  // namespace
 }  // namespace orch

@@ -169,13 +169,9 @@ TEST_P(DayQueriesTest, AStoredRunDateThatIsNotADateFailsTheReadNamingTheRun) {
   EXPECT_EQ(format_date((*good)->run_date), day(0));
 }
 
-std::string backend_test_name(const ::testing::TestParamInfo<Backend>& info) {
-  return testing::backend_name(info.param);
-}
-
 INSTANTIATE_TEST_SUITE_P(Backends, DayQueriesTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         backend_test_name);
+                         testing::backend_test_name);
 
 }  // namespace
 }  // namespace orch

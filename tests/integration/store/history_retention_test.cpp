@@ -106,13 +106,9 @@ TEST(HistoryCutoff, IsKeepDaysBeforeNow) {
   EXPECT_EQ(history_cutoff(utc("2026-12-05T10:00:00Z"), 400), utc("2025-10-31T10:00:00Z"));
 }
 
-std::string backend_test_name(const ::testing::TestParamInfo<Backend>& info) {
-  return testing::backend_name(info.param);
-}
-
 INSTANTIATE_TEST_SUITE_P(Backends, HistoryRetentionTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         backend_test_name);
+                         testing::backend_test_name);
 
 }  // namespace
 }  // namespace orch

@@ -30,10 +30,6 @@ using testing::utc;
 
 constexpr const char* kMonthEnd = "month_end";
 
-std::string backend_test_name(const ::testing::TestParamInfo<Backend>& info) {
-  return testing::backend_name(info.param);
-}
-
 std::unique_ptr<Database> open_database(const std::string& url, Database::OpenMode mode) {
   auto db = Database::open(url, 4, mode);
   if (!db) {
@@ -323,7 +319,7 @@ TEST_P(PipelineOwnerTest, APipelineIsFirstScheduledOnceWhicheverServiceAsksLater
 
 INSTANTIATE_TEST_SUITE_P(Backends, PipelineOwnerTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         backend_test_name);
+                         testing::backend_test_name);
 
 }  // namespace
 }  // namespace orch

@@ -167,10 +167,6 @@ constexpr const char* kSeedQuery =
     "SELECT run_id, status, sales_team_id, total_loans, exceptions_count, started_at, "
     "completed_at FROM pipeline_runs WHERE sales_team_id = 1 ORDER BY created_at DESC;";
 
-std::string backend_test_name(const ::testing::TestParamInfo<Backend>& param) {
-  return testing::backend_name(param.param);
-}
-
 class PipelinesUpgradeTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
@@ -363,7 +359,7 @@ TEST_P(PipelinesUpgradeTest, AnUpgradedDatabaseHasTheSchemaOfANewOne) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, PipelinesUpgradeTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         backend_test_name);
+                         testing::backend_test_name);
 
 }  // namespace
 }  // namespace orch

@@ -16,10 +16,6 @@ namespace {
 using testing::Backend;
 using testing::utc;
 
-std::string backend_test_name(const ::testing::TestParamInfo<Backend>& info) {
-  return testing::backend_name(info.param);
-}
-
 // Run now and cancel as the database guarantees them, on both backends: each request is taken
 // once, an idempotency key names one request, a cancel is a compare-and-set on the run's row.
 class RunControlStoreTest : public ::testing::TestWithParam<Backend> {
@@ -172,7 +168,7 @@ TEST_P(RunControlStoreTest, TheControlGenerationMovesWithEachBump) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, RunControlStoreTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         backend_test_name);
+                         testing::backend_test_name);
 
 }  // namespace
 }  // namespace orch

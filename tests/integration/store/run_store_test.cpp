@@ -52,10 +52,6 @@ std::unique_ptr<Database> open_database(const std::string& url, int connections)
 }
 
 // Every test of the store runs on both backends: one suite, the same expectations.
-std::string backend_test_name(const ::testing::TestParamInfo<Backend>& info) {
-  return testing::backend_name(info.param);
-}
-
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);
@@ -822,10 +818,10 @@ TEST_P(ServiceRegistryTest, TheGenerationIsSharedByEveryServiceOfTheDatabase) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, RunStoreTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         backend_test_name);
+                         testing::backend_test_name);
 INSTANTIATE_TEST_SUITE_P(Backends, ServiceRegistryTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         backend_test_name);
+                         testing::backend_test_name);
 
 }  // namespace
 }  // namespace orch

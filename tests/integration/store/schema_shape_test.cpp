@@ -73,10 +73,6 @@ std::string normalized(const std::string& text) {
   return std::regex_replace(out, std::regex(R"( \))"), ")");
 }
 
-std::string backend_test_name(const ::testing::TestParamInfo<Backend>& param) {
-  return testing::backend_name(param.param);
-}
-
 class SchemaShapeTest : public ::testing::TestWithParam<Backend> {
  protected:
   static std::string query(const TestDatabase& database, const std::string& sql) {
@@ -142,7 +138,7 @@ TEST_P(SchemaShapeTest, ADatabaseOfEveryPreviousVersionUpgradesToTheShapeOfANewO
 
 INSTANTIATE_TEST_SUITE_P(Backends, SchemaShapeTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         backend_test_name);
+                         testing::backend_test_name);
 
 // A new database on SQLite and one on PostgreSQL: the same tables with the same columns, and the
 // same indexes over the same columns, unique and partial alike (the types differ by design).

@@ -242,13 +242,9 @@ TEST_P(StoredTimesTest, ARunRequestWithABadTimeFailsItsReadAndThePendingOnesGoOn
   EXPECT_EQ(pending->front().id, ids[1]);
 }
 
-std::string backend_test_name(const ::testing::TestParamInfo<Backend>& info) {
-  return testing::backend_name(info.param);
-}
-
 INSTANTIATE_TEST_SUITE_P(Backends, StoredTimesTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         backend_test_name);
+                         testing::backend_test_name);
 
 }  // namespace
 }  // namespace orch

@@ -54,10 +54,6 @@ std::string sql(const testing::TestDatabase& database, const std::string& query)
   return result.out;
 }
 
-std::string backend_test_name(const ::testing::TestParamInfo<Backend>& info) {
-  return testing::backend_name(info.param);
-}
-
 // The schema tests run on both backends.
 class DatabaseTest : public ::testing::TestWithParam<Backend> {
  protected:
@@ -523,10 +519,10 @@ TEST_P(TeamStoreTest, SeesTeamsAddedByAnotherProcess) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, DatabaseTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         backend_test_name);
+                         testing::backend_test_name);
 INSTANTIATE_TEST_SUITE_P(Backends, TeamStoreTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         backend_test_name);
+                         testing::backend_test_name);
 
 }  // namespace
 }  // namespace orch
